@@ -1,0 +1,47 @@
+"""Calendar arithmetic and the date forms staff type. Pure: no clock here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_FORMS = (
+    # 2025-06-30, 2025/6/30, 2025.6.30
+    re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})$"),
+    # 2025年6月30日 (日/号 optional)
+    re.compile(r"^(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?$"),
+    # 25.6.30, 25/6/30, 25-6-30 (two-digit year: 20xx)
+    re.compile(r"^(?P<yy>\d{2})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})$"),
+    # 20250630
+    re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
+)
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """Calendar years: 29 February plus one year is 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 Feb into a common year
+        return day.replace(year=day.year + years, day=28)
+
+
+def parse_iso_date(text: str) -> dt.date:
+    """Strict YYYY-MM-DD, as the JSON contract has it. Raises ValueError."""
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("日期须为 YYYY-MM-DD 格式")
+    return dt.date.fromisoformat(text)
+
+
+def parse_typed_date(text: str) -> dt.date:
+    """A date in the forms people type: 2025-06-30, 2025/6/30, 2025年6月30日, 25.6.30.
+
+    Raises ValueError when the text is no date or an impossible one (2025-02-30).
+    """
+    cleaned = text.strip().translate(str.maketrans("０１２３４５６７８９／－．", "0123456789/-."))
+    for form in _FORMS:
+        m = form.match(cleaned)
+        if m:
+            parts = m.groupdict()
+            year = int(parts["y"]) if parts.get("y") else 2000 + int(parts["yy"])
+            return dt.date(year, int(parts["m"]), int(parts["d"]))
+    raise ValueError(f"无法识别的日期：{text}")

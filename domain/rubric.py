@@ -1,0 +1,320 @@
+"""The evaluation standard, built from data (data/rubric.toml), and its rule kinds.
+
+A rule knows how to read the evidence for its item, score it, and say what is
+still open. Which rule an item has is data; adding a rule kind is the only
+change that needs code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import InputError
+
+Text = Mapping[str, str]  # {"zh": …, "en": …}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One way to gain points on an item: what to do and what it adds."""
+
+    gain: int
+    action: Text  # one line, e.g. {"zh": "上传合同", "en": "upload the contract"}
+
+
+@dataclass(frozen=True, slots=True)
+class FixedRule:
+    points: int
+    kind: str = "fixed"
+
+    @property
+    def max(self) -> int:
+        return self.points
+
+    def read(self, raw: Any, where: str) -> bool:
+        if not isinstance(raw, bool):
+            raise InputError(where, "bool")
+        return raw
+
+    def empty(self) -> bool:
+        return False
+
+    def score(self, value: bool) -> int:
+        return self.points if value else 0
+
+    def next_steps(self, value: bool, hint: Text) -> list[Step]:
+        return [] if value else [Step(self.points, hint)]
+
+
+@dataclass(frozen=True, slots=True)
+class PerKindRule:
+    points_each: int
+    cap: int
+    kinds: Mapping[str, Text]
+    entry: Text  # "上传{kind}"
+    kind: str = "per_kind"
+
+    @property
+    def max(self) -> int:
+        return min(self.cap, self.points_each * len(self.kinds))
+
+    def read(self, raw: Any, where: str) -> frozenset[str]:
+        if not isinstance(raw, list):
+            raise InputError(where, "kind_list", choices=", ".join(self.kinds))
+        for kind in raw:
+            if kind not in self.kinds:
+                raise InputError(where, "unknown_choice", value=kind, choices=", ".join(self.kinds))
+        return frozenset(raw)
+
+    def empty(self) -> frozenset[str]:
+        return frozenset()
+
+    def score(self, value: frozenset[str]) -> int:
+        return min(self.cap, self.points_each * len(value))
+
+    def next_steps(self, value: frozenset[str], hint: Text) -> list[Step]:
+        room = self.max - self.score(value)
+        if room <= 0:
+            return []
+        missing = [k for k in self.kinds if k not in value]
+        gain = min(self.points_each, room)
+        return [
+            Step(gain, {lang: text.format(kind=self.kinds[k][lang])
+                        for lang, text in self.entry.items()})
+            for k in missing
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    start: float
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class BandsRule:
+    low: float
+    high: float
+    unit: str
+    bands: tuple[Band, ...]  # ascending by start
+    entry: Text  # "满意度达到{start}{unit}可得{points}分"
+    kind: str = "bands"
+
+    @property
+    def max(self) -> int:
+        return max(b.points for b in self.bands)
+
+    def read(self, raw: Any, where: str) -> float | None:
+        if raw is None:
+            return None
+        if not _is_number(raw):
+            raise InputError(where, "number", low=f"{self.low:g}", high=f"{self.high:g}")
+        if not (self.low <= raw <= self.high):
+            raise InputError(where, "out_of_range", value=f"{raw:g}", low=f"{self.low:g}",
+                             high=f"{self.high:g}")
+        return float(raw)
+
+    def empty(self) -> None:
+        return None
+
+    def band_for(self, value: float) -> Band:
+        chosen = self.bands[0]
+        for band in self.bands:
+            if value >= band.start:
+                chosen = band
+        return chosen
+
+    def score(self, value: float | None) -> int:
+        return 0 if value is None else self.band_for(value).points
+
+    def next_steps(self, value: float | None, hint: Text) -> list[Step]:
+        current = self.score(value)
+        if current >= self.max:
+            return []
+        if value is None:
+            return [Step(self.max, hint)]
+        better = [b for b in self.bands if b.points > current]
+        return [
+            Step(b.points - current,
+                 {lang: text.format(start=f"{b.start:g}", unit=self.unit, points=b.points)
+                  for lang, text in self.entry.items()})
+            for b in better
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    points: int
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class PerLevelRule:
+    cap: int
+    levels: Mapping[str, Level]
+    entry: Text  # "再登记1篇{level}报道"
+    kind: str = "per_level"
+
+    @property
+    def max(self) -> int:
+        return self.cap
+
+    def read(self, raw: Any, where: str) -> Mapping[str, int]:
+        if not isinstance(raw, Mapping):
+            raise InputError(where, "level_map", choices=", ".join(self.levels))
+        counts: dict[str, int] = {}
+        for level, count in raw.items():
+            if level not in self.levels:
+                raise InputError(f"{where}.{level}", "unknown_choice", value=level,
+                                 choices=", ".join(self.levels))
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise InputError(f"{where}.{level}", "count")
+            counts[level] = count
+        return counts
+
+    def empty(self) -> Mapping[str, int]:
+        return {}
+
+    def raw_points(self, value: Mapping[str, int]) -> int:
+        return sum(self.levels[lv].points * n for lv, n in value.items())
+
+    def score(self, value: Mapping[str, int]) -> int:
+        return min(self.cap, self.raw_points(value))
+
+    def capped(self, value: Mapping[str, int]) -> bool:
+        return self.raw_points(value) >= self.cap
+
+    def next_steps(self, value: Mapping[str, int], hint: Text) -> list[Step]:
+        room = self.cap - self.score(value)
+        if room <= 0:
+            return []
+        return [
+            Step(min(lv.points, room),
+                 {lang: text.format(level=lv.label[lang]) for lang, text in self.entry.items()})
+            for lv in sorted(self.levels.values(), key=lambda lv: -lv.points)
+        ]
+
+
+Rule = FixedRule | PerKindRule | BandsRule | PerLevelRule
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: str
+    criterion_id: str
+    label: Text
+    hint: Text
+    rule: Rule
+
+    @property
+    def max(self) -> int:
+        return self.rule.max
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    id: str
+    label: Text
+    requirement: Text
+    items: tuple[Item, ...]
+
+    @property
+    def max(self) -> int:
+        return sum(i.max for i in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityRule:
+    code: str
+    severity: str  # "warning" | "blocking"
+    check: str
+    field: str  # "organization.established_on"
+    message: Text
+    missing: Text | None = None
+    years: int = 0
+    void: str | None = None  # an item id this issue scores 0
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    id: str
+    title: Text
+    source: Mapping[str, str]
+    max_total: int
+    criteria: tuple[Criterion, ...]
+    eligibility: tuple[EligibilityRule, ...] = field(default=())
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for c in self.criteria for i in c.items)
+
+    @property
+    def evidence_slots(self) -> tuple[tuple[str, str | None], ...]:
+        """The 13 things staff provide: (item id, kind) — one per item, except
+        that a per-kind item has one slot per kind (project_documents: 3)."""
+        return tuple((i.id, k) for i in self.items
+                     for k in (i.rule.kinds if isinstance(i.rule, PerKindRule) else (None,)))
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(item_id)
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        raise KeyError(criterion_id)
+
+
+def _rule_from(data: Mapping[str, Any]) -> Rule:
+    kind = data["kind"]
+    if kind == "fixed":
+        return FixedRule(points=int(data["points"]))
+    if kind == "per_kind":
+        return PerKindRule(points_each=int(data["points_each"]), cap=int(data["cap"]),
+                           kinds=dict(data["kinds"]), entry=data["entry"])
+    if kind == "bands":
+        bands = tuple(sorted((Band(float(b["from"]), int(b["points"])) for b in data["bands"]),
+                             key=lambda b: b.start))
+        return BandsRule(low=float(data["min"]), high=float(data["max"]),
+                         unit=data.get("unit", ""), bands=bands, entry=data["entry"])
+    if kind == "per_level":
+        levels = {k: Level(int(v["points"]), {"zh": v["zh"], "en": v["en"]})
+                  for k, v in data["levels"].items()}
+        return PerLevelRule(cap=int(data["cap"]), levels=levels, entry=data["entry"])
+    raise ValueError(f"unknown rule kind {kind!r} in item {data.get('id')!r}")
+
+
+def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
+    """Build the rubric from parsed data (data/rubric.toml); check its totals add up."""
+    criteria = tuple(
+        Criterion(
+            id=c["id"], label=c["label"], requirement=c.get("requirement", {}),
+            items=tuple(Item(id=i["id"], criterion_id=c["id"], label=i["label"],
+                             hint=i["hint"], rule=_rule_from(i)) for i in c["item"]),
+        )
+        for c in data["criterion"]
+    )
+    rules = tuple(
+        EligibilityRule(code=e["code"], severity=e["severity"], check=e["check"],
+                        field=e["field"], message=e["message"], missing=e.get("missing"),
+                        years=int(e.get("years", 0)), void=e.get("void"))
+        for e in data.get("eligibility", [])
+    )
+    rubric = Rubric(id=data["id"], title=data["title"], source=data.get("source", {}),
+                    max_total=int(data["max_total"]), criteria=criteria, eligibility=rules)
+    total = sum(c.max for c in criteria)
+    if total != rubric.max_total:
+        raise ValueError(f"rubric items add up to {total}, not {rubric.max_total}")
+    ids = [i.id for i in rubric.items]
+    if len(set(ids)) != len(ids):
+        raise ValueError("rubric item ids are not unique")
+    return rubric

@@ -1,0 +1,87 @@
+"""The subsidy rule (seed 000, 三、（三）): highest honour, paid once, topped up (差额补齐)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import InputError
+from domain.rubric import Text
+
+
+@dataclass(frozen=True, slots=True)
+class HonourLevel:
+    id: str
+    amount: int
+    label: Text
+    short: Text
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictRule:
+    name: str
+    matching: Mapping[str, int]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidyTable:
+    levels: tuple[HonourLevel, ...]  # highest amount first
+    source: Mapping[str, str]
+    currency: str = "元"
+    districts: Mapping[str, DistrictRule] = field(default_factory=dict)
+
+    def level(self, level_id: str) -> HonourLevel:
+        for lv in self.levels:
+            if lv.id == level_id:
+                return lv
+        raise InputError("honours", "unknown_choice", value=level_id, choices=", ".join(self.ids))
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(lv.id for lv in self.levels)
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidyResult:
+    highest: str | None
+    entitled: int
+    paid: int
+    due: int
+    district_matching: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"highest": self.highest, "entitled": self.entitled,
+                               "paid": self.paid, "due": self.due}
+        if self.district_matching is not None:
+            out["district_matching"] = self.district_matching
+        return out
+
+
+def subsidy_table_from_dict(data: Mapping[str, Any]) -> SubsidyTable:
+    levels = tuple(sorted((HonourLevel(lv["id"], int(lv["amount"]), lv["label"], lv["short"])
+                           for lv in data["level"]), key=lambda lv: -lv.amount))
+    districts = {name: DistrictRule(name, {k: int(v) for k, v in d.get("matching", {}).items()},
+                                    d.get("note", ""))
+                 for name, d in data.get("district", {}).items()}
+    return SubsidyTable(levels=levels, source=data.get("source", {}),
+                        currency=data.get("currency", "元"), districts=districts)
+
+
+def compute_subsidy(table: SubsidyTable, honours: Iterable[str], paid: int = 0,
+                    district: str | None = None) -> SubsidyResult:
+    """Entitled to the highest honour's amount; due = max(0, entitled − paid)."""
+    if isinstance(paid, bool) or not isinstance(paid, int) or paid < 0:
+        raise InputError("paid", "amount", value=paid)
+    held = [table.level(h) for h in honours]
+    best = max(held, key=lambda lv: lv.amount, default=None)
+    entitled = best.amount if best else 0
+    matching = None
+    if district is not None:
+        rule = table.districts.get(district)
+        if rule is None:
+            raise InputError("district", "unknown_district", value=district)
+        matching = rule.matching.get(best.id, 0) if best else 0
+    return SubsidyResult(highest=best.id if best else None, entitled=entitled, paid=paid,
+                         due=max(0, entitled - paid), district_matching=matching)

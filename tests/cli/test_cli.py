@@ -1,0 +1,89 @@
+"""The command-line contracts of SPEC.md, through a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "data" / "examples" / "submission.json"
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_score_json_contract():
+    out = cli("score", str(EXAMPLE), "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (data["total"], data["max"], data["eligible"], data["issues"]) == (78, 100, True, [])
+    political = data["criteria"][0]
+    assert political == {"id": "political", "points": 20, "max": 20, "items": [
+        {"id": "study_records", "points": 10, "max": 10},
+        {"id": "activity_materials", "points": 10, "max": 10}]}
+
+
+def test_score_reads_stdin_and_reports_issues():
+    data = json.loads(EXAMPLE.read_text())
+    data["organization"]["established_on"] = "2025-06-01"
+    out = cli("score", "-", "--json", stdin=json.dumps(data))
+    assert out.returncode == 0
+    issue = json.loads(out.stdout)["issues"][0]
+    assert issue["code"] == "registered_under_2_years" and issue["severity"] == "warning"
+    assert issue["message"]
+
+
+def test_score_readable_report_in_chinese():
+    out = cli("score", str(EXAMPLE))
+    assert out.returncode == 0
+    assert "政治建设：20/20" in out.stdout
+    assert "合计：78/100分" in out.stdout
+    assert "还可以得分的项目" in out.stdout and "开展工会活动的材料" in out.stdout
+
+
+@pytest.mark.parametrize(("stdin", "field"), [
+    ("not json", "-"),
+    ('{"evidence": {"satisfaction_rate": 100.5}}', "evidence.satisfaction_rate"),
+    ('{"evidence": {"media_reports": {"city": -2}}}', "evidence.media_reports.city"),
+    ('{"evidence": {"project_documents": ["receipt"]}}', "evidence.project_documents"),
+    ('{"recommended_on": "2026-02-30"}', "recommended_on"),
+    ('{"colour": "red"}', "colour"),
+])
+def test_score_bad_input_exits_2_with_one_line(stdin, field):
+    out = cli("score", "-", "--json", stdin=stdin)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0]
+
+
+def test_subsidy_json_contract():
+    out = cli("subsidy", "--honours", "national,city", "--paid", "10000", "--json")
+    assert out.returncode == 0
+    assert json.loads(out.stdout) == {"highest": "national", "entitled": 30000,
+                                      "paid": 10000, "due": 20000}
+
+
+def test_subsidy_readable_cites_the_top_up_rule():
+    out = cli("subsidy", "--honours", "provincial", "--paid", "10000")
+    assert "还应补齐10000元" in out.stdout and "差额补齐" in out.stdout
+
+
+@pytest.mark.parametrize("args", [("--honours", "gold"), ("--honours", "city", "--paid", "-5"),
+                                  ("--honours", "city", "--paid", "ten")])
+def test_subsidy_bad_input_exits_2(args):
+    out = cli("subsidy", *args, "--json")
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("sub", ["score", "subsidy"])
+def test_help_on_every_subcommand(sub):
+    out = cli(sub, "--help")
+    assert out.returncode == 0 and "usage" in out.stdout.lower()

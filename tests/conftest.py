@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.rubric import Rubric
+from domain.scoring import ScoreReport, read_submission, score
+from store.datafiles import load_catalog, load_rubric, load_subsidy_table
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def rubric() -> Rubric:
+    return load_rubric()
+
+
+@pytest.fixture(scope="session")
+def subsidy_table():
+    return load_subsidy_table()
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog()
+
+
+def full_evidence() -> dict:
+    return {
+        "study_records": True, "activity_materials": True,
+        "registration_certificate": True, "premises_photos": True,
+        "union_approval": True, "union_work_materials": True, "union_activity_materials": True,
+        "project_documents": ["contract", "plan", "evaluation_summary"],
+        "satisfaction_rate": 95,
+        "media_reports": {"national": 4},
+        "exchanges": {"provincial": 5},
+    }
+
+
+def submission(evidence: dict | None = None, **overrides) -> dict:
+    """A clean, eligible submission recommended on 2026-12-01, with `evidence`."""
+    data = {
+        "recommended_on": "2026-12-01",
+        "organization": {"established_on": "2019-05-10", "certificate_valid_until": "2029-05-09"},
+        "project": {"completed_on": "2025-06-30", "closed_and_evaluated": True},
+        "evidence": evidence if evidence is not None else {},
+    }
+    for key, value in overrides.items():
+        section, _, field = key.partition("__")
+        if field:
+            data[section][field] = value
+        else:
+            data[section] = value
+    return data
+
+
+def run_score(rubric: Rubric, data: dict) -> ScoreReport:
+    return score(rubric, read_submission(data, rubric, TODAY))

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from domain.dates import add_years, parse_typed_date
+from domain.errors import InputError
+from domain.subsidy import compute_subsidy, subsidy_table_from_dict
+from domain.uscc import check_character, check_uscc, is_valid_uscc
+
+
+@pytest.mark.parametrize(("honours", "paid", "expected"), [
+    (["national", "city"], 10000, ("national", 30000, 20000)),
+    (["city"], 0, ("city", 10000, 10000)),
+    (["provincial"], 0, ("provincial", 20000, 20000)),
+    (["city", "provincial"], 10000, ("provincial", 20000, 10000)),   # 差额补齐
+    (["provincial", "national"], 20000, ("national", 30000, 10000)),
+    (["national"], 30000, ("national", 30000, 0)),
+    (["city"], 15000, ("city", 10000, 0)),                          # overpaid: nothing due
+    ([], 0, (None, 0, 0)),
+])
+def test_subsidy_highest_honour_topped_up(subsidy_table, honours, paid, expected):
+    result = compute_subsidy(subsidy_table, honours, paid)
+    assert (result.highest, result.entitled, result.due) == expected
+    assert result.paid == paid
+
+
+@pytest.mark.parametrize(("honours", "paid", "field"), [
+    (["gold"], 0, "honours"), (["city"], -1, "paid"), (["city"], 1.5, "paid"),
+])
+def test_subsidy_bad_input(subsidy_table, honours, paid, field):
+    with pytest.raises(InputError) as err:
+        compute_subsidy(subsidy_table, honours, paid)
+    assert err.value.field == field
+
+
+def test_district_matching_is_an_optional_data_addition():
+    table = subsidy_table_from_dict({
+        "level": [{"id": "city", "amount": 10000, "label": {"zh": "市级"}, "short": {"zh": "市"}}],
+        "district": {"崂山区": {"matching": {"city": 3000}}},
+    })
+    assert compute_subsidy(table, ["city"], 0, "崂山区").district_matching == 3000
+    assert compute_subsidy(table, ["city"], 0).district_matching is None
+    with pytest.raises(InputError):
+        compute_subsidy(table, ["city"], 0, "市南区")
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L",
+                                  "12100000400000624D", "  91350100m000100y43 "])
+def test_valid_credit_codes(code):
+    assert is_valid_uscc(code)
+
+
+@pytest.mark.parametrize(("code", "problem"), [
+    ("91350100M000100Y44", "uscc_check"),
+    ("91350100M000100Y4", "uscc_length"),
+    ("91350100M00010OY43", "uscc_chars"),   # letter O is not used
+    ("9135A100M000100Y43", "uscc_region"),
+])
+def test_invalid_credit_codes_say_why(code, problem):
+    with pytest.raises(InputError) as err:
+        check_uscc(code)
+    assert err.value.code == problem
+
+
+def test_check_character_of_every_prefix_round_trips():
+    prefix = "91370200MA3C0XYZ1"[:17].replace("Z", "2")
+    assert is_valid_uscc(prefix + check_character(prefix))
+
+
+@pytest.mark.parametrize(("day", "years", "expected"), [
+    (dt.date(2024, 2, 29), 1, dt.date(2025, 2, 28)),
+    (dt.date(2024, 2, 29), 4, dt.date(2028, 2, 29)),
+    (dt.date(2028, 2, 29), -3, dt.date(2025, 2, 28)),
+    (dt.date(2023, 6, 30), 2, dt.date(2025, 6, 30)),
+])
+def test_calendar_years(day, years, expected):
+    assert add_years(day, years) == expected
+
+
+@pytest.mark.parametrize("text", ["2025-06-30", "2025/6/30", "2025年6月30日", "25.6.30",
+                                  "2025.06.30", "2025年6月30号", "20250630",
+                                  " ２０２５－６－３０ "])
+def test_typed_dates(text):
+    assert parse_typed_date(text) == dt.date(2025, 6, 30)
+
+
+@pytest.mark.parametrize("text", ["2025-02-30", "明天", "6/30", "2025-6"])
+def test_typed_dates_refused(text):
+    with pytest.raises(ValueError):
+        parse_typed_date(text)
