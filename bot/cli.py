@@ -7,12 +7,15 @@ with one line on stderr naming the field and the problem, and nothing on stdout.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from domain.dates import parse_typed_date
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
 from domain.report import score_lines, subsidy_lines
@@ -81,9 +84,67 @@ def cmd_subsidy(args: argparse.Namespace) -> int:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    """What `make run` runs: for now, the score report of the example submission."""
-    args.file, args.json = str(EXAMPLE), False
-    return cmd_score(args)
+    """What `make run` runs: the bot on Telegram with a token, else the terminal chat."""
+    from bot.runner import run
+
+    return run()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.runner import run_telegram
+    from bot.settings import Settings
+
+    settings = Settings()
+    if not settings.token:
+        raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
+    return run_telegram(settings)
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.runner import run_console
+    from bot.settings import Settings
+
+    return run_console(Settings())
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from store.migrate import upgrade
+
+    upgrade(Settings().database_url, args.revision)
+    return 0
+
+
+def _typed_date(text: str | None, field: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return parse_typed_date(text)
+    except ValueError as exc:
+        raise InputError(field, "date", value=text) from exc
+
+
+def cmd_org_add(args: argparse.Namespace) -> int:
+    from bot.app import build_services
+    from bot.settings import Settings
+    from services.accounts import create_organization
+    from store.migrate import upgrade
+
+    settings = Settings()
+    established = _typed_date(args.established, "--established")
+    valid_until = _typed_date(args.valid_until, "--valid-until")
+    upgrade(settings.database_url)
+    svc = build_services(settings)
+    org = asyncio.run(create_organization(
+        svc, name=args.name, uscc=args.uscc, district=args.district,
+        established_on=established, valid_until=valid_until))
+    if args.json:
+        print(_dump({"id": org.id, "name": org.name, "uscc": org.uscc, "district": org.district,
+                     "invite_code": org.invite_code, "link": org.link}))
+    else:
+        print(load_catalog().t("cli.org_created", args.lang, name=org.name,
+                               code=org.invite_code, link=org.link))
+    return 0
 
 
 def build_parser() -> Parser:
@@ -105,8 +166,31 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_subsidy)
 
-    p = sub.add_parser("start", help="what `make run` starts")
+    p = sub.add_parser("start", help="what `make run` starts: Telegram with a token, else console")
     p.set_defaults(func=cmd_start)
+
+    p = sub.add_parser("run", help="run the bot on Telegram (long polling); needs the token")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("console", help="chat with the bot in this terminal (no Telegram needed)")
+    p.set_defaults(func=cmd_console)
+
+    p = sub.add_parser("db", help="database maintenance")
+    db = p.add_subparsers(dest="db_command", required=True, parser_class=Parser)
+    p = db.add_parser("upgrade", help="apply migrations (Alembic)")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("org", help="organisations")
+    org = p.add_subparsers(dest="org_command", required=True, parser_class=Parser)
+    p = org.add_parser("add", help="register an organisation; prints its invite code and link")
+    p.add_argument("--name", required=True)
+    p.add_argument("--uscc", required=True, help="统一社会信用代码 (18 characters)")
+    p.add_argument("--district", required=True, help="e.g. 崂山区")
+    p.add_argument("--established", required=True, help="founding date, YYYY-MM-DD")
+    p.add_argument("--valid-until", default=None, help="certificate valid until, YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_org_add)
     return parser
 
 

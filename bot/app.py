@@ -1,0 +1,120 @@
+"""The one place the Application is built: settings, database, services, handlers."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.settings import Settings
+from handlers import ask, score, start, subsidy
+from handlers.errors import on_error
+from services.clock import Clock, SystemClock
+from services.core import Services
+from store.datafiles import load_catalog, load_rubric, load_subsidy_table
+from store.db import make_engine, make_sessionmaker
+from store.persistence import DatabasePersistence
+
+log = logging.getLogger("unionbot")
+
+# Commands shown in Telegram's menu, per language: (command, catalog key of its description).
+COMMANDS = ("menu", "ask", "score", "subsidy", "standard", "join", "lang", "help", "cancel")
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    return Services(sessions=sessions, clock=clock or SystemClock(),
+                    rubric=load_rubric(), subsidy_table=load_subsidy_table(),
+                    catalog=load_catalog(), admin_ids=frozenset(settings.admin_ids),
+                    bot_username=settings.bot_username)
+
+
+def add_handlers(app: Application) -> None:
+    cancel = CommandHandler("cancel", start.cancel)
+    with warnings.catch_warnings():  # per_message=False with button states is what we want
+        warnings.simplefilter("ignore", PTBUserWarning)
+        subsidy_conv = ConversationHandler(
+            entry_points=[CommandHandler("subsidy", subsidy.begin),
+                          CallbackQueryHandler(subsidy.begin, "^m:subsidy$")],
+            states={
+                subsidy.CHOOSE: [CallbackQueryHandler(subsidy.toggle, "^sub:h:"),
+                                 CallbackQueryHandler(subsidy.chosen, "^sub:next$")],
+                subsidy.PAID: [MessageHandler(filters.TEXT & ~filters.COMMAND, subsidy.paid)],
+            },
+            fallbacks=[cancel, CommandHandler("subsidy", subsidy.begin)],
+            name="subsidy", persistent=True, allow_reentry=True,
+        )
+    app.add_handlers([
+        subsidy_conv,
+        CommandHandler("start", start.start),
+        CommandHandler("help", start.help_command),
+        CommandHandler("menu", start.menu),
+        CommandHandler("join", start.join),
+        CommandHandler("lang", start.lang),
+        CommandHandler("ask", ask.prompt),
+        CommandHandler("score", score.score),
+        CommandHandler("standard", score.standard),
+        CommandHandler("cancel", start.cancel_idle),
+        CallbackQueryHandler(ask.prompt, "^m:ask$"),
+        CallbackQueryHandler(score.score, "^m:score$"),
+        CallbackQueryHandler(score.standard, "^m:standard$"),
+        CallbackQueryHandler(start.help_command, "^m:help$"),
+        CallbackQueryHandler(start.lang_chosen, "^lang:(zh|en)$"),
+        CallbackQueryHandler(ask.more, r"^a:more:\d+:\d+$"),
+        CallbackQueryHandler(ask.feedback, r"^a:fb:\d+:[01]$"),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, ask.question),
+        MessageHandler(filters.COMMAND, start.unknown_command),
+        CallbackQueryHandler(start.unknown_button),
+        MessageHandler(filters.ALL, start.unsupported),
+    ])
+    app.add_error_handler(on_error)
+
+
+async def register_commands(app: Application) -> None:
+    """setMyCommands for every language, and for admins their own scope."""
+    svc: Services = app.bot_data["services"]
+    svc.bot_username = app.bot.username or svc.bot_username
+    for lang, code in (("zh", None), ("zh", "zh"), ("en", "en")):
+        commands = [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in COMMANDS]
+        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
+                                      language_code=code)
+    admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
+                  for c in (*COMMANDS, "neworg")]
+    for admin in svc.admin_ids:
+        try:
+            await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin))
+        except Exception:  # the admin has not started the bot yet: the chat does not exist
+            log.info("admin %s has no chat with the bot yet", admin)
+
+
+def build_application(settings: Settings, *, services: Services | None = None,
+                      configure: Callable[[ApplicationBuilder], ApplicationBuilder] | None = None,
+                      ) -> Application:
+    """`configure` adjusts the builder (tests and the terminal chat plug the in-process
+    transport in there); otherwise the bot talks to TELEGRAM_API_BASE_URL."""
+    svc = services or build_services(settings)
+    builder = (ApplicationBuilder()
+               .persistence(DatabasePersistence(svc.sessions))
+               .post_init(register_commands))
+    if configure is not None:
+        builder = configure(builder)
+    else:
+        builder = (builder.token(settings.token or "")
+                   .base_url(settings.telegram_api_base_url)
+                   .base_file_url(settings.telegram_file_base_url))
+    app = builder.build()
+    app.bot_data["services"] = svc
+    add_handlers(app)
+    return app

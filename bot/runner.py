@@ -1,0 +1,64 @@
+"""Running the bot: on Telegram (long polling), or as a chat in this terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+
+from bot.app import build_application
+from bot.settings import Settings
+from store.migrate import upgrade
+
+CONSOLE_USER_ID = 10001
+
+
+def setup_logging(settings: Settings, quiet: bool = False) -> None:
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def run_telegram(settings: Settings) -> int:
+    setup_logging(settings)
+    upgrade(settings.database_url)
+    app = build_application(settings)
+    app.run_polling(drop_pending_updates=False)
+    return 0
+
+
+def run_console(settings: Settings) -> int:
+    """The terminal chat: the same Application, on the same database, through our in-process
+    Bot API transport. The terminal user is an administrator, so everything can be tried."""
+    from bot.console import TerminalChat
+    from bot.transport import FakeTelegram, FakeUser, build_inprocess
+
+    setup_logging(settings, quiet=True)
+    upgrade(settings.database_url)
+    if CONSOLE_USER_ID not in settings.admin_ids:
+        settings.admin_ids.append(CONSOLE_USER_ID)
+    fake = FakeTelegram()
+    user = FakeUser(CONSOLE_USER_ID, os.environ.get("USER", "同志") or "同志",
+                    language_code="zh-hans")
+    app = build_application(settings, configure=lambda b: build_inprocess(b, fake))
+
+    def read_line(prompt: str) -> str:
+        return input(prompt)
+
+    def write(text: str) -> None:
+        print(text, flush=True)
+
+    asyncio.run(TerminalChat().run(app, fake, user, read_line, write))
+    return 0
+
+
+def run(settings: Settings | None = None) -> int:
+    """What `make run` runs: Telegram when a token is set, otherwise the terminal chat."""
+    settings = settings or Settings()
+    if settings.token:
+        return run_telegram(settings)
+    if not sys.stdin.isatty() and os.environ.get("CI"):
+        print("No TELEGRAM_BOT_TOKEN and no terminal: nothing to run.", file=sys.stderr)
+        return 0
+    return run_console(settings)

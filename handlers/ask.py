@@ -1,0 +1,99 @@
+"""Policy questions: any text outside a conversation, or /ask. Answers carry their citation,
+a button for more passages and 👍/👎 feedback (stored)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from handlers.common import Context, keyboard, reply, who
+from services.questions import Answer, ask, record_feedback
+
+FIRST, MORE = 1, 3  # passages shown at first, and per "more"
+
+
+def _passage(w, hit) -> str:
+    return f"{escape(hit.text)}\n{w.t('bot.source', citation=escape(hit.citation))}"
+
+
+def _buttons(w, n: int, shown: int, total: int):
+    rows = []
+    if shown < total:
+        rows.append([(w.t("bot.ask_more"), f"a:more:{n}:{shown}")])
+    rows.append([(w.t("bot.ask_helpful"), f"a:fb:{n}:1"), (w.t("bot.ask_unhelpful"),
+                                                           f"a:fb:{n}:0")])
+    return keyboard(rows)
+
+
+def _render(w, answer: Answer, n: int) -> tuple[str, object]:
+    if not answer.confident:
+        parts = [w.t("bot.ask_fallback")] + [_passage(w, h) for h in answer.hits[:3]]
+        return "\n\n".join(parts), _buttons(w, n, 3, 3)
+    parts = []
+    if answer.computed:
+        parts.append(w.t("bot.ask_computed", answer=escape(answer.computed)))
+    parts += [_passage(w, h) for h in answer.hits[:FIRST]]
+    return "\n\n".join(parts), _buttons(w, n, FIRST, len(answer.hits))
+
+
+async def prompt(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    if context.args:
+        await _answer(update, context, " ".join(context.args))
+        return
+    await reply(update, w.t("bot.ask_prompt"))
+
+
+async def question(update: Update, context: Context) -> None:
+    await _answer(update, context, update.message.text)
+
+
+async def _answer(update: Update, context: Context, text: str) -> None:
+    w = await who(update, context)
+    answer = await ask(w.svc, text, w.lang)
+    n = context.user_data.get("q_n", 0) + 1
+    context.user_data["q_n"] = n
+    context.user_data["q"] = {"n": n, "text": text[:500],
+                              "hits": [h.passage_id for h in answer.hits]}
+    body, markup = _render(w, answer, n)
+    await reply(update, body, markup)
+
+
+def _current(context: Context, n: int) -> dict | None:
+    q = context.user_data.get("q")
+    return q if q and q.get("n") == n else None
+
+
+async def more(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    query = update.callback_query
+    _, _, n, shown = query.data.split(":")
+    q = _current(context, int(n))
+    if q is None:
+        await query.answer(w.t("bot.ask_expired"), show_alert=True)
+        return
+    await query.answer()
+    answer = await ask(w.svc, q["text"], w.lang)
+    start = int(shown)
+    batch = answer.hits[start:start + MORE]
+    if not batch:
+        await reply(update, w.t("bot.ask_no_more"))
+        return
+    body = "\n\n".join([w.t("bot.ask_more_title")] + [_passage(w, h) for h in batch])
+    await reply(update, body, _buttons(w, int(n), start + len(batch), len(answer.hits)))
+
+
+async def feedback(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    query = update.callback_query
+    _, _, n, helpful = query.data.split(":")
+    q = _current(context, int(n))
+    if q is None:
+        await query.answer(w.t("bot.ask_expired"), show_alert=True)
+        return
+    await record_feedback(w.svc, update.effective_user.id, q["text"],
+                          q["hits"][0] if q["hits"] else "", helpful == "1")
+    await query.answer(w.t("bot.ask_thanks"))

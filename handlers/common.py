@@ -1,0 +1,60 @@
+"""What every handler needs: the services, who is talking, in which language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from domain.errors import InputError
+from domain.i18n import pick_lang
+from services.accounts import Account, ensure_account
+from services.core import Services
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def services(context: Context) -> Services:
+    return context.application.bot_data["services"]
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    svc: Services
+    account: Account
+    lang: str
+
+    def t(self, key: str, lang: str | None = None, /, **values: object) -> str:
+        return self.svc.catalog.t(key, lang or self.lang, **values)
+
+    def problem(self, err: InputError) -> str:
+        """A bad-input message: the field and what to do, in the user's language."""
+        problem = self.t(f"input.{err.code}", **err.params)
+        return self.t("bot.bad_input", field=escape(err.field), problem=escape(problem))
+
+
+async def who(update: Update, context: Context) -> Who:
+    svc = services(context)
+    user = update.effective_user
+    account = await ensure_account(svc, user.id, user.first_name or "", user.username)
+    return Who(svc, account, account.lang or pick_lang(user.language_code))
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data)
+                                  for text, data in row] for row in rows])
+
+
+def main_menu(w: Who) -> InlineKeyboardMarkup:
+    return keyboard([
+        [(w.t("bot.btn_ask"), "m:ask"), (w.t("bot.btn_score"), "m:score")],
+        [(w.t("bot.btn_subsidy"), "m:subsidy")],
+        [(w.t("bot.btn_standard"), "m:standard"), (w.t("bot.btn_help"), "m:help")],
+    ])
+
+
+async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer in the chat the update came from (message or button press)."""
+    await update.effective_chat.send_message(text, reply_markup=markup)

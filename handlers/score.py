@@ -1,0 +1,53 @@
+"""/score: the organisation's projects, a line per criterion, issues, open points, a chart;
+/standard: the 100-point standard explained (no account needed)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from domain.i18n import local
+from domain.report import score_lines
+from handlers.common import Context, main_menu, reply, who
+from services.charts import score_chart
+from services.scoring import organization_scores
+
+
+async def score(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    if w.account.organization_id is None:
+        await reply(update, w.t("bot.score_need_org"), main_menu(w))
+        return
+    projects = await organization_scores(w.svc, w.account.organization_id)
+    if not projects:
+        await reply(update, w.t("bot.score_no_projects"), main_menu(w))
+        return
+    for p in projects:
+        head = w.t("bot.score_project", name=escape(p.name), status=w.t(f"bot.status_{p.status}"))
+        body = "\n".join(escape(line) for line in score_lines(p.report, w.svc.rubric,
+                                                               w.svc.catalog, w.lang))
+        await reply(update, f"{head}\n{body}")
+        chart = score_chart(p.report, w.svc.rubric, w.lang,
+                            w.t("bot.chart_title", name=p.name, total=p.report.total,
+                                max=p.report.max))
+        await update.effective_chat.send_photo(chart)
+    await reply(update, w.t("bot.menu_title"), main_menu(w))
+
+
+async def standard(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    if update.callback_query:
+        await update.callback_query.answer()
+    rubric = w.svc.rubric
+    lines = [w.t("bot.standard_title", title=escape(local(rubric.title, w.lang)),
+                 max=rubric.max_total)]
+    for c in rubric.criteria:
+        lines.append(w.t("bot.standard_criterion", label=escape(local(c.label, w.lang)),
+                         max=c.max))
+        for i in c.items:
+            lines.append(w.t("bot.standard_item", label=escape(local(i.label, w.lang)),
+                             max=i.max, hint=escape(local(i.hint, w.lang))))
+    await reply(update, "\n".join(lines), main_menu(w))

@@ -1,0 +1,128 @@
+"""People and organisations: users, invites, joining, roles, language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from domain.errors import InputError
+from domain.uscc import check_uscc
+from services.core import Services
+from store.models import Invite, Organization, User
+
+ROLES = ("staff", "reviewer", "admin")
+DISTRICTS = ("市南区", "市北区", "李沧区", "崂山区", "西海岸新区", "城阳区", "即墨区", "胶州市",
+             "平度市", "莱西市")
+DISTRICT_ALIASES = {"黄岛区": "西海岸新区", "西海岸": "西海岸新区", "黄岛": "西海岸新区"}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    user_id: int
+    role: str  # guest|staff|reviewer|admin
+    lang: str | None  # chosen with /lang, None = follow Telegram
+    organization_id: int | None
+    organization_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrganization:
+    id: int
+    name: str
+    uscc: str
+    district: str
+    invite_code: str
+    link: str
+
+
+def _role(svc: Services, user: User) -> str:
+    return "admin" if user.id in svc.admin_ids else user.role
+
+
+async def ensure_account(svc: Services, user_id: int, first_name: str = "",
+                         username: str | None = None) -> Account:
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            user = User(id=user_id, first_name=first_name, username=username, role="guest")
+            uow.users.add(user)
+            await uow.commit()
+        org = await uow.organizations.get(user.organization_id) if user.organization_id else None
+        return Account(user.id, _role(svc, user), user.language, user.organization_id,
+                       org.name if org else None)
+
+
+async def set_language(svc: Services, user_id: int, lang: str) -> None:
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            user = User(id=user_id, role="guest")
+            uow.users.add(user)
+        user.language = lang
+        await uow.commit()
+
+
+def normalize_district(text: str) -> str:
+    name = DISTRICT_ALIASES.get(text.strip(), text.strip())
+    if name not in DISTRICTS:
+        raise InputError("district", "unknown_choice", value=text, choices="、".join(DISTRICTS))
+    return name
+
+
+def invite_link(svc: Services, code: str) -> str:
+    return f"https://t.me/{svc.bot_username}?start={code}"
+
+
+async def create_organization(svc: Services, *, name: str, uscc: str, district: str,
+                              established_on: dt.date, valid_until: dt.date | None,
+                              created_by: int | None = None) -> NewOrganization:
+    name = name.strip()
+    if not name:
+        raise InputError("name", "text")
+    code_ok = check_uscc(uscc, "uscc")
+    district = normalize_district(district)
+    if valid_until is not None and valid_until < established_on:
+        raise InputError("valid_until", "valid_before_established")
+    async with svc.uow() as uow:
+        if await uow.organizations.by_uscc(code_ok):
+            raise InputError("uscc", "uscc_taken", value=code_ok)
+        org = Organization(name=name, uscc=code_ok, district=district,
+                           established_on=established_on, certificate_valid_until=valid_until)
+        uow.organizations.add(org)
+        await uow.flush()
+        code = secrets.token_urlsafe(9)
+        uow.invites.add(Invite(code=code, organization_id=org.id, role="staff",
+                               created_by=created_by))
+        await uow.commit()
+        return NewOrganization(org.id, org.name, org.uscc, org.district, code,
+                               invite_link(svc, code))
+
+
+async def create_reviewer_invite(svc: Services, created_by: int | None = None) -> str:
+    async with svc.uow() as uow:
+        code = secrets.token_urlsafe(9)
+        uow.invites.add(Invite(code=code, organization_id=None, role="reviewer",
+                               created_by=created_by))
+        await uow.commit()
+        return code
+
+
+async def join(svc: Services, user_id: int, code: str, first_name: str = "",
+               username: str | None = None) -> Account:
+    """Join with an invite code. Raises InputError('code', …) for unknown or revoked codes."""
+    async with svc.uow() as uow:
+        invite = await uow.invites.get(code.strip())
+        if invite is None or invite.revoked:
+            raise InputError("code", "invite_unknown")
+        user = await uow.users.get(user_id)
+        if user is None:
+            user = User(id=user_id, first_name=first_name, username=username)
+            uow.users.add(user)
+        user.role = invite.role
+        user.organization_id = invite.organization_id
+        await uow.commit()
+        org_id = invite.organization_id
+        org = await uow.organizations.get(org_id) if org_id else None
+        return Account(user.id, _role(svc, user), user.language, user.organization_id,
+                       org.name if org else None)

@@ -1,0 +1,29 @@
+"""The services container: what every use case needs, built once in bot/app.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from domain.i18n import Catalog
+from domain.rubric import Rubric
+from domain.subsidy import SubsidyTable
+from services.clock import Clock
+from store.uow import UnitOfWork
+
+
+@dataclass
+class Services:
+    sessions: async_sessionmaker
+    clock: Clock
+    rubric: Rubric
+    subsidy_table: SubsidyTable
+    catalog: Catalog
+    admin_ids: frozenset[int] = frozenset()
+    bot_username: str = "unionbot_bot"
+    extras: dict[str, Any] = field(default_factory=dict)  # lazily built things (search index)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)

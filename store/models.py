@@ -1,0 +1,150 @@
+"""Tables. Business data lives here; conversation state too (store/persistence.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now_col() -> Mapped[dt.datetime]:
+    return mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    district: Mapped[str] = mapped_column(String(50))
+    established_on: Mapped[dt.date] = mapped_column(Date)
+    certificate_valid_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = _now_col()
+    projects: Mapped[list[Project]] = relationship(back_populates="organization")
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = _now_col()
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Telegram user id
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)  # None: from Telegram
+    role: Mapped[str] = mapped_column(String(16), default="guest")  # guest|staff|reviewer|admin
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"),
+                                                        nullable=True)
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = _now_col()
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    service_area: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    closed_and_evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
+    satisfaction_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    recommended_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    honours: Mapped[list] = mapped_column(JSON, default=list)  # honour level ids held
+    paid: Mapped[int] = mapped_column(Integer, default=0)  # subsidy already received, yuan
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = _now_col()
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now(),
+                                                    onupdate=func.now())
+    organization: Mapped[Organization] = relationship(back_populates="projects")
+    files: Mapped[list[EvidenceFile]] = relationship(back_populates="project")
+    entries: Mapped[list[EvidenceEntry]] = relationship(back_populates="project")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EvidenceFile(Base):
+    __tablename__ = "evidence_files"
+    __table_args__ = (UniqueConstraint("project_id", "item_id", "kind", "sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    item_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40), default="")  # project_documents kind, or ""
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_entries.id"),
+                                                 nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    mime_type: Mapped[str] = mapped_column(String(100), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    telegram_file_id: Mapped[str] = mapped_column(String(255), default="")
+    uploaded_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = _now_col()
+    project: Mapped[Project] = relationship(back_populates="files")
+
+
+class EvidenceEntry(Base):
+    """A media report or an exchange: its level, where, when."""
+
+    __tablename__ = "evidence_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    item_id: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    happened_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[dt.datetime] = _now_col()
+    project: Mapped[Project] = relationship(back_populates="entries")
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    question: Mapped[str] = mapped_column(Text)
+    passage_id: Mapped[str] = mapped_column(String(80))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = _now_col()
+
+
+class ConversationState(Base):
+    """PTB persistence: conversation states, user data, chat data, bot data, as JSON."""
+
+    __tablename__ = "ptb_state"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # conv|user|chat|bot
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # conversation name or ""
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)  # JSON of the key / id
+    data: Mapped[object] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now(),
+                                                    onupdate=func.now())
