@@ -23,8 +23,9 @@ from handlers import ask, score, start, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
-from store.datafiles import load_catalog, load_rubric, load_subsidy_table
+from store.datafiles import load_catalog, load_rubric, load_service_areas, load_subsidy_table
 from store.db import make_engine, make_sessionmaker
+from store.evidence_store import EvidenceStore
 from store.persistence import DatabasePersistence
 
 log = logging.getLogger("unionbot")
@@ -38,7 +39,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(sessions=sessions, clock=clock or SystemClock(),
                     rubric=load_rubric(), subsidy_table=load_subsidy_table(),
                     catalog=load_catalog(), admin_ids=frozenset(settings.admin_ids),
-                    bot_username=settings.bot_username)
+                    bot_username=settings.bot_username,
+                    evidence=EvidenceStore(settings.evidence_dir),
+                    max_file_bytes=settings.max_file_mb * 1024 * 1024,
+                    allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
+                    service_areas=load_service_areas())
 
 
 def add_handlers(app: Application) -> None:

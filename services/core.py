@@ -11,6 +11,7 @@ from domain.i18n import Catalog
 from domain.rubric import Rubric
 from domain.subsidy import SubsidyTable
 from services.clock import Clock
+from store.evidence_store import EvidenceStore
 from store.uow import UnitOfWork
 
 
@@ -23,6 +24,11 @@ class Services:
     catalog: Catalog
     admin_ids: frozenset[int] = frozenset()
     bot_username: str = "unionbot_bot"
+    evidence: EvidenceStore | None = None
+    max_file_bytes: int = 20 * 1024 * 1024
+    allowed_types: frozenset[str] = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "jpg",
+                                               "jpeg", "png"})
+    service_areas: tuple[str, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)  # lazily built things (search index)
 
     def uow(self) -> UnitOfWork:

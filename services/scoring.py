@@ -20,16 +20,17 @@ class ProjectScore:
     report: ScoreReport
 
 
-async def _submission(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
+async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
                       today: dt.date) -> Submission:
     files = await uow.projects.files(project.id)
     entries = await uow.projects.entries(project.id)
+    figures = {f.item_id: f.value for f in await uow.projects.figures(project.id)}
     supported = {f.entry_id for f in files if f.entry_id is not None}
     evidence = evidence_values(
         svc.rubric,
         [FileRecord(f.item_id, f.kind) for f in files if f.entry_id is None],
         [EntryRecord(e.item_id, e.level, bool(e.link) or e.id in supported) for e in entries],
-        {"satisfaction_rate": project.satisfaction_rate},
+        figures,
     )
     facts = {
         "organization.established_on": org.established_on,
@@ -47,7 +48,7 @@ async def project_score(svc: Services, project_id: int) -> ProjectScore | None:
         if project is None:
             return None
         org = await uow.organizations.get(project.organization_id)
-        sub = await _submission(uow, svc, org, project, svc.clock.today())
+        sub = await submission_of(uow, svc, org, project, svc.clock.today())
         return ProjectScore(project.id, project.name, project.status, score(svc.rubric, sub))
 
 
@@ -58,7 +59,7 @@ async def organization_scores(svc: Services, organization_id: int) -> list[Proje
             return []
         out = []
         for project in await uow.projects.of_organization(org.id):
-            sub = await _submission(uow, svc, org, project, svc.clock.today())
+            sub = await submission_of(uow, svc, org, project, svc.clock.today())
             out.append(ProjectScore(project.id, project.name, project.status,
                                     score(svc.rubric, sub)))
         return out

@@ -41,3 +41,8 @@ def load_catalog(path: Path = DATA_DIR / "messages.toml") -> Catalog:
 
     walk("", read_toml(path))
     return Catalog(flat)
+
+
+@cache
+def load_service_areas(path: Path = DATA_DIR / "service_areas.toml") -> tuple[str, ...]:
+    return tuple(area for group in read_toml(path)["group"] for area in group["areas"])

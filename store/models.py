@@ -61,6 +61,10 @@ class User(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"),
                                                         nullable=True)
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where the user is in the submission walk, so /submit resumes there after any restart.
+    current_project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"),
+                                                           nullable=True)
+    current_slot: Mapped[str | None] = mapped_column(String(60), nullable=True)
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = _now_col()
 
@@ -74,11 +78,13 @@ class Project(Base):
     started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     closed_and_evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
-    satisfaction_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     recommended_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     honours: Mapped[list] = mapped_column(JSON, default=list)  # honour level ids held
     paid: Mapped[int] = mapped_column(Integer, default=0)  # subsidy already received, yuan
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+    submitted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
@@ -105,6 +111,8 @@ class EvidenceFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     mime_type: Mapped[str] = mapped_column(String(100), default="")
     file_name: Mapped[str] = mapped_column(String(255), default="")
+    # on disk: <sha256><suffix>
+    suffix: Mapped[str] = mapped_column(String(16), default="", server_default="")
     telegram_file_id: Mapped[str] = mapped_column(String(255), default="")
     uploaded_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
@@ -124,7 +132,24 @@ class EvidenceEntry(Base):
     link: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     project: Mapped[Project] = relationship(back_populates="entries")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EvidenceFigure(Base):
+    """A figure an item needs (the satisfaction rate). `version` detects concurrent edits."""
+
+    __tablename__ = "evidence_figures"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+                                                    server_default=func.now(),
+                                                    onupdate=func.now())
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Feedback(Base):

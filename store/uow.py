@@ -7,7 +7,16 @@ from types import TracebackType
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from store.models import EvidenceEntry, EvidenceFile, Feedback, Invite, Organization, Project, User
+from store.models import (
+    EvidenceEntry,
+    EvidenceFigure,
+    EvidenceFile,
+    Feedback,
+    Invite,
+    Organization,
+    Project,
+    User,
+)
 
 
 class Repo:
@@ -61,6 +70,20 @@ class Projects(Repo):
             .order_by(EvidenceEntry.id)))
 
 
+    async def figures(self, project_id: int) -> list[EvidenceFigure]:
+        return list(await self.session.scalars(
+            select(EvidenceFigure).where(EvidenceFigure.project_id == project_id)))
+
+    async def figure(self, project_id: int, item_id: str) -> EvidenceFigure | None:
+        return await self.session.get(EvidenceFigure, (project_id, item_id))
+
+    async def file(self, file_id: int) -> EvidenceFile | None:
+        return await self.session.get(EvidenceFile, file_id)
+
+    async def entry(self, entry_id: int) -> EvidenceEntry | None:
+        return await self.session.get(EvidenceEntry, entry_id)
+
+
 class Feedbacks(Repo):
     async def count(self, helpful: bool | None = None) -> int:
         query = select(func.count(Feedback.id))
@@ -84,8 +107,7 @@ class UnitOfWork:
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
-        await self.session.rollback()
-        await self.session.close()
+        await self.session.close()  # rolls back what was not committed; keeps loaded values
 
     async def commit(self) -> None:
         await self.session.commit()
