@@ -5,21 +5,24 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    Defaults,
     MessageHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
 from bot.settings import Settings
-from handlers import ask, score, start, subsidy
+from handlers import ask, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
@@ -31,7 +34,8 @@ from store.persistence import DatabasePersistence
 log = logging.getLogger("unionbot")
 
 # Commands shown in Telegram's menu, per language: (command, catalog key of its description).
-COMMANDS = ("menu", "ask", "score", "subsidy", "standard", "join", "lang", "help", "cancel")
+COMMANDS = ("menu", "submit", "ask", "score", "subsidy", "standard", "join", "lang", "help",
+            "cancel")
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -61,7 +65,26 @@ def add_handlers(app: Application) -> None:
             fallbacks=[cancel, CommandHandler("subsidy", subsidy.begin)],
             name="subsidy", persistent=True, allow_reentry=True,
         )
+        text = filters.TEXT & ~filters.COMMAND
+        files = filters.Document.ALL | filters.PHOTO
+        walk = CallbackQueryHandler(submit.button, "^w:(?!area:|closed:)")
+        submit_conv = ConversationHandler(
+            entry_points=[CommandHandler("submit", submit.begin),
+                          CallbackQueryHandler(submit.begin, "^m:submit$"), walk],
+            states={
+                submit.NEW_NAME: [MessageHandler(text, submit.new_name)],
+                submit.NEW_AREA: [CallbackQueryHandler(submit.new_area, r"^w:area:\d+$")],
+                submit.NEW_START: [MessageHandler(text, submit.new_start)],
+                submit.NEW_END: [MessageHandler(text, submit.new_end)],
+                submit.NEW_CLOSED: [CallbackQueryHandler(submit.new_closed, "^w:closed:[01]$")],
+                submit.WALK: [walk, MessageHandler(files, submit.upload),
+                              MessageHandler(text, submit.text)],
+            },
+            fallbacks=[cancel, CommandHandler("submit", submit.begin)],
+            name="submit", persistent=True, allow_reentry=True,
+        )
     app.add_handlers([
+        submit_conv,
         subsidy_conv,
         CommandHandler("start", start.start),
         CommandHandler("help", start.help_command),
@@ -81,6 +104,7 @@ def add_handlers(app: Application) -> None:
         CallbackQueryHandler(ask.feedback, r"^a:fb:\d+:[01]$"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, ask.question),
         MessageHandler(filters.COMMAND, start.unknown_command),
+        MessageHandler(filters.Document.ALL | filters.PHOTO, submit.stray_upload),
         CallbackQueryHandler(start.unknown_button),
         MessageHandler(filters.ALL, start.unsupported),
     ])
@@ -110,7 +134,10 @@ def build_application(settings: Settings, *, services: Services | None = None,
     """`configure` adjusts the builder (tests and the terminal chat plug the in-process
     transport in there); otherwise the bot talks to TELEGRAM_API_BASE_URL."""
     svc = services or build_services(settings)
+    defaults = Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.tz_name),
+                        link_preview_options=LinkPreviewOptions(is_disabled=True))
     builder = (ApplicationBuilder()
+               .defaults(defaults)
                .persistence(DatabasePersistence(svc.sessions))
                .post_init(register_commands))
     if configure is not None:

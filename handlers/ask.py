@@ -42,16 +42,16 @@ async def prompt(update: Update, context: Context) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     if context.args:
-        await _answer(update, context, " ".join(context.args))
+        await answer_question(update, context, " ".join(context.args))
         return
     await reply(update, w.t("bot.ask_prompt"))
 
 
 async def question(update: Update, context: Context) -> None:
-    await _answer(update, context, update.message.text)
+    await answer_question(update, context, update.message.text)
 
 
-async def _answer(update: Update, context: Context, text: str) -> None:
+async def answer_question(update: Update, context: Context, text: str) -> None:
     w = await who(update, context)
     answer = await ask(w.svc, text, w.lang)
     n = context.user_data.get("q_n", 0) + 1

@@ -50,7 +50,7 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 def main_menu(w: Who) -> InlineKeyboardMarkup:
     return keyboard([
         [(w.t("bot.btn_ask"), "m:ask"), (w.t("bot.btn_score"), "m:score")],
-        [(w.t("bot.btn_subsidy"), "m:subsidy")],
+        [(w.t("bot.btn_subsidy"), "m:subsidy"), (w.t("bot.btn_submit"), "m:submit")],
         [(w.t("bot.btn_standard"), "m:standard"), (w.t("bot.btn_help"), "m:help")],
     ])
 

@@ -90,3 +90,21 @@ def test_typed_dates(text):
 def test_typed_dates_refused(text):
     with pytest.raises(ValueError):
         parse_typed_date(text)
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("10000", 10000), ("10,000", 10000), ("1万", 10000), ("1.5万", 15000), ("两万", 20000),
+    ("2万元", 20000), ("0", 0), (" 3000 元", 3000), ("一万", 10000),
+])
+def test_amounts_as_typed(text, amount):
+    from domain.amounts import parse_amount
+
+    assert parse_amount(text) == amount
+
+
+@pytest.mark.parametrize("text", ["-5", "好几万", "1.5", "", "abc"])
+def test_amounts_refused(text):
+    from domain.amounts import parse_amount
+
+    with pytest.raises(ValueError):
+        parse_amount(text)

@@ -1,0 +1,1287 @@
+"""An in-process Bot API: a fake Telegram server and a PTB request object that talks to it.
+
+The bot runs through the whole python-telegram-bot stack, but every Bot API call and every
+file download is answered here, in memory — nothing ever contacts api.telegram.org::
+
+    fake = FakeTelegram()
+    app = build_inprocess(ApplicationBuilder(), fake).build()
+    async with running(app):
+        await feed(app, fake.user_message(FakeUser(1001, "王芳"), "/start"))
+        print(fake.messages(1001)[-1].text)
+
+`FakeTelegram` answers like the real server, including its limits and error wording
+(``{"ok": false, "error_code": 400, "description": "Bad Request: …"}``), so a handler that would
+fail against Telegram fails here with the same `telegram.error` exception. Users only have
+private chats with the bot (chat id == user id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import inspect
+import itertools
+import json
+import logging
+import re
+import struct
+import time
+import zlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from telegram import Bot, Update
+from telegram.ext import Application, ApplicationBuilder, ExtBot
+from telegram.request import BaseRequest, RequestData
+
+_LOG = logging.getLogger(__name__)
+
+BASE_URL = "http://fake.telegram/bot"
+BASE_FILE_URL = "http://fake.telegram/file/bot"
+
+MAX_TEXT = 4096  # UTF-16 code units, after entity parsing
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
+MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
+MAX_UPLOAD = 50 * 1024 * 1024
+MAX_DOWNLOAD = 20 * 1024 * 1024
+MAX_ALBUM = 10
+
+JSON = dict[str, Any]
+Upload = tuple[str, bytes, str]  # (file name, content, mime type)
+
+
+class ApiError(Exception):
+    """A Bot API error answer: HTTP status, Telegram's description, optional parameters."""
+
+    def __init__(self, status: int, description: str, parameters: JSON | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+    def payload(self) -> JSON:
+        data: JSON = {"ok": False, "error_code": self.status, "description": self.description}
+        if self.parameters:
+            data["parameters"] = self.parameters
+        return data
+
+
+def bad_request(reason: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {reason}")
+
+
+class FakeTelegramError(Exception):
+    """A user-side action Telegram's app would not allow, such as pressing a missing button."""
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    id: int
+    first_name: str
+    language_code: str = "zh-hans"
+    username: str | None = None
+
+    def to_json(self) -> JSON:
+        data: JSON = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass
+class StoredFile:
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes
+    file_name: str = ""
+    mime_type: str = "application/octet-stream"
+
+    def to_json(self) -> JSON:
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.data),
+        }
+
+
+@dataclass
+class SentMessage:
+    """One message the bot sent, in its current state (edits applied).
+
+    `text` is what the user sees — the message text or the media caption, with HTML parsed away
+    and entities decoded; `raw_text` is what the bot sent. A media group is sent as several
+    messages (kind "photo"/"document") sharing `media_group_id`, as Telegram does.
+    """
+
+    chat_id: int
+    message_id: int
+    kind: str  # "text" | "photo" | "document"
+    text: str
+    raw_text: str = ""
+    parse_mode: str | None = None
+    entities: list[JSON] = field(default_factory=list)
+    reply_markup: JSON | None = None
+    file: bytes | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_id: str | None = None
+    media_group_id: str | None = None
+    reply_to_message_id: int | None = None
+    date: int = 0
+    edited: bool = False
+    deleted: bool = False
+    history: list[tuple[str, JSON | None]] = field(default_factory=list)  # earlier versions
+    seq: int = 0  # FakeTelegram.seq at the last change
+    media: Any = None  # the Bot API "photo" list or "document" object
+
+    @property
+    def caption(self) -> str:
+        return "" if self.kind == "text" else self.text
+
+    @property
+    def keyboard(self) -> list[list[JSON]]:
+        """Rows of buttons: inline keyboard, else reply keyboard, else nothing."""
+        markup = self.reply_markup or {}
+        return markup.get("inline_keyboard") or markup.get("keyboard") or []
+
+    @property
+    def is_inline(self) -> bool:
+        return bool(self.reply_markup and "inline_keyboard" in self.reply_markup)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [button["text"] for row in self.keyboard for button in row]
+
+
+@dataclass
+class _Query:
+    user_id: int
+    answered: bool = False
+
+
+class FakeTelegram:
+    """The server side: bot identity, users, chats, updates and files, all in memory.
+
+    User-side actions (`user_message`, `user_press`, …) build the Update JSON Telegram would send,
+    queue it for getUpdates (unless ``queue=False``) and return it as a `telegram.Update` bound
+    to the bot given to `bind` (the `Chat` driver and `running` do that), for
+    `Application.process_update`. Bot-side calls arrive through `InProcessRequest`.
+    """
+
+    def __init__(
+        self,
+        *,
+        bot_id: int = 123,
+        username: str = "unionbot_bot",
+        first_name: str = "工会服务助手",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bot_id = bot_id
+        self.bot_user: JSON = {
+            "id": bot_id, "is_bot": True, "first_name": first_name, "username": username,
+            "can_join_groups": False, "can_read_all_group_messages": False,
+            "supports_inline_queries": False, "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+        self.clock = clock
+        self.bot: Bot | None = None
+        self.users: dict[int, FakeUser] = {}
+        self.blocked: set[int] = set()
+        self.sent: list[SentMessage] = []
+        self.callback_answers: list[JSON] = []
+        self.chat_actions: list[tuple[int, str]] = []
+        self.menu_buttons: dict[int | None, JSON] = {}
+        self.calls: list[tuple[str, JSON]] = []  # every Bot API call, in order
+        self.max_file_download = MAX_DOWNLOAD
+        self.on_send: Callable[[SentMessage], None] | None = None  # sends, edits, deletions
+        self.on_answer: Callable[[JSON], None] | None = None  # answerCallbackQuery
+        self.seq = 0
+        self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self._bot_messages: dict[int, dict[int, SentMessage]] = {}
+        self._user_messages: dict[int, dict[int, JSON]] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._updates: list[JSON] = []
+        self._next_update_id = 1
+        self._files: dict[str, StoredFile] = {}
+        self._file_ids = itertools.count(1)
+        self._album_ids = itertools.count(1)
+        self._queries: dict[str, _Query] = {}
+        self._query_ids = itertools.count(1)
+        self._waiters: set[asyncio.Future[None]] = set()
+        self._retry_after: tuple[int, int] = (0, 0)  # (calls left, seconds)
+
+    # ----- setup and inspection ---------------------------------------------------------------
+
+    def bind(self, bot: Bot) -> None:
+        """The bot that returned Updates are bound to (so `update.message.reply_text` works)."""
+        self.bot = bot
+
+    def add_user(self, user: FakeUser) -> None:
+        """Make `user` known, so the bot can message them (chat id == user id)."""
+        self.users[user.id] = user
+        self._bot_messages.setdefault(user.id, {})
+        self._user_messages.setdefault(user.id, {})
+
+    def block(self, user_id: int) -> None:
+        self.blocked.add(user_id)
+
+    def unblock(self, user_id: int) -> None:
+        self.blocked.discard(user_id)
+
+    def retry_after_next(self, n: int, seconds: int) -> None:
+        """The next `n` send calls answer 429 "Too Many Requests" with retry_after=`seconds`."""
+        self._retry_after = (n, seconds)
+
+    def messages(self, chat_id: int) -> list[SentMessage]:
+        """The bot's messages as the chat shows them now: edits applied, deletions removed."""
+        return sorted(self._bot_messages.get(chat_id, {}).values(), key=lambda m: m.message_id)
+
+    def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON] | None:
+        """Commands stored by setMyCommands for this scope and language (None if never set)."""
+        found = self._commands.get((_scope_key(scope), language_code))
+        return copy.deepcopy(found) if found is not None else None
+
+    def file(self, file_id: str) -> StoredFile:
+        return self._files[file_id]
+
+    @property
+    def pending_updates(self) -> list[JSON]:
+        """Updates queued for getUpdates and not yet confirmed by an offset."""
+        return list(self._updates)
+
+    # ----- user-side actions ------------------------------------------------------------------
+
+    def user_message(self, user: FakeUser, text: str, *, queue: bool = True) -> Update:
+        """A text message; "/cmd …" (and "/start CODE" deep links) get a bot_command entity."""
+        content: JSON = {"text": text}
+        command = _COMMAND.match(text)
+        if command:
+            length = _u16(command.group(0))
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self._push({"message": self._user_message_json(user, content)}, queue)
+
+    def user_press(
+        self, user: FakeUser, message_id: int, callback_data: str, *, queue: bool = True
+    ) -> Update:
+        """Press the inline button carrying `callback_data` on bot message `message_id`."""
+        self.add_user(user)
+        message = self._bot_messages[user.id].get(message_id)
+        if message is None:
+            raise FakeTelegramError(f"no bot message {message_id} in chat {user.id}")
+        available = [
+            button["callback_data"]
+            for row in (message.reply_markup or {}).get("inline_keyboard", [])
+            for button in row
+            if "callback_data" in button
+        ]
+        if callback_data not in available:
+            raise FakeTelegramError(
+                f"message {message_id} has no button with callback_data {callback_data!r}; "
+                f"it has {available!r}"
+            )
+        query_id = str(next(self._query_ids))
+        self._queries[query_id] = _Query(user.id)
+        query = {
+            "id": query_id,
+            "from": user.to_json(),
+            "message": self._message_json(message),
+            "chat_instance": str(user.id * 7919),
+            "data": callback_data,
+        }
+        return self._push({"callback_query": query}, queue)
+
+    def user_document(
+        self,
+        user: FakeUser,
+        data: bytes,
+        file_name: str,
+        mime_type: str,
+        caption: str | None = None,
+        *,
+        queue: bool = True,
+    ) -> Update:
+        content = {"document": self._document_json(data, file_name, mime_type)}
+        if caption:
+            content["caption"] = caption
+        return self._push({"message": self._user_message_json(user, content)}, queue)
+
+    def user_photo(
+        self, user: FakeUser, data: bytes, caption: str | None = None, *, queue: bool = True
+    ) -> Update:
+        """A photo: sizes [thumbnail, full] like Telegram; only the last one has these bytes."""
+        content: JSON = {"photo": self._photo_json(data, image_size(data) or (1280, 960))}
+        if caption:
+            content["caption"] = caption
+        return self._push({"message": self._user_message_json(user, content)}, queue)
+
+    def user_media_group(
+        self,
+        user: FakeUser,
+        items: Sequence[bytes | Upload],
+        *,
+        queue: bool = True,
+    ) -> list[Update]:
+        """An album: photos as bytes, documents as (name, bytes, mime type); one update each."""
+        group = f"{next(self._album_ids)}0000000000"
+        updates = []
+        for item in items:
+            if isinstance(item, bytes):
+                content: JSON = {"photo": self._photo_json(item, image_size(item) or (1280, 960))}
+            else:
+                name, data, mime = item
+                content = {"document": self._document_json(data, name, mime)}
+            content["media_group_id"] = group
+            updates.append(self._push({"message": self._user_message_json(user, content)}, queue))
+        return updates
+
+    # ----- the server entry points ------------------------------------------------------------
+
+    async def call(self, method: str, params: JSON, files: dict[str, Upload]) -> tuple[int, JSON]:
+        """Answer one Bot API method call: (HTTP status, Bot API JSON answer)."""
+        self.calls.append((method, params))
+        handler = self._methods().get(method.lower())
+        if handler is None:
+            _LOG.warning("FakeTelegram does not implement Bot API method %s", method)
+            return 404, dict(_NOT_FOUND)
+        try:
+            result = handler(params, files)
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError as error:
+            return error.status, error.payload()
+        return 200, {"ok": True, "result": result}
+
+    def download(self, url: str) -> tuple[int, bytes]:
+        """Serve a file download: `{base_file_url}{token}/{file_path}`."""
+        path = "/".join(unquote(urlsplit(url).path).split("/")[-2:])
+        for stored in self._files.values():
+            if stored.file_path == path:
+                return 200, stored.data
+        return 404, json.dumps(_NOT_FOUND).encode()
+
+    def _methods(self) -> dict[str, Callable[[JSON, dict[str, Upload]], Any]]:
+        return {
+            "getme": lambda p, f: self.bot_user,
+            "getupdates": lambda p, f: self._get_updates(p),
+            "deletewebhook": lambda p, f: self._delete_webhook(p),
+            "getwebhookinfo": lambda p, f: {
+                "url": "", "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            },
+            "setmycommands": lambda p, f: self._set_my_commands(p),
+            "getmycommands": lambda p, f: self._get_my_commands(p),
+            "deletemycommands": lambda p, f: self._delete_my_commands(p),
+            "setchatmenubutton": lambda p, f: self._set_menu_button(p),
+            "getchatmenubutton": lambda p, f: self.menu_buttons.get(
+                p.get("chat_id"), {"type": "default"}
+            ),
+            "sendmessage": lambda p, f: self._send_message(p),
+            "editmessagetext": lambda p, f: self._edit_message_text(p),
+            "editmessagecaption": lambda p, f: self._edit_caption(p),
+            "editmessagereplymarkup": lambda p, f: self._edit_reply_markup(p),
+            "deletemessage": lambda p, f: self._delete_message(p),
+            "answercallbackquery": lambda p, f: self._answer_callback_query(p),
+            "sendchataction": lambda p, f: self._send_chat_action(p),
+            "sendphoto": lambda p, f: self._send_photo(p, f),
+            "senddocument": lambda p, f: self._send_document(p, f),
+            "sendmediagroup": lambda p, f: self._send_media_group(p, f),
+            "getfile": lambda p, f: self._get_file(p),
+        }
+
+    # ----- updates ----------------------------------------------------------------------------
+
+    async def _get_updates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        if offset > 0:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        elif offset < 0:
+            self._updates = self._updates[offset:]
+        timeout = float(params.get("timeout") or 0)
+        if not self._updates and timeout > 0:
+            await self._wait_for_update(timeout)
+        return copy.deepcopy(self._updates[: int(params.get("limit") or 100)])
+
+    async def _wait_for_update(self, timeout: float) -> None:
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.add(waiter)
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            self._waiters.discard(waiter)
+
+    def _delete_webhook(self, params: JSON) -> bool:
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    def _push(self, payload: JSON, queue: bool) -> Update:
+        data = {"update_id": self._next_update_id, **payload}
+        self._next_update_id += 1
+        if queue:
+            self._updates.append(data)
+            for waiter in list(self._waiters):
+                waiter.get_loop().call_soon_threadsafe(_wake, waiter)
+        update = Update.de_json(copy.deepcopy(data), self.bot)
+        if isinstance(self.bot, ExtBot):
+            self.bot.insert_callback_data(update)  # arbitrary_callback_data, as get_updates does
+        return update
+
+    def _user_message_json(self, user: FakeUser, content: JSON) -> JSON:
+        self.add_user(user)
+        message_id = self._new_message_id(user.id)
+        message = {
+            "message_id": message_id, "from": user.to_json(), "chat": self._chat_json(user.id),
+            "date": int(self.clock()), **content,
+        }
+        self._user_messages[user.id][message_id] = message
+        return message
+
+    # ----- bot commands and menu --------------------------------------------------------------
+
+    def _set_my_commands(self, params: JSON) -> bool:
+        commands = params.get("commands") or []
+        if len(commands) > 100:
+            raise bad_request("too many commands")
+        for command in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", str(command.get("command", ""))):
+                raise bad_request("BOT_COMMAND_INVALID")
+            description = str(command.get("description", "")).strip()
+            if not description:
+                raise bad_request("command description must be non-empty")
+            if len(description) > 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        self._commands[self._commands_key(params)] = [
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
+        return True
+
+    def _get_my_commands(self, params: JSON) -> list[JSON]:
+        return copy.deepcopy(self._commands.get(self._commands_key(params), []))
+
+    def _delete_my_commands(self, params: JSON) -> bool:
+        self._commands.pop(self._commands_key(params), None)
+        return True
+
+    @staticmethod
+    def _commands_key(params: JSON) -> tuple[str, str]:
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            # Telegram wants a two-letter ISO 639-1 code here, not an IETF tag like "zh-hans".
+            raise bad_request("invalid language code specified")
+        return _scope_key(params.get("scope")), language
+
+    def _set_menu_button(self, params: JSON) -> bool:
+        chat_id = params.get("chat_id")
+        self.menu_buttons[int(chat_id) if chat_id is not None else None] = params.get(
+            "menu_button", {"type": "default"}
+        )
+        return True
+
+    # ----- sending ----------------------------------------------------------------------------
+
+    def _send_message(self, params: JSON) -> JSON:
+        chat_id = self._send_target(params)
+        markup = check_reply_markup(params.get("reply_markup"))
+        raw = str(params.get("text", ""))
+        text, entities = _formatted(raw, params.get("parse_mode"), params.get("entities"))
+        _check_text(text, too_long="message is too long")
+        message = SentMessage(
+            chat_id, 0, "text", text, raw_text=raw, parse_mode=params.get("parse_mode"),
+            entities=entities, reply_markup=markup,
+        )
+        return self._message_json(self._store(message, params))
+
+    def _send_photo(self, params: JSON, files: dict[str, Upload]) -> JSON:
+        chat_id = self._send_target(params)
+        markup = check_reply_markup(params.get("reply_markup"))
+        message = self._media_message(chat_id, "photo", params.get("photo"), params, files)
+        message.reply_markup = markup
+        return self._message_json(self._store(message, params))
+
+    def _send_document(self, params: JSON, files: dict[str, Upload]) -> JSON:
+        chat_id = self._send_target(params)
+        markup = check_reply_markup(params.get("reply_markup"))
+        message = self._media_message(chat_id, "document", params.get("document"), params, files)
+        message.reply_markup = markup
+        return self._message_json(self._store(message, params))
+
+    def _send_media_group(self, params: JSON, files: dict[str, Upload]) -> list[JSON]:
+        chat_id = self._send_target(params)
+        media = params.get("media")
+        if media is None:
+            raise bad_request('parameter "media" is required')
+        if not media:
+            raise bad_request("there are no messages to send")
+        if len(media) > MAX_ALBUM:
+            raise bad_request("too many messages to send as an album")
+        kinds = {item.get("type") for item in media}
+        if "document" in kinds and len(kinds) > 1:
+            raise bad_request("document can't be mixed with other media types")
+        if not kinds <= {"photo", "document"}:
+            raise bad_request(f"FakeTelegram only sends photo and document albums, not {kinds}")
+        messages = [
+            self._media_message(chat_id, item["type"], item.get("media"), item, files)
+            for item in media
+        ]
+        group = f"{next(self._album_ids)}0000000000" if len(messages) > 1 else None
+        for message in messages:
+            message.media_group_id = group
+        return [self._message_json(self._store(message, params)) for message in messages]
+
+    def _media_message(
+        self, chat_id: int, kind: str, value: Any, params: JSON, files: dict[str, Upload]
+    ) -> SentMessage:
+        """A photo/document message from an upload, an attach:// part or a known file_id."""
+        raw = str(params.get("caption") or "")
+        mode, given = params.get("parse_mode"), params.get("caption_entities")
+        caption, entities = _formatted(raw, mode, given)
+        if _u16(caption) > MAX_CAPTION:
+            raise bad_request("message caption is too long")
+        name, data, mime, stored = self._input_file(kind, value, files)
+        message = SentMessage(
+            chat_id, 0, kind, caption, raw_text=raw, parse_mode=params.get("parse_mode"),
+            entities=entities, file=data, file_name=name, mime_type=mime,
+        )
+        if kind == "photo":
+            size = image_size(data)
+            if size is None:
+                raise bad_request("IMAGE_PROCESS_FAILED")
+            width, height = size
+            if width + height > 10000 or max(width, height) > 20 * max(1, min(width, height)):
+                raise bad_request("PHOTO_INVALID_DIMENSIONS")
+            message.media = stored_media = self._photo_json(data, size, stored)
+            message.file_id = stored_media[-1]["file_id"]
+        else:
+            message.media = self._document_json(data, name, mime, stored)
+            message.file_id = message.media["file_id"]
+        return message
+
+    def _input_file(
+        self, kind: str, value: Any, files: dict[str, Upload]
+    ) -> tuple[str, bytes, str, StoredFile | None]:
+        """(file name, bytes, mime type, already stored file or None) for a file parameter."""
+        part = None
+        if value is None:
+            part = files.get(kind)
+        elif isinstance(value, str) and value.startswith("attach://"):
+            part = files.get(value.removeprefix("attach://"))
+            if part is None:
+                raise bad_request("can't parse InputMedia: media not found")
+        if part is not None:
+            name, data, mime = part
+            if not data:
+                raise bad_request("file must be non-empty")
+            if len(data) > MAX_UPLOAD:
+                raise ApiError(413, "Request Entity Too Large")
+            if kind == "photo" and len(data) > MAX_PHOTO_UPLOAD:
+                raise bad_request(
+                    f"file of size {len(data)} bytes is too big for a photo; "
+                    f"the maximum size is {MAX_PHOTO_UPLOAD} bytes"
+                )
+            return name, data, mime, None
+        if value is None:
+            raise bad_request(f'parameter "{kind}" is required')
+        if isinstance(value, str) and value in self._files:
+            stored = self._files[value]
+            name = stored.file_name or stored.file_path.rsplit("/", 1)[-1]
+            return name, stored.data, stored.mime_type, stored
+        if isinstance(value, str) and "." in value:
+            # Telegram would fetch an HTTP URL itself; this fake never touches the network.
+            raise bad_request("failed to get HTTP URL content")
+        raise bad_request("wrong file identifier/HTTP URL specified")
+
+    def _send_target(self, params: JSON) -> int:
+        """The chat of a send call, after the rate trap, chat and block checks."""
+        left, seconds = self._retry_after
+        if left > 0:
+            self._retry_after = (left - 1, seconds)
+            raise ApiError(
+                429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
+            )
+        return self._chat(params)
+
+    def _chat(self, params: JSON) -> int:
+        raw = params.get("chat_id")
+        if raw is None:
+            raise bad_request('parameter "chat_id" is required')
+        try:
+            chat_id = int(raw)
+        except (TypeError, ValueError):
+            named = [u.id for u in self.users.values() if u.username and f"@{u.username}" == raw]
+            if not named:
+                raise bad_request("chat not found") from None
+            chat_id = named[0]
+        if chat_id not in self.users:
+            raise bad_request("chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        return chat_id
+
+    def _store(self, message: SentMessage, params: JSON) -> SentMessage:
+        message.message_id = self._new_message_id(message.chat_id)
+        message.date = int(self.clock())
+        reply = params.get("reply_parameters") or {}
+        message.reply_to_message_id = reply.get("message_id") or params.get("reply_to_message_id")
+        self._bot_messages[message.chat_id][message.message_id] = message
+        self.sent.append(message)
+        self._changed(message)
+        return message
+
+    # ----- editing, deleting, answering -------------------------------------------------------
+
+    def _edit_message_text(self, params: JSON) -> JSON:
+        message = self._editable(params)
+        if message.kind != "text":
+            raise bad_request("there is no text in the message to edit")
+        markup = check_reply_markup(params.get("reply_markup"))
+        raw = str(params.get("text", ""))
+        text, entities = _formatted(raw, params.get("parse_mode"), params.get("entities"))
+        _check_text(text, too_long="MESSAGE_TOO_LONG")
+        if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
+            raise _not_modified()
+        message.history.append((message.text, message.reply_markup))
+        message.text, message.raw_text, message.entities = text, raw, entities
+        message.parse_mode, message.reply_markup = params.get("parse_mode"), markup
+        return self._edited(message)
+
+    def _edit_caption(self, params: JSON) -> JSON:
+        message = self._editable(params)
+        if message.kind == "text":
+            raise bad_request("there is no caption in the message to edit")
+        markup = check_reply_markup(params.get("reply_markup"))
+        raw = str(params.get("caption") or "")
+        mode, given = params.get("parse_mode"), params.get("caption_entities")
+        caption, entities = _formatted(raw, mode, given)
+        if _u16(caption) > MAX_CAPTION:
+            raise bad_request("message caption is too long")
+        if (caption, entities, markup) == (message.text, message.entities, message.reply_markup):
+            raise _not_modified()
+        message.history.append((message.text, message.reply_markup))
+        message.text, message.raw_text, message.entities = caption, raw, entities
+        message.parse_mode, message.reply_markup = mode, markup
+        return self._edited(message)
+
+    def _edit_reply_markup(self, params: JSON) -> JSON:
+        message = self._editable(params)
+        markup = check_reply_markup(params.get("reply_markup"))
+        if markup == message.reply_markup:
+            raise _not_modified()
+        message.history.append((message.text, message.reply_markup))
+        message.reply_markup = markup
+        return self._edited(message)
+
+    def _editable(self, params: JSON) -> SentMessage:
+        if params.get("inline_message_id"):
+            raise bad_request("FakeTelegram has no inline messages")
+        chat_id = self._chat(params)
+        message_id = int(params.get("message_id") or 0)
+        message = self._bot_messages[chat_id].get(message_id)
+        if message is None:
+            if message_id in self._user_messages[chat_id]:
+                raise bad_request("message can't be edited")
+            raise bad_request("message to edit not found")
+        return message
+
+    def _edited(self, message: SentMessage) -> JSON:
+        message.edited = True
+        self._changed(message)
+        return self._message_json(message, edit_date=int(self.clock()))
+
+    def _delete_message(self, params: JSON) -> bool:
+        chat_id = int(params.get("chat_id") or 0)
+        message_id = int(params.get("message_id") or 0)
+        message = self._bot_messages.get(chat_id, {}).pop(message_id, None)
+        if message is not None:
+            message.deleted = True
+            self._changed(message)
+            return True
+        if self._user_messages.get(chat_id, {}).pop(message_id, None) is not None:
+            return True
+        raise bad_request("message to delete not found")
+
+    def _answer_callback_query(self, params: JSON) -> bool:
+        query = self._queries.get(str(params.get("callback_query_id")))
+        if query is None or query.answered:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        query.answered = True
+        answer = {key: value for key, value in params.items() if key != "callback_query_id"}
+        answer["user_id"] = query.user_id
+        self.callback_answers.append(answer)
+        if self.on_answer is not None:
+            self.on_answer(answer)
+        return True
+
+    def _send_chat_action(self, params: JSON) -> bool:
+        chat_id = self._chat(params)
+        action = str(params.get("action", ""))
+        if action not in _CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        self.chat_actions.append((chat_id, action))
+        return True
+
+    # ----- files ------------------------------------------------------------------------------
+
+    def _get_file(self, params: JSON) -> JSON:
+        stored = self._files.get(str(params.get("file_id")))
+        if stored is None:
+            raise bad_request("wrong file_id or the file is temporarily unavailable")
+        if len(stored.data) > self.max_file_download:
+            raise bad_request("file is too big")
+        return {**stored.to_json(), "file_path": stored.file_path}
+
+    def _store_file(self, data: bytes, folder: str, suffix: str) -> StoredFile:
+        n = next(self._file_ids)
+        prefix = {"photos": "AgAC", "documents": "BQAC"}.get(folder, "CAAC")
+        stored = StoredFile(f"{prefix}{n:06d}", f"AQAD{n:06d}", f"{folder}/file_{n}{suffix}", data)
+        self._files[stored.file_id] = stored
+        return stored
+
+    def _document_json(
+        self, data: bytes, name: str, mime: str, stored: StoredFile | None = None
+    ) -> JSON:
+        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if stored is None:
+            stored = self._store_file(data, "documents", suffix)
+            stored.file_name, stored.mime_type = name, mime
+        return {**stored.to_json(), "file_name": name, "mime_type": mime}
+
+    def _photo_json(
+        self, data: bytes, size: tuple[int, int], stored: StoredFile | None = None
+    ) -> list[JSON]:
+        width, height = size
+        full = {**(stored or self._store_file(data, "photos", ".jpg")).to_json()}
+        full.update(width=width, height=height)
+        if max(width, height) <= 90:
+            return [full]
+        scale = 90 / max(width, height)
+        small = (max(1, round(width * scale)), max(1, round(height * scale)))
+        thumb = {**self._store_file(gray_png(*small), "photos", ".jpg").to_json()}
+        thumb.update(width=small[0], height=small[1])
+        return [thumb, full]
+
+    # ----- JSON and bookkeeping ---------------------------------------------------------------
+
+    def _new_message_id(self, chat_id: int) -> int:
+        self._next_message_id[chat_id] = self._next_message_id.get(chat_id, 0) + 1
+        return self._next_message_id[chat_id]
+
+    def _chat_json(self, chat_id: int) -> JSON:
+        user = self.users[chat_id]
+        chat: JSON = {"id": chat_id, "type": "private", "first_name": user.first_name}
+        if user.username:
+            chat["username"] = user.username
+        return chat
+
+    def _message_json(self, message: SentMessage, edit_date: int | None = None) -> JSON:
+        data: JSON = {
+            "message_id": message.message_id, "from": self.bot_user,
+            "chat": self._chat_json(message.chat_id), "date": message.date,
+        }
+        if edit_date is not None:
+            data["edit_date"] = edit_date
+        text_key = "text" if message.kind == "text" else "caption"
+        if message.text:
+            data[text_key] = message.text
+        if message.entities:
+            data["entities" if message.kind == "text" else "caption_entities"] = message.entities
+        if message.kind != "text":
+            data[message.kind] = message.media
+        if message.media_group_id:
+            data["media_group_id"] = message.media_group_id
+        if message.is_inline:
+            data["reply_markup"] = message.reply_markup
+        return copy.deepcopy(data)
+
+    def _changed(self, message: SentMessage) -> None:
+        self.seq += 1
+        message.seq = self.seq
+        if self.on_send is not None:
+            try:
+                self.on_send(message)
+            except Exception:  # a broken printer must not look like a network error to PTB
+                _LOG.exception("FakeTelegram.on_send failed")
+
+
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?(?=\s|$)")
+_NOT_FOUND: JSON = {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+def _not_modified() -> ApiError:
+    return bad_request(
+        "message is not modified: specified new message content and reply markup are exactly "
+        "the same as a current content and reply markup of the message"
+    )
+
+
+def _scope_key(scope: JSON | None) -> str:
+    return json.dumps(scope or {"type": "default"}, sort_keys=True)
+
+
+_CHAT_ACTIONS = frozenset(
+    "typing upload_photo record_video upload_video record_voice upload_voice upload_document "
+    "choose_sticker find_location record_video_note upload_video_note".split()
+)
+
+# ----- limits: text, entities, keyboards ------------------------------------------------------
+
+
+def _u16(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts (and as entity offsets are given)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_text(text: str, *, too_long: str) -> None:
+    if not text:
+        raise bad_request("message text is empty")
+    if _u16(text) > MAX_TEXT:
+        raise bad_request(too_long)
+
+
+def _formatted(
+    raw: str, parse_mode: str | None, entities: list[JSON] | None
+) -> tuple[str, list[JSON]]:
+    """The text the user sees and its entities, leading/trailing whitespace trimmed."""
+    mode = (parse_mode or "").lower()
+    if not mode:
+        text, found = raw, list(entities or [])
+    elif mode == "html":
+        text, found = parse_html(raw)
+    elif mode in ("markdown", "markdownv2"):
+        raise bad_request("FakeTelegram implements parse_mode HTML only")
+    else:
+        raise bad_request("unsupported parse_mode")
+    return _strip(text, found)
+
+
+def _strip(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
+    body = text.strip()
+    shift = _u16(text[: len(text) - len(text.lstrip())])
+    size = _u16(body)
+    kept = []
+    for entity in entities:
+        start = max(entity["offset"] - shift, 0)
+        end = min(entity["offset"] + entity["length"] - shift, size)
+        if end > start:
+            kept.append({**entity, "offset": start, "length": end - start})
+    return body, kept
+
+
+_INLINE_ACTIONS = (
+    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
+    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
+    "callback_game", "pay",
+)
+
+
+def check_reply_markup(markup: JSON | None) -> JSON | None:
+    """Telegram's checks on keyboards: button texts, one action each, callback_data 1-64 bytes."""
+    if not markup:
+        return None
+    for row in markup.get("keyboard") or []:
+        for button in row:
+            text = button if isinstance(button, str) else button.get("text", "")
+            if not str(text).strip():
+                raise bad_request("BUTTON_TEXT_INVALID")
+    for row in markup.get("inline_keyboard") or []:
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                raise bad_request("BUTTON_TEXT_INVALID")
+            data = button.get("callback_data")
+            if data is not None and len(str(data).encode()) > MAX_CALLBACK_DATA:
+                raise bad_request("BUTTON_DATA_INVALID")
+            actions = [key for key in _INLINE_ACTIONS if key in button]
+            if data == "":  # empty callback_data counts as no action at all
+                actions.remove("callback_data")
+            if not actions:
+                raise bad_request(
+                    "can't parse inline keyboard button: "
+                    "Text buttons are unallowed in the inline keyboard"
+                )
+    return markup
+
+
+# ----- Telegram's HTML parse mode ---------------------------------------------------------------
+
+_HTML_TAGS = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
+    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+}
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_ENTITY = re.compile(r"&(?:#[xX]([0-9a-fA-F]+)|#([0-9]+)|([a-zA-Z]+))(;?)")
+
+
+def _entities_error(reason: str) -> ApiError:
+    return bad_request(f"can't parse entities: {reason}")
+
+
+@dataclass
+class _OpenTag:
+    name: str
+    attrs: dict[str, str]
+    offset: int  # UTF-16 offset in the output text
+
+
+class _HtmlParser:
+    """Telegram's HTML parse mode (after tdlib's parse_html), producing text + entities.
+
+    Stricter than Telegram in one way: a named entity other than &lt; &gt; &amp; &quot; (say
+    &nbsp;) is an error here — Telegram would show it literally to the user.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.src = source
+        self.out: list[str] = []
+        self.u16 = 0
+        self.stack: list[_OpenTag] = []
+        self.entities: list[JSON] = []
+
+    def byte_offset(self, index: int) -> int:
+        return len(self.src[:index].encode())
+
+    def parse(self) -> tuple[str, list[JSON]]:
+        i, n = 0, len(self.src)
+        while i < n:
+            char = self.src[i]
+            if char == "&":
+                decoded = self.entity(i, strict=True)
+                if decoded is not None:
+                    self.emit(decoded[0])
+                    i = decoded[1]
+                    continue
+            if char != "<":
+                self.emit(char)
+                i += 1
+            elif i + 1 < n and self.src[i + 1] == "/":
+                i = self.end_tag(i)
+            else:
+                i = self.start_tag(i)
+        if self.stack:
+            raise _entities_error(
+                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"'
+            )
+        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
+        return "".join(self.out), self.entities
+
+    def emit(self, text: str) -> None:
+        self.out.append(text)
+        self.u16 += _u16(text)
+
+    def entity(self, i: int, *, strict: bool) -> tuple[str, int] | None:
+        match = _ENTITY.match(self.src, i)
+        if match is None:
+            return None
+        hex_code, dec_code, name, semicolon = match.groups()
+        if name is not None:
+            if name in _NAMED_ENTITIES:
+                return _NAMED_ENTITIES[name], match.end()
+            if strict and semicolon:
+                raise _entities_error(
+                    f'Unsupported HTML entity "{match.group(0)}" at byte offset '
+                    f"{self.byte_offset(i)}; use &lt; &gt; &amp; &quot; or a numeric one"
+                )
+            return None
+        code = int(hex_code, 16) if hex_code else int(dec_code)
+        if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return None
+        return chr(code), match.end()
+
+    def unescape(self, value: str) -> str:
+        return _HtmlParser(value).decode_all()
+
+    def decode_all(self) -> str:
+        parts, i = [], 0
+        while i < len(self.src):
+            decoded = self.entity(i, strict=False) if self.src[i] == "&" else None
+            if decoded is None:
+                parts.append(self.src[i])
+                i += 1
+            else:
+                parts.append(decoded[0])
+                i = decoded[1]
+        return "".join(parts)
+
+    def start_tag(self, begin: int) -> int:
+        src, n = self.src, len(self.src)
+        i = begin + 1
+        while i < n and not src[i].isspace() and src[i] != ">":
+            i += 1
+        name = src[begin + 1 : i].lower()
+        at = self.byte_offset(begin)
+        if name not in _HTML_TAGS:
+            raise _entities_error(f'Unsupported start tag "{name}" at byte offset {at}')
+        attrs: dict[str, str] = {}
+        while True:
+            while i < n and src[i].isspace():
+                i += 1
+            if i >= n:
+                raise _entities_error(f"Unclosed start tag at byte offset {at}")
+            if src[i] == ">":
+                break
+            start = i
+            while i < n and not src[i].isspace() and src[i] not in "=>":
+                i += 1
+            attr = src[start:i].lower()
+            if not attr:
+                raise _entities_error(
+                    f'Empty attribute name in the tag "{name}" at byte offset {at}'
+                )
+            while i < n and src[i].isspace():
+                i += 1
+            if i >= n or src[i] != "=":
+                if name == "blockquote" and attr == "expandable":
+                    attrs[attr] = ""
+                    continue
+                raise _entities_error(
+                    f'Expected equal sign in declaration of an attribute of the tag "{name}" '
+                    f"at byte offset {at}"
+                )
+            i += 1
+            while i < n and src[i].isspace():
+                i += 1
+            if i < n and src[i] in "\"'":
+                end = src.find(src[i], i + 1)
+                if end < 0:
+                    raise _entities_error(f"Unclosed start tag at byte offset {at}")
+                attrs[attr] = self.unescape(src[i + 1 : end])
+                i = end + 1
+            else:
+                start = i
+                while i < n and (src[i].isalnum() or src[i] in ".-"):
+                    i += 1
+                attrs[attr] = src[start:i]
+        if name == "span" and attrs.get("class") != "tg-spoiler":
+            raise _entities_error(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
+        if name == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
+            raise _entities_error(f"Custom emoji identifier must be non-empty at byte offset {at}")
+        self.stack.append(_OpenTag(name, attrs, self.u16))
+        return i + 1
+
+    def end_tag(self, begin: int) -> int:
+        src, n = self.src, len(self.src)
+        at = self.byte_offset(begin)
+        if not self.stack:
+            raise _entities_error(f"Unexpected end tag at byte offset {at}")
+        i = begin + 2
+        while i < n and not src[i].isspace() and src[i] != ">":
+            i += 1
+        name = src[begin + 2 : i].lower()
+        while i < n and src[i].isspace():
+            i += 1
+        if i >= n or src[i] != ">":
+            raise _entities_error(f"Unclosed end tag at byte offset {at}")
+        tag = self.stack.pop()
+        if name and name != tag.name:
+            raise _entities_error(
+                f'Unmatched end tag at byte offset {at}, expected "</{tag.name}>", '
+                f'found "</{name}>"'
+            )
+        self.close(tag)
+        return i + 1
+
+    def close(self, tag: _OpenTag) -> None:
+        parent = self.stack[-1] if self.stack else None
+        language = tag.attrs.get("class", "")
+        if tag.name == "code" and parent and parent.name == "pre" and parent.offset == tag.offset:
+            if language.startswith("language-"):
+                parent.attrs["language"] = language.removeprefix("language-")
+                return
+        length = self.u16 - tag.offset
+        if length == 0:
+            return
+        entity: JSON = {"type": _HTML_TAGS[tag.name], "offset": tag.offset, "length": length}
+        if tag.name == "a":
+            url = tag.attrs.get("href", "").strip()
+            if not url:
+                return
+            entity["url"] = url
+        elif tag.name == "pre" and tag.attrs.get("language"):
+            entity["language"] = tag.attrs["language"]
+        elif tag.name == "blockquote" and "expandable" in tag.attrs:
+            entity["type"] = "expandable_blockquote"
+        elif tag.name == "tg-emoji":
+            entity["custom_emoji_id"] = tag.attrs["emoji-id"]
+        self.entities.append(entity)
+
+
+def parse_html(source: str) -> tuple[str, list[JSON]]:
+    """Text and entities (UTF-16 offsets) for parse_mode HTML; ApiError 400 if Telegram refuses."""
+    return _HtmlParser(source).parse()
+
+
+# ----- images -----------------------------------------------------------------------------------
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG, JPEG, GIF or WebP image; None if it is none of these."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return 512, 512  # dimensions not decoded; good enough for a fake
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 <= len(data) and data[i] == 0xFF:
+            marker, length = data[i + 1], struct.unpack(">H", data[i + 2 : i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+                return width, height
+            i += 2 + length
+    return None
+
+
+def gray_png(width: int, height: int) -> bytes:
+    """A valid gray PNG of the given size (thumbnails, test fixtures)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
+    body = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + body
+
+
+# ----- the PTB side -----------------------------------------------------------------------------
+
+
+def _read(content: Any) -> bytes:
+    return content if isinstance(content, bytes) else content.read()
+
+
+class InProcessRequest(BaseRequest):
+    """A `BaseRequest` that answers every call from a `FakeTelegram`, without any network.
+
+    PTB POSTs Bot API calls to ``{base_url}{token}/{method}`` and GETs file downloads from
+    ``{base_file_url}{token}/{file_path}``; both are served by the fake.
+    """
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if method == "GET":
+            return self.fake.download(url)
+        api_method = urlsplit(url).path.rsplit("/", 1)[-1]
+        params: JSON = {}
+        files: dict[str, Upload] = {}
+        if request_data is not None:
+            # Round-trip through JSON: the fake sees exactly what would go over the wire.
+            params = json.loads(json.dumps(request_data.parameters))
+            for part, (name, content, mime) in request_data.multipart_data.items():
+                files[part] = (name, _read(content), mime)
+        status, answer = await self.fake.call(api_method, params, files)
+        return status, json.dumps(answer, ensure_ascii=False).encode()
+
+
+def build_inprocess(builder: ApplicationBuilder, fake: FakeTelegram) -> ApplicationBuilder:
+    """Point `builder` at `fake`: fake token and URLs, in-process requests for both channels.
+
+    Do not also set timeouts, proxies or pool sizes on the builder: PTB refuses those together
+    with a custom request object.
+    """
+    return (
+        builder.token(f"{fake.bot_id}:FAKE")
+        .base_url(BASE_URL)
+        .base_file_url(BASE_FILE_URL)
+        .request(InProcessRequest(fake))
+        .get_updates_request(InProcessRequest(fake))
+    )
+
+
+# ----- driving an Application in-process --------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application, *, hooks: bool = True) -> AsyncIterator[Application]:
+    """Initialize and start `app` (job queue included, no polling); stop and shut down after.
+
+    With `hooks`, post_init / post_stop / post_shutdown run as `run_polling` would run them.
+    If the app talks to a `FakeTelegram`, the fake's Updates get bound to the app's bot.
+    """
+    request = app.bot.request
+    if isinstance(request, InProcessRequest):
+        request.fake.bind(app.bot)
+    await app.initialize()
+    try:
+        if hooks and app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+            if hooks and app.post_stop:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if hooks and app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+async def feed(app: Application, update: Update, *, settle_timeout: float = 10.0) -> None:
+    """`app.process_update(update)`, then wait for the tasks it started (block=False handlers).
+
+    Raises TimeoutError if those tasks are still running after `settle_timeout` seconds.
+    """
+    before = asyncio.all_tasks()
+    await app.process_update(update)
+    await settle(before, settle_timeout)
+
+
+async def settle(before: set[asyncio.Task[Any]], timeout: float) -> None:
+    """Wait until every task started since `before` has finished."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    current = asyncio.current_task()
+    while True:
+        # PTB's persistence loop re-arms an Event.wait every update_interval: not handler work.
+        started = {t for t in asyncio.all_tasks() if t not in before and t is not current
+                   and getattr(t.get_coro(), "__qualname__", "") != "Event.wait"}
+        if not started:
+            return
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            names = sorted(f"{task.get_name()}: {task.get_coro()}" for task in started)
+            raise TimeoutError(f"tasks still running after {timeout}s: {names}")
+        await asyncio.wait(started, timeout=remaining)

@@ -1,0 +1,139 @@
+"""Rendering of the submission walk: checklist, criterion, slot. Text and buttons only."""
+
+from __future__ import annotations
+
+from html import escape
+
+from domain.i18n import local
+from domain.report import criterion_mark
+from domain.rubric import BandsRule, PerKindRule, PerLevelRule
+from handlers.common import Who, keyboard
+from services.submission import ProjectView, Slot, SlotState
+
+
+def slot_label(w: Who, slot: Slot) -> str:
+    item = w.svc.rubric.item(slot.item_id)
+    if slot.kind and isinstance(item.rule, PerKindRule):
+        return local(item.rule.kinds[slot.kind], w.lang)
+    return local(item.label, w.lang)
+
+
+def slots_key(w: Who, index: int) -> str:
+    item_id, kind = w.svc.rubric.evidence_slots[index]
+    return f"{item_id}.{kind}" if kind else item_id
+
+
+def _status(w: Who, view: ProjectView) -> str:
+    return w.t(f"bot.status_{view.status}")
+
+
+def checklist_text(w: Who, view: ProjectView) -> str:
+    r = view.report
+    lines = [w.t("walk.checklist_title", name=escape(view.name), status=_status(w, view))]
+    for c in r.criteria:
+        lines.append(w.t("walk.criterion_line", mark=criterion_mark(c.points, c.max),
+                         label=escape(local(w.svc.rubric.criterion(c.id).label, w.lang)),
+                         points=c.points, max=c.max))
+    lines.append(w.t("walk.total", total=r.total, max=r.max))
+    for issue in r.issues:
+        lines.append(w.t(f"report.issue_{issue.severity}",
+                         message=escape(local(issue.message, w.lang))))
+    if view.next_slot and not view.locked:
+        gain = next(o.next_gain for o in r.open_points if o.item_id == view.next_slot.item_id)
+        lines.append(w.t("walk.next_hint", label=escape(slot_label(w, view.next_slot)),
+                         gain=gain))
+    return "\n".join(lines)
+
+
+def checklist(w: Who, view: ProjectView):
+    rows = []
+    pairs = [(f"{criterion_mark(c.points, c.max)} "
+              f"{local(w.svc.rubric.criterion(c.id).label, w.lang)}", f"w:cr:{view.id}:{i}")
+             for i, c in enumerate(view.report.criteria)]
+    rows += [pairs[i:i + 2] for i in range(0, len(pairs), 2)]
+    if not view.locked:
+        if view.next_slot:
+            rows.append([next_button(w, view)])
+        rows.append([(w.t("walk.btn_submit"), f"w:sub:{view.id}")])
+    rows.append([(w.t("walk.btn_stop"), "w:stop")])
+    text = checklist_text(w, view)
+    if view.locked:
+        text += "\n\n" + w.t("walk.locked")
+    else:
+        text += "\n\n" + w.t("walk.pick_criterion")
+    return text, keyboard(rows)
+
+
+def next_button(w: Who, view: ProjectView) -> tuple[str, str]:
+    slot = view.next_slot
+    gain = next(o.next_gain for o in view.report.open_points if o.item_id == slot.item_id)
+    return (w.t("walk.btn_next", label=slot_label(w, slot), gain=gain),
+            f"w:s:{view.id}:{slot.index}")
+
+
+def criterion_view(w: Who, view: ProjectView, index: int):
+    score = view.report.criteria[index]
+    crit = w.svc.rubric.criterion(score.id)
+    lines = [w.t("walk.criterion_title", label=escape(local(crit.label, w.lang)),
+                 points=score.points, max=score.max,
+                 requirement=escape(local(crit.requirement, w.lang)))]
+    rows = []
+    for state in view.slots:
+        if w.svc.rubric.item(state.slot.item_id).criterion_id != crit.id:
+            continue
+        label = slot_label(w, state.slot)
+        lines.append(w.t("walk.slot_line", mark=state.mark, label=escape(label),
+                         points=state.points, max=state.max))
+        rows.append([(f"{state.mark} {label}", f"w:s:{view.id}:{state.slot.index}")])
+    rows.append([(w.t("walk.btn_back"), f"w:c:{view.id}")])
+    return "\n".join(lines), keyboard(rows)
+
+
+def slot_view(w: Who, view: ProjectView, state: SlotState):
+    slot = state.slot
+    item = w.svc.rubric.item(slot.item_id)
+    rule = item.rule
+    lines = [w.t("walk.slot_title", label=escape(slot_label(w, slot)), points=state.points,
+                 max=state.max, hint=escape(local(item.hint, w.lang)))]
+    rows: list[list[tuple[str, str]]] = []
+    if isinstance(rule, PerLevelRule):
+        if state.entries:
+            lines.append(w.t("walk.entries_title", count=len(state.entries)))
+            supported = {f.entry_id for f in state.files}
+            for n, e in enumerate(state.entries, 1):
+                mark = "✅" if (e.link or e.id in supported) else "◐"
+                lines.append(w.t("walk.entry_line", n=n, mark=mark,
+                                 level=local(rule.levels[e.level].label, w.lang),
+                                 title=escape(e.title), date=e.happened_on or "—"))
+        if state.capped:
+            lines.append(w.t("walk.cap_reached", cap=rule.cap))
+        if not view.locked:
+            rows += [[(w.t("walk.entry_add", level=local(lv.label, w.lang), points=lv.points),
+                       f"w:lv:{view.id}:{slot.index}:{lid}")]
+                     for lid, lv in rule.levels.items()]
+            edits = [(w.t("walk.entry_edit", n=n), f"w:e:{view.id}:{slot.index}:{e.id}")
+                     for n, e in enumerate(state.entries, 1)]
+            rows += [edits[i:i + 4] for i in range(0, len(edits), 4)]
+    else:
+        if isinstance(rule, BandsRule):
+            lines.append(w.t("walk.rate_now", rate=f"{state.figure:g}", points=rule.score(
+                state.figure)) if state.figure is not None else w.t("walk.rate_none"))
+            lines.append(w.t("walk.rate_prompt"))
+        lines.append(w.t("walk.slot_files", count=len(state.files)))
+        if not view.locked:
+            lines.append(w.t("walk.send_files", max_mb=w.svc.max_file_bytes // 1048576))
+    if state.files:
+        rows.append([(w.t("walk.btn_files", count=len(state.files)),
+                      f"w:f:{view.id}:{slot.index}")])
+    if view.locked:
+        lines.append(w.t("walk.locked"))
+    nav = [(w.t("walk.btn_back"), f"w:c:{view.id}")]
+    if not view.locked:
+        nav.append((w.t("walk.btn_skip"), f"w:k:{view.id}:{slot.index}"))
+    rows.append(nav)
+    return "\n".join(lines), keyboard(rows)
+
+
+def saved_text(w: Who, view: ProjectView, gained: int) -> str:
+    delta = f"+{gained}" if gained > 0 else ("±0" if gained == 0 else str(gained))
+    return w.t("walk.saved", total=view.report.total, max=view.report.max, delta=delta)

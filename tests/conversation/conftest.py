@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application, build_services
+from bot.settings import Settings
+from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from services import accounts
+from services.clock import FixedClock
+from services.core import Services
+from store.migrate import upgrade_async
+from tests.support.chat import Chat, running
+
+NOW = dt.datetime(2026, 11, 23, 10, 0)
+ADMIN = 1
+
+
+@dataclass
+class Bot:
+    settings: Settings
+    svc: Services
+    fake: FakeTelegram
+    app: Application
+    invite: str
+
+    def chat(self, user_id: int = 1001, name: str = "王芳", lang: str = "zh-hans") -> Chat:
+        return Chat(self.app, self.fake, FakeUser(user_id, name, language_code=lang))
+
+
+def make_settings(tmp_path) -> Settings:
+    return Settings(_env_file=None, telegram_bot_token=None,
+                    database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+                    evidence_dir=tmp_path / "evidence", admin_ids=[ADMIN], max_file_mb=1)
+
+
+async def start_bot(settings: Settings, fake: FakeTelegram | None = None) -> tuple:
+    svc = build_services(settings, clock=FixedClock(NOW))
+    fake = fake or FakeTelegram()
+    app = build_application(settings, services=svc, configure=lambda b: build_inprocess(b, fake))
+    return svc, fake, app
+
+
+@pytest.fixture
+async def bot(tmp_path):
+    settings = make_settings(tmp_path)
+    await upgrade_async(settings.database_url)
+    svc, fake, app = await start_bot(settings)
+    org = await accounts.create_organization(
+        svc, name="青岛海都心理健康服务中心", uscc="91350100M000100Y43", district="崂山区",
+        established_on=dt.date(2019, 5, 10), valid_until=dt.date(2029, 5, 9))
+    async with running(app):
+        yield Bot(settings, svc, fake, app, org.invite_code)
+
+
+@pytest.fixture
+async def chat(bot) -> Chat:
+    return bot.chat()
+
+
+@pytest.fixture
+async def member(bot) -> Chat:
+    chat = bot.chat()
+    await chat.send(f"/start {bot.invite}")
+    return chat

@@ -1,0 +1,1 @@
+"""Helpers for conversation tests: drive the bot through the whole PTB stack, in-process."""
