@@ -22,7 +22,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.settings import Settings
-from handlers import ask, score, start, submit, subsidy
+from handlers import admin, ask, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
@@ -95,6 +95,9 @@ def add_handlers(app: Application) -> None:
         CommandHandler("score", score.score),
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),
+        CommandHandler("neworg", admin.new_org),
+        CommandHandler("review", admin.review),
+        CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),
         CallbackQueryHandler(ask.prompt, "^m:ask$"),
         CallbackQueryHandler(score.score, "^m:score$"),
         CallbackQueryHandler(score.standard, "^m:standard$"),
@@ -120,7 +123,7 @@ async def register_commands(app: Application) -> None:
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
-                  for c in (*COMMANDS, "neworg")]
+                  for c in (*COMMANDS, "neworg", "review")]
     for admin in svc.admin_ids:
         try:
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin))

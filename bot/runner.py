@@ -6,18 +6,38 @@ import asyncio
 import logging
 import os
 import sys
+from pathlib import Path
 
 from bot.app import build_application
 from bot.settings import Settings
+from store.datafiles import load_catalog
 from store.migrate import upgrade
 
 CONSOLE_USER_ID = 10001
 
 
-def setup_logging(settings: Settings, quiet: bool = False) -> None:
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+def setup_logging(settings: Settings, log_file: Path | None = None) -> None:
+    """Logs go to stderr, or for the terminal chat to a file, so the chat stays readable."""
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, filename=log_file,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+async def ensure_demo_membership(settings: Settings, user_id: int, name: str) -> str | None:
+    """The terminal user needs an organisation to try the evidence walk: when they have none,
+    register a demo organisation (once) and join them to it. Returns its name if created."""
+    from bot.app import build_services
+    from services import accounts
+
+    svc = build_services(settings)
+    account = await accounts.ensure_account(svc, user_id, name)
+    if account.organization_id is not None:
+        return None
+    org = await accounts.demo_organization(svc)
+    await accounts.join(svc, user_id, org.invite_code, name)
+    return org.name
 
 
 def run_telegram(settings: Settings) -> int:
@@ -34,13 +54,17 @@ def run_console(settings: Settings) -> int:
     from bot.console import TerminalChat
     from bot.transport import FakeTelegram, FakeUser, build_inprocess
 
-    setup_logging(settings, quiet=True)
+    log_file = Path(settings.database_url.split("///")[-1]).parent / "console.log"
+    setup_logging(settings, log_file if "sqlite" in settings.database_url else None)
     upgrade(settings.database_url)
     if CONSOLE_USER_ID not in settings.admin_ids:
         settings.admin_ids.append(CONSOLE_USER_ID)
     fake = FakeTelegram()
     user = FakeUser(CONSOLE_USER_ID, os.environ.get("USER", "同志") or "同志",
                     language_code="zh-hans")
+    demo = asyncio.run(ensure_demo_membership(settings, user.id, user.first_name))
+    if demo:
+        print(load_catalog().t("cli.console_demo", "zh", name=demo))
     app = build_application(settings, configure=lambda b: build_inprocess(b, fake))
 
     def read_line(prompt: str) -> str:

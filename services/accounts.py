@@ -126,3 +126,24 @@ async def join(svc: Services, user_id: int, code: str, first_name: str = "",
         org = await uow.organizations.get(org_id) if org_id else None
         return Account(user.id, _role(svc, user), user.language, user.organization_id,
                        org.name if org else None)
+
+
+DEMO_USCC_PREFIX = "52370200MJ000000"  # 社会服务机构, 青岛市 (370200); the 17th and 18th follow
+
+
+async def demo_organization(svc: Services) -> NewOrganization:
+    """The demo organisation of the terminal chat (made once, then reused)."""
+    from domain.uscc import check_character
+
+    first17 = DEMO_USCC_PREFIX + "1"
+    uscc = first17 + check_character(first17)
+    async with svc.uow() as uow:
+        org = await uow.organizations.by_uscc(uscc)
+        if org is not None:
+            invite = await uow.invites.for_organization(org.id)
+            return NewOrganization(org.id, org.name, org.uscc, org.district, invite.code,
+                                   invite_link(svc, invite.code))
+    return await create_organization(
+        svc, name=svc.catalog.t("demo.org_name"), uscc=uscc, district="市南区",
+        established_on=svc.clock.today().replace(year=svc.clock.today().year - 5),
+        valid_until=svc.clock.today().replace(year=svc.clock.today().year + 3))

@@ -407,3 +407,13 @@ async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
         project.status = "draft"
         await uow.commit()
         return await _view(uow, svc, project)
+
+
+async def submitted_projects(svc: Services, user_id: int) -> list[ProjectView]:
+    """For reviewers: every submitted project, best total first."""
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
+            raise NotMember(None)
+        views = [await _view(uow, svc, p) for p in await uow.projects.submitted()]
+        return sorted(views, key=lambda v: (-v.report.total, v.id))

@@ -50,6 +50,10 @@ class Invites(Repo):
     async def get(self, code: str) -> Invite | None:
         return await self.session.get(Invite, code)
 
+    async def for_organization(self, org_id: int) -> Invite | None:
+        return await self.session.scalar(select(Invite).where(
+            Invite.organization_id == org_id, Invite.revoked.is_(False)).limit(1))
+
 
 class Projects(Repo):
     async def get(self, project_id: int) -> Project | None:
@@ -58,6 +62,10 @@ class Projects(Repo):
     async def of_organization(self, org_id: int) -> list[Project]:
         return list(await self.session.scalars(
             select(Project).where(Project.organization_id == org_id).order_by(Project.id)))
+
+    async def submitted(self) -> list[Project]:
+        return list(await self.session.scalars(
+            select(Project).where(Project.status == "submitted").order_by(Project.id)))
 
     async def files(self, project_id: int) -> list[EvidenceFile]:
         return list(await self.session.scalars(

@@ -1,0 +1,71 @@
+"""Administrators register organisations in chat; reviewers see submissions and reopen them."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+
+from domain.dates import parse_typed_date
+from domain.errors import InputError
+from handlers.common import Context, keyboard, reply, who
+from services import accounts
+from services import submission as sub
+
+
+async def new_org(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    if w.account.role != "admin":
+        await reply(update, w.t("admin.only"))
+        return
+    args = context.args or []
+    if len(args) not in (4, 5):
+        await reply(update, w.t("admin.neworg_usage"))
+        return
+    try:
+        dates = []
+        for field, text in zip(("established", "valid_until"), args[3:], strict=False):
+            try:
+                dates.append(parse_typed_date(text))
+            except ValueError as exc:
+                raise InputError(field, "date", value=text) from exc
+        org = await accounts.create_organization(
+            w.svc, name=args[0], uscc=args[1], district=args[2], established_on=dates[0],
+            valid_until=dates[1] if len(dates) > 1 else None, created_by=w.account.user_id)
+    except InputError as err:
+        await reply(update, w.problem(err) + "\n\n" + w.t("admin.neworg_usage"))
+        return
+    await reply(update, w.t("admin.org_created", name=escape(org.name), district=org.district,
+                            code=org.invite_code, link=escape(org.link)))
+
+
+async def review(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    try:
+        views = await sub.submitted_projects(w.svc, w.account.user_id)
+    except sub.NotMember:
+        await reply(update, w.t("review.only"))
+        return
+    if not views:
+        await reply(update, w.t("review.none"))
+        return
+    lines = [w.t("review.title")]
+    for rank, v in enumerate(views, 1):
+        lines.append(w.t("review.line", rank=rank, name=escape(v.name), total=v.report.total,
+                         max=v.report.max, eligible="✅" if v.report.eligible else "⛔"))
+    rows = [[(w.t("review.reopen", name=v.name[:30]), f"rv:open:{v.id}")] for v in views]
+    await reply(update, "\n".join(lines), keyboard(rows))
+
+
+async def reopen(update: Update, context: Context) -> None:
+    w = await who(update, context)
+    await update.callback_query.answer()
+    try:
+        view = await sub.reopen(w.svc, w.account.user_id, int(update.callback_query.data[8:]))
+    except sub.NotMember:
+        await reply(update, w.t("review.only"))
+        return
+    except sub.NotFound:
+        await reply(update, w.t("walk.gone"))
+        return
+    await reply(update, w.t("walk.reopened", name=escape(view.name)))

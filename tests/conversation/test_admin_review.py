@@ -1,0 +1,49 @@
+"""Administrators register organisations in chat; reviewers rank submissions and reopen them."""
+
+from __future__ import annotations
+
+from services import accounts
+
+
+async def test_admin_registers_an_organization_and_staff_join_by_its_link(bot):
+    admin = bot.chat(1, "管理员")
+    await admin.send("/neworg 青岛阳光社工服务中心 91110000600037341L 黄岛区 2020-01-01 2030-01-01")
+    assert "已登记：青岛阳光社工服务中心（西海岸新区）" in admin.last_text
+    code = admin.last_text.split("邀请码：")[1].split()[0]
+    newcomer = bot.chat(3003, "赵敏")
+    await newcomer.send(f"/start {code}")
+    assert "加入成功：青岛阳光社工服务中心" in newcomer.last_text
+
+
+async def test_neworg_explains_itself_and_refuses_bad_codes(bot, member):
+    admin = bot.chat(1, "管理员")
+    await admin.send("/neworg")
+    assert "用法：/neworg" in admin.last_text
+    await admin.send("/neworg 某中心 91110000600037341X 市南区 2020-01-01")
+    assert "校验位不符" in admin.last_text
+    await member.send("/neworg 某中心 91110000600037341L 市南区 2020-01-01")
+    assert "只有管理员" in member.last_text
+
+
+async def test_reviewer_sees_ranked_submissions_and_reopens_one(bot, member):
+    await member.send("/submit")
+    await member.press("➕ 新建项目")
+    await member.send("职工心理关爱项目")
+    await member.press("心理关怀")
+    await member.send("2024-03-01")
+    await member.send("2025-06-30")
+    await member.press("是")
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+    code = await accounts.create_reviewer_invite(bot.svc, created_by=1)
+    reviewer = bot.chat(5005, "评审员")
+    await reviewer.send(f"/start {code}")
+    await reviewer.send("/review")
+    assert "1. 职工心理关爱项目：0/100分 ✅" in reviewer.last_text
+    await reviewer.press("🔓 重新开放：职工心理关爱项目")
+    assert "已重新开放" in reviewer.last_text
+    await member.send("/submit")
+    await member.press("职工心理关爱项目（0/100分）")
+    assert "填报中" in member.last_text and "已锁定" not in member.last_text
+    await member.send("/review")
+    assert "只有评审人员" in member.last_text
