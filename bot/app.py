@@ -124,11 +124,11 @@ async def register_commands(app: Application) -> None:
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
                   for c in (*COMMANDS, "neworg", "review")]
-    for admin in svc.admin_ids:
+    for admin_id in svc.admin_ids:
         try:
-            await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin))
+            await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))
         except Exception:  # the admin has not started the bot yet: the chat does not exist
-            log.info("admin %s has no chat with the bot yet", admin)
+            log.info("admin %s has no chat with the bot yet", admin_id)
 
 
 def build_application(settings: Settings, *, services: Services | None = None,
