@@ -21,8 +21,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.ratelimit import ChatRateLimiter
+from domain.reminders import ReminderPolicy
 from bot.settings import Settings
-from handlers import admin, ask, score, start, submit, subsidy
+from handlers import admin, ask, reminders, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
@@ -34,20 +36,24 @@ from store.persistence import DatabasePersistence
 log = logging.getLogger("unionbot")
 
 # Commands shown in Telegram's menu, per language: (command, catalog key of its description).
-COMMANDS = ("menu", "submit", "ask", "score", "subsidy", "standard", "join", "lang", "help",
-            "cancel")
+COMMANDS = ("menu", "submit", "ask", "score", "subsidy", "standard", "rounds", "remind",
+            "join", "lang", "help", "cancel")
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     sessions = make_sessionmaker(make_engine(settings.database_url))
-    return Services(sessions=sessions, clock=clock or SystemClock(),
+    policy = ReminderPolicy(days_before=tuple(settings.reminder_days),
+                            hour=settings.reminder_hour, quiet_start=settings.quiet_start,
+                            quiet_end=settings.quiet_end)
+    return Services(sessions=sessions, clock=clock or SystemClock(ZoneInfo(settings.tz_name)),
                     rubric=load_rubric(), subsidy_table=load_subsidy_table(),
                     catalog=load_catalog(), admin_ids=frozenset(settings.admin_ids),
                     bot_username=settings.bot_username,
                     evidence=EvidenceStore(settings.evidence_dir),
                     max_file_bytes=settings.max_file_mb * 1024 * 1024,
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
-                    service_areas=load_service_areas())
+                    service_areas=load_service_areas(),
+                    extras={"reminder_policy": policy})
 
 
 def add_handlers(app: Application) -> None:
@@ -96,6 +102,12 @@ def add_handlers(app: Application) -> None:
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),
         CommandHandler("neworg", admin.new_org),
+        CommandHandler("remind", reminders.remind),
+        CallbackQueryHandler(reminders.remind_set, "^rm:(on|off)$"),
+        CommandHandler("rounds", reminders.list_rounds),
+        CommandHandler("newround", reminders.new_round),
+        CommandHandler("deadline", reminders.set_deadline),
+        CommandHandler("extend", reminders.extend),
         CommandHandler("review", admin.review),
         CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),
         CallbackQueryHandler(ask.prompt, "^m:ask$"),
@@ -114,6 +126,11 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
+async def on_start(app: Application) -> None:
+    await register_commands(app)
+    await reminders.schedule_reminders(app)
+
+
 async def register_commands(app: Application) -> None:
     """setMyCommands for every language, and for admins their own scope."""
     svc: Services = app.bot_data["services"]
@@ -123,7 +140,7 @@ async def register_commands(app: Application) -> None:
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
-                  for c in (*COMMANDS, "neworg", "review")]
+                  for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "extend")]
     for admin_id in svc.admin_ids:
         try:
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))
@@ -142,7 +159,9 @@ def build_application(settings: Settings, *, services: Services | None = None,
     builder = (ApplicationBuilder()
                .defaults(defaults)
                .persistence(DatabasePersistence(svc.sessions))
-               .post_init(register_commands))
+               .post_init(on_start)
+               .rate_limiter(ChatRateLimiter(settings.send_rate, settings.chat_send_rate,
+                                             settings.send_retries)))
     if configure is not None:
         builder = configure(builder)
     else:

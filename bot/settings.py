@@ -25,11 +25,13 @@ class Settings(BaseSettings):
     allowed_file_types: list[str] = Field(default_factory=lambda: [
         "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "jpg", "jpeg", "png", "webp",
         "heic", "txt", "zip"])
-    reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1, 0])
+    reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1, 0])  # 0: the day itself
     reminder_hour: int = 9
     quiet_start: int = 21
     quiet_end: int = 8
-    send_rate: float = 30.0
+    send_rate: float = 30.0  # messages a second overall (0: unlimited)
+    send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
+    chat_send_rate: float = 1.0  # messages a second per chat, after a burst of 3 (0: unlimited)
 
     @field_validator("admin_ids", "allowed_file_types", "reminder_days", mode="before")
     @classmethod

@@ -45,3 +45,20 @@ def parse_typed_date(text: str) -> dt.date:
             year = int(parts["y"]) if parts.get("y") else 2000 + int(parts["yy"])
             return dt.date(year, int(parts["m"]), int(parts["d"]))
     raise ValueError(f"无法识别的日期：{text}")
+
+
+_TIME = re.compile(r"^(?P<h>\d{1,2})\s*[:：点时]\s*(?P<mi>\d{1,2})?\s*分?$")
+
+
+def parse_typed_datetime(text: str) -> dt.datetime:
+    """A date and a time of day: "2026-12-15 17:00", "2026年12月15日 17:00", "2026/12/15 17点".
+    Naive (the caller attaches the time zone). Raises ValueError."""
+    cleaned = text.strip().replace("T", " ")
+    m = re.match(r"^(?P<date>.+?)\s*(?P<time>\d{1,2}\s*[:：点时]\s*(?:\d{1,2})?\s*分?)$", cleaned)
+    if not m:
+        raise ValueError(f"无法识别的时间：{text}")
+    day = parse_typed_date(m.group("date").strip())
+    t = _TIME.match(m.group("time").strip())
+    if not t:
+        raise ValueError(f"无法识别的时间：{text}")
+    return dt.datetime.combine(day, dt.time(int(t.group("h")), int(t.group("mi") or 0)))

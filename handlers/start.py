@@ -9,6 +9,7 @@ from telegram.ext import ConversationHandler
 
 from domain.errors import InputError
 from handlers.common import Context, keyboard, main_menu, reply, services, who
+from handlers.reminders import after_join
 from services import accounts
 
 
@@ -49,6 +50,7 @@ async def _join(update: Update, context: Context, code: str) -> None:
         w = await who(update, context)
         await reply(update, w.t(f"input.{err.code}", **err.params), main_menu(w))
         return
+    await after_join(context.application)
     w = await who(update, context)
     if account.organization_name:
         text = w.t("bot.joined", organization=escape(account.organization_name),

@@ -37,8 +37,9 @@ def guarded(func: Callable[[Update, Context, Who], Awaitable[int]]) -> Handler:
             return await func(update, context, w)
         except InputError as err:
             await reply(update, w.problem(err))
-        except sub.Locked:
-            await reply(update, w.t("walk.locked"))
+        except sub.Locked as locked:
+            await reply(update, w.t("walk.locked_deadline" if locked.reason == "deadline"
+                                    else "walk.locked"))
         except sub.Conflict:
             await reply(update, w.t("walk.conflict"))
         except sub.NotFound:

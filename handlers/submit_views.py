@@ -58,7 +58,8 @@ def checklist(w: Who, view: ProjectView):
     rows.append([(w.t("walk.btn_stop"), "w:stop")])
     text = checklist_text(w, view)
     if view.locked:
-        text += "\n\n" + w.t("walk.locked")
+        text += "\n\n" + w.t("walk.locked_deadline" if view.status == "closed"
+                               else "walk.locked")
     else:
         text += "\n\n" + w.t("walk.pick_criterion")
     return text, keyboard(rows)
@@ -126,7 +127,7 @@ def slot_view(w: Who, view: ProjectView, state: SlotState):
         rows.append([(w.t("walk.btn_files", count=len(state.files)),
                       f"w:f:{view.id}:{slot.index}")])
     if view.locked:
-        lines.append(w.t("walk.locked"))
+        lines.append(w.t("walk.locked_deadline" if view.status == "closed" else "walk.locked"))
     nav = [(w.t("walk.btn_back"), f"w:c:{view.id}")]
     if not view.locked:
         nav.append((w.t("walk.btn_skip"), f"w:k:{view.id}:{slot.index}"))

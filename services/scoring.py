@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from domain.evidence import EntryRecord, FileRecord, evidence_values
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
-from store.models import Organization, Project
+from store.models import Organization, Project, Round
 from store.uow import UnitOfWork
 
 
@@ -38,8 +38,11 @@ async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, proje
         "project.completed_on": project.completed_on,
         "project.closed_and_evaluated": project.closed_and_evaluated,
     }
-    return Submission(recommended_on=project.recommended_on or today, facts=facts,
-                      evidence=evidence)
+    recommended_on = project.recommended_on
+    if recommended_on is None and project.round_id is not None:
+        r = await uow.session.get(Round, project.round_id)
+        recommended_on = r.recommended_on
+    return Submission(recommended_on=recommended_on or today, facts=facts, evidence=evidence)
 
 
 async def project_score(svc: Services, project_id: int) -> ProjectScore | None:

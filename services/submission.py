@@ -18,6 +18,7 @@ from domain.errors import InputError
 from domain.rubric import BandsRule, PerKindRule, PerLevelRule
 from domain.scoring import OpenPoint, ScoreReport, score
 from services.core import Services
+from services.rounds import closes_at, open_round
 from services.scoring import submission_of
 from store.models import EvidenceEntry, EvidenceFigure, EvidenceFile, Project, User
 from store.uow import UnitOfWork
@@ -26,7 +27,11 @@ MAX_NAME = 200
 
 
 class Locked(Exception):
-    """The project is submitted for review (or past its deadline): read-only."""
+    """The project is read-only: submitted for review, or past its round's deadline."""
+
+    def __init__(self, project_id: int | None, reason: str = "submitted") -> None:
+        super().__init__(project_id, reason)
+        self.reason = reason
 
 
 class Conflict(Exception):
@@ -120,9 +125,12 @@ async def _member_project(uow: UnitOfWork, svc: Services, user_id: int,
     raise NotMember(project_id)
 
 
-def _writable(project: Project) -> None:
+async def _writable(uow: UnitOfWork, svc: Services, project: Project) -> None:
     if project.status != "draft":
-        raise Locked(project.id)
+        raise Locked(project.id, "submitted")
+    closes = await closes_at(uow, svc, project)
+    if closes is not None and svc.clock.now() >= closes:
+        raise Locked(project.id, "deadline")
 
 
 def _slot_for_open(svc: Services, point: OpenPoint, states: dict[str, SlotState]) -> Slot:
@@ -157,7 +165,11 @@ async def _view(uow: UnitOfWork, svc: Services, project: Project) -> ProjectView
                                      got, top, capped)
     next_slot = (_slot_for_open(svc, report.open_points[0], states)
                  if report.open_points else None)
-    return ProjectView(project.id, project.name, project.status, project.version,
+    closes = await closes_at(uow, svc, project)
+    status = project.status
+    if status == "draft" and closes is not None and svc.clock.now() >= closes:
+        status = "closed"
+    return ProjectView(project.id, project.name, status, project.version,
                        project.organization_id, report, tuple(states.values()), next_slot)
 
 
@@ -191,6 +203,7 @@ async def create_project(svc: Services, user_id: int, *, name: str, area: str,
                          closed_and_evaluated: bool) -> ProjectView:
     check_project_fields(svc, name=name, area=area, started_on=started_on,
                          completed_on=completed_on)
+    current = await open_round(svc)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
         if user is None or user.organization_id is None:
@@ -198,7 +211,7 @@ async def create_project(svc: Services, user_id: int, *, name: str, area: str,
         project = Project(organization_id=user.organization_id, name=name.strip(),
                           service_area=area, started_on=started_on, completed_on=completed_on,
                           closed_and_evaluated=closed_and_evaluated, created_by=user_id,
-                          honours=[])
+                          honours=[], round_id=current.id if current else None)
         uow.projects.add(project)
         await uow.flush()
         user.current_project_id, user.current_slot = project.id, None
@@ -259,7 +272,7 @@ async def add_file(svc: Services, user_id: int, project_id: int, slot_key: str, 
     suffix = check_file(svc, file_name, mime_type, len(data))
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         before = (await _view(uow, svc, project)).report.total
         stored = svc.evidence.put(project.organization_id, project.id, data, suffix)
         row = EvidenceFile(project_id=project.id, item_id=slot.item_id, kind=slot.kind or "",
@@ -280,7 +293,7 @@ async def add_file(svc: Services, user_id: int, project_id: int, slot_key: str, 
 async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int) -> Saved:
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         before = (await _view(uow, svc, project)).report.total
         row = await uow.projects.file(file_id)
         if row is None or row.project_id != project_id:
@@ -310,7 +323,7 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
     value = rule.read(value, item_id)
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         before = (await _view(uow, svc, project)).report.total
         fig = await uow.projects.figure(project_id, item_id)
         if (fig.version if fig else 0) != seen_version:
@@ -338,7 +351,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
         raise InputError("date", "future_date", value=happened_on.isoformat())
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         before = (await _view(uow, svc, project)).report.total
         entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
                               title=title.strip()[:300], happened_on=happened_on,
@@ -352,7 +365,7 @@ async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: i
                        seen_version: int, **changes: object) -> Saved:
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         before = (await _view(uow, svc, project)).report.total
         entry = await uow.projects.entry(entry_id)
         if entry is None or entry.project_id != project_id:
@@ -371,7 +384,7 @@ async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: i
 async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: int) -> Saved:
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         before = (await _view(uow, svc, project)).report.total
         entry = await uow.projects.entry(entry_id)
         if entry is None or entry.project_id != project_id:
@@ -388,7 +401,7 @@ async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: i
 async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        _writable(project)
+        await _writable(uow, svc, project)
         project.status = "submitted"
         project.submitted_at = svc.clock.now()
         project.submitted_by = user_id

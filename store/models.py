@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    TypeDecorator,
     Text,
     UniqueConstraint,
     func,
@@ -21,12 +22,33 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every database (SQLite keeps no
+    offset: values are stored as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     pass
 
 
 def _now_col() -> Mapped[dt.datetime]:
-    return mapped_column(DateTime(timezone=True), server_default=func.now())
+    return mapped_column(UTCDateTime, server_default=func.now())
 
 
 class Organization(Base):
@@ -69,10 +91,54 @@ class User(Base):
     created_at: Mapped[dt.datetime] = _now_col()
 
 
+class Round(Base):
+    """An evaluation round: submissions open, a deadline, the recommendation date."""
+
+    __tablename__ = "rounds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))  # city|provincial|national
+    year: Mapped[int] = mapped_column(Integer)
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recommended_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = _now_col()
+
+
+class RoundExtension(Base):
+    """A reviewer extended the deadline of a round for one organisation."""
+
+    __tablename__ = "round_extensions"
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"),
+                                                 primary_key=True)
+    until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    granted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Reminder(Base):
+    """A planned reminder. The database is the source of truth: jobs are rebuilt from
+    these rows; a row is `sent` only after Telegram accepted the message."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))  # d7|d3|d1|d0
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # planned → sending → sent | skipped | blocked | expired | failed
+    status: Mapped[str] = mapped_column(String(12), default="planned")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
 class Project(Base):
     __tablename__ = "projects"
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), nullable=True)
     name: Mapped[str] = mapped_column(String(200))
     service_area: Mapped[str | None] = mapped_column(String(50), nullable=True)
     started_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -82,13 +148,13 @@ class Project(Base):
     honours: Mapped[list] = mapped_column(JSON, default=list)  # honour level ids held
     paid: Mapped[int] = mapped_column(Integer, default=0)  # subsidy already received, yuan
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted
-    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime,
                                                              nullable=True)
     submitted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime,
                                                     server_default=func.now(),
                                                     onupdate=func.now())
     organization: Mapped[Organization] = relationship(back_populates="projects")
@@ -146,7 +212,7 @@ class EvidenceFigure(Base):
     value: Mapped[float] = mapped_column(Float)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime,
                                                     server_default=func.now(),
                                                     onupdate=func.now())
     __mapper_args__ = {"version_id_col": version}
@@ -170,6 +236,6 @@ class ConversationState(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)  # conversation name or ""
     key: Mapped[str] = mapped_column(String(128), primary_key=True)  # JSON of the key / id
     data: Mapped[object] = mapped_column(JSON, nullable=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True),
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime,
                                                     server_default=func.now(),
                                                     onupdate=func.now())

@@ -34,7 +34,9 @@ class Bot:
 def make_settings(tmp_path) -> Settings:
     return Settings(_env_file=None, telegram_bot_token=None,
                     database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-                    evidence_dir=tmp_path / "evidence", admin_ids=[ADMIN], max_file_mb=1)
+                    evidence_dir=tmp_path / "evidence", admin_ids=[ADMIN], max_file_mb=1,
+                    chat_send_rate=0,  # chats here are faster than any thumb
+                    send_retries=1)
 
 
 async def start_bot(settings: Settings, fake: FakeTelegram | None = None) -> tuple:

@@ -108,3 +108,19 @@ def test_amounts_refused(text):
 
     with pytest.raises(ValueError):
         parse_amount(text)
+
+
+@pytest.mark.parametrize("text", ["2026-12-15 17:00", "2026-12-15T17:00", "2026年12月15日 17:00",
+                                  "2026/12/15 17点", "2026年12月15日17时00分", "26.12.15 17:00"])
+def test_typed_datetimes(text):
+    from domain.dates import parse_typed_datetime
+
+    assert parse_typed_datetime(text) == dt.datetime(2026, 12, 15, 17, 0)
+
+
+@pytest.mark.parametrize("text", ["2026-12-15", "17:00", "2026-12-15 25:00", "下周五下午"])
+def test_typed_datetimes_refused(text):
+    from domain.dates import parse_typed_datetime
+
+    with pytest.raises(ValueError):
+        parse_typed_datetime(text)

@@ -1,0 +1,41 @@
+"""Telegram's flood limits: about 30 messages a second overall (PTB's AIORateLimiter) and
+about one a second per private chat, which AIORateLimiter leaves out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.ext import AIORateLimiter
+
+
+class ChatRateLimiter(AIORateLimiter):
+    BURST = 3  # a reply of a few messages goes at once; a stream averages the chat rate
+
+    def __init__(self, overall_per_second: float = 30, per_chat_per_second: float = 1,
+                 max_retries: int = 3) -> None:
+        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1,
+                         max_retries=max_retries)
+        self._per_chat = per_chat_per_second
+        self._chat_limiters: dict[int, AsyncLimiter] = {}
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        if len(self._chat_limiters) > 4096:  # forget idle chats
+            self._chat_limiters = {k: v for k, v in self._chat_limiters.items()
+                                   if not v.has_capacity(1)}
+        limiter = self._chat_limiters.get(chat_id)
+        if limiter is None:
+            limiter = self._chat_limiters[chat_id] = AsyncLimiter(
+                self.BURST, self.BURST / self._per_chat)
+        return limiter
+
+    async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
+                              endpoint: str, data: dict[str, Any],
+                              rate_limit_args: int | None) -> Any:
+        chat_id = data.get("chat_id")
+        if isinstance(chat_id, int) and chat_id > 0 and self._per_chat:
+            async with self._chat_limiter(chat_id):
+                return await super().process_request(callback, args, kwargs, endpoint, data,
+                                                     rate_limit_args)
+        return await super().process_request(callback, args, kwargs, endpoint, data,
+                                             rate_limit_args)
