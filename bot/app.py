@@ -22,8 +22,8 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.ratelimit import ChatRateLimiter
-from domain.reminders import ReminderPolicy
 from bot.settings import Settings
+from domain.reminders import ReminderPolicy
 from handlers import admin, ask, reminders, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bot import cli_ask, cli_round
 from domain.dates import parse_typed_date
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -191,6 +192,8 @@ def build_parser() -> Parser:
     p.add_argument("--valid-until", default=None, help="certificate valid until, YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_org_add)
+    cli_ask.register(sub)
+    cli_round.register(sub, Parser)
     return parser
 
 

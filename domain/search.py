@@ -2,19 +2,21 @@
 
 Pure code over passages. A passage is indexed by three kinds of features:
 
-- ``w:`` words — the tokenizer's words (jieba search mode, given by the caller) of the
-  passage; a question is matched against that vocabulary (every piece of the question
-  that is a corpus word), so no tokenizer is needed at question time;
+- ``w:`` words — the tokenizer's words of the passage (jieba, given by the caller), and
+  the corpus words inside them (社会组织 → 社会, 组织, as search mode finds); a question
+  is matched against that vocabulary (every piece of it that is a corpus word), so no
+  tokenizer is needed at question time;
 - ``b:`` bigrams of symbols (a CJK character, or a run of ASCII letters/digits) —
   robust to words the tokenizer splits differently;
 - ``s:`` synonym groups (data/synonyms.toml) — a group is present when any of its
   terms or patterns occurs, so 社组织 / NGO find 社会组织, 门头牌子 finds 招牌, 奖金
   finds 补助, 哪天 finds a date.
 
-The section path and the document's title, number and year are a second, lightly
-weighted field (BM25F). Pieces of a question that the corpus does not know are
-corrected with rapidfuzz against the corpus vocabulary (one wrong character: 补主 →
-补助, 测平 → 测评) and count at a discount.
+They are weighted by BM25F, the section path and the document's title being a second,
+lighter field; a question that names a passage's own heading (媒体报道) or a document
+(18年, 青工〔2018〕21号) favours it. Pieces of a question that neither the corpus nor
+the dictionary knows are corrected with rapidfuzz against the corpus vocabulary (one
+wrong character: 补主 → 补助, 测平 → 测评) and count at a discount.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -37,6 +40,13 @@ Tokenizer = Callable[[str], Sequence[str]]
 _RUN_RE = re.compile(r"[^\W_]+")
 _SYMBOL_RE = re.compile(r"[a-z0-9]+|[^a-z0-9]")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_YEAR_RE = re.compile(r"\d{2,4}年")
+_ENUMERATOR_RE = re.compile(
+    r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
+    r"|[（(][一二三四五六七八九十]+[）)]|第\S{1,4}[编章节条])\s*")
+
+
+# --------------------------------------------------------------------------- text
 
 
 def fold(text: str) -> str:
@@ -58,22 +68,46 @@ def is_cjk(text: str) -> bool:
     return all(_CJK_RE.fullmatch(ch) for ch in text)
 
 
-def bigrams(text: str) -> list[str]:
+def bigrams(pieces: Iterable[str]) -> list[str]:
+    """Bigrams of symbols in each run: 2021年12月 → 2021年, 年12, 12月."""
     out = []
-    for run in runs(text):
+    for run in pieces:
         syms = symbols(run)
-        out.extend(syms[i] + syms[i + 1] for i in range(len(syms) - 1))
+        out.extend(a + b for a, b in zip(syms, syms[1:], strict=False))
     return out
 
 
 def clean_words(tokens: Iterable[str]) -> list[str]:
     """Tokenizer output reduced to words worth indexing: two characters or more, or ASCII."""
-    words = []
-    for token in tokens:
-        for run in runs(token):
-            if len(run) >= 2 or run.isascii():
-                words.append(run)
-    return words
+    return [run for run in runs(" ".join(tokens)) if len(run) >= 2 or run.isascii()]
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """A regular expression matching any of ``terms``, the longest first, as a trie
+    (much faster than a flat alternation of hundreds of terms)."""
+    root: dict[str, Any] = {}
+    for term in terms:
+        node = root
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        joined = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return joined + "?" if len(branches) == 1 and len(branches[0]) == 1 \
+                else "(?:" + joined + ")?"
+        return joined
+
+    return pattern(root)
+
+
+def heading_key(heading: str) -> str:
+    """A heading without its number (附件2, 三、, （一）), folded, punctuation removed."""
+    return "".join(runs(_ENUMERATOR_RE.sub("", heading.strip())))
 
 
 # --------------------------------------------------------------------------- vocabulary data
@@ -82,26 +116,52 @@ def clean_words(tokens: Iterable[str]) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class SynonymGroup:
     """Terms that mean the same thing in a question (the first is the documents' word);
-    ``patterns`` are regular expressions that count as a term (a date, a phone number)."""
+    ``patterns`` are regular expressions that count as a term (a date, a doc number)."""
 
     terms: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...] = ()
 
-    def occurs_in(self, flat: str) -> int:
-        """How often the group occurs in ``flat`` (folded text without punctuation)."""
-        return sum(flat.count(t) for t in self.terms) + sum(
-            len(p.findall(flat)) for p in self.patterns)
-
 
 @dataclass(frozen=True, slots=True)
 class Synonyms:
+    """The synonym groups, and the question words the search treats specially."""
+
     groups: tuple[SynonymGroup, ...] = ()
     fillers: frozenset[str] = frozenset()  # question words never corrected (多少, 怎么, 吗)
+    weak: frozenset[str] = frozenset()  # words a question uses for the documents (文件)
+    term_groups: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _matcher: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _prefixes: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        term_groups: dict[str, list[int]] = defaultdict(list)
+        for number, group in enumerate(self.groups):
+            for term in group.terms:
+                term_groups[term].append(number)
+        terms = sorted(term_groups, key=lambda t: (-len(t), t))
+        matcher = re.compile("(?=(" + _trie_pattern(terms) + "))") if terms else None
+        prefixes = {t: tuple(p for p in terms if t.startswith(p)) for t in terms}
+        object.__setattr__(self, "term_groups", {t: tuple(g) for t, g in term_groups.items()})
+        object.__setattr__(self, "_matcher", matcher)
+        object.__setattr__(self, "_prefixes", prefixes)
+
+    def counts(self, flat: str) -> Counter[int]:
+        """How often each group occurs in ``flat`` (folded, without punctuation)."""
+        out: Counter[int] = Counter()
+        if self._matcher is not None:
+            for match in self._matcher.finditer(flat):
+                for term in self._prefixes[match.group(1)]:  # 经费补助 holds 经费 too
+                    out.update(self.term_groups[term])
+        for number, group in enumerate(self.groups):
+            for pattern in group.patterns:
+                if found := len(pattern.findall(flat)):
+                    out[number] += found
+        return out
 
 
 def synonyms_from_dict(data: Mapping[str, Any]) -> Synonyms:
     """data/synonyms.toml: ``[[group]] terms = [...] patterns = [...]`` and
-    ``[question] fillers = [...]``."""
+    ``[question] fillers = [...] weak = [...]``."""
     groups = []
     for entry in data.get("group", []):
         terms = tuple(dict.fromkeys(t for raw in entry.get("terms", [])
@@ -110,9 +170,10 @@ def synonyms_from_dict(data: Mapping[str, Any]) -> Synonyms:
         if len(terms) + len(patterns) < 2:
             raise ValueError(f"a synonym group needs two terms or more: {entry!r}")
         groups.append(SynonymGroup(terms, patterns))
-    fillers = frozenset(t for raw in data.get("question", {}).get("fillers", [])
-                        if (t := "".join(runs(raw))))
-    return Synonyms(tuple(groups), fillers)
+    question = data.get("question", {})
+    fillers = frozenset(t for raw in question.get("fillers", []) if (t := "".join(runs(raw))))
+    weak = frozenset(t for raw in question.get("weak", []) if (t := "".join(runs(raw))))
+    return Synonyms(tuple(groups), fillers, weak)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -120,13 +181,14 @@ def synonyms_from_dict(data: Mapping[str, Any]) -> Synonyms:
 
 @dataclass(frozen=True, slots=True)
 class SearchParams:
-    """Weights, chosen by measurement on tests/qa/questions.toml (see tests/qa_report.py)."""
+    """Weights, chosen by measurement on tests/qa/questions.toml (`make qa-report`)."""
 
     k1: float = 1.2
     b: float = 0.5
     word: float = 1.0  # weight of a word feature
     bigram: float = 0.5  # weight of a bigram feature
     synonym: float = 1.0  # weight of a synonym-group feature
+    weak: float = 0.3  # a weak word (文件, 意见: the documents themselves) counts this much
     subword: float = 0.5  # a word inside a longer word (组长 in 副组长) counts this much
     heading: float = 0.6  # a feature in the section path counts this much of one in the text
     fuzzy: float = 0.6  # a corrected piece counts this much of the word it was corrected to
@@ -136,7 +198,8 @@ class SearchParams:
     heading_phrase: float = 3.0  # bonus when a question names a passage's own heading
     heading_similarity: float = 85.0  # rapidfuzz partial_ratio for a named heading
     other_document: float = 0.6  # score factor for a document other than the one named
-    min_confidence: float = 0.0  # below this the answer is "not found" (see answers.py)
+    contents: float = 0.7  # score factor for a list of contents (it names other sections)
+    later: float = 0.03  # per place after the first in its section, a passage counts less
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -159,6 +222,7 @@ class Query:
     features: Mapping[str, float]
     corrections: tuple[tuple[str, str], ...] = ()
     documents: frozenset[str] = frozenset()  # documents the question names (18年, 青工…号)
+    guessed: frozenset[str] = frozenset()  # features only an uncertain correction gave
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +230,24 @@ class Results:
     query: Query
     hits: tuple[Hit, ...]
     confidence: float  # share of the question's weight the best passage matches, 0–1
+    evidence: float  # that weight itself (feature weight × idf): low for off-topic questions
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def document_context(document: PolicyDocument) -> str:
+    """Text about a document that every passage of it shares: its title."""
+    return document.title
+
+
+def document_names(document: PolicyDocument) -> tuple[str, ...]:
+    """What a question may call a document by: its year (2018年, 18年) and number."""
+    year = document.date.year
+    names = [f"{year}年", f"{year % 100:02d}年"]
+    if number := "".join(runs(document.number)):
+        names.append(number)
+    return tuple(names)
 
 
 def near_misses(words: Iterable[str], targets: Iterable[str]) -> list[str]:
@@ -177,31 +259,10 @@ def near_misses(words: Iterable[str], targets: Iterable[str]) -> list[str]:
         (len(w), i, w[:i] + w[i + 1 :]) in keys for i in range(len(w))))
 
 
-def document_context(document: PolicyDocument) -> str:
-    """Text about a document that every passage of it shares: its title."""
-    return document.title
-
-
-def document_names(document: PolicyDocument) -> tuple[str, ...]:
-    """What a question may call a document by: its number and year (2018年, 18年)."""
-    year = document.date.year
-    names = [f"{year}年", f"{year % 100:02d}年"]
-    if number := "".join(runs(document.number)):
-        names.append(number)
-    return tuple(names)
-
-
-_ENUMERATOR_RE = re.compile(
-    r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
-    r"|[（(][一二三四五六七八九十]+[）)]|第\S{1,4}[编章节条])\s*")
-
-
-def heading_key(heading: str) -> str:
-    """A heading without its number (附件2, 三、, （一）), folded, punctuation removed."""
-    return "".join(runs(_ENUMERATOR_RE.sub("", heading.strip())))
-
-
 # --------------------------------------------------------------------------- index
+
+
+Postings = tuple[np.ndarray, np.ndarray]  # passage indices (ascending), weights
 
 
 def _subwords(word: str, vocabulary: set[str] | frozenset[str]) -> list[str]:
@@ -212,19 +273,71 @@ def _subwords(word: str, vocabulary: set[str] | frozenset[str]) -> list[str]:
             if (part := word[i : i + size]) in vocabulary]
 
 
-def _features(text: str, words: Sequence[str], vocabulary: set[str],
-              groups: Sequence[SynonymGroup], params: SearchParams) -> Counter[str]:
+def _features(text: str, words: Sequence[str], vocabulary: set[str], synonyms: Synonyms,
+              params: SearchParams) -> tuple[Counter[str], int]:
+    """A text's features with their counts, and its length in letters and digits."""
     out: Counter[str] = Counter()
     for word in words:
         out[f"w:{word}"] += 1
         for part in _subwords(word, vocabulary):
             out[f"w:{part}"] += params.subword
-    out.update(f"b:{g}" for g in bigrams(text))
-    flat = "".join(runs(text))
-    for number, group in enumerate(groups):
-        if hits := group.occurs_in(flat):
-            out[f"s:{number}"] += hits
-    return out
+    pieces = runs(text)
+    out.update(f"b:{g}" for g in bigrams(pieces))
+    flat = "".join(pieces)
+    for number, count in synonyms.counts(flat).items():
+        out[f"s:{number}"] += count
+    return out, len(flat)
+
+
+def _contents_prior(passages: Sequence[Passage], factor: float) -> np.ndarray:
+    """``factor`` for a passage that names other sections of its document (附件：1.…名单
+    2.…标准): a list of contents points to the answer rather than gives it."""
+    keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for p in passages:
+        if p.section and len(key := heading_key(p.section[-1])) >= 6:
+            keys[p.doc_id].add((key, p.section[-1]))
+    prior = np.ones(len(passages), dtype=np.float64)
+    for index, p in enumerate(passages):
+        flat = "".join(runs(p.text))
+        own = p.section[-1] if p.section else None
+        if any(key in flat for key, heading in keys[p.doc_id] if heading != own):
+            prior[index] = factor
+    return prior
+
+
+def _order_prior(passages: Sequence[Passage], later: float) -> np.ndarray:
+    """1 for the first passage of a section, ``later`` less for each place after it (up to
+    five): among equals, a list is answered from its start."""
+    prior = np.ones(len(passages), dtype=np.float64)
+    place: Counter[tuple[str, tuple[str, ...]]] = Counter()
+    for index, p in enumerate(passages):
+        key = (p.doc_id, p.section)
+        prior[index] = 1 - later * min(place[key], 5)
+        place[key] += 1
+    return prior
+
+
+def _postings(lists: Mapping[str, tuple[list[int], list[float]]]) -> dict[str, Postings]:
+    return {f: (np.array(ix, dtype=np.int32), np.array(ws, dtype=np.float32))
+            for f, (ix, ws) in lists.items()}
+
+
+@dataclass(slots=True)
+class _Found:
+    """A question's features as they are found: the best weight of each, which ones only
+    a guess (a correction among several) gave, and the corrections made."""
+
+    features: dict[str, float] = field(default_factory=dict)
+    guessed: set[str] = field(default_factory=set)
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, feature: str, weight: float, guess: bool = False) -> None:
+        if weight > self.features.get(feature, 0.0):
+            self.features[feature] = weight
+            if guess:
+                self.guessed.add(feature)
+            else:
+                self.guessed.discard(feature)
 
 
 @dataclass(slots=True)
@@ -232,26 +345,18 @@ class SearchIndex:
     passages: tuple[Passage, ...]
     synonyms: Synonyms
     params: SearchParams
-    postings: dict[str, dict[int, float]]  # feature → {passage index: BM25F weight}
+    postings: dict[str, Postings]  # feature → passages and their BM25F weights
     idf: dict[str, float]
     vocabulary: frozenset[str]  # corpus words, folded
-    by_length: dict[int, list[str]] = field(default_factory=dict)  # CJK words, for corrections
-    max_idf: float = 1.0
+    by_length: dict[int, list[str]]  # correction targets (CJK words, synonym terms) by length
+    headed: dict[str, Postings]  # a heading (heading_key) → its passages, with the bonus
+    documents: tuple[str, ...]  # document ids
+    document_of: np.ndarray  # passage index → position in ``documents``
+    names: dict[str, tuple[str, ...]]  # document id → what a question may call it by
+    prior: np.ndarray  # passage index → score factor (a list of contents counts less)
     known_words: frozenset[str] = frozenset()  # spelled right: never corrected (后来, 计算)
-    _terms: frozenset[str] = frozenset()  # every synonym term
-    _term_groups: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    _headed: dict[str, dict[int, float]] = field(default_factory=dict)  # heading → passages
-    _names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # document → names
-    _name_patterns: tuple[tuple[str, re.Pattern[str]], ...] = ()
-
-    def _compile_names(self) -> SearchIndex:
-        """Patterns for the documents' names, longest first, punctuation allowed between
-        characters (青工〔2018〕21号 is named by 青工201821号)."""
-        pairs = sorted(((doc, name) for doc, names in self._names.items() for name in names),
-                       key=lambda pair: -len(pair[1]))
-        self._name_patterns = tuple(
-            (doc, re.compile(r"[\W_]*".join(re.escape(ch) for ch in name))) for doc, name in pairs)
-        return self
+    memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
+    _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
     @classmethod
     def build(
@@ -268,144 +373,67 @@ class SearchIndex:
         every passage text and heading, never at question time); ``contexts`` maps a
         document id to extra heading text (see ``document_context``), ``names`` to what
         a question may call it by (see ``document_names``)."""
-        groups = synonyms.groups
         contexts = contexts or {}
-        bodies: list[Counter[str]] = []
-        heads: list[Counter[str]] = []
-        lengths: list[int] = []
-        vocabulary: set[str] = set()
-        heading_cache: dict[str, Counter[str]] = {}
         headings = [" ".join((*p.section, contexts.get(p.doc_id, ""))) for p in passages]
         body_words = [clean_words(tokenizer(p.text)) for p in passages]
         head_words = {h: clean_words(tokenizer(h)) for h in dict.fromkeys(headings)}
+        vocabulary: set[str] = set()
         for words in (*body_words, *head_words.values()):
             vocabulary.update(words)
-        for passage, heading, words in zip(passages, headings, body_words, strict=True):
-            bodies.append(_features(passage.text, words, vocabulary, groups, params))
-            lengths.append(max(1, len("".join(runs(passage.text)))))
-            if heading not in heading_cache:
-                heading_cache[heading] = _features(heading, head_words[heading], vocabulary,
-                                                   groups, params)
-            heads.append(heading_cache[heading])
+        heads = {h: _features(h, words, vocabulary, synonyms, params)[0]
+                 for h, words in head_words.items()}
+        bodies = [_features(p.text, words, vocabulary, synonyms, params)
+                  for p, words in zip(passages, body_words, strict=True)]
 
         n = len(passages)
-        average = sum(lengths) / n if n else 1.0
+        average = sum(length for _, length in bodies) / n if n else 1.0
         df: Counter[str] = Counter()
-        for body, head in zip(bodies, heads, strict=True):
-            df.update(body.keys() | head.keys())
+        for (body, _), heading in zip(bodies, headings, strict=True):
+            df.update(body.keys() | heads[heading].keys())
         idf = {f: math.log(1 + (n - d + 0.5) / (d + 0.5)) for f, d in df.items()}
-        postings: dict[str, dict[int, float]] = defaultdict(dict)
-        for index, (body, head) in enumerate(zip(bodies, heads, strict=True)):
-            norm = params.k1 * (1 - params.b + params.b * lengths[index] / average)
+        lists: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+        k1 = params.k1
+        for index, ((body, length), heading) in enumerate(zip(bodies, headings, strict=True)):
+            head = heads[heading]
+            norm = k1 * (1 - params.b + params.b * length / average)
             for feature in body.keys() | head.keys():
                 tf = body.get(feature, 0) + params.heading * head.get(feature, 0)
-                postings[feature][index] = idf[feature] * tf * (params.k1 + 1) / (tf + norm)
+                ixs, weights = lists[feature]
+                ixs.append(index)
+                weights.append(idf[feature] * tf * (k1 + 1) / (tf + norm))
 
-        headed: dict[str, dict[int, float]] = defaultdict(dict)
+        headed: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for index, passage in enumerate(passages):
             if passage.section and len(key := heading_key(passage.section[-1])) >= 2:
-                headed[key][index] = params.heading_phrase
-        term_groups: dict[str, list[int]] = defaultdict(list)
-        for number, group in enumerate(groups):
-            for term in group.terms:
-                term_groups[term].append(number)
+                headed[key][0].append(index)
+                headed[key][1].append(params.heading_phrase)
         by_length: dict[int, list[str]] = defaultdict(list)
-        for word in sorted(vocabulary | term_groups.keys()):
+        for word in sorted(vocabulary | synonyms.term_groups.keys()):
             if is_cjk(word):
                 by_length[len(word)].append(word)
-        return cls(
-            passages=tuple(passages),
-            synonyms=synonyms,
-            params=params,
-            postings=dict(postings),
-            idf=idf,
-            vocabulary=frozenset(vocabulary),
-            by_length=dict(by_length),
-            max_idf=max(idf.values(), default=1.0),
-            _terms=frozenset(term_groups),
-            _term_groups={t: tuple(n) for t, n in term_groups.items()},
-            _headed=dict(headed),
-            _names={doc: tuple(n for name in doc_names if (n := "".join(runs(name))))
-                    for doc, doc_names in (names or {}).items()},
-        )._compile_names()
+        prior = _contents_prior(passages, params.contents) * _order_prior(passages, params.later)
+        documents = tuple(dict.fromkeys(p.doc_id for p in passages))
+        position = {doc: i for i, doc in enumerate(documents)}
+        index = cls(
+            passages=tuple(passages), synonyms=synonyms, params=params,
+            postings=_postings(lists), idf=idf, vocabulary=frozenset(vocabulary),
+            by_length=dict(by_length), headed=_postings(headed), documents=documents,
+            document_of=np.array([position[p.doc_id] for p in passages], dtype=np.int32),
+            names={doc: tuple(n for name in doc_names if (n := "".join(runs(name))))
+                   for doc, doc_names in (names or {}).items()},
+            prior=prior,
+        )
+        index._name_patterns = index._compile_names()
+        return index
 
-    # ----------------------------------------------------------------------- questions
-
-    def query(self, question: str) -> Query:
-        """The question's features: corpus words in it, its bigrams, synonym groups, and
-        corrections of the pieces the corpus does not know."""
-        p = self.params
-        features: dict[str, float] = {}
-
-        def add(feature: str, weight: float) -> None:
-            if weight > features.get(feature, 0.0):
-                features[feature] = weight
-
-        corrections: list[tuple[str, str]] = []
-        named: set[str] = set()
-        text = fold(question)
-        for doc, pattern in self._name_patterns:  # a document's name says which, not what
-            text, found = pattern.subn(" ", text)
-            if found:
-                named.add(doc)
-        pieces = runs(text)
-        terms = self._terms
-        fillers = self.synonyms.fillers
-        for run in pieces:
-            syms = symbols(run)
-            covered = [False] * len(syms)
-            found: list[tuple[int, int, str]] = []
-            for start in range(len(syms)):
-                for end in range(start + 1, min(len(syms), start + p.max_word) + 1):
-                    piece = "".join(syms[start:end])
-                    if piece in self.vocabulary and (end - start > 1 or piece.isascii()):
-                        found.append((start, end, piece))
-                        covered[start:end] = [True] * (end - start)
-                    elif piece in terms or piece in self.synonyms.fillers:
-                        covered[start:end] = [True] * (end - start)
-            for start, end, piece in found:
-                inside = any(s <= start and end <= e and (s, e) != (start, end)
-                             for s, e, _ in found)
-                add(f"w:{piece}", p.word * (p.subword if inside else 1.0))
-            for i in range(len(syms) - 1):
-                if syms[i] not in fillers and syms[i + 1] not in fillers:
-                    add(f"b:{syms[i]}{syms[i + 1]}", p.bigram)
-            for length in p.fuzzy_lengths:
-                for start in range(len(syms) - length + 1):
-                    if any(covered[start : start + length]):
-                        continue
-                    piece = "".join(syms[start : start + length])
-                    if not is_cjk(piece) or f"b:{piece}" in self.idf \
-                            or piece in self.known_words:
-                        continue
-                    for fixed, share in self._corrections(piece):
-                        weight = p.fuzzy * share
-                        if fixed in self.vocabulary:
-                            add(f"w:{fixed}", weight * p.word)
-                        for number in self._term_groups.get(fixed, ()):
-                            add(f"s:{number}", weight * p.synonym)
-                        corrections.append((piece, fixed))
-        flat = "".join(pieces)
-        for number, group in enumerate(self.synonyms.groups):
-            if group.occurs_in(flat):
-                add(f"s:{number}", p.synonym)
-        for key in self._headed:
-            if key in flat or (len(key) >= 4 and fuzz.partial_ratio(key, flat)
-                               >= p.heading_similarity):
-                add(f"h:{key}", 1.0)
-        return Query(question, features, tuple(corrections), frozenset(named))
-
-    def _corrections(self, piece: str) -> list[tuple[str, float]]:
-        """Corpus words one edit away from ``piece`` (rapidfuzz), sharing the weight."""
-        choices = self.by_length.get(len(piece), [])
-        if not choices:
-            return []
-        found = process.extract(piece, choices, scorer=Levenshtein.distance, score_cutoff=1,
-                                limit=None)
-        if not found or len(found) > self.params.fuzzy_choices:
-            return []
-        share = 1.0 / len(found)
-        return [(word, share) for word, _, _ in found]
+    def _compile_names(self) -> tuple[tuple[str, re.Pattern[str], bool], ...]:
+        """Patterns for the documents' names, longest first, punctuation allowed between
+        characters (青工〔2018〕21号 is named by 青工201821号). A name that is not a year
+        (the number) is taken out of the question: it says which document, not what."""
+        pairs = sorted(((doc, name) for doc, names in self.names.items() for name in names),
+                       key=lambda pair: -len(pair[1]))
+        return tuple((doc, re.compile(r"[\W_]*".join(re.escape(ch) for ch in name)),
+                      not _YEAR_RE.fullmatch(name)) for doc, name in pairs)
 
     def correction_targets(self) -> list[str]:
         """The words a question piece may be corrected to (corpus words, synonym terms)."""
@@ -416,56 +444,211 @@ class SearchIndex:
         correction targets), so that 后来 is not "corrected" to 以来."""
         return replace(self, known_words=frozenset(words))
 
+    # ----------------------------------------------------------------------- questions
+
+    def query(self, question: str) -> Query:
+        """The question's features: corpus words in it, its bigrams, synonym groups, named
+        headings, and corrections of the pieces the corpus does not know."""
+        text, named = self._without_names(fold(question))
+        found = _Found()
+        pieces = runs(text)
+        for run in pieces:
+            syms = symbols(run)
+            covered = self._add_words(syms, found)
+            self._add_bigrams(syms, found)
+            self._add_corrections(syms, covered, found)
+        flat = "".join(pieces)
+        for number in self.synonyms.counts(flat):
+            found.add(f"s:{number}", self.params.synonym)
+        for key in self._headed_keys(flat):
+            found.add(f"h:{key}", 1.0)
+        return Query(question, found.features, tuple(found.corrections), frozenset(named),
+                     frozenset(found.guessed))
+
+    def _without_names(self, text: str) -> tuple[str, set[str]]:
+        """The documents a question names; a number (青工〔2018〕21号) is taken out of it,
+        as it says which document, not what in it; a year (18年) stays."""
+        named: set[str] = set()
+        for doc, pattern, says_which in self._name_patterns:
+            if says_which:
+                text, count = pattern.subn(" ", text)
+            else:
+                count = len(pattern.findall(text))
+            if count:
+                named.add(doc)
+        return text, named
+
+    def _add_words(self, syms: Sequence[str], found: _Found) -> list[bool]:
+        """Corpus words in the run (a word inside a longer one found counts less); returns
+        which symbols are covered by a corpus word, a synonym term or a question word."""
+        p = self.params
+        covered = [False] * len(syms)
+        words: list[tuple[int, int, str]] = []
+        for start in range(len(syms)):
+            for end in range(start + 1, min(len(syms), start + p.max_word) + 1):
+                piece = "".join(syms[start:end])
+                if piece in self.vocabulary and (end - start > 1 or piece.isascii()):
+                    words.append((start, end, piece))
+                    covered[start:end] = [True] * (end - start)
+                elif piece in self.synonyms.term_groups or piece in self.synonyms.fillers:
+                    covered[start:end] = [True] * (end - start)
+        for start, end, piece in words:
+            inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in words)
+            weak = p.weak if piece in self.synonyms.weak else 1.0
+            found.add(f"w:{piece}", p.word * weak * (p.subword if inside else 1.0))
+        return covered
+
+    def _add_bigrams(self, syms: Sequence[str], found: _Found) -> None:
+        fillers, weak = self.synonyms.fillers, self.synonyms.weak
+        for first, second in zip(syms, syms[1:], strict=False):
+            if first not in fillers and second not in fillers:
+                pair = first + second
+                found.add(f"b:{pair}",
+                          self.params.bigram * (self.params.weak if pair in weak else 1.0))
+
+    def _add_corrections(self, syms: Sequence[str], covered: Sequence[bool],
+                         found: _Found) -> None:
+        """Pieces no corpus word covers, unknown to the corpus and to the dictionary,
+        corrected to the corpus words (and synonym terms) one character away."""
+        p = self.params
+        for length in p.fuzzy_lengths:
+            for start in range(len(syms) - length + 1):
+                if any(covered[start : start + length]):
+                    continue
+                piece = "".join(syms[start : start + length])
+                if not is_cjk(piece) or f"b:{piece}" in self.idf or piece in self.known_words:
+                    continue
+                candidates = self._corrections(piece)
+                for fixed, share in candidates:
+                    weight, guess = p.fuzzy * share, len(candidates) > 1
+                    if fixed in self.vocabulary:
+                        found.add(f"w:{fixed}", weight * p.word, guess=guess)
+                    for number in self.synonyms.term_groups.get(fixed, ()):
+                        found.add(f"s:{number}", weight * p.synonym, guess=guess)
+                    found.corrections.append((piece, fixed))
+
+    def _corrections(self, piece: str) -> list[tuple[str, float]]:
+        """Corpus words one edit away from ``piece`` (rapidfuzz), sharing the weight."""
+        choices = self.by_length.get(len(piece), [])
+        if not choices:
+            return []
+        found = process.extract(piece, choices, scorer=Levenshtein.distance, score_cutoff=1,
+                                limit=None)
+        if not found or len(found) > self.params.fuzzy_choices:
+            return []
+        return [(word, 1.0 / len(found)) for word, _, _ in found]
+
+    def _headed_keys(self, flat: str) -> list[str]:
+        """Headings the question names: whole, or (four characters or more) nearly."""
+        named = [key for key in self.headed if key in flat]
+        long = self.memo.get("long_headings")
+        if long is None:
+            long = self.memo["long_headings"] = [k for k in self.headed if len(k) >= 4]
+        named += [key for key, _, _ in process.extract(
+            flat, long, scorer=fuzz.partial_ratio, limit=None,
+            score_cutoff=self.params.heading_similarity) if key not in named]
+        return named
+
+    # ----------------------------------------------------------------------- scoring
+
+    def _postings_of(self, feature: str) -> Postings | None:
+        if feature.startswith("h:"):
+            return self.headed.get(feature[2:])
+        return self.postings.get(feature)
+
+    def scores(self, query: Query) -> np.ndarray:
+        """Every passage's score for ``query``."""
+        scores = np.zeros(len(self.passages), dtype=np.float64)
+        for feature, weight in query.features.items():
+            if (posting := self._postings_of(feature)) is not None:
+                ixs, weights = posting
+                scores[ixs] += weight * weights
+        scores *= self.prior
+        others = self._other_documents(query)
+        if others is not None:
+            scores[others] *= self.params.other_document
+        return scores
+
+    def _other_documents(self, query: Query) -> np.ndarray | None:
+        """A mask of the passages outside the documents the question names, if it names
+        some but not all."""
+        named = [i for i, doc in enumerate(self.documents) if doc in query.documents]
+        if not named or len(named) == len(self.documents):
+            return None
+        return ~np.isin(self.document_of, named)
+
     def search(self, question: str, k: int = 3) -> list[Hit]:
         return list(self.results(question, k).hits)
 
     def results(self, question: str, k: int = 3) -> Results:
         query = self.query(question)
-        scores = self.score(query)
-        ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
-        hits = tuple(Hit(self.passages[i], scores[i]) for i in ranked[:k] if scores[i] > 0)
-        confidence = self.confidence(query, ranked[0]) if hits else 0.0
-        return Results(query, hits, confidence)
-
-    def _postings(self, feature: str) -> Mapping[int, float]:
-        if feature.startswith("h:"):
-            return self._headed.get(feature[2:], {})
-        return self.postings.get(feature, {})
-
-    def score(self, query: Query) -> list[float]:
-        scores = [0.0] * len(self.passages)
-        for feature, weight in query.features.items():
-            for index, contribution in self._postings(feature).items():
-                scores[index] += weight * contribution
-        if query.documents and len(query.documents) < len(self._names):
-            factor = self.params.other_document
-            for index, passage in enumerate(self.passages):
-                if passage.doc_id not in query.documents:
-                    scores[index] *= factor
-        return scores
+        scores = self.scores(query)
+        ranked = _top(scores, k)
+        hits = tuple(Hit(self.passages[i], float(scores[i])) for i in ranked)
+        if not hits:
+            return Results(query, hits, 0.0, 0.0)
+        matched, total = self._matched(query, int(ranked[0]))
+        return Results(query, hits, matched / total if total else 0.0, matched)
 
     def score_of(self, query: Query, passage: Passage) -> float:
         """The score ``passage`` has for ``query`` (0 when it is not in the index)."""
-        try:
-            index = self.passages.index(passage)
-        except ValueError:
+        positions = self.memo.get("positions")
+        if positions is None:
+            positions = self.memo["positions"] = {p.id: i for i, p in enumerate(self.passages)}
+        index = positions.get(passage.id)
+        if index is None or self.passages[index] != passage:
             return 0.0
-        score = sum(weight * self._postings(feature).get(index, 0.0)
-                    for feature, weight in query.features.items())
-        if query.documents and passage.doc_id not in query.documents \
-                and len(query.documents) < len(self._names):
-            score *= self.params.other_document
-        return score
+        score = float(self.prior[index]) * sum(
+            weight * _weight_at(self._postings_of(feature), index)
+            for feature, weight in query.features.items())
+        others = self._other_documents(query)
+        return score * self.params.other_document if others is not None and others[index] \
+            else score
 
-    def confidence(self, query: Query, index: int) -> float:
-        """The share of the question's weight (idf × feature weight) found in passage
-        ``index``; features unknown to the corpus count as rare."""
+    def _matched(self, query: Query, index: int) -> tuple[float, float]:
+        """The question's weight (feature weight × idf) found in passage ``index``, and its
+        whole weight, where features unknown to the corpus count as rare. Uncertain
+        corrections and named headings are left out: they are not what the question says."""
         total = matched = 0.0
+        max_idf = max(self.idf.values(), default=1.0)
         for feature, weight in query.features.items():
-            if feature.startswith("h:"):
+            if feature.startswith("h:") or feature in query.guessed:
                 continue
             idf = self.idf.get(feature)
-            total += weight * (idf if idf is not None else self.max_idf)
-            if idf is not None and index in self.postings[feature]:
+            total += weight * (idf if idf is not None else max_idf)
+            if idf is not None and _weight_at(self.postings[feature], index):
                 matched += weight * idf
-        return matched / total if total else 0.0
+        return matched, total
+
+    def closest(self, question: str, hits: Sequence[Hit], k: int = 3) -> tuple[Hit, ...]:
+        """``hits`` made up to ``k`` with the passages most alike in characters (rapidfuzz),
+        for the "not found" answer, which shows the closest passages even so."""
+        if len(hits) >= k or not self.passages:
+            return tuple(hits[:k])
+        taken = {h.passage.id for h in hits}
+        texts = self.memo.get("folded")
+        if texts is None:
+            texts = self.memo["folded"] = [fold(p.text) for p in self.passages]
+        extra = process.extract(fold(question), texts, scorer=fuzz.partial_ratio,
+                                limit=k + len(taken))
+        more = [Hit(self.passages[i], 0.0) for _, _, i in extra
+                if self.passages[i].id not in taken]
+        return (*hits, *more)[:k]
+
+
+def _weight_at(posting: Postings | None, index: int) -> float:
+    if posting is None:
+        return 0.0
+    ixs, weights = posting
+    at = int(np.searchsorted(ixs, index))
+    return float(weights[at]) if at < len(ixs) and ixs[at] == index else 0.0
+
+
+def _top(scores: np.ndarray, k: int) -> list[int]:
+    """The ``k`` best positive scores, ties in passage order."""
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > k:
+        cut = np.partition(scores[positive], len(positive) - k)[len(positive) - k]
+        positive = positive[scores[positive] >= cut]
+    order = np.lexsort((positive, -scores[positive]))
+    return [int(i) for i in positive[order][:k]]

@@ -28,7 +28,8 @@ def _buttons(w, n: int, shown: int, total: int):
 
 def _render(w, answer: Answer, n: int) -> tuple[str, object]:
     if not answer.confident:
-        parts = [w.t("bot.ask_fallback")] + [_passage(w, h) for h in answer.hits[:3]]
+        parts = ([w.t("bot.ask_fallback")] + [_passage(w, h) for h in answer.hits[:3]]
+                 + [w.t("ask.reply.contact")])
         return "\n\n".join(parts), _buttons(w, n, 3, 3)
     parts = []
     if answer.computed:

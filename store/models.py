@@ -14,8 +14,8 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
-    TypeDecorator,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )

@@ -1,0 +1,132 @@
+"""`python -m bot round …`: evaluation rounds from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+from domain.dates import parse_typed_date, parse_typed_datetime
+from domain.errors import InputError
+from store.datafiles import load_catalog
+
+
+def _services() -> Any:
+    from bot.app import build_services
+    from bot.settings import Settings
+    from store.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    return build_services(settings)
+
+
+def _date(text: str, field: str):
+    try:
+        return parse_typed_date(text)
+    except ValueError as exc:
+        raise InputError(field, "date", value=text) from exc
+
+
+def _datetime(text: str, field: str):
+    try:
+        return parse_typed_datetime(text)
+    except ValueError as exc:
+        raise InputError(field, "datetime", value=text) from exc
+
+
+def _round_json(r) -> dict[str, Any]:
+    return {"id": r.id, "name": r.name, "level": r.level, "year": r.year,
+            "opens_on": r.opens_on.isoformat(), "deadline_at": r.deadline_at.isoformat(),
+            "recommended_on": r.recommended_on.isoformat()}
+
+
+def _print(args: argparse.Namespace, view) -> None:
+    if args.json:
+        print(json.dumps(_round_json(view), ensure_ascii=False))
+    else:
+        print(load_catalog().t("cli.round_line", args.lang, id=view.id, name=view.name,
+                               level=view.level,
+                               deadline=view.deadline_at.strftime("%Y-%m-%d %H:%M"),
+                               recommended=view.recommended_on.isoformat()))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from services import rounds
+
+    opens = _date(args.opens, "--opens")
+    deadline = _datetime(args.deadline, "--deadline")
+    recommended = _date(args.recommended, "--recommended")
+    svc = _services()
+    view = asyncio.run(rounds.create_round(svc, name=args.name, level=args.level, year=args.year,
+                                           opens_on=opens, deadline_at=deadline,
+                                           recommended_on=recommended))
+    _print(args, view)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from services import rounds
+
+    views = asyncio.run(rounds.rounds(_services()))
+    if args.json:
+        print(json.dumps([_round_json(v) for v in views], ensure_ascii=False))
+    else:
+        for view in views:
+            _print(args, view)
+    return 0
+
+
+def cmd_deadline(args: argparse.Namespace) -> int:
+    from services import rounds
+
+    deadline = _datetime(args.deadline, "--deadline")
+    view = asyncio.run(rounds.change_deadline(_services(), args.id, deadline))
+    _print(args, view)
+    return 0
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    from services import rounds
+
+    until = _datetime(args.until, "--until")
+    svc = _services()
+    admin = next(iter(svc.admin_ids), None)
+    if admin is None:
+        raise InputError("ADMIN_IDS", "admin_needed")
+    asyncio.run(rounds.extend(svc, admin, args.id, args.org, until))
+    print(load_catalog().t("round.extended", args.lang, org=args.org,
+                           until=until.strftime("%Y-%m-%d %H:%M")))
+    return 0
+
+
+def register(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("round", help="evaluation rounds: add, list, deadline, extend")
+    rs = p.add_subparsers(dest="round_command", required=True, parser_class=parser_class)
+
+    p = rs.add_parser("add", help="create a round; reminders are planned for all staff")
+    p.add_argument("--name", required=True)
+    p.add_argument("--level", required=True, help="city, provincial or national")
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--opens", required=True, help="submissions open, YYYY-MM-DD")
+    p.add_argument("--deadline", required=True, help='"YYYY-MM-DD HH:MM", Asia/Shanghai')
+    p.add_argument("--recommended", required=True, help="recommendation date, YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_add)
+
+    p = rs.add_parser("list", help="every round, latest deadline first")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = rs.add_parser("deadline", help="move a round's deadline (reminders are replanned)")
+    p.add_argument("id", type=int)
+    p.add_argument("--deadline", required=True, help='"YYYY-MM-DD HH:MM"')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_deadline)
+
+    p = rs.add_parser("extend", help="extend a round's deadline for one organisation")
+    p.add_argument("id", type=int)
+    p.add_argument("--org", required=True, type=int, help="organisation id")
+    p.add_argument("--until", required=True, help='"YYYY-MM-DD HH:MM"')
+    p.set_defaults(func=cmd_extend)

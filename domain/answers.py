@@ -1,0 +1,600 @@
+"""Answers to policy questions: the figure a rule computes, where there is one, then the
+passages that answer, with their citations; or, when nothing matches, an honest "not
+found" with the closest passages.
+
+Pure code. How questions are recognised is data (data/answers.toml, read into
+``AnswerRules``); what the rules compute comes from the rubric and the subsidy table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from domain.corpus import Passage, normalize
+from domain.i18n import Catalog, local
+from domain.rubric import BandsRule, Criterion, FixedRule, PerKindRule, PerLevelRule, Rubric
+from domain.search import Hit, Query, SearchIndex, fold, runs
+from domain.subsidy import SubsidyTable, compute_subsidy
+
+FUZZY_ALIAS_MIN_LEN = 4  # aliases this long also match with one wrong character
+FUZZY_ALIAS_SCORE = 75.0  # rapidfuzz partial_ratio needed for that
+ALIAS_WEIGHT = 2  # naming a criterion counts as much as naming two of its items
+
+
+def _terms(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(t for v in values if (t := "".join(runs(v))))
+
+
+def _term_map(data: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    return {key: _terms(values) for key, values in data.items()}
+
+
+# --------------------------------------------------------------------------- rules data
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionCues:
+    id: str
+    aliases: tuple[str, ...]
+    items: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # fixed items
+    kinds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per-kind item
+    levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # per-level item
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidyCues:
+    levels: Mapping[str, tuple[str, ...]]
+    ignore: tuple[str, ...]
+    later: tuple[str, ...]
+    unpaid: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRules:
+    points_cues: tuple[str, ...]
+    points_unit: str
+    points_patterns: tuple[re.Pattern[str], ...]
+    money_cues: tuple[str, ...]
+    money_units: Mapping[str, int]
+    negations: tuple[str, ...]
+    count_units: tuple[str, ...]
+    clause_breaks: tuple[str, ...]
+    numerals: Mapping[str, int]
+    percent_prefix: str
+    percent_words: Mapping[str, int]
+    total_cues: tuple[str, ...]
+    criteria: tuple[CriterionCues, ...]
+    subsidy: SubsidyCues
+    fallback_below: float  # search evidence under which we say "not found"
+
+
+def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
+    """data/answers.toml → ``AnswerRules``."""
+    criteria = tuple(
+        CriterionCues(id=cid, aliases=_terms(c.get("aliases", [])),
+                      items=_term_map(c.get("items", {})), kinds=_term_map(c.get("kinds", {})),
+                      levels=_term_map(c.get("levels", {})))
+        for cid, c in data.get("criterion", {}).items()
+    )
+    sub = data.get("subsidy", {})
+    return AnswerRules(
+        points_cues=_terms(data.get("points_cues", [])),
+        points_unit=data.get("points_unit", "分"),
+        money_units={k: int(v) for k, v in data.get("money_units", {}).items()},
+        points_patterns=tuple(re.compile(p) for p in data.get("points_patterns", [])),
+        money_cues=_terms(data.get("money_cues", [])),
+        negations=_terms(data.get("negations", [])),
+        count_units=_terms(data.get("count_units", [])),
+        clause_breaks=_terms(data.get("clause_breaks", [])),
+        numerals={k: int(v) for k, v in data.get("numerals", {}).items()},
+        percent_prefix=data.get("percent_prefix", ""),
+        percent_words={"".join(runs(k)): int(v) for k, v in data.get("percent_words", {}).items()},
+        total_cues=_terms(data.get("total", {}).get("cues", [])),
+        criteria=criteria,
+        subsidy=SubsidyCues(levels=_term_map(sub.get("levels", {})),
+                            ignore=_terms(sub.get("ignore", [])),
+                            later=_terms(sub.get("later", [])),
+                            unpaid=_terms(sub.get("unpaid", []))),
+        fallback_below=float(data.get("fallback", {}).get("below", 0.0)),
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    """A figure a rule computed: the catalog key of its sentence, the values to fill in
+    (a value may be a {"zh": …, "en": …} text, or ``Money``), the figure itself (in the
+    catalog's words), and the passage the rule rests on."""
+
+    kind: str
+    key: str
+    values: Mapping[str, Any]
+    passage: Passage | None
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    yuan: int
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """A list for a sentence: each item rendered by catalog ``key``, joined by ask.list_sep."""
+
+    key: str
+    items: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    computed: Computed | None
+    hits: tuple[Hit, ...]  # passages, best first (without the computed answer's passage)
+    confidence: float  # share of the question the best passage matches (0–1)
+    evidence: float  # how much of it, idf-weighted: under rules.fallback_below → fallback
+    fallback: bool
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResultRow:
+    """One result as the CLI prints it: text, document title, citation path, score."""
+
+    text: str
+    source: str
+    section: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "source": self.source, "section": self.section,
+                "score": round(self.score, 4)}
+
+
+# --------------------------------------------------------------------------- reading numbers
+
+
+@dataclass(frozen=True, slots=True)
+class _Number:
+    value: float
+    start: int
+    end: int
+
+
+def _numbers(text: str, rules: AnswerRules) -> list[_Number]:
+    """ASCII numbers (85, 79.5) and runs of Chinese numerals (两, 十二), with positions."""
+    chars = "".join(re.escape(c) for c in rules.numerals)
+    pattern = rf"\d+(?:\.\d+)?|[{chars}]+" if chars else r"\d+(?:\.\d+)?"
+    out = []
+    for m in re.finditer(pattern, text):
+        token = m.group(0)
+        value = float(token) if token[0].isdigit() else _cn_number(token, rules.numerals)
+        out.append(_Number(value, m.start(), m.end()))
+    return out
+
+
+def _cn_number(token: str, numerals: Mapping[str, int]) -> float:
+    total = current = 0
+    for ch in token:
+        value = numerals[ch]
+        if value >= 10:
+            total += (current or 1) * value
+            current = 0
+        else:
+            current = current * 10 + value
+    return float(total + current)
+
+
+def _rate(text: str, rules: AnswerRules, low: float, high: float) -> float | None:
+    """The percentage a question gives: 85, 79.5%, 百分之九十, 百分之百."""
+    for phrase, value in rules.percent_words.items():
+        if phrase in text:
+            return float(value)
+    if rules.percent_prefix and rules.percent_prefix in text:
+        rest = text.split(rules.percent_prefix, 1)[1]
+        numbers = _numbers(rest, rules)
+        if numbers and numbers[0].start == 0 and low <= numbers[0].value <= high:
+            return numbers[0].value
+    for number in _numbers(text, rules):
+        if text[number.start].isdigit() and low <= number.value <= high:
+            return number.value
+    return None
+
+
+# --------------------------------------------------------------------------- matching cues
+
+
+def _flat(text: str) -> str:
+    return "".join(runs(text))
+
+
+def _has(text: str, terms: Sequence[str]) -> bool:
+    return any(t in text for t in terms)
+
+
+def _mentions(text: str, aliases: Sequence[str]) -> bool:
+    """An alias occurs in ``text``; long aliases also with one wrong character."""
+    for alias in aliases:
+        if alias in text:
+            return True
+        if len(alias) >= FUZZY_ALIAS_MIN_LEN \
+                and fuzz.partial_ratio(alias, text) >= FUZZY_ALIAS_SCORE:
+            return True
+    return False
+
+
+def _occurrences(text: str, named: Mapping[str, Sequence[str]]) -> list[tuple[int, int, str]]:
+    """Non-overlapping (start, end, key) of the aliases in ``text``; longest first."""
+    found = sorted(((m.start(), m.start() + len(alias), key)
+                    for key, aliases in named.items() for alias in aliases
+                    for m in re.finditer(re.escape(alias), text)),
+                   key=lambda o: (o[0], -(o[1] - o[0])))
+    out: list[tuple[int, int, str]] = []
+    for occurrence in found:
+        if not out or occurrence[0] >= out[-1][1]:
+            out.append(occurrence)
+    return out
+
+
+def _clauses(question: str, rules: AnswerRules) -> list[str]:
+    pieces = runs(question)
+    for word in rules.clause_breaks:
+        pieces = [part for piece in pieces for part in piece.split(word) if part]
+    return pieces
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def _memo(index: SearchIndex, key: str, make: Any) -> Any:
+    """Derived from the passages once per index (the anchors are looked up every time)."""
+    if key not in index.memo:
+        index.memo[key] = make()
+    return index.memo[key]
+
+
+def _anchor_for_criterion(index: SearchIndex, rubric: Rubric, criterion: Criterion
+                          ) -> Passage | None:
+    return _memo(index, f"anchor:{rubric.id}:{criterion.id}",
+                 lambda: _find_criterion_passage(index, rubric, criterion))
+
+
+def _find_criterion_passage(index: SearchIndex, rubric: Rubric, criterion: Criterion
+                            ) -> Passage | None:
+    doc = rubric.source.get("doc")
+    section = normalize(rubric.source.get("section", ""))
+    label = normalize(criterion.label["zh"])
+    for passage in index.passages:
+        path = passage.section
+        if passage.doc_id == doc and path and normalize(path[-1]) == label \
+                and normalize(path[0]).startswith(section):
+            return passage
+    return None
+
+
+def _anchor_with(index: SearchIndex, text: str, doc: str | None = None) -> Passage | None:
+    return _memo(index, f"anchor:{doc}:{text}", lambda: _find_passage_with(index, text, doc))
+
+
+def _find_passage_with(index: SearchIndex, text: str, doc: str | None) -> Passage | None:
+    wanted = normalize(text)
+    if not wanted:
+        return None
+    candidates = [p for p in index.passages if wanted in normalize(p.text)]
+    preferred = [p for p in candidates if p.doc_id == doc]
+    return (preferred or candidates or [None])[0]
+
+
+def _paid(text: str, mentions: Sequence[tuple[int, int, str]], table: SubsidyTable,
+          rules: AnswerRules) -> int:
+    cues = rules.subsidy
+    if _has(text, cues.unpaid):
+        return 0
+    amounts = [(n, rules.money_units[text[n.end]]) for n in _numbers(text, rules)
+               if text[n.end : n.end + 1] in rules.money_units]
+    if amounts:
+        return int(sum(n.value * unit for n, unit in amounts))
+    later = [m.start() for cue in cues.later for m in re.finditer(re.escape(cue), text)]
+    if not later:
+        return 0
+    earlier = [table.level(o[2]).amount for o in mentions if o[1] <= min(later)]
+    return max(earlier, default=0)
+
+
+def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIndex
+             ) -> Computed | None:
+    """The subsidy for the honours a question names, topped up from what it says was
+    paid: an amount (拿了1万), nothing (一分没领), or the honours held before (省级后来又…)."""
+    unpointed = flat
+    for cue in rules.points_cues:  # 能拿多少分 asks for points, 能拿多少 may ask for money
+        if rules.points_unit in cue:
+            unpointed = unpointed.replace(cue, "#")
+    if not _has(unpointed, rules.money_cues):
+        return None
+    text = flat
+    for name in rules.subsidy.ignore:
+        text = text.replace(name, "#" * len(name))
+    known = {lv.id for lv in table.levels}
+    mentions = [o for o in _occurrences(text, rules.subsidy.levels) if o[2] in known]
+    if not mentions:
+        return None
+    honours = list(dict.fromkeys(o[2] for o in mentions))
+    paid = _paid(text, mentions, table, rules)
+    result = compute_subsidy(table, honours, paid)
+    if result.highest is None:
+        return None
+    level = table.level(result.highest)
+    values: dict[str, Any] = {"level": level.label, "entitled": Money(result.entitled),
+                              "paid": Money(result.paid), "due": Money(result.due)}
+    if len(honours) == 1 and paid == 0:
+        key = "ask.computed.subsidy_level"
+    elif paid == 0:
+        key = "ask.computed.subsidy_highest"
+    elif result.due > 0:
+        key = "ask.computed.subsidy_topup"
+    else:
+        key = "ask.computed.subsidy_nothing_due"
+    passage = _anchor_with(index, table.source.get("quote", ""), table.source.get("doc"))
+    return Computed("subsidy", key, values, passage)
+
+
+def _total(flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex
+           ) -> Computed | None:
+    if not _has(flat, rules.total_cues):
+        return None
+    parts = Parts("ask.part.points", tuple({"label": c.label, "points": c.max}
+                                           for c in rubric.criteria))
+    values = {"title": rubric.title, "count": len(rubric.criteria), "parts": parts,
+              "total": rubric.max_total}
+    passage = _anchor_with(index, rubric.title["zh"], rubric.source.get("doc"))
+    return Computed("total", "ask.computed.total", values, passage)
+
+
+def _asks_points(flat: str, rules: AnswerRules) -> bool:
+    return _has(flat, rules.points_cues) or any(p.search(flat) for p in rules.points_patterns)
+
+
+def _criterion_scores(flat: str, rules: AnswerRules) -> dict[str, int]:
+    scores = {}
+    for cues in rules.criteria:
+        score = ALIAS_WEIGHT if _mentions(flat, cues.aliases) else 0
+        for group in (cues.items, cues.kinds, cues.levels):
+            score += sum(1 for aliases in group.values() if _mentions(flat, aliases))
+        scores[cues.id] = score
+    return scores
+
+
+def _held(question: str, named: Mapping[str, Sequence[str]], rules: AnswerRules) -> list[str]:
+    """Which of ``named`` a question says it has: mentioned in a clause without a negation."""
+    held: list[str] = []
+    for clause in _clauses(question, rules):
+        if _has(clause, rules.negations):
+            continue
+        for key, aliases in named.items():
+            if key not in held and _mentions(clause, aliases):
+                held.append(key)
+    return held
+
+
+def _counts(question: str, levels: Mapping[str, Sequence[str]], rules: AnswerRules
+            ) -> dict[str, int]:
+    """Counts per level: 市级3次加省级1次 → {city: 3, provincial: 1};
+    上了3次省报 → {provincial: 3}."""
+    counts: dict[str, int] = {}
+    for clause in _clauses(question, rules):
+        marks = _occurrences(clause, levels)
+        for number in _numbers(clause, rules):
+            if clause[number.end : number.end + 1] not in rules.count_units:
+                continue
+            before = [m for m in marks if m[1] <= number.start]
+            after = [m for m in marks if m[0] >= number.end]
+            mark = before[-1] if before else (after[0] if after else None)
+            if mark is not None:
+                counts[mark[2]] = counts.get(mark[2], 0) + int(number.value)
+    return counts
+
+
+def _points(question: str, flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex,
+            found: Sequence[Passage]) -> Computed | None:
+    """Points for what the question says it has, on the criterion it names (or, naming
+    none, whose passage the search found first). A criterion known only from the items
+    it names must also be among the passages found."""
+    if not _asks_points(flat, rules):
+        return None
+    scores = _criterion_scores(flat, rules)
+    anchors = {c.id: _anchor_for_criterion(index, rubric, c) for c in rubric.criteria}
+    best = max(scores.values(), default=0)
+    top = found[0] if found else None
+    chosen: str | None = None
+    if best > 0:
+        tied = [cid for cid, s in scores.items() if s == best]
+        on_top = [cid for cid in tied if top is not None and anchors.get(cid) == top]
+        chosen = (on_top or tied)[0]
+        if best < ALIAS_WEIGHT and anchors.get(chosen) not in found:
+            return None
+    else:
+        chosen = next((cid for cid, a in anchors.items() if a is not None and a == top), None)
+    if chosen is None:
+        return None
+    cues = next(c for c in rules.criteria if c.id == chosen)
+    criterion = rubric.criterion(chosen)
+    computed = _criterion_points(question, criterion, cues, rules)
+    if computed is None:
+        return None
+    key, values = computed
+    values = {"criterion": criterion.label, **values}
+    return Computed("points", key, values, anchors.get(chosen))
+
+
+Sentence = tuple[str, dict[str, Any]]  # a catalog key and the values to fill it with
+
+
+def _criterion_points(question: str, criterion: Criterion, cues: CriterionCues,
+                      rules: AnswerRules) -> Sentence | None:
+    """The criterion's points for what the question gives: a rate (bands), counts per
+    level, kinds of document, or the fixed items it says it has."""
+    for item in criterion.items:
+        rule = item.rule
+        if isinstance(rule, BandsRule):
+            return _band_points(question, rule, rules)
+        if isinstance(rule, PerLevelRule):
+            return _level_points(question, rule, cues, rules)
+        if isinstance(rule, PerKindRule):
+            return _kind_points(question, rule, cues, rules)
+    return _fixed_points(question, criterion, cues, rules)
+
+
+def _band_points(question: str, rule: BandsRule, rules: AnswerRules) -> Sentence | None:
+    rate = _rate(fold(question), rules, rule.low, rule.high)
+    if rate is None:
+        return None
+    band = rule.band_for(rate)
+    values: dict[str, Any] = {"value": f"{rate:g}", "unit": rule.unit, "points": band.points,
+                              "max": rule.max, "start": f"{band.start:g}"}
+    later = [b for b in rule.bands if b.start > band.start]
+    if not later:
+        return "ask.computed.band_top", values
+    values["end"] = f"{later[0].start:g}"
+    return ("ask.computed.band_none" if band.points == 0 else "ask.computed.band"), values
+
+
+def _level_points(question: str, rule: PerLevelRule, cues: CriterionCues,
+                  rules: AnswerRules) -> Sentence | None:
+    counts = {lv: n for lv, n in _counts(question, cues.levels, rules).items()
+              if lv in rule.levels}
+    if not counts:
+        return None
+    parts = Parts("ask.part.level", tuple(
+        {"level": rule.levels[lv].label, "count": n, "each": rule.levels[lv].points}
+        for lv, n in sorted(counts.items(), key=lambda kv: rule.levels[kv[0]].points)))
+    raw = rule.raw_points(counts)
+    values = {"parts": parts, "raw": raw, "points": rule.score(counts), "cap": rule.cap}
+    return ("ask.computed.per_level_capped" if raw > rule.cap
+            else "ask.computed.per_level"), values
+
+
+def _kind_points(question: str, rule: PerKindRule, cues: CriterionCues,
+                 rules: AnswerRules) -> Sentence | None:
+    held = frozenset(k for k in _held(question, cues.kinds, rules) if k in rule.kinds)
+    if not held:
+        return None
+    kinds = Parts("ask.part.kind", tuple({"kind": rule.kinds[k]} for k in rule.kinds
+                                         if k in held))
+    raw = rule.points_each * len(held)
+    values = {"kinds": kinds, "count": len(held), "each": rule.points_each, "raw": raw,
+              "points": rule.score(held), "cap": rule.max}
+    return ("ask.computed.per_kind_capped" if raw > rule.max
+            else "ask.computed.per_kind"), values
+
+
+def _fixed_points(question: str, criterion: Criterion, cues: CriterionCues,
+                  rules: AnswerRules) -> Sentence | None:
+    fixed = {i.id: i for i in criterion.items if isinstance(i.rule, FixedRule)}
+    held = [fixed[k] for k in _held(question, cues.items, rules) if k in fixed]
+    if not held:
+        return None
+    chosen = [i for i in fixed.values() if i in held]  # in the standard's order
+    parts = Parts("ask.part.points", tuple({"label": i.label, "points": i.max} for i in chosen))
+    return "ask.computed.fixed", {"parts": parts, "points": sum(i.max for i in chosen),
+                                  "max": criterion.max}
+
+
+# --------------------------------------------------------------------------- answering
+
+
+def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: SubsidyTable,
+           k: int = 3, *, rules: AnswerRules) -> Answer:
+    """Search, then put first the figure a rule computes for the question, if any."""
+    results = index.results(question, max(k, 3))
+    query = results.query
+    flat = _flat(question)
+    corrected = _corrected(question, query)
+    found = [h.passage for h in results.hits]
+    top = found[0] if found else None
+    computed = (_subsidy(flat, subsidy_table, rules, index)
+                or _total(flat, rubric, rules, index)
+                or _points(corrected, _flat(corrected), rubric, rules, index, found))
+    if computed is not None:
+        passage = computed.passage or top
+        score = _score_of(index, query, passage, results.hits)
+        computed = Computed(computed.kind, computed.key, computed.values, passage, score)
+        others = tuple(h for h in results.hits if h.passage != passage)[: max(0, k - 1)]
+        return Answer(question, computed, others, results.confidence, results.evidence, False,
+                      query.corrections)
+    fallback = not results.hits or results.evidence < rules.fallback_below
+    hits = index.closest(question, results.hits, min(k, 3)) if fallback else results.hits[:k]
+    return Answer(question, None, hits, results.confidence, results.evidence, fallback,
+                  query.corrections)
+
+
+def _corrected(question: str, query: Query) -> str:
+    """The question with its sure corrections appended (满以度 → … 满意度: a piece with a
+    single candidate), for cue matching."""
+    pieces = [piece for piece, _ in query.corrections]
+    extra = [fixed for piece, fixed in query.corrections if pieces.count(piece) == 1]
+    return question + (" " + " ".join(extra) if extra else "")
+
+
+def _score_of(index: SearchIndex, query: Query, passage: Passage | None,
+              hits: Sequence[Hit]) -> float:
+    best = hits[0].score if hits else 0.0
+    if passage is None:
+        return best
+    for hit in hits:
+        if hit.passage == passage:
+            return max(best, hit.score)
+    return max(best, index.score_of(query, passage))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def money(amount: int, lang: str) -> str:
+    """3万 (zh, when a whole number of 万) or 30,000 (en); the unit comes from the catalog."""
+    if lang == "zh" and amount and amount % 10000 == 0:
+        return f"{amount // 10000}万"
+    if lang == "zh" and amount and amount % 1000 == 0 and amount > 10000:
+        return f"{amount / 10000:g}万"
+    return f"{amount:,}" if lang == "en" else str(amount)
+
+
+def _value(value: Any, catalog: Catalog, lang: str) -> Any:
+    if isinstance(value, Money):
+        return catalog.t("ask.money", lang, amount=money(value.yuan, lang))
+    if isinstance(value, Parts):
+        return catalog.t("ask.list_sep", lang).join(
+            catalog.t(value.key, lang, **_values(item, catalog, lang)) for item in value.items)
+    if isinstance(value, Mapping):
+        return local(value, lang)
+    return value
+
+
+def _values(values: Mapping[str, Any], catalog: Catalog, lang: str) -> dict[str, Any]:
+    return {name: _value(value, catalog, lang) for name, value in values.items()}
+
+
+def render_computed(computed: Computed, catalog: Catalog, lang: str) -> str:
+    return catalog.t(computed.key, lang, **_values(computed.values, catalog, lang))
+
+
+def result_rows(result: Answer, catalog: Catalog, lang: str) -> list[ResultRow]:
+    """Best first: the computed answer followed by the passage it rests on, then passages."""
+    rows = []
+    if result.computed is not None:
+        text = render_computed(result.computed, catalog, lang)
+        passage = result.computed.passage
+        if passage is not None:
+            rows.append(ResultRow(f"{text}\n{passage.text}", passage.doc_title,
+                                  passage.citation, result.computed.score))
+        else:
+            rows.append(ResultRow(text, "", "", result.computed.score))
+    rows.extend(ResultRow(h.passage.text, h.passage.doc_title, h.passage.citation, h.score)
+                for h in result.hits)
+    return rows

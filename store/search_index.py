@@ -1,0 +1,169 @@
+"""The search index over every document, with its tokens cached on disk.
+
+jieba's dictionary takes about a second to load on a small machine, so what the index
+needs from it is cached in ``var/cache/`` (``$UNIONBOT_CACHE_DIR``), in a file named by
+a hash of the corpus: the words of every passage and heading, and the dictionary words
+near the corpus vocabulary (which a typo check must leave alone). A question never
+needs jieba (see domain.search).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from domain.answers import AnswerRules, answer_rules_from_dict
+from domain.corpus import PolicyDocument
+from domain.search import (
+    DEFAULT_PARAMS,
+    SearchIndex,
+    SearchParams,
+    Synonyms,
+    document_context,
+    document_names,
+    is_cjk,
+    near_misses,
+    synonyms_from_dict,
+)
+from store.datafiles import DATA_DIR, read_toml
+from store.documents import REPO, all_documents
+
+CACHE_ENV = "UNIONBOT_CACHE_DIR"
+TOKENIZER = "jieba-precise-v1"
+KEEP_CACHE_FILES = 3
+KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely not a typo
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or REPO / "var" / "cache")
+
+
+@cache
+def load_synonyms(path: Path = DATA_DIR / "synonyms.toml") -> Synonyms:
+    return synonyms_from_dict(read_toml(path))
+
+
+@cache
+def load_answer_rules(path: Path = DATA_DIR / "answers.toml") -> AnswerRules:
+    return answer_rules_from_dict(read_toml(path))
+
+
+def jieba_words(text: str) -> list[str]:
+    """jieba's words, precise mode (loads jieba's dictionary on first use); the index
+    finds the shorter words inside them itself (as search mode would)."""
+    import jieba  # ~1 s to load its dictionary: only when a text is not in the cache
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.cut(text) if w.strip()]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+class CachedTokenizer:
+    """Words from the cache file, jieba for texts the cache does not hold."""
+
+    def __init__(self, known: dict[str, list[str]],
+                 fallback: Callable[[str], list[str]] = jieba_words) -> None:
+        self.known = known
+        self.fallback = fallback
+        self.used: dict[str, list[str]] = {}
+        self.missed = 0
+
+    def __call__(self, text: str) -> list[str]:
+        key = _digest(text)
+        words = self.known.get(key)
+        if words is None:
+            words = self.fallback(text)
+            self.missed += 1
+        self.used[key] = words
+        return words
+
+
+def _corpus_key(texts: Sequence[str]) -> str:
+    digest = hashlib.sha1(TOKENIZER.encode())
+    for text in texts:
+        digest.update(b"\x00" + text.encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def jieba_known_words(targets: Sequence[str]) -> list[str]:
+    """Common words of jieba's dictionary one character away from a correction target:
+    spelled right, so never "corrected" (后来 is not a typo of 以来)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    words = (w for w, f in jieba.dt.FREQ.items()
+             if f >= KNOWN_MIN_FREQ and 2 <= len(w) <= 4 and is_cjk(w))
+    return near_misses(words, targets)
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("tokenizer") != TOKENIZER:
+        return {}
+    if not isinstance(data.get("tokens"), dict) or not isinstance(data.get("known"), dict):
+        return {}
+    return data
+
+
+def _write_cache(folder: Path, key: str, data: dict[str, Any]) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"tokens-{key}.json"
+        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"tokenizer": TOKENIZER, **data},
+                                  ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(target)
+        old = sorted(folder.glob("tokens-*.json"), key=lambda p: p.stat().st_mtime)
+        for stale in old[:-KEEP_CACHE_FILES]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout still answers, only slower
+
+
+def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = None,
+                params: SearchParams | None = None,
+                synonyms: Synonyms | None = None) -> SearchIndex:
+    """Index ``documents``, reusing (and refreshing) the token cache in ``folder``."""
+    folder = folder or cache_dir()
+    passages = [p for doc in documents for p in doc.passages]
+    contexts = {doc.id: document_context(doc) for doc in documents}
+    names = {doc.id: document_names(doc) for doc in documents}
+    texts = [p.text for p in passages] + sorted(
+        {" ".join((*p.section, contexts[p.doc_id])) for p in passages})
+    key = _corpus_key(texts)
+    path = folder / f"tokens-{key}.json"
+    cached = _read_cache(path)
+    if not cached and folder.is_dir():  # another corpus (a document added): reuse its words
+        for other in sorted(folder.glob("tokens-*.json"), key=lambda p: -p.stat().st_mtime):
+            if cached := _read_cache(other):
+                break
+    tokenizer = CachedTokenizer(cached.get("tokens", {}))
+    index = SearchIndex.build(passages, synonyms if synonyms is not None else load_synonyms(),
+                              tokenizer, contexts=contexts, names=names,
+                              params=params or DEFAULT_PARAMS)
+    targets = index.correction_targets()
+    targets_key = _corpus_key(targets)
+    known = cached.get("known", {})
+    if known.get("key") != targets_key:
+        known = {"key": targets_key, "words": jieba_known_words(targets)}
+    if tokenizer.missed or cached.get("known") != known or not path.exists():
+        _write_cache(folder, key, {"tokens": tokenizer.used, "known": known})
+    return index.with_known_words(known["words"])
+
+
+def load_index(directory: Path | None = None) -> SearchIndex:
+    """The index over the shipped and the added documents."""
+    return build_index(all_documents(directory))

@@ -1,0 +1,190 @@
+"""Computed answers (domain.answers): each rule kind, the top-up rule, the fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.answers import (
+    Answer,
+    Money,
+    answer,
+    answer_rules_from_dict,
+    money,
+    render_computed,
+    result_rows,
+)
+from domain.corpus import normalize
+from domain.search import SearchIndex
+from store.datafiles import read_toml
+from store.search_index import DATA_DIR, load_answer_rules, load_index
+
+
+@pytest.fixture(scope="module")
+def index() -> SearchIndex:
+    return load_index()
+
+
+@pytest.fixture(scope="module")
+def ask(index, rubric, subsidy_table):
+    rules = load_answer_rules()
+
+    def run(question: str, k: int = 3) -> Answer:
+        return answer(question, index, rubric, subsidy_table, k, rules=rules)
+
+    return run
+
+
+def line(result: Answer, catalog, lang: str = "zh") -> str:
+    assert result.computed is not None, result.question
+    return render_computed(result.computed, catalog, lang)
+
+
+def rests_on(result: Answer, heading: str) -> bool:
+    assert result.computed is not None and result.computed.passage is not None
+    return result.computed.passage.section[-1].endswith(heading)
+
+
+# ---- subsidies (差额补齐)
+
+
+def test_subsidy_for_one_level(ask, catalog):
+    result = ask("国家级的项目能补多少钱")
+    assert result.computed.values["entitled"] == Money(30000)
+    assert "3万元" in line(result, catalog)
+    assert rests_on(result, "加强经费保障")
+
+
+def test_top_up_to_the_highest_honour(ask, catalog):
+    result = ask("省级后来又评上国家级还能补多少")  # the provincial 2万 was paid first
+    assert result.computed.values["due"] == Money(10000)
+    text = line(result, catalog)
+    assert "1万元" in text and "3万元" in text and "2万元" in text
+    assert "差额补齐" in text
+
+
+def test_top_up_with_the_amount_paid(ask, catalog):
+    assert ask("市级拿过1万补帖，后来评上全国的，还能再领多少").computed.values["due"] \
+        == Money(20000)
+    result = ask("同时评上省级和国家级，之前一分没领，能拿多少")
+    assert result.computed.values["due"] == Money(30000)
+
+
+def test_nothing_more_when_the_highest_was_paid(ask, catalog):
+    result = ask("全国优秀拿了3万，后来市里也评上了，还给不给钱")
+    assert result.computed.values["due"] == Money(0)
+    assert "不重复补助" in line(result, catalog)
+
+
+def test_money_is_written_in_wan_in_chinese_and_in_yuan_in_english():
+    assert money(30000, "zh") == "3万"
+    assert money(15000, "zh") == "1.5万"
+    assert money(800, "zh") == "800"
+    assert money(30000, "en") == "30,000"
+
+
+# ---- points per rule kind
+
+
+def test_bands(ask, catalog):
+    result = ask("满意度85分能得几分")
+    text = line(result, catalog)
+    assert "得8分" in text and "80%" in text and "90%" in text  # the band it falls in
+    assert rests_on(result, "职工满意度")
+    assert "得6分" in line(ask("满意度79.5算几分"), catalog)
+    assert "得10分" in line(ask("职工评价好评率百分之百，这项能拿几分"), catalog)
+    assert "不得分" in line(ask("职工打分只有65%说好，这项还有分吗"), catalog)
+
+
+def test_a_typo_in_the_criterion_still_computes(ask, catalog):
+    assert "得10分" in line(ask("满以度92%能拿满分不"), catalog)
+
+
+def test_per_level_with_the_cap(ask, catalog):
+    result = ask("国家级报道5次得几分")
+    text = line(result, catalog)
+    assert "15分" in text and "得10分" in text  # 5 × 3 = 15, capped at 10
+    assert rests_on(result, "媒体报道")
+    assert "得7分" in line(ask("央视报了两回，再加青岛电视台一回，能拿多少分"), catalog)
+    assert "得5分" in line(ask("市级交流3次加省级1次，经验推光得几分"), catalog)
+    assert rests_on(ask("市级交流3次加省级1次，经验推光得几分"), "经验推广")
+
+
+def test_per_kind(ask, catalog):
+    assert "得5分" in line(ask("只有合同能得几分"), catalog)
+    assert "得10分" in line(ask("合同和实施方案都有得几分"), catalog)
+    capped = line(ask("合同、实施方按、评估总结三样都有，项目这块能得15分吗"), catalog)
+    assert "得10分" in capped and "上限" in capped
+
+
+def test_fixed_items_add_up_and_negations_are_read(ask, catalog):
+    assert "得20分" in line(ask("学习记录和活动材料都齐了，政治建设给几分"), catalog)
+    assert "得10分" in line(ask("只有批复文件，没有工作和活动材料，工会建设得几分"), catalog)
+    assert "得20分" in line(ask("执照和场地照片都有，名字也对得上，登记这块能得多少"), catalog)
+
+
+def test_total(ask, catalog):
+    text = line(ask("各项都拿满的话总分是多少"), catalog)
+    assert "100分" in text and "政治建设20分" in text
+
+
+def test_no_figure_for_a_plain_question(ask):
+    assert ask("试点区有哪几个").computed is None
+    assert ask("一个项目连续获得多级荣誉的，补助如何计算").computed is None
+    assert ask("能不能拿工人文化宫给社组织当活动场地").computed is None
+
+
+def test_english_has_the_same_figures(ask, catalog):
+    result = ask("省级后来又评上国家级还能补多少")
+    text = line(result, catalog, "en")
+    assert "10,000 yuan" in text and "30,000 yuan" in text
+
+
+def test_every_computed_sentence_renders_in_both_languages(ask, catalog):
+    questions = [
+        "国家级的项目能补多少钱", "省级后来又评上国家级还能补多少",
+        "市级省级国家级全评上了，总共能拿多少钱",
+        "全国优秀拿了3万，后来市里也评上了，还给不给钱",
+        "各项都拿满的话总分是多少", "满意度85分能得几分", "满意度95分能得几分",
+        "满意度60%能得几分", "市级报道一次算几分", "国家级报道5次得几分",
+        "只有合同能得几分", "合同、实施方案、评估总结三样都有，项目这块能得15分吗",
+        "登记证书能得几分",
+    ]
+    keys = set()
+    for question in questions:
+        result = ask(question)
+        keys.add(result.computed.key)
+        for lang in ("zh", "en"):
+            assert "{" not in line(result, catalog, lang)
+    assert len(keys) >= 10
+
+
+# ---- results and the fallback
+
+
+def test_a_computed_answer_comes_first_with_its_passage(ask, catalog):
+    rows = result_rows(ask("满意度85分能得几分"), catalog, "zh")
+    assert rows[0].text.splitlines()[0].startswith("职工满意度85%")
+    assert normalize("80%—89%的得8分") in normalize(rows[0].text)
+    assert rows[0].section.endswith("职工满意度")
+    assert rows[0].source == "关于工会联系引导社会组织为职工提供专业化服务的实施意见"
+    assert len(rows) == 3 and len({r.text for r in rows}) == 3
+
+
+def test_fallback_on_nonsense(ask):
+    result = ask("今天天气怎么样")
+    assert result.fallback and result.computed is None
+    assert len(result.hits) == 3  # the closest passages, even so
+
+
+def test_no_fallback_for_a_real_question(ask):
+    result = ask("报告交给谁")
+    assert not result.fallback
+    assert "法律工作部" in result.hits[0].passage.text
+
+
+def test_rules_load_from_data():
+    rules = answer_rules_from_dict(read_toml(DATA_DIR / "answers.toml"))
+    assert {c.id for c in rules.criteria} == {
+        "political", "registration", "union", "project", "satisfaction", "media", "exchange"}
+    assert rules.fallback_below > 0
+    assert rules.numerals["两"] == 2

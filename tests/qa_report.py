@@ -1,0 +1,154 @@
+"""`make qa-report` (`python -m tests.qa_report [SET…]`): how well policy questions are
+answered, per question set and per style, with every miss.
+
+A question is answered *first* when the first result holds its expected phrase, in the
+top three when one of the first three does: after removing whitespace and punctuation
+(domain.corpus.normalize), ``expect`` is a substring of the result's text or of its
+section path (the citation shown with it; a few expected phrases are the lead sentence
+of their paragraph, which the corpus keeps as the section heading). ``strict`` counts
+the text alone. A question with ``computed`` also needs that figure in the answer line.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from domain.answers import Answer, ResultRow, answer, render_computed, result_rows
+from domain.corpus import normalize
+from domain.search import SearchIndex
+from store.datafiles import load_catalog, load_rubric, load_subsidy_table
+from store.search_index import load_answer_rules, load_index
+
+QA_DIR = Path(__file__).resolve().parent / "qa"
+SETS = ("questions", "holdout")
+
+# Questions the documents do not answer: the "not found" answer should take them.
+# (Written for calibration; not from either question set.)
+OFF_TOPIC = (
+    "今天天气怎么样", "明天会下雨吗", "怎么办理护照", "附近有什么好吃的", "个人所得税怎么算",
+    "医保报销比例是多少", "公积金怎么提取", "帮我写一首诗", "股票今天涨了吗",
+    "电脑开不了机怎么办", "明天几点上班", "交通违章怎么处理", "周末去哪玩", "你好", "谢谢",
+    "hello", "asdfgh", "孩子上学怎么报名", "青岛到北京的高铁票多少钱", "结婚登记需要什么材料",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    question: dict[str, Any]
+    answer: Answer
+    rows: tuple[ResultRow, ...]
+    first: bool
+    top3: bool
+    strict_first: bool
+    strict_top3: bool
+    computed_ok: bool | None  # None: the question expects no figure
+
+
+def load_set(name: str) -> list[dict[str, Any]]:
+    with (QA_DIR / f"{name}.toml").open("rb") as fh:
+        return tomllib.load(fh)["q"]
+
+
+@cache
+def engine() -> SearchIndex:
+    return load_index()
+
+
+def ask(text: str, k: int = 3) -> tuple[Answer, list[ResultRow]]:
+    result = answer(text, engine(), load_rubric(), load_subsidy_table(), k,
+                    rules=load_answer_rules())
+    return result, result_rows(result, load_catalog(), "zh")
+
+
+def _holds(expect: str, row: ResultRow, strict: bool) -> bool:
+    return expect in normalize(row.text) or (not strict and expect in normalize(row.section))
+
+
+def evaluate(questions: Sequence[dict[str, Any]]) -> list[Outcome]:
+    outcomes = []
+    catalog = load_catalog()
+    for q in questions:
+        result, rows = ask(q["text"])
+        expect = normalize(q["expect"])
+        lenient = [_holds(expect, row, False) for row in rows[:3]]
+        strict = [_holds(expect, row, True) for row in rows[:3]]
+        computed_ok = None
+        if "computed" in q:
+            line = render_computed(result.computed, catalog, "zh") if result.computed else ""
+            computed_ok = normalize(q["computed"]) in normalize(line)
+        outcomes.append(Outcome(q, result, tuple(rows), bool(lenient and lenient[0]),
+                                any(lenient), bool(strict and strict[0]), any(strict),
+                                computed_ok))
+    return outcomes
+
+
+def rates(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    n = len(outcomes) or 1
+    with_figure = [o for o in outcomes if o.computed_ok is not None]
+    return {
+        "n": len(outcomes),
+        "first": sum(o.first for o in outcomes) / n,
+        "top3": sum(o.top3 for o in outcomes) / n,
+        "strict_first": sum(o.strict_first for o in outcomes) / n,
+        "strict_top3": sum(o.strict_top3 for o in outcomes) / n,
+        "computed": (sum(bool(o.computed_ok) for o in with_figure) / len(with_figure)
+                     if with_figure else 1.0),
+        "computed_n": len(with_figure),
+        "fallback": sum(o.answer.fallback for o in outcomes) / n,
+    }
+
+
+def off_topic_fallback_rate() -> tuple[float, list[str]]:
+    missed = [text for text in OFF_TOPIC if not ask(text)[0].fallback]
+    return 1 - len(missed) / len(OFF_TOPIC), missed
+
+
+def _line(label: str, r: dict[str, float]) -> str:
+    return (f"{label:<12} n={r['n']:<4} first {r['first']:6.1%}  top-3 {r['top3']:6.1%}   "
+            f"(text only: {r['strict_first']:6.1%} / {r['strict_top3']:6.1%})  "
+            f"figures {r['computed']:6.1%} of {r['computed_n']}  fell back {r['fallback']:5.1%}")
+
+
+def report(name: str) -> list[str]:
+    outcomes = evaluate(load_set(name))
+    lines = [f"== {name}.toml", _line("all", rates(outcomes))]
+    by_style: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_style[o.question.get("style", "-")].append(o)
+    lines += [_line(f"  {style}", rates(group)) for style, group in sorted(by_style.items())]
+    misses = [o for o in outcomes if not o.first or o.computed_ok is False]
+    if misses:
+        lines.append(f"-- misses ({len(misses)}): [3] = in the top three, [x] = not; "
+                     "[figure] = computed figure missing")
+    for o in misses:
+        mark = "3" if o.top3 else "x"
+        figure = " [figure]" if o.computed_ok is False else ""
+        got = o.rows[0].text.replace("\n", " ")[:70] if o.rows else "(nothing)"
+        wanted = o.question["expect"] + (f" → {o.question['computed']}"
+                                         if "computed" in o.question else "")
+        lines.append(f"[{mark}]{figure} {o.question['text']}\n      expected: {wanted}"
+                     f"\n      first:    {got}")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    names = list(argv if argv is not None else sys.argv[1:]) or list(SETS)
+    for name in names:
+        print("\n".join(report(name)))
+        print()
+    rate, missed = off_topic_fallback_rate()
+    print(f"== off-topic questions answered \"not found\": {rate:.0%} of {len(OFF_TOPIC)}")
+    if missed:
+        print("   still answered: " + "、".join(missed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
