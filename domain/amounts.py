@@ -26,3 +26,13 @@ def parse_amount(text: str) -> int:
     if value < 0 or value != value.to_integral_value():
         raise ValueError(f"not a whole non-negative amount: {text!r}")
     return int(value)
+
+
+def parse_rate(text: str) -> float:
+    """A percentage as typed: 85, 85%, 85.5, ８５％, 85分. Range checks are the rule's.
+    Raises ValueError when the text is no number."""
+    cleaned = text.strip().translate(str.maketrans("０１２３４５６７８９．％", "0123456789.%"))
+    cleaned = re.sub(r"\s*(%|分|percent)$", "", cleaned).strip()
+    if not re.fullmatch(r"-?\d+(\.\d+)?", cleaned):
+        raise ValueError(f"not a rate: {text!r}")
+    return float(cleaned)

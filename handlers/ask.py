@@ -63,20 +63,25 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
     await reply(update, body, markup)
 
 
-def _current(context: Context, n: int) -> dict | None:
+async def _pressed(update: Update, context: Context):
+    """A button on an answer: (who, its data, the question) — or None, told to the user,
+    when the question is no longer the user's latest."""
+    w = await who(update, context)
+    query = update.callback_query
+    parts = query.data.split(":")
     q = context.user_data.get("q")
-    return q if q and q.get("n") == n else None
+    if not q or q.get("n") != int(parts[2]):
+        await query.answer(w.t("bot.ask_expired"), show_alert=True)
+        return None
+    return w, parts, q
 
 
 async def more(update: Update, context: Context) -> None:
-    w = await who(update, context)
-    query = update.callback_query
-    _, _, n, shown = query.data.split(":")
-    q = _current(context, int(n))
-    if q is None:
-        await query.answer(w.t("bot.ask_expired"), show_alert=True)
+    pressed = await _pressed(update, context)
+    if pressed is None:
         return
-    await query.answer()
+    w, (_, _, n, shown), q = pressed
+    await update.callback_query.answer()
     answer = await ask(w.svc, q["text"], w.lang)
     start = int(shown)
     batch = answer.hits[start:start + MORE]
@@ -88,13 +93,10 @@ async def more(update: Update, context: Context) -> None:
 
 
 async def feedback(update: Update, context: Context) -> None:
-    w = await who(update, context)
-    query = update.callback_query
-    _, _, n, helpful = query.data.split(":")
-    q = _current(context, int(n))
-    if q is None:
-        await query.answer(w.t("bot.ask_expired"), show_alert=True)
+    pressed = await _pressed(update, context)
+    if pressed is None:
         return
+    w, (_, _, _, helpful), q = pressed
     await record_feedback(w.svc, update.effective_user.id, q["text"],
                           q["hits"][0] if q["hits"] else "", helpful == "1")
-    await query.answer(w.t("bot.ask_thanks"))
+    await update.callback_query.answer(w.t("bot.ask_thanks"))

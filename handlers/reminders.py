@@ -163,7 +163,7 @@ def _date(text: str, field: str) -> dt.date:
 
 
 async def new_round(update: Update, context: Context) -> None:
-    """/newround 名称 级别 年份 开始日期 截止日期 截止时刻 推荐日期"""
+    """/newround NAME LEVEL YEAR OPENS DEADLINE_DATE DEADLINE_TIME RECOMMENDED"""
     w = await who(update, context)
     if w.account.role != "admin":
         await reply(update, w.t("admin.only"))
@@ -189,7 +189,7 @@ async def new_round(update: Update, context: Context) -> None:
 
 
 async def set_deadline(update: Update, context: Context) -> None:
-    """/deadline 轮次编号 日期 时刻"""
+    """/deadline ROUND DATE TIME"""
     w = await who(update, context)
     if w.account.role != "admin":
         await reply(update, w.t("admin.only"))
@@ -210,7 +210,7 @@ async def set_deadline(update: Update, context: Context) -> None:
 
 
 async def extend(update: Update, context: Context) -> None:
-    """/extend 轮次编号 组织编号 日期 时刻 — reviewers extend one organisation's deadline."""
+    """/extend ROUND ORGANISATION DATE TIME: reviewers extend one organisation's deadline."""
     w = await who(update, context)
     args = context.args or []
     if len(args) != 4 or not (args[0].isdigit() and args[1].isdigit()):

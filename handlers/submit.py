@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
+from domain.amounts import parse_rate
 from domain.dates import parse_typed_date
 from domain.errors import InputError
 from domain.i18n import local
@@ -303,7 +304,7 @@ async def text(update: Update, context: Context, w: Who) -> int:
     message = update.message.text.strip()
     if step == "rate":
         try:
-            value = float(message.rstrip("%％ 分").strip())
+            value = parse_rate(message)
         except ValueError:
             await reply(update, w.t("walk.bad_rate"))
             return WALK

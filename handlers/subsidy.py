@@ -1,4 +1,5 @@
-"""/subsidy: pick the honours held, enter what was received, get what is due (差额补齐)."""
+"""/subsidy: pick the honours held, enter what was received, get what is due (the top-up
+rule)."""
 
 from __future__ import annotations
 

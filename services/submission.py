@@ -8,6 +8,8 @@ carries a version, and a write made on an outdated view is refused (`Conflict`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -173,6 +175,22 @@ async def _view(uow: UnitOfWork, svc: Services, project: Project) -> ProjectView
                        project.organization_id, report, tuple(states.values()), next_slot)
 
 
+@asynccontextmanager
+async def _editing(svc: Services, user_id: int, project_id: int
+                   ) -> AsyncIterator[tuple[UnitOfWork, Project, int]]:
+    """A unit of work on a project the user may change now, with its total before."""
+    async with svc.uow() as uow:
+        _, project = await _member_project(uow, svc, user_id, project_id)
+        await _writable(uow, svc, project)
+        yield uow, project, (await _view(uow, svc, project)).report.total
+
+
+def _of_project(row: EvidenceFile | EvidenceEntry | None, project_id: int, row_id: int):
+    if row is None or row.project_id != project_id:
+        raise NotFound(row_id)
+    return row
+
+
 # -- projects ------------------------------------------------------------------------------
 async def list_projects(svc: Services, user_id: int) -> list[ProjectView]:
     async with svc.uow() as uow:
@@ -270,10 +288,7 @@ async def add_file(svc: Services, user_id: int, project_id: int, slot_key: str, 
     if slot is None:
         raise NotFound(slot_key)
     suffix = check_file(svc, file_name, mime_type, len(data))
-    async with svc.uow() as uow:
-        _, project = await _member_project(uow, svc, user_id, project_id)
-        await _writable(uow, svc, project)
-        before = (await _view(uow, svc, project)).report.total
+    async with _editing(svc, user_id, project_id) as (uow, project, before):
         stored = svc.evidence.put(project.organization_id, project.id, data, suffix)
         row = EvidenceFile(project_id=project.id, item_id=slot.item_id, kind=slot.kind or "",
                            entry_id=entry_id, sha256=stored.sha256, size=stored.size,
@@ -291,13 +306,8 @@ async def add_file(svc: Services, user_id: int, project_id: int, slot_key: str, 
 
 
 async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int) -> Saved:
-    async with svc.uow() as uow:
-        _, project = await _member_project(uow, svc, user_id, project_id)
-        await _writable(uow, svc, project)
-        before = (await _view(uow, svc, project)).report.total
-        row = await uow.projects.file(file_id)
-        if row is None or row.project_id != project_id:
-            raise NotFound(file_id)
+    async with _editing(svc, user_id, project_id) as (uow, project, before):
+        row = _of_project(await uow.projects.file(file_id), project_id, file_id)
         await uow.session.delete(row)
         await uow.commit()
         return Saved(await _view(uow, svc, project), False, before)
@@ -307,9 +317,7 @@ async def file_bytes(svc: Services, user_id: int, project_id: int, file_id: int
                      ) -> tuple[EvidenceFile, bytes]:
     async with svc.uow() as uow:
         _, project = await _member_project(uow, svc, user_id, project_id)
-        row = await uow.projects.file(file_id)
-        if row is None or row.project_id != project_id:
-            raise NotFound(file_id)
+        row = _of_project(await uow.projects.file(file_id), project_id, file_id)
         return row, svc.evidence.get(project.organization_id, project.id, row.sha256, row.suffix)
 
 
@@ -321,10 +329,7 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
     if not isinstance(rule, BandsRule):
         raise NotFound(item_id)
     value = rule.read(value, item_id)
-    async with svc.uow() as uow:
-        _, project = await _member_project(uow, svc, user_id, project_id)
-        await _writable(uow, svc, project)
-        before = (await _view(uow, svc, project)).report.total
+    async with _editing(svc, user_id, project_id) as (uow, project, before):
         fig = await uow.projects.figure(project_id, item_id)
         if (fig.version if fig else 0) != seen_version:
             raise Conflict(fig.value if fig else None)
@@ -349,10 +354,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
         raise InputError("level", "unknown_choice", value=level, choices=", ".join(rule.levels))
     if happened_on is not None and happened_on > svc.clock.today():
         raise InputError("date", "future_date", value=happened_on.isoformat())
-    async with svc.uow() as uow:
-        _, project = await _member_project(uow, svc, user_id, project_id)
-        await _writable(uow, svc, project)
-        before = (await _view(uow, svc, project)).report.total
+    async with _editing(svc, user_id, project_id) as (uow, project, before):
         entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
                               title=title.strip()[:300], happened_on=happened_on,
                               link=link.strip()[:500], created_by=user_id)
@@ -363,13 +365,8 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
 
 async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: int,
                        seen_version: int, **changes: object) -> Saved:
-    async with svc.uow() as uow:
-        _, project = await _member_project(uow, svc, user_id, project_id)
-        await _writable(uow, svc, project)
-        before = (await _view(uow, svc, project)).report.total
-        entry = await uow.projects.entry(entry_id)
-        if entry is None or entry.project_id != project_id:
-            raise NotFound(entry_id)
+    async with _editing(svc, user_id, project_id) as (uow, project, before):
+        entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         if entry.version != seen_version:
             raise Conflict(entry_id)
         for field, value in changes.items():
@@ -382,13 +379,8 @@ async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: i
 
 
 async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: int) -> Saved:
-    async with svc.uow() as uow:
-        _, project = await _member_project(uow, svc, user_id, project_id)
-        await _writable(uow, svc, project)
-        before = (await _view(uow, svc, project)).report.total
-        entry = await uow.projects.entry(entry_id)
-        if entry is None or entry.project_id != project_id:
-            raise NotFound(entry_id)
+    async with _editing(svc, user_id, project_id) as (uow, project, before):
+        entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         for f in await uow.projects.files(project_id):
             if f.entry_id == entry_id:
                 await uow.session.delete(f)

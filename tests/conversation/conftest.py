@@ -68,3 +68,16 @@ async def member(bot) -> Chat:
     chat = bot.chat()
     await chat.send(f"/start {bot.invite}")
     return chat
+
+
+async def new_project(chat: Chat, name: str = "职工心理关爱项目") -> None:
+    """The five steps of creating a project in the walk."""
+    await chat.send("/submit")
+    await chat.press("➕ 新建项目")
+    assert "第1步" in chat.last_text
+    await chat.send(name)
+    await chat.press("心理关怀")
+    await chat.send("2024/3/1")
+    await chat.send("25.6.30")
+    await chat.press("是")
+    assert f"项目已创建：{name}" in chat.replies[0]

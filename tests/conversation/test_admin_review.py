@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services import accounts
+from tests.conversation.conftest import new_project
 
 
 async def test_admin_registers_an_organization_and_staff_join_by_its_link(bot):
@@ -26,13 +27,7 @@ async def test_neworg_explains_itself_and_refuses_bad_codes(bot, member):
 
 
 async def test_reviewer_sees_ranked_submissions_and_reopens_one(bot, member):
-    await member.send("/submit")
-    await member.press("➕ 新建项目")
-    await member.send("职工心理关爱项目")
-    await member.press("心理关怀")
-    await member.send("2024-03-01")
-    await member.send("2025-06-30")
-    await member.press("是")
+    await new_project(member)
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")
     code = await accounts.create_reviewer_invite(bot.svc, created_by=1)

@@ -13,6 +13,7 @@ from handlers.reminders import dispatch_due, schedule_reminders
 from services import rounds
 from services.clock import SHANGHAI
 from store.models import Reminder
+from tests.conversation.conftest import new_project
 from tests.support.chat import Chat, running
 
 
@@ -49,13 +50,7 @@ async def test_creating_a_round_plans_7_3_1_and_day_of_reminders(bot, round_):
 
 
 async def test_a_due_reminder_goes_once_with_days_left_and_a_button(bot, member, round_):
-    await member.send("/submit")
-    await member.press("➕ 新建项目")
-    await member.send("职工心理关爱项目")
-    await member.press("心理关怀")
-    await member.send("2024-03-01")
-    await member.send("2025-06-30")
-    await member.press("是")
+    await new_project(member)
     bot.svc.clock.current = at("2026-12-08 09:00")
     assert await dispatch_due(bot.app) == {"sent": 1}
     [text] = reminders_to(member)
@@ -134,13 +129,7 @@ async def test_submitted_projects_and_users_who_opted_out_get_none(bot, member, 
 
 async def test_after_the_deadline_the_walk_is_read_only_until_a_reviewer_extends(
         bot, member, round_):
-    await member.send("/submit")
-    await member.press("➕ 新建项目")
-    await member.send("职工心理关爱项目")
-    await member.press("心理关怀")
-    await member.send("2024-03-01")
-    await member.send("2025-06-30")
-    await member.press("是")
+    await new_project(member)
     bot.svc.clock.current = at("2026-12-15 17:01")
     await member.press("⬜ 政治建设")
     await member.press("⬜ 学习制度、学习记录")

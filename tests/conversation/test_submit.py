@@ -5,22 +5,10 @@ from __future__ import annotations
 from bot.app import build_application, build_services
 from bot.transport import build_inprocess
 from services.clock import FixedClock
-from tests.conversation.conftest import NOW
+from tests.conversation.conftest import NOW, new_project
 from tests.support.chat import Chat, running
 
 PDF = "application/pdf"
-
-
-async def new_project(chat: Chat, name: str = "职工心理关爱项目") -> None:
-    await chat.send("/submit")
-    await chat.press("➕ 新建项目")
-    assert "第1步" in chat.last_text
-    await chat.send(name)
-    await chat.press("心理关怀")
-    await chat.send("2024/3/1")
-    await chat.send("25.6.30")
-    await chat.press("是")
-    assert f"项目已创建：{name}" in chat.replies[0]
 
 
 async def test_guests_are_asked_to_join_first(chat):

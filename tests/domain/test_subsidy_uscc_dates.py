@@ -124,3 +124,19 @@ def test_typed_datetimes_refused(text):
 
     with pytest.raises(ValueError):
         parse_typed_datetime(text)
+
+
+@pytest.mark.parametrize(("text", "rate"), [("85", 85.0), ("85%", 85.0), ("85.5", 85.5),
+                                            ("８５％", 85.0), ("85 %", 85.0), ("90分", 90.0)])
+def test_rates_as_typed(text, rate):
+    from domain.amounts import parse_rate
+
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["八十五", "85%%", "", "about 85"])
+def test_rates_refused(text):
+    from domain.amounts import parse_rate
+
+    with pytest.raises(ValueError):
+        parse_rate(text)
