@@ -182,12 +182,22 @@ async def pending(svc: Services) -> list[PlannedSend]:
         rows = await uow.session.execute(
             select(Reminder, Round).join(Round, Reminder.round_id == Round.id)
             .where(Reminder.status == "planned"))
+        missed: dict[tuple[int, int], list[Reminder]] = {}
         for reminder, r in rows:
-            at = send_time(_aware(reminder.due_at, svc), now, _aware(r.deadline_at, svc), policy)
+            due = _aware(reminder.due_at, svc)
+            at = send_time(due, now, _aware(r.deadline_at, svc), policy)
             if at is None:
                 reminder.status, reminder.note = "expired", "deadline passed before it could go"
-            else:
-                out.append(PlannedSend(reminder.id, at))
+                continue
+            if due <= now:  # missed while down: several for one person collapse into one
+                missed.setdefault((reminder.round_id, reminder.user_id), []).append(reminder)
+            out.append(PlannedSend(reminder.id, at))
+        superseded = set()
+        for group in missed.values():
+            for old in sorted(group, key=lambda m: m.due_at)[:-1]:
+                old.status, old.note = "skipped", "superseded by a later reminder"
+                superseded.add(old.id)
+        out = [p for p in out if p.reminder_id not in superseded]
         # a crash between claim and confirmation: never resend (at most once)
         await uow.session.execute(update(Reminder).where(Reminder.status == "sending")
                                   .values(status="failed", note="interrupted; not resent"))
