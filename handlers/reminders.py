@@ -60,7 +60,8 @@ async def deliver(app: Application, reminder_id: int) -> str:
         return "blocked"
     except RetryAfter as exc:  # the rate limiter's retries ran out: try again later
         await rounds.settle(svc, reminder_id, "retry", "retry after")
-        seconds = exc.retry_after if isinstance(exc.retry_after, int) else 5
+        delay = exc.retry_after  # int today, timedelta in PTB's next major version
+        seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
         if app.job_queue is not None:
             app.job_queue.run_once(_job, when=seconds + 1, data=reminder_id,
                                    name=f"reminder:{reminder_id}:retry")
