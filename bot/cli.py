@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import cli_ask, cli_round
-from domain.dates import parse_typed_date
+from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
 from domain.report import score_lines, subsidy_lines
@@ -117,12 +117,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _typed_date(text: str | None, field: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return parse_typed_date(text)
-    except ValueError as exc:
-        raise InputError(field, "date", value=text) from exc
+    return None if text is None else date_field(text, field)
 
 
 def cmd_org_add(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import asyncio
 import json
 from typing import Any
 
-from domain.dates import parse_typed_date, parse_typed_datetime
+from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from store.datafiles import load_catalog
 
@@ -20,20 +20,6 @@ def _services() -> Any:
     settings = Settings()
     upgrade(settings.database_url)
     return build_services(settings)
-
-
-def _date(text: str, field: str):
-    try:
-        return parse_typed_date(text)
-    except ValueError as exc:
-        raise InputError(field, "date", value=text) from exc
-
-
-def _datetime(text: str, field: str):
-    try:
-        return parse_typed_datetime(text)
-    except ValueError as exc:
-        raise InputError(field, "datetime", value=text) from exc
 
 
 def _round_json(r) -> dict[str, Any]:
@@ -55,9 +41,9 @@ def _print(args: argparse.Namespace, view) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     from services import rounds
 
-    opens = _date(args.opens, "--opens")
-    deadline = _datetime(args.deadline, "--deadline")
-    recommended = _date(args.recommended, "--recommended")
+    opens = date_field(args.opens, "--opens")
+    deadline = datetime_field(args.deadline, "--deadline")
+    recommended = date_field(args.recommended, "--recommended")
     svc = _services()
     view = asyncio.run(rounds.create_round(svc, name=args.name, level=args.level, year=args.year,
                                            opens_on=opens, deadline_at=deadline,
@@ -81,7 +67,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_deadline(args: argparse.Namespace) -> int:
     from services import rounds
 
-    deadline = _datetime(args.deadline, "--deadline")
+    deadline = datetime_field(args.deadline, "--deadline")
     view = asyncio.run(rounds.change_deadline(_services(), args.id, deadline))
     _print(args, view)
     return 0
@@ -90,7 +76,7 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 def cmd_extend(args: argparse.Namespace) -> int:
     from services import rounds
 
-    until = _datetime(args.until, "--until")
+    until = datetime_field(args.until, "--until")
     svc = _services()
     admin = next(iter(svc.admin_ids), None)
     if admin is None:

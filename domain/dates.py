@@ -62,3 +62,23 @@ def parse_typed_datetime(text: str) -> dt.datetime:
     if not t:
         raise ValueError(f"无法识别的时间：{text}")
     return dt.datetime.combine(day, dt.time(int(t.group("h")), int(t.group("mi") or 0)))
+
+
+def date_field(text: str, field: str) -> dt.date:
+    """A typed date for `field`, or InputError naming the field."""
+    from domain.errors import InputError
+
+    try:
+        return parse_typed_date(text)
+    except ValueError as exc:
+        raise InputError(field, "date", value=text) from exc
+
+
+def datetime_field(text: str, field: str) -> dt.datetime:
+    """A typed date and time for `field`, or InputError naming the field."""
+    from domain.errors import InputError
+
+    try:
+        return parse_typed_datetime(text)
+    except ValueError as exc:
+        raise InputError(field, "datetime", value=text) from exc

@@ -6,29 +6,26 @@ from html import escape
 
 from telegram import Update
 
-from domain.dates import parse_typed_date
+from domain.dates import date_field
 from domain.errors import InputError
-from handlers.common import Context, keyboard, reply, who
+from handlers.common import Context, admin_only, keyboard, reply, who
 from services import accounts
 from services import submission as sub
 
+REVIEW_PAGE = 30
+
 
 async def new_org(update: Update, context: Context) -> None:
-    w = await who(update, context)
-    if w.account.role != "admin":
-        await reply(update, w.t("admin.only"))
+    w = await admin_only(update, context)
+    if w is None:
         return
     args = context.args or []
     if len(args) not in (4, 5):
         await reply(update, w.t("admin.neworg_usage"))
         return
     try:
-        dates = []
-        for field, text in zip(("established", "valid_until"), args[3:], strict=False):
-            try:
-                dates.append(parse_typed_date(text))
-            except ValueError as exc:
-                raise InputError(field, "date", value=text) from exc
+        dates = [date_field(text, field) for field, text
+                 in zip(("established", "valid_until"), args[3:], strict=False)]
         org = await accounts.create_organization(
             w.svc, name=args[0], uscc=args[1], district=args[2], established_on=dates[0],
             valid_until=dates[1] if len(dates) > 1 else None, created_by=w.account.user_id)
@@ -50,10 +47,13 @@ async def review(update: Update, context: Context) -> None:
         await reply(update, w.t("review.none"))
         return
     lines = [w.t("review.title")]
-    for rank, v in enumerate(views, 1):
+    shown = views[:REVIEW_PAGE]  # within Telegram's 4096 characters and 100 buttons
+    for rank, v in enumerate(shown, 1):
         lines.append(w.t("review.line", rank=rank, name=escape(v.name), total=v.report.total,
                          max=v.report.max, eligible="✅" if v.report.eligible else "⛔"))
-    rows = [[(w.t("review.reopen", name=v.name[:30]), f"rv:open:{v.id}")] for v in views]
+    if len(views) > len(shown):
+        lines.append(w.t("review.more", count=len(views) - len(shown)))
+    rows = [[(w.t("review.reopen", name=v.name[:30]), f"rv:open:{v.id}")] for v in shown]
     await reply(update, "\n".join(lines), keyboard(rows))
 
 

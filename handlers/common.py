@@ -58,3 +58,12 @@ def main_menu(w: Who) -> InlineKeyboardMarkup:
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Answer in the chat the update came from (message or button press)."""
     await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def admin_only(update: Update, context: Context) -> Who | None:
+    """The administrator talking, or None after telling a non-administrator so."""
+    w = await who(update, context)
+    if w.account.role == "admin":
+        return w
+    await reply(update, w.t("admin.only"))
+    return None

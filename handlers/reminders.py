@@ -14,10 +14,10 @@ from telegram import Update
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from domain.dates import parse_typed_date, parse_typed_datetime
+from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG, local
-from handlers.common import Context, keyboard, reply, services, who
+from handlers.common import Context, admin_only, keyboard, reply, services, who
 from services import rounds
 from services.core import Services
 
@@ -149,25 +149,10 @@ async def list_rounds(update: Update, context: Context) -> None:
     await reply(update, "\n".join(lines))
 
 
-def _datetime(text: str, field: str) -> dt.datetime:
-    try:
-        return parse_typed_datetime(text)
-    except ValueError as exc:
-        raise InputError(field, "datetime", value=text) from exc
-
-
-def _date(text: str, field: str) -> dt.date:
-    try:
-        return parse_typed_date(text)
-    except ValueError as exc:
-        raise InputError(field, "date", value=text) from exc
-
-
 async def new_round(update: Update, context: Context) -> None:
     """/newround NAME LEVEL YEAR OPENS DEADLINE_DATE DEADLINE_TIME RECOMMENDED"""
-    w = await who(update, context)
-    if w.account.role != "admin":
-        await reply(update, w.t("admin.only"))
+    w = await admin_only(update, context)
+    if w is None:
         return
     args = context.args or []
     if len(args) != 7:
@@ -178,9 +163,9 @@ async def new_round(update: Update, context: Context) -> None:
         if not year.isdigit():
             raise InputError("year", "year_range", value=year)
         view = await rounds.create_round(
-            w.svc, name=name, level=level, year=int(year), opens_on=_date(opens, "opens"),
-            deadline_at=_datetime(f"{day} {time}", "deadline"),
-            recommended_on=_date(recommended, "recommended"))
+            w.svc, name=name, level=level, year=int(year), opens_on=date_field(opens, "opens"),
+            deadline_at=datetime_field(f"{day} {time}", "deadline"),
+            recommended_on=date_field(recommended, "recommended"))
     except InputError as err:
         await reply(update, w.problem(err) + "\n\n" + w.t("round.usage"))
         return
@@ -191,9 +176,8 @@ async def new_round(update: Update, context: Context) -> None:
 
 async def set_deadline(update: Update, context: Context) -> None:
     """/deadline ROUND DATE TIME"""
-    w = await who(update, context)
-    if w.account.role != "admin":
-        await reply(update, w.t("admin.only"))
+    w = await admin_only(update, context)
+    if w is None:
         return
     args = context.args or []
     if len(args) != 3 or not args[0].isdigit():
@@ -201,7 +185,7 @@ async def set_deadline(update: Update, context: Context) -> None:
         return
     try:
         view = await rounds.change_deadline(w.svc, int(args[0]),
-                                            _datetime(f"{args[1]} {args[2]}", "deadline"))
+                                            datetime_field(f"{args[1]} {args[2]}", "deadline"))
     except InputError as err:
         await reply(update, w.problem(err))
         return
@@ -218,7 +202,7 @@ async def extend(update: Update, context: Context) -> None:
         await reply(update, w.t("round.extend_usage"))
         return
     try:
-        until = _datetime(f"{args[2]} {args[3]}", "until")
+        until = datetime_field(f"{args[2]} {args[3]}", "until")
         await rounds.extend(w.svc, w.account.user_id, int(args[0]), int(args[1]), until)
     except PermissionError:
         await reply(update, w.t("review.only"))
