@@ -109,6 +109,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
         CommandHandler("review", admin.review),
+        CommandHandler("export", admin.export),
         CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),
         CallbackQueryHandler(ask.prompt, "^m:ask$"),
         CallbackQueryHandler(score.score, "^m:score$"),
@@ -140,7 +141,8 @@ async def register_commands(app: Application) -> None:
         await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
-                  for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "extend")]
+                  for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "export",
+                            "extend")]
     for admin_id in svc.admin_ids:
         try:
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))

@@ -143,6 +143,23 @@ def cmd_org_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.app import build_services
+    from bot.settings import Settings
+    from services.export import ranking_workbook
+    from store.migrate import upgrade
+
+    settings = Settings()
+    if not settings.admin_ids:
+        raise InputError("ADMIN_IDS", "admin_needed")
+    upgrade(settings.database_url)
+    svc = build_services(settings)
+    data, count = asyncio.run(ranking_workbook(svc, settings.admin_ids[0], args.lang, args.all))
+    Path(args.out).write_bytes(data)
+    print(load_catalog().t("cli.exported", args.lang, count=count, path=args.out))
+    return 0
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="unionbot", description="工会服务助手 unionbot")
     parser.add_argument("--lang", choices=("zh", "en"), default=DEFAULT_LANG,
@@ -187,6 +204,11 @@ def build_parser() -> Parser:
     p.add_argument("--valid-until", default=None, help="certificate valid until, YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_org_add)
+    p = sub.add_parser("export", help="the reviewers' ranking as an Excel file")
+    p.add_argument("--out", required=True, help="the .xlsx file to write")
+    p.add_argument("--all", action="store_true", help="include projects not yet submitted")
+    p.set_defaults(func=cmd_export)
+
     cli_ask.register(sub)
     cli_round.register(sub, Parser)
     return parser

@@ -11,6 +11,7 @@ from domain.errors import InputError
 from handlers.common import Context, admin_only, keyboard, reply, who
 from services import accounts
 from services import submission as sub
+from services.export import ranking_workbook
 
 REVIEW_PAGE = 30
 
@@ -69,3 +70,17 @@ async def reopen(update: Update, context: Context) -> None:
         await reply(update, w.t("walk.gone"))
         return
     await reply(update, w.t("walk.reopened", name=escape(view.name)))
+
+
+async def export(update: Update, context: Context) -> None:
+    """/export [all]: the ranking as an Excel file (submitted projects, or all with "all")."""
+    w = await who(update, context)
+    everything = bool(context.args) and context.args[0].lower() in ("all", "全部")
+    try:
+        data, count = await ranking_workbook(w.svc, w.account.user_id, w.lang, everything)
+    except sub.NotMember:
+        await reply(update, w.t("review.only"))
+        return
+    name = w.t("export.file_name", date=w.svc.clock.today().isoformat())
+    await update.effective_chat.send_document(data, filename=name,
+                                              caption=w.t("export.caption", count=count))

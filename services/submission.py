@@ -414,11 +414,18 @@ async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
         return await _view(uow, svc, project)
 
 
-async def submitted_projects(svc: Services, user_id: int) -> list[ProjectView]:
-    """For reviewers: every submitted project, best total first."""
+async def submitted_projects(svc: Services, user_id: int,
+                             include_drafts: bool = False) -> list[ProjectView]:
+    """For reviewers: every submitted project (or every project), best total first."""
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
         if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
             raise NotMember(None)
-        views = [await _view(uow, svc, p) for p in await uow.projects.submitted()]
+        projects = await (uow.projects.all() if include_drafts else uow.projects.submitted())
+        views = [await _view(uow, svc, p) for p in projects]
         return sorted(views, key=lambda v: (-v.report.total, v.id))
+
+
+async def organization_names(svc: Services) -> dict[int, str]:
+    async with svc.uow() as uow:
+        return {o.id: o.name for o in await uow.organizations.all()}

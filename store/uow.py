@@ -63,6 +63,9 @@ class Projects(Repo):
         return list(await self.session.scalars(
             select(Project).where(Project.organization_id == org_id).order_by(Project.id)))
 
+    async def all(self) -> list[Project]:
+        return list(await self.session.scalars(select(Project).order_by(Project.id)))
+
     async def submitted(self) -> list[Project]:
         return list(await self.session.scalars(
             select(Project).where(Project.status == "submitted").order_by(Project.id)))

@@ -50,3 +50,13 @@ def test_round_add_refuses_bad_input_with_one_line(tmp_path):
                   "2026-11-01", "--recommended", "2026-12-20", *args)
         assert out.returncode == 2 and out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_export_writes_an_excel_ranking(tmp_path):
+    from openpyxl import load_workbook
+
+    out = cli(tmp_path, "export", "--out", str(tmp_path / "ranking.xlsx"), "--all")
+    assert out.returncode == 0, out.stderr
+    assert "已导出 0 个项目" in out.stdout
+    header = next(load_workbook(tmp_path / "ranking.xlsx").active.iter_rows(values_only=True))
+    assert header[:2] == ("名次", "项目") and "政治建设（20）" in header

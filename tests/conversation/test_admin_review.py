@@ -42,3 +42,28 @@ async def test_reviewer_sees_ranked_submissions_and_reopens_one(bot, member):
     assert "填报中" in member.last_text and "已锁定" not in member.last_text
     await member.send("/review")
     assert "只有评审人员" in member.last_text
+
+
+async def test_reviewers_export_the_ranking_as_excel(bot, member):
+    import io
+
+    from openpyxl import load_workbook
+
+    await new_project(member, "社区法律服务站")
+    await member.press("⬜ 工会建设")
+    await member.press("⬜ 建立工会的批复文件")
+    await member.upload(b"%PDF approval", "批复.pdf", "application/pdf")
+    await member.press("◀ 返回清单")
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+    admin = bot.chat(1, "管理员")
+    await admin.send("/export")
+    [doc] = admin.documents_since
+    assert doc.file_name.startswith("评审排名-2026-11-23") and "1 个项目" in doc.text
+    sheet = load_workbook(io.BytesIO(doc.file)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("名次", "项目", "社会组织", "状态") and rows[0][-3] == "总分"
+    assert rows[1][:4] == (1, "社区法律服务站", "青岛海都心理健康服务中心", "已提交审核")
+    assert rows[1][-3] == 10 and rows[1][-2] == "是"
+    await member.send("/export")
+    assert "只有评审人员" in member.last_text
