@@ -65,6 +65,7 @@ def add_handlers(app: Application) -> None:
                           CallbackQueryHandler(subsidy.begin, "^m:subsidy$")],
             states={
                 subsidy.CHOOSE: [CallbackQueryHandler(subsidy.toggle, "^sub:h:"),
+                                 CallbackQueryHandler(subsidy.recorded, r"^sub:p:\d+$"),
                                  CallbackQueryHandler(subsidy.chosen, "^sub:next$")],
                 subsidy.PAID: [MessageHandler(filters.TEXT & ~filters.COMMAND, subsidy.paid)],
             },
@@ -110,6 +111,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("extend", reminders.extend),
         CommandHandler("review", admin.review),
         CommandHandler("export", admin.export),
+        CommandHandler("honour", admin.honour),
         CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),
         CallbackQueryHandler(ask.prompt, "^m:ask$"),
         CallbackQueryHandler(score.score, "^m:score$"),
@@ -142,7 +144,7 @@ async def register_commands(app: Application) -> None:
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
                   for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "export",
-                            "extend")]
+                            "honour", "extend")]
     for admin_id in svc.admin_ids:
         try:
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))

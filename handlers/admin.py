@@ -6,6 +6,7 @@ from html import escape
 
 from telegram import Update
 
+from domain.amounts import parse_amount
 from domain.dates import date_field
 from domain.errors import InputError
 from handlers.common import Context, admin_only, keyboard, reply, who
@@ -50,7 +51,8 @@ async def review(update: Update, context: Context) -> None:
     lines = [w.t("review.title")]
     shown = views[:REVIEW_PAGE]  # within Telegram's 4096 characters and 100 buttons
     for rank, v in enumerate(shown, 1):
-        lines.append(w.t("review.line", rank=rank, name=escape(v.name), total=v.report.total,
+        lines.append(w.t("review.line", rank=rank, id=v.id, name=escape(v.name),
+                         total=v.report.total,
                          max=v.report.max, eligible="✅" if v.report.eligible else "⛔"))
     if len(views) > len(shown):
         lines.append(w.t("review.more", count=len(views) - len(shown)))
@@ -84,3 +86,31 @@ async def export(update: Update, context: Context) -> None:
     name = w.t("export.file_name", date=w.svc.clock.today().isoformat())
     await update.effective_chat.send_document(data, filename=name,
                                               caption=w.t("export.caption", count=count))
+
+
+async def honour(update: Update, context: Context) -> None:
+    """/honour PROJECT LEVELS [PAID]: record a project's honours and the subsidy paid."""
+    w = await who(update, context)
+    args = context.args or []
+    if len(args) not in (2, 3) or not args[0].isdigit():
+        await reply(update, w.t("review.honour_usage"))
+        return
+    try:
+        paid = parse_amount(args[2]) if len(args) == 3 else 0
+    except ValueError:
+        await reply(update, w.t("bot.subsidy_bad_paid"))
+        return
+    levels = [lv for lv in args[1].replace("，", ",").split(",") if lv]
+    try:
+        rec = await sub.record_honours(w.svc, w.account.user_id, int(args[0]), levels, paid)
+    except sub.NotMember:
+        await reply(update, w.t("review.only"))
+        return
+    except sub.NotFound:
+        await reply(update, w.t("walk.gone"))
+        return
+    except InputError as err:
+        await reply(update, w.problem(err) + "\n\n" + w.t("review.honour_usage"))
+        return
+    await reply(update, w.t("review.honour_recorded", name=escape(rec.name),
+                            honours=", ".join(rec.honours), paid=rec.paid))

@@ -12,17 +12,26 @@ from domain.amounts import parse_amount
 from domain.i18n import local
 from domain.report import subsidy_lines
 from handlers.common import Context, keyboard, main_menu, reply, who
+from services import submission as sub
 from services.subsidy import subsidy_due
 
 CHOOSE, PAID = range(2)
 
 
-def _chooser(w, chosen: list[str]):
+def _chooser(w, chosen: list[str], recorded: list[sub.Honours] = ()):
     table = w.svc.subsidy_table
-    rows = [[(("✅ " if lv.id in chosen else "⬜ ") + local(lv.short, w.lang), f"sub:h:{lv.id}")]
-            for lv in table.levels]
+    rows = [[(w.t("bot.subsidy_recorded", name=h.name[:30]), f"sub:p:{h.project_id}")]
+            for h in recorded]
+    rows += [[(("✅ " if lv.id in chosen else "⬜ ") + local(lv.short, w.lang), f"sub:h:{lv.id}")]
+             for lv in table.levels]
     rows.append([(w.t("bot.subsidy_next"), "sub:next")])
     return keyboard(rows)
+
+
+def _result(w, honours, paid: int) -> str:
+    result = subsidy_due(w.svc, honours, paid)
+    lines = subsidy_lines(result, w.svc.subsidy_table, w.svc.catalog, w.lang)
+    return "\n".join(escape(line) for line in lines)
 
 
 async def begin(update: Update, context: Context) -> int:
@@ -30,8 +39,24 @@ async def begin(update: Update, context: Context) -> int:
     if update.callback_query:
         await update.callback_query.answer()
     context.user_data["subsidy"] = []
-    await reply(update, w.t("bot.subsidy_choose"), _chooser(w, []))
+    recorded = await sub.organization_honours(w.svc, w.account.user_id)
+    await reply(update, w.t("bot.subsidy_choose"), _chooser(w, [], recorded))
     return CHOOSE
+
+
+async def recorded(update: Update, context: Context) -> int:
+    """A project whose honours and payments are on record: the answer at once."""
+    w = await who(update, context)
+    await update.callback_query.answer()
+    project_id = int(update.callback_query.data.split(":")[2])
+    honours = next((h for h in await sub.organization_honours(w.svc, w.account.user_id)
+                    if h.project_id == project_id), None)
+    if honours is None:
+        await reply(update, w.t("walk.gone"), main_menu(w))
+        return ConversationHandler.END
+    head = w.t("bot.subsidy_for_project", name=escape(honours.name))
+    await reply(update, head + "\n" + _result(w, honours.honours, honours.paid), main_menu(w))
+    return ConversationHandler.END
 
 
 async def toggle(update: Update, context: Context) -> int:
@@ -42,7 +67,8 @@ async def toggle(update: Update, context: Context) -> int:
     if level in w.svc.subsidy_table.ids:
         chosen.remove(level) if level in chosen else chosen.append(level)
     await query.answer()
-    await query.edit_message_reply_markup(_chooser(w, chosen))
+    recorded = await sub.organization_honours(w.svc, w.account.user_id)
+    await query.edit_message_reply_markup(_chooser(w, chosen, recorded))
     return CHOOSE
 
 
@@ -67,7 +93,5 @@ async def paid(update: Update, context: Context) -> int:
         await reply(update, w.t("bot.subsidy_bad_paid"))
         return PAID
     honours = context.user_data.pop("subsidy", [])
-    result = subsidy_due(w.svc, honours, amount)
-    lines = subsidy_lines(result, w.svc.subsidy_table, w.svc.catalog, w.lang)
-    await reply(update, "\n".join(escape(line) for line in lines), main_menu(w))
+    await reply(update, _result(w, honours, amount), main_menu(w))
     return ConversationHandler.END

@@ -429,3 +429,40 @@ async def submitted_projects(svc: Services, user_id: int,
 async def organization_names(svc: Services) -> dict[int, str]:
     async with svc.uow() as uow:
         return {o.id: o.name for o in await uow.organizations.all()}
+
+
+@dataclass(frozen=True, slots=True)
+class Honours:
+    project_id: int
+    name: str
+    honours: tuple[str, ...]
+    paid: int
+
+
+async def record_honours(svc: Services, user_id: int, project_id: int, honours: list[str],
+                         paid: int) -> Honours:
+    """Reviewers record the honours a project received and the subsidy already paid."""
+    for level in honours:
+        svc.subsidy_table.level(level)  # InputError for an unknown level
+    if paid < 0:
+        raise InputError("paid", "amount", value=paid)
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
+            raise NotMember(project_id)
+        project = await uow.projects.get(project_id)
+        if project is None:
+            raise NotFound(project_id)
+        project.honours, project.paid = list(dict.fromkeys(honours)), paid
+        await uow.commit()
+        return Honours(project.id, project.name, tuple(project.honours), project.paid)
+
+
+async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
+    """The user's organisation's projects that have honours on record."""
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None or user.organization_id is None:
+            return []
+        return [Honours(p.id, p.name, tuple(p.honours or ()), p.paid)
+                for p in await uow.projects.of_organization(user.organization_id) if p.honours]

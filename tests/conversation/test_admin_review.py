@@ -34,7 +34,7 @@ async def test_reviewer_sees_ranked_submissions_and_reopens_one(bot, member):
     reviewer = bot.chat(5005, "评审员")
     await reviewer.send(f"/start {code}")
     await reviewer.send("/review")
-    assert "1. 职工心理关爱项目：0/100分 ✅" in reviewer.last_text
+    assert "1. #1 职工心理关爱项目：0/100分 ✅" in reviewer.last_text
     await reviewer.press("🔓 重新开放：职工心理关爱项目")
     assert "已重新开放" in reviewer.last_text
     await member.send("/submit")
@@ -66,4 +66,18 @@ async def test_reviewers_export_the_ranking_as_excel(bot, member):
     assert rows[1][:4] == (1, "社区法律服务站", "青岛海都心理健康服务中心", "已提交审核")
     assert rows[1][-3] == 10 and rows[1][-2] == "是"
     await member.send("/export")
+    assert "只有评审人员" in member.last_text
+
+
+async def test_recorded_honours_answer_the_subsidy_question_at_once(bot, member):
+    await new_project(member, "社区法律服务站")
+    reviewer = bot.chat(1, "管理员")
+    await reviewer.send("/honour 1 gold")
+    assert "未知的取值 gold" in reviewer.last_text
+    await reviewer.send("/honour 1 provincial,national 2万")
+    assert "已记录：社区法律服务站" in reviewer.last_text
+    await member.send("/subsidy")
+    await member.press("📁 按记录计算：社区法律服务站")
+    assert "社区法律服务站" in member.last_text and "还应补齐10000元" in member.last_text
+    await member.send("/honour 1 city")
     assert "只有评审人员" in member.last_text
