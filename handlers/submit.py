@@ -105,6 +105,12 @@ async def begin(update: Update, context: Context, w: Who) -> int:
         return ConversationHandler.END
     pid, slot_key = await sub.cursor(w.svc, w.account.user_id)
     if pid is not None:
+        try:
+            await sub.project_view(w.svc, w.account.user_id, pid)
+        except (sub.NotFound, sub.NotMember):  # a place the user can no longer reach
+            await sub.set_cursor(w.svc, w.account.user_id, None, None)
+            pid = None
+    if pid is not None:
         await reply(update, w.t("walk.resumed"))
         slot = sub.slot_by_key(w.svc, slot_key)
         if slot is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.app import build_application, build_services
 from bot.transport import build_inprocess
 from services.clock import FixedClock
@@ -200,3 +202,15 @@ async def test_a_project_goes_from_empty_to_100_following_the_suggestions(member
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")
     assert "已提交审核：职工心理关爱项目，100/100分" in member.last_text
+
+
+async def test_a_stale_place_does_not_trap_the_user(bot, member):
+    from services import accounts
+
+    await new_project(member)
+    other = await accounts.create_organization(
+        bot.svc, name="另一家服务中心", uscc="91110000600037341L", district="市南区",
+        established_on=dt.date(2020, 1, 1), valid_until=None)
+    await member.send(f"/join {other.invite_code}")
+    await member.send("/submit")
+    assert "请选择要填报的项目" in member.last_text and member.buttons == ["➕ 新建项目"]
