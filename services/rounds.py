@@ -65,6 +65,11 @@ async def create_round(svc: Services, *, name: str, level: str, year: int, opens
         r = Round(name=name.strip(), level=level, year=year, opens_on=opens_on,
                   deadline_at=deadline_at, recommended_on=recommended_on)
         uow.session.add(r)
+        await uow.flush()
+        now = svc.clock.now()
+        if opens_on <= now.date() and now < deadline_at:  # drafts with no round join it
+            await uow.session.execute(update(Project).where(
+                Project.round_id.is_(None), Project.status == "draft").values(round_id=r.id))
         await uow.commit()
         view = _view(r, svc)
     await plan_reminders(svc)

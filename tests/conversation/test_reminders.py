@@ -173,3 +173,12 @@ async def test_round_services_validate(bot):
                                   opens_on=dt.date(2026, 12, 1),
                                   deadline_at=at("2026-11-30 17:00"),
                                   recommended_on=dt.date(2026, 12, 20))
+
+
+async def test_drafts_made_before_the_round_join_it(bot, member):
+    await new_project(member)
+    admin = bot.chat(1, "管理员")
+    await admin.send("/newround 市级评选 city 2026 2026-11-01 2026-12-15 17:00 2026-12-20")
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    await dispatch_due(bot.app)
+    assert "职工心理关爱项目，当前 0/100分" in reminders_to(member)[0]
