@@ -17,7 +17,7 @@ from telegram.ext import Application
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG, local
-from handlers.common import Context, admin_only, keyboard, reply, services, who
+from handlers.common import Context, admin_only, keyboard, reply, who
 from services import rounds
 from services.core import Services
 
@@ -216,7 +216,3 @@ async def extend(update: Update, context: Context) -> None:
 async def after_join(app: Application) -> None:
     """A new staff member gets the reminders of the open rounds."""
     await schedule_reminders(app)
-
-
-def svc_of(context: Context) -> Services:
-    return services(context)
