@@ -77,7 +77,8 @@ async def reopen(update: Update, context: Context) -> None:
 async def export(update: Update, context: Context) -> None:
     """/export [all]: the ranking as an Excel file (submitted projects, or all with "all")."""
     w = await who(update, context)
-    everything = bool(context.args) and context.args[0].lower() in ("all", "全部")
+    all_words = {w.t("export.all_word", lang) for lang in ("zh", "en")}
+    everything = bool(context.args) and context.args[0].lower() in all_words
     try:
         data, count = await ranking_workbook(w.svc, w.account.user_id, w.lang, everything)
     except sub.NotMember:
