@@ -144,7 +144,7 @@ async def new_area(update: Update, context: Context, w: Who) -> int:
     return NEW_START
 
 
-def _date(w: Who, text: str):
+def _date(text: str) -> dt.date | None:
     try:
         return parse_typed_date(text)
     except ValueError:
@@ -153,7 +153,7 @@ def _date(w: Who, text: str):
 
 @guarded
 async def new_start(update: Update, context: Context, w: Who) -> int:
-    day = _date(w, update.message.text)
+    day = _date(update.message.text)
     if day is None:
         await reply(update, w.t("walk.bad_date"))
         return NEW_START
@@ -164,7 +164,7 @@ async def new_start(update: Update, context: Context, w: Who) -> int:
 
 @guarded
 async def new_end(update: Update, context: Context, w: Who) -> int:
-    day = _date(w, update.message.text)
+    day = _date(update.message.text)
     if day is None:
         await reply(update, w.t("walk.bad_date"))
         return NEW_END
@@ -336,7 +336,7 @@ async def text(update: Update, context: Context, w: Who) -> int:
         await reply(update, w.t("walk.entry_ask_date"))
         return WALK
     if step == "entry_date":
-        day = _date(w, message)
+        day = _date(message)
         if day is None:
             await reply(update, w.t("walk.bad_date"))
             return WALK

@@ -33,3 +33,7 @@ class Services:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def may_review(self, user_id: int, role: str | None) -> bool:
+        """Reviewers and administrators verify, rank, reopen, extend and record honours."""
+        return user_id in self.admin_ids or role == "reviewer"

@@ -117,7 +117,7 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
         until = until.replace(tzinfo=svc.clock.tz)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
-        if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
+        if not svc.may_review(user_id, user.role if user else None):
             raise PermissionError(user_id)
         if await uow.session.get(Round, round_id) is None:
             raise InputError("round", "round_unknown", value=round_id)

@@ -401,14 +401,21 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
         return await _view(uow, svc, project)
 
 
+async def _reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
+                            project_id: int) -> Project:
+    """A project a reviewer (or an administrator) acts on."""
+    user = await uow.users.get(user_id)
+    if not svc.may_review(user_id, user.role if user else None):
+        raise NotMember(project_id)
+    project = await uow.projects.get(project_id)
+    if project is None:
+        raise NotFound(project_id)
+    return project
+
+
 async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
-        user = await uow.users.get(user_id)
-        if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
-            raise NotMember(project_id)
-        project = await uow.projects.get(project_id)
-        if project is None:
-            raise NotFound(project_id)
+        project = await _reviewed_project(uow, svc, user_id, project_id)
         project.status = "draft"
         await uow.commit()
         return await _view(uow, svc, project)
@@ -419,7 +426,7 @@ async def submitted_projects(svc: Services, user_id: int,
     """For reviewers: every submitted project (or every project), best total first."""
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
-        if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
+        if not svc.may_review(user_id, user.role if user else None):
             raise NotMember(None)
         projects = await (uow.projects.all() if include_drafts else uow.projects.submitted())
         views = [await _view(uow, svc, p) for p in projects]
@@ -447,12 +454,7 @@ async def record_honours(svc: Services, user_id: int, project_id: int, honours: 
     if paid < 0:
         raise InputError("paid", "amount", value=paid)
     async with svc.uow() as uow:
-        user = await uow.users.get(user_id)
-        if user_id not in svc.admin_ids and (user is None or user.role != "reviewer"):
-            raise NotMember(project_id)
-        project = await uow.projects.get(project_id)
-        if project is None:
-            raise NotFound(project_id)
+        project = await _reviewed_project(uow, svc, user_id, project_id)
         project.honours, project.paid = list(dict.fromkeys(honours)), paid
         await uow.commit()
         return Honours(project.id, project.name, tuple(project.honours), project.paid)
