@@ -28,7 +28,13 @@ from handlers import admin, ask, reminders, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
-from store.datafiles import load_catalog, load_rubric, load_service_areas, load_subsidy_table
+from store.datafiles import (
+    load_catalog,
+    load_districts,
+    load_rubric,
+    load_service_areas,
+    load_subsidy_table,
+)
 from store.db import make_engine, make_sessionmaker
 from store.evidence_store import EvidenceStore
 from store.persistence import DatabasePersistence
@@ -48,7 +54,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     return Services(sessions=sessions, clock=clock or SystemClock(ZoneInfo(settings.tz_name)),
                     rubric=load_rubric(), subsidy_table=load_subsidy_table(),
                     catalog=load_catalog(), admin_ids=frozenset(settings.admin_ids),
-                    bot_username=settings.bot_username,
+                    bot_username=settings.bot_username, districts=load_districts(),
                     evidence=EvidenceStore(settings.evidence_dir),
                     max_file_bytes=settings.max_file_mb * 1024 * 1024,
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
@@ -103,6 +109,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),
         CommandHandler("neworg", admin.new_org),
+        CommandHandler("editorg", admin.edit_org),
         CommandHandler("remind", reminders.remind),
         CallbackQueryHandler(reminders.remind_set, "^rm:(on|off)$"),
         CommandHandler("rounds", reminders.list_rounds),
@@ -144,7 +151,7 @@ async def register_commands(app: Application) -> None:
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
                   for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "export",
-                            "honour", "extend")]
+                            "honour", "extend", "editorg")]
     for admin_id in svc.admin_ids:
         try:
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot import cli_ask, cli_round
+from bot import cli_ask, cli_org, cli_round
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -204,6 +204,7 @@ def build_parser() -> Parser:
     p.add_argument("--valid-until", default=None, help="certificate valid until, YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_org_add)
+    cli_org.register(org)
     p = sub.add_parser("export", help="the reviewers' ranking as an Excel file")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.add_argument("--all", action="store_true", help="include projects not yet submitted")

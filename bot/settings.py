@@ -2,30 +2,39 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from store.db import DEFAULT_URL
 
 ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULT_FILE_TYPES = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "jpg", "jpeg", "png",
+                      "webp", "heic", "txt", "zip")
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     telegram_bot_token: SecretStr | None = None
-    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'unionbot.db'}"
+    database_url: str = DEFAULT_URL
     tz_name: str = "Asia/Shanghai"
     bot_username: str = "unionbot_bot"
-    admin_ids: list[int] = Field(default_factory=list)
+    # Lists are written comma-separated in .env (ADMIN_IDS=9001,9002); a JSON list works too.
+    # NoDecode: pydantic-settings would otherwise parse them as JSON before _split_csv runs.
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     evidence_dir: Path = ROOT / "var" / "evidence"
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     max_file_mb: int = 20
-    allowed_file_types: list[str] = Field(default_factory=lambda: [
-        "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "jpg", "jpeg", "png", "webp",
-        "heic", "txt", "zip"])
-    reminder_days: list[int] = Field(default_factory=lambda: [7, 3, 1, 0])  # 0: the day itself
+    allowed_file_types: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_FILE_TYPES))
+    reminder_days: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [7, 3, 1, 0])  # 0: the day itself
     reminder_hour: int = 9
     quiet_start: int = 21
     quiet_end: int = 8
@@ -37,7 +46,10 @@ class Settings(BaseSettings):
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
-            return [p.strip() for p in value.split(",") if p.strip()]
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [p.strip() for p in text.replace("，", ",").split(",") if p.strip()]
         if isinstance(value, int):
             return [value]
         return value

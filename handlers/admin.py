@@ -1,4 +1,5 @@
-"""Administrators register organisations in chat; reviewers see submissions and reopen them."""
+"""Administrators register organisations and correct their facts in chat; reviewers see
+submissions, reopen them and record honours."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from telegram import Update
 from domain.amounts import parse_amount
 from domain.dates import date_field
 from domain.errors import InputError
-from handlers.common import Context, admin_only, keyboard, reply, who
+from domain.i18n import LANGS, local
+from handlers.common import Context, Who, admin_only, keyboard, reply, who
 from services import accounts
 from services import submission as sub
 from services.export import ranking_workbook
 
 REVIEW_PAGE = 30
+ORG_FIELDS = ("name", "district", "established", "valid_until")  # what /editorg corrects
 
 
 async def new_org(update: Update, context: Context) -> None:
@@ -36,6 +39,72 @@ async def new_org(update: Update, context: Context) -> None:
         return
     await reply(update, w.t("admin.org_created", name=escape(org.name), district=org.district,
                             code=org.invite_code, link=escape(org.link)))
+
+
+def _org_line(w: Who, org: accounts.OrganizationView) -> str:
+    until = org.certificate_valid_until
+    return w.t("org.line", id=org.id, name=escape(org.name), uscc=org.uscc,
+               district=org.district, established=org.established_on.isoformat(),
+               valid_until=until.isoformat() if until else "—")
+
+
+def _org_field(w: Who, word: str) -> str:
+    """The field an administrator means by `word` (its id, or a word from the catalog)."""
+    word = word.strip().lower()
+    for field in ORG_FIELDS:
+        words = {x.lower() for lang in LANGS
+                 for x in w.t(f"admin.editorg_words.{field}", lang).split()}
+        if word == field or word in words:
+            return field
+    raise InputError("field", "unknown_choice", value=word,
+                     choices="、".join(w.t(f"field.{f}") for f in ORG_FIELDS))
+
+
+async def edit_org(update: Update, context: Context) -> None:
+    """/editorg ORG FIELD VALUE: correct an organisation's facts. Without them (or with part
+    of a name): the organisations and their ids, then how to use it."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    args = context.args or []
+    if len(args) < 3 or not args[0].isdigit():
+        views = await accounts.organizations(w.svc)
+        if args:
+            views = [o for o in views if " ".join(args) in o.name]
+        lines = [w.t("admin.org_list_title"), *(_org_line(w, o) for o in views[:REVIEW_PAGE])]
+        if len(views) > REVIEW_PAGE:
+            lines.append(w.t("admin.org_list_more", count=len(views) - REVIEW_PAGE))
+        if not views:
+            lines = [w.t("admin.org_list_none")]
+        await reply(update, "\n".join(lines) + "\n\n" + w.t("admin.editorg_usage"))
+        return
+    value = " ".join(args[2:])
+    try:
+        field = _org_field(w, args[1])
+        if field == "established":
+            changes = {"established_on": date_field(value, field)}
+        elif field == "valid_until":
+            changes = {"valid_until": date_field(value, field)}
+        else:
+            changes = {field: value}
+        org = await accounts.edit_organization(w.svc, int(args[0]), **changes)
+    except InputError as err:
+        await reply(update, w.problem(err) + "\n\n" + w.t("admin.editorg_usage"))
+        return
+    await reply(update, w.t("admin.org_edited", field=w.t(f"field.{field}"),
+                            line=_org_line(w, org)))
+
+
+def _honour_ids(w: Who, words: list[str]) -> list[str]:
+    """Honour levels as typed (national or 全国级, in either language) → their ids."""
+    table = w.svc.subsidy_table
+    known = {name.lower(): lv.id for lv in table.levels
+             for name in (lv.id, *(local(lv.short, lang) for lang in LANGS))}
+    unknown = [word for word in words if word.lower() not in known]
+    if unknown:
+        raise InputError("honours", "unknown_choice", value=unknown[0],
+                         choices="、".join(local(lv.short, w.lang) for lv in table.levels))
+    return [known[word.lower()] for word in words]
 
 
 async def review(update: Update, context: Context) -> None:
@@ -101,8 +170,9 @@ async def honour(update: Update, context: Context) -> None:
     except ValueError:
         await reply(update, w.t("bot.subsidy_bad_paid"))
         return
-    levels = [lv for lv in args[1].replace("，", ",").split(",") if lv]
+    words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")]
     try:
+        levels = _honour_ids(w, [word for word in words if word])
         rec = await sub.record_honours(w.svc, w.account.user_id, int(args[0]), levels, paid)
     except sub.NotMember:
         await reply(update, w.t("review.only"))
@@ -113,5 +183,6 @@ async def honour(update: Update, context: Context) -> None:
     except InputError as err:
         await reply(update, w.problem(err) + "\n\n" + w.t("review.honour_usage"))
         return
+    names = [local(w.svc.subsidy_table.level(h).short, w.lang) for h in rec.honours]
     await reply(update, w.t("review.honour_recorded", name=escape(rec.name),
-                            honours=", ".join(rec.honours), paid=rec.paid))
+                            honours=w.t("ask.list_sep").join(names), paid=rec.paid))

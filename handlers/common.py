@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from domain.errors import InputError
+from domain.fields import field_label
 from domain.i18n import pick_lang
 from services.accounts import Account, ensure_account
 from services.core import Services
@@ -32,7 +33,8 @@ class Who:
     def problem(self, err: InputError) -> str:
         """A bad-input message: the field and what to do, in the user's language."""
         problem = self.t(f"input.{err.code}", **err.params)
-        return self.t("bot.bad_input", field=escape(err.field), problem=escape(problem))
+        field = field_label(err.field, self.svc.catalog, self.svc.rubric, self.lang)
+        return self.t("bot.bad_input", field=escape(field), problem=escape(problem))
 
 
 async def who(update: Update, context: Context) -> Who:

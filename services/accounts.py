@@ -12,9 +12,7 @@ from services.core import Services
 from store.models import Invite, Organization, User
 
 ROLES = ("staff", "reviewer", "admin")
-DISTRICTS = ("市南区", "市北区", "李沧区", "崂山区", "西海岸新区", "城阳区", "即墨区", "胶州市",
-             "平度市", "莱西市")
-DISTRICT_ALIASES = {"黄岛区": "西海岸新区", "西海岸": "西海岸新区", "黄岛": "西海岸新区"}
+MAX_ORG_NAME = 200  # the column's length
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +22,16 @@ class Account:
     lang: str | None  # chosen with /lang, None = follow Telegram
     organization_id: int | None
     organization_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationView:
+    id: int
+    name: str
+    uscc: str
+    district: str
+    established_on: dt.date
+    certificate_valid_until: dt.date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +71,25 @@ async def set_language(svc: Services, user_id: int, lang: str) -> None:
         await uow.commit()
 
 
-def normalize_district(text: str) -> str:
-    name = DISTRICT_ALIASES.get(text.strip(), text.strip())
-    if name not in DISTRICTS:
-        raise InputError("district", "unknown_choice", value=text, choices="、".join(DISTRICTS))
+def _org_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InputError("name", "text")
+    if len(name) > MAX_ORG_NAME:
+        raise InputError("name", "name_length", max=MAX_ORG_NAME)
     return name
+
+
+def _check_dates(svc: Services, established_on: dt.date, valid_until: dt.date | None) -> None:
+    if established_on > svc.clock.today():
+        raise InputError("established", "future_date", value=established_on.isoformat())
+    if valid_until is not None and valid_until < established_on:
+        raise InputError("valid_until", "valid_before_established")
+
+
+def _org_view(org: Organization) -> OrganizationView:
+    return OrganizationView(org.id, org.name, org.uscc, org.district, org.established_on,
+                            org.certificate_valid_until)
 
 
 def invite_link(svc: Services, code: str) -> str:
@@ -77,13 +99,10 @@ def invite_link(svc: Services, code: str) -> str:
 async def create_organization(svc: Services, *, name: str, uscc: str, district: str,
                               established_on: dt.date, valid_until: dt.date | None,
                               created_by: int | None = None) -> NewOrganization:
-    name = name.strip()
-    if not name:
-        raise InputError("name", "text")
+    name = _org_name(name)
     code_ok = check_uscc(uscc, "uscc")
-    district = normalize_district(district)
-    if valid_until is not None and valid_until < established_on:
-        raise InputError("valid_until", "valid_before_established")
+    district = svc.districts.resolve(district)
+    _check_dates(svc, established_on, valid_until)
     async with svc.uow() as uow:
         if await uow.organizations.by_uscc(code_ok):
             raise InputError("uscc", "uscc_taken", value=code_ok)
@@ -97,6 +116,35 @@ async def create_organization(svc: Services, *, name: str, uscc: str, district: 
         await uow.commit()
         return NewOrganization(org.id, org.name, org.uscc, org.district, code,
                                invite_link(svc, code))
+
+
+async def organizations(svc: Services) -> list[OrganizationView]:
+    async with svc.uow() as uow:
+        return [_org_view(o) for o in await uow.organizations.all()]
+
+
+async def edit_organization(svc: Services, organization_id: int, *, name: str | None = None,
+                            district: str | None = None, established_on: dt.date | None = None,
+                            valid_until: dt.date | None = None) -> OrganizationView:
+    """Correct an organisation's facts (the credit code stays). Checked as when it was
+    registered; scores and eligibility read them afresh, so they follow at once."""
+    if name is not None:
+        name = _org_name(name)
+    if district is not None:
+        district = svc.districts.resolve(district)
+    async with svc.uow() as uow:
+        org = await uow.organizations.get(organization_id)
+        if org is None:
+            raise InputError("organization", "organization_unknown", value=organization_id)
+        established = established_on or org.established_on
+        until = valid_until or org.certificate_valid_until
+        if established_on is not None or valid_until is not None:
+            _check_dates(svc, established, until)
+        org.name = name or org.name
+        org.district = district or org.district
+        org.established_on, org.certificate_valid_until = established, until
+        await uow.commit()
+        return _org_view(org)
 
 
 async def create_reviewer_invite(svc: Services, created_by: int | None = None) -> str:

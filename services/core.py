@@ -1,18 +1,34 @@
-"""The services container: what every use case needs, built once in bot/app.py."""
+"""The services container: what every use case needs, built once in bot/app.py.
+
+Every setting comes from bot/settings.py or data/ through bot/app.py: no defaults here."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from domain.answers import AnswerRules
+from domain.districts import Districts
 from domain.i18n import Catalog
 from domain.rubric import Rubric
+from domain.search import SearchIndex
 from domain.subsidy import SubsidyTable
 from services.clock import Clock
 from store.evidence_store import EvidenceStore
 from store.uow import UnitOfWork
+
+
+@dataclass
+class SearchCache:
+    """The policy search index and answer rules, built on the first question
+    (services/questions.py), dropped when the documents change."""
+
+    index: SearchIndex | None = None
+    rules: AnswerRules | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @dataclass
@@ -22,14 +38,15 @@ class Services:
     rubric: Rubric
     subsidy_table: SubsidyTable
     catalog: Catalog
-    admin_ids: frozenset[int] = frozenset()
-    bot_username: str = "unionbot_bot"
-    evidence: EvidenceStore | None = None
-    max_file_bytes: int = 20 * 1024 * 1024
-    allowed_types: frozenset[str] = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "jpg",
-                                               "jpeg", "png"})
-    service_areas: tuple[str, ...] = ()
-    extras: dict[str, Any] = field(default_factory=dict)  # lazily built things (search index)
+    admin_ids: frozenset[int]
+    bot_username: str
+    evidence: EvidenceStore
+    max_file_bytes: int
+    allowed_types: frozenset[str]
+    service_areas: tuple[str, ...]
+    districts: Districts
+    search: SearchCache = field(default_factory=SearchCache)
+    extras: dict[str, Any] = field(default_factory=dict)  # the reminder policy only
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

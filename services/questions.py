@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from domain.answers import answer, render_computed
+from domain.answers import AnswerRules, answer, render_computed
+from domain.search import SearchIndex
 from services.core import Services
 from store.models import Feedback
 from store.search_index import load_answer_rules, load_index
@@ -26,19 +27,19 @@ class Answer:
     confident: bool = True  # False: nothing answers it well; the closest passages follow
 
 
-async def _index(svc: Services):
+async def _index(svc: Services) -> tuple[SearchIndex, AnswerRules]:
     """The search index, built once per process (off the event loop: jieba may load)."""
-    lock = svc.extras.setdefault("index_lock", asyncio.Lock())
-    async with lock:
-        if "index" not in svc.extras:
-            svc.extras["index"] = await asyncio.to_thread(load_index)
-            svc.extras["answer_rules"] = load_answer_rules()
-    return svc.extras["index"], svc.extras["answer_rules"]
+    cache = svc.search
+    async with cache.lock:
+        if cache.index is None or cache.rules is None:
+            cache.index = await asyncio.to_thread(load_index)
+            cache.rules = load_answer_rules()
+        return cache.index, cache.rules
 
 
 def forget_index(svc: Services) -> None:
     """After documents are added or removed: the next question rebuilds the index."""
-    svc.extras.pop("index", None)
+    svc.search.index = None
 
 
 async def ask(svc: Services, text: str, lang: str, k: int = 10) -> Answer:

@@ -1,4 +1,5 @@
-"""Loading the rules and texts that live in data/: rubric, subsidy table, message catalog."""
+"""Loading the rules and texts that live in data/: rubric, subsidy table, message catalog,
+service areas, districts."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from domain.districts import Districts, districts_from_dict
 from domain.i18n import Catalog
 from domain.rubric import Rubric, rubric_from_dict
 from domain.subsidy import SubsidyTable, subsidy_table_from_dict
@@ -46,3 +48,8 @@ def load_catalog(path: Path = DATA_DIR / "messages.toml") -> Catalog:
 @cache
 def load_service_areas(path: Path = DATA_DIR / "service_areas.toml") -> tuple[str, ...]:
     return tuple(area for group in read_toml(path)["group"] for area in group["areas"])
+
+
+@cache
+def load_districts(path: Path = DATA_DIR / "districts.toml") -> Districts:
+    return districts_from_dict(read_toml(path))

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'unionbot.db'}"  # bot/settings.py's default
+
+
+def url_from_environment() -> str:
+    """DATABASE_URL from the environment, else the default (bot/settings.py also reads .env;
+    this is for tools that run without the bot, such as a bare `alembic upgrade head`)."""
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -1,4 +1,5 @@
-"""Alembic environment: async engine, URL from the config or DATABASE_URL."""
+"""Alembic environment: async engine, URL from the config (store/migrate.py sets it from the
+settings) or else DATABASE_URL in the environment. The store never imports bot/."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from store.db import make_engine
+from store.db import make_engine, url_from_environment
 from store.models import Base
 
 config = context.config
@@ -15,12 +16,7 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.get_main_option("sqlalchemy.url")
-    if url:
-        return url
-    from bot.settings import Settings
-
-    return Settings().database_url
+    return config.get_main_option("sqlalchemy.url") or url_from_environment()
 
 
 def _run(connection: Connection) -> None:
