@@ -59,7 +59,7 @@ def run_console(settings: Settings) -> int:
     upgrade(settings.database_url)
     if CONSOLE_USER_ID not in settings.admin_ids:
         settings.admin_ids.append(CONSOLE_USER_ID)
-    fake = FakeTelegram()
+    fake = FakeTelegram(username=settings.bot_username)
     user = FakeUser(CONSOLE_USER_ID, os.environ.get("USER", "同志") or "同志",
                     language_code="zh-hans")
     demo = asyncio.run(ensure_demo_membership(settings, user.id, user.first_name))

@@ -75,7 +75,8 @@ async def edit_org(update: Update, context: Context) -> None:
         if len(views) > REVIEW_PAGE:
             lines.append(w.t("admin.org_list_more", count=len(views) - REVIEW_PAGE))
         if not views:
-            lines = [w.t("admin.org_list_none")]
+            lines = [w.t("admin.org_list_no_match", text=escape(" ".join(args))) if args
+                     else w.t("admin.org_list_none")]
         await reply(update, "\n".join(lines) + "\n\n" + w.t("admin.editorg_usage"))
         return
     value = " ".join(args[2:])

@@ -1,0 +1,123 @@
+"""Reading the code base as text for the guards: imports and catalog keys, by `ast`."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("bot", "handlers", "services", "store", "domain")
+
+# Inward only: each layer and the layers it may import (bot wires everything).
+ALLOWED = {
+    "domain": set(),
+    "store": {"domain"},
+    "services": {"store", "domain"},
+    "handlers": {"services", "domain"},
+    "bot": {"handlers", "services", "store", "domain"},
+}
+# Libraries a layer must not use: domain is pure, handlers never see the database.
+FORBIDDEN = {
+    "domain": {"telegram", "sqlalchemy", "alembic", "aiosqlite", "asyncpg"},
+    "handlers": {"sqlalchemy", "alembic", "aiosqlite", "asyncpg"},
+}
+
+
+def python_files(root: Path, package: str) -> Iterator[Path]:
+    yield from sorted(p for p in (root / package).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def imported_modules(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import, also those inside functions and TYPE_CHECKING."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.lineno, node.module
+
+
+def layer_violations(root: Path = ROOT) -> list[str]:
+    out = []
+    for package in PACKAGES:
+        for path in python_files(root, package):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            for line, module in imported_modules(tree):
+                top = module.split(".")[0]
+                where = f"{path.relative_to(root)}:{line}"
+                if top in ALLOWED and top != package and top not in ALLOWED[package]:
+                    out.append(f"{where}: {package}/ imports {module}")
+                if top in FORBIDDEN.get(package, ()):
+                    out.append(f"{where}: {package}/ uses {module}")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    where: str
+    key: str
+    prefix: bool = False  # an f-string: `key` is what comes before the first {…}
+
+
+def _literal(node: ast.expr) -> tuple[str, bool] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, False
+    if isinstance(node, ast.JoinedStr):
+        head = ""
+        for part in node.values:
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                return head, True
+            head += part.value
+        return head, False
+    return None
+
+
+def catalog_key_uses(root: Path = ROOT) -> list[KeyUse]:
+    """Keys given to `….t(…)` (w.t, catalog.t, self.t, cat.t) and codes given to
+    InputError (a key under `input.`, or a key of its own such as ask.error.k)."""
+    out = []
+    for package in PACKAGES:
+        for path in python_files(root, package):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                where = f"{path.relative_to(root)}:{node.lineno}"
+                if name == "t":
+                    found = _literal(node.args[0])
+                    if found is not None:
+                        out.append(KeyUse(where, found[0], found[1]))
+                elif name == "InputError" and len(node.args) > 1:
+                    found = _literal(node.args[1])
+                    if found is not None:
+                        code, prefix = found
+                        key = code if "." in code else f"input.{code}"
+                        out.append(KeyUse(where, key, prefix))
+    return out
+
+
+def input_error_fields(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) -> list[KeyUse]:
+    """Field ids written as literals where bad input is raised: InputError(field, …) and the
+    `field` of date_field, datetime_field and check_uscc."""
+    field_arg = {"InputError": 0, "date_field": 1, "datetime_field": 1, "check_uscc": 1}
+    out = []
+    for package in packages:
+        for path in python_files(root, package):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name not in field_arg:
+                    continue
+                index = field_arg[name]
+                arg = node.args[index] if len(node.args) > index else next(
+                    (k.value for k in node.keywords if k.arg == "field"), None)
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    out.append(KeyUse(f"{path.relative_to(root)}:{node.lineno}", arg.value))
+    return out

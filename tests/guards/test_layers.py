@@ -1,0 +1,52 @@
+"""Layers import inward only: bot → handlers → services → store → domain."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.guards.scan import PACKAGES, ROOT, layer_violations
+
+
+def test_the_code_base_keeps_to_the_layers():
+    assert layer_violations() == []
+
+
+def copy_of_the_code(tmp_path):
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_an_outward_import_is_caught_even_inside_a_function(tmp_path):
+    root = copy_of_the_code(tmp_path)
+    env = root / "store" / "migrations" / "env.py"
+    env.write_text(env.read_text(encoding="utf-8") + (
+        "\n\ndef _settings_url():\n    from bot.settings import Settings\n\n"
+        "    return Settings().database_url\n"), encoding="utf-8")
+    [problem] = layer_violations(root)
+    assert problem.startswith("store/migrations/env.py:") and "imports bot.settings" in problem
+
+
+def test_each_forbidden_direction_is_caught(tmp_path):
+    root = copy_of_the_code(tmp_path)
+    crossings = {
+        "domain/scoring.py": "from services.core import Services",
+        "domain/dates.py": "import sqlalchemy",
+        "store/db.py": "from services import clock",
+        "services/clock.py": "from handlers.common import Who",
+        "handlers/score.py": "from store.models import Project",
+    }
+    for file, line in crossings.items():
+        path = root / file
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    found = layer_violations(root)
+    assert sorted(p.split(":")[0] for p in found) == sorted(crossings), found
+
+
+def test_bot_may_import_every_layer(tmp_path):
+    root = copy_of_the_code(tmp_path)
+    path = root / "bot" / "app.py"
+    path.write_text(path.read_text(encoding="utf-8") + "\nfrom store.models import Base\n",
+                    encoding="utf-8")
+    assert layer_violations(root) == []

@@ -1,0 +1,80 @@
+"""The README's Telegram setup: `.env.example` copied to `.env` starts the bot's settings,
+and the list settings take the comma forms `.env.example` documents."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application, build_services
+from bot.settings import DEFAULT_FILE_TYPES, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch) -> Path:
+    """A fresh folder as the working directory, with no setting in the environment."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def env_file(folder: Path, *lines: str) -> None:
+    """.env.example as shipped, with `lines` replacing the settings they name."""
+    names = {line.split("=", 1)[0] for line in lines}
+    shipped = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    kept = [line for line in shipped if line.split("=", 1)[0] not in names]
+    (folder / ".env").write_text("\n".join([*kept, *lines]) + "\n", encoding="utf-8")
+
+
+def test_env_example_as_shipped_gives_working_settings(workdir):
+    shutil.copy(ROOT / ".env.example", workdir / ".env")
+    settings = Settings()
+    assert settings.admin_ids == []
+    assert settings.reminder_days == [7, 3, 1, 0]
+    assert settings.allowed_file_types == list(DEFAULT_FILE_TYPES)
+    assert settings.token is None and settings.bot_username == "unionbot_bot"
+
+
+def test_the_readme_setup_builds_the_telegram_bot(workdir):
+    env_file(workdir, "TELEGRAM_BOT_TOKEN=123456:ABC-token", "ADMIN_IDS=9001,9002")
+    settings = Settings()
+    assert settings.token == "123456:ABC-token" and settings.admin_ids == [9001, 9002]
+    app = build_application(settings)  # no network until it is started
+    svc = app.bot_data["services"]
+    assert svc.admin_ids == frozenset({9001, 9002})
+    assert svc.allowed_types == frozenset(DEFAULT_FILE_TYPES)
+
+
+@pytest.mark.parametrize(("line", "field", "expected"), [
+    ("ADMIN_IDS=9001,9002", "admin_ids", [9001, 9002]),
+    ("ADMIN_IDS=9001", "admin_ids", [9001]),
+    ("ADMIN_IDS= 9001 , 9002 ", "admin_ids", [9001, 9002]),
+    ("ADMIN_IDS=[9001, 9002]", "admin_ids", [9001, 9002]),  # JSON, as pydantic-settings reads
+    ("ADMIN_IDS=", "admin_ids", []),
+    ("REMINDER_DAYS=7,3,1,0", "reminder_days", [7, 3, 1, 0]),
+    ("REMINDER_DAYS=14,1", "reminder_days", [14, 1]),
+    ("REMINDER_DAYS=", "reminder_days", []),
+    ("ALLOWED_FILE_TYPES=pdf,docx", "allowed_file_types", ["pdf", "docx"]),
+    ('ALLOWED_FILE_TYPES=["pdf", "png"]', "allowed_file_types", ["pdf", "png"]),
+])
+def test_list_settings_in_env_file_and_environment(workdir, monkeypatch, line, field, expected):
+    env_file(workdir, line)
+    assert getattr(Settings(), field) == expected
+    (workdir / ".env").unlink()
+    name, _, value = line.partition("=")
+    monkeypatch.setenv(name, value)
+    assert getattr(Settings(), field) == expected
+
+
+def test_the_services_take_their_defaults_from_the_settings(workdir):
+    settings = Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:",
+                        bot_username="qd_union_bot", allowed_file_types=["pdf"], max_file_mb=5)
+    svc = build_services(settings)
+    assert (svc.bot_username, svc.allowed_types, svc.max_file_bytes) == (
+        "qd_union_bot", frozenset({"pdf"}), 5 * 1024 * 1024)
+    assert "西海岸新区" in svc.districts.names and svc.districts.resolve("黄岛区") == "西海岸新区"
