@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from pydantic import ValidationError
+
 from bot import cli_ask, cli_org, cli_round
 from domain.dates import date_field
 from domain.errors import InputError
@@ -227,4 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         problem = cat.t(f"input.{exc.code}", DEFAULT_LANG, **exc.params)
         print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem), file=sys.stderr)
+        return 2
+    except ValidationError as exc:  # a setting in .env or the environment (bot/settings.py)
+        first = exc.errors()[0]
+        field = str(first["loc"][0]).upper() if first["loc"] else "?"
+        problem = cat.t("input.setting", DEFAULT_LANG, problem=first["msg"])
+        print(cat.t("cli.error", DEFAULT_LANG, field=field, problem=problem), file=sys.stderr)
         return 2

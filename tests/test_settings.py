@@ -78,3 +78,13 @@ def test_the_services_take_their_defaults_from_the_settings(workdir):
     assert (svc.bot_username, svc.allowed_types, svc.max_file_bytes) == (
         "qd_union_bot", frozenset({"pdf"}), 5 * 1024 * 1024)
     assert "西海岸新区" in svc.districts.names and svc.districts.resolve("黄岛区") == "西海岸新区"
+
+
+def test_a_wrong_setting_is_one_line_naming_it(workdir, capsys):
+    from bot.cli import main
+
+    env_file(workdir, "ADMIN_IDS=9001,张三")
+    assert main(["db", "upgrade"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and len(out.err.strip().splitlines()) == 1
+    assert "ADMIN_IDS" in out.err and ".env" in out.err
