@@ -133,9 +133,12 @@ def cmd_org_add(args: argparse.Namespace) -> int:
     valid_until = _typed_date(args.valid_until, "--valid-until")
     upgrade(settings.database_url)
     svc = build_services(settings)
-    org = asyncio.run(create_organization(
-        svc, name=args.name, uscc=args.uscc, district=args.district,
-        established_on=established, valid_until=valid_until))
+    try:
+        org = asyncio.run(create_organization(
+            svc, name=args.name, uscc=args.uscc, district=args.district,
+            established_on=established, valid_until=valid_until))
+    except InputError as err:
+        raise cli_org.named_by_option(err) from err
     if args.json:
         print(_dump({"id": org.id, "name": org.name, "uscc": org.uscc, "district": org.district,
                      "invite_code": org.invite_code, "link": org.link}))

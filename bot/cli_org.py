@@ -5,25 +5,42 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from domain.dates import date_field
 from domain.errors import InputError
 from store.datafiles import load_catalog
 
+T = TypeVar("T")
+
 # The service's field ids → the option that gives them (the stderr line names the option).
 OPTIONS = {"name": "--name", "district": "--district", "established": "--established",
-           "valid_until": "--valid-until", "organization": "ID"}
+           "valid_until": "--valid-until", "uscc": "--uscc", "organization": "ID"}
 
 
-def _services() -> Any:
+def named_by_option(err: InputError) -> InputError:
+    """The same error, naming the option that gave the field (`valid_until` → --valid-until)."""
+    return InputError(OPTIONS.get(err.field, err.field), err.code, **err.params)
+
+
+def _run(use: Callable[[Any], Awaitable[T]]) -> T:
+    """Run a service against the configured database, and close its connections after."""
     from bot.app import build_services
     from bot.settings import Settings
     from store.migrate import upgrade
 
     settings = Settings()
     upgrade(settings.database_url)
-    return build_services(settings)
+
+    async def run() -> T:
+        svc = build_services(settings)
+        try:
+            return await use(svc)
+        finally:
+            await svc.close()
+
+    return asyncio.run(run())
 
 
 def _org_json(o) -> dict[str, Any]:
@@ -43,7 +60,7 @@ def _line(args: argparse.Namespace, o) -> str:
 def cmd_list(args: argparse.Namespace) -> int:
     from services.accounts import organizations
 
-    views = asyncio.run(organizations(_services()))
+    views = _run(organizations)
     if args.json:
         print(json.dumps([_org_json(o) for o in views], ensure_ascii=False))
     else:
@@ -62,11 +79,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
                                                                     "--established")
     until = None if args.valid_until is None else date_field(args.valid_until, "--valid-until")
     try:
-        view = asyncio.run(edit_organization(
-            _services(), args.id, name=args.name, district=args.district,
-            established_on=established, valid_until=until))
+        view = _run(lambda svc: edit_organization(
+            svc, args.id, name=args.name, district=args.district, established_on=established,
+            valid_until=until))
     except InputError as err:
-        raise InputError(OPTIONS.get(err.field, err.field), err.code, **err.params) from err
+        raise named_by_option(err) from err
     print(json.dumps(_org_json(view), ensure_ascii=False) if args.json else _line(args, view))
     return 0
 

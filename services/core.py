@@ -51,6 +51,10 @@ class Services:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
 
+    async def close(self) -> None:
+        """Close the database connections (the command line, after its one use)."""
+        await self.sessions.kw["bind"].dispose()
+
     def may_review(self, user_id: int, role: str | None) -> bool:
         """Reviewers and administrators verify, rank, reopen, extend and record honours."""
         return user_id in self.admin_ids or role == "reviewer"

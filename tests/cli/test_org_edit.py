@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 
 import pytest
 
+from bot.app import build_services
 from bot.cli import main
+from bot.settings import Settings
+from services import accounts
 from tests.cli.test_round_org import cli
 
 ADD = ["org", "add", "--name", "青岛海都心理健康服务中心", "--uscc", "91350100M000100Y43",
@@ -33,8 +38,17 @@ def registered(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # no .env here
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
-    assert main(ADD) == 0
+    assert main(["org", "list"]) == 0  # migrates the database
+    asyncio.run(register(Settings()))
     capsys.readouterr()
+
+
+async def register(settings) -> None:
+    svc = build_services(settings)
+    await accounts.create_organization(
+        svc, name="青岛海都心理健康服务中心", uscc="91350100M000100Y43", district="崂山区",
+        established_on=dt.date(2019, 5, 10), valid_until=dt.date(2026, 1, 31))
+    await svc.close()
 
 
 def listed(capsys) -> dict:
@@ -60,3 +74,17 @@ def test_org_edit_refuses_bad_input_with_one_line_naming_the_field(registered, c
     after = listed(capsys)
     assert (after["name"], after["district"], after["certificate_valid_until"]) == (
         "青岛海都心理健康服务中心", "崂山区", "2026-01-31")
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["--established", "2030-01-01"], "--established"),
+    (["--district", "火星区"], "--district"),
+    (["--uscc", "91350100M000100Y44"], "--uscc"),
+])
+def test_org_add_names_the_option_too(registered, capsys, args, field):
+    changed = list(ADD)
+    for name, value in zip(args[::2], args[1::2], strict=True):
+        changed[changed.index(name) + 1] = value
+    assert main(changed) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"：{field}：" in err[0], err
