@@ -60,24 +60,34 @@ def _org_field(w: Who, word: str) -> str:
                      choices="、".join(w.t(f"field.{f}") for f in ORG_FIELDS))
 
 
+def _org_list(w: Who, views: list[accounts.OrganizationView], args: list[str]) -> str:
+    """The organisations `args` pick (an id, part of a name, or none: all), one a line."""
+    if args and args[0].isdigit():
+        views = [o for o in views if o.id == int(args[0])]
+        if not views:
+            return w.problem(InputError("organization", "organization_unknown", value=args[0]))
+    elif args:
+        views = [o for o in views if " ".join(args) in o.name]
+        if not views:
+            return w.t("admin.org_list_no_match", text=escape(" ".join(args)))
+    if not views:
+        return w.t("admin.org_list_none")
+    lines = [w.t("admin.org_list_title"), *(_org_line(w, o) for o in views[:REVIEW_PAGE])]
+    if len(views) > REVIEW_PAGE:
+        lines.append(w.t("admin.org_list_more", count=len(views) - REVIEW_PAGE))
+    return "\n".join(lines)
+
+
 async def edit_org(update: Update, context: Context) -> None:
-    """/editorg ORG FIELD VALUE: correct an organisation's facts. Without them (or with part
-    of a name): the organisations and their ids, then how to use it."""
+    """/editorg ORG FIELD VALUE: correct an organisation's facts. Without them (or with an id,
+    or part of a name): the organisations and their ids, then how to use it."""
     w = await admin_only(update, context)
     if w is None:
         return
     args = context.args or []
     if len(args) < 3 or not args[0].isdigit():
-        views = await accounts.organizations(w.svc)
-        if args:
-            views = [o for o in views if " ".join(args) in o.name]
-        lines = [w.t("admin.org_list_title"), *(_org_line(w, o) for o in views[:REVIEW_PAGE])]
-        if len(views) > REVIEW_PAGE:
-            lines.append(w.t("admin.org_list_more", count=len(views) - REVIEW_PAGE))
-        if not views:
-            lines = [w.t("admin.org_list_no_match", text=escape(" ".join(args))) if args
-                     else w.t("admin.org_list_none")]
-        await reply(update, "\n".join(lines) + "\n\n" + w.t("admin.editorg_usage"))
+        listing = _org_list(w, await accounts.organizations(w.svc), args)
+        await reply(update, listing + "\n\n" + w.t("admin.editorg_usage"))
         return
     value = " ".join(args[2:])
     try:

@@ -16,6 +16,10 @@ async def test_editorg_lists_organizations_and_explains_itself(bot):
     assert "用法：/editorg" in text and "有效期" in text
     await admin.send("/editorg 海都")
     assert "#1 青岛海都心理健康服务中心" in admin.last_text
+    await admin.send("/editorg 1")
+    assert "#1 青岛海都心理健康服务中心" in admin.last_text and "用法：/editorg" in admin.last_text
+    await admin.send("/editorg 7")
+    assert "⚠️ 组织：没有编号为 7 的组织" in admin.last_text
     await admin.send("/editorg 阳光")
     assert "没有名称包含“阳光”的组织" in admin.last_text and "#1" not in admin.last_text
 
