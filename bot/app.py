@@ -24,7 +24,7 @@ from telegram.warnings import PTBUserWarning
 from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
 from domain.reminders import ReminderPolicy
-from handlers import admin, ask, reminders, score, start, submit, subsidy
+from handlers import admin, ask, orgs, reminders, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
@@ -109,7 +109,6 @@ def add_handlers(app: Application) -> None:
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),
         CommandHandler("neworg", admin.new_org),
-        CommandHandler("editorg", admin.edit_org),
         CommandHandler("remind", reminders.remind),
         CallbackQueryHandler(reminders.remind_set, "^rm:(on|off)$"),
         CommandHandler("rounds", reminders.list_rounds),
@@ -133,7 +132,24 @@ def add_handlers(app: Application) -> None:
         CallbackQueryHandler(start.unknown_button),
         MessageHandler(filters.ALL, start.unsupported),
     ])
+    app.add_handler(org_edit_conversation(), group=-1)  # before the rest: see handlers/orgs.py
     app.add_error_handler(on_error)
+
+
+def org_edit_conversation() -> ConversationHandler:
+    """/editorg and its buttons: a fact's new value, typed or (a district) pressed."""
+    with warnings.catch_warnings():  # per_message=False with button states is what we want
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler("editorg", orgs.edit_org),
+                          CallbackQueryHandler(orgs.field_chosen, orgs.FIELD_PATTERN)],
+            states={orgs.VALUE: [
+                CallbackQueryHandler(orgs.district_chosen, orgs.DISTRICT_PATTERN),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, orgs.value_typed)]},
+            fallbacks=[CommandHandler("cancel", orgs.cancel),
+                       MessageHandler(filters.COMMAND, orgs.abandon)],
+            name="editorg", persistent=True, allow_reentry=True,
+        )
 
 
 async def on_start(app: Application) -> None:

@@ -1,5 +1,5 @@
-"""Administrators register organisations and correct their facts in chat; reviewers see
-submissions, reopen them and record honours."""
+"""Administrators register organisations in chat (corrections: handlers/orgs.py); reviewers
+see submissions, reopen them and record honours."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from services import submission as sub
 from services.export import ranking_workbook
 
 REVIEW_PAGE = 30
-ORG_FIELDS = ("name", "district", "established", "valid_until")  # what /editorg corrects
 
 
 async def new_org(update: Update, context: Context) -> None:
@@ -39,71 +38,6 @@ async def new_org(update: Update, context: Context) -> None:
         return
     await reply(update, w.t("admin.org_created", name=escape(org.name), district=org.district,
                             code=org.invite_code, link=escape(org.link)))
-
-
-def _org_line(w: Who, org: accounts.OrganizationView) -> str:
-    until = org.certificate_valid_until
-    return w.t("org.line", id=org.id, name=escape(org.name), uscc=org.uscc,
-               district=org.district, established=org.established_on.isoformat(),
-               valid_until=until.isoformat() if until else "—")
-
-
-def _org_field(w: Who, word: str) -> str:
-    """The field an administrator means by `word` (its id, or a word from the catalog)."""
-    word = word.strip().lower()
-    for field in ORG_FIELDS:
-        words = {x.lower() for lang in LANGS
-                 for x in w.t(f"admin.editorg_words.{field}", lang).split()}
-        if word == field or word in words:
-            return field
-    raise InputError("field", "unknown_choice", value=word,
-                     choices="、".join(w.t(f"field.{f}") for f in ORG_FIELDS))
-
-
-def _org_list(w: Who, views: list[accounts.OrganizationView], args: list[str]) -> str:
-    """The organisations `args` pick (an id, part of a name, or none: all), one a line."""
-    if args and args[0].isdigit():
-        views = [o for o in views if o.id == int(args[0])]
-        if not views:
-            return w.problem(InputError("organization", "organization_unknown", value=args[0]))
-    elif args:
-        views = [o for o in views if " ".join(args) in o.name]
-        if not views:
-            return w.t("admin.org_list_no_match", text=escape(" ".join(args)))
-    if not views:
-        return w.t("admin.org_list_none")
-    lines = [w.t("admin.org_list_title"), *(_org_line(w, o) for o in views[:REVIEW_PAGE])]
-    if len(views) > REVIEW_PAGE:
-        lines.append(w.t("admin.org_list_more", count=len(views) - REVIEW_PAGE))
-    return "\n".join(lines)
-
-
-async def edit_org(update: Update, context: Context) -> None:
-    """/editorg ORG FIELD VALUE: correct an organisation's facts. Without them (or with an id,
-    or part of a name): the organisations and their ids, then how to use it."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
-    args = context.args or []
-    if len(args) < 3 or not args[0].isdigit():
-        listing = _org_list(w, await accounts.organizations(w.svc), args)
-        await reply(update, listing + "\n\n" + w.t("admin.editorg_usage"))
-        return
-    value = " ".join(args[2:])
-    try:
-        field = _org_field(w, args[1])
-        if field == "established":
-            changes = {"established_on": date_field(value, field)}
-        elif field == "valid_until":
-            changes = {"valid_until": date_field(value, field)}
-        else:
-            changes = {field: value}
-        org = await accounts.edit_organization(w.svc, int(args[0]), **changes)
-    except InputError as err:
-        await reply(update, w.problem(err) + "\n\n" + w.t("admin.editorg_usage"))
-        return
-    await reply(update, w.t("admin.org_edited", field=w.t(f"field.{field}"),
-                            line=_org_line(w, org)))
 
 
 def _honour_ids(w: Who, words: list[str]) -> list[str]:

@@ -17,7 +17,8 @@ async def test_editorg_lists_organizations_and_explains_itself(bot):
     await admin.send("/editorg 海都")
     assert "#1 青岛海都心理健康服务中心" in admin.last_text
     await admin.send("/editorg 1")
-    assert "#1 青岛海都心理健康服务中心" in admin.last_text and "用法：/editorg" in admin.last_text
+    assert "#1 青岛海都心理健康服务中心" in admin.last_text and "要改哪一项" in admin.last_text
+    assert admin.buttons == ["✏️ 名称", "✏️ 所在区市", "✏️ 成立日期", "✏️ 证书有效期"]
     await admin.send("/editorg 7")
     assert "⚠️ 组织：没有编号为 7 的组织" in admin.last_text
     await admin.send("/editorg 阳光")
@@ -86,3 +87,46 @@ async def test_honours_are_named_in_the_users_language(bot, member):
     english = bot.chat(1, "Admin", lang="en")
     await english.send("/honour 1 national")
     assert "holds national" in english.last_text
+
+
+async def test_facts_are_corrected_with_buttons_and_a_typed_value(bot, member):
+    admin = bot.chat(1, "管理员")
+    await admin.send("/editorg 1")
+    await admin.press("✏️ 证书有效期")
+    assert "请发送新证书的有效期至" in admin.last_text
+    await admin.send("明年")
+    assert "⚠️ 证书有效期：明年 不是有效日期" in admin.last_text
+    assert "请发送新证书的有效期至" in admin.last_text  # asked again; nothing changed
+    await admin.send("2031-01-31")
+    assert "✅ 已更新证书有效期" in admin.last_text and "证书有效期至 2031-01-31" in admin.last_text
+    await admin.send("满意度85分能得几分")  # the correction is over: a question again
+    assert "已更新" not in admin.last_text
+    await admin.send("/editorg 1")
+    await admin.press("✏️ 所在区市")
+    assert "请选择所在区市" in admin.last_text and "西海岸新区" in admin.buttons
+    await admin.press("西海岸新区")
+    assert "（西海岸新区）" in admin.last_text
+    [org] = await accounts.organizations(bot.svc)
+    assert (org.district, org.certificate_valid_until) == ("西海岸新区", dt.date(2031, 1, 31))
+
+
+async def test_a_correction_left_waiting_does_not_swallow_later_messages(bot):
+    admin = bot.chat(1, "管理员")
+    await admin.send("/editorg 1")
+    await admin.press("✏️ 名称")
+    assert "请发送组织的新名称" in admin.last_text
+    await admin.send("/cancel")
+    assert "组织信息没有改动" in admin.last_text
+    await admin.send("/editorg 1")
+    await admin.press("✏️ 名称")
+    await admin.send("/score")  # another command: the correction is dropped, /score answers
+    assert "需要先加入组织" in admin.last_text
+    await admin.send("新名称")
+    assert "已更新" not in admin.last_text
+    await admin.send("/editorg 1")
+    await admin.press("✏️ 名称")
+    bot.svc.clock.advance(dt.timedelta(minutes=11))  # left waiting: the text is a question
+    await admin.send("满意度85分能得几分")
+    assert "已更新" not in admin.last_text
+    [org] = await accounts.organizations(bot.svc)
+    assert org.name == "青岛海都心理健康服务中心"

@@ -52,7 +52,7 @@ def test_the_scan_reads_keys_codes_and_f_string_prefixes(tmp_path):
 
 def test_keys_built_from_values_exist_for_every_value(catalog, rubric):
     from bot.app import COMMANDS
-    from handlers.admin import ORG_FIELDS
+    from handlers.orgs import FIELDS as ORG_FIELDS
 
     keys = [f"cmd.{c}" for c in (*COMMANDS, "neworg", "editorg", "newround", "deadline",
                                  "review", "export", "honour", "extend")]
@@ -61,6 +61,7 @@ def test_keys_built_from_values_exist_for_every_value(catalog, rubric):
     keys += [f"report.issue_{rule.severity}" for rule in rubric.eligibility]
     keys += [f"field.{f}" for f in ORG_FIELDS]
     keys += [f"admin.editorg_words.{f}" for f in ORG_FIELDS]
+    keys += [f"admin.editorg_ask_{f}" for f in ORG_FIELDS]
     assert [k for k in keys if k not in catalog.messages] == []
 
 
