@@ -71,6 +71,7 @@ class AnswerRules:
     criteria: tuple[CriterionCues, ...]
     subsidy: SubsidyCues
     fallback_below: float  # search evidence under which we say "not found"
+    uncovered: tuple[str, ...] = ()  # neighbouring topics the documents do not cover
 
 
 def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
@@ -101,6 +102,7 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
                             later=_terms(sub.get("later", [])),
                             unpaid=_terms(sub.get("unpaid", []))),
         fallback_below=float(data.get("fallback", {}).get("below", 0.0)),
+        uncovered=_terms(data.get("fallback", {}).get("uncovered", [])),
     )
 
 
@@ -514,6 +516,7 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
     """Search, then put first the figure a rule computes for the question, if any."""
     results = index.results(question, max(k, 3))
     query = results.query
+    question = query.text  # an English question carries its Chinese terms (term table)
     flat = _flat(question)
     corrected = _corrected(question, query)
     found = [h.passage for h in results.hits]
@@ -528,10 +531,18 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
         others = tuple(h for h in results.hits if h.passage != passage)[: max(0, k - 1)]
         return Answer(question, computed, others, results.confidence, results.evidence, False,
                       query.corrections)
-    fallback = not results.hits or results.evidence < rules.fallback_below
+    fallback = (not results.hits or results.evidence < rules.fallback_below
+                or uncovered(flat, results.hits[0].passage, rules) is not None)
     hits = index.closest(question, results.hits, min(k, 3)) if fallback else results.hits[:k]
     return Answer(question, None, hits, results.confidence, results.evidence, fallback,
                   query.corrections)
+
+
+def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:
+    """The neighbouring topic a question names that the passage found does not: the
+    documents do not cover it (a passage merely sharing the question's other words)."""
+    text = _flat(passage.text) + _flat("".join(passage.section))
+    return next((t for t in rules.uncovered if t in flat and t not in text), None)
 
 
 def _corrected(question: str, query: Query) -> str:

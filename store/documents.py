@@ -45,6 +45,17 @@ def all_documents(directory: Path | None = None) -> list[PolicyDocument]:
     return seeds + added
 
 
+def documents_version(directory: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+    """What the added documents are now, cheaply (names, sizes, modification times): a
+    running bot compares it before a question and rebuilds its index when it changed."""
+    folder = directory or docs_dir()
+    try:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                            for e in os.scandir(folder) if e.name.endswith(".md")))
+    except OSError:
+        return ()
+
+
 # --------------------------------------------------------------------------- extraction
 
 
