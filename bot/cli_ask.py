@@ -110,6 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _reply_lines(result: Any, rows: list[Any], catalog: Any, lang: str) -> list[str]:
     from domain.answers import render_computed
+    from domain.asking import contact_line
 
     t = catalog.t
     lines: list[str] = []
@@ -130,7 +131,12 @@ def _reply_lines(result: Any, rows: list[Any], catalog: Any, lang: str) -> list[
         lines.append(t("ask.reply.passage", lang, rank=rank, text=row.text))
         lines.append(t("ask.reply.source", lang, citation=row.section))
     if result.fallback:
-        lines.append(t("ask.reply.contact", lang))
+        from domain.asking import latest_contact
+        from store.documents import all_documents
+        from store.search_index import load_question_rules
+
+        contact = latest_contact(all_documents(), load_question_rules())
+        lines.append(contact_line(contact, catalog, lang))
     return lines
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.corpus import PolicyDocument
+from domain.i18n import Catalog
 from domain.search import fold, runs
 
 
@@ -104,12 +105,13 @@ def latest_contact(documents: Iterable[PolicyDocument], rules: QuestionRules
     for document in sorted(documents, key=lambda d: d.date, reverse=True):
         found: Contact | None = None
         for passage in document.passages:
-            for pattern in rules.contact:
-                for match in pattern.finditer(passage.text):
-                    parts = match.groupdict()
-                    found = Contact(parts.get("name") or "", parts.get("phone") or "",
-                                    parts.get("email") or "", parts.get("unit") or "",
-                                    document.title, document.date)
+            match = next((m for pattern in rules.contact
+                          if (m := pattern.search(passage.text))), None)  # first pattern wins
+            if match is not None:
+                parts = match.groupdict()
+                found = Contact(parts.get("name") or "", parts.get("phone") or "",
+                                parts.get("email") or "", parts.get("unit") or "",
+                                document.title, document.date)
         if found is not None:
             return found
     return None
@@ -119,3 +121,14 @@ def english_share(text: str) -> float:
     """The share of a question's letters that are Latin (an English question: > 0.5)."""
     letters = [ch for ch in text if ch.isalpha()]
     return sum(ch.isascii() for ch in letters) / len(letters) if letters else 0.0
+
+
+def contact_line(contact: Contact | None, catalog: Catalog, lang: str) -> str:
+    """Whom to ask, from the newest document that names a contact (or the general line)."""
+    if contact is None:
+        return catalog.t("ask.reply.contact_general", lang)
+    email = catalog.t("ask.reply.contact_email", lang, email=contact.email) \
+        if contact.email else ""
+    return catalog.t("ask.reply.contact", lang, unit=contact.unit, name=contact.name,
+                     phone=contact.phone, email=email, title=contact.doc_title,
+                     date=contact.doc_date.isoformat())

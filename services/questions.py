@@ -1,14 +1,21 @@
-"""Policy questions: search the corpus, put the computed figure first, store feedback."""
+"""Policy questions: the asker's own data when the question is about it, else search the
+corpus, put the computed figure first, label past dates, decline what the documents do
+not cover (with the contact); store feedback."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
-from domain.answers import answer, render_computed
+from domain.answers import AnswerRules, answer, render_computed
+from domain.asking import Contact, english_share, own_intent, past_date
+from domain.search import SearchIndex
 from services.core import Services
+from services.own_data import OwnAnswer, own_answer
+from store.documents import documents_version
 from store.models import Feedback
-from store.search_index import load_answer_rules, load_index
+from store.search_index import load_answer_rules, load_library, load_question_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,42 +24,71 @@ class Hit:
     text: str
     citation: str
     score: float
+    dated: dt.date | None = None  # the past date the passage states (shown with it)
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     hits: list[Hit]
     computed: str | None = None  # the figure a rule computes, as a sentence
-    confident: bool = True  # False: nothing answers it well; the closest passages follow
+    confident: bool = True  # False: the documents do not cover it; the closest passages follow
+    own: OwnAnswer | None = None  # the asker's own data, answered first
+    contact: Contact | None = None  # whom to ask (the newest document's contact)
+    english: bool = False  # an English question: the Chinese passages get an English frame
 
 
-async def _index(svc: Services):
-    """The search index, built once per process (off the event loop: jieba may load)."""
-    lock = svc.extras.setdefault("index_lock", asyncio.Lock())
-    async with lock:
-        if "index" not in svc.extras:
-            svc.extras["index"] = await asyncio.to_thread(load_index)
-            svc.extras["answer_rules"] = load_answer_rules()
-    return svc.extras["index"], svc.extras["answer_rules"]
+@dataclass(slots=True)
+class Library:
+    """The search index over the documents as they are now, rebuilt (off the event loop)
+    when a document is added or removed: each question first compares the documents
+    folder's version, a cheap listing."""
+
+    index: SearchIndex | None = None
+    contact: Contact | None = None
+    version: tuple = ()
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def current(self) -> tuple[SearchIndex, Contact | None]:
+        async with self.lock:
+            version = documents_version()
+            if self.index is None or version != self.version:
+                self.index, self.contact = await asyncio.to_thread(load_library)
+                self.version = version
+            return self.index, self.contact
 
 
-def forget_index(svc: Services) -> None:
-    """After documents are added or removed: the next question rebuilds the index."""
-    svc.extras.pop("index", None)
+def _library(svc: Services) -> Library:
+    return svc.extras.setdefault("library", Library())
 
 
-async def ask(svc: Services, text: str, lang: str, k: int = 10) -> Answer:
-    index, rules = await _index(svc)
+async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int | None = None,
+              organization: str | None = None, reviewer: bool = False) -> Answer:
+    index, contact = await _library(svc).current()
+    rules: AnswerRules = load_answer_rules()
+    qrules = load_question_rules()
+    english = english_share(text) > 0.5
+    own = None
+    intent = own_intent(text, qrules, reviewer)
+    if intent is not None and user_id is not None:
+        own = await own_answer(svc, user_id, organization, intent, reviewer)
     result = answer(text, index, svc.rubric, svc.subsidy_table, k, rules=rules)
-    hits = [Hit(h.passage.id, h.passage.text, h.passage.citation, h.score) for h in result.hits]
+    today = svc.clock.today()
+
+    def hit(passage, score: float) -> Hit:
+        return Hit(passage.id, passage.text, passage.citation, score,
+                   past_date(passage.text, today, qrules))
+
+    hits = [hit(h.passage, h.score) for h in result.hits]
     computed = None
     if result.computed is not None:
         computed = render_computed(result.computed, svc.catalog, lang)
         rests_on = result.computed.passage
         if rests_on is not None:
-            hits = [Hit(rests_on.id, rests_on.text, rests_on.citation, result.computed.score),
+            hits = [hit(rests_on, result.computed.score),
                     *[h for h in hits if h.passage_id != rests_on.id]]
-    return Answer(hits=hits, computed=computed, confident=not result.fallback)
+    confident = not result.fallback or own is not None
+    return Answer(hits=hits, computed=computed, confident=confident, own=own,
+                  contact=contact, english=english)
 
 
 async def record_feedback(svc: Services, user_id: int, question: str, passage_id: str,
