@@ -86,6 +86,8 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
         if rests_on is not None:
             hits = [hit(rests_on, result.computed.score),
                     *[h for h in hits if h.passage_id != rests_on.id]]
+    if own is not None and result.fallback:
+        hits = []  # the own data answers it; passages that merely look alike would not
     confident = not result.fallback or own is not None
     return Answer(hits=hits, computed=computed, confident=confident, own=own,
                   contact=contact, english=english)
