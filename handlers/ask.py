@@ -7,11 +7,14 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from domain.answers import money
 from domain.asking import contact_line
+from domain.errors import InputError
 from domain.i18n import local
-from handlers.common import Context, keyboard, reply, who
+from handlers.common import Context, admin_only, keyboard, reply, who
+from services import questions
 from services.own_data import OwnAnswer
 from services.questions import Answer, ask, record_feedback
 
@@ -146,3 +149,53 @@ async def feedback(update: Update, context: Context) -> None:
     await record_feedback(w.svc, update.effective_user.id, q["text"],
                           q["hits"][0] if q["hits"] else "", helpful == "1")
     await update.callback_query.answer(w.t("bot.ask_thanks"))
+
+
+# ---- documents, for administrators: /docs (list), /docs remove ID, a file captioned /docs
+
+
+def _problem(w, err: InputError, field: str) -> str:
+    if not err.code.startswith("ask."):
+        return w.problem(err)
+    return w.t("bot.bad_input", field=escape(field),
+               problem=escape(w.t(err.code, **err.params)))
+
+
+async def docs_command(update: Update, context: Context) -> None:
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    args = context.args or []
+    if len(args) == 2 and args[0] == "remove":
+        try:
+            gone = await questions.remove_document(w.svc, args[1])
+        except InputError as err:
+            await reply(update, _problem(w, err, args[1]))
+            return
+        await reply(update, escape(w.t("ask.docs.removed", id=gone.id, title=gone.title)))
+        return
+    lines = [w.t("ask.docs.header")] + [
+        escape(w.t("ask.docs.line", id=d.id, date=d.date.isoformat(), passages=d.passages,
+                   title=d.title, mark="" if d.added else w.t("ask.docs.seed_mark")))
+        for d in await questions.documents(w.svc)]
+    await reply(update, "\n".join(lines + ["", w.t("ask.docs.usage")]))
+
+
+async def docs_upload(update: Update, context: Context) -> None:
+    """A .txt/.md/.docx/.pdf sent with the caption /docs: added, answered from at once."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    doc = update.message.document
+    try:
+        data = bytes(await (await context.bot.get_file(doc.file_id)).download_as_bytearray())
+    except TelegramError as exc:
+        await reply(update, w.t("walk.downloading_failed", problem=escape(str(exc))))
+        return
+    try:
+        added = await questions.add_document(w.svc, doc.file_name or "document", data)
+    except InputError as err:
+        await reply(update, _problem(w, err, doc.file_name or ""))
+        return
+    await reply(update, escape(w.t("ask.docs.added", id=added.id, title=added.title,
+                                   date=added.date.isoformat(), passages=added.passages)))

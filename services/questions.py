@@ -13,6 +13,7 @@ from domain.asking import Contact, english_share, own_intent, past_date
 from domain.search import SearchIndex
 from services.core import Services
 from services.own_data import OwnAnswer, own_answer
+from store import documents as store_documents
 from store.documents import documents_version
 from store.models import Feedback
 from store.search_index import load_answer_rules, load_library, load_question_rules
@@ -91,6 +92,39 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
     confident = not result.fallback or own is not None
     return Answer(hits=hits, computed=computed, confident=confident, own=own,
                   contact=contact, english=english)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    id: str
+    title: str
+    date: dt.date
+    passages: int
+    added: bool = True
+
+
+def _document_view(document, added: bool = True) -> DocumentView:
+    return DocumentView(document.id, document.title, document.date, len(document.passages),
+                        added)
+
+
+async def add_document(svc: Services, file_name: str, data: bytes) -> DocumentView:
+    """An administrator's document (.txt/.md/.docx/.pdf): stored, and answered from at the
+    next question (the library sees the documents folder change). InputError when it
+    cannot be read."""
+    document = await asyncio.to_thread(store_documents.add_document_bytes, file_name, data,
+                                       date=svc.clock.today())
+    return _document_view(document)
+
+
+async def documents(svc: Services) -> list[DocumentView]:
+    listed = await asyncio.to_thread(store_documents.list_documents)
+    return [_document_view(item.document, item.added) for item in listed]
+
+
+async def remove_document(svc: Services, doc_id: str) -> DocumentView:
+    """Remove an added document; InputError for a shipped or unknown one."""
+    return _document_view(await asyncio.to_thread(store_documents.remove_document, doc_id))
 
 
 async def record_feedback(svc: Services, user_id: int, question: str, passage_id: str,

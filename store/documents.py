@@ -175,6 +175,18 @@ def add_document(path: Path, *, title: str | None, date: datetime.date, number: 
     return document
 
 
+def add_document_bytes(file_name: str, data: bytes, *, date: datetime.date,
+                       directory: Path | None = None) -> PolicyDocument:
+    """``add_document`` for a file received as bytes (an administrator sent it to the bot)."""
+    import tempfile
+
+    name = Path(file_name).name or "document"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        return add_document(path, title=None, date=date, directory=directory)
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()

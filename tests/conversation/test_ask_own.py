@@ -74,3 +74,24 @@ async def test_a_document_added_or_removed_is_answered_without_a_restart(chat, t
     remove_document(document.id)
     await chat.send("职工书屋的图书采购经费补贴标准是什么")
     assert "每个职工书屋补贴八千元" not in chat.last_text
+
+
+async def test_an_administrator_sends_a_document_with_docs_and_it_answers_at_once(
+        bot, chat, tmp_path, monkeypatch):
+    monkeypatch.setenv("UNIONBOT_DOCS_DIR", str(tmp_path / "docs"))
+    admin = bot.chat(1, "管理员")
+    text = "关于户外劳动者驿站的通知\n\n每个户外劳动者驿站每年运营补贴六千元。\n"
+    await chat.upload(text.encode(), "yizhan.txt", "text/plain", caption="/docs")
+    assert "管理员" in chat.last_text or "admin" in chat.last_text.lower()  # refused
+    await admin.upload(b"\x00\x01", "yizhan.exe", caption="/docs")
+    assert "不支持的文件类型 .exe" in admin.last_text
+    await admin.upload(text.encode(), "yizhan.txt", "text/plain", caption="/docs")
+    assert "已添加 doc-yizhan" in admin.last_text
+    await chat.send("户外劳动者驿站运营补贴每年多少")
+    assert "每年运营补贴六千元" in chat.last_text
+    await admin.send("/docs")
+    assert "doc-yizhan" in admin.last_text
+    await admin.send("/docs remove doc-yizhan")
+    assert "doc-yizhan" in admin.last_text
+    await chat.send("户外劳动者驿站运营补贴每年多少")
+    assert "每年运营补贴六千元" not in chat.last_text
