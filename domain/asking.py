@@ -39,6 +39,7 @@ class QuestionRules:
     intents: tuple[OwnIntent, ...]
     contact: tuple[re.Pattern[str], ...]
     date: re.Pattern[str]
+    generic: frozenset[str] = frozenset()  # words that do not name a project (项目, 中心)
 
 
 def question_rules_from_dict(data: Mapping[str, Any]) -> QuestionRules:
@@ -50,7 +51,8 @@ def question_rules_from_dict(data: Mapping[str, Any]) -> QuestionRules:
         for name, entry in data.get("own", {}).items())
     contact = tuple(re.compile(p) for p in data.get("contact", {}).get("patterns", []))
     date = re.compile(data.get("dates", {}).get("pattern", r"(\d{4})年(\d{1,2})月(\d{1,2})日"))
-    return QuestionRules(intents, contact, date)
+    generic = frozenset(data.get("names", {}).get("generic", []))
+    return QuestionRules(intents, contact, date, generic)
 
 
 def _flat(text: str) -> str:

@@ -20,6 +20,7 @@ from services.submission import (
     ProjectView,
     list_projects,
     organization_honours,
+    organization_names,
     submitted_projects,
 )
 from services.subsidy import subsidy_due
@@ -46,8 +47,19 @@ def _current(projects: list[ProjectView]) -> ProjectView | None:
     return min(projects, key=lambda p: (p.status != "draft", -p.id), default=None)
 
 
+def _named(question: str, names: dict[int, tuple[str, ...]], generic: frozenset[str]
+           ) -> int | None:
+    """The one project a question names (two characters of its or its organisation's name
+    that are not generic words, 海都 in 青岛海都心理健康服务中心), or None."""
+    hits = [pid for pid, texts in names.items()
+            if any(text[i:i + 2] in question and text[i:i + 2] not in generic
+                   for text in texts for i in range(len(text) - 1))]
+    return hits[0] if len(hits) == 1 else None
+
+
 async def own_answer(svc: Services, user_id: int, organization: str | None, intent: str,
-                     reviewer: bool = False) -> OwnAnswer | None:
+                     reviewer: bool = False, question: str = "",
+                     generic: frozenset[str] = frozenset()) -> OwnAnswer | None:
     """The answer to an own-data question, or None when it has no own-data answer (the
     documents answer it instead)."""
     now = svc.clock.now()
@@ -66,6 +78,15 @@ async def own_answer(svc: Services, user_id: int, organization: str | None, inte
             queue = await submitted_projects(svc, user_id)
         except NotMember:
             return None
+        orgs = await organization_names(svc)
+        names = {p.id: (p.name, orgs.get(p.organization_id, "")) for p in queue}
+        named = _named(question, names, generic)
+        if named is not None:
+            rank, project = next((n, p) for n, p in enumerate(queue, start=1) if p.id == named)
+            return OwnAnswer(intent, "own.rank", {
+                "rank": rank, "count": len(queue), "name": project.name,
+                "organization": orgs.get(project.organization_id, ""),
+                "total": project.report.total}, "", now, None)
         ranked = [{"rank": n, "name": p.name, "total": p.report.total}
                   for n, p in enumerate(queue[:5], start=1)]
         return OwnAnswer(intent, "own.queue", {"count": len(queue), "ranked": ranked},

@@ -71,7 +71,8 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
     own = None
     intent = own_intent(text, qrules, reviewer)
     if intent is not None and user_id is not None:
-        own = await own_answer(svc, user_id, organization, intent, reviewer)
+        own = await own_answer(svc, user_id, organization, intent, reviewer, text,
+                               qrules.generic)
     result = answer(text, index, svc.rubric, svc.subsidy_table, k, rules=rules)
     today = svc.clock.today()
 

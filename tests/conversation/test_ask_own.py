@@ -38,6 +38,36 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
     assert "材料清单" in in_round.last_text
 
 
+async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(bot, in_round):
+    from services import accounts
+    from services.submission import record_honours
+
+    await in_round.send("项目提交了吗")
+    assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
+    await in_round.send("我们单位能拿多少补助")
+    assert "您单位的项目还没有登记荣誉，暂无补助" in in_round.last_text
+    await record_honours(bot.svc, 1, 1, ["city", "provincial"], 10000)
+    await in_round.send("我们单位能拿多少补助")
+    assert "可得补助 2万元，已拨付 1万元，还应补 1万元" in in_round.last_text
+    await in_round.send("/submit")  # straight back into the project's checklist
+    await in_round.press("📤 提交审核")
+    await in_round.press("✅ 确认提交")
+    await in_round.send("/cancel")
+    await in_round.send("审核通过了吗")
+    assert "《职工心理关爱项目》已提交，等待审核（0/100 分）" in in_round.last_text
+
+    code = await accounts.create_reviewer_invite(bot.svc, created_by=1)
+    reviewer = bot.chat(5005, "评审员")
+    await reviewer.send(f"/start {code}")
+    await reviewer.send("还有几个项目待审")
+    assert "待审项目 1 个（按得分排名）：第1名《职工心理关爱项目》0分" in reviewer.last_text
+    await reviewer.send("海都那个项目排第几")
+    assert ("《职工心理关爱项目》（青岛海都心理健康服务中心）在 1 个待审项目中排第1名，0分"
+            in reviewer.last_text)
+    await in_round.send("还有几个项目待审")  # staff have no queue: the documents answer
+    assert "待审项目" not in in_round.last_text
+
+
 async def test_a_question_outside_the_documents_is_declined_with_the_newest_contact(chat):
     await chat.send("工会会费按工资的百分之几交")
     text = chat.last_text
