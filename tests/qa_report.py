@@ -162,9 +162,9 @@ def not_own_data(names: Sequence[str] = SETS) -> list[str]:
             if own_intent(q["text"], rules, True) is not None]
 
 
-def out_of_scope_rate() -> tuple[float, list[str]]:
+def out_of_scope_rate(name: str = "out_of_scope") -> tuple[float, list[str]]:
     """Neighbouring-topic questions declined ("the documents do not cover this")."""
-    questions = [q["text"] for q in load_set("out_of_scope")]
+    questions = [q["text"] for q in load_set(name)]
     answered = [text for text in questions if not ask(text)[0].fallback]
     return 1 - len(answered) / len(questions), answered
 
@@ -190,6 +190,7 @@ def kinds() -> dict[str, tuple[float, int, list[str]]]:
     english = evaluate(load_set("english"))
     own, own_wrong = own_data_rate()
     oos, oos_wrong = out_of_scope_rate()
+    oos_held, oos_held_wrong = out_of_scope_rate("out_of_scope_holdout")
     multi, multi_wrong = multipart_rate()
 
     def first(outcomes: Sequence[Outcome]) -> tuple[float, int, list[str]]:
@@ -201,7 +202,10 @@ def kinds() -> dict[str, tuple[float, int, list[str]]]:
         "own data": (own, len(load_set("own_data")), own_wrong + [
             f"taken for own data: {t}" for t in not_own_data()]),
         "out of scope": (oos, len(load_set("out_of_scope")), oos_wrong),
+        "out of scope, held out": (oos_held, len(load_set("out_of_scope_holdout")),
+                                   oos_held_wrong),
         "English": first(english),
+        "English, held out": first(evaluate(load_set("english_holdout"))),
         "multi-part": (multi, len(load_set("multipart")), multi_wrong),
     }
 
@@ -210,7 +214,7 @@ def kinds_report() -> list[str]:
     lines = ["== accuracy per kind of question (right first; declined for out of scope; "
              "intent for own data; every figure for multi-part)"]
     for kind, (rate, n, misses) in kinds().items():
-        lines.append(f"{kind:<14} n={n:<4} {rate:6.1%}")
+        lines.append(f"{kind:<24} n={n:<4} {rate:6.1%}")
         lines += [f"    miss: {m}" for m in misses]
     return lines
 

@@ -50,9 +50,12 @@ def test_most_off_topic_questions_are_answered_not_found():
 
 # Each kind of question has its own development set (tests/qa/*.toml) and bar; measured
 # when they were written: own data 100% of 32, out of scope 96.7% of 30 declined,
-# English 90.0% of 30 right first, multi-part 100% of 6, typos 92.6% of 54.
+# English 90.0% of 30 right first, multi-part 100% of 6, typos 92.6% of 54. The held-out
+# sets were written afterwards and measured once, never tuned on (out of scope 73.3% of 15
+# declined, English 70.0% of 10 right first); their bars sit a little below that, to
+# catch a regression.
 KIND_BARS = {"typos": 0.88, "own data": 0.95, "out of scope": 0.90, "English": 0.80,
-             "multi-part": 0.99}
+             "multi-part": 0.99, "out of scope, held out": 0.70, "English, held out": 0.65}
 
 
 @pytest.fixture(scope="module")
