@@ -97,6 +97,7 @@ def add_handlers(app: Application) -> None:
             name="submit", persistent=True, allow_reentry=True,
         )
     app.add_handlers([
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/docs\b"), ask.docs_upload),
         submit_conv,
         subsidy_conv,
         CommandHandler("start", start.start),
@@ -105,6 +106,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("join", start.join),
         CommandHandler("lang", start.lang),
         CommandHandler("ask", ask.prompt),
+        CommandHandler("docs", ask.docs_command),
         CommandHandler("score", score.score),
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),

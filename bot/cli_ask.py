@@ -110,6 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def _reply_lines(result: Any, rows: list[Any], catalog: Any, lang: str) -> list[str]:
     from domain.answers import render_computed
+    from domain.asking import contact_line
 
     t = catalog.t
     lines: list[str] = []
@@ -129,9 +130,25 @@ def _reply_lines(result: Any, rows: list[Any], catalog: Any, lang: str) -> list[
     for rank, row in enumerate(passages, start=1):
         lines.append(t("ask.reply.passage", lang, rank=rank, text=row.text))
         lines.append(t("ask.reply.source", lang, citation=row.section))
+        if (dated := _past_date(row.text)) is not None:
+            lines.append(t("ask.reply.dated", lang, date=dated.isoformat()))
     if result.fallback:
-        lines.append(t("ask.reply.contact", lang))
+        from domain.asking import latest_contact
+        from store.documents import all_documents
+        from store.search_index import load_question_rules
+
+        contact = latest_contact(all_documents(), load_question_rules())
+        lines.append(contact_line(contact, catalog, lang))
     return lines
+
+
+def _past_date(text: str) -> datetime.date | None:
+    """The date a passage states, if it has passed (shown with it: not a current deadline)."""
+    from domain.asking import past_date
+    from services.clock import SystemClock
+    from store.search_index import load_question_rules
+
+    return past_date(text, SystemClock().today(), load_question_rules())
 
 
 # --------------------------------------------------------------------------- docs

@@ -52,6 +52,7 @@ class SubsidyCues:
     ignore: tuple[str, ...]
     later: tuple[str, ...]
     unpaid: tuple[str, ...]
+    difference: tuple[str, ...] = ()  # a question comparing two levels (差多少, 多补多少)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +69,11 @@ class AnswerRules:
     percent_prefix: str
     percent_words: Mapping[str, int]
     total_cues: tuple[str, ...]
+    maxima_cues: tuple[str, ...]
     criteria: tuple[CriterionCues, ...]
     subsidy: SubsidyCues
     fallback_below: float  # search evidence under which we say "not found"
+    uncovered: tuple[str, ...] = ()  # neighbouring topics the documents do not cover
 
 
 def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
@@ -95,12 +98,15 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         percent_prefix=data.get("percent_prefix", ""),
         percent_words={"".join(runs(k)): int(v) for k, v in data.get("percent_words", {}).items()},
         total_cues=_terms(data.get("total", {}).get("cues", [])),
+        maxima_cues=_terms(data.get("maxima", {}).get("cues", [])),
         criteria=criteria,
         subsidy=SubsidyCues(levels=_term_map(sub.get("levels", {})),
                             ignore=_terms(sub.get("ignore", [])),
                             later=_terms(sub.get("later", [])),
-                            unpaid=_terms(sub.get("unpaid", []))),
+                            unpaid=_terms(sub.get("unpaid", [])),
+                            difference=_terms(sub.get("difference", []))),
         fallback_below=float(data.get("fallback", {}).get("below", 0.0)),
+        uncovered=_terms(data.get("fallback", {}).get("uncovered", [])),
     )
 
 
@@ -345,6 +351,67 @@ def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIn
     return Computed("subsidy", key, values, passage)
 
 
+def _difference(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIndex
+                ) -> Computed | None:
+    """The difference between the subsidies of the two honour levels a question compares
+    (国家级和省级差多少)."""
+    if not _has(flat, rules.subsidy.difference):
+        return None
+    text = flat
+    for name in rules.subsidy.ignore:
+        text = text.replace(name, "#" * len(name))
+    known = {lv.id for lv in table.levels}
+    named = list(dict.fromkeys(o[2] for o in _occurrences(text, rules.subsidy.levels)
+                               if o[2] in known))
+    if len(named) != 2:
+        return None
+    high, low = sorted((table.level(lv) for lv in named), key=lambda lv: -lv.amount)
+    values = {"high": high.label, "high_amount": Money(high.amount), "low": low.label,
+              "low_amount": Money(low.amount), "difference": Money(high.amount - low.amount)}
+    passage = _anchor_with(index, table.source.get("quote", ""), table.source.get("doc"))
+    return Computed("subsidy", "ask.computed.subsidy_difference", values, passage)
+
+
+def _rates(question: str, flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex
+           ) -> Computed | None:
+    """Points for each of several rates a question gives on a banded criterion
+    (满意度85%和92%各得几分)."""
+    if not _asks_points(flat, rules):
+        return None
+    for cues in rules.criteria:
+        criterion = rubric.criterion(cues.id)
+        banded = [item.rule for item in criterion.items if isinstance(item.rule, BandsRule)]
+        if not banded or not _mentions(flat, cues.aliases):
+            continue
+        rule = banded[0]
+        text = fold(question)
+        given = [n.value for n in _numbers(text, rules)
+                 if text[n.start].isdigit() and rule.low <= n.value <= rule.high]
+        if len(given) < 2:
+            return None
+        parts = Parts("ask.part.rate", tuple(
+            {"value": f"{v:g}", "unit": rule.unit, "points": rule.band_for(v).points}
+            for v in given))
+        return Computed("points", "ask.computed.rates",
+                        {"criterion": criterion.label, "parts": parts, "max": rule.max},
+                        _anchor_for_criterion(index, rubric, criterion))
+    return None
+
+
+def _maxima(flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex
+            ) -> Computed | None:
+    """The maxima of the two or more criteria a question names (媒体报道和经验推广最高各几分)."""
+    if not _has(flat, rules.maxima_cues):
+        return None
+    named = [(flat.find(a), c.id) for c in rules.criteria for a in c.aliases[:1] if a in flat]
+    if len(named) < 2:
+        return None
+    chosen = [rubric.criterion(cid) for _, cid in sorted(named)]
+    parts = Parts("ask.part.points", tuple({"label": c.label, "points": c.max} for c in chosen))
+    return Computed("points", "ask.computed.maxima", {"parts": parts},
+                    _anchor_for_criterion(index, rubric, chosen[0]))
+
+
 def _total(flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex
            ) -> Computed | None:
     if not _has(flat, rules.total_cues):
@@ -514,11 +581,15 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
     """Search, then put first the figure a rule computes for the question, if any."""
     results = index.results(question, max(k, 3))
     query = results.query
+    question = query.text  # an English question carries its Chinese terms (term table)
     flat = _flat(question)
     corrected = _corrected(question, query)
     found = [h.passage for h in results.hits]
     top = found[0] if found else None
-    computed = (_subsidy(flat, subsidy_table, rules, index)
+    computed = (_difference(flat, subsidy_table, rules, index)
+                or _maxima(flat, rubric, rules, index)
+                or _rates(corrected, _flat(corrected), rubric, rules, index)
+                or _subsidy(flat, subsidy_table, rules, index)
                 or _total(flat, rubric, rules, index)
                 or _points(corrected, _flat(corrected), rubric, rules, index, found))
     if computed is not None:
@@ -528,10 +599,18 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
         others = tuple(h for h in results.hits if h.passage != passage)[: max(0, k - 1)]
         return Answer(question, computed, others, results.confidence, results.evidence, False,
                       query.corrections)
-    fallback = not results.hits or results.evidence < rules.fallback_below
+    fallback = (not results.hits or results.evidence < rules.fallback_below
+                or uncovered(flat, results.hits[0].passage, rules) is not None)
     hits = index.closest(question, results.hits, min(k, 3)) if fallback else results.hits[:k]
     return Answer(question, None, hits, results.confidence, results.evidence, fallback,
                   query.corrections)
+
+
+def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:
+    """The neighbouring topic a question names that the passage found does not: the
+    documents do not cover it (a passage merely sharing the question's other words)."""
+    text = _flat(passage.text) + _flat("".join(passage.section))
+    return next((t for t in rules.uncovered if t in flat and t not in text), None)
 
 
 def _corrected(question: str, query: Query) -> str:

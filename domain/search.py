@@ -40,6 +40,7 @@ Tokenizer = Callable[[str], Sequence[str]]
 _RUN_RE = re.compile(r"[^\W_]+")
 _SYMBOL_RE = re.compile(r"[a-z0-9]+|[^a-z0-9]")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
@@ -129,6 +130,7 @@ class Synonyms:
     groups: tuple[SynonymGroup, ...] = ()
     fillers: frozenset[str] = frozenset()  # question words never corrected (多少, 怎么, 吗)
     weak: frozenset[str] = frozenset()  # words a question uses for the documents (文件)
+    english: tuple[tuple[re.Pattern[str], str], ...] = ()  # bilingual terms, longest first
     term_groups: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _matcher: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _prefixes: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -158,10 +160,32 @@ class Synonyms:
                     out[number] += found
         return out
 
+    def translate(self, text: str) -> str:
+        """A question with the Chinese terms of the English phrases it uses appended (the
+        bilingual term table, data/terms_en.toml): the same search then finds the passage."""
+        if not self.english or not _LATIN_RE.search(text):
+            return text
+        folded = fold(text)
+        found: list[str] = []
+        for pattern, chinese in self.english:
+            if pattern.search(folded):
+                folded = pattern.sub(" ", folded)
+                found.append(chinese)
+        return text + (" " + " ".join(dict.fromkeys(found)) if found else "")
 
-def synonyms_from_dict(data: Mapping[str, Any]) -> Synonyms:
+
+def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words, longest
+    phrase first, a plural s optional."""
+    pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    return tuple((re.compile(r"\b" + r"\s+".join(re.escape(w) for w in fold(en).split())
+                             + r"(?:s|es)?\b"), zh) for en, zh in pairs)
+
+
+def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None
+                       ) -> Synonyms:
     """data/synonyms.toml: ``[[group]] terms = [...] patterns = [...]`` and
-    ``[question] fillers = [...] weak = [...]``."""
+    ``[question] fillers = [...] weak = [...]``; ``english``: data/terms_en.toml."""
     groups = []
     for entry in data.get("group", []):
         terms = tuple(dict.fromkeys(t for raw in entry.get("terms", [])
@@ -173,7 +197,7 @@ def synonyms_from_dict(data: Mapping[str, Any]) -> Synonyms:
     question = data.get("question", {})
     fillers = frozenset(t for raw in question.get("fillers", []) if (t := "".join(runs(raw))))
     weak = frozenset(t for raw in question.get("weak", []) if (t := "".join(runs(raw))))
-    return Synonyms(tuple(groups), fillers, weak)
+    return Synonyms(tuple(groups), fillers, weak, term_table_from_dict(english or {}))
 
 
 # --------------------------------------------------------------------------- parameters
@@ -449,6 +473,7 @@ class SearchIndex:
     def query(self, question: str) -> Query:
         """The question's features: corpus words in it, its bigrams, synonym groups, named
         headings, and corrections of the pieces the corpus does not know."""
+        question = self.synonyms.translate(question)
         text, named = self._without_names(fold(question))
         found = _Found()
         pieces = runs(text)

@@ -1,24 +1,39 @@
-"""Policy questions: any text outside a conversation, or /ask. Answers carry their citation,
-a button for more passages and 👍/👎 feedback (stored)."""
+"""Policy questions: any text outside a conversation, or /ask. A question about the asker's
+own situation is answered from their data first (whose, as of when, a button on); answers
+carry their citation, a button for more passages and 👍/👎 feedback (stored)."""
 
 from __future__ import annotations
 
 from html import escape
 
 from telegram import Update
+from telegram.error import TelegramError
 
-from handlers.common import Context, keyboard, reply, who
+from domain.answers import money
+from domain.asking import contact_line
+from domain.errors import InputError
+from domain.i18n import local
+from handlers.common import Context, admin_only, keyboard, reply, who
+from services import questions
+from services.own_data import OwnAnswer
 from services.questions import Answer, ask, record_feedback
 
 FIRST, MORE = 1, 3  # passages shown at first, and per "more"
+OWN_BUTTONS = {"score": "m:score", "submit": "m:submit"}  # own-data answer → where next
+MONEY = ("entitled", "paid", "due")
 
 
 def _passage(w, hit) -> str:
-    return f"{escape(hit.text)}\n{w.t('bot.source', citation=escape(hit.citation))}"
+    text = f"{escape(hit.text)}\n{w.t('bot.source', citation=escape(hit.citation))}"
+    if hit.dated is not None:
+        text += "\n" + w.t("ask.reply.dated", date=hit.dated.isoformat())
+    return text
 
 
-def _buttons(w, n: int, shown: int, total: int):
+def _buttons(w, n: int, shown: int, total: int, own: OwnAnswer | None = None):
     rows = []
+    if own is not None and own.button in OWN_BUTTONS:
+        rows.append([(w.t(f"own.btn.{own.button}"), OWN_BUTTONS[own.button])])
     if shown < total:
         rows.append([(w.t("bot.ask_more"), f"a:more:{n}:{shown}")])
     rows.append([(w.t("bot.ask_helpful"), f"a:fb:{n}:1"), (w.t("bot.ask_unhelpful"),
@@ -26,16 +41,43 @@ def _buttons(w, n: int, shown: int, total: int):
     return keyboard(rows)
 
 
+def _own(w, own: OwnAnswer) -> str:
+    values = {}
+    for name, value in own.values.items():
+        if name in MONEY:
+            value = w.t("ask.money", amount=money(value, w.lang))
+        elif name == "items":
+            value = w.t("ask.list_sep").join(
+                w.t("own.missing_item", label=escape(local(i["label"], w.lang)), gain=i["gain"])
+                for i in value)
+        elif name == "ranked":
+            value = w.t("ask.list_sep").join(
+                w.t("own.queue_item", rank=r["rank"], name=escape(r["name"]), total=r["total"])
+                for r in value)
+        elif isinstance(value, dict):
+            value = escape(local(value, w.lang))
+        elif isinstance(value, str):
+            value = escape(value)
+        values[name] = value
+    as_of = own.as_of.strftime("%Y-%m-%d %H:%M") if own.as_of else ""
+    header = (w.t("own.header", whose=escape(own.whose), as_of=as_of) if own.whose
+              else w.t("own.header_mine", as_of=as_of))
+    return f"{header}\n{w.t(own.key, **values)}"
+
+
 def _render(w, answer: Answer, n: int) -> tuple[str, object]:
+    frame = [w.t("ask.reply.english_frame")] if answer.english else []
     if not answer.confident:
-        parts = ([w.t("bot.ask_fallback")] + [_passage(w, h) for h in answer.hits[:3]]
-                 + [w.t("ask.reply.contact")])
+        parts = ([w.t("ask.reply.uncovered")] + frame + [_passage(w, h) for h in answer.hits[:3]]
+                 + [escape(contact_line(answer.contact, w.svc.catalog, w.lang))])
         return "\n\n".join(parts), _buttons(w, n, 3, 3)
     parts = []
+    if answer.own is not None:
+        parts.append(_own(w, answer.own))
     if answer.computed:
         parts.append(w.t("bot.ask_computed", answer=escape(answer.computed)))
-    parts += [_passage(w, h) for h in answer.hits[:FIRST]]
-    return "\n\n".join(parts), _buttons(w, n, FIRST, len(answer.hits))
+    parts += frame + [_passage(w, h) for h in answer.hits[:FIRST]]
+    return "\n\n".join(parts), _buttons(w, n, FIRST, len(answer.hits), answer.own)
 
 
 async def prompt(update: Update, context: Context) -> None:
@@ -52,9 +94,16 @@ async def question(update: Update, context: Context) -> None:
     await answer_question(update, context, update.message.text)
 
 
+async def _ask(w, text: str) -> Answer:
+    account = w.account
+    return await ask(w.svc, text, w.lang, user_id=account.user_id,
+                     organization=account.organization_name,
+                     reviewer=w.svc.may_review(account.user_id, account.role))
+
+
 async def answer_question(update: Update, context: Context, text: str) -> None:
     w = await who(update, context)
-    answer = await ask(w.svc, text, w.lang)
+    answer = await _ask(w, text)
     n = context.user_data.get("q_n", 0) + 1
     context.user_data["q_n"] = n
     context.user_data["q"] = {"n": n, "text": text[:500],
@@ -100,3 +149,53 @@ async def feedback(update: Update, context: Context) -> None:
     await record_feedback(w.svc, update.effective_user.id, q["text"],
                           q["hits"][0] if q["hits"] else "", helpful == "1")
     await update.callback_query.answer(w.t("bot.ask_thanks"))
+
+
+# ---- documents, for administrators: /docs (list), /docs remove ID, a file captioned /docs
+
+
+def _problem(w, err: InputError, field: str) -> str:
+    if not err.code.startswith("ask."):
+        return w.problem(err)
+    return w.t("bot.bad_input", field=escape(field),
+               problem=escape(w.t(err.code, **err.params)))
+
+
+async def docs_command(update: Update, context: Context) -> None:
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    args = context.args or []
+    if len(args) == 2 and args[0] == "remove":
+        try:
+            gone = await questions.remove_document(w.svc, args[1])
+        except InputError as err:
+            await reply(update, _problem(w, err, args[1]))
+            return
+        await reply(update, escape(w.t("ask.docs.removed", id=gone.id, title=gone.title)))
+        return
+    lines = [w.t("ask.docs.header")] + [
+        escape(w.t("ask.docs.line", id=d.id, date=d.date.isoformat(), passages=d.passages,
+                   title=d.title, mark="" if d.added else w.t("ask.docs.seed_mark")))
+        for d in await questions.documents(w.svc)]
+    await reply(update, "\n".join(lines + ["", w.t("ask.docs.usage")]))
+
+
+async def docs_upload(update: Update, context: Context) -> None:
+    """A .txt/.md/.docx/.pdf sent with the caption /docs: added, answered from at once."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    doc = update.message.document
+    try:
+        data = bytes(await (await context.bot.get_file(doc.file_id)).download_as_bytearray())
+    except TelegramError as exc:
+        await reply(update, w.t("walk.downloading_failed", problem=escape(str(exc))))
+        return
+    try:
+        added = await questions.add_document(w.svc, doc.file_name or "document", data)
+    except InputError as err:
+        await reply(update, _problem(w, err, doc.file_name or ""))
+        return
+    await reply(update, escape(w.t("ask.docs.added", id=added.id, title=added.title,
+                                   date=added.date.isoformat(), passages=added.passages)))

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from domain.answers import AnswerRules
+from domain.asking import Contact
 from domain.districts import Districts
 from domain.i18n import Catalog
 from domain.rubric import Rubric
@@ -23,11 +23,12 @@ from store.uow import UnitOfWork
 
 @dataclass
 class SearchCache:
-    """The policy search index and answer rules, built on the first question
-    (services/questions.py), dropped when the documents change."""
+    """The policy search index and the newest contact, built on the first question and
+    rebuilt when the documents folder's version changes (services/questions.py)."""
 
     index: SearchIndex | None = None
-    rules: AnswerRules | None = None
+    contact: Contact | None = None
+    version: tuple = ()
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 

@@ -1,15 +1,22 @@
-"""Policy questions: search the corpus, put the computed figure first, store feedback."""
+"""Policy questions: the asker's own data when the question is about it, else search the
+corpus, put the computed figure first, label past dates, decline what the documents do
+not cover (with the contact); store feedback."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 
 from domain.answers import AnswerRules, answer, render_computed
+from domain.asking import Contact, english_share, own_intent, past_date
 from domain.search import SearchIndex
 from services.core import Services
+from services.own_data import OwnAnswer, own_answer
+from store import documents as store_documents
+from store.documents import documents_version
 from store.models import Feedback
-from store.search_index import load_answer_rules, load_index
+from store.search_index import load_answer_rules, load_library, load_question_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,42 +25,96 @@ class Hit:
     text: str
     citation: str
     score: float
+    dated: dt.date | None = None  # the past date the passage states (shown with it)
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
     hits: list[Hit]
     computed: str | None = None  # the figure a rule computes, as a sentence
-    confident: bool = True  # False: nothing answers it well; the closest passages follow
+    confident: bool = True  # False: the documents do not cover it; the closest passages follow
+    own: OwnAnswer | None = None  # the asker's own data, answered first
+    contact: Contact | None = None  # whom to ask (the newest document's contact)
+    english: bool = False  # an English question: the Chinese passages get an English frame
 
 
-async def _index(svc: Services) -> tuple[SearchIndex, AnswerRules]:
-    """The search index, built once per process (off the event loop: jieba may load)."""
+async def _library(svc: Services) -> tuple[SearchIndex, Contact | None]:
+    """The search index over the documents as they are now, rebuilt (off the event loop)
+    when a document is added or removed: each question first compares the documents
+    folder's version, a cheap listing."""
     cache = svc.search
     async with cache.lock:
-        if cache.index is None or cache.rules is None:
-            cache.index = await asyncio.to_thread(load_index)
-            cache.rules = load_answer_rules()
-        return cache.index, cache.rules
+        version = documents_version()
+        if cache.index is None or version != cache.version:
+            cache.index, cache.contact = await asyncio.to_thread(load_library)
+            cache.version = version
+        return cache.index, cache.contact
 
 
-def forget_index(svc: Services) -> None:
-    """After documents are added or removed: the next question rebuilds the index."""
-    svc.search.index = None
-
-
-async def ask(svc: Services, text: str, lang: str, k: int = 10) -> Answer:
-    index, rules = await _index(svc)
+async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int | None = None,
+              organization: str | None = None, reviewer: bool = False) -> Answer:
+    index, contact = await _library(svc)
+    rules: AnswerRules = load_answer_rules()
+    qrules = load_question_rules()
+    english = english_share(text) > 0.5
+    own = None
+    intent = own_intent(text, qrules, reviewer)
+    if intent is not None and user_id is not None:
+        own = await own_answer(svc, user_id, organization, intent, reviewer, text,
+                               qrules.generic)
     result = answer(text, index, svc.rubric, svc.subsidy_table, k, rules=rules)
-    hits = [Hit(h.passage.id, h.passage.text, h.passage.citation, h.score) for h in result.hits]
+    today = svc.clock.today()
+
+    def hit(passage, score: float) -> Hit:
+        return Hit(passage.id, passage.text, passage.citation, score,
+                   past_date(passage.text, today, qrules))
+
+    hits = [hit(h.passage, h.score) for h in result.hits]
     computed = None
     if result.computed is not None:
         computed = render_computed(result.computed, svc.catalog, lang)
         rests_on = result.computed.passage
         if rests_on is not None:
-            hits = [Hit(rests_on.id, rests_on.text, rests_on.citation, result.computed.score),
+            hits = [hit(rests_on, result.computed.score),
                     *[h for h in hits if h.passage_id != rests_on.id]]
-    return Answer(hits=hits, computed=computed, confident=not result.fallback)
+    if own is not None and result.fallback:
+        hits = []  # the own data answers it; passages that merely look alike would not
+    confident = not result.fallback or own is not None
+    return Answer(hits=hits, computed=computed, confident=confident, own=own,
+                  contact=contact, english=english)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    id: str
+    title: str
+    date: dt.date
+    passages: int
+    added: bool = True
+
+
+def _document_view(document, added: bool = True) -> DocumentView:
+    return DocumentView(document.id, document.title, document.date, len(document.passages),
+                        added)
+
+
+async def add_document(svc: Services, file_name: str, data: bytes) -> DocumentView:
+    """An administrator's document (.txt/.md/.docx/.pdf): stored, and answered from at the
+    next question (the library sees the documents folder change). InputError when it
+    cannot be read."""
+    document = await asyncio.to_thread(store_documents.add_document_bytes, file_name, data,
+                                       date=svc.clock.today())
+    return _document_view(document)
+
+
+async def documents(svc: Services) -> list[DocumentView]:
+    listed = await asyncio.to_thread(store_documents.list_documents)
+    return [_document_view(item.document, item.added) for item in listed]
+
+
+async def remove_document(svc: Services, doc_id: str) -> DocumentView:
+    """Remove an added document; InputError for a shipped or unknown one."""
+    return _document_view(await asyncio.to_thread(store_documents.remove_document, doc_id))
 
 
 async def record_feedback(svc: Services, user_id: int, question: str, passage_id: str,

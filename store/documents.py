@@ -45,6 +45,17 @@ def all_documents(directory: Path | None = None) -> list[PolicyDocument]:
     return seeds + added
 
 
+def documents_version(directory: Path | None = None) -> tuple[tuple[str, int, int], ...]:
+    """What the added documents are now, cheaply (names, sizes, modification times): a
+    running bot compares it before a question and rebuilds its index when it changed."""
+    folder = directory or docs_dir()
+    try:
+        return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
+                            for e in os.scandir(folder) if e.name.endswith(".md")))
+    except OSError:
+        return ()
+
+
 # --------------------------------------------------------------------------- extraction
 
 
@@ -162,6 +173,18 @@ def add_document(path: Path, *, title: str | None, date: datetime.date, number: 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{doc_id}.md").write_text(body, encoding="utf-8")
     return document
+
+
+def add_document_bytes(file_name: str, data: bytes, *, date: datetime.date,
+                       directory: Path | None = None) -> PolicyDocument:
+    """``add_document`` for a file received as bytes (an administrator sent it to the bot)."""
+    import tempfile
+
+    name = Path(file_name).name or "document"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        return add_document(path, title=None, date=date, directory=directory)
 
 
 def _first_line(text: str) -> str:

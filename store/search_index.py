@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.answers import AnswerRules, answer_rules_from_dict
+from domain.asking import Contact, QuestionRules, latest_contact, question_rules_from_dict
 from domain.corpus import PolicyDocument
 from domain.search import (
     DEFAULT_PARAMS,
@@ -46,7 +47,12 @@ def cache_dir() -> Path:
 
 @cache
 def load_synonyms(path: Path = DATA_DIR / "synonyms.toml") -> Synonyms:
-    return synonyms_from_dict(read_toml(path))
+    return synonyms_from_dict(read_toml(path), read_toml(path.parent / "terms_en.toml"))
+
+
+@cache
+def load_question_rules(path: Path = DATA_DIR / "questions.toml") -> QuestionRules:
+    return question_rules_from_dict(read_toml(path))
 
 
 @cache
@@ -167,3 +173,10 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
 def load_index(directory: Path | None = None) -> SearchIndex:
     """The index over the shipped and the added documents."""
     return build_index(all_documents(directory))
+
+
+def load_library(directory: Path | None = None) -> tuple[SearchIndex, Contact | None]:
+    """The index over the shipped and the added documents, and the contact the newest
+    document that names one gives."""
+    documents = all_documents(directory)
+    return build_index(documents), latest_contact(documents, load_question_rules())

@@ -28,6 +28,8 @@ from store.search_index import load_answer_rules, load_index
 
 QA_DIR = Path(__file__).resolve().parent / "qa"
 SETS = ("questions", "holdout")
+# Kinds of question, each with its own development set (tests/qa/*.toml) and bar.
+KINDS = ("documents", "typos", "own data", "out of scope", "English", "multi-part")
 
 # Questions the documents do not answer: the "not found" answer should take them.
 # (Written for calibration; not from either question set.)
@@ -138,11 +140,92 @@ def report(name: str) -> list[str]:
     return lines
 
 
+def own_data_rate() -> tuple[float, list[str]]:
+    """Own-data questions recognised with the right intent (data/questions.toml)."""
+    from domain.asking import own_intent
+    from store.search_index import load_question_rules
+
+    rules = load_question_rules()
+    questions = load_set("own_data")
+    wrong = [q["text"] for q in questions
+             if own_intent(q["text"], rules, q.get("reviewer", False)) != q["intent"]]
+    return 1 - len(wrong) / len(questions), wrong
+
+
+def not_own_data(names: Sequence[str] = SETS) -> list[str]:
+    """Document questions taken for own-data questions (should be none)."""
+    from domain.asking import own_intent
+    from store.search_index import load_question_rules
+
+    rules = load_question_rules()
+    return [q["text"] for name in names for q in load_set(name)
+            if own_intent(q["text"], rules, True) is not None]
+
+
+def out_of_scope_rate(name: str = "out_of_scope") -> tuple[float, list[str]]:
+    """Neighbouring-topic questions declined ("the documents do not cover this")."""
+    questions = [q["text"] for q in load_set(name)]
+    answered = [text for text in questions if not ask(text)[0].fallback]
+    return 1 - len(answered) / len(questions), answered
+
+
+def multipart_rate() -> tuple[float, list[str]]:
+    """Multi-part questions whose answer line holds every figure asked for."""
+    catalog = load_catalog()
+    wrong = []
+    questions = load_set("multipart")
+    for q in questions:
+        result = ask(q["text"])[0]
+        line = normalize(render_computed(result.computed, catalog, "zh")) \
+            if result.computed else ""
+        if not all(normalize(f) in line for f in q["computed"]):
+            wrong.append(f"{q['text']} → {line or '(no figure)'}")
+    return 1 - len(wrong) / len(questions), wrong
+
+
+def kinds() -> dict[str, tuple[float, int, list[str]]]:
+    """Accuracy per kind of question: (rate, n, misses)."""
+    documents = evaluate([q for name in SETS for q in load_set(name)])
+    typos = [o for o in documents if o.question.get("style") == "typo"]
+    english = evaluate(load_set("english"))
+    own, own_wrong = own_data_rate()
+    oos, oos_wrong = out_of_scope_rate()
+    oos_held, oos_held_wrong = out_of_scope_rate("out_of_scope_holdout")
+    multi, multi_wrong = multipart_rate()
+
+    def first(outcomes: Sequence[Outcome]) -> tuple[float, int, list[str]]:
+        return (rates(outcomes)["first"], len(outcomes),
+                [o.question["text"] for o in outcomes if not o.first])
+
+    return {
+        "documents": first(documents), "typos": first(typos),
+        "own data": (own, len(load_set("own_data")), own_wrong + [
+            f"taken for own data: {t}" for t in not_own_data()]),
+        "out of scope": (oos, len(load_set("out_of_scope")), oos_wrong),
+        "out of scope, held out": (oos_held, len(load_set("out_of_scope_holdout")),
+                                   oos_held_wrong),
+        "English": first(english),
+        "English, held out": first(evaluate(load_set("english_holdout"))),
+        "multi-part": (multi, len(load_set("multipart")), multi_wrong),
+    }
+
+
+def kinds_report() -> list[str]:
+    lines = ["== accuracy per kind of question (right first; declined for out of scope; "
+             "intent for own data; every figure for multi-part)"]
+    for kind, (rate, n, misses) in kinds().items():
+        lines.append(f"{kind:<24} n={n:<4} {rate:6.1%}")
+        lines += [f"    miss: {m}" for m in misses]
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     names = list(argv if argv is not None else sys.argv[1:]) or list(SETS)
     for name in names:
         print("\n".join(report(name)))
         print()
+    print("\n".join(kinds_report()))
+    print()
     rate, missed = off_topic_fallback_rate()
     print(f"== off-topic questions answered \"not found\": {rate:.0%} of {len(OFF_TOPIC)}")
     if missed:

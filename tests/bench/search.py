@@ -27,13 +27,14 @@ from store.search_index import build_index, load_answer_rules
 
 REPO = Path(__file__).resolve().parents[2]
 QUESTIONS = REPO / "tests" / "qa" / "questions.toml"
+ENGLISH = REPO / "tests" / "qa" / "english.toml"  # searched through the term table
 SYNTHETIC_PASSAGES = 10_000
 ROUNDS = 3
 COLD_RUNS = 5
 
 
-def _questions() -> list[str]:
-    with QUESTIONS.open("rb") as fh:
+def _questions(path: Path = QUESTIONS) -> list[str]:
+    with path.open("rb") as fh:
         return [q["text"] for q in tomllib.load(fh)["q"]]
 
 
@@ -107,6 +108,9 @@ def run() -> dict[str, Any]:
     figures["seed_build_s (token cache warm)"] = seconds
     for name, func in _askers(index).items():
         figures[f"seed_{name}"] = _latency(func, questions)
+    english = _questions(ENGLISH) if ENGLISH.exists() else []
+    if english:
+        figures["seed_answer_english"] = _latency(_askers(index)["answer"], english)
 
     synthetic = synthetic_corpus(seeds)
     with tempfile.TemporaryDirectory() as cache:
@@ -117,6 +121,8 @@ def run() -> dict[str, Any]:
     figures["synthetic_build_s (token cache warm)"] = warm
     for name, func in _askers(big).items():
         figures[f"synthetic_{name}"] = _latency(func, questions)
+    if english:
+        figures["synthetic_answer_english"] = _latency(_askers(big)["answer"], english)
 
     build_index(seeds)  # leave the seeds' cache warm for the cold start below
     figures["cold_cli_ask"] = cold_ask()

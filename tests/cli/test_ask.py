@@ -68,6 +68,31 @@ def test_fallback_says_so_shows_three_passages_and_whom_to_ask():
     assert "没有找到" in out.stdout and "法律工作部" in out.stdout
 
 
+def test_a_neighbouring_topic_is_declined_with_the_documents_contact():
+    data = ask_json("养老保险交满多少年才能领")  # a passage shares 养老 (养老公寓)
+    assert data["fallback"] is True
+    out = cli("ask", "养老保险交满多少年才能领")
+    assert "樊朝斌" in out.stdout and "83092827" in out.stdout
+
+
+def test_a_passage_with_a_past_deadline_is_shown_with_its_date():
+    out = cli("ask", "调研报告什么时候截止")
+    assert "2018年11月30日前报送" in out.stdout
+    assert "此段注明的日期 2018-11-30 已过，不是当前期限" in out.stdout
+
+
+def test_an_english_question_finds_the_chinese_passage_and_its_figure():
+    data = ask_json("How much subsidy does a provincial excellent project get?")
+    assert data["fallback"] is False
+    assert "2万" in data["results"][0]["text"] and "给予经费补助2万元" in data["results"][0]["text"]
+
+
+def test_two_rates_and_the_difference_of_two_levels_are_each_answered():
+    assert "85%得8分、92%得10分" in ask_json("满意度85%和92%分别能得几分")["results"][0]["text"]
+    first = ask_json("国家级和省级优秀项目补助差多少钱")["results"][0]["text"]
+    assert "相差1万元" in first
+
+
 @pytest.mark.parametrize("args", [("ask",), ("ask", "  "), ("ask", "--json"),
                                   ("ask", "-k", "0", "报告交给谁"),
                                   ("ask", "-k", "x", "报告交给谁")])

@@ -41,7 +41,7 @@ async def test_more_passages_then_feedback_is_stored(bot, chat):
 async def test_nonsense_gets_an_honest_answer_and_the_contact(chat):
     await chat.send("今天天气怎么样")
     text = chat.last_text
-    assert "没有找到能直接回答" in text and "法律工作部" in text
+    assert "文件里没有涉及这个问题" in text and "法律工作部" in text
     assert text.count("📄 出处") == 3
 
 

@@ -188,3 +188,43 @@ def test_rules_load_from_data():
         "political", "registration", "union", "project", "satisfaction", "media", "exchange"}
     assert rules.fallback_below > 0
     assert rules.numerals["两"] == 2
+
+
+# ---- multi-part and comparative questions: each part answered
+
+
+def test_two_rates_get_their_points_each(ask, catalog):
+    result = ask("满意度85%和92%分别能得几分")
+    assert line(result, catalog) == "职工满意度：85%得8分、92%得10分（本项满分10分）"
+    assert "85% scores 8, 92% scores 10" in line(result, catalog, "en")
+
+
+def test_the_difference_between_two_honour_levels_is_the_difference(ask, catalog):
+    result = ask("国家级和省级优秀项目补助差多少钱")
+    assert line(result, catalog).endswith("相差1万元")
+    assert "3万元" in line(result, catalog) and "2万元" in line(result, catalog)
+
+
+def test_the_maxima_of_two_criteria(ask, catalog):
+    assert line(ask("媒体报道和经验推广最高各几分"), catalog) == "满分：媒体报道10分、经验推广10分"
+
+
+# ---- what the documents do not cover
+
+
+@pytest.mark.parametrize("question", ["职工加班费怎么算", "工会会费按工资的百分之几交",
+                                      "评审委员会都有谁", "登记证书丢了怎么补办"])
+def test_a_neighbouring_topic_is_declined(ask, question):
+    assert ask(question).fallback
+
+
+def test_a_covered_question_sharing_a_neighbouring_word_is_answered(ask):
+    result = ask("补助能不能发给社会组织当人员工资")
+    assert not result.fallback
+
+
+def test_an_english_question_is_searched_with_the_term_tables_chinese(ask, catalog):
+    result = ask("How many points for 85% satisfaction?")
+    assert "8分" in line(result, catalog)
+    first = ask("Must the sign match the registered name?").hits[0].passage.text
+    assert "招牌名称与登记名称一致" in first
