@@ -2,6 +2,9 @@
 
 health   one line of JSON; exit 0 healthy, 1 not
 backup   exit 0 done; 2 the folder is not empty; 1 anything else (named on stderr)
+Besides the database a backup holds EVIDENCE_DIR and the added policy documents
+($UNIONBOT_DOCS_DIR, default var/policies).
+
 restore  exit 0 done, every hash verified; 2 a target is not empty (or another database
          kind); 1 a damaged or missing file (named), or the database cannot be reached
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 from domain.errors import InputError
 from store.datafiles import load_catalog
 
-REFUSALS = {"out_not_empty", "database_not_empty", "evidence_not_empty", "backend",
+REFUSALS = {"out_not_empty", "database_not_empty", "folder_not_empty", "backend",
             "backend_mismatch"}  # exit 2: the command was pointed at the wrong place
 
 
@@ -52,13 +55,20 @@ def _refused(args: argparse.Namespace, error) -> int:
     return 2 if error.code in REFUSALS else 1
 
 
+def _folders(settings) -> dict[str, Path]:
+    """The folders a backup holds besides the database, by their names in it."""
+    from store.documents import docs_dir
+
+    return {"evidence": settings.evidence_dir, "policies": docs_dir()}
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.settings import Settings
     from store.backup import BackupError, backup
 
     settings = Settings()
     try:
-        summary = asyncio.run(backup(settings.database_url, settings.evidence_dir,
+        summary = asyncio.run(backup(settings.database_url, _folders(settings),
                                      Path(args.out)))
     except BackupError as error:
         return _refused(args, error)
@@ -73,7 +83,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         summary = asyncio.run(restore(Path(args.dir), settings.database_url,
-                                      settings.evidence_dir))
+                                      _folders(settings)))
     except BackupError as error:
         return _refused(args, error)
     _summary("cli.restore_done", args, summary)

@@ -1,9 +1,11 @@
-"""Backups: a consistent snapshot of the database plus the evidence files, and a manifest with
-every file's SHA-256 and size; restore into an empty database and an empty evidence folder.
+"""Backups: a consistent snapshot of the database plus the files the bot keeps in folders
+(the evidence files; the policy documents added with `docs add`), and a manifest with every
+file's SHA-256 and size; restore into an empty database and empty folders.
 
     DIR/manifest.json
     DIR/database.sqlite3   (SQLite: the online backup API)  or  DIR/database.pgdump (pg_dump -Fc)
-    DIR/evidence/…         (the evidence folder's files, same layout)
+    DIR/evidence/…         (EVIDENCE_DIR's files, same layout)
+    DIR/policies/…         (the added policy documents, same layout)
 
 Consistency: the database is snapshotted first, the evidence files copied after. An evidence
 file is written whole (temporary name, fsync, rename) before the row that points at it is
@@ -32,7 +34,6 @@ from store.db import make_engine, sqlite_path
 from store.health import database_status
 
 MANIFEST = "manifest.json"
-EVIDENCE = "evidence"
 DB_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 FORMAT = 1
 
@@ -50,7 +51,7 @@ class Summary:
     directory: Path
     backend: str
     revision: str | None
-    files: int  # evidence files
+    files: int  # files from the folders
     bytes: int  # all files, database included
 
 
@@ -69,8 +70,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _evidence_files(root: Path) -> list[Path]:
-    """The evidence folder's files, without half-written temporary ones."""
+def _folder_files(root: Path) -> list[Path]:
+    """A folder's files, without half-written temporary ones."""
     if not root.is_dir():
         return []
     return sorted(p for p in root.rglob("*")
@@ -123,7 +124,9 @@ def _snapshot_sqlite(url: str, target: Path) -> None:
         source.close()
 
 
-async def backup(url: str, evidence_dir: Path, out: Path) -> Summary:
+async def backup(url: str, folders: dict[str, Path], out: Path) -> Summary:
+    """`folders`: the name each has in the backup → where it is (e.g. "evidence" →
+    EVIDENCE_DIR)."""
     backend = _backend(url)
     _require(backend, "pg_dump")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -139,11 +142,12 @@ async def backup(url: str, evidence_dir: Path, out: Path) -> Summary:
         _pg_tool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges",
                              "--file", str(db_file)], url)
     entries = [_entry(out, db_file)]
-    for source in _evidence_files(evidence_dir):
-        target = out / EVIDENCE / source.relative_to(evidence_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-        entries.append(_entry(out, target))
+    for name, folder in folders.items():
+        for source in _folder_files(folder):
+            target = out / name / source.relative_to(folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            entries.append(_entry(out, target))
     manifest = {"format": FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(
                     timespec="seconds"),
                 "database": {"backend": backend, "file": db_file.name,
@@ -208,7 +212,7 @@ async def _database_empty(url: str) -> bool:
     return not tables
 
 
-async def restore(directory: Path, url: str, evidence_dir: Path) -> Summary:
+async def restore(directory: Path, url: str, folders: dict[str, Path]) -> Summary:
     """Refuses (nothing written) unless both targets are empty and every file is whole."""
     manifest = read_manifest(directory)
     backend = _backend(url)
@@ -217,8 +221,9 @@ async def restore(directory: Path, url: str, evidence_dir: Path) -> Summary:
         raise BackupError("backend_mismatch", f"{manifest['database']['backend']} → {backend}")
     if not await _database_empty(url):
         raise BackupError("database_not_empty", _safe_url(url))
-    if evidence_dir.exists() and (not evidence_dir.is_dir() or any(evidence_dir.iterdir())):
-        raise BackupError("evidence_not_empty", str(evidence_dir))
+    for folder in folders.values():
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise BackupError("folder_not_empty", str(folder))
     bad = verify(directory, manifest)
     if bad:
         raise BackupError("corrupt", ", ".join(bad))
@@ -236,14 +241,18 @@ async def restore(directory: Path, url: str, evidence_dir: Path) -> Summary:
     else:
         _pg_tool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error",
                                 "--single-transaction", str(db_file)], url)
-    evidence = [e for e in manifest["files"] if e["path"].startswith(f"{EVIDENCE}/")]
-    for entry in evidence:
-        target = evidence_dir / Path(entry["path"]).relative_to(EVIDENCE)
+    restored = 0
+    for entry in manifest["files"]:
+        name, _, rest = entry["path"].partition("/")
+        if name not in folders or not rest:
+            continue  # the database file
+        target = folders[name] / rest
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(directory / entry["path"], target)
         if _sha256(target) != entry["sha256"]:  # the copy, checked again
             raise BackupError("corrupt", str(target))
-    return Summary(directory, backend, manifest["database"].get("revision"), len(evidence),
+        restored += 1
+    return Summary(directory, backend, manifest["database"].get("revision"), restored,
                    sum(int(e["size"]) for e in manifest["files"]))
 
 

@@ -58,21 +58,34 @@ def database_url(request, tmp_path):
 
 def cli(url: str, evidence: Path, *args: str, path: str | None = None,
         ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_DIR": str(evidence), "ADMIN_IDS": "1"}
+    env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_DIR": str(evidence), "ADMIN_IDS": "1",
+           "UNIONBOT_DOCS_DIR": str(evidence.parent / "policies"),
+           "UNIONBOT_CACHE_DIR": str(evidence.parent / "cache")}
     if path is not None:
         env["PATH"] = path
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*") if p.is_file()}
+
+
 def populate(url: str, evidence: Path) -> dict[str, bytes]:
-    """An organisation and a round in the database, two evidence files on disk."""
+    """An organisation and a round in the database, two evidence files on disk, and an added
+    policy document."""
     out = cli(url, evidence, "org", "add", "--name", "青岛海都心理健康服务中心", "--uscc",
               "91350100M000100Y43", "--district", "崂山区", "--established", "2019-05-10")
     assert out.returncode == 0, out.stderr
     out = cli(url, evidence, "round", "add", "--name", "2026年度市级优秀项目", "--level", "city",
               "--year", "2026", "--opens", "2026-11-01", "--deadline", "2026-12-15 17:00",
               "--recommended", "2026-12-20")
+    assert out.returncode == 0, out.stderr
+    notice = evidence.parent / "通知.txt"
+    notice.write_text("关于做好2026年度优秀项目申报工作的通知\n各区总工会：申报截止12月15日。",
+                      encoding="utf-8")
+    out = cli(url, evidence, "docs", "add", str(notice), "--date", "2026-11-01")
     assert out.returncode == 0, out.stderr
     store = EvidenceStore(evidence)
     files = {}
@@ -87,7 +100,8 @@ def test_backup_then_restore_brings_back_the_database_and_every_file(database_ur
     files = populate(database_url, evidence)
     out = cli(database_url, evidence, "backup", "--out", str(tmp_path / "backup"))
     assert out.returncode == 0, out.stderr
-    assert "2 个材料文件" in out.stdout
+    policies = files_in(tmp_path / "policies")
+    assert len(policies) == 1 and f"{2 + len(policies)} 个文件" in out.stdout
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     listed = {e["path"]: e for e in manifest["files"]}
     for name, data in files.items():
@@ -98,12 +112,12 @@ def test_backup_then_restore_brings_back_the_database_and_every_file(database_ur
 
     _wipe(database_url)
     shutil.rmtree(evidence)
+    shutil.rmtree(tmp_path / "policies")
     out = cli(database_url, evidence, "restore", str(tmp_path / "backup"))
     assert out.returncode == 0, out.stderr
     assert "SHA-256 校验一致" in out.stdout
-    restored = {p.relative_to(evidence).as_posix(): p.read_bytes()
-                for p in evidence.rglob("*") if p.is_file()}
-    assert restored == files
+    assert files_in(evidence) == files
+    assert files_in(tmp_path / "policies") == policies
     rounds = cli(database_url, evidence, "round", "list", "--json")
     assert [r["name"] for r in json.loads(rounds.stdout)] == ["2026年度市级优秀项目"]
     org = cli(database_url, evidence, "org", "add", "--name", "另一个中心", "--uscc",
@@ -123,7 +137,8 @@ def test_restore_refuses_a_database_or_folder_that_is_not_empty(database_url, tm
     _wipe(database_url)  # the database empty, the folder not
     into_folder = cli(database_url, evidence, "restore", str(tmp_path / "b"))
     assert into_folder.returncode == 2
-    assert "材料目录" in into_folder.stderr and len(into_folder.stderr.strip().splitlines()) == 1
+    assert str(evidence) in into_folder.stderr and "不是空的" in into_folder.stderr
+    assert len(into_folder.stderr.strip().splitlines()) == 1
     again = cli(database_url, evidence, "backup", "--out", str(tmp_path / "b"))
     assert again.returncode == 2 and "不是空的" in again.stderr  # an old backup is kept
 
@@ -137,6 +152,7 @@ def test_a_damaged_file_is_named_and_nothing_is_restored(database_url, tmp_path)
     target.write_bytes(target.read_bytes()[:-1] + b"!")  # same size, other bytes
     _wipe(database_url)
     shutil.rmtree(evidence)
+    shutil.rmtree(tmp_path / "policies")
     out = cli(database_url, evidence, "restore", str(tmp_path / "b"))
     assert out.returncode == 1 and out.stdout == ""
     assert damaged in out.stderr and len(out.stderr.strip().splitlines()) == 1
