@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ class DatabaseStatus:
         return self.reachable and self.revision == self.head
 
 
+@cache
 def head_revision(url: str) -> str:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head() or ""
 
