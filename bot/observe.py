@@ -107,4 +107,8 @@ def start_heartbeat(app: Application, path: Path, every: float) -> None:
         beat(path, monitor, time.time(), os.getpid())
 
     assert app.job_queue is not None
-    app.job_queue.run_repeating(heartbeat, interval=every, first=0, name="heartbeat")
+    # One beat as soon as the job queue starts (a due one-off job runs however late the start
+    # was; a repeating job's `first=0` would wait a whole interval), then every `every` s.
+    app.job_queue.run_once(heartbeat, 0, name="heartbeat",
+                           job_kwargs={"misfire_grace_time": None})
+    app.job_queue.run_repeating(heartbeat, interval=every, first=every, name="heartbeat")
