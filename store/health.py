@@ -3,6 +3,7 @@ file the running bot writes. Errors come back as plain values, never as exceptio
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from dataclasses import dataclass
@@ -42,8 +43,9 @@ def _revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-async def database_status(url: str, engine: AsyncEngine | None = None) -> DatabaseStatus:
-    """One round trip: connect, SELECT 1, read the Alembic revision."""
+async def database_status(url: str, engine: AsyncEngine | None = None,
+                          timeout: float = 5.0) -> DatabaseStatus:
+    """Connect, SELECT 1, read the Alembic revision; unreachable after `timeout` seconds."""
     head = head_revision(url)
     path = sqlite_path(url)
     if path is not None and not path.is_file():  # connecting would create an empty one
@@ -51,7 +53,7 @@ async def database_status(url: str, engine: AsyncEngine | None = None) -> Databa
     own = engine is None
     engine = engine or make_engine(url)
     try:
-        async with engine.connect() as conn:
+        async with asyncio.timeout(timeout), engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
             revision = await conn.run_sync(_revision)
         return DatabaseStatus(True, revision, head)
