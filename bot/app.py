@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.observe import instrument
 from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
 from domain.reminders import ReminderPolicy
@@ -200,4 +201,5 @@ def build_application(settings: Settings, *, services: Services | None = None,
     app = builder.build()
     app.bot_data["services"] = svc
     add_handlers(app)
+    instrument(app)  # one log line per handled update, the monitor behind the health checks
     return app

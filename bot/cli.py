@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from bot import cli_ask, cli_org, cli_round
+from bot import cli_ask, cli_ops, cli_org, cli_round
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -100,7 +100,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings()
     if not settings.token:
         raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
-    return run_telegram(settings)
+    if args.webhook:
+        from bot.webhook import checked_secret
+
+        cli_ops.check_webhook_url(args.webhook)
+        checked_secret(settings)
+    return run_telegram(settings, args.webhook)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
@@ -188,6 +193,8 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_start)
 
     p = sub.add_parser("run", help="run the bot on Telegram (long polling); needs the token")
+    p.add_argument("--webhook", metavar="URL", default=None,
+                   help="webhook mode: Telegram POSTs updates to this public https URL")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("console", help="chat with the bot in this terminal (no Telegram needed)")
@@ -217,6 +224,7 @@ def build_parser() -> Parser:
 
     cli_ask.register(sub)
     cli_round.register(sub, Parser)
+    cli_ops.register(sub)
     return parser
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
@@ -17,12 +16,9 @@ CONSOLE_USER_ID = 10001
 
 
 def setup_logging(settings: Settings, log_file: Path | None = None) -> None:
-    """Logs go to stderr, or for the terminal chat to a file, so the chat stays readable."""
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, filename=log_file,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.logs import setup_logging as setup
+
+    setup(settings.log_format, log_file)
 
 
 async def ensure_demo_membership(settings: Settings, user_id: int, name: str) -> str | None:
@@ -40,11 +36,21 @@ async def ensure_demo_membership(settings: Settings, user_id: int, name: str) ->
     return org.name
 
 
-def run_telegram(settings: Settings) -> int:
+def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
+    """Long polling, or with `webhook_url` Telegram's POSTs (bot/webhook.py)."""
+    from bot.observe import monitor_of, start_heartbeat
+
     setup_logging(settings)
     upgrade(settings.database_url)
     app = build_application(settings)
-    app.run_polling(drop_pending_updates=False)
+    start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds)
+    if webhook_url:
+        from bot.webhook import serve
+
+        monitor_of(app).mode = "webhook"
+        asyncio.run(serve(app, settings, webhook_url))
+    else:
+        app.run_polling(drop_pending_updates=False)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     send_rate: float = 30.0  # messages a second overall (0: unlimited)
     send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
     chat_send_rate: float = 1.0  # messages a second per chat, after a burst of 3 (0: unlimited)
+    # Operations (docs/deploy.md): webhook mode, health, logs.
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = ""  # "": the path of the --webhook URL
+    webhook_secret: SecretStr | None = None
+    heartbeat_file: Path = ROOT / "var" / "heartbeat.json"
+    heartbeat_seconds: float = 30.0
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("admin_ids", "allowed_file_types", "reminder_days", mode="before")
     @classmethod

@@ -6,6 +6,10 @@
         ▲ HTTP: TELEGRAM_API_BASE_URL / TELEGRAM_FILE_BASE_URL
     python -m bot run (a subprocess)                  the bot, untouched, on a fresh SQLite file
 
+In webhook mode (the `webhook_world` fixture: its own emulator and proxy) the bot runs
+`python -m bot run --webhook http://127.0.0.1:<port>/telegram` and the proxy POSTs the
+updates to it with the secret token header.
+
 `npm ci` runs in tests/e2e when telegram-test-api is not installed there yet; without node/npm,
 or when the install fails (no registry), every e2e test is skipped with the reason.
 """
@@ -16,6 +20,7 @@ import json
 import os
 import selectors
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +41,7 @@ TOKEN = "123456:ABC-test"
 ADMIN_ID = 1
 ORG = {"name": "青岛海都心理健康服务中心", "uscc": "91350100M000100Y43", "district": "崂山区",
        "established": "2019-05-10", "valid-until": "2029-05-09"}
+WEBHOOK_SECRET = "e2e-webhook-secret_1"
 START_TIMEOUT = 60.0  # the bot's start (imports, migrations, getMe, setMyCommands)
 
 
@@ -49,6 +55,8 @@ class World:
     bot: subprocess.Popen
     log_path: Path
     evidence_dir: Path
+    env: dict[str, str]
+    webhook_url: str | None = None
 
     def chat(self, user_id: int, first_name: str = "王芳") -> ChatUser:
         return self.emulator.user(user_id, first_name)
@@ -128,6 +136,7 @@ def _bot_env(tmp: Path, proxy_url: str) -> dict[str, str]:
         "TELEGRAM_FILE_BASE_URL": f"{proxy_url}/file/bot",
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bot.db'}",
         "EVIDENCE_DIR": str(tmp / "evidence"),
+        "HEARTBEAT_FILE": str(tmp / "heartbeat.json"),
         "ADMIN_IDS": str(ADMIN_ID),
         "BOT_USERNAME": "unionbot_bot",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -146,32 +155,63 @@ def _create_organisation(env: dict[str, str], cwd: Path) -> str:
     return json.loads(done.stdout)["invite_code"]
 
 
-@pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _launch(tmp_path_factory: pytest.TempPathFactory, webhook: bool) -> Iterator[World]:
+    """An emulator, its repair proxy and the bot (polling, or in webhook mode on loopback)."""
     node = _install_emulator()
-    tmp = tmp_path_factory.mktemp("e2e")
+    tmp = tmp_path_factory.mktemp("e2e-webhook" if webhook else "e2e")
     with ExitStack() as stack:
         emulator_url = _start_emulator(stack, node, tmp / "emulator.log")
         proxy = RepairProxy(emulator_url, TOKEN).start()
         stack.callback(proxy.stop)
         env = _bot_env(tmp, proxy.url)
+        command = [sys.executable, "-m", "bot", "run"]
+        ready = proxy.polling
+        webhook_url = None
+        if webhook:
+            port = _free_port()
+            webhook_url = f"http://127.0.0.1:{port}/telegram"
+            env.update({"WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
+                        "WEBHOOK_SECRET": WEBHOOK_SECRET, "HEARTBEAT_SECONDS": "1",
+                        "LOG_FORMAT": "json"})
+            command += ["--webhook", webhook_url]
+            ready = proxy.webhook_set
         invite = _create_organisation(env, tmp)  # cwd tmp: no stray .env is read
         log_path = tmp / "bot.log"
         log = stack.enter_context(log_path.open("w"))
-        bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp,
-                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        bot = subprocess.Popen(command, env=env, cwd=tmp, stdin=subprocess.DEVNULL,
+                               stdout=log, stderr=subprocess.STDOUT)
         stack.callback(_stop, bot)
 
         def diagnose() -> str:
             state = proxy.snapshot()
             calls = " ".join(method for method, _ in state["calls"][-12:])
             return (f"latest Bot API calls: {calls}\nunsupported: {state['unsupported']}\n"
+                    f"webhook deliveries: {state['deliveries'][-8:]}\n"
                     f"bot log ({log_path}):\n{_tail(log_path)}")
 
         deadline = time.monotonic() + START_TIMEOUT
-        while not proxy.polling.wait(0.1):
+        while not ready.wait(0.1):
             if bot.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the bot did not start polling:\n{diagnose()}")
+                pytest.fail(f"the bot did not start {'webhook mode' if webhook else 'polling'}"
+                            f":\n{diagnose()}")
         emulator = Emulator(emulator_url, TOKEN, proxy.url, diagnose=diagnose)
         stack.callback(emulator.close)
-        yield World(emulator, proxy, invite, bot, log_path, Path(env["EVIDENCE_DIR"]))
+        yield World(emulator, proxy, invite, bot, log_path, Path(env["EVIDENCE_DIR"]), env,
+                    webhook_url)
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    yield from _launch(tmp_path_factory, webhook=False)
+
+
+@pytest.fixture(scope="session")
+def webhook_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The same, with `python -m bot run --webhook URL`: Telegram's pushes come from the proxy."""
+    yield from _launch(tmp_path_factory, webhook=True)

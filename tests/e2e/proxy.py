@@ -32,6 +32,10 @@ that here so that the bot itself stays untouched. What it repairs:
   ``photo``/``document`` field and the caption as text, so the user side sees them.
 * Errors in the emulator's own shape (HTTP 500 ``{"message": …}``) become Bot API errors
   (``{"ok": false, "error_code", "description"}``; an unknown method is 404 "Not Found").
+* Webhooks: the emulator has none. After the bot's setWebhook the proxy pushes the updates
+  itself, in order, as POSTs to the URL (on loopback) with the ``X-Telegram-Bot-Api-Secret-Token``
+  header, and drops each once the bot answers 200 (otherwise it retries, as Telegram does);
+  getUpdates is then refused with 409, as Telegram does while a webhook is set.
 * Users' files: the emulator carries a user's document message as JSON but holds no bytes. The
   test's user puts the bytes here first (``POST /_e2e/files``), gets a ``file_id``, and sends a
   message with that document through the emulator; getFile and the download are served here.
@@ -162,6 +166,7 @@ class ProxyState:
     commands: dict[str, list[JSON]] = field(default_factory=dict)  # "scope|lang" -> commands
     unsupported: list[str] = field(default_factory=list)  # methods neither side implements
     polls: int = 0  # getUpdates calls
+    deliveries: list[tuple[int, int]] = field(default_factory=list)  # webhook: (update, status)
 
 
 class RepairProxy:
@@ -183,6 +188,7 @@ class RepairProxy:
         }
         self.state = ProxyState()
         self.polling = threading.Event()  # set at the bot's first getUpdates
+        self.webhook_set = threading.Event()  # set at the bot's setWebhook
         self._lock = threading.RLock()  # guards everything below and `state`
         self._poll_lock = threading.Lock()  # one getUpdates at a time, as Telegram (409)
         self._closing = threading.Event()
@@ -196,6 +202,8 @@ class RepairProxy:
         self._file_numbers = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._webhook: tuple[str, str | None] | None = None  # url, secret token
+        self._pusher: threading.Thread | None = None
 
     # ----- lifecycle ------------------------------------------------------------------------
 
@@ -230,6 +238,8 @@ class RepairProxy:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._pusher is not None:
+            self._pusher.join(timeout=15)
         self._http.close()
 
     # ----- the test's side ------------------------------------------------------------------
@@ -251,7 +261,8 @@ class RepairProxy:
             return {"calls": [[m, p] for m, p in self.state.calls],
                     "callback_answers": list(self.state.callback_answers),
                     "commands": dict(self.state.commands),
-                    "unsupported": list(self.state.unsupported), "polls": self.state.polls}
+                    "unsupported": list(self.state.unsupported), "polls": self.state.polls,
+                    "deliveries": list(self.state.deliveries)}
 
     # ----- the bot's side -------------------------------------------------------------------
 
@@ -322,7 +333,51 @@ class RepairProxy:
     def _m_close(self, p: JSON, f: Any) -> bool:
         return True
 
+    def _m_setwebhook(self, p: JSON, f: Any) -> bool:
+        url = str(p.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        with self._lock:
+            self._webhook = (url, p.get("secret_token")) if url else None
+            if url and self._pusher is None:
+                self._pusher = threading.Thread(target=self._push, name="e2e-webhook",
+                                                daemon=True)
+                self._pusher.start()
+        if url:
+            self.webhook_set.set()
+        return True
+
+    def _push(self) -> None:
+        """While a webhook is set: POST the updates to it, in order, each until answered 200."""
+        with httpx.Client(timeout=10.0) as http:
+            while not self._closing.is_set():
+                with self._lock:
+                    hook = self._webhook
+                    if hook is not None:
+                        self._pull()
+                    pending = [dict(u) for u in self._buffer] if hook else []
+                if not pending:
+                    time.sleep(self.poll_interval)
+                    continue
+                url, secret = hook
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                for update in pending:
+                    try:
+                        status = http.post(url, json=update, headers=headers).status_code
+                    except httpx.HTTPError:
+                        status = 0  # not listening yet, or gone
+                    with self._lock:
+                        self.state.deliveries.append((update["update_id"], status))
+                        if status == 200:
+                            self._buffer = [u for u in self._buffer
+                                            if u["update_id"] != update["update_id"]]
+                    if status != 200:
+                        time.sleep(0.2)
+                        break
+
     def _m_deletewebhook(self, p: JSON, f: Any) -> bool:
+        with self._lock:
+            self._webhook = None
         self._emulator("deleteWebhook", {})
         if p.get("drop_pending_updates"):
             with self._lock:
@@ -333,7 +388,8 @@ class RepairProxy:
     def _m_getwebhookinfo(self, p: JSON, f: Any) -> JSON:
         with self._lock:
             pending = len(self._buffer)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+            url = self._webhook[0] if self._webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": pending}
 
     def _m_getupdates(self, p: JSON, f: Any) -> list[JSON]:
         offset = int(p.get("offset") or 0)
@@ -341,6 +397,9 @@ class RepairProxy:
         timeout = max(0.0, float(p.get("timeout") or 0))
         deadline = time.monotonic() + min(timeout, self.max_hold)
         with self._lock:  # as Telegram: a new request ends the one still waiting
+            if self._webhook is not None:
+                raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
+                                    "active; use deleteWebhook to delete the webhook first")
             self._poll_generation += 1
             generation = self._poll_generation
         if not self._poll_lock.acquire(timeout=self.max_hold + 1):

@@ -5,7 +5,15 @@ Each test is one person (their own Telegram user id), so the chats do not distur
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+
+from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -61,3 +69,14 @@ def test_joining_then_uploading_the_first_evidence(world):
     assert "已保存。当前得分：10/100分" in chat.expect("已保存").text
     stored = [p.read_bytes() for p in world.evidence_dir.rglob("*") if p.is_file()]
     assert PDF in stored  # fetched by the bot through getFile and the file URL
+
+
+def test_health_from_outside_the_polling_bot(world):
+    deadline = time.monotonic() + 10  # the first beat follows the job queue's start
+    while not Path(world.env["HEARTBEAT_FILE"]).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    done = subprocess.run([sys.executable, "-m", "bot", "health"], env=world.env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    assert report["heartbeat"]["mode"] == "polling" and report["database"]["reachable"]

@@ -1,0 +1,103 @@
+"""`python -m bot health | backup | restore`: operating the bot (docs/deploy.md).
+
+health   one line of JSON; exit 0 healthy, 1 not
+backup   exit 0 done; 2 the folder is not empty; 1 anything else (named on stderr)
+Besides the database a backup holds EVIDENCE_DIR and the added policy documents
+($UNIONBOT_DOCS_DIR, default var/policies).
+
+restore  exit 0 done, every hash verified; 2 a target is not empty (or another database
+         kind); 1 a damaged or missing file (named), or the database cannot be reached
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+from domain.errors import InputError
+from store.datafiles import load_catalog
+
+REFUSALS = {"out_not_empty", "database_not_empty", "folder_not_empty", "backend",
+            "backend_mismatch"}  # exit 2: the command was pointed at the wrong place
+
+
+def check_webhook_url(url: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise InputError("--webhook", "webhook_url")
+    return url
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from services import health
+
+    settings = Settings()
+    report = asyncio.run(health.from_outside(
+        settings.database_url, settings.heartbeat_file,
+        max_age=3 * settings.heartbeat_seconds, now=time.time()))
+    print(json.dumps(report.to_dict(), ensure_ascii=False))
+    return 0 if report.healthy else 1
+
+
+def _summary(key: str, args: argparse.Namespace, summary) -> None:
+    print(load_catalog().t(key, args.lang, path=summary.directory, backend=summary.backend,
+                           revision=summary.revision, files=summary.files,
+                           bytes=summary.bytes))
+
+
+def _refused(args: argparse.Namespace, error) -> int:
+    print(load_catalog().t(f"backup.error.{error.code}", args.lang, detail=error.detail),
+          file=sys.stderr)
+    return 2 if error.code in REFUSALS else 1
+
+
+def _folders(settings) -> dict[str, Path]:
+    """The folders a backup holds besides the database, by their names in it."""
+    from store.documents import docs_dir
+
+    return {"evidence": settings.evidence_dir, "policies": docs_dir()}
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from store.backup import BackupError, backup
+
+    settings = Settings()
+    try:
+        summary = asyncio.run(backup(settings.database_url, _folders(settings),
+                                     Path(args.out)))
+    except BackupError as error:
+        return _refused(args, error)
+    _summary("cli.backup_done", args, summary)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
+    from store.backup import BackupError, restore
+
+    settings = Settings()
+    try:
+        summary = asyncio.run(restore(Path(args.dir), settings.database_url,
+                                      _folders(settings)))
+    except BackupError as error:
+        return _refused(args, error)
+    _summary("cli.restore_done", args, summary)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("health", help="is the running bot healthy? one line of JSON; exit 0/1")
+    p.set_defaults(func=cmd_health)
+    p = sub.add_parser("backup", help="snapshot the database and the evidence files, with a "
+                                      "manifest of their SHA-256")
+    p.add_argument("--out", required=True, help="a new (or empty) folder for the backup")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore a backup into an empty database and evidence "
+                                       "folder, verifying every SHA-256")
+    p.add_argument("dir", help="the backup folder (with manifest.json)")
+    p.set_defaults(func=cmd_restore)

@@ -1,0 +1,47 @@
+"""Logging set-up: readable text, or with LOG_FORMAT=json one JSON object per line.
+
+What is logged at INFO never carries personal data (names, phone numbers, file names, message
+text): ids, handler names and durations only (bot/observe.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+# Extra fields a record may carry (logger.info(..., extra={...})), in the order written.
+FIELDS = ("update_id", "user_id", "handler", "duration_ms")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                data[name] = value
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def setup_logging(log_format: str = "text", log_file: Path | None = None) -> None:
+    """Logs go to stderr, or for the terminal chat to a file, so the chat stays readable."""
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8")
+                                if log_file is not None else logging.StreamHandler())
+    handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # httpx logs every request URL at INFO, and the URL carries the bot token; tornado logs
+    # every webhook request, APScheduler every run of every job (the heartbeat's too).
+    for name in ("httpx", "tornado.access", "apscheduler.executors.default"):
+        logging.getLogger(name).setLevel(logging.WARNING)
