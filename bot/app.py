@@ -60,7 +60,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     max_file_bytes=settings.max_file_mb * 1024 * 1024,
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
                     service_areas=load_service_areas(),
-                    extras={"reminder_policy": policy})
+                    reminder_policy=policy)
 
 
 def add_handlers(app: Application) -> None:
@@ -157,7 +157,7 @@ def org_edit_conversation() -> ConversationHandler:
 
 async def on_start(app: Application) -> None:
     await register_commands(app)
-    await reminders.schedule_reminders(app)
+    await reminders.start_up(app)
 
 
 async def register_commands(app: Application) -> None:
@@ -202,4 +202,5 @@ def build_application(settings: Settings, *, services: Services | None = None,
     app.bot_data["services"] = svc
     add_handlers(app)
     instrument(app)  # one log line per handled update, the monitor behind the health checks
+    reminders.add_job(app, settings.reminder_interval_s)
     return app

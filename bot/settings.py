@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     reminder_hour: int = 9
     quiet_start: int = 21
     quiet_end: int = 8
+    reminder_interval_s: float = 30  # how often due reminders are claimed (0: not here)
     send_rate: float = 30.0  # messages a second overall (0: unlimited)
     send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
     chat_send_rate: float = 1.0  # messages a second per chat, after a burst of 3 (0: unlimited)

@@ -13,6 +13,14 @@ class ReminderPolicy:
     hour: int = 9
     quiet_start: int = 21  # no message from 21:00 …
     quiet_end: int = 8  # … to 08:00
+    lease_s: int = 600  # a claimed row not settled by then is recovered (see services/rounds)
+    retry_s: int = 60  # a send that certainly failed is tried again after 1, 2, 4 … minutes
+    retry_max_s: int = 3600  # … at most an hour apart, until the deadline
+
+    def retry_delay(self, attempts: int) -> dt.timedelta:
+        """How long to wait before trying again after `attempts` failed sends."""
+        return dt.timedelta(seconds=min(self.retry_s * 2 ** min(max(attempts - 1, 0), 16),
+                                        self.retry_max_s))
 
     def quiet(self, moment: dt.datetime) -> bool:
         return moment.hour >= self.quiet_start or moment.hour < self.quiet_end

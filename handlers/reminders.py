@@ -1,17 +1,21 @@
 """Reminders before deadlines, through PTB's JobQueue; /remind; rounds in chat for admins.
 
-Jobs are rebuilt from the database rows at start-up (`schedule_reminders`); each job
-delivers one row: claim it, send, and record the outcome."""
+Jobs follow rows: one periodic job claims the reminder rows that are due (whoever planned
+them: this process, the CLI, or another bot process) and sends them. At start-up the rows
+are brought in step with the rounds and staff, and rows of a process that died are
+recovered (services/rounds.py says how)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+from collections import Counter
 from html import escape
 
+import httpx
 from telegram import Update
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
 from domain.dates import date_field, datetime_field
@@ -23,7 +27,11 @@ from services.core import Services
 
 log = logging.getLogger("unionbot.reminders")
 MAX_OPEN_LINES = 5
-CONCURRENCY = 32
+CONCURRENCY = 32  # sends in flight at once (the rate limiter paces them)
+BATCH = 200  # rows claimed per statement
+JOB = "reminders"
+# the request never reached Telegram
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
@@ -46,72 +54,83 @@ def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
     return "\n".join(lines), keyboard([[button]])
 
 
-async def deliver(app: Application, reminder_id: int) -> str:
-    """Send one reminder if it is still due; returns what happened."""
+def undelivered(exc: TelegramError) -> bool:
+    """True when Telegram certainly did not deliver the message: it answered with an error
+    (400, 500 …), or the request never left (no connection). A timeout or a connection lost
+    after sending is uncertain: Telegram may have delivered it."""
+    if isinstance(exc, TimedOut | NetworkError):  # TimedOut is a NetworkError too
+        cause = exc.__cause__
+        if cause is None or isinstance(cause, TelegramError):
+            return not isinstance(exc, TimedOut)  # an error answer, e.g. "Bad Gateway (502)"
+        return isinstance(cause, NOT_SENT)
+    return True
+
+
+async def deliver(app: Application, msg: rounds.ReminderMessage) -> str:
+    """Send one claimed reminder and record how it went; returns that outcome."""
     svc: Services = app.bot_data["services"]
-    msg = await rounds.claim(svc, reminder_id)
-    if msg is None:
-        return "not due"
+    if not await rounds.start_sending(svc, msg):
+        return "taken"  # this claim lost the row (its lease expired meanwhile)
     text, markup = render(svc, msg)
     try:
         await app.bot.send_message(msg.user_id, text, reply_markup=markup)
     except Forbidden as exc:
-        await rounds.settle(svc, reminder_id, "blocked", str(exc))
+        await rounds.settle(svc, msg, "blocked", str(exc))
         return "blocked"
     except RetryAfter as exc:  # the rate limiter's retries ran out: try again later
-        await rounds.settle(svc, reminder_id, "retry", "retry after")
         delay = exc.retry_after  # int today, timedelta in PTB's next major version
         seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-        if app.job_queue is not None:
-            app.job_queue.run_once(_job, when=seconds + 1, data=reminder_id,
-                                   name=f"reminder:{reminder_id}:retry")
+        await rounds.settle(svc, msg, "retry", "retry after", retry_after=seconds + 1)
         return "retry"
     except TelegramError as exc:
-        log.warning("reminder %s failed: %s", reminder_id, exc)
-        await rounds.settle(svc, reminder_id, "failed", str(exc))
+        log.warning("reminder %s failed: %s", msg.reminder_id, exc)
+        if undelivered(exc):
+            await rounds.settle(svc, msg, "retry", str(exc))
+            return "retry"
+        await rounds.settle(svc, msg, "uncertain", str(exc))
         return "failed"
-    await rounds.settle(svc, reminder_id, "sent")
+    await rounds.settle(svc, msg, "sent")
     return "sent"
 
 
-async def _job(context: Context) -> None:
-    await deliver(context.application, context.job.data)
+async def dispatch_due(app: Application, concurrency: int = CONCURRENCY,
+                       batch: int = BATCH) -> dict[str, int]:
+    """Claim and send every reminder due at the clock's now, a batch at a time: what the
+    periodic job runs (tests with an injected clock and the benchmark call it directly).
+    Returns how many went each way (sent, skipped, blocked, retry, failed, taken)."""
+    svc: Services = app.bot_data["services"]
+    gate = asyncio.Semaphore(concurrency)
+    outcomes: Counter[str] = Counter()
+
+    async def one(msg: rounds.ReminderMessage) -> None:
+        async with gate:
+            outcomes[await deliver(app, msg)] += 1
+
+    while claimed := await rounds.claim_due(svc, batch):
+        if claimed.skipped:
+            outcomes["skipped"] += claimed.skipped
+        await asyncio.gather(*(one(msg) for msg in claimed.messages))
+    return dict(outcomes)
 
 
-async def schedule_reminders(app: Application) -> int:
-    """Plan rows for everyone due one, then (re)build a job per planned row."""
+async def _tick(context: Context) -> None:
+    try:
+        await dispatch_due(context.application)
+    except Exception:  # the next tick tries again; rows in flight are recovered by lease
+        log.exception("sending reminders failed")
+
+
+def add_job(app: Application, interval_s: float) -> None:
+    """The one periodic job (every `interval_s` seconds; 0: this process sends none)."""
+    if app.job_queue is not None and interval_s > 0:
+        app.job_queue.run_repeating(_tick, interval=interval_s, first=interval_s, name=JOB)
+
+
+async def start_up(app: Application) -> None:
+    """Rows in step with rounds and staff; rows of a process that died recovered."""
     svc: Services = app.bot_data["services"]
     await rounds.plan_reminders(svc)
-    jobs = app.job_queue
-    if jobs is None:
-        return 0
-    scheduled = 0
-    for planned in await rounds.pending(svc):
-        name = f"reminder:{planned.reminder_id}"
-        if jobs.get_jobs_by_name(name):
-            continue
-        jobs.run_once(_job, when=max(planned.at, svc.clock.now()), data=planned.reminder_id,
-                      name=name)
-        scheduled += 1
-    return scheduled
-
-
-async def dispatch_due(app: Application, concurrency: int = CONCURRENCY) -> dict[str, int]:
-    """Deliver every reminder due at the clock's now (what the jobs do, all at once): for
-    tests with an injected clock and for the benchmark."""
-    svc: Services = app.bot_data["services"]
-    now = svc.clock.now()
-    due = [p.reminder_id for p in await rounds.pending(svc) if p.at <= now]
-    gate = asyncio.Semaphore(concurrency)
-    outcomes: dict[str, int] = {}
-
-    async def one(rid: int) -> None:
-        async with gate:
-            result = await deliver(app, rid)
-        outcomes[result] = outcomes.get(result, 0) + 1
-
-    await asyncio.gather(*(one(rid) for rid in due))
-    return outcomes
+    await rounds.recover(svc)
 
 
 # -- /remind -----------------------------------------------------------------------------------
@@ -128,8 +147,6 @@ async def remind_set(update: Update, context: Context) -> None:
     await update.callback_query.answer()
     enabled = update.callback_query.data == "rm:on"
     await rounds.set_reminders(w.svc, w.account.user_id, enabled)
-    if enabled:
-        await schedule_reminders(context.application)
     await reply(update, w.t("remind.now_on" if enabled else "remind.now_off"))
 
 
@@ -169,7 +186,6 @@ async def new_round(update: Update, context: Context) -> None:
     except InputError as err:
         await reply(update, w.problem(err) + "\n\n" + w.t("round.usage"))
         return
-    await schedule_reminders(context.application)
     await reply(update, w.t("round.created", id=view.id, name=escape(view.name),
                             deadline=view.deadline_at.strftime("%Y-%m-%d %H:%M")))
 
@@ -189,7 +205,6 @@ async def set_deadline(update: Update, context: Context) -> None:
     except InputError as err:
         await reply(update, w.problem(err))
         return
-    await schedule_reminders(context.application)
     await reply(update, w.t("round.deadline_set", name=escape(view.name),
                             deadline=view.deadline_at.strftime("%Y-%m-%d %H:%M")))
 
@@ -213,6 +228,6 @@ async def extend(update: Update, context: Context) -> None:
     await reply(update, w.t("round.extended", org=args[1], until=until.strftime("%Y-%m-%d %H:%M")))
 
 
-async def after_join(app: Application) -> None:
+async def after_join(app: Application, user_id: int | None = None) -> None:
     """A new staff member gets the reminders of the open rounds."""
-    await schedule_reminders(app)
+    await rounds.plan_reminders(app.bot_data["services"], user_id=user_id)

@@ -50,7 +50,7 @@ async def _join(update: Update, context: Context, code: str) -> None:
         w = await who(update, context)
         await reply(update, w.t(f"input.{err.code}", **err.params), main_menu(w))
         return
-    await after_join(context.application)
+    await after_join(context.application, user.id)
     w = await who(update, context)
     if account.organization_name:
         text = w.t("bot.joined", organization=escape(account.organization_name),

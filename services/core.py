@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from domain.asking import Contact
 from domain.districts import Districts
 from domain.i18n import Catalog
+from domain.reminders import ReminderPolicy
 from domain.rubric import Rubric
 from domain.search import SearchIndex
 from domain.subsidy import SubsidyTable
@@ -46,8 +46,8 @@ class Services:
     allowed_types: frozenset[str]
     service_areas: tuple[str, ...]
     districts: Districts
+    reminder_policy: ReminderPolicy
     search: SearchCache = field(default_factory=SearchCache)
-    extras: dict[str, Any] = field(default_factory=dict)  # the reminder policy only
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

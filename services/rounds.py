@@ -1,8 +1,13 @@
 """Evaluation rounds and their deadlines; reminders planned as rows, sent once.
 
-The database is the source of truth. A reminder row goes planned → sending → sent; it is
-claimed (sending) before the message goes out and marked sent only after Telegram
-accepted it. A row left in `sending` by a crash is not sent again (at most once).
+The database is the source of truth. Every change to a round, an extension or a staff
+member plans the reminder rows anew (set-based, in the same transaction), so whoever sends
+(a periodic job in one or several bot processes) only has to claim what is due:
+
+planned → claimed (one atomic UPDATE … RETURNING, with a lease) → sending (just before the
+send) → sent, or back to planned later when Telegram certainly did not deliver it, or failed
+when the outcome is unknown. A lease that expires on a claimed row puts it back to planned
+(it was never attempted); on a sending row it fails the row: at most once (rules R23).
 """
 
 from __future__ import annotations
@@ -10,14 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
-
 from domain.errors import InputError
-from domain.reminders import ReminderPolicy, days_left, schedule, send_time
-from domain.scoring import OpenPoint
+from domain.reminders import days_left, schedule
+from domain.scoring import OpenPoint, score
 from services.core import Services
-from services.scoring import submission_of
-from store.models import Project, Reminder, Round, RoundExtension, User
+from services.scoring import make_submission
+from store.models import Project, Round
+from store.uow import ClaimedReminder, UnitOfWork
 
 LEVELS = ("city", "provincial", "national")
 
@@ -64,16 +68,14 @@ async def create_round(svc: Services, *, name: str, level: str, year: int, opens
     async with svc.uow() as uow:
         r = Round(name=name.strip(), level=level, year=year, opens_on=opens_on,
                   deadline_at=deadline_at, recommended_on=recommended_on)
-        uow.session.add(r)
+        uow.rounds.add(r)
         await uow.flush()
         now = svc.clock.now()
         if opens_on <= now.date() and now < deadline_at:  # drafts with no round join it
-            await uow.session.execute(update(Project).where(
-                Project.round_id.is_(None), Project.status == "draft").values(round_id=r.id))
+            await uow.projects.adopt_drafts(r.id)
+        await _plan(uow, svc, round_id=r.id)
         await uow.commit()
-        view = _view(r, svc)
-    await plan_reminders(svc)
-    return view
+        return _view(r, svc)
 
 
 async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime) -> RoundView:
@@ -81,26 +83,21 @@ async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime
     if deadline_at.tzinfo is None:
         deadline_at = deadline_at.replace(tzinfo=svc.clock.tz)
     async with svc.uow() as uow:
-        r = await uow.session.get(Round, round_id)
+        r = await uow.rounds.get(round_id)
         if r is None:
             raise InputError("round", "round_unknown", value=round_id)
         if deadline_at.date() < r.opens_on:
             raise InputError("deadline", "deadline_before_open", opens=r.opens_on.isoformat())
         r.deadline_at = deadline_at
-        await uow.session.execute(update(Reminder).where(
-            Reminder.round_id == round_id, Reminder.status == "planned").values(status="replanned"))
-        await uow.session.execute(Reminder.__table__.delete().where(
-            Reminder.round_id == round_id, Reminder.status == "replanned"))
+        await uow.flush()
+        await _plan(uow, svc, round_id=r.id)  # the rows move with it, in this transaction
         await uow.commit()
-        view = _view(r, svc)
-    await plan_reminders(svc)
-    return view
+        return _view(r, svc)
 
 
 async def rounds(svc: Services) -> list[RoundView]:
     async with svc.uow() as uow:
-        rows = await uow.session.scalars(select(Round).order_by(Round.deadline_at.desc()))
-        return [_view(r, svc) for r in rows]
+        return [_view(r, svc) for r in await uow.rounds.all()]
 
 
 async def open_round(svc: Services) -> RoundView | None:
@@ -119,16 +116,12 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
         user = await uow.users.get(user_id)
         if not svc.may_review(user_id, user.role if user else None):
             raise PermissionError(user_id)
-        if await uow.session.get(Round, round_id) is None:
+        if await uow.rounds.get(round_id) is None:
             raise InputError("round", "round_unknown", value=round_id)
         if await uow.organizations.get(organization_id) is None:
             raise InputError("organization", "organization_unknown", value=organization_id)
-        ext = await uow.session.get(RoundExtension, (round_id, organization_id))
-        if ext is None:
-            uow.session.add(RoundExtension(round_id=round_id, organization_id=organization_id,
-                                           until=until, granted_by=user_id))
-        else:
-            ext.until, ext.granted_by = until, user_id
+        await uow.extensions.grant(round_id, organization_id, until, user_id)
+        await _plan(uow, svc, round_id=round_id)  # its staff are reminded of the new time
         await uow.commit()
 
 
@@ -136,83 +129,51 @@ async def closes_at(uow, svc: Services, project: Project) -> dt.datetime | None:
     """When the project's round stops taking changes for its organisation (None: no round)."""
     if project.round_id is None:
         return None
-    r = await uow.session.get(Round, project.round_id)
-    ext = await uow.session.get(RoundExtension, (project.round_id, project.organization_id))
+    r = await uow.rounds.get(project.round_id)
+    ext = await uow.extensions.get(project.round_id, project.organization_id)
     deadline = _aware(r.deadline_at, svc)
     return max(deadline, _aware(ext.until, svc)) if ext else deadline
 
 
-# -- reminders ---------------------------------------------------------------------------------
-def policy_of(svc: Services) -> ReminderPolicy:
-    return svc.extras.get("reminder_policy") or ReminderPolicy()
-
-
-async def plan_reminders(svc: Services) -> int:
-    """Plan a row for every staff member × open round × reminder kind that has none yet.
-    Idempotent: safe at every start-up and after every change. Returns rows added."""
-    now = svc.clock.now()
-    policy = policy_of(svc)
-    added = 0
+# -- reminders: planning ------------------------------------------------------------------------
+async def plan_reminders(svc: Services, *, user_id: int | None = None) -> None:
+    """Bring every reminder row in step with the rounds, extensions and staff (or with one
+    staff member's): idempotent, safe at every start-up and after every change."""
     async with svc.uow() as uow:
-        live = [r for r in await uow.session.scalars(select(Round))
-                if _aware(r.deadline_at, svc) > now]
-        staff = list(await uow.session.scalars(select(User).where(
-            User.organization_id.is_not(None), User.role == "staff")))
-        existing = {(m.round_id, m.user_id, m.kind)
-                    for m in await uow.session.scalars(select(Reminder))}
-        for r in live:
-            for kind, due in schedule(_aware(r.deadline_at, svc), policy).items():
-                for user in staff:
-                    if (r.id, user.id, kind) not in existing:
-                        uow.session.add(Reminder(round_id=r.id, user_id=user.id, kind=kind,
-                                                 due_at=due))
-                        added += 1
+        await _plan(uow, svc, user_id=user_id)
         await uow.commit()
-    return added
 
 
-@dataclass(frozen=True, slots=True)
-class PlannedSend:
-    reminder_id: int
-    at: dt.datetime
-
-
-async def pending(svc: Services) -> list[PlannedSend]:
-    """Every planned reminder with the moment it should go (missed ones: now, out of quiet
-    hours). Rows that can no longer go before their deadline are marked expired."""
+async def _plan(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
+                user_id: int | None = None) -> None:
+    """A few statements per round and distinct deadline, whatever the number of staff."""
     now = svc.clock.now()
-    policy = policy_of(svc)
-    out = []
-    async with svc.uow() as uow:
-        rows = await uow.session.execute(
-            select(Reminder, Round).join(Round, Reminder.round_id == Round.id)
-            .where(Reminder.status == "planned"))
-        missed: dict[tuple[int, int], list[Reminder]] = {}
-        for reminder, r in rows:
-            due = _aware(reminder.due_at, svc)
-            at = send_time(due, now, _aware(r.deadline_at, svc), policy)
-            if at is None:
-                reminder.status, reminder.note = "expired", "deadline passed before it could go"
-                continue
-            if due <= now:  # missed while down: several for one person collapse into one
-                missed.setdefault((reminder.round_id, reminder.user_id), []).append(reminder)
-            out.append(PlannedSend(reminder.id, at))
-        superseded = set()
-        for group in missed.values():
-            for old in sorted(group, key=lambda m: m.due_at)[:-1]:
-                old.status, old.note = "skipped", "superseded by a later reminder"
-                superseded.add(old.id)
-        out = [p for p in out if p.reminder_id not in superseded]
-        # a crash between claim and confirmation: never resend (at most once)
-        await uow.session.execute(update(Reminder).where(Reminder.status == "sending")
-                                  .values(status="failed", note="interrupted; not resent"))
-        await uow.commit()
-    return sorted(out, key=lambda p: (p.at, p.reminder_id))
+    extended: dict[int, dict[int, dt.datetime]] = {}  # round → organisation → its deadline
+    for ext in await uow.extensions.all():
+        extended.setdefault(ext.round_id, {})[ext.organization_id] = _aware(ext.until, svc)
+    for r in await uow.rounds.all():
+        if round_id is not None and r.id != round_id:
+            continue
+        deadline = _aware(r.deadline_at, svc)
+        groups: dict[dt.datetime, list[int]] = {}  # an extension's deadline → organisations
+        for org_id, until in extended.get(r.id, {}).items():
+            if until > deadline:
+                groups.setdefault(until, []).append(org_id)
+        others = [org_id for orgs in groups.values() for org_id in orgs]
+        plans: list[tuple[dt.datetime, list[int] | None]] = [(deadline, None), *groups.items()]
+        for closes, orgs in plans:
+            if closes <= now:
+                continue  # what is left of it expires when claimed
+            await uow.reminders.plan(r.id, closes, schedule(closes, svc.reminder_policy), now,
+                                     orgs=orgs, not_orgs=() if orgs else others,
+                                     user_id=user_id)
 
 
+# -- reminders: sending ------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ReminderMessage:
     reminder_id: int
+    attempts: int  # the claim's token, given back to `start_sending` and `settle`
     user_id: int
     lang: str | None
     round_name: str
@@ -224,68 +185,140 @@ class ReminderMessage:
     open_points: tuple[OpenPoint, ...]
 
 
-async def claim(svc: Services, reminder_id: int) -> ReminderMessage | None:
-    """Take a due reminder for sending. None when it must not go: already claimed or sent,
-    the user turned reminders off or blocked the bot, the submission is in, the deadline
-    passed, or it is quiet time (then it stays planned)."""
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    messages: list[ReminderMessage]
+    skipped: int  # claimed, but not to be sent (reminders off, blocked, submitted …)
+
+    def __bool__(self) -> bool:
+        return bool(self.messages or self.skipped)
+
+
+async def recover(svc: Services) -> None:
+    """Rows whose lease expired (their process died): see the module's docstring."""
+    async with svc.uow() as uow:
+        await uow.reminders.recover(svc.clock.now())
+        await uow.commit()
+
+
+async def claim_due(svc: Services, limit: int = 200) -> Claimed:
+    """Claim up to `limit` reminders that are due now and write their messages. Nothing in
+    the quiet hours; rows whose deadline has come expire; several due for one person
+    collapse into the latest. Safe with several processes: each row is claimed once."""
+    now = svc.clock.now()
+    policy = svc.reminder_policy
+    async with svc.uow() as uow:
+        await uow.reminders.recover(now)
+        await uow.reminders.expire(now)
+        if policy.quiet(now):
+            await uow.commit()
+            return Claimed([], 0)
+        await uow.reminders.collapse(now)
+        rows = await uow.reminders.claim_due(now, now + dt.timedelta(seconds=policy.lease_s),
+                                             limit)
+        messages, skipped = await _messages(uow, svc, rows, now)
+        await uow.commit()
+    return Claimed(messages, sum(len(ids) for ids in skipped.values()))
+
+
+async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
+                    now: dt.datetime) -> tuple[list[ReminderMessage], dict[str, list[int]]]:
+    """Messages for the claimed rows, each organisation's project scored once; the rows that
+    must not go are closed here. A handful of queries per batch, not per reminder."""
+    skipped: dict[str, list[int]] = {}
+    live = []
+    for row in rows:
+        if _aware(row.deadline_at, svc) <= now:
+            skipped.setdefault("expired", []).append(row.id)
+        elif not row.reminders_enabled or row.blocked_bot or row.organization_id is None \
+                or row.role != "staff":
+            skipped.setdefault("reminders off or user gone", []).append(row.id)
+        else:
+            live.append(row)
+    orgs = {row.organization_id for row in live}
+    projects: dict[tuple[int, int], list[Project]] = {}  # (organisation, round) → projects
+    round_ids = {row.round_id for row in live}
+    for p in await uow.projects.for_reminders(orgs, round_ids):
+        for rid in ([p.round_id] if p.round_id is not None else round_ids):
+            projects.setdefault((p.organization_id, rid), []).append(p)
+    chosen: dict[tuple[int, int], Project] = {}
+    for row in list(live):
+        mine = projects.get((row.organization_id, row.round_id), [])
+        if mine and all(p.status == "submitted" for p in mine):  # submitted, even before
+            skipped.setdefault("submitted", []).append(row.id)  # the round existed
+            live.remove(row)
+            continue
+        draft = next((p for p in mine if p.status != "submitted"), None)
+        if draft is not None:
+            chosen[(row.organization_id, row.round_id)] = draft
+    scores = await _scores(uow, svc, {p.id: p for p in chosen.values()}, now.date())
+    for note, ids in skipped.items():
+        await uow.reminders.close(ids, "expired" if note == "expired" else "skipped", note)
+    out = []
+    for row in live:
+        project = chosen.get((row.organization_id, row.round_id))
+        total, open_points = scores.get(project.id, (0, ())) if project else (0, ())
+        deadline = _aware(row.deadline_at, svc)
+        out.append(ReminderMessage(row.id, row.attempts, row.user_id, row.language,
+                                   row.round_name, deadline, days_left(now, deadline),
+                                   project.id if project else None,
+                                   project.name if project else None, total, open_points))
+    return out, skipped
+
+
+async def _scores(uow: UnitOfWork, svc: Services, projects: dict[int, Project],
+                  today: dt.date) -> dict[int, tuple[int, tuple[OpenPoint, ...]]]:
+    """Total and open points of several projects: their evidence in three queries."""
+    files, entries, figures = await uow.projects.evidence_of(projects)
+    orgs = await uow.projects.organizations({p.organization_id for p in projects.values()})
+    rounds_ = await uow.rounds.of_ids({p.round_id for p in projects.values()
+                                       if p.round_id is not None})
+    by_project: dict[int, tuple[list, list, list]] = {pid: ([], [], []) for pid in projects}
+    for i, found in enumerate((files, entries, figures)):
+        for x in found:
+            by_project[x.project_id][i].append(x)
+    out = {}
+    for pid, p in projects.items():
+        recommended_on = p.recommended_on or (
+            rounds_[p.round_id].recommended_on if p.round_id is not None else None) or today
+        report = score(svc.rubric, make_submission(svc, orgs[p.organization_id], p,
+                                                   *by_project[pid], recommended_on))
+        out[pid] = (report.total, report.open_points)
+    return out
+
+
+async def start_sending(svc: Services, msg: ReminderMessage) -> bool:
+    """Just before the send: False when this claim no longer holds the row."""
+    lease = svc.clock.now() + dt.timedelta(seconds=svc.reminder_policy.lease_s)
+    async with svc.uow() as uow:
+        ok = await uow.reminders.start_sending(msg.reminder_id, msg.attempts, lease)
+        await uow.commit()
+        return ok
+
+
+async def settle(svc: Services, msg: ReminderMessage, outcome: str, note: str = "",
+                 retry_after: float | None = None) -> None:
+    """Record how a send went: sent | blocked | retry (Telegram certainly did not deliver it:
+    planned again, after `retry_after` seconds or the policy's backoff) | uncertain (we
+    cannot know: failed, never resent)."""
     now = svc.clock.now()
     async with svc.uow() as uow:
-        reminder = await uow.session.get(Reminder, reminder_id)
-        if reminder is None or reminder.status != "planned":
-            return None
-        r = await uow.session.get(Round, reminder.round_id)
-        user = await uow.users.get(reminder.user_id)
-        deadline = _aware(r.deadline_at, svc)
-        if now >= deadline:
-            reminder.status = "expired"
-            await uow.commit()
-            return None
-        if policy_of(svc).quiet(now):
-            return None
-        if user is None or not user.reminders_enabled or user.blocked_bot \
-                or user.organization_id is None:
-            reminder.status, reminder.note = "skipped", "reminders off or user gone"
-            await uow.commit()
-            return None
-        projects = [p for p in await uow.projects.of_organization(user.organization_id)
-                    if p.round_id == r.id]
-        if projects and all(p.status == "submitted" for p in projects):
-            reminder.status, reminder.note = "skipped", "submitted"
-            await uow.commit()
-            return None
-        project = next((p for p in projects if p.status != "submitted"), None)
-        total, open_points = 0, ()
-        if project is not None:
-            from domain.scoring import score
-
-            org = await uow.organizations.get(project.organization_id)
-            report = score(svc.rubric, await submission_of(uow, svc, org, project, now.date()))
-            total, open_points = report.total, report.open_points
-        reminder.status = "sending"
-        reminder.attempts += 1
-        await uow.commit()
-        return ReminderMessage(reminder.id, user.id, user.language, r.name, deadline,
-                               days_left(now, deadline), project.id if project else None,
-                               project.name if project else None, total, open_points)
-
-
-async def settle(svc: Services, reminder_id: int, outcome: str, note: str = "") -> None:
-    """Record how a claimed reminder went: sent | blocked | retry | failed."""
-    async with svc.uow() as uow:
-        reminder = await uow.session.get(Reminder, reminder_id)
-        if reminder is None:
-            return
         if outcome == "sent":
-            reminder.status, reminder.sent_at = "sent", svc.clock.now()
+            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="sent", sent_at=now)
         elif outcome == "blocked":
-            reminder.status, reminder.note = "blocked", note
-            user = await uow.users.get(reminder.user_id)
+            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="blocked",
+                                       note=note[:200])
+            user = await uow.users.get(msg.user_id)
             if user is not None:
                 user.blocked_bot = True
         elif outcome == "retry":
-            reminder.status, reminder.note = "planned", note
+            delay = dt.timedelta(seconds=retry_after) if retry_after is not None \
+                else svc.reminder_policy.retry_delay(msg.attempts)
+            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="planned",
+                                       due_at=now + delay, note=note[:200])
         else:
-            reminder.status, reminder.note = "failed", note[:200]
+            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="failed",
+                                       note=f"outcome unknown, not resent: {note}"[:200])
         await uow.commit()
 
 
@@ -307,8 +340,4 @@ async def reminders_enabled(svc: Services, user_id: int) -> bool:
 
 async def reminder_counts(svc: Services) -> dict[str, int]:
     async with svc.uow() as uow:
-        rows = await uow.session.scalars(select(Reminder.status))
-        counts: dict[str, int] = {}
-        for status in rows:
-            counts[status] = counts.get(status, 0) + 1
-        return counts
+        return await uow.reminders.counts()

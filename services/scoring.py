@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from domain.evidence import EntryRecord, FileRecord, evidence_values
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
-from store.models import Organization, Project, Round
+from store.models import EvidenceEntry, EvidenceFigure, EvidenceFile, Organization, Project
 from store.uow import UnitOfWork
 
 
@@ -21,16 +21,26 @@ class ProjectScore:
 
 
 async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
-                      today: dt.date) -> Submission:
+                        today: dt.date) -> Submission:
     files = await uow.projects.files(project.id)
     entries = await uow.projects.entries(project.id)
-    figures = {f.item_id: f.value for f in await uow.projects.figures(project.id)}
+    figures = await uow.projects.figures(project.id)
+    recommended_on = project.recommended_on
+    if recommended_on is None and project.round_id is not None:
+        recommended_on = (await uow.rounds.get(project.round_id)).recommended_on
+    return make_submission(svc, org, project, files, entries, figures, recommended_on or today)
+
+
+def make_submission(svc: Services, org: Organization, project: Project,
+                    files: list[EvidenceFile], entries: list[EvidenceEntry],
+                    figures: list[EvidenceFigure], recommended_on: dt.date) -> Submission:
+    """What the rubric scores, from a project's stored evidence (already loaded)."""
     supported = {f.entry_id for f in files if f.entry_id is not None}
     evidence = evidence_values(
         svc.rubric,
         [FileRecord(f.item_id, f.kind) for f in files if f.entry_id is None],
         [EntryRecord(e.item_id, e.level, bool(e.link) or e.id in supported) for e in entries],
-        figures,
+        {f.item_id: f.value for f in figures},
     )
     facts = {
         "organization.established_on": org.established_on,
@@ -38,11 +48,7 @@ async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, proje
         "project.completed_on": project.completed_on,
         "project.closed_and_evaluated": project.closed_and_evaluated,
     }
-    recommended_on = project.recommended_on
-    if recommended_on is None and project.round_id is not None:
-        r = await uow.session.get(Round, project.round_id)
-        recommended_on = r.recommended_on
-    return Submission(recommended_on=recommended_on or today, facts=facts, evidence=evidence)
+    return Submission(recommended_on=recommended_on, facts=facts, evidence=evidence)
 
 
 async def project_score(svc: Services, project_id: int) -> ProjectScore | None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -117,18 +118,23 @@ class RoundExtension(Base):
 
 
 class Reminder(Base):
-    """A planned reminder. The database is the source of truth: jobs are rebuilt from
-    these rows; a row is `sent` only after Telegram accepted the message."""
+    """A planned reminder. The database is the source of truth: a periodic job claims the
+    rows that are due; a row is `sent` only after Telegram accepted the message."""
 
     __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),)
+    __table_args__ = (UniqueConstraint("round_id", "user_id", "kind"),
+                      Index("ix_reminders_status_due", "status", "due_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     user_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(8))  # d7|d3|d1|d0
-    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    # planned → sending → sent | skipped | blocked | expired | failed
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # not claimed before
+    # the deadline it is about: the round's, or the organisation's extension
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # planned → claimed → sending → sent | skipped | blocked | expired | failed;
+    # a definite send failure goes back to planned (due later)
     status: Mapped[str] = mapped_column(String(12), default="planned")
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from store.models import (
     EvidenceEntry,
@@ -15,7 +20,11 @@ from store.models import (
     Invite,
     Organization,
     Project,
+    Reminder,
+    Round,
+    RoundExtension,
     User,
+    UTCDateTime,
 )
 
 
@@ -95,12 +104,236 @@ class Projects(Repo):
         return await self.session.get(EvidenceEntry, entry_id)
 
 
+    async def evidence_of(self, project_ids: Collection[int]) -> tuple[
+            list[EvidenceFile], list[EvidenceEntry], list[EvidenceFigure]]:
+        """Files, entries and figures of several projects, three queries in all."""
+        ids = list(project_ids)
+        if not ids:
+            return [], [], []
+        files = await self.session.scalars(select(EvidenceFile).where(
+            EvidenceFile.project_id.in_(ids)).order_by(EvidenceFile.id))
+        entries = await self.session.scalars(select(EvidenceEntry).where(
+            EvidenceEntry.project_id.in_(ids)).order_by(EvidenceEntry.id))
+        figures = await self.session.scalars(select(EvidenceFigure).where(
+            EvidenceFigure.project_id.in_(ids)))
+        return list(files), list(entries), list(figures)
+
+    async def for_reminders(self, org_ids: Collection[int], round_ids: Collection[int],
+                            ) -> list[Project]:
+        """The projects of these organisations in these rounds, or in no round yet."""
+        if not org_ids:
+            return []
+        return list(await self.session.scalars(select(Project).where(
+            Project.organization_id.in_(list(org_ids)),
+            or_(Project.round_id.in_(list(round_ids)), Project.round_id.is_(None)))
+            .order_by(Project.id)))
+
+    async def adopt_drafts(self, round_id: int) -> None:
+        """Drafts made while no round was open join this one."""
+        await self.session.execute(update(Project).where(
+            Project.round_id.is_(None), Project.status == "draft").values(round_id=round_id))
+
+    async def organizations(self, org_ids: Collection[int]) -> dict[int, Organization]:
+        if not org_ids:
+            return {}
+        rows = await self.session.scalars(select(Organization).where(
+            Organization.id.in_(list(org_ids))))
+        return {o.id: o for o in rows}
+
+
 class Feedbacks(Repo):
     async def count(self, helpful: bool | None = None) -> int:
         query = select(func.count(Feedback.id))
         if helpful is not None:
             query = query.where(Feedback.helpful == helpful)
         return int(await self.session.scalar(query) or 0)
+
+
+class Rounds(Repo):
+    async def get(self, round_id: int) -> Round | None:
+        return await self.session.get(Round, round_id)
+
+    async def all(self) -> list[Round]:
+        """Latest deadline first."""
+        return list(await self.session.scalars(select(Round).order_by(
+            Round.deadline_at.desc(), Round.id.desc())))
+
+    async def of_ids(self, round_ids: Collection[int]) -> dict[int, Round]:
+        if not round_ids:
+            return {}
+        rows = await self.session.scalars(select(Round).where(Round.id.in_(list(round_ids))))
+        return {r.id: r for r in rows}
+
+
+class Extensions(Repo):
+    async def get(self, round_id: int, organization_id: int) -> RoundExtension | None:
+        return await self.session.get(RoundExtension, (round_id, organization_id))
+
+    async def all(self) -> list[RoundExtension]:
+        return list(await self.session.scalars(select(RoundExtension)))
+
+    async def grant(self, round_id: int, organization_id: int, until: dt.datetime,
+                    granted_by: int) -> None:
+        ext = await self.get(round_id, organization_id)
+        if ext is None:
+            self.session.add(RoundExtension(round_id=round_id, organization_id=organization_id,
+                                            until=until, granted_by=granted_by))
+        else:
+            ext.until, ext.granted_by = until, granted_by
+        await self.session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedReminder:
+    """A claimed row with what deciding and writing its message needs."""
+
+    id: int
+    attempts: int  # the claim's token: a later claim of the same row counts higher
+    round_id: int
+    round_name: str
+    user_id: int
+    deadline_at: dt.datetime
+    language: str | None
+    reminders_enabled: bool
+    blocked_bot: bool
+    organization_id: int | None
+    role: str | None
+
+
+IN_FLIGHT = ("claimed", "sending")
+
+
+class Reminders(Repo):
+    """Reminder rows, all set-based: planning is a few statements per round and deadline,
+    claiming one atomic UPDATE … RETURNING that takes only rows already due."""
+
+    def _insert(self):  # noqa: ANN202
+        dialect = self.session.bind.dialect.name
+        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Reminder)
+
+    async def plan(self, round_id: int, deadline_at: dt.datetime,
+                   due: Mapping[str, dt.datetime], now: dt.datetime, *,
+                   orgs: Collection[int] | None = None, not_orgs: Collection[int] = (),
+                   user_id: int | None = None) -> None:
+        """Bring the rows of one round in step for the staff of some organisations (all,
+        `orgs`, all but `not_orgs`; or one user) whose deadline is `deadline_at`: a row per
+        kind of `due` for everyone who has none; rows about another deadline planned anew
+        where their new time is still ahead; kinds no longer in `due` dropped."""
+        conds = [User.role == "staff", User.organization_id.is_not(None)]
+        if orgs is not None:
+            conds.append(User.organization_id.in_(list(orgs)))
+        if not_orgs:
+            conds.append(User.organization_id.not_in(list(not_orgs)))
+        if user_id is not None:
+            conds.append(User.id == user_id)
+        staff = select(User.id).where(*conds)
+        mine = and_(Reminder.round_id == round_id, Reminder.user_id.in_(staff))
+        deadline = literal(deadline_at, UTCDateTime())
+        for kind, at in due.items():
+            rows = select(User.id, literal(round_id), literal(kind), literal(at, UTCDateTime()),
+                          deadline, literal("planned"), literal(0), literal("")).where(*conds)
+            await self.session.execute(self._insert().from_select(
+                ["user_id", "round_id", "kind", "due_at", "deadline_at", "status", "attempts",
+                 "note"], rows).on_conflict_do_nothing())
+            stale = and_(mine, Reminder.kind == kind, Reminder.status.not_in(IN_FLIGHT),
+                         or_(Reminder.deadline_at.is_(None), Reminder.deadline_at != deadline))
+            if at > now:  # ahead: goes again, whatever happened about the old deadline
+                await self._update(stale, due_at=at, deadline_at=deadline_at,
+                                   status="planned", attempts=0, note="", sent_at=None,
+                                   lease_until=None)
+            else:  # already past: a planned one catches up, the rest is history
+                await self._update(and_(stale, Reminder.status == "planned"), due_at=at)
+                await self._update(stale, deadline_at=deadline_at)
+        await self._update(and_(mine, Reminder.status == "planned", Reminder.kind.not_in(
+            list(due))), status="skipped", note="no longer in the schedule")
+
+    async def _update(self, where, **values) -> int:  # noqa: ANN001
+        result = await self.session.execute(
+            update(Reminder).where(where).values(**values)
+            .execution_options(synchronize_session=False))
+        return result.rowcount
+
+    async def recover(self, now: dt.datetime) -> tuple[int, int]:
+        """Expired leases: rows claimed but never attempted go back to planned (certainly
+        undelivered); rows whose send was under way are failed, never resent (at most
+        once: we cannot know whether Telegram got them). Returns (replanned, failed)."""
+        expired = and_(Reminder.lease_until.is_not(None), Reminder.lease_until <= now)
+        replanned = await self._update(and_(expired, Reminder.status == "claimed"),
+                                       status="planned", lease_until=None)
+        failed = await self._update(and_(expired, Reminder.status == "sending"),
+                                    status="failed", lease_until=None,
+                                    note="interrupted mid-send; outcome unknown, not resent")
+        return replanned, failed
+
+    async def expire(self, now: dt.datetime) -> int:
+        """Planned rows whose deadline has come are never sent."""
+        return await self._update(and_(Reminder.status == "planned",
+                                       Reminder.deadline_at <= now),
+                                  status="expired", note="deadline passed before it could go")
+
+    async def collapse(self, now: dt.datetime) -> int:
+        """Of several due rows for one person and round, only the latest goes."""
+        later = aliased(Reminder)
+        return await self._update(and_(
+            Reminder.status == "planned", Reminder.due_at <= now,
+            exists().where(later.round_id == Reminder.round_id,
+                           later.user_id == Reminder.user_id, later.status == "planned",
+                           later.due_at <= now,
+                           or_(later.due_at > Reminder.due_at,
+                               and_(later.due_at == Reminder.due_at, later.id > Reminder.id)))),
+            status="skipped", note="superseded by a later reminder")
+
+    async def claim_due(self, now: dt.datetime, lease_until: dt.datetime,
+                        limit: int) -> list[ClaimedReminder]:
+        """Claim up to `limit` planned rows due by `now`, in one atomic statement (two
+        processes never claim the same row), and load what their messages need."""
+        due = (select(Reminder.id).where(Reminder.status == "planned", Reminder.due_at <= now)
+               .order_by(Reminder.due_at, Reminder.id).limit(limit)
+               .with_for_update(skip_locked=True))
+        claimed = (await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id.in_(due.scalar_subquery()), Reminder.status == "planned",
+                   Reminder.due_at <= now)
+            .values(status="claimed", lease_until=lease_until, attempts=Reminder.attempts + 1)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False))).scalars().all()
+        if not claimed:
+            return []
+        rows = await self.session.execute(
+            select(Reminder.id, Reminder.attempts, Reminder.round_id, Round.name,
+                   Reminder.user_id, Reminder.deadline_at, Round.deadline_at, User.language,
+                   User.reminders_enabled, User.blocked_bot, User.organization_id, User.role)
+            .join(Round, Round.id == Reminder.round_id)
+            .outerjoin(User, User.id == Reminder.user_id)
+            .where(Reminder.id.in_(claimed)).order_by(Reminder.due_at, Reminder.id))
+        return [ClaimedReminder(rid, attempts, round_id, name, user_id, deadline or base,
+                                lang, bool(enabled), bool(blocked), org, role)
+                for (rid, attempts, round_id, name, user_id, deadline, base, lang, enabled,
+                     blocked, org, role) in rows]
+
+    async def close(self, ids: Collection[int], status: str, note: str = "") -> None:
+        """Claimed rows that will not go (skipped, expired), in one statement."""
+        if ids:
+            await self._update(and_(Reminder.id.in_(list(ids)), Reminder.status == "claimed"),
+                               status=status, note=note[:200], lease_until=None)
+
+    async def start_sending(self, reminder_id: int, attempts: int,
+                            lease_until: dt.datetime) -> bool:
+        """Mark a claimed row as being sent, if this claim still holds it."""
+        return await self._update(and_(Reminder.id == reminder_id, Reminder.attempts == attempts,
+                                       Reminder.status == "claimed"),
+                                  status="sending", lease_until=lease_until) == 1
+
+    async def settle(self, reminder_id: int, attempts: int, **values) -> bool:
+        """Record how a send went, if this claim still holds the row."""
+        return await self._update(and_(Reminder.id == reminder_id, Reminder.attempts == attempts,
+                                       Reminder.status == "sending"),
+                                  lease_until=None, **values) == 1
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(Reminder.status, func.count()).group_by(Reminder.status))
+        return {status: n for status, n in rows}
 
 
 class UnitOfWork:
@@ -114,6 +347,9 @@ class UnitOfWork:
         self.invites = Invites(self.session)
         self.projects = Projects(self.session)
         self.feedback = Feedbacks(self.session)
+        self.rounds = Rounds(self.session)
+        self.extensions = Extensions(self.session)
+        self.reminders = Reminders(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

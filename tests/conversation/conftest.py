@@ -36,7 +36,8 @@ def make_settings(tmp_path) -> Settings:
                     database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
                     evidence_dir=tmp_path / "evidence", admin_ids=[ADMIN], max_file_mb=1,
                     chat_send_rate=0,  # chats here are faster than any thumb
-                    send_retries=1)
+                    send_retries=1,
+                    reminder_interval_s=3600)  # the tests run the reminder job themselves
 
 
 async def start_bot(settings: Settings, fake: FakeTelegram | None = None) -> tuple:

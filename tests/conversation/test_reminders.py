@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.app import build_application, build_services
 from bot.transport import build_inprocess
-from handlers.reminders import dispatch_due, schedule_reminders
+from handlers.reminders import dispatch_due, start_up
 from services import rounds
 from services.clock import SHANGHAI
 from store.models import Reminder
@@ -45,8 +45,7 @@ async def test_creating_a_round_plans_7_3_1_and_day_of_reminders(bot, round_):
                                                   (1001, "d0")]
     assert [r.due_at.replace(tzinfo=dt.UTC).astimezone(SHANGHAI).strftime("%m-%d %H:%M")
             for r in rows] == ["12-08 09:00", "12-12 09:00", "12-14 09:00", "12-15 09:00"]
-    jobs = sorted(j.name for j in bot.app.job_queue.jobs() if j.name.startswith("reminder:"))
-    assert len(jobs) == 4  # one job per planned row
+    assert [j.name for j in bot.app.job_queue.jobs()] == ["reminders"]  # one, for all rows
 
 
 async def test_a_due_reminder_goes_once_with_days_left_and_a_button(bot, member, round_):
@@ -63,18 +62,18 @@ async def test_a_due_reminder_goes_once_with_days_left_and_a_button(bot, member,
     assert len(reminders_to(member)) == 1
 
 
-async def test_no_duplicates_after_a_restart_and_jobs_rebuilt_from_rows(bot, member, round_):
+async def test_no_duplicates_after_a_restart(bot, member, round_):
     bot.svc.clock.current = at("2026-12-08 10:00")
     assert await dispatch_due(bot.app) == {"sent": 1}
     svc = build_services(bot.settings, clock=bot.svc.clock)
     app = build_application(bot.settings, services=svc,
                             configure=lambda b: build_inprocess(b, bot.fake))
-    async with running(app):  # post_init rebuilds the jobs from the rows
-        names = {j.name for j in app.job_queue.jobs()}
-        assert len([n for n in names if n.startswith("reminder:")]) == 3
+    async with running(app):  # post_init plans rows again: nothing new, nothing doubled
         assert await dispatch_due(app) == {}
-        assert await schedule_reminders(app) == 0  # nothing new, nothing doubled
+        await start_up(app)
+        assert await dispatch_due(app) == {}
     assert len(reminders_to(member)) == 1
+    assert len(await reminder_rows(bot.svc)) == 4
 
 
 async def test_reminders_missed_while_down_go_out_at_start_up(bot, member, round_):
@@ -105,7 +104,7 @@ async def test_blocked_users_are_marked_and_skipped(bot, member, round_):
     bot.svc.clock.current = at("2026-12-08 09:00")
     assert await dispatch_due(bot.app) == {"blocked": 1}
     bot.svc.clock.current = at("2026-12-12 09:00")
-    assert await dispatch_due(bot.app) == {"not due": 1}  # skipped: the user blocked the bot
+    assert await dispatch_due(bot.app) == {"skipped": 1}  # the user blocked the bot
     statuses = [r.status for r in await reminder_rows(bot.svc)]
     assert statuses[:2] == ["blocked", "skipped"]
 
@@ -115,6 +114,8 @@ async def test_retry_after_is_honoured_and_never_duplicates(bot, member, round_)
     bot.fake.retry_after_next(2, 1)  # more 429s than the limiter retries (1 here)
     assert await dispatch_due(bot.app) == {"retry": 1}
     assert reminders_to(member) == []
+    assert await dispatch_due(bot.app) == {}  # not before Telegram's retry_after
+    bot.svc.clock.advance(dt.timedelta(seconds=3))
     bot.fake.retry_after_next(1, 1)  # one 429: the rate limiter waits and retries itself
     assert await dispatch_due(bot.app) == {"sent": 1}
     assert len(reminders_to(member)) == 1
@@ -126,7 +127,7 @@ async def test_submitted_projects_and_users_who_opted_out_get_none(bot, member, 
     await member.press("🔕 关闭提醒")
     assert "已关闭截止前提醒" in member.last_text
     bot.svc.clock.current = at("2026-12-08 09:00")
-    assert await dispatch_due(bot.app) == {"not due": 1}
+    assert await dispatch_due(bot.app) == {"skipped": 1}
     assert reminders_to(member) == []
 
 
