@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
+from telegram.error import NetworkError, TimedOut
 
 from bot.app import build_application, build_services
-from bot.transport import build_inprocess
+from bot.transport import ApiError, build_inprocess
 from handlers.reminders import dispatch_due, start_up
 from services import rounds
 from services.clock import SHANGHAI
@@ -183,3 +186,200 @@ async def test_drafts_made_before_the_round_join_it(bot, member):
     bot.svc.clock.current = at("2026-12-08 09:00")
     await dispatch_due(bot.app)
     assert "职工心理关爱项目，当前 0/100分" in reminders_to(member)[0]
+
+
+# -- jobs follow rows --------------------------------------------------------------------------
+async def run_jobs(bot) -> None:
+    """What the job queue runs by the injected clock's time: its periodic jobs, and the jobs
+    scheduled for that moment or earlier."""
+    now = bot.svc.clock.now()
+    for job in bot.app.job_queue.jobs():
+        if isinstance(job.job.trigger, IntervalTrigger) or job.next_t <= now:
+            await job.run(bot.app)
+
+
+async def days(bot, *moments: str) -> None:
+    for moment in moments:
+        bot.svc.clock.current = at(moment)
+        await run_jobs(bot)
+
+
+async def test_after_deadline_moves_reminders_go_at_the_new_times(bot, member, round_):
+    await round_.send("/deadline 1 2026-12-29 17:00")
+    await days(bot, "2026-12-08 09:00", "2026-12-12 09:00", "2026-12-14 09:00",
+               "2026-12-15 09:00")
+    assert reminders_to(member) == []  # nothing at the old times
+    await days(bot, "2026-12-22 09:00")
+    [text] = reminders_to(member)
+    assert "将于 2026-12-29 17:00 截止，还剩 7 天" in text
+
+
+async def test_moving_a_deadline_later_plans_every_reminder_still_ahead(bot, member, round_):
+    await days(bot, "2026-12-08 09:00", "2026-12-12 09:00")
+    assert len(reminders_to(member)) == 2  # the 7- and 3-day ones went
+    await round_.send("/deadline 1 2026-12-29 17:00")
+    await days(bot, "2026-12-14 09:00", "2026-12-15 09:00", "2026-12-22 09:00",
+               "2026-12-26 09:00", "2026-12-28 09:00", "2026-12-29 09:00", "2026-12-29 18:00")
+    later = reminders_to(member)[2:]
+    assert [t.split("截止，")[1][:6] for t in later] == [
+        "还剩 7 天", "还剩 3 天", "还剩 1 天", "还剩 0 天"]
+    assert all("2026-12-29 17:00" in t for t in later)
+
+
+async def test_a_round_added_and_moved_from_the_cli_while_the_bot_runs(bot, member):
+    cli = build_services(bot.settings, clock=bot.svc.clock)  # another process, same database
+    await rounds.create_round(cli, name="命令行轮次", level="city", year=2026,
+                              opens_on=dt.date(2026, 11, 1), deadline_at=at("2026-12-15 17:00"),
+                              recommended_on=dt.date(2026, 12, 20))
+    await days(bot, "2026-12-08 09:00")
+    assert ["命令行轮次 将于 2026-12-15 17:00 截止，还剩 7 天" in t
+            for t in reminders_to(member)] == [True]
+    await rounds.change_deadline(cli, 1, at("2026-12-18 17:00"))
+    await days(bot, "2026-12-10 09:00")
+    assert len(reminders_to(member)) == 1
+    await days(bot, "2026-12-11 09:00", "2026-12-12 09:00", "2026-12-14 09:00",
+               "2026-12-15 09:00")
+    assert [t.split("：")[1].split("。")[0] for t in reminders_to(member)[1:]] == [
+        "命令行轮次 将于 2026-12-18 17:00 截止，还剩 7 天",
+        "命令行轮次 将于 2026-12-18 17:00 截止，还剩 3 天"]
+
+
+async def test_an_extension_moves_that_organisations_reminders(bot, member, round_):
+    await round_.send("/extend 1 1 2026-12-18 17:00")
+    await days(bot, "2026-12-08 09:00")
+    assert reminders_to(member) == []  # its 7 days start from the extension
+    await days(bot, "2026-12-11 09:00", "2026-12-15 09:00", "2026-12-15 17:30",
+               "2026-12-17 09:00", "2026-12-18 09:00", "2026-12-18 17:00")
+    texts = reminders_to(member)
+    assert all("将于 2026-12-18 17:00 截止" in t for t in texts)
+    assert ["还剩 7 天" in texts[0], "还剩 0 天" in texts[-1], len(texts)] == [True, True, 4]
+
+
+async def test_an_extension_after_the_deadline_brings_the_last_reminders_back(
+        bot, member, round_):
+    await days(bot, "2026-12-15 17:30")  # the round closed; what was left expired
+    await round_.send("/extend 1 1 2026-12-18 17:00")
+    await days(bot, "2026-12-17 09:00", "2026-12-18 09:00")
+    assert ["还剩 1 天" in t or "还剩 0 天" in t for t in reminders_to(member)] == [True, True]
+
+
+async def test_a_project_submitted_before_the_round_existed_is_not_missing(bot, member):
+    await new_project(member)
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+    assert "已提交审核" in member.last_text
+    admin = bot.chat(1, "管理员")
+    await admin.send("/newround 市级评选 city 2026 2026-11-01 2026-12-15 17:00 2026-12-20")
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    assert await dispatch_due(bot.app) == {"skipped": 1}
+    assert reminders_to(member) == []  # not "本组织还没有提交项目材料"
+
+
+# -- sends that fail ---------------------------------------------------------------------------
+def failing_sends(bot, faults: list) -> None:
+    """The next sendMessage calls fail with these, in order: an ApiError is Telegram's error
+    answer; an exception is raised as PTB's HTTPX request would raise it."""
+    original = bot.fake.call
+
+    async def call(method, params, files):
+        if method.lower() == "sendmessage" and faults:
+            fault = faults.pop(0)
+            if fault is not None:
+                if isinstance(fault, ApiError):
+                    return fault.status, fault.payload()
+                raise fault
+        return await original(method, params, files)
+
+    bot.fake.call = call
+
+
+def connect_error() -> Exception:
+    try:
+        raise NetworkError("httpx.ConnectError: connection refused") \
+            from httpx.ConnectError("connection refused")
+    except NetworkError as exc:
+        return exc
+
+
+def read_timeout() -> Exception:
+    try:
+        raise TimedOut from httpx.ReadTimeout("read timed out")
+    except TimedOut as exc:
+        return exc
+
+
+async def test_a_reminder_telegram_certainly_did_not_deliver_is_retried_until_it_goes(
+        bot, member, round_):
+    failing_sends(bot, [ApiError(500, "Internal Server Error"), connect_error(),
+                        ApiError(400, "Bad Request: something went wrong"),
+                        ApiError(502, "Bad Gateway")])
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    waited = []
+    for _ in range(4):
+        assert await dispatch_due(bot.app) == {"retry": 1}
+        assert await dispatch_due(bot.app) == {}  # not at once: backoff
+        due = [r.due_at for r in await reminder_rows(bot.svc) if r.kind == "d7"][0]
+        waited.append((due.astimezone(SHANGHAI) - bot.svc.clock.now()).total_seconds())
+        bot.svc.clock.current = due.astimezone(SHANGHAI)
+    assert waited == [60, 120, 240, 480]  # doubling each time
+    assert await dispatch_due(bot.app) == {"sent": 1}
+    assert len(reminders_to(member)) == 1
+
+
+async def test_a_reminder_whose_delivery_is_uncertain_is_never_resent(bot, member, round_):
+    failing_sends(bot, [read_timeout()])  # the request went out; no answer came back
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    assert await dispatch_due(bot.app) == {"failed": 1}
+    bot.svc.clock.advance(dt.timedelta(hours=2))
+    assert await dispatch_due(bot.app) == {}
+    assert {r.kind: r.status for r in await reminder_rows(bot.svc)}["d7"] == "failed"
+
+
+async def test_retries_stop_at_the_deadline(bot, member, round_):
+    failing_sends(bot, [ApiError(500, "Internal Server Error")] * 100)
+    bot.svc.clock.current = at("2026-12-15 16:50")  # ten minutes before the deadline
+    for _ in range(10):
+        await dispatch_due(bot.app)
+        bot.svc.clock.advance(dt.timedelta(minutes=5))
+    assert reminders_to(member) == []
+    assert {r.status for r in await reminder_rows(bot.svc)} == {"expired", "skipped"}
+
+
+async def test_with_30_percent_of_sends_failing_no_reminder_is_lost_or_doubled(bot, round_):
+    import random
+
+    chats = []
+    for i in range(20):
+        chat = bot.chat(2000 + i, f"职工{i}")
+        await chat.send(f"/start {bot.invite}")
+        chats.append(chat)
+    chats.append(bot.chat(1001))  # `member`
+    rnd = random.Random(7)
+    kinds = [ApiError(500, "Internal Server Error"), ApiError(502, "Bad Gateway"),
+             connect_error(), ApiError(400, "Bad Request: message to be replied not found")]
+    failing_sends(bot, [rnd.choice(kinds) if rnd.random() < 0.3 else None
+                        for _ in range(2000)])
+    for day in ("2026-12-08", "2026-12-12", "2026-12-14", "2026-12-15"):
+        bot.svc.clock.current = at(f"{day} 09:00")
+        for _ in range(12):  # the job, every few minutes
+            await dispatch_due(bot.app)
+            bot.svc.clock.advance(dt.timedelta(minutes=5))
+    for chat in chats:
+        assert [t.split("截止，")[1][:6] for t in reminders_to(chat)] == [
+            "还剩 7 天", "还剩 3 天", "还剩 1 天", "还剩 0 天"], chat.user.id
+
+
+async def test_a_process_that_died_mid_batch_leaves_nothing_lost_and_nothing_doubled(
+        bot, member, round_):
+    colleague = bot.chat(1002, "李强")
+    await colleague.send(f"/start {bot.invite}")
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    claimed = await rounds.claim_due(bot.svc)  # a process claimed both …
+    first, second = claimed.messages
+    assert await rounds.start_sending(bot.svc, first)  # … began sending one, and died
+    assert await dispatch_due(bot.app) == {}  # their lease holds: no one else takes them
+    bot.svc.clock.advance(dt.timedelta(minutes=11))  # the lease (10 minutes) expired
+    assert await dispatch_due(bot.app) == {"sent": 1}  # the one never attempted
+    statuses = {r.user_id: r.status for r in await reminder_rows(bot.svc) if r.kind == "d7"}
+    assert statuses == {first.user_id: "failed", second.user_id: "sent"}  # at most once
+    assert await rounds.start_sending(bot.svc, second) is False  # the dead claim holds none
