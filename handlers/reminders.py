@@ -66,51 +66,47 @@ def undelivered(exc: TelegramError) -> bool:
     return True
 
 
-async def deliver(app: Application, msg: rounds.ReminderMessage) -> str:
-    """Send one claimed reminder and record how it went; returns that outcome."""
+async def send(app: Application, msg: rounds.ReminderMessage) -> rounds.Outcome:
+    """Send one reminder whose row is marked as being sent; how it went."""
     svc: Services = app.bot_data["services"]
-    if not await rounds.start_sending(svc, msg):
-        return "taken"  # this claim lost the row (its lease expired meanwhile)
     text, markup = render(svc, msg)
     try:
         await app.bot.send_message(msg.user_id, text, reply_markup=markup)
     except Forbidden as exc:
-        await rounds.settle(svc, msg, "blocked", str(exc))
-        return "blocked"
+        return rounds.Outcome(msg, "blocked", str(exc))
     except RetryAfter as exc:  # the rate limiter's retries ran out: try again later
         delay = exc.retry_after  # int today, timedelta in PTB's next major version
         seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-        await rounds.settle(svc, msg, "retry", "retry after", retry_after=seconds + 1)
-        return "retry"
+        return rounds.Outcome(msg, "retry", "retry after", retry_after=seconds + 1)
     except TelegramError as exc:
         log.warning("reminder %s failed: %s", msg.reminder_id, exc)
-        if undelivered(exc):
-            await rounds.settle(svc, msg, "retry", str(exc))
-            return "retry"
-        await rounds.settle(svc, msg, "uncertain", str(exc))
-        return "failed"
-    await rounds.settle(svc, msg, "sent")
-    return "sent"
+        return rounds.Outcome(msg, "retry" if undelivered(exc) else "uncertain", str(exc))
+    return rounds.Outcome(msg, "sent")
+
+
+NAMES = {"uncertain": "failed"}
 
 
 async def dispatch_due(app: Application, concurrency: int = CONCURRENCY,
                        batch: int = BATCH) -> dict[str, int]:
-    """Claim and send every reminder due at the clock's now, a batch at a time: what the
-    periodic job runs (tests with an injected clock and the benchmark call it directly).
+    """Claim and send every reminder due at the clock's now: what the periodic job runs
+    (tests with an injected clock and the benchmark call it directly). A batch is claimed
+    at once and sent in waves of `concurrency`: each wave is marked as being sent in one
+    statement just before it goes, and its outcomes are recorded in one transaction.
     Returns how many went each way (sent, skipped, blocked, retry, failed, taken)."""
     svc: Services = app.bot_data["services"]
-    gate = asyncio.Semaphore(concurrency)
     outcomes: Counter[str] = Counter()
-
-    async def one(msg: rounds.ReminderMessage) -> None:
-        async with gate:
-            outcomes[await deliver(app, msg)] += 1
-
     while claimed := await rounds.claim_due(svc, batch):
         if claimed.skipped:
             outcomes["skipped"] += claimed.skipped
-        await asyncio.gather(*(one(msg) for msg in claimed.messages))
-    return dict(outcomes)
+        for i in range(0, len(claimed.messages), concurrency):
+            wave = claimed.messages[i:i + concurrency]
+            held = await rounds.start_sending(svc, wave)
+            outcomes["taken"] += len(wave) - len(held)  # this claim lost them meanwhile
+            results = await asyncio.gather(*(send(app, msg) for msg in held))
+            await rounds.settle(svc, list(results))
+            outcomes.update(NAMES.get(r.result, r.result) for r in results)
+    return {k: n for k, n in outcomes.items() if n}
 
 
 async def _tick(context: Context) -> None:

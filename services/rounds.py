@@ -287,38 +287,51 @@ async def _scores(uow: UnitOfWork, svc: Services, projects: dict[int, Project],
     return out
 
 
-async def start_sending(svc: Services, msg: ReminderMessage) -> bool:
-    """Just before the send: False when this claim no longer holds the row."""
+async def start_sending(svc: Services, msgs: list[ReminderMessage]) -> list[ReminderMessage]:
+    """Just before a wave of sends: the messages whose rows this claim still holds, now
+    marked as being sent (one statement for the wave)."""
     lease = svc.clock.now() + dt.timedelta(seconds=svc.reminder_policy.lease_s)
     async with svc.uow() as uow:
-        ok = await uow.reminders.start_sending(msg.reminder_id, msg.attempts, lease)
+        held = await uow.reminders.start_sending([(m.reminder_id, m.attempts) for m in msgs],
+                                                 lease)
         await uow.commit()
-        return ok
+    return [m for m in msgs if m.reminder_id in held]
 
 
-async def settle(svc: Services, msg: ReminderMessage, outcome: str, note: str = "",
-                 retry_after: float | None = None) -> None:
-    """Record how a send went: sent | blocked | retry (Telegram certainly did not deliver it:
-    planned again, after `retry_after` seconds or the policy's backoff) | uncertain (we
-    cannot know: failed, never resent)."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one send went: sent | blocked | retry (Telegram certainly did not deliver it:
+    planned again after `retry_after` seconds, or the policy's backoff) | uncertain (we
+    cannot know whether it arrived: failed, never resent)."""
+
+    msg: ReminderMessage
+    result: str
+    note: str = ""
+    retry_after: float | None = None
+
+
+async def settle(svc: Services, outcomes: list[Outcome]) -> None:
+    """Record how a wave of sends went, in one transaction."""
     now = svc.clock.now()
+    policy = svc.reminder_policy
     async with svc.uow() as uow:
-        if outcome == "sent":
-            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="sent", sent_at=now)
-        elif outcome == "blocked":
-            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="blocked",
-                                       note=note[:200])
-            user = await uow.users.get(msg.user_id)
-            if user is not None:
-                user.blocked_bot = True
-        elif outcome == "retry":
-            delay = dt.timedelta(seconds=retry_after) if retry_after is not None \
-                else svc.reminder_policy.retry_delay(msg.attempts)
-            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="planned",
-                                       due_at=now + delay, note=note[:200])
-        else:
-            await uow.reminders.settle(msg.reminder_id, msg.attempts, status="failed",
-                                       note=f"outcome unknown, not resent: {note}"[:200])
+        sent = [(o.msg.reminder_id, o.msg.attempts) for o in outcomes if o.result == "sent"]
+        await uow.reminders.settle(sent, status="sent", sent_at=now)
+        for o in outcomes:
+            claim = [(o.msg.reminder_id, o.msg.attempts)]
+            if o.result == "blocked":
+                await uow.reminders.settle(claim, status="blocked", note=o.note[:200])
+                user = await uow.users.get(o.msg.user_id)
+                if user is not None:
+                    user.blocked_bot = True
+            elif o.result == "retry":
+                delay = dt.timedelta(seconds=o.retry_after) if o.retry_after is not None \
+                    else policy.retry_delay(o.msg.attempts)
+                await uow.reminders.settle(claim, status="planned", due_at=now + delay,
+                                           note=o.note[:200])
+            elif o.result != "sent":
+                await uow.reminders.settle(claim, status="failed",
+                                           note=f"outcome unknown, not resent: {o.note}"[:200])
         await uow.commit()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -317,18 +317,25 @@ class Reminders(Repo):
             await self._update(and_(Reminder.id.in_(list(ids)), Reminder.status == "claimed"),
                                status=status, note=note[:200], lease_until=None)
 
-    async def start_sending(self, reminder_id: int, attempts: int,
-                            lease_until: dt.datetime) -> bool:
-        """Mark a claimed row as being sent, if this claim still holds it."""
-        return await self._update(and_(Reminder.id == reminder_id, Reminder.attempts == attempts,
-                                       Reminder.status == "claimed"),
-                                  status="sending", lease_until=lease_until) == 1
+    async def start_sending(self, claims: Collection[tuple[int, int]],
+                            lease_until: dt.datetime) -> set[int]:
+        """Mark claimed rows (id, attempts) as being sent, those this claim still holds;
+        returns their ids."""
+        if not claims:
+            return set()
+        result = await self.session.execute(
+            update(Reminder).where(tuple_(Reminder.id, Reminder.attempts).in_(list(claims)),
+                                   Reminder.status == "claimed")
+            .values(status="sending", lease_until=lease_until).returning(Reminder.id)
+            .execution_options(synchronize_session=False))
+        return set(result.scalars().all())
 
-    async def settle(self, reminder_id: int, attempts: int, **values) -> bool:
-        """Record how a send went, if this claim still holds the row."""
-        return await self._update(and_(Reminder.id == reminder_id, Reminder.attempts == attempts,
-                                       Reminder.status == "sending"),
-                                  lease_until=None, **values) == 1
+    async def settle(self, claims: Collection[tuple[int, int]], **values) -> None:
+        """Record how sends went (the same for all these rows), where the claim holds."""
+        if claims:
+            await self._update(and_(tuple_(Reminder.id, Reminder.attempts).in_(list(claims)),
+                                    Reminder.status == "sending"),
+                               lease_until=None, **values)
 
     async def counts(self) -> dict[str, int]:
         rows = await self.session.execute(

@@ -75,6 +75,7 @@ async def test_no_duplicates_after_a_restart(bot, member, round_):
         assert await dispatch_due(app) == {}
         await start_up(app)
         assert await dispatch_due(app) == {}
+    await svc.sessions.kw["bind"].dispose()
     assert len(reminders_to(member)) == 1
     assert len(await reminder_rows(bot.svc)) == 4
 
@@ -242,6 +243,7 @@ async def test_a_round_added_and_moved_from_the_cli_while_the_bot_runs(bot, memb
     assert [t.split("：")[1].split("。")[0] for t in reminders_to(member)[1:]] == [
         "命令行轮次 将于 2026-12-18 17:00 截止，还剩 7 天",
         "命令行轮次 将于 2026-12-18 17:00 截止，还剩 3 天"]
+    await cli.sessions.kw["bind"].dispose()
 
 
 async def test_an_extension_moves_that_organisations_reminders(bot, member, round_):
@@ -376,10 +378,10 @@ async def test_a_process_that_died_mid_batch_leaves_nothing_lost_and_nothing_dou
     bot.svc.clock.current = at("2026-12-08 09:00")
     claimed = await rounds.claim_due(bot.svc)  # a process claimed both …
     first, second = claimed.messages
-    assert await rounds.start_sending(bot.svc, first)  # … began sending one, and died
+    assert await rounds.start_sending(bot.svc, [first]) == [first]  # began one, and died
     assert await dispatch_due(bot.app) == {}  # their lease holds: no one else takes them
     bot.svc.clock.advance(dt.timedelta(minutes=11))  # the lease (10 minutes) expired
     assert await dispatch_due(bot.app) == {"sent": 1}  # the one never attempted
     statuses = {r.user_id: r.status for r in await reminder_rows(bot.svc) if r.kind == "d7"}
     assert statuses == {first.user_id: "failed", second.user_id: "sent"}  # at most once
-    assert await rounds.start_sending(bot.svc, second) is False  # the dead claim holds none
+    assert await rounds.start_sending(bot.svc, [second]) == []  # the dead claim holds none
