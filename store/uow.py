@@ -7,10 +7,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
-from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from store.models import (
     EvidenceEntry,
@@ -272,16 +271,15 @@ class Reminders(Repo):
                                   status="expired", note="deadline passed before it could go")
 
     async def collapse(self, now: dt.datetime) -> int:
-        """Of several due rows for one person and round, only the latest goes."""
-        later = aliased(Reminder)
-        return await self._update(and_(
-            Reminder.status == "planned", Reminder.due_at <= now,
-            exists().where(later.round_id == Reminder.round_id,
-                           later.user_id == Reminder.user_id, later.status == "planned",
-                           later.due_at <= now,
-                           or_(later.due_at > Reminder.due_at,
-                               and_(later.due_at == Reminder.due_at, later.id > Reminder.id)))),
-            status="skipped", note="superseded by a later reminder")
+        """Of several due rows for one person and round, only the latest goes (one sort of
+        the due rows, not a lookup per row)."""
+        ranked = select(Reminder.id, func.row_number().over(
+            partition_by=(Reminder.round_id, Reminder.user_id),
+            order_by=(Reminder.due_at.desc(), Reminder.id.desc())).label("rank")).where(
+            Reminder.status == "planned", Reminder.due_at <= now).subquery()
+        older = select(ranked.c.id).where(ranked.c.rank > 1)
+        return await self._update(and_(Reminder.id.in_(older), Reminder.status == "planned"),
+                                  status="skipped", note="superseded by a later reminder")
 
     async def claim_due(self, now: dt.datetime, lease_until: dt.datetime,
                         limit: int) -> list[ClaimedReminder]:

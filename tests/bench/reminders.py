@@ -12,7 +12,7 @@ real score and its open points. Through the whole PTB stack and the in-process B
   a second pass must send nothing.
 
 `BENCH_STAFF` (default "1000,10000") and `BENCH_SEND_RATE` (messages a second; default 0:
-unthrottled) change the sizes and the rate."""
+unthrottled) change the sizes and the rate; `BENCH_VERBOSE=1` prints each step as it ends."""
 
 from __future__ import annotations
 
@@ -43,6 +43,12 @@ from store.models import (
     User,
 )
 from tests.support.chat import Chat
+
+
+def _log(*args) -> None:
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"{time.strftime('%H:%M:%S')}", *args, flush=True)
+
 
 SIZES = [int(n) for n in os.environ.get("BENCH_STAFF", "1000,10000").split(",")]
 RATE = float(os.environ.get("BENCH_SEND_RATE", "0"))
@@ -108,6 +114,7 @@ async def _size(workdir: Path, staff: int) -> dict:
                               opens_on=dt.date(2026, 11, 1), deadline_at=DEADLINE,
                               recommended_on=dt.date(2026, 12, 20))
     out["create_round_s"] = round(time.perf_counter() - started, 2)
+    _log(staff, "round created")
 
     async with svc.uow() as uow:  # start-up on a database whose rows are not planned yet
         await uow.session.execute(delete(Reminder))
@@ -116,14 +123,17 @@ async def _size(workdir: Path, staff: int) -> dict:
     started = time.perf_counter()
     async with running(app):
         out["start_up_planning_all_s"] = round(time.perf_counter() - started, 2)
+        _log(staff, "started, rows planned")
     app = _app(settings, svc, fake)
     started = time.perf_counter()
     async with running(app):
         out["restart_s"] = round(time.perf_counter() - started, 2)
+        _log(staff, "restarted")
         joiner = Chat(app, fake, FakeUser(99, "新职工"))
         started = time.perf_counter()
         await joiner.send(f"/start {joiner_org.invite_code}")
         out["join_s"] = round(time.perf_counter() - started, 3)
+        _log(staff, "joined")
         assert "加入成功" in joiner.last_text, joiner.last_text
     async with svc.uow() as uow:
         out["rows"] = sum((await uow.reminders.counts()).values())
@@ -140,10 +150,12 @@ async def _size(workdir: Path, staff: int) -> dict:
         started = time.perf_counter()
         await asyncio.gather(*(bare(FIRST_USER + i) for i in range(staff)))
         baseline = staff / (time.perf_counter() - started)
+        _log(staff, "baseline sent")
         fake.sent.clear()
         started = time.perf_counter()
         outcomes = await dispatch_due(app)
         send_s = time.perf_counter() - started
+        _log(staff, "reminders sent")
         again = await dispatch_due(app)
     per_chat = Counter(m.chat_id for m in fake.sent if m.text.startswith("⏰"))
     sent = sum(per_chat.values())
