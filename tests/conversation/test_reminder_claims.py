@@ -52,7 +52,7 @@ async def processes(database_url, tmp_path):
                               opens_on=dt.date(2026, 11, 1),
                               deadline_at=dt.datetime(2026, 12, 15, 17, 0, tzinfo=SHANGHAI),
                               recommended_on=dt.date(2026, 12, 20))
-    await setup.sessions.kw["bind"].dispose()
+    await setup.close()
     clock.current = dt.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI)
     return settings, clock
 
@@ -70,7 +70,7 @@ async def test_two_processes_claiming_the_same_due_reminders_claim_each_once(pro
 
     got_a, got_b = await asyncio.gather(claim_all(a), claim_all(b))
     for svc in (a, b):
-        await svc.sessions.kw["bind"].dispose()
+        await svc.close()
     assert len(got_a) + len(got_b) == STAFF
     assert set(got_a).isdisjoint(got_b) and len(set(got_a) | set(got_b)) == STAFF
 
@@ -87,7 +87,7 @@ async def test_two_bots_sending_at_once_send_each_reminder_once(processes):
     async with running(apps[0]), running(apps[1]):
         outcomes = await asyncio.gather(*(dispatch_due(app, batch=20) for app in apps))
     for svc in services:
-        await svc.sessions.kw["bind"].dispose()
+        await svc.close()
     per_chat = Counter(m.chat_id for m in fake.sent if m.text.startswith("⏰"))
     assert len(per_chat) == STAFF and set(per_chat.values()) == {1}
     assert sum(o.get("sent", 0) for o in outcomes) == STAFF

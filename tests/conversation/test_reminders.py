@@ -75,7 +75,7 @@ async def test_no_duplicates_after_a_restart(bot, member, round_):
         assert await dispatch_due(app) == {}
         await start_up(app)
         assert await dispatch_due(app) == {}
-    await svc.sessions.kw["bind"].dispose()
+    await svc.close()
     assert len(reminders_to(member)) == 1
     assert len(await reminder_rows(bot.svc)) == 4
 
@@ -243,7 +243,7 @@ async def test_a_round_added_and_moved_from_the_cli_while_the_bot_runs(bot, memb
     assert [t.split("：")[1].split("。")[0] for t in reminders_to(member)[1:]] == [
         "命令行轮次 将于 2026-12-18 17:00 截止，还剩 7 天",
         "命令行轮次 将于 2026-12-18 17:00 截止，还剩 3 天"]
-    await cli.sessions.kw["bind"].dispose()
+    await cli.close()
 
 
 async def test_an_extension_moves_that_organisations_reminders(bot, member, round_):

@@ -36,7 +36,7 @@ async def test_rows_planned_before_0004_are_about_their_rounds_deadline(settings
                                                                    tzinfo=SHANGHAI)
     claimed = await rounds.claim_due(svc)  # the user is gone: claimed, then skipped
     assert (claimed.messages, claimed.skipped) == ([], 1)
-    await svc.sessions.kw["bind"].dispose()
+    await svc.close()
     await asyncio.to_thread(command.downgrade, alembic_config(settings.database_url), "0003")
     engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
     with engine.connect() as conn:  # and back: the row is still there
