@@ -58,7 +58,7 @@ def undelivered(exc: TelegramError) -> bool:
     """True when Telegram certainly did not deliver the message: it answered with an error
     (400, 500 …), or the request never left (no connection). A timeout or a connection lost
     after sending is uncertain: Telegram may have delivered it."""
-    if isinstance(exc, TimedOut | NetworkError):  # TimedOut is a NetworkError too
+    if isinstance(exc, NetworkError):  # TimedOut is one too
         cause = exc.__cause__
         if cause is None or isinstance(cause, TelegramError):
             return not isinstance(exc, TimedOut)  # an error answer, e.g. "Bad Gateway (502)"
@@ -81,10 +81,13 @@ async def send(app: Application, msg: rounds.ReminderMessage) -> rounds.Outcome:
     except TelegramError as exc:
         log.warning("reminder %s failed: %s", msg.reminder_id, exc)
         return rounds.Outcome(msg, "retry" if undelivered(exc) else "uncertain", str(exc))
+    except Exception as exc:  # whatever it was, we cannot know whether the message went
+        log.exception("reminder %s failed", msg.reminder_id)
+        return rounds.Outcome(msg, "uncertain", repr(exc))
     return rounds.Outcome(msg, "sent")
 
 
-NAMES = {"uncertain": "failed"}
+REPORTED = {"uncertain": "failed"}  # how dispatch_due counts an outcome
 
 
 async def dispatch_due(app: Application, concurrency: int = CONCURRENCY,
@@ -105,7 +108,7 @@ async def dispatch_due(app: Application, concurrency: int = CONCURRENCY,
             outcomes["taken"] += len(wave) - len(held)  # this claim lost them meanwhile
             results = await asyncio.gather(*(send(app, msg) for msg in held))
             await rounds.settle(svc, list(results))
-            outcomes.update(NAMES.get(r.result, r.result) for r in results)
+            outcomes.update(REPORTED.get(r.result, r.result) for r in results)
     return {k: n for k, n in outcomes.items() if n}
 
 

@@ -242,12 +242,13 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
         for rid in ([p.round_id] if p.round_id is not None else round_ids):
             projects.setdefault((p.organization_id, rid), []).append(p)
     chosen: dict[tuple[int, int], Project] = {}
-    for row in list(live):
+    sendable = []
+    for row in live:
         mine = projects.get((row.organization_id, row.round_id), [])
         if mine and all(p.status == "submitted" for p in mine):  # submitted, even before
             skipped.setdefault("submitted", []).append(row.id)  # the round existed
-            live.remove(row)
             continue
+        sendable.append(row)
         draft = next((p for p in mine if p.status != "submitted"), None)
         if draft is not None:
             chosen[(row.organization_id, row.round_id)] = draft
@@ -255,7 +256,7 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
     for note, ids in skipped.items():
         await uow.reminders.close(ids, "expired" if note == "expired" else "skipped", note)
     out = []
-    for row in live:
+    for row in sendable:
         project = chosen.get((row.organization_id, row.round_id))
         total, open_points = scores.get(project.id, (0, ())) if project else (0, ())
         deadline = _aware(row.deadline_at, svc)
