@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.evidence import EntryRecord, FileRecord, evidence_values
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
-from store.models import Organization, Project, Round
+from services.project_view import Loaded, load_evidence, submission
+from store.models import Organization, Project
 from store.uow import UnitOfWork
 
 
@@ -21,28 +21,13 @@ class ProjectScore:
 
 
 async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
-                      today: dt.date) -> Submission:
-    files = await uow.projects.files(project.id)
-    entries = await uow.projects.entries(project.id)
-    figures = {f.item_id: f.value for f in await uow.projects.figures(project.id)}
-    supported = {f.entry_id for f in files if f.entry_id is not None}
-    evidence = evidence_values(
-        svc.rubric,
-        [FileRecord(f.item_id, f.kind) for f in files if f.entry_id is None],
-        [EntryRecord(e.item_id, e.level, bool(e.link) or e.id in supported) for e in entries],
-        figures,
-    )
-    facts = {
-        "organization.established_on": org.established_on,
-        "organization.certificate_valid_until": org.certificate_valid_until,
-        "project.completed_on": project.completed_on,
-        "project.closed_and_evaluated": project.closed_and_evaluated,
-    }
-    recommended_on = project.recommended_on
-    if recommended_on is None and project.round_id is not None:
-        r = await uow.session.get(Round, project.round_id)
-        recommended_on = r.recommended_on
-    return Submission(recommended_on=recommended_on or today, facts=facts, evidence=evidence)
+                        today: dt.date) -> Submission:
+    round_ = await uow.rounds.get(project.round_id) if project.round_id is not None else None
+    loaded = Loaded(svc, 0, None, project, org, None,
+                    project.recommended_on or (round_.recommended_on if round_ else None)
+                    or today)
+    await load_evidence(uow, loaded)
+    return submission(loaded)
 
 
 async def project_score(svc: Services, project_id: int) -> ProjectScore | None:
