@@ -156,3 +156,20 @@ async def test_a_full_submission_reaches_100(svc, project):
                            f"{slot.key}.pdf", "application/pdf")
     view = await pv.project_view(svc, 1001, project)
     assert view.report.total == 100 and view.next_slot is None and view.report.eligible
+
+
+async def test_an_entry_and_its_proof_are_saved_together_or_not_at_all(svc, project):
+    with pytest.raises(InputError):  # an empty screenshot: neither is saved
+        await evidence.add_entry(svc, 1001, project, "exchanges", level="city", title="交流会",
+                                 happened_on=dt.date(2025, 5, 1), proof=(b"", "s.png",
+                                                                         "image/png", ""))
+    view = await pv.project_view(svc, 1001, project)
+    assert view.state("exchanges").entries == ()
+    shot = (b"\x89PNG shot", "s.png", "image/png", "")
+    for title in ("交流会", "推进会"):  # one screenshot proves both
+        _, saved = await evidence.add_entry(svc, 1001, project, "exchanges", level="city",
+                                            title=title, happened_on=dt.date(2025, 5, 1),
+                                            proof=shot)
+    state = saved.view.state("exchanges")
+    assert len(state.entries) == 2 and state.supported == {e.id for e in state.entries}
+    assert saved.view.report.total == 2
