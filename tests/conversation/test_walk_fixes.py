@@ -82,6 +82,7 @@ async def test_an_expired_certificate_is_explained_not_promised(bot):
     await member.send("/score")
     report = next(t for t in member.replies if "评分报告" in t)
     assert "登记证书" not in report.split("还可以得分的项目")[-1]
+    assert "已过期" in report and "解决办法" in report and "更新本组织的证书有效期" in report
 
 
 async def test_staff_correct_the_project_facts_and_eligibility_follows(member):

@@ -36,5 +36,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index('uq_evidence_file_content', table_name='evidence_files')
+    # The old key holds one row per content and slot: a proof shared by several entries
+    # keeps its first entry only.
+    op.execute("DELETE FROM evidence_files WHERE id NOT IN (SELECT MIN(id) FROM evidence_files"
+               " GROUP BY project_id, item_id, kind, sha256)")
     with op.batch_alter_table('evidence_files') as batch:
         batch.create_unique_constraint('uq_evidence_files_project_id', OLD)
