@@ -9,7 +9,7 @@ Which rule an item has is data; a new rule kind is one class here, registered in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -280,10 +280,9 @@ class PerLevelRule(_RuleBase):
 
 Rule = FixedRule | PerKindRule | BandsRule | PerLevelRule
 
-# The one table of rule kinds: the TOML `kind` → its class.
-RULE_KINDS: Mapping[str, Callable[[Mapping[str, Any]], Rule]] = {
-    "fixed": FixedRule.from_data, "per_kind": PerKindRule.from_data,
-    "bands": BandsRule.from_data, "per_level": PerLevelRule.from_data,
+# The one table of rule kinds: the TOML `kind` → its class (built with `from_data`).
+RULE_KINDS: Mapping[str, type[Rule]] = {
+    "fixed": FixedRule, "per_kind": PerKindRule, "bands": BandsRule, "per_level": PerLevelRule,
 }
 
 
@@ -358,10 +357,10 @@ class Rubric:
 
 
 def _rule_from(data: Mapping[str, Any]) -> Rule:
-    build = RULE_KINDS.get(data["kind"])
-    if build is None:
+    kind = RULE_KINDS.get(data["kind"])
+    if kind is None:
         raise ValueError(f"unknown rule kind {data['kind']!r} in item {data.get('id')!r}")
-    return build(data)
+    return kind.from_data(data)
 
 
 def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:

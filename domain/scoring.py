@@ -168,29 +168,28 @@ Check = Callable[[Any, dt.date, EligibilityRule], bool]
 
 # The one table of eligibility checks: the TOML `check` → whether the fact is an issue.
 CHECKS: Mapping[str, Check] = {
+    "not_true": lambda value, ref, rule: value is not True,
     "younger_than": lambda value, ref, rule: add_years(value, rule.years) > ref,
     "before": lambda value, ref, rule: value < ref,
     "after_or_missing": lambda value, ref, rule: value > ref,
     "older_than": lambda value, ref, rule: value < add_years(ref, -rule.years),
 }
+READS_MISSING = frozenset({"not_true"})  # checks that judge a missing fact themselves
 
 
 def check_eligibility(rule: EligibilityRule, sub: Submission) -> Issue | None:
     """The issue `rule` finds in `sub`, or None."""
+    check = CHECKS.get(rule.check)
+    if check is None:
+        raise ValueError(f"unknown eligibility check {rule.check!r}")
     value = sub.facts.get(rule.field)
     ref = sub.recommended_on
-    if rule.check == "not_true":
-        hit = value is not True
-    elif value is None:
-        # A missing date is an issue only where the rule says what to tell (`missing`).
+    if value is None and rule.check not in READS_MISSING:
+        # A missing fact is an issue only where the rule says what to tell (`missing`).
         if rule.missing is None:
             return None
         return Issue(rule.code, rule.severity, rule.missing, rule.void, rule.fix)
-    elif rule.check in CHECKS:
-        hit = CHECKS[rule.check](value, ref, rule)
-    else:
-        raise ValueError(f"unknown eligibility check {rule.check!r}")
-    if not hit:
+    if not check(value, ref, rule):
         return None
     return Issue(rule.code, rule.severity, _fmt(rule.message, value=value, recommended_on=ref),
                  rule.void, rule.fix)

@@ -112,9 +112,8 @@ async def show_slot(update: Update, context: Context, w: Who, pid: int, index: i
 
 
 async def after_save(update: Update, w: Who, saved: pv.Saved) -> None:
-    view, slot_key = saved.view, saved.slot_key
-    state = view.state(slot_key) if slot_key in {s.slot.key for s in view.slots} \
-        else next(s for s in view.slots if s.slot.item_id == slot_key)
+    view = saved.view
+    state = view.state(saved.slot_key)
     if saved.duplicate:
         text = w.t("walk.saved_duplicate", total=view.report.total, max=view.report.max)
     else:

@@ -116,7 +116,7 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
                      seen_version: int) -> Saved:
     """Set a figure (the satisfaction rate). `seen_version` is the figure's version the
     user was shown (0: none); if it changed meanwhile, raise Conflict and change nothing."""
-    rule = svc.rubric.item(item_id).rule
+    rule = _rule(svc, item_id)
     if rule.step != "rate":
         raise NotFound(item_id)
     value = rule.read(value, item_id)
@@ -140,8 +140,15 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
         return Saved(loaded.view(), False, before, item_id)
 
 
+def _rule(svc: Services, item_id: str | None):
+    try:
+        return svc.rubric.item(item_id).rule
+    except KeyError:
+        raise NotFound(item_id) from None
+
+
 def _check_entry(svc: Services, item_id: str, level: str, happened_on: dt.date | None) -> None:
-    rule = svc.rubric.item(item_id).rule
+    rule = _rule(svc, item_id)
     if rule.step != "entries":
         raise NotFound(item_id)
     if level not in rule.levels:
