@@ -167,3 +167,12 @@ async def test_forged_buttons_are_refused_and_store_nothing(member):
     await member.send("/score")
     report = next(t for t in member.replies if "评分报告" in t)
     assert "合计：3/100分" in report  # the national report is still national
+
+
+async def test_a_refused_name_can_be_typed_again(member):
+    await member.send("/submit")
+    await member.press("➕ 新建项目")
+    await member.send("项" * 201)
+    assert "200" in member.last_text
+    await member.send("社区法律服务站")  # the corrected name, not a question
+    assert "第2步" in member.last_text
