@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
-from services.project_view import Loaded, load_evidence, submission
+from services.project_view import Loaded, load_evidence, load_many, submission
 from store.models import Organization, Project
 from store.uow import UnitOfWork
 
@@ -41,13 +41,8 @@ async def project_score(svc: Services, project_id: int) -> ProjectScore | None:
 
 
 async def organization_scores(svc: Services, organization_id: int) -> list[ProjectScore]:
+    """Each of the organisation's projects scored, set-based (four statements)."""
     async with svc.uow() as uow:
-        org = await uow.organizations.get(organization_id)
-        if org is None:
-            return []
-        out = []
-        for project in await uow.projects.of_organization(org.id):
-            sub = await submission_of(uow, svc, org, project, svc.clock.today())
-            out.append(ProjectScore(project.id, project.name, project.status,
-                                    score(svc.rubric, sub)))
-        return out
+        return [ProjectScore(loaded.project.id, loaded.project.name, loaded.project.status,
+                             score(svc.rubric, submission(loaded)))
+                for loaded in await load_many(uow, svc, organization_id=organization_id)]

@@ -118,6 +118,35 @@ class Projects(Repo):
         return (await self.files(project_id), await self.entries(project_id),
                 await self.figures(project_id))
 
+    async def many_in_context(self, organization_id: int | None = None,
+                              status: str | None = None) -> list[tuple[
+            Project, Organization, Round | None, RoundExtension | None]]:
+        """The projects (of one organisation, in one status, or all), each with its
+        organisation, round and extension, in one statement, by id."""
+        conditions = [c for given, c in ((organization_id, Project.organization_id
+                                          == organization_id),
+                                         (status, Project.status == status))
+                      if given is not None]
+        rows = await self.session.execute(
+            select(Project, Organization, Round, RoundExtension)
+            .join(Organization, Organization.id == Project.organization_id)
+            .outerjoin(Round, Round.id == Project.round_id)
+            .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                            RoundExtension.organization_id
+                                            == Project.organization_id))
+            .where(*conditions).order_by(Project.id))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    async def evidence_of(self, project_ids: list[int]) -> tuple[
+            list[EvidenceFile], list[EvidenceEntry], list[EvidenceFigure]]:
+        """Everything stored for several projects, in three statements."""
+        return tuple([  # type: ignore[return-value]
+            list(await self.session.scalars(select(model).where(model.project_id.in_(project_ids))
+                                            .order_by(*order)))
+            for model, order in ((EvidenceFile, (EvidenceFile.id,)),
+                                 (EvidenceEntry, (EvidenceEntry.id,)),
+                                 (EvidenceFigure, (EvidenceFigure.item_id,)))])
+
     async def insert_file(self, **values: Any) -> int:
         """Add a file row; Duplicate if the same content is there for the same slot and
         entry. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING id)."""
