@@ -334,7 +334,12 @@ async def upload(update: Update, context: Context, w: Who) -> int | None:
 # -- the rate ---------------------------------------------------------------------------------
 @guarded
 async def rate(update: Update, context: Context, w: Who) -> int | None:
+    """The rate for the slot the user has open (the place stored in the database)."""
     pid, slot_key = await pv.cursor(w.svc, w.account.user_id)
+    slot = pv.slot_by_key(w.svc, slot_key)
+    if slot is None or w.svc.rubric.item(slot.item_id).rule.step != "rate":
+        await answer_question(update, context, update.message.text.strip())  # not a rate here
+        return WALK
     try:
         value = parse_rate(update.message.text.strip())
         saved = await evidence.set_figure(w.svc, w.account.user_id, pid, slot_key, value,
