@@ -93,24 +93,21 @@ class Projects(Repo):
                                     Round | None, RoundExtension | None]:
         """In one statement: the user, the project (given, else the user's current one),
         its organisation, round and the organisation's extension of that round."""
-        project_on = (Project.id == project_id if project_id is not None
-                      else Project.id == User.current_project_id)
+        query = select(User, Project, Organization, Round, RoundExtension)
+        if project_id is not None:
+            query = (query.select_from(Project).outerjoin(User, User.id == user_id)
+                     .where(Project.id == project_id))
+        else:
+            query = (query.select_from(User)
+                     .join(Project, Project.id == User.current_project_id)
+                     .where(User.id == user_id))
         row = (await self.session.execute(
-            select(User, Project, Organization, Round, RoundExtension)
-            .select_from(User)
-            .outerjoin(Project, project_on)
-            .outerjoin(Organization, Organization.id == Project.organization_id)
+            query.join(Organization, Organization.id == Project.organization_id)
             .outerjoin(Round, Round.id == Project.round_id)
             .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
                                             RoundExtension.organization_id
-                                            == Project.organization_id))
-            .where(User.id == user_id))).first()
-        if row is None:  # no such user: the project alone
-            project = await self.get(project_id) if project_id is not None else None
-            org = await self.session.get(Organization, project.organization_id) if project \
-                else None
-            return None, project, org, None, None
-        return tuple(row)  # type: ignore[return-value]
+                                            == Project.organization_id)))).first()
+        return tuple(row) if row else (None, None, None, None, None)  # type: ignore[return-value]
 
     async def evidence(self, project_id: int) -> tuple[list[EvidenceFile], list[EvidenceEntry],
                                                        list[EvidenceFigure]]:
