@@ -81,19 +81,10 @@ def add_handlers(app: Application) -> None:
         )
         text = filters.TEXT & ~filters.COMMAND
         files = filters.Document.ALL | filters.PHOTO
-        walk = CallbackQueryHandler(submit.button, "^w:(?!area:|closed:)")
         submit_conv = ConversationHandler(
             entry_points=[CommandHandler("submit", submit.begin),
-                          CallbackQueryHandler(submit.begin, "^m:submit$"), walk],
-            states={
-                submit.NEW_NAME: [MessageHandler(text, submit.new_name)],
-                submit.NEW_AREA: [CallbackQueryHandler(submit.new_area, r"^w:area:\d+$")],
-                submit.NEW_START: [MessageHandler(text, submit.new_start)],
-                submit.NEW_END: [MessageHandler(text, submit.new_end)],
-                submit.NEW_CLOSED: [CallbackQueryHandler(submit.new_closed, "^w:closed:[01]$")],
-                submit.WALK: [walk, MessageHandler(files, submit.upload),
-                              MessageHandler(text, submit.text)],
-            },
+                          CallbackQueryHandler(submit.begin, "^m:submit$"), *submit.buttons()],
+            states=submit.states(text, files),
             fallbacks=[cancel, CommandHandler("submit", submit.begin)],
             name="submit", persistent=True, allow_reentry=True,
         )

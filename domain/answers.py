@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from domain.corpus import Passage, normalize
 from domain.i18n import Catalog, local
-from domain.rubric import BandsRule, Criterion, FixedRule, PerKindRule, PerLevelRule, Rubric
+from domain.rubric import BandsRule, Criterion, PerKindRule, PerLevelRule, Rubric
 from domain.search import Hit, Query, SearchIndex, fold, runs
 from domain.subsidy import SubsidyTable, compute_subsidy
 
@@ -508,17 +508,14 @@ def _criterion_points(question: str, criterion: Criterion, cues: CriterionCues,
     """The criterion's points for what the question gives: a rate (bands), counts per
     level, kinds of document, or the fixed items it says it has."""
     for item in criterion.items:
-        rule = item.rule
-        if isinstance(rule, BandsRule):
-            return _band_points(question, rule, rules)
-        if isinstance(rule, PerLevelRule):
-            return _level_points(question, rule, cues, rules)
-        if isinstance(rule, PerKindRule):
-            return _kind_points(question, rule, cues, rules)
+        counted = _COUNTED_BY_KIND.get(item.rule.kind)
+        if counted is not None:
+            return counted(question, item.rule, cues, rules)
     return _fixed_points(question, criterion, cues, rules)
 
 
-def _band_points(question: str, rule: BandsRule, rules: AnswerRules) -> Sentence | None:
+def _band_points(question: str, rule: BandsRule, cues: CriterionCues,
+                 rules: AnswerRules) -> Sentence | None:
     rate = _rate(fold(question), rules, rule.low, rule.high)
     if rate is None:
         return None
@@ -561,9 +558,14 @@ def _kind_points(question: str, rule: PerKindRule, cues: CriterionCues,
             else "ask.computed.per_kind"), values
 
 
+# Which rule kinds a question's figures are counted for (the rest: fixed items).
+_COUNTED_BY_KIND = {"bands": _band_points, "per_level": _level_points,
+                    "per_kind": _kind_points}
+
+
 def _fixed_points(question: str, criterion: Criterion, cues: CriterionCues,
                   rules: AnswerRules) -> Sentence | None:
-    fixed = {i.id: i for i in criterion.items if isinstance(i.rule, FixedRule)}
+    fixed = {i.id: i for i in criterion.items if i.rule.kind == "fixed"}
     held = [fixed[k] for k in _held(question, cues.items, rules) if k in fixed]
     if not held:
         return None

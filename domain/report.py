@@ -25,6 +25,8 @@ def score_lines(report: ScoreReport, rubric: Rubric, cat: Catalog, lang: str) ->
         for issue in report.issues:
             lines.append(cat.t(f"report.issue_{issue.severity}", lang,
                                message=local(issue.message, lang)))
+            if issue.fix:
+                lines.append(cat.t("report.issue_fix", lang, fix=local(issue.fix, lang)))
     lines.append("")
     if report.open_points:
         lines.append(cat.t("report.open_title", lang))

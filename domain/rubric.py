@@ -1,17 +1,22 @@
 """The evaluation standard, built from data (data/rubric.toml), and its rule kinds.
 
-A rule knows how to read the evidence for its item, score it, and say what is
-still open. Which rule an item has is data; adding a rule kind is the only
-change that needs code.
+A rule knows how to read the evidence for its item (from the score contract and from
+stored records), score it, say what is still open, which step of the walk collects it
+(`step`: files, a rate, or entries), which slots it yields and what each slot is worth.
+Which rule an item has is data; a new rule kind is one class here, registered in
+`RULE_KINDS`, plus its TOML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from domain.errors import InputError
+
+if TYPE_CHECKING:
+    from domain.evidence import Held
 
 Text = Mapping[str, str]  # {"zh": …, "en": …}
 
@@ -28,10 +33,40 @@ class Step:
     action: Text  # one line, e.g. {"zh": "上传合同", "en": "upload the contract"}
 
 
+class _RuleBase:
+    """What every rule kind answers the same way unless it says otherwise."""
+
+    step: ClassVar[str] = "files"  # the walk step that collects it: files | rate | entries
+
+    def slot_kinds(self) -> tuple[str | None, ...]:
+        """The slots the item yields: one (None), or one per kind."""
+        return (None,)
+
+    def slot_label(self, kind: str | None) -> Text | None:
+        """The slot's own label (None: the item's label)."""
+        return None
+
+    def slot_points(self, item_points: int, has_files: bool) -> tuple[int, int]:
+        """(points, max) shown for one slot of the item."""
+        return item_points, self.max  # type: ignore[attr-defined]
+
+    def capped(self, value: Any) -> bool:
+        """More evidence adds nothing (for kinds that count up to a cap)."""
+        return False
+
+
 @dataclass(frozen=True, slots=True)
-class FixedRule:
+class FixedRule(_RuleBase):
     points: int
     kind: str = "fixed"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> FixedRule:
+        return cls(points=int(data["points"]))
+
+    def value_from(self, item_id: str, held: Held) -> bool:
+        """A fixed item counts with at least one file."""
+        return item_id in held.with_files
 
     @property
     def max(self) -> int:
@@ -53,12 +88,30 @@ class FixedRule:
 
 
 @dataclass(frozen=True, slots=True)
-class PerKindRule:
+class PerKindRule(_RuleBase):
     points_each: int
     cap: int
     kinds: Mapping[str, Text]
     entry: Text  # "上传{kind}"
     kind: str = "per_kind"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> PerKindRule:
+        return cls(points_each=int(data["points_each"]), cap=int(data["cap"]),
+                   kinds=dict(data["kinds"]), entry=data["entry"])
+
+    def value_from(self, item_id: str, held: Held) -> frozenset[str]:
+        """A kind counts with one file of that kind."""
+        return frozenset(k for k in self.kinds if (item_id, k) in held.kinds)
+
+    def slot_kinds(self) -> tuple[str | None, ...]:
+        return tuple(self.kinds)
+
+    def slot_label(self, kind: str | None) -> Text | None:
+        return self.kinds.get(kind) if kind else None
+
+    def slot_points(self, item_points: int, has_files: bool) -> tuple[int, int]:
+        return (self.points_each if has_files else 0), self.points_each
 
     @property
     def max(self) -> int:
@@ -98,13 +151,26 @@ class Band:
 
 
 @dataclass(frozen=True, slots=True)
-class BandsRule:
+class BandsRule(_RuleBase):
     low: float
     high: float
     unit: str
     bands: tuple[Band, ...]  # ascending by start
     entry: Text  # "满意度达到{start}{unit}可得{points}分"
     kind: str = "bands"
+    step: ClassVar[str] = "rate"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> BandsRule:
+        bands = tuple(sorted((Band(float(b["from"]), int(b["points"])) for b in data["bands"]),
+                             key=lambda b: b.start))
+        return cls(low=float(data["min"]), high=float(data["max"]), unit=data.get("unit", ""),
+                   bands=bands, entry=data["entry"])
+
+    def value_from(self, item_id: str, held: Held) -> float | None:
+        """A figure counts together with at least one supporting file."""
+        figure = held.figures.get(item_id)
+        return figure if figure is not None and item_id in held.with_files else None
 
     @property
     def max(self) -> int:
@@ -155,11 +221,22 @@ class Level:
 
 
 @dataclass(frozen=True, slots=True)
-class PerLevelRule:
+class PerLevelRule(_RuleBase):
     cap: int
     levels: Mapping[str, Level]
     entry: Text  # "再登记1篇{level}报道"
     kind: str = "per_level"
+    step: ClassVar[str] = "entries"
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> PerLevelRule:
+        levels = {k: Level(int(v["points"]), {"zh": v["zh"], "en": v["en"]})
+                  for k, v in data["levels"].items()}
+        return cls(cap=int(data["cap"]), levels=levels, entry=data["entry"])
+
+    def value_from(self, item_id: str, held: Held) -> Mapping[str, int]:
+        """An entry counts with a link or a file."""
+        return {lv: n for (iid, lv), n in held.levels.items() if iid == item_id}
 
     @property
     def max(self) -> int:
@@ -203,6 +280,11 @@ class PerLevelRule:
 
 Rule = FixedRule | PerKindRule | BandsRule | PerLevelRule
 
+# The one table of rule kinds: the TOML `kind` → its class (built with `from_data`).
+RULE_KINDS: Mapping[str, type[Rule]] = {
+    "fixed": FixedRule, "per_kind": PerKindRule, "bands": BandsRule, "per_level": PerLevelRule,
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
@@ -239,6 +321,7 @@ class EligibilityRule:
     missing: Text | None = None
     years: int = 0
     void: str | None = None  # an item id this issue scores 0
+    fix: Text | None = None  # what the user can do about it
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +341,7 @@ class Rubric:
     def evidence_slots(self) -> tuple[tuple[str, str | None], ...]:
         """The 13 things staff provide: (item id, kind) — one per item, except
         that a per-kind item has one slot per kind (project_documents: 3)."""
-        return tuple((i.id, k) for i in self.items
-                     for k in (i.rule.kinds if isinstance(i.rule, PerKindRule) else (None,)))
+        return tuple((i.id, k) for i in self.items for k in i.rule.slot_kinds())
 
     def item(self, item_id: str) -> Item:
         for i in self.items:
@@ -275,22 +357,10 @@ class Rubric:
 
 
 def _rule_from(data: Mapping[str, Any]) -> Rule:
-    kind = data["kind"]
-    if kind == "fixed":
-        return FixedRule(points=int(data["points"]))
-    if kind == "per_kind":
-        return PerKindRule(points_each=int(data["points_each"]), cap=int(data["cap"]),
-                           kinds=dict(data["kinds"]), entry=data["entry"])
-    if kind == "bands":
-        bands = tuple(sorted((Band(float(b["from"]), int(b["points"])) for b in data["bands"]),
-                             key=lambda b: b.start))
-        return BandsRule(low=float(data["min"]), high=float(data["max"]),
-                         unit=data.get("unit", ""), bands=bands, entry=data["entry"])
-    if kind == "per_level":
-        levels = {k: Level(int(v["points"]), {"zh": v["zh"], "en": v["en"]})
-                  for k, v in data["levels"].items()}
-        return PerLevelRule(cap=int(data["cap"]), levels=levels, entry=data["entry"])
-    raise ValueError(f"unknown rule kind {kind!r} in item {data.get('id')!r}")
+    kind = RULE_KINDS.get(data["kind"])
+    if kind is None:
+        raise ValueError(f"unknown rule kind {data['kind']!r} in item {data.get('id')!r}")
+    return kind.from_data(data)
 
 
 def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
@@ -306,7 +376,8 @@ def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
     rules = tuple(
         EligibilityRule(code=e["code"], severity=e["severity"], check=e["check"],
                         field=e["field"], message=e["message"], missing=e.get("missing"),
-                        years=int(e.get("years", 0)), void=e.get("void"))
+                        years=int(e.get("years", 0)), void=e.get("void"),
+                        fix=e.get("fix"))
         for e in data.get("eligibility", [])
     )
     rubric = Rubric(id=data["id"], title=data["title"], source=data.get("source", {}),

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,8 @@ class Issue:
     code: str
     severity: str
     message: Text
+    voids: str | None = None  # the item this issue scores 0: no upload can bring its points
+    fix: Text | None = None  # what fixes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,30 +164,35 @@ def _fmt(text: Text, **values: Any) -> Text:
     return {lang: template.format(**values) for lang, template in text.items()}
 
 
+Check = Callable[[Any, dt.date, EligibilityRule], bool]
+
+# The one table of eligibility checks: the TOML `check` → whether the fact is an issue.
+CHECKS: Mapping[str, Check] = {
+    "not_true": lambda value, ref, rule: value is not True,
+    "younger_than": lambda value, ref, rule: add_years(value, rule.years) > ref,
+    "before": lambda value, ref, rule: value < ref,
+    "after_or_missing": lambda value, ref, rule: value > ref,
+    "older_than": lambda value, ref, rule: value < add_years(ref, -rule.years),
+}
+READS_MISSING = frozenset({"not_true"})  # checks that judge a missing fact themselves
+
+
 def check_eligibility(rule: EligibilityRule, sub: Submission) -> Issue | None:
     """The issue `rule` finds in `sub`, or None."""
+    check = CHECKS.get(rule.check)
+    if check is None:
+        raise ValueError(f"unknown eligibility check {rule.check!r}")
     value = sub.facts.get(rule.field)
     ref = sub.recommended_on
-    if rule.check == "not_true":
-        hit = value is not True
-    elif value is None:
-        # A missing date is an issue only where the rule says what to tell (`missing`).
+    if value is None and rule.check not in READS_MISSING:
+        # A missing fact is an issue only where the rule says what to tell (`missing`).
         if rule.missing is None:
             return None
-        return Issue(rule.code, rule.severity, rule.missing)
-    elif rule.check == "younger_than":
-        hit = add_years(value, rule.years) > ref
-    elif rule.check == "before":
-        hit = value < ref
-    elif rule.check == "after_or_missing":
-        hit = value > ref
-    elif rule.check == "older_than":
-        hit = value < add_years(ref, -rule.years)
-    else:
-        raise ValueError(f"unknown eligibility check {rule.check!r}")
-    if not hit:
+        return Issue(rule.code, rule.severity, rule.missing, rule.void, rule.fix)
+    if not check(value, ref, rule):
         return None
-    return Issue(rule.code, rule.severity, _fmt(rule.message, value=value, recommended_on=ref))
+    return Issue(rule.code, rule.severity, _fmt(rule.message, value=value, recommended_on=ref),
+                 rule.void, rule.fix)
 
 
 def score(rubric: Rubric, sub: Submission) -> ScoreReport:
@@ -204,7 +211,9 @@ def score(rubric: Rubric, sub: Submission) -> ScoreReport:
                 value = item.rule.empty()
             points = item.rule.score(value)
             item_scores.append(ItemScore(item.id, points, item.max))
-            steps = item.rule.next_steps(value, item.hint)
+            # A voided item promises nothing: no upload can bring its points (the issue says
+            # why and what fixes it).
+            steps = [] if item.id in voided else item.rule.next_steps(value, item.hint)
             if steps:
                 best = max(steps, key=lambda s: s.gain)
                 point = OpenPoint(item.id, criterion.id, points, item.max, best.gain,

@@ -12,8 +12,8 @@ from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
 from handlers.common import Context, Who, admin_only, keyboard, reply, who
-from services import accounts
-from services import submission as sub
+from services import accounts, projects
+from services import project_view as sub
 from services.export import ranking_workbook
 
 REVIEW_PAGE = 30
@@ -78,7 +78,7 @@ async def reopen(update: Update, context: Context) -> None:
     w = await who(update, context)
     await update.callback_query.answer()
     try:
-        view = await sub.reopen(w.svc, w.account.user_id, int(update.callback_query.data[8:]))
+        view = await projects.reopen(w.svc, w.account.user_id, int(update.callback_query.data[8:]))
     except sub.NotMember:
         await reply(update, w.t("review.only"))
         return
@@ -118,7 +118,8 @@ async def honour(update: Update, context: Context) -> None:
     words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")]
     try:
         levels = _honour_ids(w, [word for word in words if word])
-        rec = await sub.record_honours(w.svc, w.account.user_id, int(args[0]), levels, paid)
+        rec = await projects.record_honours(w.svc, w.account.user_id, int(args[0]), levels,
+                                            paid)
     except sub.NotMember:
         await reply(update, w.t("review.only"))
         return

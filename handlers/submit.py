@@ -1,5 +1,11 @@
 """/submit: the guided walk through the 13 evidence slots. Stop any time; /submit resumes
-where the user was (the place is kept in the database, not only in the conversation)."""
+where the user was (the place is kept in the database, not only in the conversation).
+
+Shaped as PTB's nestedconversationbot: real states (creating a project, the walk, a rate,
+an entry's title, date and proof, correcting the project's facts), one small callback per
+button with its own pattern (handlers/callbacks.py builds and parses the data). Each
+handler parses, calls one service, renders.
+"""
 
 from __future__ import annotations
 
@@ -10,90 +16,117 @@ from html import escape
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import filters as flt
 
 from domain.amounts import parse_rate
 from domain.dates import parse_typed_date
 from domain.errors import InputError
 from domain.i18n import local
-from domain.rubric import BandsRule, PerLevelRule
+from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.ask import answer_question
 from handlers.common import Context, Who, keyboard, main_menu, reply, who
-from services import submission as sub
+from services import evidence, projects
+from services import project_view as pv
 
-NEW_NAME, NEW_AREA, NEW_START, NEW_END, NEW_CLOSED, WALK = range(6)
-Handler = Callable[[Update, Context], Awaitable[int]]
+(NEW_NAME, NEW_AREA, NEW_START, NEW_END, NEW_CLOSED, WALK, RATE, ENTRY_TITLE, ENTRY_DATE,
+ ENTRY_PROOF, EDIT_NAME, EDIT_START, EDIT_END) = range(13)
+Handler = Callable[[Update, Context], Awaitable[int | None]]
+STAY = None  # the conversation stays in the state it is in
 
 
-def guarded(func: Callable[[Update, Context, Who], Awaitable[int]]) -> Handler:
+def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
     """Run a walk step; turn the service's refusals into a polite reply. Nothing is lost."""
 
     @functools.wraps(func)
-    async def run(update: Update, context: Context) -> int:
+    async def run(update: Update, context: Context) -> int | None:
         w = await who(update, context)
         if update.callback_query:
             await update.callback_query.answer()
         try:
             return await func(update, context, w)
+        except cb.Expired:
+            await reply(update, w.t("bot.unknown_button"))
         except InputError as err:
             await reply(update, w.problem(err))
-        except sub.Locked as locked:
+        except pv.Locked as locked:
             await reply(update, w.t("walk.locked_deadline" if locked.reason == "deadline"
                                     else "walk.locked"))
-        except sub.Conflict:
+        except pv.Conflict:
             await reply(update, w.t("walk.conflict"))
-        except sub.NotFound:
+        except pv.NotFound:
             await reply(update, w.t("walk.gone"))
-        except sub.NotMember:
+        except pv.NotMember:
             await reply(update, w.t("walk.need_org"), main_menu(w))
             return ConversationHandler.END
-        return WALK
+        return STAY
 
     return run
 
 
-def _walk(context: Context) -> dict:
-    return context.user_data.setdefault("walk", {})
+def pressed(action: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
+    """A button's handler: its data parsed (and checked) into a `Press`."""
+
+    def wrap(func: Callable[..., Awaitable[int | None]]) -> Handler:
+        @guarded
+        @functools.wraps(func)
+        async def run(update: Update, context: Context, w: Who) -> int | None:
+            press = cb.parse(update.callback_query.data, action, w.svc)
+            return await func(update, context, w, press)
+
+        run.action = action  # type: ignore[attr-defined]
+        return run
+
+    return wrap
 
 
-async def _show_checklist(update: Update, context: Context, w: Who, pid: int) -> int:
-    view = await sub.project_view(w.svc, w.account.user_id, pid)
-    await sub.set_cursor(w.svc, w.account.user_id, pid, None)
-    context.user_data["walk"] = {"project": pid}
+async def _typed_date(update: Update, w: Who) -> dt.date | None:
+    """The date typed, or None after asking again politely."""
+    try:
+        return parse_typed_date(update.message.text)
+    except ValueError:
+        await reply(update, w.t("walk.bad_date"))
+        return None
+
+
+# -- showing places ---------------------------------------------------------------------------
+async def show_checklist(update: Update, context: Context, w: Who, pid: int) -> int:
+    view = await projects.open_at(w.svc, w.account.user_id, pid)
+    context.user_data.pop("entry", None)
     text, markup = views.checklist(w, view)
     await reply(update, text, markup)
     return WALK
 
 
-async def _show_slot(update: Update, context: Context, w: Who, pid: int, index: int) -> int:
-    view = await sub.project_view(w.svc, w.account.user_id, pid)
-    state = view.slots[index]
-    await sub.set_cursor(w.svc, w.account.user_id, pid, state.slot.key)
-    rule = w.svc.rubric.item(state.slot.item_id).rule
-    step = "rate" if isinstance(rule, BandsRule) else (
-        "entries" if isinstance(rule, PerLevelRule) else "files")
-    context.user_data["walk"] = {"project": pid, "slot": state.slot.key, "step": step,
-                                 "seen": state.figure_version}
+async def show_slot(update: Update, context: Context, w: Who, pid: int, index: int) -> int:
+    slot = pv.slots(w.svc)[index]
+    view = await projects.open_at(w.svc, w.account.user_id, pid, slot.key)
+    state = view.state(slot.key)
+    context.user_data["seen"] = state.figure_version
+    context.user_data.pop("entry", None)
     text, markup = views.slot_view(w, view, state)
     await reply(update, text, markup)
-    return WALK
+    rule = w.svc.rubric.item(slot.item_id).rule
+    return RATE if rule.step == "rate" and not view.locked else WALK
 
 
-async def _after_save(update: Update, w: Who, saved: sub.Saved, slot_key: str) -> None:
+async def after_save(update: Update, w: Who, saved: pv.Saved) -> None:
     view = saved.view
+    state = view.state(saved.slot_key)
     if saved.duplicate:
         text = w.t("walk.saved_duplicate", total=view.report.total, max=view.report.max)
     else:
         text = views.saved_text(w, view, saved.gained)
-    state = next(s for s in view.slots if s.slot.key == slot_key)
-    rule = w.svc.rubric.item(state.slot.item_id).rule
-    if state.capped and isinstance(rule, PerLevelRule):
-        text += "\n" + w.t("walk.cap_reached", cap=rule.cap)
+    text += "\n" + w.t("walk.saved_in", label=escape(views.slot_label(w, state.slot)))
+    if state.void:
+        text += "\n" + views.void_text(w, view, state)
+    if state.capped:
+        text += "\n" + w.t("walk.cap_reached", cap=w.svc.rubric.item(state.slot.item_id).max)
     rows = []
-    if view.next_slot and view.next_slot.key != slot_key:
+    if view.next_slot and view.next_slot.key != state.slot.key:
         rows.append([views.next_button(w, view)])
-    rows.append([(w.t("walk.btn_back"), f"w:c:{view.id}")])
+    rows.append([(w.t("walk.btn_back"), cb.data("checklist", view.id))])
     await reply(update, text, keyboard(rows))
 
 
@@ -103,283 +136,166 @@ async def begin(update: Update, context: Context, w: Who) -> int:
     if w.account.organization_id is None:
         await reply(update, w.t("walk.need_org"), main_menu(w))
         return ConversationHandler.END
-    pid, slot_key = await sub.cursor(w.svc, w.account.user_id)
+    pid, slot_key = await pv.cursor(w.svc, w.account.user_id)
     if pid is not None:
         try:
-            await sub.project_view(w.svc, w.account.user_id, pid)
-        except (sub.NotFound, sub.NotMember):  # a place the user can no longer reach
-            await sub.set_cursor(w.svc, w.account.user_id, None, None)
+            await pv.project_view(w.svc, w.account.user_id, pid)
+        except (pv.NotFound, pv.NotMember):  # a place the user can no longer reach
+            await projects.set_cursor(w.svc, w.account.user_id, None, None)
             pid = None
     if pid is not None:
         await reply(update, w.t("walk.resumed"))
-        slot = sub.slot_by_key(w.svc, slot_key)
+        slot = pv.slot_by_key(w.svc, slot_key)
         if slot is not None:
-            return await _show_slot(update, context, w, pid, slot.index)
-        return await _show_checklist(update, context, w, pid)
-    projects = await sub.list_projects(w.svc, w.account.user_id)
+            return await show_slot(update, context, w, pid, slot.index)
+        return await show_checklist(update, context, w, pid)
     rows = [[(w.t("walk.project_line", name=p.name, total=p.report.total, max=p.report.max),
-              f"w:p:{p.id}")] for p in projects]
-    rows.append([(w.t("walk.btn_new"), "w:new")])
+              cb.data("project", p.id))]
+            for p in await pv.list_projects(w.svc, w.account.user_id)]
+    rows.append([(w.t("walk.btn_new"), cb.data("new"))])
     await reply(update, w.t("walk.pick_project"), keyboard(rows))
     return WALK
 
 
 # -- creating a project -----------------------------------------------------------------------
+@pressed("new")
+async def new(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    await reply(update, w.t("walk.ask_name"))
+    return NEW_NAME
+
+
+def area_keyboard(w: Who, action: str, *head: object):
+    areas = [(a, cb.data(action, *head, i)) for i, a in enumerate(w.svc.service_areas)]
+    return keyboard([areas[i:i + 2] for i in range(0, len(areas), 2)])
+
+
 @guarded
 async def new_name(update: Update, context: Context, w: Who) -> int:
     name = update.message.text.strip()
-    sub.check_project_fields(w.svc, name=name)
+    projects.check_project_fields(w.svc, name=name)
     context.user_data["new"] = {"name": name}
-    areas = [(a, f"w:area:{i}") for i, a in enumerate(w.svc.service_areas)]
-    await reply(update, w.t("walk.ask_area"),
-                keyboard([areas[i:i + 2] for i in range(0, len(areas), 2)]))
+    await reply(update, w.t("walk.ask_area"), area_keyboard(w, "area"))
     return NEW_AREA
 
 
-@guarded
-async def new_area(update: Update, context: Context, w: Who) -> int:
-    index = int(update.callback_query.data.split(":")[2])
-    context.user_data.setdefault("new", {})["area"] = w.svc.service_areas[index]
+@pressed("area")
+async def new_area(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    context.user_data.setdefault("new", {})["area"] = w.svc.service_areas[press.area]
     await reply(update, w.t("walk.ask_start"))
     return NEW_START
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return parse_typed_date(text)
-    except ValueError:
-        return None
-
-
 @guarded
-async def new_start(update: Update, context: Context, w: Who) -> int:
-    day = _date(update.message.text)
+async def new_start(update: Update, context: Context, w: Who) -> int | None:
+    day = await _typed_date(update, w)
     if day is None:
-        await reply(update, w.t("walk.bad_date"))
-        return NEW_START
+        return STAY
     context.user_data.setdefault("new", {})["start"] = day.isoformat()
     await reply(update, w.t("walk.ask_end"))
     return NEW_END
 
 
 @guarded
-async def new_end(update: Update, context: Context, w: Who) -> int:
-    day = _date(update.message.text)
+async def new_end(update: Update, context: Context, w: Who) -> int | None:
+    day = await _typed_date(update, w)
     if day is None:
-        await reply(update, w.t("walk.bad_date"))
-        return NEW_END
+        return STAY
     new = context.user_data.setdefault("new", {})
     try:
-        sub.check_project_fields(w.svc, started_on=dt.date.fromisoformat(new["start"]),
-                                 completed_on=day)
+        projects.check_project_fields(w.svc, started_on=dt.date.fromisoformat(new["start"]),
+                                      completed_on=day)
     except InputError as err:
         await reply(update, w.problem(err) + "\n" + w.t("walk.ask_end"))
-        return NEW_END
+        return STAY
     new["end"] = day.isoformat()
-    await reply(update, w.t("walk.ask_closed"),
-                keyboard([[(w.t("walk.yes"), "w:closed:1"), (w.t("walk.no"), "w:closed:0")]]))
+    await reply(update, w.t("walk.ask_closed"), keyboard([[
+        (w.t("walk.yes"), cb.data("closed", 1)), (w.t("walk.no"), cb.data("closed", 0))]]))
     return NEW_CLOSED
 
 
-@guarded
-async def new_closed(update: Update, context: Context, w: Who) -> int:
+@pressed("closed")
+async def new_closed(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     new = context.user_data.pop("new", {})
-    view = await sub.create_project(
+    view = await projects.create_project(
         w.svc, w.account.user_id, name=new["name"], area=new["area"],
         started_on=dt.date.fromisoformat(new["start"]),
-        completed_on=dt.date.fromisoformat(new["end"]),
-        closed_and_evaluated=update.callback_query.data.endswith(":1"))
+        completed_on=dt.date.fromisoformat(new["end"]), closed_and_evaluated=press.flag)
     await reply(update, w.t("walk.created", name=escape(view.name)))
-    return await _show_checklist(update, context, w, view.id)
+    return await show_checklist(update, context, w, view.id)
 
 
-# -- buttons in the walk ----------------------------------------------------------------------
-@guarded
-async def button(update: Update, context: Context, w: Who) -> int:
-    parts = update.callback_query.data.split(":")
-    action, args = parts[1], [p for p in parts[2:]]
-    if action == "new":
-        await reply(update, w.t("walk.ask_name"))
-        return NEW_NAME
-    if action == "stop":
-        await reply(update, w.t("walk.stopped"), main_menu(w))
-        return ConversationHandler.END
-    pid = int(args[0])
-    if action in ("p", "c"):
-        return await _show_checklist(update, context, w, pid)
-    if action == "cr":
-        view = await sub.project_view(w.svc, w.account.user_id, pid)
-        text, markup = views.criterion_view(w, view, int(args[1]))
-        await reply(update, text, markup)
-        return WALK
-    if action == "s":
-        return await _show_slot(update, context, w, pid, int(args[1]))
-    if action == "k":  # skip: the next open slot after this one, else the checklist
-        view = await sub.project_view(w.svc, w.account.user_id, pid)
-        index = int(args[1])
-        later = [s for s in view.slots[index + 1:] if s.points < s.max]
-        if later:
-            return await _show_slot(update, context, w, pid, later[0].slot.index)
-        return await _show_checklist(update, context, w, pid)
-    if action == "f":
-        return await _send_files(update, context, w, pid, int(args[1]))
-    if action == "fd":
-        saved = await sub.remove_file(w.svc, w.account.user_id, pid, int(args[1]))
-        await reply(update, w.t("walk.deleted", total=saved.view.report.total,
-                                max=saved.view.report.max))
-        return await _show_checklist(update, context, w, pid)
-    if action == "lv":
-        context.user_data["walk"] = {"project": pid, "slot": views.slots_key(w, int(args[1])),
-                                     "step": "entry_title", "entry": {"level": args[2]}}
-        await reply(update, w.t("walk.entry_ask_title"))
-        return WALK
-    if action == "e":
-        return await _entry_menu(update, w, pid, int(args[1]), int(args[2]))
-    if action == "el":  # change level: w:el:pid:slot:entry:version:level
-        await sub.update_entry(w.svc, w.account.user_id, pid, int(args[2]), int(args[3]),
-                               level=args[4])
-        return await _show_slot(update, context, w, pid, int(args[1]))
-    if action == "ed":
-        saved = await sub.remove_entry(w.svc, w.account.user_id, pid, int(args[2]))
-        await reply(update, w.t("walk.deleted", total=saved.view.report.total,
-                                max=saved.view.report.max))
-        return await _show_slot(update, context, w, pid, int(args[1]))
-    if action == "sub":
-        view = await sub.project_view(w.svc, w.account.user_id, pid)
-        if view.locked:
-            raise sub.Locked(pid)
-        await reply(update, w.t("walk.summary", checklist=views.checklist_text(w, view)),
-                    keyboard([[(w.t("walk.btn_confirm"), f"w:ok:{pid}"),
-                               (w.t("walk.btn_back_criterion"), f"w:c:{pid}")]]))
-        return WALK
-    if action == "ok":
-        view = await sub.submit(w.svc, w.account.user_id, pid)
-        await sub.set_cursor(w.svc, w.account.user_id, None, None)
-        await reply(update, w.t("walk.submitted", name=escape(view.name),
-                                total=view.report.total, max=view.report.max), main_menu(w))
-        return ConversationHandler.END
-    await reply(update, w.t("bot.unknown_button"))
+# -- moving around ----------------------------------------------------------------------------
+@pressed("stop")
+async def stop(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    await reply(update, w.t("walk.stopped"), main_menu(w))
+    return ConversationHandler.END
+
+
+@pressed("project")
+async def pick_project(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await show_checklist(update, context, w, press.pid)
+
+
+@pressed("checklist")
+async def checklist(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await show_checklist(update, context, w, press.pid)
+
+
+@pressed("criterion")
+async def criterion(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    text, markup = views.criterion_view(w, view, press.criterion)
+    await reply(update, text, markup)
     return WALK
 
 
-async def _send_files(update: Update, context: Context, w: Who, pid: int, index: int) -> int:
-    view = await sub.project_view(w.svc, w.account.user_id, pid)
-    state = view.slots[index]
+@pressed("slot")
+async def slot(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await show_slot(update, context, w, press.pid, press.slot)
+
+
+@pressed("skip")
+async def skip(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    """The next open slot after this one, else the checklist."""
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    later = [s for s in view.slots[press.slot + 1:] if s.points < s.max and not s.void]
+    if later:
+        return await show_slot(update, context, w, press.pid, later[0].slot.index)
+    return await show_checklist(update, context, w, press.pid)
+
+
+# -- files ------------------------------------------------------------------------------------
+@pressed("files")
+async def files(update: Update, context: Context, w: Who, press: cb.Press) -> int | None:
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    state = view.slots[press.slot]
     if not state.files:
         await reply(update, w.t("walk.no_files"))
-        return WALK
+        return STAY
     lines, rows = [], []
     for n, f in enumerate(state.files, 1):
-        row, data = await sub.file_bytes(w.svc, w.account.user_id, pid, f.id)
-        await update.effective_chat.send_document(data, filename=row.file_name or
+        row, content = await pv.file_content(w.svc, w.account.user_id, press.pid, f.id)
+        await update.effective_chat.send_document(content, filename=row.file_name or
                                                   f"{row.sha256[:12]}{row.suffix}")
         lines.append(w.t("walk.file_line", n=n, name=escape(row.file_name),
                          size=max(1, row.size // 1024)))
         if not view.locked:
-            rows.append([(w.t("walk.file_delete", n=n), f"w:fd:{pid}:{f.id}")])
-    rows.append([(w.t("walk.btn_back"), f"w:c:{pid}")])
+            rows.append([(w.t("walk.file_delete", n=n), cb.data("file_delete", press.pid, f.id))])
+    rows.append([(w.t("walk.btn_back"), cb.data("checklist", press.pid))])
     await reply(update, "\n".join(lines), keyboard(rows))
-    return WALK
+    return STAY
 
 
-async def _entry_menu(update: Update, w: Who, pid: int, index: int, entry_id: int) -> int:
-    view = await sub.project_view(w.svc, w.account.user_id, pid)
-    state = view.slots[index]
-    entry = next((e for e in state.entries if e.id == entry_id), None)
-    if entry is None:
-        raise sub.NotFound(entry_id)
-    rule = w.svc.rubric.item(state.slot.item_id).rule
-    n = state.entries.index(entry) + 1
-    text = w.t("walk.entry_menu", n=n, level=local(rule.levels[entry.level].label, w.lang),
-               title=escape(entry.title), date=entry.happened_on or "—",
-               link=escape(entry.link))
-    rows = [[(w.t("walk.entry_change_level", level=local(lv.label, w.lang)),
-              f"w:el:{pid}:{index}:{entry.id}:{entry.version}:{lid}")]
-            for lid, lv in rule.levels.items() if lid != entry.level]
-    rows.append([(w.t("walk.entry_delete"), f"w:ed:{pid}:{index}:{entry.id}")])
-    rows.append([(w.t("walk.btn_back_criterion"), f"w:s:{pid}:{index}")])
-    await reply(update, text, keyboard(rows))
-    return WALK
+@pressed("file_delete")
+async def file_delete(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    saved = await evidence.remove_file(w.svc, w.account.user_id, press.pid, press.file)
+    await reply(update, w.t("walk.deleted", total=saved.view.report.total,
+                            max=saved.view.report.max))
+    return await show_checklist(update, context, w, press.pid)
 
 
-# -- text and files in the walk ---------------------------------------------------------------
-@guarded
-async def text(update: Update, context: Context, w: Who) -> int:
-    walk = _walk(context)
-    step, pid, slot_key = walk.get("step"), walk.get("project"), walk.get("slot")
-    message = update.message.text.strip()
-    if step == "rate":
-        try:
-            value = parse_rate(message)
-        except ValueError:
-            await reply(update, w.t("walk.bad_rate"))
-            return WALK
-        try:
-            saved = await sub.set_figure(w.svc, w.account.user_id, pid, slot_key, value,
-                                         walk.get("seen", 0))
-        except InputError:
-            await reply(update, w.t("walk.bad_rate"))
-            return WALK
-        except sub.Conflict:
-            view = await sub.project_view(w.svc, w.account.user_id, pid)
-            state = next(s for s in view.slots if s.slot.key == slot_key)
-            walk["seen"] = state.figure_version
-            await reply(update, w.t("walk.rate_conflict", rate=f"{state.figure:g}"))
-            return WALK
-        walk["seen"] = next(s for s in saved.view.slots if s.slot.key == slot_key
-                            ).figure_version
-        await _after_save(update, w, saved, slot_key)
-        return WALK
-    if step == "entry_title":
-        walk["entry"]["title"] = message
-        walk["step"] = "entry_date"
-        await reply(update, w.t("walk.entry_ask_date"))
-        return WALK
-    if step == "entry_date":
-        day = _date(message)
-        if day is None:
-            await reply(update, w.t("walk.bad_date"))
-            return WALK
-        if day > w.svc.clock.today():
-            raise InputError("date", "future_date", value=day.isoformat())
-        walk["entry"]["date"] = day.isoformat()
-        walk["step"] = "entry_proof"
-        await reply(update, w.t("walk.entry_ask_proof"))
-        return WALK
-    if step == "entry_proof":
-        if not message.lower().startswith(("http://", "https://")):
-            await reply(update, w.t("walk.bad_link"))
-            return WALK
-        return await _save_entry(update, context, w, link=message)
-    # Anything else typed in the walk is a question; the walk stays where it was.
-    await answer_question(update, context, message)
-    return WALK
-
-
-async def _save_entry(update: Update, context: Context, w: Who, link: str = "",
-                      file: tuple[bytes, str, str, str] | None = None) -> int:
-    walk = _walk(context)
-    pid, slot_key, entry = walk["project"], walk["slot"], walk["entry"]
-    entry_id, saved = await sub.add_entry(
-        w.svc, w.account.user_id, pid, slot_key, level=entry["level"], title=entry["title"],
-        happened_on=dt.date.fromisoformat(entry["date"]), link=link)
-    if file is not None:
-        data, name, mime, file_id = file
-        after = await sub.add_file(w.svc, w.account.user_id, pid, slot_key, data, name, mime,
-                                   file_id, entry_id=entry_id)
-        saved = sub.Saved(after.view, after.duplicate, saved.before)
-    walk.update(step="entries", entry={})
-    await _after_save(update, w, saved, slot_key)
-    return WALK
-
-
-@guarded
-async def upload(update: Update, context: Context, w: Who) -> int:
-    walk = _walk(context)
-    step, pid, slot_key = walk.get("step"), walk.get("project"), walk.get("slot")
-    if step not in ("files", "rate", "entry_proof") or pid is None:
-        await reply(update, w.t("walk.not_here"))
-        return WALK
+async def _download(update: Update, context: Context, w: Who
+                    ) -> tuple[bytes, str, str, str] | None:
     msg = update.message
     if msg.document:
         doc = msg.document
@@ -389,22 +305,302 @@ async def upload(update: Update, context: Context, w: Who) -> int:
         photo = msg.photo[-1]
         file_id, size = photo.file_id, photo.file_size
         name, mime = f"photo-{photo.file_unique_id}.jpg", "image/jpeg"
-    sub.check_file(w.svc, name, mime, size)  # refuse before downloading anything
+    evidence.check_file(w.svc, name, mime, size)  # refuse before downloading anything
     try:
         tg_file = await context.bot.get_file(file_id)
-        data = bytes(await tg_file.download_as_bytearray())
+        content = bytes(await tg_file.download_as_bytearray())
     except TelegramError as exc:
         await reply(update, w.t("walk.downloading_failed", problem=escape(str(exc))))
+        return None
+    return content, name, mime, file_id
+
+
+@guarded
+async def upload(update: Update, context: Context, w: Who) -> int | None:
+    """A file in the walk goes to the slot the user has open — the place stored in the
+    database when the slot was shown, whatever this process remembers."""
+    got = await _download(update, context, w)
+    if got is None:
+        return STAY
+    try:
+        saved = await evidence.add_file(w.svc, w.account.user_id, None, None, *got)
+    except pv.NotFound:
+        await reply(update, w.t("walk.not_here"))
+        return STAY
+    await after_save(update, w, saved)
+    return STAY
+
+
+# -- the rate ---------------------------------------------------------------------------------
+@guarded
+async def rate(update: Update, context: Context, w: Who) -> int | None:
+    """The rate for the slot the user has open (the place stored in the database)."""
+    pid, slot_key = await pv.cursor(w.svc, w.account.user_id)
+    slot = pv.slot_by_key(w.svc, slot_key)
+    if slot is None or w.svc.rubric.item(slot.item_id).rule.step != "rate":
+        await answer_question(update, context, update.message.text.strip())  # not a rate here
         return WALK
-    if step == "entry_proof":
-        return await _save_entry(update, context, w, file=(data, name, mime, file_id))
-    saved = await sub.add_file(w.svc, w.account.user_id, pid, slot_key, data, name, mime,
-                               file_id)
-    await _after_save(update, w, saved, slot_key)
+    try:
+        value = parse_rate(update.message.text.strip())
+        saved = await evidence.set_figure(w.svc, w.account.user_id, pid, slot_key, value,
+                                          context.user_data.get("seen", 0))
+    except (ValueError, InputError):
+        await reply(update, w.t("walk.bad_rate"))
+        return STAY
+    except pv.Conflict:
+        state = (await pv.project_view(w.svc, w.account.user_id, pid)).state(slot_key)
+        context.user_data["seen"] = state.figure_version
+        await reply(update, w.t("walk.rate_conflict", rate=f"{state.figure:g}"))
+        return STAY
+    context.user_data["seen"] = saved.view.state(slot_key).figure_version
+    await after_save(update, w, saved)
+    return STAY
+
+
+# -- entries ----------------------------------------------------------------------------------
+@pressed("entry_add")
+async def entry_add(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    context.user_data["entry"] = {"project": press.pid, "slot": press.slot,
+                                  "level": press.level}
+    await reply(update, w.t("walk.entry_ask_title"))
+    return ENTRY_TITLE
+
+
+@guarded
+async def entry_title(update: Update, context: Context, w: Who) -> int:
+    context.user_data.setdefault("entry", {})["title"] = update.message.text.strip()
+    await reply(update, w.t("walk.entry_ask_date"))
+    return ENTRY_DATE
+
+
+@guarded
+async def entry_date(update: Update, context: Context, w: Who) -> int | None:
+    day = await _typed_date(update, w)
+    if day is None:
+        return STAY
+    if day > w.svc.clock.today():
+        raise InputError("date", "future_date", value=day.isoformat())
+    context.user_data.setdefault("entry", {})["date"] = day.isoformat()
+    await reply(update, w.t("walk.entry_ask_proof"))
+    return ENTRY_PROOF
+
+
+async def _save_entry(update: Update, context: Context, w: Who, link: str = "",
+                      proof: tuple[bytes, str, str, str] | None = None) -> int:
+    entry = context.user_data.get("entry") or {}
+    if not {"project", "slot", "level", "title", "date"} <= set(entry):
+        await reply(update, w.t("walk.gone"))  # a half-typed entry lost to a restart
+        return WALK
+    item_id = pv.slots(w.svc)[entry["slot"]].item_id
+    _, saved = await evidence.add_entry(
+        w.svc, w.account.user_id, entry["project"], item_id, level=entry["level"],
+        title=entry["title"], happened_on=dt.date.fromisoformat(entry["date"]), link=link,
+        proof=proof)
+    context.user_data.pop("entry", None)
+    await after_save(update, w, saved)
     return WALK
+
+
+@guarded
+async def entry_link(update: Update, context: Context, w: Who) -> int | None:
+    message = update.message.text.strip()
+    if not message.lower().startswith(("http://", "https://")):
+        await reply(update, w.t("walk.bad_link"))
+        return STAY
+    return await _save_entry(update, context, w, link=message)
+
+
+@guarded
+async def entry_proof(update: Update, context: Context, w: Who) -> int | None:
+    got = await _download(update, context, w)
+    if got is None:
+        return STAY
+    return await _save_entry(update, context, w, proof=got)
+
+
+@pressed("entry")
+async def entry_menu(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    state = view.slots[press.slot]
+    entry = next((e for e in state.entries if e.id == press.entry), None)
+    if entry is None:
+        raise pv.NotFound(press.entry)
+    rule = w.svc.rubric.item(state.slot.item_id).rule
+    text = w.t("walk.entry_menu", n=state.entries.index(entry) + 1,
+               level=local(rule.levels[entry.level].label, w.lang), title=escape(entry.title),
+               date=entry.happened_on or "—", link=escape(entry.link))
+    rows = [[(w.t("walk.entry_change_level", level=local(lv.label, w.lang)),
+              cb.data("entry_level", press.pid, press.slot, entry.id, entry.version, lid))]
+            for lid, lv in rule.levels.items() if lid != entry.level]
+    rows.append([(w.t("walk.entry_delete"),
+                  cb.data("entry_delete", press.pid, press.slot, entry.id))])
+    rows.append([(w.t("walk.btn_back_criterion"), cb.data("slot", press.pid, press.slot))])
+    await reply(update, text, keyboard(rows))
+    return WALK
+
+
+@pressed("entry_level")
+async def entry_level(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    await evidence.update_entry(w.svc, w.account.user_id, press.pid, press.entry, press.version,
+                                level=press.level)
+    return await show_slot(update, context, w, press.pid, press.slot)
+
+
+@pressed("entry_delete")
+async def entry_delete(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    saved = await evidence.remove_entry(w.svc, w.account.user_id, press.pid, press.entry)
+    await reply(update, w.t("walk.deleted", total=saved.view.report.total,
+                            max=saved.view.report.max))
+    return await show_slot(update, context, w, press.pid, press.slot)
+
+
+# -- correcting the project's facts -------------------------------------------------------------
+@pressed("facts")
+async def facts(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    if view.locked:
+        raise pv.Locked(view.id, "deadline" if view.status == "closed" else "submitted")
+    text, markup = views.facts_view(w, view)
+    await reply(update, text, markup)
+    return WALK
+
+
+@pressed("fact")
+async def fact(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    context.user_data["edit"] = {"project": press.pid}
+    if press.fact == "area":
+        await reply(update, w.t("walk.edit_ask_area"), area_keyboard(w, "fact_area", press.pid))
+        return WALK
+    if press.fact == "closed":
+        await reply(update, w.t("walk.edit_ask_closed"), keyboard([[
+            (w.t("walk.yes"), cb.data("fact_closed", press.pid, 1)),
+            (w.t("walk.no"), cb.data("fact_closed", press.pid, 0))]]))
+        return WALK
+    ask = {"name": ("walk.edit_ask_name", EDIT_NAME),
+           "start": ("walk.edit_ask_start", EDIT_START),
+           "end": ("walk.edit_ask_end", EDIT_END)}[press.fact]
+    await reply(update, w.t(ask[0]))
+    return ask[1]
+
+
+async def _edited(update: Update, context: Context, w: Who, pid: int, **changes) -> int:
+    view = await projects.edit_project(w.svc, w.account.user_id, pid, **changes)
+    context.user_data.pop("edit", None)
+    await reply(update, w.t("walk.facts_saved"))
+    text, markup = views.checklist(w, view)
+    await reply(update, text, markup)
+    return WALK
+
+
+@pressed("fact_area")
+async def fact_area(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _edited(update, context, w, press.pid,
+                         service_area=w.svc.service_areas[press.area])
+
+
+@pressed("fact_closed")
+async def fact_closed(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _edited(update, context, w, press.pid, closed_and_evaluated=press.flag)
+
+
+def _editing(context: Context) -> int | None:
+    return (context.user_data.get("edit") or {}).get("project")
+
+
+@guarded
+async def edit_name(update: Update, context: Context, w: Who) -> int | None:
+    pid = _editing(context)
+    if pid is None:
+        raise pv.NotFound(None)
+    return await _edited(update, context, w, pid, name=update.message.text)
+
+
+async def _edit_date(update: Update, context: Context, w: Who, key: str) -> int | None:
+    pid = _editing(context)
+    if pid is None:
+        raise pv.NotFound(None)
+    day = await _typed_date(update, w)
+    if day is None:
+        return STAY
+    return await _edited(update, context, w, pid, **{key: day})
+
+
+@guarded
+async def edit_start(update: Update, context: Context, w: Who) -> int | None:
+    return await _edit_date(update, context, w, "started_on")
+
+
+@guarded
+async def edit_end(update: Update, context: Context, w: Who) -> int | None:
+    return await _edit_date(update, context, w, "completed_on")
+
+
+# -- submitting -------------------------------------------------------------------------------
+@pressed("submit")
+async def submit(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    if view.locked:
+        raise pv.Locked(press.pid)
+    await reply(update, w.t("walk.summary", checklist=views.checklist_text(w, view)),
+                keyboard([[(w.t("walk.btn_confirm"), cb.data("confirm", press.pid)),
+                           (w.t("walk.btn_back_criterion"), cb.data("checklist", press.pid))]]))
+    return WALK
+
+
+@pressed("confirm")
+async def confirm(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await projects.submit(w.svc, w.account.user_id, press.pid)
+    await reply(update, w.t("walk.submitted", name=escape(view.name),
+                            total=view.report.total, max=view.report.max), main_menu(w))
+    return ConversationHandler.END
+
+
+# -- anything else ----------------------------------------------------------------------------
+@guarded
+async def expired(update: Update, context: Context, w: Who) -> None:
+    """A walk button no pattern matches: forged, or from an older version of the bot."""
+    raise cb.Expired(update.callback_query.data)
+
+
+@guarded
+async def question(update: Update, context: Context, w: Who) -> None:
+    """Anything typed in the walk is a question; the walk stays where it was."""
+    await answer_question(update, context, update.message.text.strip())
 
 
 async def stray_upload(update: Update, context: Context) -> None:
     """A file outside the walk: tell the user how to submit it."""
     w = await who(update, context)
     await reply(update, w.t("walk.not_here") + "\n/submit")
+
+
+# -- wiring (bot/app.py builds the ConversationHandler from these) -----------------------------
+BUTTONS: tuple[Handler, ...] = (
+    new, stop, pick_project, checklist, criterion, slot, skip, files, file_delete, entry_add,
+    entry_menu, entry_level, entry_delete, submit, confirm, facts, fact, fact_area, fact_closed)
+
+
+def buttons() -> list[BaseHandler]:
+    """One handler per walk button, each with its own pattern (the entry points too: any
+    walk button re-enters the walk)."""
+    return [CallbackQueryHandler(b, cb.pattern(b.action)) for b in BUTTONS]
+
+
+def states(text: flt.BaseFilter, uploads: flt.BaseFilter) -> dict[int, list[BaseHandler]]:
+    walk = [*buttons(), CallbackQueryHandler(expired, cb.ANY)]  # then the expired ones
+    return {
+        NEW_NAME: [MessageHandler(text, new_name)],
+        NEW_AREA: [CallbackQueryHandler(new_area, cb.pattern("area")), *walk],
+        NEW_START: [MessageHandler(text, new_start)],
+        NEW_END: [MessageHandler(text, new_end)],
+        NEW_CLOSED: [CallbackQueryHandler(new_closed, cb.pattern("closed")), *walk],
+        WALK: [*walk, MessageHandler(uploads, upload), MessageHandler(text, question)],
+        RATE: [*walk, MessageHandler(uploads, upload), MessageHandler(text, rate)],
+        ENTRY_TITLE: [*walk, MessageHandler(text, entry_title)],
+        ENTRY_DATE: [*walk, MessageHandler(text, entry_date)],
+        ENTRY_PROOF: [*walk, MessageHandler(uploads, entry_proof),
+                      MessageHandler(text, entry_link)],
+        EDIT_NAME: [*walk, MessageHandler(text, edit_name)],
+        EDIT_START: [*walk, MessageHandler(text, edit_start)],
+        EDIT_END: [*walk, MessageHandler(text, edit_end)],
+    }

@@ -6,21 +6,23 @@ from html import escape
 
 from domain.i18n import local
 from domain.report import criterion_mark
-from domain.rubric import BandsRule, PerKindRule, PerLevelRule
+from handlers import callbacks as cb
 from handlers.common import Who, keyboard
-from services.submission import ProjectView, Slot, SlotState
+from services.project_view import ProjectView, Slot, SlotState
 
 
 def slot_label(w: Who, slot: Slot) -> str:
     item = w.svc.rubric.item(slot.item_id)
-    if slot.kind and isinstance(item.rule, PerKindRule):
-        return local(item.rule.kinds[slot.kind], w.lang)
-    return local(item.label, w.lang)
+    return local(item.rule.slot_label(slot.kind) or item.label, w.lang)
 
 
-def slots_key(w: Who, index: int) -> str:
-    item_id, kind = w.svc.rubric.evidence_slots[index]
-    return f"{item_id}.{kind}" if kind else item_id
+def void_text(w: Who, view: ProjectView, state: SlotState) -> str:
+    """Why this slot scores 0 whatever is uploaded, and what fixes it."""
+    issue = next(i for i in view.report.issues if i.code == state.void)
+    text = w.t("walk.void", message=escape(local(issue.message, w.lang)))
+    if issue.fix:
+        text += "\n" + w.t("walk.void_fix", fix=escape(local(issue.fix, w.lang)))
+    return text
 
 
 def _status(w: Who, view: ProjectView) -> str:
@@ -38,6 +40,8 @@ def checklist_text(w: Who, view: ProjectView) -> str:
     for issue in r.issues:
         lines.append(w.t(f"report.issue_{issue.severity}",
                          message=escape(local(issue.message, w.lang))))
+        if issue.fix:
+            lines.append(w.t("walk.void_fix", fix=escape(local(issue.fix, w.lang))))
     if view.next_slot and not view.locked:
         gain = next(o.next_gain for o in r.open_points if o.item_id == view.next_slot.item_id)
         lines.append(w.t("walk.next_hint", label=escape(slot_label(w, view.next_slot)),
@@ -48,14 +52,16 @@ def checklist_text(w: Who, view: ProjectView) -> str:
 def checklist(w: Who, view: ProjectView):
     rows = []
     pairs = [(f"{criterion_mark(c.points, c.max)} "
-              f"{local(w.svc.rubric.criterion(c.id).label, w.lang)}", f"w:cr:{view.id}:{i}")
+              f"{local(w.svc.rubric.criterion(c.id).label, w.lang)}",
+              cb.data("criterion", view.id, i))
              for i, c in enumerate(view.report.criteria)]
     rows += [pairs[i:i + 2] for i in range(0, len(pairs), 2)]
     if not view.locked:
         if view.next_slot:
             rows.append([next_button(w, view)])
-        rows.append([(w.t("walk.btn_submit"), f"w:sub:{view.id}")])
-    rows.append([(w.t("walk.btn_stop"), "w:stop")])
+        rows.append([(w.t("walk.btn_facts"), cb.data("facts", view.id))])
+        rows.append([(w.t("walk.btn_submit"), cb.data("submit", view.id))])
+    rows.append([(w.t("walk.btn_stop"), cb.data("stop"))])
     text = checklist_text(w, view)
     if view.locked:
         text += "\n\n" + w.t("walk.locked_deadline" if view.status == "closed"
@@ -69,7 +75,7 @@ def next_button(w: Who, view: ProjectView) -> tuple[str, str]:
     slot = view.next_slot
     gain = next(o.next_gain for o in view.report.open_points if o.item_id == slot.item_id)
     return (w.t("walk.btn_next", label=slot_label(w, slot), gain=gain),
-            f"w:s:{view.id}:{slot.index}")
+            cb.data("slot", view.id, slot.index))
 
 
 def criterion_view(w: Who, view: ProjectView, index: int):
@@ -85,8 +91,8 @@ def criterion_view(w: Who, view: ProjectView, index: int):
         label = slot_label(w, state.slot)
         lines.append(w.t("walk.slot_line", mark=state.mark, label=escape(label),
                          points=state.points, max=state.max))
-        rows.append([(f"{state.mark} {label}", f"w:s:{view.id}:{state.slot.index}")])
-    rows.append([(w.t("walk.btn_back"), f"w:c:{view.id}")])
+        rows.append([(f"{state.mark} {label}", cb.data("slot", view.id, state.slot.index))])
+    rows.append([(w.t("walk.btn_back"), cb.data("checklist", view.id))])
     return "\n".join(lines), keyboard(rows)
 
 
@@ -96,27 +102,28 @@ def slot_view(w: Who, view: ProjectView, state: SlotState):
     rule = item.rule
     lines = [w.t("walk.slot_title", label=escape(slot_label(w, slot)), points=state.points,
                  max=state.max, hint=escape(local(item.hint, w.lang)))]
+    if state.void:
+        lines.append(void_text(w, view, state))
     rows: list[list[tuple[str, str]]] = []
-    if isinstance(rule, PerLevelRule):
+    if rule.step == "entries":
         if state.entries:
             lines.append(w.t("walk.entries_title", count=len(state.entries)))
-            supported = {f.entry_id for f in state.files}
             for n, e in enumerate(state.entries, 1):
-                mark = "✅" if (e.link or e.id in supported) else "◐"
+                mark = "✅" if (e.link or e.id in state.supported) else "◐"
                 lines.append(w.t("walk.entry_line", n=n, mark=mark,
                                  level=local(rule.levels[e.level].label, w.lang),
                                  title=escape(e.title), date=e.happened_on or "—"))
         if state.capped:
-            lines.append(w.t("walk.cap_reached", cap=rule.cap))
+            lines.append(w.t("walk.cap_reached", cap=item.max))
         if not view.locked:
             rows += [[(w.t("walk.entry_add", level=local(lv.label, w.lang), points=lv.points),
-                       f"w:lv:{view.id}:{slot.index}:{lid}")]
+                       cb.data("entry_add", view.id, slot.index, lid))]
                      for lid, lv in rule.levels.items()]
-            edits = [(w.t("walk.entry_edit", n=n), f"w:e:{view.id}:{slot.index}:{e.id}")
+            edits = [(w.t("walk.entry_edit", n=n), cb.data("entry", view.id, slot.index, e.id))
                      for n, e in enumerate(state.entries, 1)]
             rows += [edits[i:i + 4] for i in range(0, len(edits), 4)]
     else:
-        if isinstance(rule, BandsRule):
+        if rule.step == "rate":
             lines.append(w.t("walk.rate_now", rate=f"{state.figure:g}", points=rule.score(
                 state.figure)) if state.figure is not None else w.t("walk.rate_none"))
             lines.append(w.t("walk.rate_prompt"))
@@ -125,14 +132,25 @@ def slot_view(w: Who, view: ProjectView, state: SlotState):
             lines.append(w.t("walk.send_files", max_mb=w.svc.max_file_bytes // 1048576))
     if state.files:
         rows.append([(w.t("walk.btn_files", count=len(state.files)),
-                      f"w:f:{view.id}:{slot.index}")])
+                      cb.data("files", view.id, slot.index))])
     if view.locked:
         lines.append(w.t("walk.locked_deadline" if view.status == "closed" else "walk.locked"))
-    nav = [(w.t("walk.btn_back"), f"w:c:{view.id}")]
+    nav = [(w.t("walk.btn_back"), cb.data("checklist", view.id))]
     if not view.locked:
-        nav.append((w.t("walk.btn_skip"), f"w:k:{view.id}:{slot.index}"))
+        nav.append((w.t("walk.btn_skip"), cb.data("skip", view.id, slot.index)))
     rows.append(nav)
     return "\n".join(lines), keyboard(rows)
+
+
+def facts_view(w: Who, view: ProjectView):
+    """The project's facts, each with a button to correct it."""
+    f = view.facts
+    yes_no = w.t("walk.yes") if f.closed_and_evaluated else w.t("walk.no")
+    text = w.t("walk.facts", name=escape(f.name), area=escape(f.service_area or "—"),
+               start=f.started_on or "—", end=f.completed_on or "—", closed=yes_no)
+    rows = [[(w.t(f"walk.btn_fact_{key}"), cb.data("fact", view.id, key))] for key in cb.FACTS]
+    rows.append([(w.t("walk.btn_back"), cb.data("checklist", view.id))])
+    return text, keyboard(rows)
 
 
 def saved_text(w: Who, view: ProjectView, gained: int) -> str:

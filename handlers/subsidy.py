@@ -12,7 +12,7 @@ from domain.amounts import parse_amount
 from domain.i18n import local
 from domain.report import subsidy_lines
 from handlers.common import Context, keyboard, main_menu, reply, who
-from services import submission as sub
+from services import project_view as sub
 from services.subsidy import subsidy_due
 
 CHOOSE, PAID = range(2)

@@ -51,12 +51,11 @@ def _role(svc: Services, user: User) -> str:
 async def ensure_account(svc: Services, user_id: int, first_name: str = "",
                          username: str | None = None) -> Account:
     async with svc.uow() as uow:
-        user = await uow.users.get(user_id)
+        user, org = await uow.users.with_organization(user_id)  # one statement
         if user is None:
             user = User(id=user_id, first_name=first_name, username=username, role="guest")
             uow.users.add(user)
             await uow.commit()
-        org = await uow.organizations.get(user.organization_id) if user.organization_id else None
         return Account(user.id, _role(svc, user), user.language, user.organization_id,
                        org.name if org else None)
 

@@ -9,14 +9,14 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from domain.i18n import local
-from services import submission as sub
+from services import project_view as sub
 from services.core import Services
 
 
 async def ranking_workbook(svc: Services, user_id: int, lang: str = "zh",
                            everything: bool = False) -> tuple[bytes, int]:
     """XLSX bytes and the number of projects. Submitted projects only, unless `everything`.
-    Raises submission.NotMember for anyone but reviewers and administrators."""
+    Raises project_view.NotMember for anyone but reviewers and administrators."""
     views = await sub.submitted_projects(svc, user_id, include_drafts=everything)
     organizations = await sub.organization_names(svc)
     t = svc.catalog.t

@@ -14,8 +14,7 @@ from typing import Any
 
 from domain.reminders import days_left
 from services.core import Services
-from services.rounds import open_round
-from services.submission import (
+from services.project_view import (
     NotMember,
     ProjectView,
     list_projects,
@@ -23,6 +22,7 @@ from services.submission import (
     organization_names,
     submitted_projects,
 )
+from services.rounds import open_round
 from services.subsidy import subsidy_due
 
 MAX_OPEN = 3  # open items named in a "what is missing" answer

@@ -125,16 +125,6 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
         await uow.commit()
 
 
-async def closes_at(uow, svc: Services, project: Project) -> dt.datetime | None:
-    """When the project's round stops taking changes for its organisation (None: no round)."""
-    if project.round_id is None:
-        return None
-    r = await uow.rounds.get(project.round_id)
-    ext = await uow.extensions.get(project.round_id, project.organization_id)
-    deadline = _aware(r.deadline_at, svc)
-    return max(deadline, _aware(ext.until, svc)) if ext else deadline
-
-
 # -- reminders: planning ------------------------------------------------------------------------
 async def plan_reminders(svc: Services, *, user_id: int | None = None) -> None:
     """Bring every reminder row in step with the rounds, extensions and staff (or with one

@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -172,7 +173,10 @@ class Project(Base):
 
 class EvidenceFile(Base):
     __tablename__ = "evidence_files"
-    __table_args__ = (UniqueConstraint("project_id", "item_id", "kind", "sha256"),)
+    # The same content is stored once per slot and per entry: one screenshot may prove two
+    # entries (an entry of 0: a slot's own file).
+    __table_args__ = (Index("uq_evidence_file_content", "project_id", "item_id", "kind",
+                            text("coalesce(entry_id, 0)"), "sha256", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
     item_id: Mapped[str] = mapped_column(String(40))

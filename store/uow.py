@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
+from store.errors import Duplicate, StaleWrite
 from store.models import (
     EvidenceEntry,
     EvidenceFigure,
@@ -42,6 +47,20 @@ class Users(Repo):
     async def in_organization(self, org_id: int) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.organization_id == org_id)))
 
+    async def with_organization(self, user_id: int) -> tuple[User | None, Organization | None]:
+        """The user and their organisation, in one statement."""
+        row = (await self.session.execute(
+            select(User, Organization).outerjoin(Organization,
+                                                 Organization.id == User.organization_id)
+            .where(User.id == user_id))).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    async def move_cursor(self, user_id: int, project_id: int | None,
+                          slot_key: str | None) -> None:
+        """Where the user is in the walk (one UPDATE, no read)."""
+        await self.session.execute(update(User).where(User.id == user_id).values(
+            current_project_id=project_id, current_slot=slot_key))
+
 
 class Organizations(Repo):
     async def get(self, org_id: int) -> Organization | None:
@@ -66,6 +85,71 @@ class Invites(Repo):
 class Projects(Repo):
     async def get(self, project_id: int) -> Project | None:
         return await self.session.get(Project, project_id)
+
+    async def in_context(self, user_id: int, project_id: int | None = None
+                         ) -> tuple[User | None, Project | None, Organization | None,
+                                    Round | None, RoundExtension | None]:
+        """In one statement: the user, the project (given, else the user's current one),
+        its organisation, round and the organisation's extension of that round."""
+        query = select(User, Project, Organization, Round, RoundExtension)
+        if project_id is not None:
+            query = (query.select_from(Project).outerjoin(User, User.id == user_id)
+                     .where(Project.id == project_id))
+        else:
+            query = (query.select_from(User)
+                     .join(Project, Project.id == User.current_project_id)
+                     .where(User.id == user_id))
+        row = (await self.session.execute(
+            query.join(Organization, Organization.id == Project.organization_id)
+            .outerjoin(Round, Round.id == Project.round_id)
+            .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                            RoundExtension.organization_id
+                                            == Project.organization_id)))).first()
+        return tuple(row) if row else (None, None, None, None, None)  # type: ignore[return-value]
+
+    async def evidence(self, project_id: int) -> tuple[list[EvidenceFile], list[EvidenceEntry],
+                                                       list[EvidenceFigure]]:
+        """Everything stored for the project: files, entries, figures."""
+        return (await self.files(project_id), await self.entries(project_id),
+                await self.figures(project_id))
+
+    async def many_in_context(self, organization_id: int | None = None,
+                              status: str | None = None) -> list[tuple[
+            Project, Organization, Round | None, RoundExtension | None]]:
+        """The projects (of one organisation, in one status, or all), each with its
+        organisation, round and extension, in one statement, by id."""
+        conditions = [c for given, c in ((organization_id, Project.organization_id
+                                          == organization_id),
+                                         (status, Project.status == status))
+                      if given is not None]
+        rows = await self.session.execute(
+            select(Project, Organization, Round, RoundExtension)
+            .join(Organization, Organization.id == Project.organization_id)
+            .outerjoin(Round, Round.id == Project.round_id)
+            .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                            RoundExtension.organization_id
+                                            == Project.organization_id))
+            .where(*conditions).order_by(Project.id))
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    async def insert_file(self, **values: Any) -> int:
+        """Add a file row; Duplicate if the same content is there for the same slot and
+        entry. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING id)."""
+        insert = (postgresql.insert if self.session.bind.dialect.name == "postgresql"
+                  else sqlite.insert)
+        new_id = await self.session.scalar(
+            insert(EvidenceFile).values(**values).on_conflict_do_nothing()
+            .returning(EvidenceFile.id))
+        if new_id is None:
+            raise Duplicate(values.get("sha256"))
+        return new_id
+
+    async def delete(self, row: object) -> None:
+        await self.session.delete(row)
+
+    async def delete_files_of_entry(self, entry_id: int) -> None:
+        await self.session.execute(EvidenceFile.__table__.delete().where(
+            EvidenceFile.entry_id == entry_id))
 
     async def of_organization(self, org_id: int) -> list[Project]:
         return list(await self.session.scalars(
@@ -362,7 +446,22 @@ class UnitOfWork:
         await self.session.close()  # rolls back what was not committed; keeps loaded values
 
     async def commit(self) -> None:
-        await self.session.commit()
+        """Commit; a unique key raises Duplicate, an outdated version StaleWrite."""
+        async with self._translated():
+            await self.session.commit()
 
     async def flush(self) -> None:
-        await self.session.flush()
+        async with self._translated():
+            await self.session.flush()
+
+    @asynccontextmanager
+    async def _translated(self) -> AsyncIterator[None]:
+        """SQLAlchemy's refusals in the store's words; the transaction rolled back."""
+        try:
+            yield
+        except IntegrityError as exc:
+            await self.session.rollback()
+            raise Duplicate(str(exc.orig)) from exc
+        except StaleDataError as exc:
+            await self.session.rollback()
+            raise StaleWrite(str(exc)) from exc

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import accounts
-from services import submission as sub
+from services import accounts, evidence, projects
 
 
 async def test_editorg_lists_organizations_and_explains_itself(bot):
@@ -27,10 +26,10 @@ async def test_editorg_lists_organizations_and_explains_itself(bot):
 
 async def test_a_renewed_certificate_lifts_the_certificate_issue_at_once(bot, member):
     await accounts.edit_organization(bot.svc, 1, valid_until=dt.date(2026, 1, 31))  # expired
-    view = await sub.create_project(bot.svc, 1001, name="职工心理关爱项目", area="心理关怀",
+    view = await projects.create_project(bot.svc, 1001, name="职工心理关爱项目", area="心理关怀",
                                     started_on=dt.date(2024, 3, 1),
                                     completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await sub.add_file(bot.svc, 1001, view.id, "registration_certificate", b"%PDF cert",
+    await evidence.add_file(bot.svc, 1001, view.id, "registration_certificate", b"%PDF cert",
                        "证书.pdf", "application/pdf")
     await member.send("/score")
     report = next(t for t in member.replies if "职工心理关爱项目" in t)
@@ -76,7 +75,7 @@ async def test_english_admins_use_english_field_words(bot):
 
 
 async def test_honours_are_named_in_the_users_language(bot, member):
-    await sub.create_project(bot.svc, 1001, name="社区法律服务站", area="法律服务",
+    await projects.create_project(bot.svc, 1001, name="社区法律服务站", area="法律服务",
                              started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
                              closed_and_evaluated=True)
     reviewer = bot.chat(1, "管理员")

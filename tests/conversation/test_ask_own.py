@@ -40,7 +40,7 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
 
 async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(bot, in_round):
     from services import accounts
-    from services.submission import record_honours
+    from services.projects import record_honours
 
     await in_round.send("项目提交了吗")
     assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text

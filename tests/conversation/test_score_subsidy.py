@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import submission as sub
+from services import evidence, projects
 
 
 async def test_score_asks_guests_to_join_first(chat):
@@ -18,10 +18,10 @@ async def test_score_without_projects_points_to_submit(member):
 
 
 async def test_score_shows_each_criterion_total_open_points_and_a_chart(bot, member):
-    view = await sub.create_project(bot.svc, 1001, name="职工心理关爱项目", area="心理关怀",
+    view = await projects.create_project(bot.svc, 1001, name="职工心理关爱项目", area="心理关怀",
                                     started_on=dt.date(2024, 3, 1),
                                     completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await sub.add_file(bot.svc, 1001, view.id, "study_records", b"%PDF x", "学习.pdf",
+    await evidence.add_file(bot.svc, 1001, view.id, "study_records", b"%PDF x", "学习.pdf",
                        "application/pdf")
     await member.press("📊 看评分")
     report = next(t for t in member.replies if "职工心理关爱项目" in t)

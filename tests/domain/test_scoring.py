@@ -191,10 +191,12 @@ def test_open_points_best_gain_first_with_what_to_upload(rubric):
     assert (media.gain, media.next_gain) == (1, 1)  # 9 of 10: any report adds only 1
 
 
-def test_expired_certificate_reappears_as_open_point(rubric):
+def test_expired_certificate_promises_no_points_and_says_what_fixes_it(rubric):
     report = run_score(rubric, submission(full_evidence(),
                                           organization__certificate_valid_until="2020-01-01"))
-    assert [o.item_id for o in report.open_points] == ["registration_certificate"]
+    assert report.open_points == ()  # no upload can bring the certificate's 10 points
+    issue = next(i for i in report.issues if i.code == "certificate_expired")
+    assert issue.voids == "registration_certificate" and "更新" in issue.fix["zh"]
 
 
 def test_project_documents_open_point_names_a_missing_kind(rubric):

@@ -8,7 +8,8 @@ import pytest
 
 from bot.app import build_services
 from domain.errors import InputError
-from services import submission as sub
+from services import evidence, projects
+from services import project_view as pv
 from services.clock import FixedClock
 from tests.store.conftest import NOW
 
@@ -17,31 +18,32 @@ PDF = b"%PDF-1.4 contract"
 
 @pytest.fixture
 async def project(svc, staff):
-    view = await sub.create_project(svc, 1001, name="职工心理关爱项目", area="心理关怀",
+    view = await projects.create_project(svc, 1001, name="职工心理关爱项目", area="心理关怀",
                                     started_on=dt.date(2024, 3, 1),
                                     completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
     return view.id
 
 
 async def test_new_project_starts_at_zero_with_thirteen_slots(svc, project):
-    view = await sub.project_view(svc, 1001, project)
+    view = await pv.project_view(svc, 1001, project)
     assert view.report.total == 0 and len(view.slots) == 13
     assert view.next_slot.key == "study_records"
 
 
 async def test_a_file_scores_its_item_and_is_stored_by_content(svc, project, settings):
-    saved = await sub.add_file(svc, 1001, project, "study_records", PDF, "学习记录.pdf",
+    saved = await evidence.add_file(svc, 1001, project, "study_records", PDF, "学习记录.pdf",
                                "application/pdf")
     assert (saved.view.report.total, saved.gained, saved.duplicate) == (10, 10, False)
     stored = list((settings.evidence_dir).rglob("*.pdf"))
     assert len(stored) == 1 and stored[0].read_bytes() == PDF
-    row, data = await sub.file_bytes(svc, 1002, project, saved.view.slots[0].files[0].id)
+    row, data = await pv.file_content(svc, 1002, project, saved.view.slots[0].files[0].id)
     assert data == PDF and row.file_name == "学习记录.pdf"
 
 
 async def test_the_same_file_twice_is_recognised_and_stored_once(svc, project, settings):
-    await sub.add_file(svc, 1001, project, "study_records", PDF, "a.pdf", "application/pdf")
-    again = await sub.add_file(svc, 1002, project, "study_records", PDF, "b.pdf",
+    await evidence.add_file(svc, 1001, project, "study_records", PDF, "a.pdf",
+                                "application/pdf")
+    again = await evidence.add_file(svc, 1002, project, "study_records", PDF, "b.pdf",
                                "application/pdf")
     assert again.duplicate and again.view.report.total == 10
     assert len(again.view.slots[0].files) == 1
@@ -54,47 +56,48 @@ async def test_the_same_file_twice_is_recognised_and_stored_once(svc, project, s
 ])
 async def test_refused_files_change_nothing(svc, project, settings, name, mime, size, code):
     with pytest.raises(InputError) as err:
-        await sub.add_file(svc, 1001, project, "study_records", b"x" * size, name, mime)
+        await evidence.add_file(svc, 1001, project, "study_records", b"x" * size, name, mime)
     assert err.value.code == code
-    assert (await sub.project_view(svc, 1001, project)).report.total == 0
+    assert (await pv.project_view(svc, 1001, project)).report.total == 0
     assert not settings.evidence_dir.exists() or not list(settings.evidence_dir.rglob("*.*"))
 
 
 async def test_project_documents_score_per_kind(svc, project):
-    await sub.add_file(svc, 1001, project, "project_documents.contract", PDF, "合同.pdf",
+    await evidence.add_file(svc, 1001, project, "project_documents.contract", PDF, "合同.pdf",
                        "application/pdf")
-    saved = await sub.add_file(svc, 1001, project, "project_documents.plan", b"%PDF plan",
+    saved = await evidence.add_file(svc, 1001, project, "project_documents.plan", b"%PDF plan",
                                "方案.pdf", "application/pdf")
     assert saved.view.report.criteria[3].points == 10
 
 
 async def test_satisfaction_needs_the_figure_and_its_files(svc, project):
-    saved = await sub.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=0)
+    saved = await evidence.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=0)
     assert saved.view.report.total == 0  # a figure alone is no evidence
-    saved = await sub.add_file(svc, 1001, project, "satisfaction_rate", b"%PDF survey",
+    saved = await evidence.add_file(svc, 1001, project, "satisfaction_rate", b"%PDF survey",
                                "测评结果.pdf", "application/pdf")
     assert saved.view.report.total == 8
 
 
 async def test_two_staff_editing_the_same_figure_do_not_overwrite_silently(svc, project):
-    view = await sub.project_view(svc, 1001, project)
+    view = await pv.project_view(svc, 1001, project)
     seen = next(s for s in view.slots if s.slot.key == "satisfaction_rate").figure_version
-    await sub.set_figure(svc, 1002, project, "satisfaction_rate", 91, seen_version=seen)
-    with pytest.raises(sub.Conflict):
-        await sub.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=seen)
-    view = await sub.project_view(svc, 1001, project)
+    await evidence.set_figure(svc, 1002, project, "satisfaction_rate", 91, seen_version=seen)
+    with pytest.raises(pv.Conflict):
+        await evidence.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=seen)
+    view = await pv.project_view(svc, 1001, project)
     assert next(s for s in view.slots if s.slot.key == "satisfaction_rate").figure == 91
 
 
 async def test_media_entries_need_support_and_cap_at_ten(svc, project):
-    entry_id, saved = await sub.add_entry(svc, 1001, project, "media_reports", level="national",
+    entry_id, saved = await evidence.add_entry(svc, 1001, project, "media_reports",
+                                               level="national",
                                           title="工人日报", happened_on=dt.date(2025, 5, 1))
     assert saved.view.report.total == 0  # no link, no screenshot yet
-    await sub.add_file(svc, 1001, project, "media_reports", b"\x89PNG shot", "shot.png",
+    await evidence.add_file(svc, 1001, project, "media_reports", b"\x89PNG shot", "shot.png",
                        "image/png", entry_id=entry_id)
-    assert (await sub.project_view(svc, 1001, project)).report.total == 3
+    assert (await pv.project_view(svc, 1001, project)).report.total == 3
     for n in range(4):
-        _, saved = await sub.add_entry(svc, 1001, project, "media_reports", level="national",
+        _, saved = await evidence.add_entry(svc, 1001, project, "media_reports", level="national",
                                        title=f"报道{n}", happened_on=dt.date(2025, 5, 2),
                                        link=f"https://example.cn/{n}")
     media = next(s for s in saved.view.slots if s.slot.key == "media_reports")
@@ -103,50 +106,70 @@ async def test_media_entries_need_support_and_cap_at_ten(svc, project):
 
 async def test_a_future_completion_date_is_refused(svc, staff):
     with pytest.raises(InputError) as err:
-        await sub.create_project(svc, 1001, name="未来项目", area="法律服务",
+        await projects.create_project(svc, 1001, name="未来项目", area="法律服务",
                                  started_on=dt.date(2026, 1, 1),
                                  completed_on=dt.date(2026, 12, 31), closed_and_evaluated=False)
     assert err.value.code == "future_date"
 
 
 async def test_submitting_locks_and_a_reviewer_can_reopen(svc, project):
-    await sub.submit(svc, 1001, project)
-    with pytest.raises(sub.Locked):
-        await sub.add_file(svc, 1002, project, "study_records", PDF, "a.pdf", "application/pdf")
-    with pytest.raises(sub.NotMember):
-        await sub.reopen(svc, 1001, project)  # staff cannot reopen
-    view = await sub.reopen(svc, 1, project)  # an admin (or reviewer) can
+    await projects.submit(svc, 1001, project)
+    with pytest.raises(pv.Locked):
+        await evidence.add_file(svc, 1002, project, "study_records", PDF, "a.pdf",
+                                "application/pdf")
+    with pytest.raises(pv.NotMember):
+        await projects.reopen(svc, 1001, project)  # staff cannot reopen
+    view = await projects.reopen(svc, 1, project)  # an admin (or reviewer) can
     assert view.status == "draft"
-    saved = await sub.add_file(svc, 1002, project, "study_records", PDF, "a.pdf",
+    saved = await evidence.add_file(svc, 1002, project, "study_records", PDF, "a.pdf",
                                "application/pdf")
     assert saved.view.report.total == 10
 
 
 async def test_outsiders_cannot_touch_a_project(svc, project):
-    with pytest.raises(sub.NotMember):
-        await sub.add_file(svc, 4242, project, "study_records", PDF, "a.pdf", "application/pdf")
+    with pytest.raises(pv.NotMember):
+        await evidence.add_file(svc, 4242, project, "study_records", PDF, "a.pdf",
+                                "application/pdf")
 
 
 async def test_everything_confirmed_survives_a_restart(svc, settings, project):
-    await sub.add_file(svc, 1001, project, "union_approval", PDF, "批复.pdf", "application/pdf")
-    await sub.set_cursor(svc, 1001, project, "union_work_materials")
+    await evidence.add_file(svc, 1001, project, "union_approval", PDF, "批复.pdf",
+                            "application/pdf")
+    await projects.set_cursor(svc, 1001, project, "union_work_materials")
     fresh = build_services(settings, clock=FixedClock(NOW))  # a new process on the same DB
-    view = await sub.project_view(fresh, 1001, project)
+    view = await pv.project_view(fresh, 1001, project)
     assert view.report.total == 10
-    assert await sub.cursor(fresh, 1001) == (project, "union_work_materials")
+    assert await pv.cursor(fresh, 1001) == (project, "union_work_materials")
 
 
 async def test_a_full_submission_reaches_100(svc, project):
-    for slot in sub.slots(svc):
+    for slot in pv.slots(svc):
         if slot.item_id in ("media_reports", "exchanges"):
             for n in range(4):
-                await sub.add_entry(svc, 1001, project, slot.item_id, level="national",
+                await evidence.add_entry(svc, 1001, project, slot.item_id, level="national",
                                     title=f"{slot.item_id}{n}", happened_on=dt.date(2025, 1, 1),
                                     link=f"https://example.cn/{slot.item_id}/{n}")
             continue
         if slot.item_id == "satisfaction_rate":
-            await sub.set_figure(svc, 1001, project, slot.item_id, 96.5, seen_version=0)
-        await sub.add_file(svc, 1001, project, slot.key, f"%PDF {slot.key}".encode(),
+            await evidence.set_figure(svc, 1001, project, slot.item_id, 96.5, seen_version=0)
+        await evidence.add_file(svc, 1001, project, slot.key, f"%PDF {slot.key}".encode(),
                            f"{slot.key}.pdf", "application/pdf")
-    view = await sub.project_view(svc, 1001, project)
+    view = await pv.project_view(svc, 1001, project)
     assert view.report.total == 100 and view.next_slot is None and view.report.eligible
+
+
+async def test_an_entry_and_its_proof_are_saved_together_or_not_at_all(svc, project):
+    with pytest.raises(InputError):  # an empty screenshot: neither is saved
+        await evidence.add_entry(svc, 1001, project, "exchanges", level="city", title="交流会",
+                                 happened_on=dt.date(2025, 5, 1), proof=(b"", "s.png",
+                                                                         "image/png", ""))
+    view = await pv.project_view(svc, 1001, project)
+    assert view.state("exchanges").entries == ()
+    shot = (b"\x89PNG shot", "s.png", "image/png", "")
+    for title in ("交流会", "推进会"):  # one screenshot proves both
+        _, saved = await evidence.add_entry(svc, 1001, project, "exchanges", level="city",
+                                            title=title, happened_on=dt.date(2025, 5, 1),
+                                            proof=shot)
+    state = saved.view.state("exchanges")
+    assert len(state.entries) == 2 and state.supported == {e.id for e in state.entries}
+    assert saved.view.report.total == 2

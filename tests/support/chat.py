@@ -78,6 +78,17 @@ class Chat:
             return await self.send(label)
         raise AssertionError(f"no button {label!r}; buttons now: {self._all_labels()}")
 
+    async def press_forged(self, data: str) -> list[str]:
+        """Press a button of the latest bot message whose callback data someone rewrote
+        to `data` (a forged or outdated button)."""
+        message = next(m for m in reversed(self.messages) if m.is_inline)
+        real = next(b["callback_data"] for row in message.keyboard for b in row
+                    if "callback_data" in b)
+        update = self.fake.user_press(self.user, message.message_id, real, queue=False)
+        raw = update.to_dict()
+        raw["callback_query"]["data"] = data
+        return await self._feed(Update.de_json(raw, self.app.bot))
+
     async def upload(
         self,
         data: bytes,

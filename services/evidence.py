@@ -1,0 +1,217 @@
+"""Writes on a project's evidence: files, the figure (satisfaction rate), entries (an entry
+and its proof in one transaction). Each loads the project once, writes, commits, and
+returns the view rebuilt from what it loaded and wrote.
+
+Files and entries are added, never overwritten; a figure or an entry carries a version,
+and a write made on an outdated view is refused (`Conflict`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+
+from domain.errors import InputError
+from services.core import Services
+from services.project_view import (
+    Conflict,
+    FileView,
+    Loaded,
+    NotFound,
+    Saved,
+    entry_view,
+    slot_by_key,
+)
+from services.projects import editable
+from store.errors import Duplicate, StaleWrite
+from store.models import EvidenceEntry, EvidenceFigure
+from store.uow import UnitOfWork
+
+MAX_TITLE, MAX_LINK = 300, 500
+
+
+def file_suffix(file_name: str, mime_type: str) -> str:
+    suffix = PurePath(file_name).suffix.lower()
+    if not suffix and mime_type.startswith("image/"):
+        suffix = "." + mime_type.split("/", 1)[1].replace("jpeg", "jpg")
+    return suffix
+
+
+def check_file(svc: Services, file_name: str, mime_type: str, size: int | None) -> str:
+    """The file's suffix if it may be stored; InputError saying why not otherwise."""
+    suffix = file_suffix(file_name, mime_type)
+    if suffix.lstrip(".") not in svc.allowed_types:
+        raise InputError("file", "file_type", suffix=suffix or "?",
+                         allowed="、".join(sorted(svc.allowed_types)))
+    if size == 0:
+        raise InputError("file", "file_empty")
+    if size is not None and size > svc.max_file_bytes:
+        raise InputError("file", "file_too_big", size_mb=f"{size / 1048576:.1f}",
+                         max_mb=svc.max_file_bytes // 1048576)
+    return suffix
+
+
+async def _store_file(uow: UnitOfWork, svc: Services, loaded: Loaded, item_id: str,
+                      kind: str | None, data: bytes, file_name: str, mime_type: str,
+                      telegram_file_id: str, entry_id: int | None) -> bool:
+    """Write the bytes, then the row; False when the same content was there already."""
+    suffix = check_file(svc, file_name, mime_type, len(data))
+    project = loaded.project
+    stored = svc.evidence.put(project.organization_id, project.id, data, suffix)
+    values = dict(project_id=project.id, item_id=item_id, kind=kind or "", entry_id=entry_id,
+                  sha256=stored.sha256, size=stored.size, mime_type=mime_type,
+                  file_name=file_name[:255], suffix=suffix, telegram_file_id=telegram_file_id,
+                  uploaded_by=loaded.user_id)
+    try:
+        new_id = await uow.projects.insert_file(**values)
+    except Duplicate:
+        return False
+    loaded.files.append(FileView(new_id, item_id, kind or "", entry_id, values["file_name"],
+                                 stored.size, stored.sha256, suffix))
+    return True
+
+
+async def add_file(svc: Services, user_id: int, project_id: int | None, slot_key: str | None,
+                   data: bytes, file_name: str, mime_type: str, telegram_file_id: str = "",
+                   entry_id: int | None = None) -> Saved:
+    """Store a file in a slot (as the proof of one of its entries, with `entry_id`).
+    Without a project and slot: in the slot the user has open (the place stored in the
+    database when the slot was shown)."""
+    check_file(svc, file_name, mime_type, len(data))
+    async with svc.uow() as uow:
+        loaded = await editable(uow, svc, user_id, project_id)
+        key = slot_key if slot_key is not None else loaded.cursor_slot
+        slot = slot_by_key(svc, key)
+        if slot is None:
+            raise NotFound(key)
+        if entry_id is not None and not any(e.id == entry_id and e.item_id == slot.item_id
+                                            for e in loaded.entries):
+            raise NotFound(entry_id)
+        before = loaded.view().report.total
+        added = await _store_file(uow, svc, loaded, slot.item_id, slot.kind, data, file_name,
+                                  mime_type, telegram_file_id, entry_id)
+        await uow.commit()
+        return Saved(loaded.view(), not added, before, slot.key)
+
+
+def _of_project(row, project_id: int, row_id: int):
+    """The file or entry row, if it belongs to the project."""
+    if row is None or row.project_id != project_id:
+        raise NotFound(row_id)
+    return row
+
+
+async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int) -> Saved:
+    async with svc.uow() as uow:
+        loaded = await editable(uow, svc, user_id, project_id)
+        before = loaded.view().report.total
+        await uow.projects.delete(_of_project(await uow.projects.file(file_id), project_id,
+                                              file_id))
+        await uow.commit()
+        loaded.files = [f for f in loaded.files if f.id != file_id]
+        return Saved(loaded.view(), False, before)
+
+
+async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str, value: float,
+                     seen_version: int) -> Saved:
+    """Set a figure (the satisfaction rate). `seen_version` is the figure's version the
+    user was shown (0: none); if it changed meanwhile, raise Conflict and change nothing."""
+    rule = _rule(svc, item_id)
+    if rule.step != "rate":
+        raise NotFound(item_id)
+    value = rule.read(value, item_id)
+    async with svc.uow() as uow:
+        loaded = await editable(uow, svc, user_id, project_id)
+        before = loaded.view().report.total
+        old, version = loaded.figures.get(item_id, (None, 0))
+        if version != seen_version:
+            raise Conflict(old)
+        if version == 0:
+            uow.projects.add(EvidenceFigure(project_id=project_id, item_id=item_id, value=value,
+                                            updated_by=user_id))
+        else:
+            fig = await uow.projects.figure(project_id, item_id)
+            fig.value, fig.updated_by = value, user_id
+        try:
+            await uow.commit()
+        except (Duplicate, StaleWrite) as exc:  # someone wrote it in between
+            raise Conflict(None) from exc
+        loaded.figures[item_id] = (value, version + 1)
+        return Saved(loaded.view(), False, before, item_id)
+
+
+def _rule(svc: Services, item_id: str | None):
+    try:
+        return svc.rubric.item(item_id).rule
+    except KeyError:
+        raise NotFound(item_id) from None
+
+
+def _check_entry(svc: Services, item_id: str, level: str, happened_on: dt.date | None) -> None:
+    rule = _rule(svc, item_id)
+    if rule.step != "entries":
+        raise NotFound(item_id)
+    if level not in rule.levels:
+        raise InputError("level", "unknown_choice", value=level, choices=", ".join(rule.levels))
+    if happened_on is not None and happened_on > svc.clock.today():
+        raise InputError("date", "future_date", value=happened_on.isoformat())
+
+
+async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, *, level: str,
+                    title: str, happened_on: dt.date | None, link: str = "",
+                    proof: tuple[bytes, str, str, str] | None = None) -> tuple[int, Saved]:
+    """Register an entry, with its proof file (data, name, mime type, Telegram id) if
+    given: both or neither are saved (one transaction)."""
+    _check_entry(svc, item_id, level, happened_on)
+    if proof is not None:
+        check_file(svc, proof[1], proof[2], len(proof[0]))
+    async with svc.uow() as uow:
+        loaded = await editable(uow, svc, user_id, project_id)
+        before = loaded.view().report.total
+        entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
+                              title=title.strip()[:MAX_TITLE], happened_on=happened_on,
+                              link=link.strip()[:MAX_LINK], created_by=user_id)
+        uow.projects.add(entry)
+        await uow.flush()
+        loaded.entries.append(entry_view(entry))
+        if proof is not None:
+            data, name, mime, file_id = proof
+            await _store_file(uow, svc, loaded, item_id, None, data, name, mime, file_id,
+                              entry.id)
+        await uow.commit()
+        return entry.id, Saved(loaded.view(), False, before, item_id)
+
+
+async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: int,
+                       seen_version: int, **changes: object) -> Saved:
+    async with svc.uow() as uow:
+        loaded = await editable(uow, svc, user_id, project_id)
+        before = loaded.view().report.total
+        entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
+        _check_entry(svc, entry.item_id, str(changes.get("level", entry.level)),
+                     changes.get("happened_on", entry.happened_on))  # type: ignore[arg-type]
+        if entry.version != seen_version:
+            raise Conflict(entry_id)
+        for key, value in changes.items():
+            setattr(entry, key, value)
+        try:
+            await uow.commit()
+        except StaleWrite as exc:
+            raise Conflict(entry_id) from exc
+        loaded.entries = [entry_view(entry) if e.id == entry_id else e for e in loaded.entries]
+        return Saved(loaded.view(), False, before, entry.item_id)
+
+
+async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: int) -> Saved:
+    async with svc.uow() as uow:
+        loaded = await editable(uow, svc, user_id, project_id)
+        before = loaded.view().report.total
+        entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
+        await uow.projects.delete_files_of_entry(entry_id)
+        await uow.projects.delete(entry)
+        await uow.commit()
+        loaded.entries = [e for e in loaded.entries if e.id != entry_id]
+        loaded.files = [f for f in loaded.files if f.entry_id != entry_id]
+        return Saved(loaded.view(), False, before, entry.item_id)
+
+

@@ -1,0 +1,355 @@
+"""The read model of the submission walk: a project as its staff see it — score, slots,
+files, entries — built from ONE load of its evidence, in plain frozen dataclasses.
+
+The writes (services/projects.py, services/evidence.py) load the same way, change the
+rows, and rebuild the view from what they loaded plus what they wrote, without reading
+again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from domain.evidence import EntryRecord, FileRecord, evidence_values
+from domain.scoring import ScoreReport, Submission, score
+from services.core import Services
+from store.uow import UnitOfWork
+
+
+class Locked(Exception):
+    """The project is read-only: submitted for review, or past its round's deadline."""
+
+    def __init__(self, project_id: int | None, reason: str = "submitted") -> None:
+        super().__init__(project_id, reason)
+        self.reason = reason
+
+
+class Conflict(Exception):
+    """Someone else changed this since the user looked at it."""
+
+
+class NotFound(Exception):
+    """The project, file or entry does not exist (any more)."""
+
+
+class NotMember(Exception):
+    """The user does not belong to the project's organisation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One of the 13 things staff provide: an item, or one kind of a per-kind item."""
+
+    index: int
+    item_id: str
+    kind: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.item_id}.{self.kind}" if self.kind else self.item_id
+
+
+def slots(svc: Services) -> tuple[Slot, ...]:
+    return tuple(Slot(i, item, kind) for i, (item, kind) in enumerate(svc.rubric.evidence_slots))
+
+
+def slot_by_key(svc: Services, key: str | None) -> Slot | None:
+    return next((s for s in slots(svc) if s.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class FileView:
+    id: int
+    item_id: str
+    kind: str
+    entry_id: int | None
+    file_name: str
+    size: int
+    sha256: str
+    suffix: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryView:
+    id: int
+    item_id: str
+    level: str
+    title: str
+    happened_on: dt.date | None
+    link: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SlotState:
+    slot: Slot
+    files: tuple[FileView, ...]
+    entries: tuple[EntryView, ...]
+    figure: float | None
+    figure_version: int  # 0 when no figure yet
+    points: int
+    max: int
+    capped: bool  # entries beyond the cap add nothing
+    void: str | None = None  # the code of the eligibility issue that scores this slot 0
+
+    @property
+    def mark(self) -> str:
+        if self.points >= self.max or (self.slot.kind and self.files):
+            return "✅"
+        return "◐" if (self.files or self.entries or self.figure is not None) else "⬜"
+
+    @property
+    def supported(self) -> frozenset[int]:
+        """The ids of the entries that have a proof file."""
+        return frozenset(f.entry_id for f in self.files if f.entry_id is not None)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What staff said about the project when creating it (editable while a draft)."""
+
+    name: str
+    service_area: str | None
+    started_on: dt.date | None
+    completed_on: dt.date | None
+    closed_and_evaluated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectView:
+    id: int
+    name: str
+    status: str  # draft | submitted | closed (a draft past its deadline)
+    version: int
+    organization_id: int
+    report: ScoreReport
+    slots: tuple[SlotState, ...]
+    next_slot: Slot | None  # the best open slot
+    facts: Facts | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.status != "draft"
+
+    def state(self, slot_key: str) -> SlotState:
+        return next(s for s in self.slots if s.slot.key == slot_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    view: ProjectView
+    duplicate: bool = False
+    before: int = 0  # the total before this save
+    slot_key: str | None = None  # the slot the evidence went into
+
+    @property
+    def gained(self) -> int:
+        return self.view.report.total - self.before
+
+
+# -- one load ------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Loaded:
+    """A project and its evidence as loaded once; writes append to it and rebuild."""
+
+    svc: Services
+    user_id: int
+    cursor_slot: str | None
+    project: object  # the ORM row, kept inside services
+    organization: object
+    closes: dt.datetime | None
+    recommended_on: dt.date | None
+    files: list[FileView] = field(default_factory=list)
+    entries: list[EntryView] = field(default_factory=list)
+    figures: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        status = self.project.status
+        if status == "draft" and self.closes is not None and self.svc.clock.now() >= self.closes:
+            return "closed"
+        return status
+
+    def view(self) -> ProjectView:
+        return build_view(self)
+
+
+async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | None,
+               *, evidence: bool = True) -> Loaded:
+    """The project (given, else the user's current one) with its evidence, for a member,
+    a reviewer or an administrator. Five statements."""
+    user, project, org, round_, ext = await uow.projects.in_context(user_id, project_id)
+    if project is None:
+        raise NotFound(project_id)
+    if not (user_id in svc.admin_ids or (user is not None and (
+            user.organization_id == project.organization_id or user.role == "reviewer"))):
+        raise NotMember(project.id)
+    loaded = Loaded(svc, user_id, user.current_slot if user else None, project, org,
+                    _closes(round_, ext),
+                    project.recommended_on or (round_.recommended_on if round_ else None))
+    if evidence:
+        await load_evidence(uow, loaded)
+    return loaded
+
+
+async def load_evidence(uow: UnitOfWork, loaded: Loaded) -> None:
+    fill(loaded, *await uow.projects.evidence(loaded.project.id))
+
+
+def fill(loaded: Loaded, files, entries, figures) -> None:
+    loaded.files = [file_view(f) for f in files]
+    loaded.entries = [entry_view(e) for e in entries]
+    loaded.figures = {f.item_id: (f.value, f.version) for f in figures}
+
+
+def _closes(round_, ext) -> dt.datetime | None:
+    if round_ is None:
+        return None
+    return max(round_.deadline_at, ext.until) if ext is not None else round_.deadline_at
+
+
+async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | None = None,
+                    status: str | None = None) -> list[Loaded]:
+    """Projects (of one organisation, in one status, or all) with their evidence,
+    set-based: four statements whatever their number. The caller has checked the user
+    may see them."""
+    rows = await uow.projects.many_in_context(organization_id, status)
+    files, entries, figures = await uow.projects.evidence_of([p.id for p, *_ in rows])
+    out = []
+    for project, org, round_, ext in rows:
+        loaded = Loaded(svc, 0, None, project, org, _closes(round_, ext),
+                        project.recommended_on or (round_.recommended_on if round_ else None))
+        fill(loaded, [f for f in files if f.project_id == project.id],
+              [e for e in entries if e.project_id == project.id],
+              [f for f in figures if f.project_id == project.id])
+        out.append(loaded)
+    return out
+
+
+def file_view(row) -> FileView:
+    return FileView(row.id, row.item_id, row.kind, row.entry_id, row.file_name, row.size,
+                    row.sha256, row.suffix)
+
+
+def entry_view(row) -> EntryView:
+    return EntryView(row.id, row.item_id, row.level, row.title, row.happened_on, row.link,
+                     row.version)
+
+
+def submission(loaded: Loaded) -> Submission:
+    svc, org, project = loaded.svc, loaded.organization, loaded.project
+    supported = {f.entry_id for f in loaded.files if f.entry_id is not None}
+    evidence = evidence_values(
+        svc.rubric,
+        [FileRecord(f.item_id, f.kind) for f in loaded.files if f.entry_id is None],
+        [EntryRecord(e.item_id, e.level, bool(e.link) or e.id in supported)
+         for e in loaded.entries],
+        {item: value for item, (value, _) in loaded.figures.items()})
+    facts = {
+        "organization.established_on": org.established_on,
+        "organization.certificate_valid_until": org.certificate_valid_until,
+        "project.completed_on": project.completed_on,
+        "project.closed_and_evaluated": project.closed_and_evaluated,
+    }
+    return Submission(recommended_on=loaded.recommended_on or svc.clock.today(), facts=facts,
+                      evidence=evidence)
+
+
+def build_view(loaded: Loaded) -> ProjectView:
+    svc, project = loaded.svc, loaded.project
+    sub = submission(loaded)
+    report = score(svc.rubric, sub)
+    points = {i.id: i.points for c in report.criteria for i in c.items}
+    voids = {i.voids: i.code for i in report.issues if i.voids}
+    states: list[SlotState] = []
+    for slot in slots(svc):
+        rule = svc.rubric.item(slot.item_id).rule
+        own_files = tuple(f for f in loaded.files if f.item_id == slot.item_id
+                          and (slot.kind is None or f.kind == slot.kind))
+        own_entries = tuple(e for e in loaded.entries if e.item_id == slot.item_id)
+        value, version = loaded.figures.get(slot.item_id, (None, 0))
+        got, top = rule.slot_points(points[slot.item_id], bool(own_files))
+        states.append(SlotState(slot, own_files, own_entries, value, version, got, top,
+                                rule.capped(sub.evidence[slot.item_id]),
+                                voids.get(slot.item_id)))
+    next_slot = None
+    if report.open_points:
+        item_id = report.open_points[0].item_id
+        next_slot = next((s.slot for s in states if s.slot.item_id == item_id
+                          and (s.slot.kind is None or not s.files)),
+                         next(s.slot for s in states if s.slot.item_id == item_id))
+    facts = Facts(project.name, project.service_area, project.started_on,
+                  project.completed_on, project.closed_and_evaluated)
+    return ProjectView(project.id, project.name, loaded.status, project.version,
+                       project.organization_id, report, tuple(states), next_slot, facts)
+
+
+# -- selectors -----------------------------------------------------------------------------
+async def project_view(svc: Services, user_id: int, project_id: int) -> ProjectView:
+    async with svc.uow() as uow:
+        return (await load(uow, svc, user_id, project_id)).view()
+
+
+async def list_projects(svc: Services, user_id: int) -> list[ProjectView]:
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None or user.organization_id is None:
+            return []
+        return [loaded.view() for loaded in await load_many(
+            uow, svc, organization_id=user.organization_id)]
+
+
+async def cursor(svc: Services, user_id: int) -> tuple[int | None, str | None]:
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            return None, None
+        return user.current_project_id, user.current_slot
+
+
+async def file_content(svc: Services, user_id: int, project_id: int, file_id: int
+                       ) -> tuple[FileView, bytes]:
+    async with svc.uow() as uow:
+        loaded = await load(uow, svc, user_id, project_id)
+        row = next((f for f in loaded.files if f.id == file_id), None)
+        if row is None:
+            raise NotFound(file_id)
+        return row, svc.evidence.get(loaded.project.organization_id, project_id, row.sha256,
+                                     row.suffix)
+
+
+async def submitted_projects(svc: Services, user_id: int,
+                             include_drafts: bool = False) -> list[ProjectView]:
+    """For reviewers: every submitted project (or every project), best total first."""
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if not svc.may_review(user_id, user.role if user else None):
+            raise NotMember(None)
+        views = [loaded.view() for loaded in await load_many(
+            uow, svc, status=None if include_drafts else "submitted")]
+        return sorted(views, key=lambda v: (-v.report.total, v.id))
+
+
+async def organization_names(svc: Services) -> dict[int, str]:
+    async with svc.uow() as uow:
+        return {o.id: o.name for o in await uow.organizations.all()}
+
+
+@dataclass(frozen=True, slots=True)
+class Honours:
+    project_id: int
+    name: str
+    honours: tuple[str, ...]
+    paid: int
+
+
+async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
+    """The user's organisation's projects that have honours on record."""
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None or user.organization_id is None:
+            return []
+        return [Honours(p.id, p.name, tuple(p.honours or ()), p.paid)
+                for p in await uow.projects.of_organization(user.organization_id) if p.honours]
+

@@ -1,0 +1,50 @@
+"""The walk's button data: every button the bot builds parses back to what it carried;
+anything else is refused as expired."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import build_services
+from handlers import callbacks as cb
+from tests.conversation.conftest import make_settings
+
+SAMPLES = {"new": (), "stop": (), "area": (3,), "closed": (1,), "project": (7,),
+           "checklist": (7,), "criterion": (7, 2), "slot": (7, 11), "skip": (7, 0),
+           "files": (7, 4), "file_delete": (7, 90), "entry_add": (7, 11, "city"),
+           "entry": (7, 11, 5), "entry_level": (7, 11, 5, 2, "national"),
+           "entry_delete": (7, 11, 5), "submit": (7,), "confirm": (7,), "facts": (7,),
+           "fact": (7, "end"), "fact_area": (7, 0), "fact_closed": (7, 0)}
+
+
+@pytest.fixture(scope="module")
+def svc(tmp_path_factory):
+    return build_services(make_settings(tmp_path_factory.mktemp("callbacks")))
+
+
+def test_every_action_has_a_sample():
+    assert set(SAMPLES) == set(cb.ACTIONS)
+
+
+@pytest.mark.parametrize("action", sorted(SAMPLES))
+def test_built_data_parses_back(svc, action):
+    values = SAMPLES[action]
+    raw = cb.data(action, *values)
+    assert len(raw.encode()) <= 64  # Telegram's limit for callback data
+    press = cb.parse(raw, action, svc)
+    flags = {"closed", "fact_closed"}
+    expected = tuple(bool(v) if action in flags and i == len(values) - 1 else v
+                     for i, v in enumerate(values))
+    assert tuple(press.values.values()) == expected
+
+
+@pytest.mark.parametrize(("action", "raw"), [
+    ("entry_level", "w:el:7:11:5:2:bogus"),  # not a level of that item
+    ("entry_add", "w:lv:7:0:city"),  # slot 0 has no levels
+    ("slot", "w:s:abc:1"), ("slot", "w:s:7:13"), ("slot", "w:s:7:1:9"),
+    ("criterion", "w:cr:7:99"), ("area", "w:area:99"), ("fact", "w:pe:7:budget"),
+    ("closed", "w:closed:2"), ("project", None), ("project", "w:p:-1"),
+])
+def test_forged_or_outdated_data_is_expired(svc, action, raw):
+    with pytest.raises(cb.Expired):
+        cb.parse(raw, action, svc)
