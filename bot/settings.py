@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     quiet_end: int = 8
     send_rate: float = 30.0  # messages a second overall (0: unlimited)
     send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
+    send_attempts: int = 6  # calls in all when Telegram or the network fails (bot/delivery.py)
+    send_backoff: float = 0.5  # seconds before the 2nd call; doubles for each further one
     chat_send_rate: float = 1.0  # messages a second per chat, after a burst of 3 (0: unlimited)
 
     @field_validator("admin_ids", "allowed_file_types", "reminder_days", mode="before")
