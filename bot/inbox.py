@@ -51,6 +51,11 @@ class Inbox:
             self._tracked.add(update.update_id)
         return new
 
+    @property
+    def busy(self) -> bool:
+        """Some update stored by this process is not finished yet."""
+        return bool(self._tracked)
+
     def tracks(self, update: object) -> bool:
         return isinstance(update, Update) and update.update_id in self._tracked
 

@@ -4,7 +4,6 @@ gets on a good day, once, and every piece of evidence is stored."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,10 +11,9 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Update
 
-from services import accounts
 from store.migrate import upgrade_async
 from store.models import EvidenceEntry, EvidenceFile
-from tests.conversation.conftest import Bot, make_settings, start_bot
+from tests.conversation.conftest import Bot, demo_org, make_settings, new_project, start_bot
 from tests.support.chat import Chat, running
 
 PDF = "application/pdf"
@@ -48,9 +46,7 @@ async def launched(folder: Path, **settings_update: object) -> AsyncIterator[Bot
     settings = make_settings(folder).model_copy(update=settings_update)
     await upgrade_async(settings.database_url)
     svc, fake, app = await start_bot(settings)
-    org = await accounts.create_organization(
-        svc, name="青岛海都心理健康服务中心", uscc="91350100M000100Y43", district="崂山区",
-        established_on=dt.date(2019, 5, 10), valid_until=dt.date(2029, 5, 9))
+    org = await demo_org(svc)
     async with running(app):
         yield Bot(settings, svc, fake, app, org.invite_code)
 
@@ -85,14 +81,7 @@ async def working_session(chat: RecordingChat, invite: str) -> None:
     await chat.press("✅ 市级")
     await chat.press("下一步 ▶")
     await chat.send("5000")
-    # a project, from nothing to complete, following the bot's suggestions
-    await chat.send("/submit")
-    await chat.press("➕ 新建项目")
-    await chat.send("职工心理关爱项目")
-    await chat.press("心理关怀")
-    await chat.send("2024/3/1")
-    await chat.send("25.6.30")
-    await chat.press("是")
+    await new_project(chat)  # and from nothing to complete, following the bot's suggestions
     n = 0
     while "100/100" not in chat.last_text and n < 40:
         n += 1
@@ -203,13 +192,7 @@ async def test_failed_button_acknowledgements_change_nothing(patient):
 async def test_a_reply_lost_after_the_action_is_logged_not_apologised_for(patient, caplog):
     chat = patient.chat()
     await chat.send(f"/start {patient.invite}")
-    await chat.send("/submit")
-    await chat.press("➕ 新建项目")
-    await chat.send("职工心理关爱项目")
-    await chat.press("心理关怀")
-    await chat.send("2024/3/1")
-    await chat.send("25.6.30")
-    await chat.press("是")
+    await new_project(chat)
     await chat.press(next(b for b in chat.buttons if b.startswith("➡️")))
     patient.fake.fail_next("sendMessage", 502, 502, 502, 502)  # every attempt of the reply
     await chat.upload(b"%PDF-1.4 study", "学习制度.pdf", PDF)
