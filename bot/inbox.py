@@ -22,6 +22,7 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import NetworkError
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery import handling_chat
@@ -75,6 +76,12 @@ class Inbox:
         return await self.store.prune(self.clock.now() - self.keep)
 
 
+class InboxUnavailable(NetworkError):
+    """The update could not be stored, so it must not be acknowledged. A NetworkError, so that
+    PTB's polling loop waits and asks Telegram again (the same updates: none was confirmed),
+    and a webhook answers 500 (Telegram delivers again later)."""
+
+
 class InboxQueue(asyncio.Queue):
     """`Application.update_queue` that stores each update before it is acknowledged."""
 
@@ -87,9 +94,15 @@ class InboxQueue(asyncio.Queue):
 
     async def offer(self, item: object) -> bool:
         """Store and enqueue `item`; False (and nothing enqueued) if it came before."""
-        if isinstance(item, Update) and not await self.inbox.receive(item):
-            log.info("update %s came again; it is handled once", item.update_id)
-            return False
+        if isinstance(item, Update):
+            try:
+                new = await self.inbox.receive(item)
+            except Exception as exc:
+                log.exception("could not store update %s; it stays with Telegram", item.update_id)
+                raise InboxUnavailable(f"inbox unavailable: {exc!r}") from exc
+            if not new:
+                log.info("update %s came again; it is handled once", item.update_id)
+                return False
         await super().put(item)
         return True
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from telegram.ext import Application
 
 from bot.inbox import inbox_of, offer
@@ -187,3 +188,23 @@ async def test_old_handled_updates_are_forgotten(setup):
     async with running(app):
         pass
     assert await store.counts() == {"done": 1}
+
+
+async def test_an_update_that_cannot_be_stored_stays_with_telegram(setup, monkeypatch):
+    _, svc, fake, app, _ = setup
+    inbox = inbox_of(app)
+    real_add, failures = inbox.store.add, []
+
+    async def database_down_once(*args, **kwargs) -> bool:
+        if not failures:
+            failures.append(args[0])
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return await real_add(*args, **kwargs)
+
+    monkeypatch.setattr(inbox.store, "add", database_down_once)
+    async with running(app):
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake.user_message(USER, "/help")
+        await until(lambda: failures and handled(app, fake)())
+        assert len(fake.messages(USER.id)) == 1  # asked for again, stored, handled once
+        assert await InboxStore(svc.sessions).counts() == {"done": 1}
