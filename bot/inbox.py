@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
@@ -64,8 +65,10 @@ class Inbox:
         await self.store.start(update.update_id)
 
     async def finish(self, update: Update) -> None:
-        await self.store.finish(update.update_id, self.clock.now())
-        self._tracked.discard(update.update_id)
+        try:
+            await self.store.finish(update.update_id, self.clock.now())
+        finally:  # handled here either way; a row left pending is handled again at start-up
+            self._tracked.discard(update.update_id)
 
     async def unfinished(self) -> list[tuple[int, dict[str, Any]]]:
         rows = await self.store.unfinished(self.max_attempts, self.clock.now())
@@ -123,12 +126,22 @@ class InboxApplication(Application):
             if inbox is None or not inbox.tracks(update):
                 await super().process_update(update)
                 return
-            await inbox.begin(update)
+            await _logged(inbox.begin(update), "count an attempt of", update)
             await super().process_update(update)
-            await self.update_persistence()  # the state this update left, before it is done
-            await inbox.finish(update)
+            # the state this update left is written before the update counts as done
+            await _logged(self.update_persistence(), "save the state after", update)
+            await _logged(inbox.finish(update), "mark as done", update)
         finally:
             handling_chat.reset(token)
+
+
+async def _logged(step: Awaitable[None], what: str, update: Update) -> None:
+    """Inbox bookkeeping must never stop the bot (PTB's update fetcher dies on an exception):
+    a failure is logged; at worst the update is handled once more after a restart."""
+    try:
+        await step
+    except Exception:
+        log.exception("could not %s update %s", what, update.update_id)
 
 
 async def offer(app: Application, update: Update | dict[str, Any]) -> bool:

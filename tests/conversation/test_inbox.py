@@ -208,3 +208,24 @@ async def test_an_update_that_cannot_be_stored_stays_with_telegram(setup, monkey
         await until(lambda: failures and handled(app, fake)())
         assert len(fake.messages(USER.id)) == 1  # asked for again, stored, handled once
         assert await InboxStore(svc.sessions).counts() == {"done": 1}
+
+
+async def test_a_bookkeeping_failure_does_not_stop_the_bot(setup, monkeypatch):
+    _, svc, fake, app, _ = setup
+    inbox = inbox_of(app)
+    failed: list[int] = []
+
+    async def database_down(update_id: int, now: object) -> None:
+        failed.append(update_id)
+        raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(inbox.store, "finish", database_down)
+    async with running(app):
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake.user_message(USER, "/help")
+        await until(lambda: bool(failed))
+        monkeypatch.undo()
+        fake.user_message(USER, "/menu")  # the bot still takes updates
+        await until(lambda: len(fake.messages(USER.id)) == 2 and handled(app, fake)())
+    # the first stays pending: at worst it is handled once more after a restart
+    assert await InboxStore(svc.sessions).counts() == {"pending": 1, "done": 1}
