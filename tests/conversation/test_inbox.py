@@ -229,3 +229,19 @@ async def test_a_bookkeeping_failure_does_not_stop_the_bot(setup, monkeypatch):
         await until(lambda: len(fake.messages(USER.id)) == 2 and handled(app, fake)())
     # the first stays pending: at worst it is handled once more after a restart
     assert await InboxStore(svc.sessions).counts() == {"pending": 1, "done": 1}
+
+
+async def test_polling_through_faults_takes_each_update_once(setup):
+    _, svc, fake, app, _ = setup
+    async with running(app):
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake.faults(rate=0.3, kinds=[500, "timeout", "reset", "drop"], seed=11,
+                    methods=["getUpdates"])
+        for n in range(1, 13):
+            fake.user_message(USER, "/help" if n % 2 else "/menu")
+            await until(lambda n=n: len(fake.messages(USER.id)) >= n, timeout=60)
+        await until(handled(app, fake))
+        assert len(fake.messages(USER.id)) == 12
+        fake.faults(0)
+        assert any(method == "getUpdates" for method, _ in fake.injected)
+    assert await InboxStore(svc.sessions).counts() == {"done": 12}
