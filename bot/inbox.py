@@ -34,7 +34,7 @@ log = logging.getLogger("unionbot.inbox")
 
 KEEP = dt.timedelta(days=2)  # done rows kept this long: enough for any redelivery, and well
 # under the week after which Telegram may reuse an update id
-MAX_ATTEMPTS = 3  # an update whose handling ended the process this often is set aside
+MAX_ATTEMPTS = 3  # an update replayed this often without finishing is set aside
 
 
 class Inbox:
@@ -60,9 +60,6 @@ class Inbox:
 
     def tracks(self, update: object) -> bool:
         return isinstance(update, Update) and update.update_id in self._tracked
-
-    async def begin(self, update: Update) -> None:
-        await self.store.start(update.update_id)
 
     async def finish(self, update: Update) -> None:
         try:
@@ -126,7 +123,6 @@ class InboxApplication(Application):
             if inbox is None or not inbox.tracks(update):
                 await super().process_update(update)
                 return
-            await _logged(inbox.begin(update), "count an attempt of", update)
             await super().process_update(update)
             # the state this update left is written before the update counts as done
             await _logged(self.update_persistence(), "save the state after", update)

@@ -41,14 +41,6 @@ class InboxStore:
         except IntegrityError:  # the same update stored at the same moment by another delivery
             return False
 
-    async def start(self, update_id: int) -> None:
-        """Handling begins: one more attempt."""
-        async with self._sessions() as s, s.begin():
-            await s.execute(update(InboxUpdate)
-                            .where(InboxUpdate.update_id == update_id,
-                                   InboxUpdate.status == PENDING)
-                            .values(attempts=InboxUpdate.attempts + 1))
-
     async def finish(self, update_id: int, now: dt.datetime) -> None:
         async with self._sessions() as s, s.begin():
             await s.execute(update(InboxUpdate)
@@ -57,20 +49,26 @@ class InboxStore:
                             .values(status=DONE, handled_at=now))
 
     async def unfinished(self, max_attempts: int, now: dt.datetime) -> list[tuple[int, dict]]:
-        """Pending updates in arrival order, as (update_id, payload). Updates already tried
-        `max_attempts` times (each try ended with the process) are set aside as failed."""
+        """Pending updates in arrival order, as (update_id, payload), each counted as one more
+        attempt (the caller handles them now). Updates whose handling already ended the process
+        `max_attempts` times after a restart are set aside as failed."""
         async with self._sessions() as s, s.begin():
             rows = list(await s.scalars(select(InboxUpdate)
                                         .where(InboxUpdate.status == PENDING)
                                         .order_by(InboxUpdate.update_id)))
             given_up = [r.update_id for r in rows if r.attempts >= max_attempts]
+            again = [(r.update_id, r.payload) for r in rows if r.attempts < max_attempts]
             if given_up:
                 log.error("updates %s were tried %d times without finishing; set aside",
                           given_up, max_attempts)
                 await s.execute(update(InboxUpdate)
                                 .where(InboxUpdate.update_id.in_(given_up))
                                 .values(status=FAILED, handled_at=now))
-            return [(r.update_id, r.payload) for r in rows if r.attempts < max_attempts]
+            if again:
+                await s.execute(update(InboxUpdate)
+                                .where(InboxUpdate.update_id.in_([i for i, _ in again]))
+                                .values(attempts=InboxUpdate.attempts + 1))
+            return again
 
     async def prune(self, before: dt.datetime) -> int:
         """Forget updates handled (or set aside) before `before`."""

@@ -160,13 +160,14 @@ async def test_unfinished_updates_are_handled_once_in_order_at_start(setup):
     store = InboxStore(svc.sessions)
     now = NOW.replace(tzinfo=SHANGHAI)
     fake.add_user(USER)
-    help_, menu, done, broken = (fake.user_message(USER, text, queue=False).to_dict()
-                                 for text in ("/help", "/menu", "/start", "/standard"))
-    for payload in (menu, help_, done, broken):
+    broken, help_, menu, done = (fake.user_message(USER, text, queue=False).to_dict()
+                                 for text in ("/standard", "/help", "/menu", "/start"))
+    await store.add(broken["update_id"], broken, now)
+    for _ in range(3):  # three restarts, each ended again while handling it
+        assert await store.unfinished(3, now) == [(broken["update_id"], broken)]
+    for payload in (menu, help_, done):
         await store.add(payload["update_id"], payload, now)
     await store.finish(done["update_id"], now)
-    for _ in range(3):  # its handling ended the process three times
-        await store.start(broken["update_id"])
     async with running(app):
         texts = [m.text for m in fake.messages(USER.id)]
         assert len(texts) == 2
