@@ -9,9 +9,10 @@ update_queue.put(update)` before acknowledging, and so must any other webhook fr
 
 `InboxApplication.process_update` marks an update done after it was handled and the
 conversation state it changed was written (so a replayed update finds the state it found the
-first time, unless the process ended in the instant between those two writes). At start-up (`replay`, from post_init, before polling starts) the updates that were
-stored but not finished are handled once each, in the order they arrived. An update that comes
-again — a webhook retry, a poll after a crash — finds its row and is dropped.
+first time, unless the process ended in the instant between those two writes). At start-up
+(`replay`, from post_init, before polling starts) the updates that were stored but not finished
+are handled once each, in the order they arrived. An update that comes again — a webhook retry,
+a poll after a crash — finds its row and is dropped.
 """
 
 from __future__ import annotations
