@@ -21,6 +21,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.delivery import RetryPolicy
+from bot.inbox import Inbox, InboxApplication, InboxQueue, replay
 from bot.observe import instrument
 from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
@@ -38,6 +40,7 @@ from store.datafiles import (
 )
 from store.db import make_engine, make_sessionmaker
 from store.evidence_store import EvidenceStore
+from store.inbox import InboxStore
 from store.persistence import DatabasePersistence
 
 log = logging.getLogger("unionbot")
@@ -149,6 +152,7 @@ def org_edit_conversation() -> ConversationHandler:
 async def on_start(app: Application) -> None:
     await register_commands(app)
     await reminders.start_up(app)
+    await replay(app)  # updates left unfinished by the last run, before any new one
 
 
 async def register_commands(app: Application) -> None:
@@ -177,12 +181,15 @@ def build_application(settings: Settings, *, services: Services | None = None,
     svc = services or build_services(settings)
     defaults = Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.tz_name),
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
+    retry = RetryPolicy(attempts=settings.send_attempts, backoff=settings.send_backoff)
     builder = (ApplicationBuilder()
+               .application_class(InboxApplication)
+               .update_queue(InboxQueue(Inbox(InboxStore(svc.sessions), svc.clock)))
                .defaults(defaults)
                .persistence(DatabasePersistence(svc.sessions))
                .post_init(on_start)
                .rate_limiter(ChatRateLimiter(settings.send_rate, settings.chat_send_rate,
-                                             settings.send_retries)))
+                                             settings.send_retries, retry)))
     if configure is not None:
         builder = configure(builder)
     else:

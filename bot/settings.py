@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     reminder_interval_s: float = 30  # how often due reminders are claimed (0: not here)
     send_rate: float = 30.0  # messages a second overall (0: unlimited)
     send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
+    send_attempts: int = 6  # calls in all when Telegram or the network fails (bot/delivery.py)
+    send_backoff: float = 0.5  # seconds before the 2nd call; doubles for each further one
     chat_send_rate: float = 1.0  # messages a second per chat, after a burst of 3 (0: unlimited)
     # Operations (docs/deploy.md): webhook mode, health, logs.
     webhook_listen: str = "127.0.0.1"

@@ -13,6 +13,10 @@ file download is answered here, in memory — nothing ever contacts api.telegram
 (``{"ok": false, "error_code": 400, "description": "Bad Request: …"}``), so a handler that would
 fail against Telegram fails here with the same `telegram.error` exception. Users only have
 private chats with the bot (chat id == user id).
+
+Telegram's bad moments can be injected: ``fake.faults(rate=0.3, kinds=[500, 502, 429,
+"timeout", "reset"], seed=7)`` makes 30 % of the calls fail the way the network fails
+(see `FakeTelegram.faults` for what each kind means, and whether the call took effect).
 """
 
 from __future__ import annotations
@@ -24,16 +28,19 @@ import inspect
 import itertools
 import json
 import logging
+import random
 import re
 import struct
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import httpx
 from telegram import Bot, Update
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ExtBot
 from telegram.request import BaseRequest, RequestData
 
@@ -76,6 +83,70 @@ def bad_request(reason: str) -> ApiError:
 
 class FakeTelegramError(Exception):
     """A user-side action Telegram's app would not allow, such as pressing a missing button."""
+
+
+# ----- faults: how calls fail on a bad day ------------------------------------------------------
+
+# kind → (HTTP status or None, did the call take effect before it failed?)
+FAULT_KINDS: dict[object, tuple[int | None, bool]] = {
+    500: (500, False),  # Telegram answered with an error: the method was not performed
+    502: (502, False),
+    503: (503, False),
+    504: (504, False),
+    429: (429, False),  # flood control: retry_after seconds
+    "reset": (None, False),  # the connection was reset while connecting: nothing got through
+    "connect_timeout": (None, False),  # no connection within the timeout: nothing got through
+    "timeout": (None, True),  # the call was performed, its answer did not come in time
+    "drop": (None, True),  # the call was performed, the server hung up before answering
+}
+ALL_FAULTS: tuple[object, ...] = tuple(FAULT_KINDS)
+_STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                504: "Gateway Timeout"}
+
+
+class ConnectionFault(Exception):
+    """A transport failure the fake injected; `InProcessRequest` raises PTB's equivalent."""
+
+    def __init__(self, kind: str, method: str) -> None:
+        super().__init__(f"{kind} on {method}")
+        self.kind = kind
+        self.method = method
+
+    def as_telegram_error(self) -> NetworkError:
+        """What `HTTPXRequest` raises for this failure, with the same httpx cause."""
+        request = httpx.Request("POST", f"{BASE_URL}/{self.method}")
+        cause: httpx.HTTPError
+        if self.kind == "timeout":
+            cause = httpx.ReadTimeout("The read operation timed out", request=request)
+        elif self.kind == "connect_timeout":
+            cause = httpx.ConnectTimeout("timed out", request=request)
+        elif self.kind == "drop":
+            cause = httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request)
+        else:
+            cause = httpx.ConnectError("[Errno 104] Connection reset by peer", request=request)
+        error = (TimedOut() if isinstance(cause, httpx.TimeoutException)
+                 else NetworkError(f"httpx.{type(cause).__name__}: {cause}"))
+        error.__cause__ = cause
+        return error
+
+
+@dataclass
+class FaultPlan:
+    """Which calls fail and how: a seeded random draw per call (see `FakeTelegram.faults`)."""
+
+    rate: float
+    kinds: tuple[object, ...]
+    rng: random.Random
+    methods: frozenset[str] | None  # lower-case method names; None: every method
+    downloads: bool
+
+    def draw(self, method: str) -> object | None:
+        if self.methods is not None and method.lower() not in self.methods:
+            return None
+        if self.rng.random() >= self.rate:
+            return None
+        return self.rng.choice(self.kinds)
 
 
 @dataclass(frozen=True)
@@ -216,6 +287,12 @@ class FakeTelegram:
         self._query_ids = itertools.count(1)
         self._waiters: set[asyncio.Future[None]] = set()
         self._retry_after: tuple[int, int] = (0, 0)  # (calls left, seconds)
+        self._faults: FaultPlan | None = None
+        self._scripted: dict[str, list[object]] = {}  # method (lower case) → next faults
+        self._fault_retry_after: float = 1
+        self.injected: list[tuple[str, object]] = []  # (method or "download", kind), in order
+        # Awaited before every Bot API call is answered (tests hold a call there).
+        self.before_call: Callable[[str, JSON], Awaitable[None]] | None = None
 
     # ----- setup and inspection ---------------------------------------------------------------
 
@@ -238,6 +315,57 @@ class FakeTelegram:
     def retry_after_next(self, n: int, seconds: int) -> None:
         """The next `n` send calls answer 429 "Too Many Requests" with retry_after=`seconds`."""
         self._retry_after = (n, seconds)
+
+    def faults(
+        self,
+        rate: float = 0.3,
+        kinds: Iterable[object] = ALL_FAULTS,
+        *,
+        seed: int | None = None,
+        methods: Iterable[str] | None = None,
+        downloads: bool = False,
+        retry_after: float = 1,
+    ) -> None:
+        """From now on, each Bot API call fails with probability `rate`, in one of `kinds`.
+
+        - 500, 502, 503, 504: Telegram answers with that error; the method was not performed.
+        - 429: "Too Many Requests: retry after `retry_after`"; not performed.
+        - "reset", "connect_timeout": the request never got through (PTB raises NetworkError /
+          TimedOut caused by httpx.ConnectError / ConnectTimeout); not performed.
+        - "timeout", "drop": the method WAS performed (the message is in the chat), but its
+          answer was lost (TimedOut from httpx.ReadTimeout, NetworkError from
+          RemoteProtocolError) — the case where repeating a send shows it twice.
+
+        `methods` limits the faults to those Bot API methods; `downloads` lets file downloads
+        fail too (as "reset" or 502). ``faults(0)`` turns them off. Every injected fault is in
+        `injected`.
+        """
+        chosen = tuple(kinds)
+        unknown = [k for k in chosen if k not in FAULT_KINDS]
+        if unknown or not chosen:
+            raise ValueError(f"unknown fault kinds {unknown!r}; known: {list(FAULT_KINDS)}")
+        self._fault_retry_after = retry_after
+        if rate <= 0:
+            self._faults = None
+            return
+        self._faults = FaultPlan(
+            rate=rate, kinds=chosen, rng=random.Random(seed),
+            methods=frozenset(m.lower() for m in methods) if methods is not None else None,
+            downloads=downloads)
+
+    def fail_next(self, method: str, *kinds: object, retry_after: float = 1) -> None:
+        """The next calls of `method` fail with `kinds`, one each, in order (then it works)."""
+        unknown = [k for k in kinds if k not in FAULT_KINDS]
+        if unknown:
+            raise ValueError(f"unknown fault kinds {unknown!r}; known: {list(FAULT_KINDS)}")
+        self._scripted.setdefault(method.lower(), []).extend(kinds)
+        self._fault_retry_after = retry_after
+
+    def _draw_fault(self, method: str) -> object | None:
+        scripted = self._scripted.get(method.lower())
+        if scripted:
+            return scripted.pop(0)
+        return self._faults.draw(method) if self._faults is not None else None
 
     def messages(self, chat_id: int) -> list[SentMessage]:
         """The bot's messages as the chat shows them now: edits applied, deletions removed."""
@@ -344,8 +472,35 @@ class FakeTelegram:
     # ----- the server entry points ------------------------------------------------------------
 
     async def call(self, method: str, params: JSON, files: dict[str, Upload]) -> tuple[int, JSON]:
-        """Answer one Bot API method call: (HTTP status, Bot API JSON answer)."""
+        """Answer one Bot API method call: (HTTP status, Bot API JSON answer).
+
+        Raises `ConnectionFault` when an injected fault is a transport failure.
+        """
         self.calls.append((method, params))
+        if self.before_call is not None:
+            await self.before_call(method, params)
+        fault = self._draw_fault(method)
+        if fault is not None:
+            self.injected.append((method, fault))
+            status, performed = FAULT_KINDS[fault]
+            if status is not None:
+                return status, self._fault_answer(status)
+            if not performed:
+                raise ConnectionFault(str(fault), method)
+        status, answer = await self._answer(method, params, files)
+        if fault is not None:  # performed, but the answer is lost on the way back
+            raise ConnectionFault(str(fault), method)
+        return status, answer
+
+    def _fault_answer(self, status: int) -> JSON:
+        if status == 429:
+            seconds = self._fault_retry_after
+            return ApiError(429, f"Too Many Requests: retry after {seconds:g}",
+                            {"retry_after": seconds}).payload()
+        return ApiError(status, _STATUS_TEXT.get(status, "Internal Server Error")).payload()
+
+    async def _answer(self, method: str, params: JSON,
+                      files: dict[str, Upload]) -> tuple[int, JSON]:
         handler = self._methods().get(method.lower())
         if handler is None:
             _LOG.warning("FakeTelegram does not implement Bot API method %s", method)
@@ -359,7 +514,17 @@ class FakeTelegram:
         return 200, {"ok": True, "result": result}
 
     def download(self, url: str) -> tuple[int, bytes]:
-        """Serve a file download: `{base_file_url}{token}/{file_path}`."""
+        """Serve a file download: `{base_file_url}{token}/{file_path}`.
+
+        Raises `ConnectionFault` ("reset") when an injected fault says so.
+        """
+        plan = self._faults
+        if plan is not None and plan.downloads and plan.rng.random() < plan.rate:
+            kind = plan.rng.choice(("reset", 502))
+            self.injected.append(("download", kind))
+            if kind == 502:
+                return 502, json.dumps(ApiError(502, "Bad Gateway").payload()).encode()
+            raise ConnectionFault("reset", "download")
         path = "/".join(unquote(urlsplit(url).path).split("/")[-2:])
         for stored in self._files.values():
             if stored.file_path == path:
@@ -1198,17 +1363,21 @@ class InProcessRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if method == "GET":
-            return self.fake.download(url)
-        api_method = urlsplit(url).path.rsplit("/", 1)[-1]
-        params: JSON = {}
-        files: dict[str, Upload] = {}
-        if request_data is not None:
-            # Round-trip through JSON: the fake sees exactly what would go over the wire.
-            params = json.loads(json.dumps(request_data.parameters))
-            for part, (name, content, mime) in request_data.multipart_data.items():
-                files[part] = (name, _read(content), mime)
-        status, answer = await self.fake.call(api_method, params, files)
+        try:
+            if method == "GET":
+                return self.fake.download(url)
+            api_method = urlsplit(url).path.rsplit("/", 1)[-1]
+            params: JSON = {}
+            files: dict[str, Upload] = {}
+            if request_data is not None:
+                # Round-trip through JSON: the fake sees exactly what would go over the wire.
+                params = json.loads(json.dumps(request_data.parameters))
+                for part, (name, content, mime) in request_data.multipart_data.items():
+                    files[part] = (name, _read(content), mime)
+            status, answer = await self.fake.call(api_method, params, files)
+        except ConnectionFault as fault:
+            error = fault.as_telegram_error()
+            raise error from error.__cause__
         return status, json.dumps(answer, ensure_ascii=False).encode()
 
 

@@ -1,13 +1,17 @@
 """Evidence files on disk: content-addressed by SHA-256, laid out per organisation and project.
 
-A file is written to a temporary name, flushed to disk and renamed, so a file either
-exists whole or not at all; the database row that points at it is committed after.
+A file is written to a temporary name in its folder, synced to disk (fsync), renamed into
+place, and the folder is synced too (and any folder created for it, in its parent), so after a
+power loss the file either exists whole under its name or not at all. The database row that
+points at it is committed only after `put` returned (services/submission.py keeps that order).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,14 +35,44 @@ class EvidenceStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(org_id, project_id, digest, suffix.lower())
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            _make_dirs(target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                       dir=target.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        # Also when the file was there: its rename may not have reached the disk yet (a crash
+        # between rename and sync left it for this upload), and the row will point at it.
+        _sync_dir(target.parent)
         return StoredFile(digest, len(data), target)
 
     def get(self, org_id: int, project_id: int, sha256: str, suffix: str = "") -> bytes:
         return self.path_for(org_id, project_id, sha256, suffix.lower()).read_bytes()
+
+
+def _make_dirs(folder: Path) -> None:
+    """mkdir -p, syncing the parent of every folder it creates (its entry lives there)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another upload
+            created.mkdir()
+        _sync_dir(created.parent)
+
+
+def _sync_dir(folder: Path) -> None:
+    """fsync a folder, so the names in it (a rename, a new file or folder) survive a crash."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

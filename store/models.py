@@ -249,3 +249,17 @@ class ConversationState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime,
                                                     server_default=func.now(),
                                                     onupdate=func.now())
+
+
+class InboxUpdate(Base):
+    """An update from Telegram, stored before Telegram is told it arrived (bot/inbox.py):
+    `pending` until it was handled, then `done`; `failed` after too many tries."""
+
+    __tablename__ = "inbox"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending|done|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    __table_args__ = (Index("ix_inbox_status", "status", "handled_at"),)

@@ -47,14 +47,18 @@ async def start_bot(settings: Settings, fake: FakeTelegram | None = None) -> tup
     return svc, fake, app
 
 
+async def demo_org(svc: Services) -> accounts.NewOrganization:
+    return await accounts.create_organization(
+        svc, name="青岛海都心理健康服务中心", uscc="91350100M000100Y43", district="崂山区",
+        established_on=dt.date(2019, 5, 10), valid_until=dt.date(2029, 5, 9))
+
+
 @pytest.fixture
 async def bot(tmp_path):
     settings = make_settings(tmp_path)
     await upgrade_async(settings.database_url)
     svc, fake, app = await start_bot(settings)
-    org = await accounts.create_organization(
-        svc, name="青岛海都心理健康服务中心", uscc="91350100M000100Y43", district="崂山区",
-        established_on=dt.date(2019, 5, 10), valid_until=dt.date(2029, 5, 9))
+    org = await demo_org(svc)
     async with running(app):
         yield Bot(settings, svc, fake, app, org.invite_code)
 

@@ -1,0 +1,248 @@
+"""The bot killed at a bad moment loses nothing that was sent: updates are stored before Telegram
+is told they arrived, and the ones not finished are handled when the bot starts again."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from telegram.ext import Application
+
+from bot.inbox import inbox_of, offer
+from bot.transport import FakeTelegram, FakeUser, running
+from services.clock import SHANGHAI
+from store.inbox import InboxStore
+from store.migrate import upgrade_async
+from store.models import EvidenceEntry, EvidenceFile
+from tests.conversation.conftest import NOW, demo_org, make_settings, new_project, start_bot
+from tests.support.chat import Chat
+
+PDF = "application/pdf"
+USER = FakeUser(1001, "王芳")
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait (without blocking the bot) until `condition()` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+async def start(app: Application, fake: FakeTelegram) -> None:
+    """What run_polling does before it polls: initialize, post_init, start."""
+    fake.bind(app.bot)
+    await app.initialize()
+    await app.post_init(app)
+    await app.start()
+
+
+async def start_polling(app: Application) -> None:
+    await app.update_persistence()  # what the direct feeds of the set-up changed
+    await app.updater.start_polling(poll_interval=0, timeout=5)
+
+
+async def kill(app: Application, tasks_before: set[asyncio.Task]) -> None:
+    """The process dies: every task of the bot stops where it is; nothing is wound down."""
+    tasks = [t for t in asyncio.all_tasks() - tasks_before if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if app.job_queue is not None:
+        app.job_queue.scheduler.shutdown(wait=False)
+
+
+def handled(app: Application, fake: FakeTelegram) -> Callable[[], bool]:
+    """Telegram has nothing left to deliver and the bot has finished what it received."""
+    inbox = inbox_of(app)
+    return lambda: (not fake.pending_updates and app.update_queue.empty()
+                    and inbox is not None and not inbox.busy)
+
+
+@pytest.fixture
+async def setup(tmp_path):
+    settings = make_settings(tmp_path)
+    await upgrade_async(settings.database_url)
+    svc, fake, app = await start_bot(settings)
+    org = await demo_org(svc)
+    return settings, svc, fake, app, org.invite_code
+
+
+async def rows(svc, model) -> int:
+    async with svc.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def member_with_a_project(app: Application, fake: FakeTelegram, invite: str) -> Chat:
+    """Start `app` (not polling yet) and set up a member with a new project, in the walk."""
+    await start(app, fake)
+    member = Chat(app, fake, USER)
+    await member.send(f"/start {invite}")
+    await new_project(member)
+    return member
+
+
+async def test_a_kill_during_a_burst_of_uploads_loses_nothing(setup):
+    settings, svc, fake, app, invite = setup
+    before = set(asyncio.all_tasks())
+    member = await member_with_a_project(app, fake, invite)
+    await member.press(next(b for b in member.buttons if b.startswith("➡️")))  # a files slot
+    await start_polling(app)
+
+    downloads, stalled = 0, asyncio.Event()
+
+    async def third_download_hangs(method: str, params: dict) -> None:
+        nonlocal downloads
+        if method == "getFile":
+            downloads += 1
+            if downloads == 3:
+                stalled.set()
+                await asyncio.Event().wait()  # until the process dies
+
+    fake.before_call = third_download_hangs
+    mark = fake.seq
+    for n in range(5):
+        fake.user_document(USER, f"%PDF burst {n}".encode(), f"材料{n}.pdf", PDF)
+    # all five fetched and confirmed to Telegram, two handled, the third in the middle
+    await until(lambda: stalled.is_set() and not fake.pending_updates)
+    assert sum("已保存" in m.text for m in member.since) == 2
+    await kill(app, before)
+    fake.before_call = None
+
+    _, _, again = await start_bot(settings, fake)
+    async with running(again):  # the unfinished three are handled at start-up, in order
+        saved = [m.text for m in fake.messages(USER.id) if m.seq > mark and "已保存" in m.text]
+        assert len(saved) == 5 and saved[-1].startswith("✅ 已保存。当前得分：10/100分")
+        assert await rows(svc, EvidenceFile) == 5
+        assert await InboxStore(svc.sessions).counts() == {"done": 5}
+
+
+async def test_a_half_typed_media_entry_survives_a_kill(setup):
+    settings, svc, fake, app, invite = setup
+    before = set(asyncio.all_tasks())
+    member = await member_with_a_project(app, fake, invite)
+    await member.press("⬜ 媒体报道")
+    await member.press("⬜ 主流媒体正面报道")
+    await member.press("➕ 登记国家级（3分/条）")
+    await start_polling(app)
+    fake.user_message(USER, "工人日报《职工心理关爱》")  # through Telegram, as users type
+    await until(lambda: "日期" in member.last_text)
+    fake.user_message(USER, "2025-05-01")
+    await until(lambda: "请发送链接" in member.last_text)  # the bot asks for the proof …
+    await kill(app, before)  # … and dies at once
+
+    _, _, again = await start_bot(settings, fake)
+    async with running(again):
+        resumed = Chat(again, fake, USER)
+        await resumed.send("https://www.workercn.cn/1")
+        assert "已保存" in resumed.last_text  # not taken for a policy question
+        assert await rows(svc, EvidenceEntry) == 1
+
+
+async def test_an_update_delivered_twice_is_handled_once(setup):
+    _, svc, fake, app, _ = setup
+    async with running(app):
+        chat = Chat(app, fake, USER)
+        payload = fake.user_message(USER, "/help", queue=False).to_dict()
+        assert await offer(app, payload) is True
+        await until(handled(app, fake))
+        assert await offer(app, payload) is False  # Telegram retried the webhook
+        await until(handled(app, fake))
+        assert len(chat.messages) == 1
+        assert await InboxStore(svc.sessions).counts() == {"done": 1}
+
+
+async def test_unfinished_updates_are_handled_once_in_order_at_start(setup):
+    _, svc, fake, app, _ = setup
+    store = InboxStore(svc.sessions)
+    now = NOW.replace(tzinfo=SHANGHAI)
+    fake.add_user(USER)
+    broken, help_, menu, done = (fake.user_message(USER, text, queue=False).to_dict()
+                                 for text in ("/standard", "/help", "/menu", "/start"))
+    await store.add(broken["update_id"], broken, now)
+    for _ in range(3):  # three restarts, each ended again while handling it
+        assert await store.unfinished(3, now) == [(broken["update_id"], broken)]
+    for payload in (menu, help_, done):
+        await store.add(payload["update_id"], payload, now)
+    await store.finish(done["update_id"], now)
+    async with running(app):
+        texts = [m.text for m in fake.messages(USER.id)]
+        assert len(texts) == 2
+        assert "使用说明" in texts[0] or "帮助" in texts[0]  # /help first: it came first
+        assert texts[1] != texts[0]
+    assert await store.counts() == {"done": 3, "failed": 1}
+
+
+async def test_old_handled_updates_are_forgotten(setup):
+    _, svc, fake, app, _ = setup
+    store = InboxStore(svc.sessions)
+    now = NOW.replace(tzinfo=SHANGHAI)
+    fake.add_user(USER)
+    old, recent = (fake.user_message(USER, "/help", queue=False).to_dict() for _ in range(2))
+    await store.add(old["update_id"], old, now - dt.timedelta(days=3))
+    await store.finish(old["update_id"], now - dt.timedelta(days=3))
+    await store.add(recent["update_id"], recent, now - dt.timedelta(days=1))
+    await store.finish(recent["update_id"], now - dt.timedelta(days=1))
+    async with running(app):
+        pass
+    assert await store.counts() == {"done": 1}
+
+
+async def test_an_update_that_cannot_be_stored_stays_with_telegram(setup, monkeypatch):
+    _, svc, fake, app, _ = setup
+    inbox = inbox_of(app)
+    real_add, failures = inbox.store.add, []
+
+    async def database_down_once(*args, **kwargs) -> bool:
+        if not failures:
+            failures.append(args[0])
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return await real_add(*args, **kwargs)
+
+    monkeypatch.setattr(inbox.store, "add", database_down_once)
+    async with running(app):
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake.user_message(USER, "/help")
+        await until(lambda: failures and handled(app, fake)())
+        assert len(fake.messages(USER.id)) == 1  # asked for again, stored, handled once
+        assert await InboxStore(svc.sessions).counts() == {"done": 1}
+
+
+async def test_a_bookkeeping_failure_does_not_stop_the_bot(setup, monkeypatch):
+    _, svc, fake, app, _ = setup
+    inbox = inbox_of(app)
+    failed: list[int] = []
+
+    async def database_down(update_id: int, now: object) -> None:
+        failed.append(update_id)
+        raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(inbox.store, "finish", database_down)
+    async with running(app):
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake.user_message(USER, "/help")
+        await until(lambda: bool(failed))
+        monkeypatch.undo()
+        fake.user_message(USER, "/menu")  # the bot still takes updates
+        await until(lambda: len(fake.messages(USER.id)) == 2 and handled(app, fake)())
+    # the first stays pending: at worst it is handled once more after a restart
+    assert await InboxStore(svc.sessions).counts() == {"pending": 1, "done": 1}
+
+
+async def test_polling_through_faults_takes_each_update_once(setup):
+    _, svc, fake, app, _ = setup
+    async with running(app):
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        fake.faults(rate=0.3, kinds=[500, "timeout", "reset", "drop"], seed=11,
+                    methods=["getUpdates"])
+        for n in range(1, 13):
+            fake.user_message(USER, "/help" if n % 2 else "/menu")
+            await until(lambda n=n: len(fake.messages(USER.id)) >= n, timeout=60)
+        await until(handled(app, fake))
+        assert len(fake.messages(USER.id)) == 12
+        fake.faults(0)
+        assert any(method == "getUpdates" for method, _ in fake.injected)
+    assert await InboxStore(svc.sessions).counts() == {"done": 12}
