@@ -13,12 +13,14 @@ import io
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from domain.i18n import local
 from domain.rubric import Rubric
 from domain.scoring import ScoreReport
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 WIDTH, HEIGHT = 704, 396  # the picture's size, pixels
@@ -46,6 +48,8 @@ def font_path() -> Path:
 
 @cache
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(font_path()), size)
 
 
@@ -78,6 +82,8 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
 @lru_cache(maxsize=CACHED_CHARTS)
 def render(title: str, chart: tuple[Bar, ...]) -> bytes:
     """The PNG for a title and its bars (top to bottom in the given order)."""
+    from PIL import Image, ImageDraw  # imported on the first chart, not at start-up
+
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     title_font, label_font, value_font = _font(TITLE_SIZE), _font(LABEL_SIZE), _font(VALUE_SIZE)
