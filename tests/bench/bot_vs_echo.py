@@ -34,6 +34,7 @@ from tests.bench._harness import (
     REPO,
     QueuedChat,
     add_organization,
+    bench_settings,
     chat,
     echo_app,
     forget_sent,
@@ -223,7 +224,11 @@ def _startup(workdir: Path) -> dict:
 
 
 def _memory(workdir: Path) -> dict:
+    from store.migrate import upgrade
+
     out = {}
+    (workdir / "mem-unionbot").mkdir(parents=True)
+    upgrade(bench_settings(workdir / "mem-unionbot").database_url)  # a restart, as in service
     for kind in ("echo", "unionbot"):
         _, line = _child(["-m", "tests.bench._memory", kind, str(workdir / f"mem-{kind}"),
                           str(MEMORY_QUESTIONS)], "MEMORY", timeout=600)
