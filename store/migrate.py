@@ -49,8 +49,9 @@ async def database_revisions(url: str) -> frozenset[str] | None:
     """The revisions recorded in the database; None when there is no such record."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
 
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, poolclass=NullPool)  # one look: nothing kept open
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(text("SELECT version_num FROM alembic_version"))

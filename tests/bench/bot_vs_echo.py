@@ -189,6 +189,7 @@ async def _interactive(workdir: Path) -> dict:
         crowd["unionbot_first_round_p95_ms"] = round(_p(cold, 0.95) * 1000, 1)
         crowd["p95_ratio"] = round(crowd["unionbot_p95_ms"] / crowd["echo_p95_ms"], 2)
         figures["crowd_score"] = crowd
+    await world.svc.sessions.kw["bind"].dispose()
     return figures
 
 
