@@ -62,7 +62,7 @@ async def test_a_slow_update_of_one_person_does_not_hold_up_another(bot, member)
             entered.set()
             await release.wait()
 
-    bot.app.add_handler(TypeHandler(Update, slow_for_a), group=-1)
+    bot.app.add_handler(TypeHandler(Update, slow_for_a), group=-1000)  # a group of its own
     bot.fake.on_send = lambda message: message.chat_id == b.id and b_answered.set()
     fake, mark = bot.fake, bot.fake.seq
     for text in ("/menu", "/help"):
