@@ -26,6 +26,7 @@ from bot.inbox import Inbox, InboxApplication, InboxQueue, replay
 from bot.observe import instrument
 from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
+from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
 from handlers import admin, ask, orgs, reminders, score, start, submit, subsidy
 from handlers.errors import on_error
@@ -188,6 +189,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
                .defaults(defaults)
                .persistence(DatabasePersistence(svc.sessions))
                .post_init(on_start)
+               .concurrent_updates(PerUserUpdateProcessor())  # users side by side, each in order
                .rate_limiter(ChatRateLimiter(settings.send_rate, settings.chat_send_rate,
                                              settings.send_retries, retry)))
     if configure is not None:

@@ -1429,12 +1429,13 @@ async def running(app: Application, *, hooks: bool = True) -> AsyncIterator[Appl
 
 
 async def feed(app: Application, update: Update, *, settle_timeout: float = 10.0) -> None:
-    """`app.process_update(update)`, then wait for the tasks it started (block=False handlers).
+    """`app.process_update(update)` through the app's update processor (as its update queue
+    would), then wait for the tasks it started (block=False handlers).
 
     Raises TimeoutError if those tasks are still running after `settle_timeout` seconds.
     """
     before = asyncio.all_tasks()
-    await app.process_update(update)
+    await app.update_processor.process_update(update, app.process_update(update))
     await settle(before, settle_timeout)
 
 

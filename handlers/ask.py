@@ -9,8 +9,6 @@ from html import escape
 from telegram import Update
 from telegram.error import TelegramError
 
-from domain.answers import money
-from domain.asking import contact_line
 from domain.errors import InputError
 from domain.i18n import local
 from handlers.common import Context, admin_only, keyboard, reply, who
@@ -42,6 +40,8 @@ def _buttons(w, n: int, shown: int, total: int, own: OwnAnswer | None = None):
 
 
 def _own(w, own: OwnAnswer) -> str:
+    from domain.answers import money  # the search stack loads on the first question
+
     values = {}
     for name, value in own.values.items():
         if name in MONEY:
@@ -66,6 +66,8 @@ def _own(w, own: OwnAnswer) -> str:
 
 
 def _render(w, answer: Answer, n: int) -> tuple[str, object]:
+    from domain.asking import contact_line  # the search stack loads on the first question
+
     frame = [w.t("ask.reply.english_frame")] if answer.english else []
     if not answer.confident:
         parts = ([w.t("ask.reply.uncovered")] + frame + [_passage(w, h) for h in answer.hits[:3]]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from telegram import Update
@@ -30,9 +31,9 @@ async def score(update: Update, context: Context) -> None:
         body = "\n".join(escape(line) for line in score_lines(p.report, w.svc.rubric,
                                                                w.svc.catalog, w.lang))
         await reply(update, f"{head}\n{body}")
-        chart = score_chart(p.report, w.svc.rubric, w.lang,
-                            w.t("bot.chart_title", name=p.name, total=p.report.total,
-                                max=p.report.max))
+        chart = await asyncio.to_thread(  # CPU work off the event loop (cached when unchanged)
+            score_chart, p.report, w.svc.rubric, w.lang,
+            w.t("bot.chart_title", name=p.name, total=p.report.total, max=p.report.max))
         await update.effective_chat.send_photo(chart)
     await reply(update, w.t("bot.menu_title"), main_menu(w))
 

@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from domain.asking import Contact
 from domain.districts import Districts
 from domain.i18n import Catalog
 from domain.reminders import ReminderPolicy
 from domain.rubric import Rubric
-from domain.search import SearchIndex
 from domain.subsidy import SubsidyTable
 from services.clock import Clock
 from store.evidence_store import EvidenceStore
 from store.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the search stack (numpy, rapidfuzz) loads on the first question
+    from domain.asking import Contact
+    from domain.search import SearchIndex
 
 
 @dataclass

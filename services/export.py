@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from domain.i18n import local
 from services import project_view as sub
 from services.core import Services
@@ -17,6 +13,10 @@ async def ranking_workbook(svc: Services, user_id: int, lang: str = "zh",
                            everything: bool = False) -> tuple[bytes, int]:
     """XLSX bytes and the number of projects. Submitted projects only, unless `everything`.
     Raises project_view.NotMember for anyone but reviewers and administrators."""
+    from openpyxl import Workbook  # imported here: openpyxl (and numpy) slow the bot's start
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     views = await sub.submitted_projects(svc, user_id, include_drafts=everything)
     organizations = await sub.organization_names(svc)
     t = svc.catalog.t

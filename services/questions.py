@@ -7,16 +7,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from domain.answers import AnswerRules, answer, render_computed
-from domain.asking import Contact, english_share, own_intent, past_date
-from domain.search import SearchIndex
 from services.core import Services
 from services.own_data import OwnAnswer, own_answer
 from store import documents as store_documents
 from store.documents import documents_version
 from store.models import Feedback
-from store.search_index import load_answer_rules, load_library, load_question_rules
+
+if TYPE_CHECKING:  # the search stack (numpy, rapidfuzz) loads on the first question
+    from domain.asking import Contact
+    from domain.search import SearchIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ async def _library(svc: Services) -> tuple[SearchIndex, Contact | None]:
     """The search index over the documents as they are now, rebuilt (off the event loop)
     when a document is added or removed: each question first compares the documents
     folder's version, a cheap listing."""
+    from store.search_index import load_library
+
     cache = svc.search
     async with cache.lock:
         version = documents_version()
@@ -53,8 +56,12 @@ async def _library(svc: Services) -> tuple[SearchIndex, Contact | None]:
 
 async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int | None = None,
               organization: str | None = None, reviewer: bool = False) -> Answer:
+    from domain.answers import answer, render_computed
+    from domain.asking import english_share, own_intent, past_date
+    from store.search_index import load_answer_rules, load_question_rules
+
     index, contact = await _library(svc)
-    rules: AnswerRules = load_answer_rules()
+    rules = load_answer_rules()
     qrules = load_question_rules()
     english = english_share(text) > 0.5
     own = None

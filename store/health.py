@@ -11,13 +11,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from store.db import make_engine, sqlite_path
-from store.migrate import alembic_config
+from store.migrate import script_heads
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +33,9 @@ class DatabaseStatus:
 
 @cache
 def head_revision(url: str) -> str:
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head() or ""
+    """The code's head revision, read without importing Alembic (start-up time, memory)."""
+    heads = script_heads()
+    return next(iter(heads)) if len(heads) == 1 else ""
 
 
 def _revision(conn: Connection) -> str | None:

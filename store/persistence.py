@@ -3,6 +3,7 @@ user/chat/bot data as JSON rows in `ptb_state`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import defaultdict
 from typing import Any
@@ -17,13 +18,16 @@ CONV, USER, CHAT, BOT = "conv", "user", "chat", "bot"
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
-    """Write-through persistence: every update PTB hands over is committed at once."""
+    """Write-through persistence: what PTB hands over after an update is committed at once,
+    in one transaction."""
 
     def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0) -> None:
         super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=True,
                                                      user_data=True, callback_data=False),
                          update_interval=update_interval)
         self._sessions = sessions
+        self._pending: dict[tuple[str, str, str], Any] = {}
+        self._lock = asyncio.Lock()
 
     async def _rows(self, kind: str, name: str = "") -> list[ConversationState]:
         async with self._sessions() as s:
@@ -32,15 +36,25 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             return list(result)
 
     async def _put(self, kind: str, name: str, key: str, data: Any) -> None:
-        async with self._sessions() as s, s.begin():
-            row = await s.get(ConversationState, (kind, name, key))
-            if data is None:
-                if row is not None:
-                    await s.delete(row)
-            elif row is None:
-                s.add(ConversationState(kind=kind, name=name, key=key, data=data))
-            else:
-                row.data = data
+        """Write one row. PTB saves an update's conversation state and user data as separate
+        calls run side by side: they join one batch and commit in ONE transaction, so a crash
+        never leaves a conversation's state without the data that goes with it."""
+        self._pending[(kind, name, key)] = data
+        await asyncio.sleep(0)  # the writes PTB gathered with this one join the batch
+        async with self._lock:
+            batch, self._pending = self._pending, {}
+            if not batch:
+                return  # a sibling committed it
+            async with self._sessions() as s, s.begin():
+                for (kind_, name_, key_), value in batch.items():
+                    row = await s.get(ConversationState, (kind_, name_, key_))
+                    if value is None:
+                        if row is not None:
+                            await s.delete(row)
+                    elif row is None:
+                        s.add(ConversationState(kind=kind_, name=name_, key=key_, data=value))
+                    else:
+                        row.data = value
 
     async def _drop(self, kind: str, key: str) -> None:
         async with self._sessions() as s, s.begin():

@@ -36,7 +36,7 @@ def make_settings(tmp_path) -> Settings:
                     database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
                     evidence_dir=tmp_path / "evidence", admin_ids=[ADMIN], max_file_mb=1,
                     chat_send_rate=0,  # chats here are faster than any thumb
-                    send_retries=1,
+                    send_retries=1, send_backoff=0.01,  # Telegram's retries, without the waits
                     reminder_interval_s=3600)  # the tests run the reminder job themselves
 
 
