@@ -380,7 +380,7 @@ def _rates(question: str, flat: str, rubric: Rubric, rules: AnswerRules, index: 
         return None
     for cues in rules.criteria:
         criterion = rubric.criterion(cues.id)
-        banded = [item.rule for item in criterion.items if isinstance(item.rule, BandsRule)]
+        banded = [item.rule for item in criterion.items if item.rule.step == "rate"]
         if not banded or not _mentions(flat, cues.aliases):
             continue
         rule = banded[0]

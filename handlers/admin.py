@@ -41,7 +41,8 @@ async def new_org(update: Update, context: Context) -> None:
 
 
 def _honour_ids(w: Who, words: list[str]) -> list[str]:
-    """Honour levels as typed (national or 全国级, in either language) → their ids."""
+    """Honour levels as typed (an id such as national, or its label in either language)
+    → their ids."""
     table = w.svc.subsidy_table
     known = {name.lower(): lv.id for lv in table.levels
              for name in (lv.id, *(local(lv.short, lang) for lang in LANGS))}
