@@ -1,4 +1,5 @@
-"""Engine and sessions. SQLite runs in WAL mode with foreign keys on."""
+"""Engine and sessions. SQLite runs in WAL mode with foreign keys on; PostgreSQL through
+asyncpg (`pip install unionbot[postgres]`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ def url_from_environment() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
+def normalize_url(url: str) -> str:
+    """`postgresql://…` (or `postgres://…`, as hosting providers write it) means asyncpg, the
+    one PostgreSQL driver we ship; `sqlite:///…` means aiosqlite."""
+    scheme, sep, rest = url.partition("://")
+    drivers = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg",
+               "sqlite": "sqlite+aiosqlite"}
+    return f"{drivers.get(scheme, scheme)}{sep}{rest}" if sep else url
+
+
 def sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
@@ -27,10 +37,15 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def make_engine(url: str) -> AsyncEngine:
+    url = normalize_url(url)
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
+    try:
+        engine = create_async_engine(url)
+    except ModuleNotFoundError as exc:  # the driver is an optional extra
+        raise RuntimeError(f"{make_url(url).drivername} needs its driver ({exc.name}): "
+                           "pip install 'unionbot[postgres]'") from exc
     if make_url(url).get_backend_name() == "sqlite":
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

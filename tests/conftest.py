@@ -1,14 +1,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
 
 from domain.rubric import Rubric
 from domain.scoring import ScoreReport, read_submission, score
 from store.datafiles import load_catalog, load_rubric, load_subsidy_table
+from tests.support.databases import Databases
 
 TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def databases() -> Databases:
+    """Where the tests' databases are made: TEST_DATABASE_URL's server, or SQLite files."""
+    return Databases.from_env()
+
+
+@pytest.fixture
+def database_url(databases: Databases, tmp_path) -> Iterator[str]:
+    """A fresh, empty database (not migrated) for one test, dropped after it."""
+    url = databases.create(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture(scope="session")

@@ -8,54 +8,62 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+@pytest.fixture
+def cli(tmp_path, database_url):
+    """`python -m bot …` on this test's database."""
+    return lambda *args: run_cli(tmp_path, database_url, *args)
+
+
+def run_cli(tmp_path, database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": database_url,
            "EVIDENCE_DIR": str(tmp_path / "evidence"), "ADMIN_IDS": "1"}
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
-def test_org_add_prints_an_invite_link_and_refuses_a_bad_code(tmp_path):
-    out = cli(tmp_path, "org", "add", "--name", "青岛海都心理健康服务中心", "--uscc",
+def test_org_add_prints_an_invite_link_and_refuses_a_bad_code(cli):
+    out = cli("org", "add", "--name", "青岛海都心理健康服务中心", "--uscc",
               "91350100M000100Y43", "--district", "崂山区", "--established", "2019-05-10",
               "--valid-until", "2029-05-09", "--json")
     assert out.returncode == 0, out.stderr
     org = json.loads(out.stdout)
     assert org["link"] == f"https://t.me/unionbot_bot?start={org['invite_code']}"
-    bad = cli(tmp_path, "org", "add", "--name", "某中心", "--uscc", "91350100M000100Y44",
+    bad = cli("org", "add", "--name", "某中心", "--uscc", "91350100M000100Y44",
               "--district", "崂山区", "--established", "2019-05-10")
     assert bad.returncode == 2 and bad.stdout == ""
     assert "校验位不符" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
-def test_round_add_list_and_a_moved_deadline(tmp_path):
-    out = cli(tmp_path, "round", "add", "--name", "2026年度市级优秀项目", "--level", "city",
+def test_round_add_list_and_a_moved_deadline(cli):
+    out = cli("round", "add", "--name", "2026年度市级优秀项目", "--level", "city",
               "--year", "2026", "--opens", "2026-11-01", "--deadline", "2026-12-15 17:00",
               "--recommended", "2026-12-20", "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["deadline_at"] == "2026-12-15T17:00:00+08:00"
-    moved = cli(tmp_path, "round", "deadline", "1", "--deadline", "2026-12-22 12:00")
+    moved = cli("round", "deadline", "1", "--deadline", "2026-12-22 12:00")
     assert moved.returncode == 0 and "截止 2026-12-22 12:00" in moved.stdout
-    listed = json.loads(cli(tmp_path, "round", "list", "--json").stdout)
+    listed = json.loads(cli("round", "list", "--json").stdout)
     assert [r["name"] for r in listed] == ["2026年度市级优秀项目"]
 
 
-def test_round_add_refuses_bad_input_with_one_line(tmp_path):
+def test_round_add_refuses_bad_input_with_one_line(cli):
     for args in (["--level", "county", "--deadline", "2026-12-15 17:00"],
                  ["--level", "city", "--deadline", "明天下午"]):
-        out = cli(tmp_path, "round", "add", "--name", "x", "--year", "2026", "--opens",
+        out = cli("round", "add", "--name", "x", "--year", "2026", "--opens",
                   "2026-11-01", "--recommended", "2026-12-20", *args)
         assert out.returncode == 2 and out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1
 
 
-def test_export_writes_an_excel_ranking(tmp_path):
+def test_export_writes_an_excel_ranking(cli, tmp_path):
     from openpyxl import load_workbook
 
-    out = cli(tmp_path, "export", "--out", str(tmp_path / "ranking.xlsx"), "--all")
+    out = cli("export", "--out", str(tmp_path / "ranking.xlsx"), "--all")
     assert out.returncode == 0, out.stderr
     assert "已导出 0 个项目" in out.stdout
     header = next(load_workbook(tmp_path / "ranking.xlsx").active.iter_rows(values_only=True))

@@ -31,9 +31,8 @@ class Bot:
         return Chat(self.app, self.fake, FakeUser(user_id, name, language_code=lang))
 
 
-def make_settings(tmp_path) -> Settings:
-    return Settings(_env_file=None, telegram_bot_token=None,
-                    database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+def make_settings(tmp_path, database_url: str) -> Settings:
+    return Settings(_env_file=None, telegram_bot_token=None, database_url=database_url,
                     evidence_dir=tmp_path / "evidence", admin_ids=[ADMIN], max_file_mb=1,
                     chat_send_rate=0,  # chats here are faster than any thumb
                     send_retries=1, send_backoff=0.01,  # Telegram's retries, without the waits
@@ -54,8 +53,8 @@ async def demo_org(svc: Services) -> accounts.NewOrganization:
 
 
 @pytest.fixture
-async def bot(tmp_path):
-    settings = make_settings(tmp_path)
+async def bot(tmp_path, database_url):
+    settings = make_settings(tmp_path, database_url)
     await upgrade_async(settings.database_url)
     svc, fake, app = await start_bot(settings)
     org = await demo_org(svc)

@@ -4,7 +4,8 @@
         ▲ HTTP                       ▲ HTTP (user side: tests/e2e/client.py)
     RepairProxy (tests/e2e/proxy.py, a thread here)   repairs the emulator's answers
         ▲ HTTP: TELEGRAM_API_BASE_URL / TELEGRAM_FILE_BASE_URL
-    python -m bot run (a subprocess)                  the bot, untouched, on a fresh SQLite file
+    python -m bot run (a subprocess)                  the bot, untouched, on a fresh database
+                                                      (SQLite, or TEST_DATABASE_URL's server)
 
 In webhook mode (the `webhook_world` fixture: its own emulator and proxy) the bot runs
 `python -m bot run --webhook http://127.0.0.1:<port>/telegram` and the proxy POSTs the
@@ -34,6 +35,7 @@ import pytest
 from bot.settings import Settings
 from tests.e2e.client import ChatUser, Emulator
 from tests.e2e.proxy import RepairProxy
+from tests.support.databases import Databases
 
 E2E_DIR = Path(__file__).resolve().parent
 ROOT = E2E_DIR.parents[1]
@@ -127,14 +129,14 @@ def _stop(proc: subprocess.Popen, close_stdin: bool = False) -> None:
             stream.close()
 
 
-def _bot_env(tmp: Path, proxy_url: str) -> dict[str, str]:
+def _bot_env(tmp: Path, proxy_url: str, database_url: str) -> dict[str, str]:
     settings = {name.upper() for name in Settings.model_fields}
     env = {k: v for k, v in os.environ.items() if k.upper() not in settings}
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE_URL": f"{proxy_url}/bot",
         "TELEGRAM_FILE_BASE_URL": f"{proxy_url}/file/bot",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bot.db'}",
+        "DATABASE_URL": database_url,
         "EVIDENCE_DIR": str(tmp / "evidence"),
         "HEARTBEAT_FILE": str(tmp / "heartbeat.json"),
         "ADMIN_IDS": str(ADMIN_ID),
@@ -161,15 +163,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _launch(tmp_path_factory: pytest.TempPathFactory, webhook: bool) -> Iterator[World]:
+def _launch(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
+            webhook: bool) -> Iterator[World]:
     """An emulator, its repair proxy and the bot (polling, or in webhook mode on loopback)."""
     node = _install_emulator()
     tmp = tmp_path_factory.mktemp("e2e-webhook" if webhook else "e2e")
     with ExitStack() as stack:
+        database_url = databases.create(tmp)
+        stack.callback(databases.drop, database_url)
         emulator_url = _start_emulator(stack, node, tmp / "emulator.log")
         proxy = RepairProxy(emulator_url, TOKEN).start()
         stack.callback(proxy.stop)
-        env = _bot_env(tmp, proxy.url)
+        env = _bot_env(tmp, proxy.url, database_url)
         command = [sys.executable, "-m", "bot", "run"]
         ready = proxy.polling
         webhook_url = None
@@ -207,11 +212,12 @@ def _launch(tmp_path_factory: pytest.TempPathFactory, webhook: bool) -> Iterator
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    yield from _launch(tmp_path_factory, webhook=False)
+def world(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[World]:
+    yield from _launch(tmp_path_factory, databases, webhook=False)
 
 
 @pytest.fixture(scope="session")
-def webhook_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def webhook_world(tmp_path_factory: pytest.TempPathFactory, databases: Databases
+                  ) -> Iterator[World]:
     """The same, with `python -m bot run --webhook URL`: Telegram's pushes come from the proxy."""
-    yield from _launch(tmp_path_factory, webhook=True)
+    yield from _launch(tmp_path_factory, databases, webhook=True)

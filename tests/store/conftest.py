@@ -14,9 +14,8 @@ NOW = dt.datetime(2026, 11, 23, 10, 0)
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(_env_file=None, telegram_bot_token=None,
-                    database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+def settings(tmp_path, database_url) -> Settings:
+    return Settings(_env_file=None, telegram_bot_token=None, database_url=database_url,
                     evidence_dir=tmp_path / "evidence", admin_ids=[1],
                     max_file_mb=1)
 
