@@ -36,7 +36,10 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """`foreign_keys=False` is for migrations alone: on SQLite, Alembic's batch mode copies a
+    table into a new one and drops the old, which rows elsewhere still refer to
+    (store/migrate.py checks the keys once the migrations are done)."""
     url = normalize_url(url)
     path = sqlite_path(url)
     if path is not None:
@@ -51,7 +54,7 @@ def make_engine(url: str) -> AsyncEngine:
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
     return engine

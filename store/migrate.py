@@ -9,11 +9,15 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+from store.db import sqlite_path
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ROOT / "store" / "migrations" / "versions"
@@ -75,6 +79,18 @@ def upgrade(url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+    check_foreign_keys(url)
+
+
+def check_foreign_keys(url: str) -> None:
+    """SQLite migrates with its foreign keys off (store/db.py): check them afterwards."""
+    path = sqlite_path(url)
+    if path is None or not path.exists():
+        return
+    with closing(sqlite3.connect(path)) as conn:
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"foreign keys broken after the migration: {broken[:5]}")
 
 
 async def upgrade_async(url: str, revision: str = "head") -> None:

@@ -27,7 +27,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = make_engine(_url())
+    engine = make_engine(_url(), foreign_keys=False)  # see make_engine
     async with engine.connect() as conn:
         await conn.run_sync(_run)
         await conn.commit()
