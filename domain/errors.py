@@ -14,3 +14,12 @@ class InputError(ValueError):
         self.field = field
         self.code = code
         self.params = params
+
+
+MAX_NAME = 200  # the longest name of an organisation, round or project the database holds
+
+
+def check_name_length(name: str, field: str = "name") -> None:
+    """InputError if `name` is longer than the database holds (PostgreSQL would refuse it)."""
+    if len(name) > MAX_NAME:
+        raise InputError(field, "name_length", max=MAX_NAME)

@@ -6,13 +6,12 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from domain.errors import InputError
+from domain.errors import InputError, check_name_length
 from domain.uscc import check_uscc
 from services.core import Services
 from store.models import Invite, Organization, User
 
 ROLES = ("staff", "reviewer", "admin")
-MAX_ORG_NAME = 200  # the column's length
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +73,7 @@ def _org_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise InputError("name", "text")
-    if len(name) > MAX_ORG_NAME:
-        raise InputError("name", "name_length", max=MAX_ORG_NAME)
+    check_name_length(name)
     return name
 
 

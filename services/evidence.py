@@ -59,7 +59,7 @@ async def _store_file(uow: UnitOfWork, svc: Services, loaded: Loaded, item_id: s
     project = loaded.project
     stored = svc.evidence.put(project.organization_id, project.id, data, suffix)
     values = dict(project_id=project.id, item_id=item_id, kind=kind or "", entry_id=entry_id,
-                  sha256=stored.sha256, size=stored.size, mime_type=mime_type,
+                  sha256=stored.sha256, size=stored.size, mime_type=mime_type[:100],
                   file_name=file_name[:255], suffix=suffix, telegram_file_id=telegram_file_id,
                   uploaded_by=loaded.user_id)
     try:

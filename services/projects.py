@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from domain.errors import InputError
+from domain.errors import MAX_NAME, InputError
 from services.core import Services
 from services.project_view import Honours, Loaded, Locked, NotFound, NotMember, ProjectView, load
 from services.rounds import open_round
 from store.models import Project
 from store.uow import UnitOfWork
 
-MAX_NAME = 200
 FACT_FIELDS = ("name", "service_area", "started_on", "completed_on", "closed_and_evaluated")
 
 

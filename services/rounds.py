@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.errors import InputError
+from domain.errors import InputError, check_name_length
 from domain.reminders import days_left, schedule
 from domain.scoring import OpenPoint, score
 from services.core import Services
@@ -51,6 +51,7 @@ def check_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt
                 deadline_at: dt.datetime, recommended_on: dt.date) -> None:
     if not name.strip():
         raise InputError("name", "text")
+    check_name_length(name.strip())
     if level not in LEVELS:
         raise InputError("level", "unknown_choice", value=level, choices=", ".join(LEVELS))
     if not 2000 <= year <= 2100:

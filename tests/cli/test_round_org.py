@@ -52,9 +52,10 @@ def test_round_add_list_and_a_moved_deadline(cli):
 
 
 def test_round_add_refuses_bad_input_with_one_line(cli):
-    for args in (["--level", "county", "--deadline", "2026-12-15 17:00"],
-                 ["--level", "city", "--deadline", "明天下午"]):
-        out = cli("round", "add", "--name", "x", "--year", "2026", "--opens",
+    for args in (["--name", "x", "--level", "county", "--deadline", "2026-12-15 17:00"],
+                 ["--name", "x", "--level", "city", "--deadline", "明天下午"],
+                 ["--name", "轮" * 201, "--level", "city", "--deadline", "2026-12-15 17:00"]):
+        out = cli("round", "add", "--year", "2026", "--opens",
                   "2026-11-01", "--recommended", "2026-12-20", *args)
         assert out.returncode == 2 and out.stdout == ""
         assert len(out.stderr.strip().splitlines()) == 1

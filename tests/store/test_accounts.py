@@ -34,6 +34,7 @@ async def test_unknown_invite_is_refused_and_changes_nothing(svc, org):
     ({"uscc": "91350100M000100Y44"}, "uscc_check"),
     ({"district": "火星区"}, "unknown_choice"),
     ({"name": "  "}, "text"),
+    ({"name": "青" * 201}, "name_length"),  # PostgreSQL would refuse it with an error
 ])
 async def test_bad_organization_is_refused(svc, kwargs, code):
     base = dict(name="某服务中心", uscc="91110000600037341L", district="市南区",
@@ -41,6 +42,13 @@ async def test_bad_organization_is_refused(svc, kwargs, code):
     with pytest.raises(InputError) as err:
         await accounts.create_organization(svc, **{**base, **kwargs})
     assert err.value.code == code
+
+
+async def test_a_name_as_long_as_allowed_is_kept_whole(svc):
+    org = await accounts.create_organization(
+        svc, name="青" * 200, uscc="91110000600037341L", district="市南区",
+        established_on=dt.date(2020, 1, 1), valid_until=None)
+    assert org.name == "青" * 200
 
 
 async def test_the_same_credit_code_cannot_register_twice(svc, org):
