@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench lint qa-report clean
+.PHONY: run test test-postgres bench lint qa-report clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -17,6 +17,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest -q
+
+# The tests that use a database, again on a throwaway PostgreSQL server (tests/support/
+# postgres.py starts it in a temporary folder and stops it; Debian: apt-get install postgresql).
+# Against a server of your own instead: TEST_DATABASE_URL=postgresql://user@host/db make test
+test-postgres: $(STAMP)
+	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database
 
 bench: $(STAMP)
 	@$(BIN)/python -m tests.bench

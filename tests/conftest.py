@@ -13,6 +13,13 @@ from tests.support.databases import Databases
 TODAY = dt.date(2026, 11, 23)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that use a database are marked `database`: `make test-postgres` runs those."""
+    for item in items:
+        if "databases" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(scope="session")
 def databases() -> Databases:
     """Where the tests' databases are made: TEST_DATABASE_URL's server, or SQLite files."""

@@ -69,7 +69,8 @@ def server() -> Iterator[str]:
     """Start a server; yield its maintenance URL (the `postgres` database); stop it."""
     bin_ = bindir()
     prefix, uid = _as_server_user()
-    top = Path(tempfile.mkdtemp(prefix="unionbot-pg-"))
+    # as root, in /tmp: the server's user must reach the folder (TMPDIR may be root's own)
+    top = Path(tempfile.mkdtemp(prefix="unionbot-pg-", dir="/tmp" if uid is not None else None))
     data, log = top / "data", top / "server.log"
     try:
         if uid is not None:
