@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ def cli(tmp_path, database_url):
 
 
 def run_cli(tmp_path, database_url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": database_url,
+    plain = re.sub(r"^(\w+)\+\w+://", r"\1://", database_url)  # as operators write it
+    env = {**os.environ, "DATABASE_URL": plain,
            "EVIDENCE_DIR": str(tmp_path / "evidence"), "ADMIN_IDS": "1"}
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
