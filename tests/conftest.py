@@ -21,15 +21,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def databases() -> Databases:
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     """Where the tests' databases are made: TEST_DATABASE_URL's server, or SQLite files."""
-    return Databases.from_env()
+    databases = Databases.from_env(tmp_path_factory.mktemp("databases"))
+    yield databases
+    databases.close()
 
 
 @pytest.fixture
 def database_url(databases: Databases, tmp_path) -> Iterator[str]:
     """A fresh, empty database (not migrated) for one test, dropped after it."""
     url = databases.create(tmp_path)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def migrated_database_url(databases: Databases, tmp_path) -> Iterator[str]:
+    """A fresh database migrated to head (Alembic) for one test, dropped after it."""
+    url = databases.create(tmp_path, migrated=True)
     yield url
     databases.drop(url)
 

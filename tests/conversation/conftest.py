@@ -12,8 +12,8 @@ from bot.transport import FakeTelegram, FakeUser, build_inprocess
 from services import accounts
 from services.clock import FixedClock
 from services.core import Services
-from store.migrate import upgrade_async
 from tests.support.chat import Chat, running
+from tests.support.databases import close_engine
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 ADMIN = 1
@@ -53,13 +53,13 @@ async def demo_org(svc: Services) -> accounts.NewOrganization:
 
 
 @pytest.fixture
-async def bot(tmp_path, database_url):
-    settings = make_settings(tmp_path, database_url)
-    await upgrade_async(settings.database_url)
+async def bot(tmp_path, migrated_database_url):
+    settings = make_settings(tmp_path, migrated_database_url)
     svc, fake, app = await start_bot(settings)
     org = await demo_org(svc)
     async with running(app):
         yield Bot(settings, svc, fake, app, org.invite_code)
+    await close_engine(svc)
 
 
 @pytest.fixture

@@ -8,22 +8,23 @@ from bot.app import build_services
 from bot.settings import Settings
 from services import accounts
 from services.clock import FixedClock
-from store.migrate import upgrade_async
+from tests.support.databases import close_engine
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 
 
 @pytest.fixture
-def settings(tmp_path, database_url) -> Settings:
-    return Settings(_env_file=None, telegram_bot_token=None, database_url=database_url,
+def settings(tmp_path, migrated_database_url) -> Settings:
+    return Settings(_env_file=None, telegram_bot_token=None, database_url=migrated_database_url,
                     evidence_dir=tmp_path / "evidence", admin_ids=[1],
                     max_file_mb=1)
 
 
 @pytest.fixture
 async def svc(settings):
-    await upgrade_async(settings.database_url)
-    return build_services(settings, clock=FixedClock(NOW))
+    svc = build_services(settings, clock=FixedClock(NOW))
+    yield svc
+    await close_engine(svc)
 
 
 @pytest.fixture
