@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from store.db import make_engine, sqlite_path
@@ -21,12 +20,12 @@ from store.evidence_store import EvidenceStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The database URL fixture is local until the shared one (TEST_DATABASE_URL, being added for
-# PostgreSQL under test) lands; the lead unifies them. PostgreSQL runs when TEST_DATABASE_URL
-# names one (postgresql+asyncpg://…); the database is emptied before and after.
+# `database_url` (tests/conftest.py) is a fresh database of the run's kind: SQLite under
+# `make test`, PostgreSQL under `make test-postgres` (TEST_DATABASE_URL).
 
 
 def _wipe(url: str) -> None:
+    """Empty the database, as an operator would before restoring into it."""
     path = sqlite_path(url)
     if path is not None:
         for suffix in ("", "-wal", "-shm"):
@@ -41,19 +40,6 @@ def _wipe(url: str) -> None:
         await engine.dispose()
 
     asyncio.run(drop())
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-        return
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        pytest.skip("PostgreSQL: TEST_DATABASE_URL does not name one")
-    _wipe(url)
-    yield url
-    _wipe(url)
 
 
 def cli(url: str, evidence: Path, *args: str, path: str | None = None,

@@ -12,31 +12,30 @@ from bot.app import build_services
 from bot.cli import main
 from bot.settings import Settings
 from services import accounts
-from tests.cli.test_round_org import cli
 
 ADD = ["org", "add", "--name", "青岛海都心理健康服务中心", "--uscc", "91350100M000100Y43",
        "--district", "崂山区", "--established", "2019-05-10", "--valid-until", "2026-01-31"]
 
 
-def test_org_edit_corrects_facts_and_org_list_shows_them(tmp_path):
-    assert cli(tmp_path, *ADD).returncode == 0
-    out = cli(tmp_path, "org", "edit", "1", "--valid-until", "2031-01-31", "--district", "黄岛",
+def test_org_edit_corrects_facts_and_org_list_shows_them(cli):
+    assert cli(*ADD).returncode == 0
+    out = cli("org", "edit", "1", "--valid-until", "2031-01-31", "--district", "黄岛",
               "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {
         "id": 1, "name": "青岛海都心理健康服务中心", "uscc": "91350100M000100Y43",
         "district": "西海岸新区", "established_on": "2019-05-10",
         "certificate_valid_until": "2031-01-31"}
-    listed = cli(tmp_path, "org", "list")
+    listed = cli("org", "list")
     assert listed.returncode == 0
     assert listed.stdout.strip() == ("#1 青岛海都心理健康服务中心（西海岸新区）信用代码 "
                                      "91350100M000100Y43，成立 2019-05-10，证书有效期至 2031-01-31")
 
 
 @pytest.fixture
-def registered(tmp_path, monkeypatch, capsys):
+def registered(tmp_path, database_url, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)  # no .env here
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
     assert main(["org", "list"]) == 0  # migrates the database
     asyncio.run(register(Settings()))
