@@ -62,17 +62,16 @@ def test_webhook_mode_refuses_to_start_without_a_secret(tmp_path):
     assert out.returncode == 2 and "--webhook" in out.stderr
 
 
-async def test_healthz_report_is_unhealthy_when_jobs_stop_or_the_database_is_gone(tmp_path):
+async def test_healthz_report_is_unhealthy_when_jobs_stop_or_the_database_is_gone(
+        migrated_database_url, databases):
     from services import health
-    from store.migrate import upgrade_async
 
-    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    await upgrade_async(url)
+    url = migrated_database_url
     monitor = Monitor(mode="webhook", started_at=time.time() - 10)
     report = await health.live(url, monitor, jobs_running=True, now=time.time())
     assert report.healthy and report.to_dict()["last_update_at"] is None  # quiet is fine
     report = await health.live(url, monitor, jobs_running=False, now=time.time())
     assert report.problems == ("jobs_not_running",)
-    (tmp_path / "bot.db").unlink()
+    databases.drop(url)
     gone = await health.live(url, monitor, jobs_running=True, now=time.time())
     assert gone.problems == ("database_unreachable",)

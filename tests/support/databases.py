@@ -84,7 +84,12 @@ class Databases:
             self._template = None
 
     def drop(self, url: str) -> None:
-        if self.server is not None:
+        """The database is gone afterwards (its SQLite file removed)."""
+        path = sqlite_path(url)
+        if path is not None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        elif self.server is not None:
             self._maintain(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
     def _maintain(self, statement: str) -> None:
