@@ -14,7 +14,6 @@ from bot.transport import FakeTelegram, FakeUser, build_inprocess
 from handlers.reminders import dispatch_due
 from services import accounts, rounds
 from services.clock import SHANGHAI, FixedClock
-from store.migrate import upgrade_async
 from store.models import User
 from tests.conversation.conftest import make_settings
 from tests.support.chat import running
@@ -24,19 +23,11 @@ FIRST = 50_000
 
 
 @pytest.fixture
-def database_url(tmp_path) -> str:
-    # Local for now: the project-wide fixture (TEST_DATABASE_URL: SQLite or PostgreSQL)
-    # takes its place when the suites are unified. Each test needs an empty database.
-    return f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
-
-
-@pytest.fixture
-async def processes(database_url, tmp_path):
+async def processes(migrated_database_url, tmp_path):
     """Two Services with engines of their own (two processes), 200 staff with reminders
     due now."""
-    settings = make_settings(tmp_path).model_copy(update={"database_url": database_url,
-                                                         "send_rate": 0})
-    await upgrade_async(database_url)
+    settings = make_settings(tmp_path, migrated_database_url).model_copy(
+        update={"send_rate": 0})
     clock = FixedClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI))
     setup = build_services(settings, clock=clock)
     org = await accounts.create_organization(

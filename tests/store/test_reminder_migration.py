@@ -6,28 +6,38 @@ import asyncio
 import datetime as dt
 
 from alembic import command
-from sqlalchemy import create_engine, text
+from sqlalchemy import insert, text
 
 from bot.app import build_services
 from services import rounds
 from services.clock import SHANGHAI, FixedClock
+from store.db import make_engine
 from store.migrate import alembic_config, upgrade_async
-from store.models import Reminder
+from store.models import Reminder, Round
 
 
-async def test_rows_planned_before_0004_are_about_their_rounds_deadline(settings, tmp_path):
-    await upgrade_async(settings.database_url, "0003")
-    engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO rounds (id, name, level, year, opens_on, deadline_at, recommended_on) "
-            "VALUES (1, '市级评选', 'city', 2026, '2026-11-01', '2026-12-15 09:00:00.000000', "
-            "'2026-12-20')"))
-        conn.execute(text(
-            "INSERT INTO reminders (round_id, user_id, kind, due_at, status, attempts, note) "
-            "VALUES (1, 1001, 'd7', '2026-12-08 01:00:00.000000', 'planned', 0, '')"))
-    engine.dispose()
-    await upgrade_async(settings.database_url)
+async def _execute(url: str, statement, params=None) -> list:  # noqa: ANN001
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(statement, params)
+            return result.all() if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def test_rows_planned_before_0004_are_about_their_rounds_deadline(settings,
+                                                                        database_url):
+    settings = settings.model_copy(update={"database_url": database_url})  # empty
+    await upgrade_async(database_url, "0003")
+    await _execute(database_url, insert(Round.__table__).values(
+        id=1, name="市级评选", level="city", year=2026, opens_on=dt.date(2026, 11, 1),
+        deadline_at=dt.datetime(2026, 12, 15, 17, 0, tzinfo=SHANGHAI),
+        recommended_on=dt.date(2026, 12, 20)))
+    await _execute(database_url, insert(Reminder.__table__).values(
+        round_id=1, user_id=1001, kind="d7",
+        due_at=dt.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI)))
+    await upgrade_async(database_url)
     svc = build_services(settings, clock=FixedClock(dt.datetime(2026, 12, 8, 9, 0,
                                                                 tzinfo=SHANGHAI)))
     async with svc.uow() as uow:
@@ -37,8 +47,6 @@ async def test_rows_planned_before_0004_are_about_their_rounds_deadline(settings
     claimed = await rounds.claim_due(svc)  # the user is gone: claimed, then skipped
     assert (claimed.messages, claimed.skipped) == ([], 1)
     await svc.close()
-    await asyncio.to_thread(command.downgrade, alembic_config(settings.database_url), "0003")
-    engine = create_engine(f"sqlite:///{tmp_path / 'bot.db'}")
-    with engine.connect() as conn:  # and back: the row is still there
-        assert conn.execute(text("SELECT status FROM reminders")).scalars().all() == ["skipped"]
-    engine.dispose()
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0003")
+    statuses = await _execute(database_url, text("SELECT status FROM reminders"))
+    assert [s for s, in statuses] == ["skipped"]  # and back: the row is still there
