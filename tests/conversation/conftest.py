@@ -13,7 +13,6 @@ from services import accounts
 from services.clock import FixedClock
 from services.core import Services
 from tests.support.chat import Chat, running
-from tests.support.databases import close_engine
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 ADMIN = 1
@@ -59,7 +58,7 @@ async def bot(tmp_path, migrated_database_url):
     org = await demo_org(svc)
     async with running(app):
         yield Bot(settings, svc, fake, app, org.invite_code)
-    await close_engine(svc)
+    await svc.close()  # in the test's own loop: later, that loop is gone
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from bot.app import build_services
 from bot.settings import Settings
 from services import accounts
 from services.clock import FixedClock
-from tests.support.databases import close_engine
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 
@@ -24,7 +23,7 @@ def settings(tmp_path, migrated_database_url) -> Settings:
 async def svc(settings):
     svc = build_services(settings, clock=FixedClock(NOW))
     yield svc
-    await close_engine(svc)
+    await svc.close()  # in the test's own loop: later, that loop is gone
 
 
 @pytest.fixture

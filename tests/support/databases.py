@@ -22,17 +22,10 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from services.core import Services
 from store.db import make_engine, normalize_url, sqlite_path
 from store.migrate import upgrade
 
 ENV = "TEST_DATABASE_URL"
-
-
-async def close_engine(svc: Services) -> None:
-    """Close the services' connections in the test's own event loop: left to the garbage
-    collector, they are closed after that loop is gone."""
-    await svc.sessions.kw["bind"].dispose()
 
 
 def _in_a_thread(work: Callable[[], object]) -> None:
