@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -29,19 +29,30 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
 
 
 @pytest.fixture
-def database_url(databases: Databases, tmp_path) -> Iterator[str]:
-    """A fresh, empty database (not migrated) for one test, dropped after it."""
-    url = databases.create(tmp_path)
-    yield url
-    databases.drop(url)
+def new_database(databases: Databases, tmp_path) -> Iterator[Callable[..., str]]:
+    """Makes fresh databases for one test, empty or `migrated=True` (at head, Alembic); every
+    one is dropped after the test."""
+    made: list[str] = []
+
+    def make(migrated: bool = False) -> str:
+        made.append(databases.create(tmp_path, migrated=migrated))
+        return made[-1]
+
+    yield make
+    for url in made:
+        databases.drop(url)
 
 
 @pytest.fixture
-def migrated_database_url(databases: Databases, tmp_path) -> Iterator[str]:
-    """A fresh database migrated to head (Alembic) for one test, dropped after it."""
-    url = databases.create(tmp_path, migrated=True)
-    yield url
-    databases.drop(url)
+def database_url(new_database) -> str:
+    """A fresh, empty database (not migrated) for one test."""
+    return new_database()
+
+
+@pytest.fixture
+def migrated_database_url(new_database) -> str:
+    """A fresh database migrated to head for one test."""
+    return new_database(migrated=True)
 
 
 @pytest.fixture(scope="session")

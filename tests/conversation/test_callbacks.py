@@ -18,8 +18,11 @@ SAMPLES = {"new": (), "stop": (), "area": (3,), "closed": (1,), "project": (7,),
 
 
 @pytest.fixture(scope="module")
-def svc(tmp_path_factory):
-    return build_services(make_settings(tmp_path_factory.mktemp("callbacks")))
+def svc(tmp_path_factory, databases):
+    folder = tmp_path_factory.mktemp("callbacks")
+    url = databases.create(folder)
+    yield build_services(make_settings(folder, url))
+    databases.drop(url)
 
 
 def test_every_action_has_a_sample():

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Update
 
-from store.migrate import upgrade_async
 from store.models import EvidenceEntry, EvidenceFile
 from tests.conversation.conftest import Bot, demo_org, make_settings, new_project, start_bot
 from tests.support.chat import Chat, running
@@ -41,10 +40,10 @@ class RecordingChat(Chat):
 
 
 @contextlib.asynccontextmanager
-async def launched(folder: Path, **settings_update: object) -> AsyncIterator[Bot]:
+async def launched(folder: Path, database_url: str, **settings_update: object
+                   ) -> AsyncIterator[Bot]:
     folder.mkdir()
-    settings = make_settings(folder).model_copy(update=settings_update)
-    await upgrade_async(settings.database_url)
+    settings = make_settings(folder, database_url).model_copy(update=settings_update)
     svc, fake, app = await start_bot(settings)
     org = await demo_org(svc)
     async with running(app):
@@ -132,9 +131,11 @@ async def evidence(bot: Bot) -> tuple[list[tuple[str, int]], int]:
     return [(sha, size) for sha, size in files], int(entries or 0)
 
 
-async def run_session(folder: Path, faults: float) -> tuple[Bot, RecordingChat, list, int]:
+async def run_session(folder: Path, database_url: str, faults: float
+                      ) -> tuple[Bot, RecordingChat, list, int]:
     # Generous attempts and no waiting: 30 % is far worse than Telegram's worst day.
-    async with launched(folder, send_backoff=0, send_attempts=10, send_retries=10) as bot:
+    async with launched(folder, database_url, send_backoff=0, send_attempts=10,
+                        send_retries=10) as bot:
         chat = RecordingChat(bot.app, bot.fake)
         if faults:
             bot.fake.faults(rate=faults, kinds=FAULTS, seed=20261201, retry_after=0.01)
@@ -144,9 +145,11 @@ async def run_session(folder: Path, faults: float) -> tuple[Bot, RecordingChat, 
         return bot, chat, files, entries
 
 
-async def test_a_working_session_through_30_percent_faults(tmp_path):
-    good, calm, files, entries = await run_session(tmp_path / "good", 0)
-    bad, stormy, stormy_files, stormy_entries = await run_session(tmp_path / "bad", 0.3)
+async def test_a_working_session_through_30_percent_faults(tmp_path, new_database):
+    good, calm, files, entries = await run_session(
+        tmp_path / "good", new_database(migrated=True), 0)
+    bad, stormy, stormy_files, stormy_entries = await run_session(
+        tmp_path / "bad", new_database(migrated=True), 0.3)
 
     assert len(stormy.log) >= 100
     injected = len(bad.fake.injected)  # about 3 in 10 calls, of every kind
@@ -168,8 +171,9 @@ async def test_a_working_session_through_30_percent_faults(tmp_path):
 # ----- one failed call does not fail the step ---------------------------------------------------
 
 @pytest.fixture
-async def patient(tmp_path) -> AsyncIterator[Bot]:
-    async with launched(tmp_path / "bot", send_backoff=0, send_attempts=4) as bot:
+async def patient(tmp_path, migrated_database_url) -> AsyncIterator[Bot]:
+    async with launched(tmp_path / "bot", migrated_database_url, send_backoff=0,
+                        send_attempts=4) as bot:
         yield bot
 
 

@@ -16,7 +16,6 @@ from bot.inbox import inbox_of, offer
 from bot.transport import FakeTelegram, FakeUser, running
 from services.clock import SHANGHAI
 from store.inbox import InboxStore
-from store.migrate import upgrade_async
 from store.models import EvidenceEntry, EvidenceFile
 from tests.conversation.conftest import NOW, demo_org, make_settings, new_project, start_bot
 from tests.support.chat import Chat
@@ -63,9 +62,8 @@ def handled(app: Application, fake: FakeTelegram) -> Callable[[], bool]:
 
 
 @pytest.fixture
-async def setup(tmp_path):
-    settings = make_settings(tmp_path)
-    await upgrade_async(settings.database_url)
+async def setup(tmp_path, migrated_database_url):
+    settings = make_settings(tmp_path, migrated_database_url)
     svc, fake, app = await start_bot(settings)
     org = await demo_org(svc)
     return settings, svc, fake, app, org.invite_code
