@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alembic.config import Config
 
-from store.db import sqlite_path
+from store.db import normalize_url, sqlite_path
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ROOT / "store" / "migrations" / "versions"
@@ -55,7 +55,7 @@ async def database_revisions(url: str) -> frozenset[str] | None:
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
-    engine = create_async_engine(url, poolclass=NullPool)  # one look: nothing kept open
+    engine = create_async_engine(normalize_url(url), poolclass=NullPool)  # nothing kept open
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(text("SELECT version_num FROM alembic_version"))

@@ -13,8 +13,8 @@ def test_the_heads_read_from_the_files_are_alembics(tmp_path):
                                        .get_heads())
 
 
-def test_a_new_database_is_migrated_and_then_known_to_be_at_head(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+def test_a_new_database_is_migrated_and_then_known_to_be_at_head(database_url):
+    url = database_url
     assert not at_head(url)
     upgrade(url)
     assert at_head(url)
@@ -22,8 +22,8 @@ def test_a_new_database_is_migrated_and_then_known_to_be_at_head(tmp_path):
     assert at_head(url)
 
 
-def test_a_database_behind_is_not_at_head(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
+def test_a_database_behind_is_not_at_head(database_url):
+    url = database_url
     upgrade(url, "0001")
     assert not at_head(url)
     upgrade(url)
