@@ -8,7 +8,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -46,15 +47,19 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             if not batch:
                 return  # a sibling committed it
             async with self._sessions() as s, s.begin():
+                table = ConversationState.__table__
+                insert = postgresql.insert if s.bind.dialect.name == "postgresql" else sqlite.insert
+                keys = (table.c.kind, table.c.name, table.c.key)
                 for (kind_, name_, key_), value in batch.items():
-                    row = await s.get(ConversationState, (kind_, name_, key_))
+                    where = (table.c.kind == kind_, table.c.name == name_, table.c.key == key_)
                     if value is None:
-                        if row is not None:
-                            await s.delete(row)
-                    elif row is None:
-                        s.add(ConversationState(kind=kind_, name=name_, key=key_, data=value))
-                    else:
-                        row.data = value
+                        await s.execute(delete(table).where(*where))
+                    else:  # an upsert: two instances writing one key never collide
+                        stmt = insert(table).values(kind=kind_, name=name_, key=key_, data=value,
+                                                    updated_at=func.now())
+                        await s.execute(stmt.on_conflict_do_update(
+                            index_elements=keys,
+                            set_={"data": stmt.excluded.data, "updated_at": func.now()}))
 
     async def _drop(self, kind: str, key: str) -> None:
         async with self._sessions() as s, s.begin():
