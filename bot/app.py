@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
 from handlers import admin, ask, orgs, reminders, score, start, submit, subsidy
+from handlers import callbacks as cb
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
@@ -73,11 +74,12 @@ def add_handlers(app: Application) -> None:
         warnings.simplefilter("ignore", PTBUserWarning)
         subsidy_conv = ConversationHandler(
             entry_points=[CommandHandler("subsidy", subsidy.begin),
-                          CallbackQueryHandler(subsidy.begin, "^m:subsidy$")],
+                          CallbackQueryHandler(subsidy.begin, cb.pattern("menu_subsidy"))],
             states={
-                subsidy.CHOOSE: [CallbackQueryHandler(subsidy.toggle, "^sub:h:"),
-                                 CallbackQueryHandler(subsidy.recorded, r"^sub:p:\d+$"),
-                                 CallbackQueryHandler(subsidy.chosen, "^sub:next$")],
+                subsidy.CHOOSE: [
+                    CallbackQueryHandler(subsidy.toggle, cb.pattern("subsidy_honour")),
+                    CallbackQueryHandler(subsidy.recorded, cb.pattern("subsidy_project")),
+                    CallbackQueryHandler(subsidy.chosen, cb.pattern("subsidy_next"))],
                 subsidy.PAID: [MessageHandler(filters.TEXT & ~filters.COMMAND, subsidy.paid)],
             },
             fallbacks=[cancel, CommandHandler("subsidy", subsidy.begin)],
@@ -87,7 +89,8 @@ def add_handlers(app: Application) -> None:
         files = filters.Document.ALL | filters.PHOTO
         submit_conv = ConversationHandler(
             entry_points=[CommandHandler("submit", submit.begin),
-                          CallbackQueryHandler(submit.begin, "^m:submit$"), *submit.buttons()],
+                          CallbackQueryHandler(submit.begin, cb.pattern("menu_submit")),
+                          *submit.buttons()],
             states=submit.states(text, files),
             fallbacks=[cancel, CommandHandler("submit", submit.begin)],
             name="submit", persistent=True, allow_reentry=True,
@@ -108,7 +111,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("cancel", start.cancel_idle),
         CommandHandler("neworg", admin.new_org),
         CommandHandler("remind", reminders.remind),
-        CallbackQueryHandler(reminders.remind_set, "^rm:(on|off)$"),
+        CallbackQueryHandler(reminders.remind_set, cb.pattern("remind")),
         CommandHandler("rounds", reminders.list_rounds),
         CommandHandler("newround", reminders.new_round),
         CommandHandler("deadline", reminders.set_deadline),
@@ -116,14 +119,14 @@ def add_handlers(app: Application) -> None:
         CommandHandler("review", admin.review),
         CommandHandler("export", admin.export),
         CommandHandler("honour", admin.honour),
-        CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),
-        CallbackQueryHandler(ask.prompt, "^m:ask$"),
-        CallbackQueryHandler(score.score, "^m:score$"),
-        CallbackQueryHandler(score.standard, "^m:standard$"),
-        CallbackQueryHandler(start.help_command, "^m:help$"),
-        CallbackQueryHandler(start.lang_chosen, "^lang:(zh|en)$"),
-        CallbackQueryHandler(ask.more, r"^a:more:\d+:\d+$"),
-        CallbackQueryHandler(ask.feedback, r"^a:fb:\d+:[01]$"),
+        CallbackQueryHandler(admin.reopen, cb.pattern("reopen")),
+        CallbackQueryHandler(ask.prompt, cb.pattern("menu_ask")),
+        CallbackQueryHandler(score.score, cb.pattern("menu_score")),
+        CallbackQueryHandler(score.standard, cb.pattern("menu_standard")),
+        CallbackQueryHandler(start.help_command, cb.pattern("menu_help")),
+        CallbackQueryHandler(start.lang_chosen, cb.pattern("lang")),
+        CallbackQueryHandler(ask.more, cb.pattern("ask_more")),
+        CallbackQueryHandler(ask.feedback, cb.pattern("ask_feedback")),
         MessageHandler(filters.TEXT & ~filters.COMMAND, ask.question),
         MessageHandler(filters.COMMAND, start.unknown_command),
         MessageHandler(filters.Document.ALL | filters.PHOTO, submit.stray_upload),

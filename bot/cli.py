@@ -165,7 +165,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     svc = build_services(settings)
     data, count = asyncio.run(ranking_workbook(svc, settings.admin_ids[0], args.lang, args.all))
-    Path(args.out).write_bytes(data)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:  # a missing folder, no permission: one line, not a traceback
+        raise InputError("--out", "cannot_write", path=args.out,
+                         problem=exc.strerror or str(exc)) from exc
     print(load_catalog().t("cli.exported", args.lang, count=count, path=args.out))
     return 0
 

@@ -10,9 +10,15 @@ from typing import Any, TypeVar
 
 from domain.dates import date_field
 from domain.errors import InputError
+from domain.limits import record_id as _record_id
 from store.datafiles import load_catalog
 
 T = TypeVar("T")
+
+
+def record_id(text: str) -> int:
+    """An id argument: a bad one is a one-line usage error (InputError is a ValueError)."""
+    return _record_id(text, "ID")
 
 # The service's field ids → the option that gives them (the stderr line names the option).
 OPTIONS = {"name": "--name", "district": "--district", "established": "--established",
@@ -95,7 +101,7 @@ def register(org: Any) -> None:
     p.set_defaults(func=cmd_list)
 
     p = org.add_parser("edit", help="correct an organisation's facts (the credit code stays)")
-    p.add_argument("id", type=int, help="organisation id (see org list)")
+    p.add_argument("id", type=record_id, help="organisation id (see org list)")
     p.add_argument("--name", default=None)
     p.add_argument("--district", default=None, help="e.g. 崂山区")
     p.add_argument("--established", default=None, help="founding date, YYYY-MM-DD")

@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+from bot.cli_org import record_id
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from store.datafiles import load_catalog
@@ -106,13 +107,13 @@ def register(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_list)
 
     p = rs.add_parser("deadline", help="move a round's deadline (reminders are replanned)")
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=record_id)
     p.add_argument("--deadline", required=True, help='"YYYY-MM-DD HH:MM"')
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_deadline)
 
     p = rs.add_parser("extend", help="extend a round's deadline for one organisation")
-    p.add_argument("id", type=int)
-    p.add_argument("--org", required=True, type=int, help="organisation id")
+    p.add_argument("id", type=record_id)
+    p.add_argument("--org", required=True, type=record_id, help="organisation id")
     p.add_argument("--until", required=True, help='"YYYY-MM-DD HH:MM"')
     p.set_defaults(func=cmd_extend)

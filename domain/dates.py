@@ -5,6 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+# Typed dates outside these years are refused: nothing this bot records is older (an
+# organisation's founding) or further ahead (a certificate's expiry), and year 1 would break
+# the conversion to UTC of a deadline.
+EARLIEST_YEAR, LATEST_YEAR = 1950, 2100
+
+
+class OutOfRange(ValueError):
+    """A real date, but in a year no typed date here can be in."""
+
 _FORMS = (
     # 2025-06-30, 2025/6/30, 2025.6.30
     re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})$"),
@@ -43,7 +52,10 @@ def parse_typed_date(text: str) -> dt.date:
         if m:
             parts = m.groupdict()
             year = int(parts["y"]) if parts.get("y") else 2000 + int(parts["yy"])
-            return dt.date(year, int(parts["m"]), int(parts["d"]))
+            day = dt.date(year, int(parts["m"]), int(parts["d"]))
+            if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+                raise OutOfRange(f"{text}: {EARLIEST_YEAR}..{LATEST_YEAR}")
+            return day
     raise ValueError(f"无法识别的日期：{text}")
 
 
@@ -64,12 +76,21 @@ def parse_typed_datetime(text: str) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(int(t.group("h")), int(t.group("mi") or 0)))
 
 
+def _out_of_range(text: str, field: str):
+    from domain.errors import InputError
+
+    return InputError(field, "date_range", value=text, earliest=EARLIEST_YEAR,
+                      latest=LATEST_YEAR)
+
+
 def date_field(text: str, field: str) -> dt.date:
     """A typed date for `field`, or InputError naming the field."""
     from domain.errors import InputError
 
     try:
         return parse_typed_date(text)
+    except OutOfRange as exc:
+        raise _out_of_range(text, field) from exc
     except ValueError as exc:
         raise InputError(field, "date", value=text) from exc
 
@@ -80,5 +101,7 @@ def datetime_field(text: str, field: str) -> dt.datetime:
 
     try:
         return parse_typed_datetime(text)
+    except OutOfRange as exc:
+        raise _out_of_range(text, field) from exc
     except ValueError as exc:
         raise InputError(field, "datetime", value=text) from exc

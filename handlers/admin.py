@@ -11,7 +11,9 @@ from domain.amounts import parse_amount
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
-from handlers.common import Context, Who, admin_only, keyboard, reply, who
+from domain.limits import record_id
+from handlers import callbacks as cb
+from handlers.common import Context, Who, admin_only, keyboard, pressed, reply, who
 from services import accounts, projects
 from services import project_view as sub
 from services.export import ranking_workbook
@@ -71,15 +73,18 @@ async def review(update: Update, context: Context) -> None:
                          max=v.report.max, eligible="✅" if v.report.eligible else "⛔"))
     if len(views) > len(shown):
         lines.append(w.t("review.more", count=len(views) - len(shown)))
-    rows = [[(w.t("review.reopen", name=v.name[:30]), f"rv:open:{v.id}")] for v in shown]
+    rows = [[(w.t("review.reopen", name=v.name[:30]), cb.data("reopen", v.id))] for v in shown]
     await reply(update, "\n".join(lines), keyboard(rows))
 
 
 async def reopen(update: Update, context: Context) -> None:
+    press = await pressed(update, context, "reopen")
+    if press is None:
+        return
     w = await who(update, context)
     await update.callback_query.answer()
     try:
-        view = await projects.reopen(w.svc, w.account.user_id, int(update.callback_query.data[8:]))
+        view = await projects.reopen(w.svc, w.account.user_id, press.pid)
     except sub.NotMember:
         await reply(update, w.t("review.only"))
         return
@@ -108,7 +113,7 @@ async def honour(update: Update, context: Context) -> None:
     """/honour PROJECT LEVELS [PAID]: record a project's honours and the subsidy paid."""
     w = await who(update, context)
     args = context.args or []
-    if len(args) not in (2, 3) or not args[0].isdigit():
+    if len(args) not in (2, 3):
         await reply(update, w.t("review.honour_usage"))
         return
     try:
@@ -118,8 +123,9 @@ async def honour(update: Update, context: Context) -> None:
         return
     words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")]
     try:
+        project_id = record_id(args[0], "project")
         levels = _honour_ids(w, [word for word in words if word])
-        rec = await projects.record_honours(w.svc, w.account.user_id, int(args[0]), levels,
+        rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels,
                                             paid)
     except sub.NotMember:
         await reply(update, w.t("review.only"))

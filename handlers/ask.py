@@ -11,13 +11,14 @@ from telegram.error import TelegramError
 
 from domain.errors import InputError
 from domain.i18n import local
-from handlers.common import Context, admin_only, keyboard, reply, who
+from handlers import callbacks as cb
+from handlers.common import Context, admin_only, keyboard, pressed, reply, who
 from services import questions
 from services.own_data import OwnAnswer
 from services.questions import Answer, ask, record_feedback
 
 FIRST, MORE = 1, 3  # passages shown at first, and per "more"
-OWN_BUTTONS = {"score": "m:score", "submit": "m:submit"}  # own-data answer → where next
+OWN_BUTTONS = {"score": cb.data("menu_score"), "submit": cb.data("menu_submit")}  # → where next
 MONEY = ("entitled", "paid", "due")
 
 
@@ -33,9 +34,9 @@ def _buttons(w, n: int, shown: int, total: int, own: OwnAnswer | None = None):
     if own is not None and own.button in OWN_BUTTONS:
         rows.append([(w.t(f"own.btn.{own.button}"), OWN_BUTTONS[own.button])])
     if shown < total:
-        rows.append([(w.t("bot.ask_more"), f"a:more:{n}:{shown}")])
-    rows.append([(w.t("bot.ask_helpful"), f"a:fb:{n}:1"), (w.t("bot.ask_unhelpful"),
-                                                           f"a:fb:{n}:0")])
+        rows.append([(w.t("bot.ask_more"), cb.data("ask_more", n, shown))])
+    rows.append([(w.t("bot.ask_helpful"), cb.data("ask_feedback", n, 1)),
+                 (w.t("bot.ask_unhelpful"), cb.data("ask_feedback", n, 0))])
     return keyboard(rows)
 
 
@@ -114,42 +115,43 @@ async def answer_question(update: Update, context: Context, text: str) -> None:
     await reply(update, body, markup)
 
 
-async def _pressed(update: Update, context: Context):
+async def _pressed(update: Update, context: Context, action: str):
     """A button on an answer: (who, its data, the question) — or None, told to the user,
-    when the question is no longer the user's latest."""
-    w = await who(update, context)
-    query = update.callback_query
-    parts = query.data.split(":")
-    q = context.user_data.get("q")
-    if not q or q.get("n") != int(parts[2]):
-        await query.answer(w.t("bot.ask_expired"), show_alert=True)
+    when the data is forged or the question is no longer the user's latest."""
+    press = await pressed(update, context, action)
+    if press is None:
         return None
-    return w, parts, q
+    w = await who(update, context)
+    q = context.user_data.get("q")
+    if not q or q.get("n") != press.question:
+        await update.callback_query.answer(w.t("bot.ask_expired"), show_alert=True)
+        return None
+    return w, press, q
 
 
 async def more(update: Update, context: Context) -> None:
-    pressed = await _pressed(update, context)
-    if pressed is None:
+    got = await _pressed(update, context, "ask_more")
+    if got is None:
         return
-    w, (_, _, n, shown), q = pressed
+    w, press, q = got
+    n, start = press.question, press.shown
     await update.callback_query.answer()
     answer = await ask(w.svc, q["text"], w.lang)
-    start = int(shown)
     batch = answer.hits[start:start + MORE]
     if not batch:
         await reply(update, w.t("bot.ask_no_more"))
         return
     body = "\n\n".join([w.t("bot.ask_more_title")] + [_passage(w, h) for h in batch])
-    await reply(update, body, _buttons(w, int(n), start + len(batch), len(answer.hits)))
+    await reply(update, body, _buttons(w, n, start + len(batch), len(answer.hits)))
 
 
 async def feedback(update: Update, context: Context) -> None:
-    pressed = await _pressed(update, context)
-    if pressed is None:
+    got = await _pressed(update, context, "ask_feedback")
+    if got is None:
         return
-    w, (_, _, _, helpful), q = pressed
+    w, press, q = got
     await record_feedback(w.svc, update.effective_user.id, q["text"],
-                          q["hits"][0] if q["hits"] else "", helpful == "1")
+                          q["hits"][0] if q["hits"] else "", press.flag)
     await update.callback_query.answer(w.t("bot.ask_thanks"))
 
 

@@ -1,11 +1,12 @@
-"""The walk's button data: built and parsed here only.
+"""Every button's data: built and parsed here only.
 
-Each action has a short code and typed fields; `data()` builds the string a button
-carries, `pattern()` is the regular expression its handler is registered with, and
-`parse()` reads it back into a `Press`, checking every field against what exists (a slot
-index within the checklist, a level of that slot's rule, a service area, a fact). Forged
-or outdated data raises `Expired` — never an exception from deep inside, never a stored
-value.
+Each action has a code (its prefix: `w:` for the walk, `sub:` /subsidy, `rv:` review, `a:`
+answers, `rm:` /remind, `lang:`, `m:` the menu, `og:` /editorg, `jn:` joining, `mb:`
+/members) and typed fields; `data()` builds the string a button carries, `pattern()` is the
+regular expression its handler is registered with, and `parse()` reads it back into a
+`Press`, checking every field against what exists (a slot index within the checklist, a
+level of that slot's rule, a service area, a fact, an honour level, a district). Forged or
+outdated data raises `Expired` — never an exception from deep inside, never a stored value.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from services.core import Services
 
 PREFIX = "w"
 FACTS = ("name", "area", "start", "end", "closed")
+MENU = ("ask", "score", "subsidy", "submit", "standard", "help")
+ORG_FIELDS = ("name", "district", "established", "valid_until")  # what /editorg corrects
 
-# action → (code, field names). Field types: see _TYPES.
+# action → (code, field names); a walk action's code follows PREFIX. Field types: _TYPES.
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "new": ("new", ()),
     "stop": ("stop", ()),
@@ -43,9 +46,30 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "fact_area": ("pa", ("pid", "area")),
     "fact_closed": ("pc", ("pid", "flag")),
 }
+WALK = frozenset(ACTIONS)
+ACTIONS |= {f"menu_{target}": (f"m:{target}", ()) for target in MENU}
+ACTIONS |= {
+    "subsidy_honour": ("sub:h", ("honour",)),
+    "subsidy_project": ("sub:p", ("pid",)),
+    "subsidy_next": ("sub:next", ()),
+    "reopen": ("rv:open", ("pid",)),
+    "ask_more": ("a:more", ("question", "shown")),
+    "ask_feedback": ("a:fb", ("question", "flag")),
+    "remind": ("rm", ("switch",)),
+    "lang": ("lang", ("lang",)),
+    "org_field": ("og:f", ("org", "org_field")),
+    "org_district": ("og:d", ("district",)),
+    "join_confirm": ("jn:ok", ("code",)),
+    "join_cancel": ("jn:no", ()),
+    "member_remove": ("mb:rm", ("org", "user")),
+}
 _TYPES = {"pid": r"\d{1,9}", "criterion": r"\d{1,3}", "slot": r"\d{1,3}", "file": r"\d{1,12}",
           "entry": r"\d{1,12}", "version": r"\d{1,9}", "area": r"\d{1,3}", "flag": "[01]",
-          "level": r"[a-z_]{1,20}", "fact": "|".join(FACTS)}
+          "level": r"[a-z_]{1,20}", "fact": "|".join(FACTS), "honour": r"[a-z_]{1,20}",
+          "question": r"\d{1,9}", "shown": r"\d{1,3}", "switch": "on|off", "lang": "zh|en",
+          "org": r"\d{1,9}", "org_field": "|".join(ORG_FIELDS), "district": r"\d{1,3}",
+          "code": r"[A-Za-z0-9_-]{1,32}", "user": r"\d{1,16}"}
+_TEXT = {"level", "fact", "honour", "switch", "lang", "org_field", "code"}
 
 
 class Expired(Exception):
@@ -64,16 +88,21 @@ class Press:
             raise AttributeError(name) from None
 
 
+def _code(action: str) -> str:
+    code = ACTIONS[action][0]
+    return f"{PREFIX}:{code}" if action in WALK else code
+
+
 def data(action: str, *values: object) -> str:
-    code, names = ACTIONS[action]
+    names = ACTIONS[action][1]
     if len(values) != len(names):
         raise TypeError(f"{action} takes {names}")
-    return ":".join((PREFIX, code, *(str(v) for v in values)))
+    return ":".join((_code(action), *(str(v) for v in values)))
 
 
 def pattern(action: str) -> str:
-    code, names = ACTIONS[action]
-    return "^" + ":".join((PREFIX, code, *(f"(?:{_TYPES[n]})" for n in names))) + "$"
+    names = ACTIONS[action][1]
+    return "^" + ":".join((_code(action), *(f"(?:{_TYPES[n]})" for n in names))) + "$"
 
 
 ANY = f"^{PREFIX}:"  # every walk button; those no pattern above matches are expired
@@ -82,11 +111,11 @@ ANY = f"^{PREFIX}:"  # every walk button; those no pattern above matches are exp
 def parse(raw: str | None, action: str, svc: Services) -> Press:
     if raw is None or not re.fullmatch(pattern(action)[1:-1], raw):
         raise Expired(raw)
-    _, names = ACTIONS[action]
-    parts = raw.split(":")[2:]
+    names = ACTIONS[action][1]
+    parts = raw.split(":")[len(_code(action).split(":")):]
     values: dict[str, Any] = {}
     for name, text in zip(names, parts, strict=True):
-        values[name] = text if name in ("level", "fact") else int(text)
+        values[name] = text if name in _TEXT else int(text)
     slots = svc.rubric.evidence_slots
     if "slot" in values and values["slot"] >= len(slots):
         raise Expired(raw)
@@ -98,6 +127,10 @@ def parse(raw: str | None, action: str, svc: Services) -> Press:
         rule = svc.rubric.item(slots[values["slot"]][0]).rule
         if values["level"] not in getattr(rule, "levels", {}):
             raise Expired(raw)
+    if "honour" in values and values["honour"] not in svc.subsidy_table.ids:
+        raise Expired(raw)
+    if "district" in values and values["district"] >= len(svc.districts.names):
+        raise Expired(raw)
     if "flag" in values:
         values["flag"] = values["flag"] == 1
     return Press(action, values)

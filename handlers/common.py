@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from domain.errors import InputError
 from domain.fields import field_label
 from domain.i18n import pick_lang
+from handlers import callbacks as cb
 from services.accounts import Account, ensure_account
 from services.core import Services
 
@@ -51,10 +52,23 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 def main_menu(w: Who) -> InlineKeyboardMarkup:
     return keyboard([
-        [(w.t("bot.btn_ask"), "m:ask"), (w.t("bot.btn_score"), "m:score")],
-        [(w.t("bot.btn_subsidy"), "m:subsidy"), (w.t("bot.btn_submit"), "m:submit")],
-        [(w.t("bot.btn_standard"), "m:standard"), (w.t("bot.btn_help"), "m:help")],
+        [(w.t("bot.btn_ask"), cb.data("menu_ask")), (w.t("bot.btn_score"), cb.data("menu_score"))],
+        [(w.t("bot.btn_subsidy"), cb.data("menu_subsidy")),
+         (w.t("bot.btn_submit"), cb.data("menu_submit"))],
+        [(w.t("bot.btn_standard"), cb.data("menu_standard")),
+         (w.t("bot.btn_help"), cb.data("menu_help"))],
     ])
+
+
+async def pressed(update: Update, context: Context, action: str) -> cb.Press | None:
+    """The button's data, checked against its schema (handlers/callbacks.py); None after
+    telling the user the button has expired (forged or outdated data)."""
+    try:
+        return cb.parse(update.callback_query.data, action, services(context))
+    except cb.Expired:
+        w = await who(update, context)
+        await update.callback_query.answer(w.t("bot.unknown_button"), show_alert=True)
+        return None
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:

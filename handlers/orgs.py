@@ -6,7 +6,7 @@ raise ApplicationHandlerStop, so what it handles goes nowhere else (a typed valu
 policy question, nor an answer to the walk); any other command while a value is awaited
 drops the correction and runs as usual.
 
-Callback data, built and parsed here only: `og:f:<org>:<field>` picks a fact to change,
+Button data (handlers/callbacks.py): `og:f:<org>:<field>` picks a fact to change,
 `og:d:<index>` a district from data/districts.toml."""
 
 from __future__ import annotations
@@ -22,34 +22,19 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS
-from handlers.common import Context, Who, admin_only, keyboard, reply
+from domain.limits import record_id
+from handlers import callbacks as cb
+from handlers.common import Context, Who, admin_only, keyboard, pressed, reply
 from services import accounts
 
-FIELDS = ("name", "district", "established", "valid_until")  # what an administrator corrects
+FIELDS = cb.ORG_FIELDS  # what an administrator corrects
 WAIT = dt.timedelta(minutes=10)  # a value typed later is not taken for a forgotten correction
 LIST_PAGE = 30  # organisations listed at once: within Telegram's 4096 characters
 VALUE = 0  # the conversation's one state: waiting for the new value
 
-FIELD_PATTERN = rf"^og:f:\d+:({'|'.join(FIELDS)})$"
-DISTRICT_PATTERN = r"^og:d:\d+$"
+FIELD_PATTERN = cb.pattern("org_field")
+DISTRICT_PATTERN = cb.pattern("org_district")
 PENDING = "editorg"  # user_data while a value is awaited: {"org": id, "field": …, "at": iso}
-
-
-def field_data(org_id: int, field: str) -> str:
-    return f"og:f:{org_id}:{field}"
-
-
-def parse_field_data(data: str) -> tuple[int, str]:
-    _, _, org_id, field = data.split(":")
-    return int(org_id), field
-
-
-def district_data(index: int) -> str:
-    return f"og:d:{index}"
-
-
-def parse_district_data(data: str) -> int:
-    return int(data.rsplit(":", 1)[1])
 
 
 Callback = Callable[[Update, Context], Awaitable[int]]
@@ -101,7 +86,7 @@ def _listing(w: Who, views: list[accounts.OrganizationView], args: list[str]) ->
 
 
 def _field_buttons(w: Who, org_id: int):
-    buttons = [(w.t("admin.editorg_btn", field=w.t(f"field.{f}")), field_data(org_id, f))
+    buttons = [(w.t("admin.editorg_btn", field=w.t(f"field.{f}")), cb.data("org_field", org_id, f))
                for f in FIELDS]
     return keyboard([buttons[:2], buttons[2:]])
 
@@ -136,11 +121,12 @@ async def edit_org(update: Update, context: Context) -> int:
     args = context.args or []
     if len(args) >= 3 and args[0].isdigit():
         try:
+            org_id = record_id(args[0], "organization")
             field = _field(w, args[1])
         except InputError as err:
             await reply(update, w.problem(err) + "\n\n" + w.t("admin.editorg_usage"))
             return ConversationHandler.END
-        await _save(update, w, int(args[0]), field, " ".join(args[2:]), "admin.editorg_usage")
+        await _save(update, w, org_id, field, " ".join(args[2:]), "admin.editorg_usage")
         return ConversationHandler.END
     views = await accounts.organizations(w.svc)
     listing = _listing(w, views, args)
@@ -155,16 +141,19 @@ async def edit_org(update: Update, context: Context) -> int:
 @handled
 async def field_chosen(update: Update, context: Context) -> int:
     """A fact's button: ask for its new value (districts as buttons)."""
+    press = await pressed(update, context, "org_field")
+    if press is None:
+        return ConversationHandler.END
     await update.callback_query.answer()
     w = await admin_only(update, context)
     if w is None:
         return ConversationHandler.END
-    org_id, field = parse_field_data(update.callback_query.data)
+    org_id, field = press.org, press.org_field
     context.user_data[PENDING] = {"org": org_id, "field": field,
                                   "at": w.svc.clock.now().isoformat()}
     if field == "district":
         names = w.svc.districts.names
-        buttons = [(name, district_data(i)) for i, name in enumerate(names)]
+        buttons = [(name, cb.data("org_district", i)) for i, name in enumerate(names)]
         rows = [buttons[r:r + 3] for r in range(0, len(buttons), 3)]
         await reply(update, w.t("admin.editorg_ask_district"), keyboard(rows))
     else:
@@ -199,10 +188,13 @@ async def value_typed(update: Update, context: Context) -> int:
 
 @handled
 async def district_chosen(update: Update, context: Context) -> int:
+    press = await pressed(update, context, "org_district")
+    if press is None:
+        return ConversationHandler.END
     w = await admin_only(update, context)
     pending = _pending(w, context)
-    index = parse_district_data(update.callback_query.data)
-    if pending is None or index >= len(w.svc.districts.names):
+    index = press.district
+    if pending is None:
         text = w.t("bot.unknown_button") if w else None
         await update.callback_query.answer(text, show_alert=bool(text))
         return ConversationHandler.END

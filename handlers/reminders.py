@@ -21,7 +21,9 @@ from telegram.ext import Application
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG, local
-from handlers.common import Context, admin_only, keyboard, reply, who
+from domain.limits import record_id
+from handlers import callbacks as cb
+from handlers.common import Context, admin_only, keyboard, pressed, reply, who
 from services import rounds
 from services.core import Services
 
@@ -41,7 +43,7 @@ def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
                deadline=msg.deadline_at.strftime("%Y-%m-%d %H:%M"), days=msg.days_left)]
     if msg.project_name is None:
         lines.append(t("remind.no_project", lang))
-        button = (t("remind.continue", lang), "m:submit")
+        button = (t("remind.continue", lang), cb.data("menu_submit"))
     else:
         lines.append(t("remind.project", lang, name=escape(msg.project_name), total=msg.total))
         if msg.open_points:
@@ -50,7 +52,7 @@ def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
                 lines.append(t("remind.open_line", lang,
                                label=escape(local(svc.rubric.item(o.item_id).label, lang)),
                                gain=o.gain))
-        button = (t("remind.continue", lang), f"w:c:{msg.project_id}")
+        button = (t("remind.continue", lang), cb.data("checklist", msg.project_id))
     return "\n".join(lines), keyboard([[button]])
 
 
@@ -138,13 +140,16 @@ async def remind(update: Update, context: Context) -> None:
     on = await rounds.reminders_enabled(w.svc, w.account.user_id)
     await reply(update, w.t("remind.status_on" if on else "remind.status_off"),
                 keyboard([[(w.t("remind.turn_off" if on else "remind.turn_on"),
-                            "rm:off" if on else "rm:on")]]))
+                            cb.data("remind", "off" if on else "on"))]]))
 
 
 async def remind_set(update: Update, context: Context) -> None:
+    press = await pressed(update, context, "remind")
+    if press is None:
+        return
     w = await who(update, context)
     await update.callback_query.answer()
-    enabled = update.callback_query.data == "rm:on"
+    enabled = press.switch == "on"
     await rounds.set_reminders(w.svc, w.account.user_id, enabled)
     await reply(update, w.t("remind.now_on" if enabled else "remind.now_off"))
 
@@ -199,7 +204,7 @@ async def set_deadline(update: Update, context: Context) -> None:
         await reply(update, w.t("round.deadline_usage"))
         return
     try:
-        view = await rounds.change_deadline(w.svc, int(args[0]),
+        view = await rounds.change_deadline(w.svc, record_id(args[0], "round"),
                                             datetime_field(f"{args[1]} {args[2]}", "deadline"))
     except InputError as err:
         await reply(update, w.problem(err))
@@ -217,7 +222,8 @@ async def extend(update: Update, context: Context) -> None:
         return
     try:
         until = datetime_field(f"{args[2]} {args[3]}", "until")
-        await rounds.extend(w.svc, w.account.user_id, int(args[0]), int(args[1]), until)
+        await rounds.extend(w.svc, w.account.user_id, record_id(args[0], "round"),
+                            record_id(args[1], "organization"), until)
     except PermissionError:
         await reply(update, w.t("review.only"))
         return

@@ -8,7 +8,9 @@ from telegram import Update
 from telegram.ext import ConversationHandler
 
 from domain.errors import InputError
-from handlers.common import Context, keyboard, main_menu, reply, services, who
+from domain.i18n import LANGS
+from handlers import callbacks as cb
+from handlers.common import Context, keyboard, main_menu, pressed, reply, services, who
 from handlers.reminders import after_join
 from services import accounts
 
@@ -71,15 +73,16 @@ async def join(update: Update, context: Context) -> None:
 async def lang(update: Update, context: Context) -> None:
     w = await who(update, context)
     await reply(update, w.t("bot.lang_choose"),
-                keyboard([[(w.t("bot.lang_name", "zh"), "lang:zh"),
-                          (w.t("bot.lang_name", "en"), "lang:en")]]))
+                keyboard([[(w.t("bot.lang_name", lang), cb.data("lang", lang))
+                           for lang in LANGS]]))
 
 
 async def lang_chosen(update: Update, context: Context) -> None:
-    query = update.callback_query
-    await query.answer()
-    await accounts.set_language(services(context), update.effective_user.id,
-                                query.data.split(":", 1)[1])
+    press = await pressed(update, context, "lang")
+    if press is None:
+        return
+    await update.callback_query.answer()
+    await accounts.set_language(services(context), update.effective_user.id, press.lang)
     w = await who(update, context)
     await reply(update, w.t("bot.lang_set"), main_menu(w))
 

@@ -11,7 +11,8 @@ from telegram.ext import ConversationHandler
 from domain.amounts import parse_amount
 from domain.i18n import local
 from domain.report import subsidy_lines
-from handlers.common import Context, keyboard, main_menu, reply, who
+from handlers import callbacks as cb
+from handlers.common import Context, keyboard, main_menu, pressed, reply, who
 from services import project_view as sub
 from services.subsidy import subsidy_due
 
@@ -20,11 +21,11 @@ CHOOSE, PAID = range(2)
 
 def _chooser(w, chosen: list[str], recorded: list[sub.Honours] = ()):
     table = w.svc.subsidy_table
-    rows = [[(w.t("bot.subsidy_recorded", name=h.name[:30]), f"sub:p:{h.project_id}")]
-            for h in recorded]
-    rows += [[(("✅ " if lv.id in chosen else "⬜ ") + local(lv.short, w.lang), f"sub:h:{lv.id}")]
-             for lv in table.levels]
-    rows.append([(w.t("bot.subsidy_next"), "sub:next")])
+    rows = [[(w.t("bot.subsidy_recorded", name=h.name[:30]),
+              cb.data("subsidy_project", h.project_id))] for h in recorded]
+    rows += [[(("✅ " if lv.id in chosen else "⬜ ") + local(lv.short, w.lang),
+               cb.data("subsidy_honour", lv.id))] for lv in table.levels]
+    rows.append([(w.t("bot.subsidy_next"), cb.data("subsidy_next"))])
     return keyboard(rows)
 
 
@@ -46,9 +47,12 @@ async def begin(update: Update, context: Context) -> int:
 
 async def recorded(update: Update, context: Context) -> int:
     """A project whose honours and payments are on record: the answer at once."""
+    press = await pressed(update, context, "subsidy_project")
+    if press is None:
+        return CHOOSE
     w = await who(update, context)
     await update.callback_query.answer()
-    project_id = int(update.callback_query.data.split(":")[2])
+    project_id = press.pid
     honours = next((h for h in await sub.organization_honours(w.svc, w.account.user_id)
                     if h.project_id == project_id), None)
     if honours is None:
@@ -60,12 +64,14 @@ async def recorded(update: Update, context: Context) -> int:
 
 
 async def toggle(update: Update, context: Context) -> int:
+    press = await pressed(update, context, "subsidy_honour")
+    if press is None:
+        return CHOOSE
     w = await who(update, context)
     query = update.callback_query
-    level = query.data.split(":")[2]
+    level = press.honour
     chosen: list[str] = context.user_data.setdefault("subsidy", [])
-    if level in w.svc.subsidy_table.ids:
-        chosen.remove(level) if level in chosen else chosen.append(level)
+    chosen.remove(level) if level in chosen else chosen.append(level)
     await query.answer()
     recorded = await sub.organization_honours(w.svc, w.account.user_id)
     await query.edit_message_reply_markup(_chooser(w, chosen, recorded))

@@ -38,6 +38,9 @@ async def ranking_workbook(svc: Services, user_id: int, lang: str = "zh",
         row += [v.report.total, t("walk.yes" if v.report.eligible else "walk.no", lang),
                 "；".join(local(i.message, lang) for i in v.report.issues)]
         ws.append(row)
+        for cell in ws[ws.max_row]:  # user text is text: "=HYPERLINK(…)" is no formula here
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     for col, width in enumerate([6, 30, 30, 12] + [10] * len(criteria) + [8, 8, 60], 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "C2"

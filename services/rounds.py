@@ -117,8 +117,12 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
         user = await uow.users.get(user_id)
         if not svc.may_review(user_id, user.role if user else None):
             raise PermissionError(user_id)
-        if await uow.rounds.get(round_id) is None:
+        round_ = await uow.rounds.get(round_id)
+        if round_ is None:
             raise InputError("round", "round_unknown", value=round_id)
+        if until <= round_.deadline_at:  # an extension moves the deadline later, never earlier
+            raise InputError("until", "extension_before_deadline",
+                             deadline=_aware(round_.deadline_at, svc).strftime("%Y-%m-%d %H:%M"))
         if await uow.organizations.get(organization_id) is None:
             raise InputError("organization", "organization_unknown", value=organization_id)
         await uow.extensions.grant(round_id, organization_id, until, user_id)

@@ -48,3 +48,26 @@ def test_export_writes_an_excel_ranking(cli, tmp_path):
     assert "已导出 0 个项目" in out.stdout
     header = next(load_workbook(tmp_path / "ranking.xlsx").active.iter_rows(values_only=True))
     assert header[:2] == ("名次", "项目") and "政治建设（20）" in header
+
+
+def test_bad_typed_values_on_the_command_line_are_one_line(tmp_path):
+    """Issue 10, "What was seen" 4: year 0001, an id too large, a missing folder."""
+    ok = cli(tmp_path, "round", "add", "--name", "r", "--level", "city", "--year", "2026",
+             "--opens", "2026-11-01", "--deadline", "2026-12-15 17:00",
+             "--recommended", "2026-12-20")
+    assert ok.returncode == 0, ok.stderr
+    for args in (["round", "add", "--name", "x", "--level", "city", "--year", "2026",
+                  "--opens", "0001-01-01", "--deadline", "0001-01-01 05:00",
+                  "--recommended", "2026-12-20"],
+                 ["round", "extend", "1", "--org", "1", "--until", "0001-01-01 05:00"],
+                 ["round", "extend", "99999999999999999999", "--org", "1",
+                  "--until", "2026-12-30 05:00"],
+                 ["org", "edit", "99999999999999999999", "--name", "x"],
+                 ["org", "add", "--name", "x", "--uscc", "91350100M000100Y43",
+                  "--district", "崂山区", "--established", "0001-01-01"],
+                 ["export", "--out", str(tmp_path / "missing" / "ranking.xlsx")]):
+        out = cli(tmp_path, *args)
+        assert out.returncode == 2 and out.stdout == "", (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1, (args, out.stderr)
+    listed = json.loads(cli(tmp_path, "round", "list", "--json").stdout)
+    assert [r["name"] for r in listed] == ["r"]

@@ -14,7 +14,12 @@ SAMPLES = {"new": (), "stop": (), "area": (3,), "closed": (1,), "project": (7,),
            "files": (7, 4), "file_delete": (7, 90), "entry_add": (7, 11, "city"),
            "entry": (7, 11, 5), "entry_level": (7, 11, 5, 2, "national"),
            "entry_delete": (7, 11, 5), "submit": (7,), "confirm": (7,), "facts": (7,),
-           "fact": (7, "end"), "fact_area": (7, 0), "fact_closed": (7, 0)}
+           "fact": (7, "end"), "fact_area": (7, 0), "fact_closed": (7, 0),
+           **{f"menu_{m}": () for m in cb.MENU}, "subsidy_honour": ("national",),
+           "subsidy_project": (7,), "subsidy_next": (), "reopen": (7,), "ask_more": (3, 1),
+           "ask_feedback": (3, 1), "remind": ("off",), "lang": ("en",),
+           "org_field": (4, "valid_until"), "org_district": (2,),
+           "join_confirm": ("AbC-12_x",), "join_cancel": (), "member_remove": (4, 7_000_000_001)}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,7 @@ def test_built_data_parses_back(svc, action):
     raw = cb.data(action, *values)
     assert len(raw.encode()) <= 64  # Telegram's limit for callback data
     press = cb.parse(raw, action, svc)
-    flags = {"closed", "fact_closed"}
+    flags = {"closed", "fact_closed", "ask_feedback"}
     expected = tuple(bool(v) if action in flags and i == len(values) - 1 else v
                      for i, v in enumerate(values))
     assert tuple(press.values.values()) == expected
@@ -46,7 +51,13 @@ def test_built_data_parses_back(svc, action):
     ("entry_add", "w:lv:7:0:city"),  # slot 0 has no levels
     ("slot", "w:s:abc:1"), ("slot", "w:s:7:13"), ("slot", "w:s:7:1:9"),
     ("criterion", "w:cr:7:99"), ("area", "w:area:99"), ("fact", "w:pe:7:budget"),
-    ("closed", "w:closed:2"), ("project", None), ("project", "w:p:-1"),
+    ("closed", "w:closed:2"), ("project", None), ("project", "w:p:-1"), ("project", ""),
+    ("subsidy_honour", "sub:h:bogus"), ("subsidy_project", "sub:p:99999999999999999999"),
+    ("reopen", "rv:open:99999999999999999999"), ("reopen", "rv:open:"),
+    ("ask_more", "a:more:1"), ("ask_feedback", "a:fb:1:2"), ("remind", "rm:maybe"),
+    ("lang", "lang:fr"), ("menu_ask", "m:bogus"), ("org_field", "og:f:1:uscc"),
+    ("org_field", "og:f:99999999999999999999:name"), ("org_district", "og:d:99"),
+    ("join_confirm", "jn:ok:a b"), ("member_remove", "mb:rm:1:x"),
 ])
 def test_forged_or_outdated_data_is_expired(svc, action, raw):
     with pytest.raises(cb.Expired):
