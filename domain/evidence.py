@@ -40,3 +40,13 @@ def evidence_values(rubric: Rubric, files: Iterable[FileRecord], entries: Iterab
     held = Held(frozenset(f.item_id for f in files), frozenset((f.item_id, f.kind) for f in files),
                 Counter((e.item_id, e.level) for e in entries if e.supported), figures)
     return {item.id: item.rule.value_from(item.id, held) for item in rubric.items}
+
+
+def same_entry_key(item_id: str, level: str, title: str, happened_on: object) -> tuple:
+    """What makes two entries the same report: item, level, date and the title as read
+    (full-width and half-width alike, case, spaces and punctuation ignored)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", title).casefold()
+    words = "".join(ch for ch in text if ch.isalnum())
+    return item_id, level, words, happened_on

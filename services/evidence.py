@@ -12,6 +12,8 @@ import datetime as dt
 from pathlib import PurePath
 
 from domain.errors import InputError
+from domain.evidence import same_entry_key
+from domain.filetypes import content_fits
 from services.core import Services
 from services.project_view import (
     Conflict,
@@ -51,6 +53,15 @@ def check_file(svc: Services, file_name: str, mime_type: str, size: int | None) 
     return suffix
 
 
+def check_upload(svc: Services, file_name: str, mime_type: str, data: bytes) -> str:
+    """`check_file`, and the content is what the suffix says (an .exe renamed .pdf is not)."""
+    suffix = check_file(svc, file_name, mime_type, len(data))
+    fits, found = content_fits(suffix, data)
+    if not fits:
+        raise InputError("file", "file_content", suffix=suffix, found=found or "?")
+    return suffix
+
+
 async def _store_file(uow: UnitOfWork, svc: Services, loaded: Loaded, item_id: str,
                       kind: str | None, data: bytes, file_name: str, mime_type: str,
                       telegram_file_id: str, entry_id: int | None) -> bool:
@@ -77,7 +88,7 @@ async def add_file(svc: Services, user_id: int, project_id: int | None, slot_key
     """Store a file in a slot (as the proof of one of its entries, with `entry_id`).
     Without a project and slot: in the slot the user has open (the place stored in the
     database when the slot was shown)."""
-    check_file(svc, file_name, mime_type, len(data))
+    check_upload(svc, file_name, mime_type, data)
     async with svc.uow() as uow:
         loaded = await editable(uow, svc, user_id, project_id)
         key = slot_key if slot_key is not None else loaded.cursor_slot
@@ -164,9 +175,15 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
     given: both or neither are saved (one transaction)."""
     _check_entry(svc, item_id, level, happened_on)
     if proof is not None:
-        check_file(svc, proof[1], proof[2], len(proof[0]))
+        check_upload(svc, proof[1], proof[2], proof[0])
     async with svc.uow() as uow:
         loaded = await editable(uow, svc, user_id, project_id)
+        key = same_entry_key(item_id, level, title.strip()[:MAX_TITLE], happened_on)
+        twin = next((n for n, e in enumerate(
+            (e for e in loaded.entries if e.item_id == item_id), 1)
+            if same_entry_key(e.item_id, e.level, e.title, e.happened_on) == key), None)
+        if twin is not None:  # the same report again would score twice
+            raise InputError("title", "entry_duplicate", n=twin)
         before = loaded.view().report.total
         entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
                               title=title.strip()[:MAX_TITLE], happened_on=happened_on,
