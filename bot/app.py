@@ -28,11 +28,12 @@ from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
-from handlers import admin, ask, orgs, reminders, score, start, submit, subsidy
+from handlers import admin, ask, members, orgs, reminders, score, start, submit, subsidy
 from handlers import callbacks as cb
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
+from services.files import collect_garbage
 from store.datafiles import (
     load_catalog,
     load_districts,
@@ -65,7 +66,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     max_file_bytes=settings.max_file_mb * 1024 * 1024,
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
                     service_areas=load_service_areas(),
-                    reminder_policy=policy)
+                    reminder_policy=policy, invite_days=settings.invite_days)
 
 
 def add_handlers(app: Application) -> None:
@@ -119,6 +120,12 @@ def add_handlers(app: Application) -> None:
         CommandHandler("review", admin.review),
         CommandHandler("export", admin.export),
         CommandHandler("honour", admin.honour),
+        CommandHandler("invite", members.invite),
+        CommandHandler("revoke", members.revoke),
+        CommandHandler("members", members.members),
+        CallbackQueryHandler(members.remove_pressed, cb.pattern("member_remove")),
+        CallbackQueryHandler(members.join_confirmed, cb.pattern("join_confirm")),
+        CallbackQueryHandler(members.join_cancelled, cb.pattern("join_cancel")),
         CallbackQueryHandler(admin.reopen, cb.pattern("reopen")),
         CallbackQueryHandler(ask.prompt, cb.pattern("menu_ask")),
         CallbackQueryHandler(score.score, cb.pattern("menu_score")),
@@ -156,6 +163,7 @@ def org_edit_conversation() -> ConversationHandler:
 async def on_start(app: Application) -> None:
     await register_commands(app)
     await reminders.start_up(app)
+    await collect_garbage(app.bot_data["services"])  # files a crash left without a row
     await replay(app)  # updates left unfinished by the last run, before any new one
 
 
@@ -169,7 +177,7 @@ async def register_commands(app: Application) -> None:
                                       language_code=code)
     admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
                   for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "export",
-                            "honour", "extend", "editorg")]
+                            "honour", "extend", "editorg", "invite", "revoke", "members")]
     for admin_id in svc.admin_ids:
         try:
             await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))

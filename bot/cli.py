@@ -221,6 +221,7 @@ def build_parser() -> Parser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_org_add)
     cli_org.register(org)
+    cli_org.register_members(org)
     p = sub.add_parser("export", help="the reviewers' ranking as an Excel file")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.add_argument("--all", action="store_true", help="include projects not yet submitted")
@@ -229,6 +230,7 @@ def build_parser() -> Parser:
     cli_ask.register(sub)
     cli_round.register(sub, Parser)
     cli_ops.register(sub)
+    cli_org.register_files(sub, Parser)
     return parser
 
 

@@ -22,7 +22,8 @@ def record_id(text: str) -> int:
 
 # The service's field ids → the option that gives them (the stderr line names the option).
 OPTIONS = {"name": "--name", "district": "--district", "established": "--established",
-           "valid_until": "--valid-until", "uscc": "--uscc", "organization": "ID"}
+           "valid_until": "--valid-until", "uscc": "--uscc", "organization": "ID",
+           "days": "--days", "member": "USER", "code": "CODE"}
 
 
 def named_by_option(err: InputError) -> InputError:
@@ -108,3 +109,119 @@ def register(org: Any) -> None:
     p.add_argument("--valid-until", default=None, help="certificate valid until, YYYY-MM-DD")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_edit, parser=p)
+
+
+def _invite_line(args: argparse.Namespace, v) -> str:
+    cat = load_catalog()
+    until = v.expires_at.strftime("%Y-%m-%d %H:%M") if v.expires_at else "—"
+    return cat.t("cli.invite_line", args.lang, code=v.code, organization=v.organization_id,
+                 until=until, link=v.link,
+                 single=cat.t("invite.single_mark", args.lang) if v.single_use else "",
+                 lead=cat.t("invite.lead_mark", args.lang) if v.lead else "")
+
+
+def _invite_json(v) -> dict[str, Any]:
+    return {"code": v.code, "organization_id": v.organization_id, "link": v.link,
+            "expires_at": v.expires_at.isoformat() if v.expires_at else None,
+            "single_use": v.single_use, "lead": v.lead}
+
+
+def _named(use: Callable[[Any], Awaitable[T]]) -> T:
+    try:
+        return _run(use)
+    except InputError as err:
+        raise named_by_option(err) from err
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from services.accounts import issue_invite
+
+    view = _named(lambda svc: issue_invite(svc, args.id, days=args.days,
+                                           single_use=args.single_use, lead=args.lead))
+    print(json.dumps(_invite_json(view)) if args.json else _invite_line(args, view))
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from services.accounts import revoke_invite
+
+    view = _named(lambda svc: revoke_invite(svc, args.code))
+    print(json.dumps(_invite_json(view)) if args.json else load_catalog().t(
+        "invite.revoked", args.lang, code=view.code, organization=view.organization_name or ""))
+    return 0
+
+
+def cmd_members(args: argparse.Namespace) -> int:
+    from services.accounts import members
+
+    _, listed = _named(lambda svc: members(svc, None, args.id))
+    cat = load_catalog()
+    if args.json:
+        print(json.dumps([{"id": m.user_id, "name": m.first_name, "username": m.username,
+                           "role": m.role, "lead": m.lead} for m in listed],
+                         ensure_ascii=False))
+    else:
+        for m in listed:
+            print(cat.t("cli.member_line", args.lang, id=m.user_id, name=m.first_name,
+                        role=m.role, lead=cat.t("members.lead_mark", args.lang) if m.lead
+                        else ""))
+    return 0
+
+
+def cmd_remove_member(args: argparse.Namespace) -> int:
+    from services.accounts import remove_member
+
+    _named(lambda svc: remove_member(svc, None, args.id, args.user))
+    print(load_catalog().t("cli.member_removed", args.lang, id=args.user, organization=args.id))
+    return 0
+
+
+def user_id_arg(text: str) -> int:
+    from domain.limits import user_id
+
+    return user_id(text, "USER")
+
+
+def register_members(org: Any) -> None:
+    """`org invite|revoke|members|remove-member`: membership from the command line."""
+    p = org.add_parser("invite", help="a new invite code (expires; --single-use: one person)")
+    p.add_argument("id", type=record_id, help="organisation id (see org list)")
+    p.add_argument("--days", type=int, default=None, help="days it works (default INVITE_DAYS)")
+    p.add_argument("--single-use", action="store_true", help="one person may use it")
+    p.add_argument("--lead", action="store_true", help="who joins leads the organisation")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_invite)
+
+    p = org.add_parser("revoke", help="stop an invite code from working")
+    p.add_argument("code")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_revoke)
+
+    p = org.add_parser("members", help="an organisation's members")
+    p.add_argument("id", type=record_id)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_members)
+
+    p = org.add_parser("remove-member", help="take a member out of an organisation")
+    p.add_argument("id", type=record_id, help="organisation id")
+    p.add_argument("user", type=user_id_arg, help="the member's Telegram user id")
+    p.set_defaults(func=cmd_remove_member)
+
+
+def cmd_files_gc(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from services.files import collect_garbage
+
+    gone = _run(lambda svc: collect_garbage(svc, dt.timedelta(minutes=args.grace_minutes)))
+    print(load_catalog().t("cli.gc_done", args.lang, count=len(gone)))
+    return 0
+
+
+def register_files(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("files", help="evidence files on disk")
+    fs = p.add_subparsers(dest="files_command", required=True, parser_class=parser_class)
+    p = fs.add_parser("gc", help="delete the files no record points at (a crash's leftovers)")
+    p.add_argument("--grace-minutes", type=int, default=60,
+                   help="keep files younger than this (an upload may still be saving them)")
+    p.set_defaults(func=cmd_files_gc)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     max_file_mb: int = 20
+    invite_days: int = 14  # an invite code works this many days (org invite --days: another)
     allowed_file_types: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(DEFAULT_FILE_TYPES))
     reminder_days: Annotated[list[int], NoDecode] = Field(

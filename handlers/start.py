@@ -7,11 +7,10 @@ from html import escape
 from telegram import Update
 from telegram.ext import ConversationHandler
 
-from domain.errors import InputError
 from domain.i18n import LANGS
 from handlers import callbacks as cb
 from handlers.common import Context, keyboard, main_menu, pressed, reply, services, who
-from handlers.reminders import after_join
+from handlers.members import joining
 from services import accounts
 
 
@@ -44,22 +43,7 @@ async def menu(update: Update, context: Context) -> None:
 
 
 async def _join(update: Update, context: Context, code: str) -> None:
-    user = update.effective_user
-    try:
-        account = await accounts.join(services(context), user.id, code, user.first_name or "",
-                                      user.username)
-    except InputError as err:
-        w = await who(update, context)
-        await reply(update, w.t(f"input.{err.code}", **err.params), main_menu(w))
-        return
-    await after_join(context.application, user.id)
-    w = await who(update, context)
-    if account.organization_name:
-        text = w.t("bot.joined", organization=escape(account.organization_name),
-                   role=_role_text(w, account.role))
-    else:
-        text = w.t("bot.joined_reviewer")
-    await reply(update, text, main_menu(w))
+    await joining(update, context, code)
 
 
 async def join(update: Update, context: Context) -> None:

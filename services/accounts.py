@@ -10,8 +10,10 @@ from domain.errors import InputError, check_name_length
 from domain.uscc import check_uscc
 from services.core import Services
 from store.models import Invite, Organization, User
+from store.uow import UnitOfWork
 
 ROLES = ("staff", "reviewer", "admin")
+MAX_INVITE_DAYS = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +109,7 @@ async def create_organization(svc: Services, *, name: str, uscc: str, district: 
                            established_on=established_on, certificate_valid_until=valid_until)
         uow.organizations.add(org)
         await uow.flush()
-        code = secrets.token_urlsafe(9)
-        uow.invites.add(Invite(code=code, organization_id=org.id, role="staff",
-                               created_by=created_by))
+        code = _new_invite(uow, svc, org.id, "staff", created_by)
         await uow.commit()
         return NewOrganization(org.id, org.name, org.uscc, org.district, code,
                                invite_link(svc, code))
@@ -146,31 +146,178 @@ async def edit_organization(svc: Services, organization_id: int, *, name: str | 
 
 async def create_reviewer_invite(svc: Services, created_by: int | None = None) -> str:
     async with svc.uow() as uow:
-        code = secrets.token_urlsafe(9)
-        uow.invites.add(Invite(code=code, organization_id=None, role="reviewer",
-                               created_by=created_by))
+        code = _new_invite(uow, svc, None, "reviewer", created_by)
         await uow.commit()
         return code
 
 
-async def join(svc: Services, user_id: int, code: str, first_name: str = "",
-               username: str | None = None) -> Account:
-    """Join with an invite code. Raises InputError('code', …) for unknown or revoked codes."""
+def _new_invite(uow: UnitOfWork, svc: Services, org_id: int | None, role: str,
+                created_by: int | None, *, days: int | None = None, single_use: bool = False,
+                lead: bool = False) -> str:
+    days = svc.invite_days if days is None else days
+    if not 1 <= days <= MAX_INVITE_DAYS:
+        raise InputError("days", "out_of_range", value=days, low=1, high=MAX_INVITE_DAYS)
+    code = secrets.token_urlsafe(9)
+    uow.invites.add(Invite(code=code, organization_id=org_id, role=role, created_by=created_by,
+                           expires_at=svc.clock.now() + dt.timedelta(days=days),
+                           single_use=single_use, lead=lead))
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class InviteView:
+    code: str
+    organization_id: int | None
+    organization_name: str | None
+    link: str
+    expires_at: dt.datetime | None
+    single_use: bool
+    lead: bool
+
+
+async def issue_invite(svc: Services, organization_id: int, *, created_by: int | None = None,
+                       days: int | None = None, single_use: bool = False,
+                       lead: bool = False) -> InviteView:
+    """A new invite code for the organisation (the old ones keep working until they expire
+    or are revoked)."""
+    async with svc.uow() as uow:
+        org = await uow.organizations.get(organization_id)
+        if org is None:
+            raise InputError("organization", "organization_unknown", value=organization_id)
+        code = _new_invite(uow, svc, org.id, "staff", created_by, days=days,
+                           single_use=single_use, lead=lead)
+        await uow.commit()
+        invite = await uow.invites.get(code)
+        return _invite_view(svc, invite, org.name)
+
+
+def _invite_view(svc: Services, invite: Invite, org_name: str | None) -> InviteView:
+    until = invite.expires_at.astimezone(svc.clock.tz) if invite.expires_at else None
+    return InviteView(invite.code, invite.organization_id, org_name,
+                      invite_link(svc, invite.code), until, invite.single_use, invite.lead)
+
+
+async def revoke_invite(svc: Services, code: str) -> InviteView:
     async with svc.uow() as uow:
         invite = await uow.invites.get(code.strip())
-        if invite is None or invite.revoked:
+        if invite is None:
             raise InputError("code", "invite_unknown")
-        user = await uow.users.get(user_id)
+        invite.revoked = True
+        await uow.commit()
+        org = (await uow.organizations.get(invite.organization_id)
+               if invite.organization_id else None)
+        return _invite_view(svc, invite, org.name if org else None)
+
+
+def _usable(svc: Services, invite: Invite | None) -> Invite:
+    """The invite if it can be used now; InputError('code', …) saying why not."""
+    if invite is None or invite.revoked:
+        raise InputError("code", "invite_unknown")
+    if invite.expires_at is not None and invite.expires_at <= svc.clock.now():
+        raise InputError("code", "invite_expired")
+    if invite.single_use and invite.used_by is not None:
+        raise InputError("code", "invite_used")
+    return invite
+
+
+class MemberElsewhere(Exception):
+    """The user belongs to another organisation: joining this one needs confirming (an
+    administrator may move), or is refused (anyone else)."""
+
+    def __init__(self, current: str, target: str, may_move: bool) -> None:
+        super().__init__(current, target)
+        self.current, self.target, self.may_move = current, target, may_move
+
+
+async def join(svc: Services, user_id: int, code: str, first_name: str = "",
+               username: str | None = None, *, confirmed: bool = False) -> Account:
+    """Join with an invite code. InputError('code', …) for unknown, revoked, expired or used
+    codes; MemberElsewhere when the user belongs to another organisation (an administrator
+    moves with `confirmed`; nobody else moves by a code)."""
+    async with svc.uow() as uow:
+        invite = _usable(svc, await uow.invites.get(code.strip()))
+        user, current = await uow.users.with_organization(user_id)
         if user is None:
             user = User(id=user_id, first_name=first_name, username=username)
             uow.users.add(user)
+        target = await uow.organizations.get(invite.organization_id) if (
+            invite.organization_id) else None
+        if (current is not None and target is not None and current.id != target.id
+                and not (confirmed and user_id in svc.admin_ids)):
+            raise MemberElsewhere(current.name, target.name, user_id in svc.admin_ids)
+        if user.organization_id != invite.organization_id:
+            user.current_project_id, user.current_slot = None, None  # not another's walk
         user.role = invite.role
         user.organization_id = invite.organization_id
+        user.lead = invite.lead
+        if invite.single_use:
+            invite.used_by, invite.used_at = user_id, svc.clock.now()
         await uow.commit()
-        org_id = invite.organization_id
-        org = await uow.organizations.get(org_id) if org_id else None
         return Account(user.id, _role(svc, user), user.language, user.organization_id,
-                       org.name if org else None)
+                       target.name if target else None)
+
+
+# -- members: listed and removed by administrators and the organisation's lead ---------------
+@dataclass(frozen=True, slots=True)
+class Member:
+    user_id: int
+    first_name: str
+    username: str | None
+    role: str
+    lead: bool
+
+
+class NotAllowed(Exception):
+    """Only administrators and the organisation's lead manage its members."""
+
+
+async def _manager(uow: UnitOfWork, svc: Services, user_id: int | None,
+                   organization_id: int) -> Organization:
+    """The organisation, if `user_id` may manage its members (None: the command line)."""
+    org = await uow.organizations.get(organization_id)
+    if org is None:
+        raise InputError("organization", "organization_unknown", value=organization_id)
+    if user_id is None or user_id in svc.admin_ids:
+        return org
+    user = await uow.users.get(user_id)
+    if user is None or not user.lead or user.organization_id != organization_id:
+        raise NotAllowed(user_id)
+    return org
+
+
+async def members(svc: Services, user_id: int | None,
+                  organization_id: int) -> tuple[str, list[Member]]:
+    """The organisation's name and members (administrators, its lead; None: the CLI)."""
+    async with svc.uow() as uow:
+        org = await _manager(uow, svc, user_id, organization_id)
+        return org.name, [Member(u.id, u.first_name, u.username, u.role, u.lead)
+                          for u in await uow.users.in_organization(organization_id)]
+
+
+async def remove_member(svc: Services, user_id: int | None, organization_id: int,
+                        member_id: int) -> Member:
+    """Take a member out of the organisation: from now on they reach none of its projects,
+    files or scores (every read checks membership), and get none of its reminders."""
+    async with svc.uow() as uow:
+        await _manager(uow, svc, user_id, organization_id)
+        member = await uow.users.get(member_id)
+        if member is None or member.organization_id != organization_id:
+            raise InputError("member", "not_a_member", value=member_id)
+        if member_id == user_id:
+            raise InputError("member", "remove_self")
+        gone = Member(member.id, member.first_name, member.username, member.role, member.lead)
+        member.organization_id, member.role, member.lead = None, "guest", False
+        member.current_project_id, member.current_slot = None, None
+        await uow.reminders.drop_for_user(member_id)
+        await uow.commit()
+        return gone
+
+
+async def lead_of(svc: Services, user_id: int) -> int | None:
+    """The organisation the user leads, if any."""
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        return user.organization_id if user is not None and user.lead else None
 
 
 DEMO_USCC_PREFIX = "52370200MJ000000"  # 社会服务机构, 青岛市 (370200); the 17th and 18th follow
@@ -185,9 +332,11 @@ async def demo_organization(svc: Services) -> NewOrganization:
     async with svc.uow() as uow:
         org = await uow.organizations.by_uscc(uscc)
         if org is not None:
-            invite = await uow.invites.for_organization(org.id)
-            return NewOrganization(org.id, org.name, org.uscc, org.district, invite.code,
-                                   invite_link(svc, invite.code))
+            invite = await uow.invites.for_organization(org.id, svc.clock.now())
+            code = invite.code if invite else _new_invite(uow, svc, org.id, "staff", None)
+            await uow.commit()
+            return NewOrganization(org.id, org.name, org.uscc, org.district, code,
+                                   invite_link(svc, code))
     return await create_organization(
         svc, name=svc.catalog.t("demo.org_name"), uscc=uscc, district="市南区",
         established_on=svc.clock.today().replace(year=svc.clock.today().year - 5),

@@ -50,6 +50,7 @@ class Services:
     service_areas: tuple[str, ...]
     districts: Districts
     reminder_policy: ReminderPolicy
+    invite_days: int
     search: SearchCache = field(default_factory=SearchCache)
 
     def uow(self) -> UnitOfWork:

@@ -15,6 +15,7 @@ from domain.errors import InputError
 from domain.evidence import same_entry_key
 from domain.filetypes import content_fits
 from services.core import Services
+from services.files import drop_unreferenced
 from services.project_view import (
     Conflict,
     FileView,
@@ -116,9 +117,12 @@ async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int
     async with svc.uow() as uow:
         loaded = await editable(uow, svc, user_id, project_id)
         before = loaded.view().report.total
-        await uow.projects.delete(_of_project(await uow.projects.file(file_id), project_id,
-                                              file_id))
+        row = _of_project(await uow.projects.file(file_id), project_id, file_id)
+        content = (row.sha256, row.suffix)
+        await uow.projects.delete(row)
         await uow.commit()
+        await drop_unreferenced(uow, svc, loaded.project.organization_id, project_id,
+                                [content])
         loaded.files = [f for f in loaded.files if f.id != file_id]
         return Saved(loaded.view(), False, before)
 
@@ -227,6 +231,9 @@ async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: i
         await uow.projects.delete_files_of_entry(entry_id)
         await uow.projects.delete(entry)
         await uow.commit()
+        await drop_unreferenced(uow, svc, loaded.project.organization_id, project_id,
+                                [(f.sha256, f.suffix) for f in loaded.files
+                                 if f.entry_id == entry_id])
         loaded.entries = [e for e in loaded.entries if e.id != entry_id]
         loaded.files = [f for f in loaded.files if f.entry_id != entry_id]
         return Saved(loaded.view(), False, before, entry.item_id)

@@ -56,6 +56,40 @@ class EvidenceStore:
     def get(self, org_id: int, project_id: int, sha256: str, suffix: str = "") -> bytes:
         return self.path_for(org_id, project_id, sha256, suffix.lower()).read_bytes()
 
+    def remove(self, org_id: int, project_id: int, sha256: str, suffix: str = "") -> Path | None:
+        """Delete a stored file (its folder synced); the path if there was one."""
+        path = self.path_for(org_id, project_id, sha256, suffix.lower())
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return None
+        _sync_dir(path.parent)
+        return path
+
+    def remove_except(self, keep: set[tuple[int, int, str, str]],
+                      older_than: float) -> list[Path]:
+        """Delete every file no row points at — `keep` holds (organisation, project, sha256,
+        suffix) — and temporary files a crash left, if last changed before `older_than`
+        (seconds since the epoch: a file being written for a row not yet committed is
+        younger). The paths deleted."""
+        gone = []
+        for path in sorted(self.root.glob("org-*/project-*/*/*")):
+            try:
+                org = int(path.parts[-4].removeprefix("org-"))
+                project = int(path.parts[-3].removeprefix("project-"))
+            except ValueError:
+                continue  # not laid out by this store: left alone
+            name = path.name
+            key = (org, project, name[:64], name[64:])
+            if not path.is_file() or (key in keep and not name.startswith(".")):
+                continue
+            if path.stat().st_mtime >= older_than:
+                continue
+            path.unlink(missing_ok=True)
+            _sync_dir(path.parent)
+            gone.append(path)
+        return gone
+
 
 def _make_dirs(folder: Path) -> None:
     """mkdir -p, syncing the parent of every folder it creates (its entry lives there)."""

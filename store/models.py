@@ -73,6 +73,11 @@ class Invite(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    single_use: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # joins as lead
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class User(Base):
@@ -90,6 +95,8 @@ class User(Base):
                                                            nullable=True)
     current_slot: Mapped[str | None] = mapped_column(String(60), nullable=True)
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the organisation's lead: lists and removes its members (as administrators do)
+    lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = _now_col()
 
 

@@ -77,9 +77,12 @@ class Invites(Repo):
     async def get(self, code: str) -> Invite | None:
         return await self.session.get(Invite, code)
 
-    async def for_organization(self, org_id: int) -> Invite | None:
+    async def for_organization(self, org_id: int, now: dt.datetime) -> Invite | None:
+        """An invite of the organisation that works now (not revoked, expired or used)."""
         return await self.session.scalar(select(Invite).where(
-            Invite.organization_id == org_id, Invite.revoked.is_(False)).limit(1))
+            Invite.organization_id == org_id, Invite.revoked.is_(False),
+            or_(Invite.expires_at.is_(None), Invite.expires_at > now),
+            or_(Invite.single_use.is_(False), Invite.used_by.is_(None))).limit(1))
 
 
 class Projects(Repo):
@@ -150,6 +153,25 @@ class Projects(Repo):
     async def delete_files_of_entry(self, entry_id: int) -> None:
         await self.session.execute(EvidenceFile.__table__.delete().where(
             EvidenceFile.entry_id == entry_id))
+
+    async def still_stored(self, project_id: int,
+                           contents: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (sha256, suffix) the project's file rows still point at."""
+        if not contents:
+            return set()
+        rows = await self.session.execute(
+            select(EvidenceFile.sha256, EvidenceFile.suffix).where(
+                EvidenceFile.project_id == project_id,
+                tuple_(EvidenceFile.sha256, EvidenceFile.suffix).in_(list(contents))))
+        return {(sha, suffix) for sha, suffix in rows}
+
+    async def every_stored_file(self) -> set[tuple[int, int, str, str]]:
+        """(organisation, project, sha256, suffix) of every file row: what is on disk."""
+        rows = await self.session.execute(
+            select(Project.organization_id, EvidenceFile.project_id, EvidenceFile.sha256,
+                   EvidenceFile.suffix).join(Project, Project.id == EvidenceFile.project_id)
+            .distinct())
+        return {(org, project, sha, suffix) for org, project, sha, suffix in rows}
 
     async def of_organization(self, org_id: int) -> list[Project]:
         return list(await self.session.scalars(
@@ -418,6 +440,12 @@ class Reminders(Repo):
             await self._update(and_(tuple_(Reminder.id, Reminder.attempts).in_(list(claims)),
                                     Reminder.status == "sending"),
                                lease_until=None, **values)
+
+    async def drop_for_user(self, user_id: int) -> None:
+        """Reminders not yet sent to someone who left (their organisation's deadlines are
+        no longer theirs)."""
+        await self.session.execute(Reminder.__table__.delete().where(
+            Reminder.user_id == user_id, Reminder.status == "planned"))
 
     async def counts(self) -> dict[str, int]:
         rows = await self.session.execute(

@@ -55,7 +55,8 @@ def test_keys_built_from_values_exist_for_every_value(catalog, rubric):
     from handlers.orgs import FIELDS as ORG_FIELDS
 
     keys = [f"cmd.{c}" for c in (*COMMANDS, "neworg", "editorg", "newround", "deadline",
-                                 "review", "export", "honour", "extend")]
+                                 "review", "export", "honour", "extend", "invite", "revoke",
+                                 "members")]
     keys += [f"bot.status_{s}" for s in ("draft", "submitted", "closed")]
     keys += [f"bot.role_{r}" for r in (*ROLES, "guest")]
     keys += [f"report.issue_{rule.severity}" for rule in rubric.eligibility]
