@@ -245,11 +245,12 @@ async def join(svc: Services, user_id: int, code: str, first_name: str = "",
         if (current is not None and target is not None and current.id != target.id
                 and not (confirmed and user_id in svc.admin_ids)):
             raise MemberElsewhere(current.name, target.name, user_id in svc.admin_ids)
-        if user.organization_id != invite.organization_id:
+        same = user.organization_id == invite.organization_id
+        if not same:
             user.current_project_id, user.current_slot = None, None  # not another's walk
         user.role = invite.role
         user.organization_id = invite.organization_id
-        user.lead = invite.lead
+        user.lead = invite.lead or (same and bool(user.lead))  # a lead clicking a link stays
         if invite.single_use:
             invite.used_by, invite.used_at = user_id, svc.clock.now()
         await uow.commit()

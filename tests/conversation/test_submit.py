@@ -211,6 +211,9 @@ async def test_a_stale_place_does_not_trap_the_user(bot, member):
     other = await accounts.create_organization(
         bot.svc, name="另一家服务中心", uscc="91110000600037341L", district="市南区",
         established_on=dt.date(2020, 1, 1), valid_until=None)
+    await member.send(f"/join {other.invite_code}")  # refused: a member of another
+    assert "不能用邀请码加入" in member.last_text
+    await accounts.remove_member(bot.svc, None, 1, member.user.id)  # an administrator moves
     await member.send(f"/join {other.invite_code}")
     await member.send("/submit")
     assert "请选择要填报的项目" in member.last_text and member.buttons == ["➕ 新建项目"]
