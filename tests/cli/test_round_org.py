@@ -50,9 +50,9 @@ def test_export_writes_an_excel_ranking(cli, tmp_path):
     assert header[:2] == ("名次", "项目") and "政治建设（20）" in header
 
 
-def test_bad_typed_values_on_the_command_line_are_one_line(tmp_path):
+def test_bad_typed_values_on_the_command_line_are_one_line(cli, tmp_path):
     """Issue 10, "What was seen" 4: year 0001, an id too large, a missing folder."""
-    ok = cli(tmp_path, "round", "add", "--name", "r", "--level", "city", "--year", "2026",
+    ok = cli("round", "add", "--name", "r", "--level", "city", "--year", "2026",
              "--opens", "2026-11-01", "--deadline", "2026-12-15 17:00",
              "--recommended", "2026-12-20")
     assert ok.returncode == 0, ok.stderr
@@ -66,35 +66,35 @@ def test_bad_typed_values_on_the_command_line_are_one_line(tmp_path):
                  ["org", "add", "--name", "x", "--uscc", "91350100M000100Y43",
                   "--district", "崂山区", "--established", "0001-01-01"],
                  ["export", "--out", str(tmp_path / "missing" / "ranking.xlsx")]):
-        out = cli(tmp_path, *args)
+        out = cli(*args)
         assert out.returncode == 2 and out.stdout == "", (args, out.stderr)
         assert len(out.stderr.strip().splitlines()) == 1, (args, out.stderr)
-    listed = json.loads(cli(tmp_path, "round", "list", "--json").stdout)
+    listed = json.loads(cli("round", "list", "--json").stdout)
     assert [r["name"] for r in listed] == ["r"]
 
 
-def test_invites_members_and_files_from_the_command_line(tmp_path):
+def test_invites_members_and_files_from_the_command_line(cli, tmp_path):
     """Issue 10, "What was seen" 6: invites expire, are single-use or revoked; members are
     listed and removed; orphaned files are collected."""
-    out = cli(tmp_path, "org", "add", "--name", "青岛海都心理健康服务中心", "--uscc",
+    out = cli("org", "add", "--name", "青岛海都心理健康服务中心", "--uscc",
               "91350100M000100Y43", "--district", "崂山区", "--established", "2019-05-10",
               "--json")
     assert out.returncode == 0, out.stderr
-    invite = cli(tmp_path, "org", "invite", "1", "--single-use", "--days", "3", "--json")
+    invite = cli("org", "invite", "1", "--single-use", "--days", "3", "--json")
     assert invite.returncode == 0, invite.stderr
     made = json.loads(invite.stdout)
     assert made["single_use"] and made["expires_at"]
-    revoked = cli(tmp_path, "org", "revoke", made["code"])
+    revoked = cli("org", "revoke", made["code"])
     assert revoked.returncode == 0 and "已停用" in revoked.stdout
     for args in (["org", "invite", "1", "--days", "0"], ["org", "invite", "9", "--days", "3"],
                  ["org", "revoke", "nope"], ["org", "remove-member", "1", "42"]):
-        bad = cli(tmp_path, *args)
+        bad = cli(*args)
         assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1, bad.stderr
-    listed = cli(tmp_path, "org", "members", "1", "--json")
+    listed = cli("org", "members", "1", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
     orphan = tmp_path / "evidence" / "org-1" / "project-1" / "00" / ("0" * 64 + ".pdf")
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"%PDF left by a crash")
-    gc = cli(tmp_path, "files", "gc", "--grace-minutes", "0")
+    gc = cli("files", "gc", "--grace-minutes", "0")
     assert gc.returncode == 0 and "已删除 1 个" in gc.stdout, gc.stderr
     assert not orphan.exists()
