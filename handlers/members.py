@@ -29,7 +29,8 @@ def invite_text(w: Who, invite: accounts.InviteView) -> str:
 
 
 def _invite_words(w: Who, words: list[str]) -> dict:
-    """/invite's options after the organisation: 一次性/once, 负责人/lead, a number of days."""
+    """/invite's options after the organisation: once, lead (their catalog words in either
+    language), a number of days."""
     options: dict = {}
     for word in words:
         low = word.lower()
@@ -46,7 +47,7 @@ def _invite_words(w: Who, words: list[str]) -> dict:
 
 
 async def invite(update: Update, context: Context) -> None:
-    """/invite ORG [一次性] [负责人] [DAYS]: a new invite code for an organisation."""
+    """/invite ORG [once] [lead] [DAYS]: a new invite code for an organisation."""
     w = await admin_only(update, context)
     if w is None:
         return
@@ -81,6 +82,11 @@ async def revoke(update: Update, context: Context) -> None:
                             organization=escape(view.organization_name or "")))
 
 
+def _refused(w: Who, exc: Exception) -> str:
+    """Why managing members was refused: not allowed, or bad input."""
+    return w.problem(exc) if isinstance(exc, InputError) else w.t("members.only")
+
+
 def _name(m: accounts.Member) -> str:
     return m.first_name or (f"@{m.username}" if m.username else str(m.user_id))
 
@@ -99,11 +105,8 @@ async def members(update: Update, context: Context) -> None:
                 await reply(update, w.t("members.usage"))
                 return
         name, listed = await accounts.members(w.svc, w.account.user_id, org_id)
-    except accounts.NotAllowed:
-        await reply(update, w.t("members.only"))
-        return
-    except InputError as err:
-        await reply(update, w.problem(err))
+    except (accounts.NotAllowed, InputError) as exc:
+        await reply(update, _refused(w, exc))
         return
     if not listed:
         await reply(update, w.t("members.none", organization=escape(name)))
@@ -127,13 +130,10 @@ async def remove_pressed(update: Update, context: Context) -> None:
     w = await who(update, context)
     await update.callback_query.answer()
     try:
-        gone = await accounts.remove_member(w.svc, w.account.user_id, press.org, press.user)
-        name, _ = await accounts.members(w.svc, w.account.user_id, press.org)
-    except accounts.NotAllowed:
-        await reply(update, w.t("members.only"))
-        return
-    except InputError as err:
-        await reply(update, w.problem(err))
+        name, gone = await accounts.remove_member(w.svc, w.account.user_id, press.org,
+                                                  press.user)
+    except (accounts.NotAllowed, InputError) as exc:
+        await reply(update, _refused(w, exc))
         return
     await reply(update, w.t("members.removed", name=escape(_name(gone)),
                             organization=escape(name)))

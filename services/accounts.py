@@ -296,11 +296,11 @@ async def members(svc: Services, user_id: int | None,
 
 
 async def remove_member(svc: Services, user_id: int | None, organization_id: int,
-                        member_id: int) -> Member:
+                        member_id: int) -> tuple[str, Member]:
     """Take a member out of the organisation: from now on they reach none of its projects,
     files or scores (every read checks membership), and get none of its reminders."""
     async with svc.uow() as uow:
-        await _manager(uow, svc, user_id, organization_id)
+        org = await _manager(uow, svc, user_id, organization_id)
         member = await uow.users.get(member_id)
         if member is None or member.organization_id != organization_id:
             raise InputError("member", "not_a_member", value=member_id)
@@ -311,7 +311,7 @@ async def remove_member(svc: Services, user_id: int | None, organization_id: int
         member.current_project_id, member.current_slot = None, None
         await uow.reminders.drop_for_user(member_id)
         await uow.commit()
-        return gone
+        return org.name, gone
 
 
 async def lead_of(svc: Services, user_id: int) -> int | None:
