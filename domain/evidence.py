@@ -50,3 +50,13 @@ def same_entry_key(item_id: str, level: str, title: str, happened_on: object) ->
     text = unicodedata.normalize("NFKC", title).casefold()
     words = "".join(ch for ch in text if ch.isalnum())
     return item_id, level, words, happened_on
+
+
+def twin_of(entries: Iterable[Any], item_id: str, level: str, title: str,
+            happened_on: object) -> int | None:
+    """The number (1, 2 … within the item, as the walk shows them) of the entry that is
+    already this report, if one is."""
+    key = same_entry_key(item_id, level, title, happened_on)
+    own = (e for e in entries if e.item_id == item_id)
+    return next((n for n, e in enumerate(own, 1)
+                 if same_entry_key(e.item_id, e.level, e.title, e.happened_on) == key), None)

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import PurePath
 
 from domain.errors import InputError
-from domain.evidence import same_entry_key
+from domain.evidence import twin_of
 from domain.filetypes import content_fits
 from services.core import Services
 from services.files import drop_unreferenced
@@ -182,10 +182,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
         check_upload(svc, proof[1], proof[2], proof[0])
     async with svc.uow() as uow:
         loaded = await editable(uow, svc, user_id, project_id)
-        key = same_entry_key(item_id, level, title.strip()[:MAX_TITLE], happened_on)
-        twin = next((n for n, e in enumerate(
-            (e for e in loaded.entries if e.item_id == item_id), 1)
-            if same_entry_key(e.item_id, e.level, e.title, e.happened_on) == key), None)
+        twin = twin_of(loaded.entries, item_id, level, title.strip()[:MAX_TITLE], happened_on)
         if twin is not None:  # the same report again would score twice
             raise InputError("title", "entry_duplicate", n=twin)
         before = loaded.view().report.total

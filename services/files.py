@@ -24,8 +24,15 @@ async def drop_unreferenced(uow: UnitOfWork, svc: Services, organization_id: int
     """After rows were deleted and committed: delete those of the files (sha256, suffix)
     that no row of the project points at any more."""
     kept = await uow.projects.still_stored(project_id, set(contents))
-    gone = [path for sha256, suffix in set(contents) - kept
-            if (path := svc.evidence.remove(organization_id, project_id, sha256, suffix))]
+    gone = []
+    for sha256, suffix in set(contents) - kept:
+        try:
+            path = svc.evidence.remove(organization_id, project_id, sha256, suffix)
+        except OSError:  # the rows are gone already: files gc deletes it later
+            log.warning("could not delete evidence file %s%s", sha256, suffix, exc_info=True)
+            continue
+        if path is not None:
+            gone.append(path)
     for path in gone:
         log.info("evidence file deleted: %s", path.name)
     return gone
