@@ -28,7 +28,7 @@ from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
-from handlers import admin, ask, orgs, reminders, score, start, submit, subsidy
+from handlers import admin, ask, desk, orgs, reminders, score, start, submit, subsidy
 from handlers.errors import on_error
 from services.clock import Clock, SystemClock
 from services.core import Services
@@ -114,6 +114,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
         CommandHandler("review", admin.review),
+        CommandHandler("history", desk.history),
         CommandHandler("export", admin.export),
         CommandHandler("honour", admin.honour),
         CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),

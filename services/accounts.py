@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
 from domain.uscc import check_uscc
+from services import audit
 from services.core import Services
 from store.models import Invite, Organization, User
 
@@ -122,7 +123,8 @@ async def organizations(svc: Services) -> list[OrganizationView]:
 
 async def edit_organization(svc: Services, organization_id: int, *, name: str | None = None,
                             district: str | None = None, established_on: dt.date | None = None,
-                            valid_until: dt.date | None = None) -> OrganizationView:
+                            valid_until: dt.date | None = None,
+                            actor_id: int | None = None) -> OrganizationView:
     """Correct an organisation's facts (the credit code stays). Checked as when it was
     registered; scores and eligibility read them afresh, so they follow at once."""
     if name is not None:
@@ -137,9 +139,18 @@ async def edit_organization(svc: Services, organization_id: int, *, name: str | 
         until = valid_until or org.certificate_valid_until
         if established_on is not None or valid_until is not None:
             _check_dates(svc, established, until)
+        old = _org_view(org)
         org.name = name or org.name
         org.district = district or org.district
         org.established_on, org.certificate_valid_until = established, until
+        changed = {key: (getattr(old, key), getattr(org, key))
+                   for key in ("name", "district", "established_on", "certificate_valid_until")
+                   if getattr(old, key) != getattr(org, key)}
+        if changed:
+            await audit.record(uow, svc, actor_id, "organization", organization_id=org.id,
+                               subject=",".join(changed),
+                               old={k: v[0] for k, v in changed.items()},
+                               new={k: v[1] for k, v in changed.items()})
         await uow.commit()
         return _org_view(org)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.errors import MAX_NAME, InputError
+from services import audit
 from services.core import Services
 from services.project_view import Honours, Loaded, Locked, NotFound, NotMember, ProjectView, load
 from services.rounds import open_round
@@ -112,9 +113,12 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
         loaded = await editable(uow, svc, user_id, project_id)
         project = loaded.project
+        old = project.status
         project.status = "submitted"
         project.submitted_at = svc.clock.now()
         project.submitted_by = user_id
+        await audit.record(uow, svc, user_id, "submit", project_id=project.id,
+                           organization_id=project.organization_id, old=old, new="submitted")
         await uow.users.move_cursor(user_id, None, None)
         await uow.commit()
         return loaded.view()
@@ -135,6 +139,9 @@ async def _reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
 async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
         project = await _reviewed_project(uow, svc, user_id, project_id)
+        await audit.record(uow, svc, user_id, "reopen", project_id=project.id,
+                           organization_id=project.organization_id, old=project.status,
+                           new="draft")
         project.status = "draft"
         await uow.commit()
         return (await load(uow, svc, user_id, project_id)).view()
@@ -149,6 +156,14 @@ async def record_honours(svc: Services, user_id: int, project_id: int, honours: 
         raise InputError("paid", "amount", value=paid)
     async with svc.uow() as uow:
         project = await _reviewed_project(uow, svc, user_id, project_id)
-        project.honours, project.paid = list(dict.fromkeys(honours)), paid
+        new_honours = list(dict.fromkeys(honours))
+        where = dict(project_id=project.id, organization_id=project.organization_id)
+        if list(project.honours or []) != new_honours:
+            await audit.record(uow, svc, user_id, "honour", old=list(project.honours or []),
+                               new=new_honours, **where)
+        if project.paid != paid:
+            await audit.record(uow, svc, user_id, "payment", old=project.paid, new=paid,
+                               **where)
+        project.honours, project.paid = new_honours, paid
         await uow.commit()
         return Honours(project.id, project.name, tuple(project.honours), project.paid)

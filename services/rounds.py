@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from domain.errors import InputError, check_name_length
 from domain.reminders import days_left, schedule
 from domain.scoring import OpenPoint, score
+from services import audit
 from services.core import Services
 from services.scoring import make_submission
 from store.models import Project, Round
@@ -79,7 +80,8 @@ async def create_round(svc: Services, *, name: str, level: str, year: int, opens
         return _view(r, svc)
 
 
-async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime) -> RoundView:
+async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime,
+                          actor_id: int | None = None) -> RoundView:
     """Move a round's deadline; reminders not yet sent are planned anew."""
     if deadline_at.tzinfo is None:
         deadline_at = deadline_at.replace(tzinfo=svc.clock.tz)
@@ -89,6 +91,8 @@ async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime
             raise InputError("round", "round_unknown", value=round_id)
         if deadline_at.date() < r.opens_on:
             raise InputError("deadline", "deadline_before_open", opens=r.opens_on.isoformat())
+        await audit.record(uow, svc, actor_id, "deadline", subject=f"round:{r.id}",
+                           old=_aware(r.deadline_at, svc), new=deadline_at)
         r.deadline_at = deadline_at
         await uow.flush()
         await _plan(uow, svc, round_id=r.id)  # the rows move with it, in this transaction
@@ -121,6 +125,10 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
             raise InputError("round", "round_unknown", value=round_id)
         if await uow.organizations.get(organization_id) is None:
             raise InputError("organization", "organization_unknown", value=organization_id)
+        before = await uow.extensions.get(round_id, organization_id)
+        await audit.record(uow, svc, user_id, "extension", organization_id=organization_id,
+                           subject=f"round:{round_id}",
+                           old=_aware(before.until, svc) if before else None, new=until)
         await uow.extensions.grant(round_id, organization_id, until, user_id)
         await _plan(uow, svc, round_id=round_id)  # its staff are reminded of the new time
         await uow.commit()

@@ -263,3 +263,21 @@ class InboxUpdate(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     __table_args__ = (Index("ix_inbox_status", "status", "handled_at"),)
+
+
+class AuditEntry(Base):
+    """One state change: who, when, what, old → new, why. Appended, never updated or
+    deleted by the application (store/uow.py AuditLog has no method that could)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_project", "project_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    organization_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    old: Mapped[object] = mapped_column(JSON, nullable=True)
+    new: Mapped[object] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")

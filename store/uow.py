@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from store.errors import Duplicate, StaleWrite
 from store.models import (
+    AuditEntry,
     EvidenceEntry,
     EvidenceFigure,
     EvidenceFile,
@@ -425,6 +426,23 @@ class Reminders(Repo):
         return {status: n for status, n in rows}
 
 
+class AuditLog(Repo):
+    """Append-only: `record` adds a row; nothing here updates or deletes one."""
+
+    async def record(self, **values: Any) -> None:
+        self.session.add(AuditEntry(**values))
+
+    async def entries(self, project_id: int | None = None,
+                      organization_id: int | None = None) -> list[AuditEntry]:
+        """In the order they happened (of one project, or one organisation, or all)."""
+        query = select(AuditEntry)
+        if project_id is not None:
+            query = query.where(AuditEntry.project_id == project_id)
+        if organization_id is not None:
+            query = query.where(AuditEntry.organization_id == organization_id)
+        return list(await self.session.scalars(query.order_by(AuditEntry.id)))
+
+
 class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
@@ -439,6 +457,7 @@ class UnitOfWork:
         self.rounds = Rounds(self.session)
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)
+        self.audit = AuditLog(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
