@@ -35,6 +35,7 @@ from services.core import Services
 from store.datafiles import (
     load_catalog,
     load_districts,
+    load_review_rules,
     load_rubric,
     load_service_areas,
     load_subsidy_table,
@@ -64,7 +65,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     max_file_bytes=settings.max_file_mb * 1024 * 1024,
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
                     service_areas=load_service_areas(),
-                    reminder_policy=policy)
+                    reminder_policy=policy, review=load_review_rules())
 
 
 def add_handlers(app: Application) -> None:

@@ -51,8 +51,9 @@ def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
         except InputError as err:
             await reply(update, w.problem(err))
         except pv.Locked as locked:
-            await reply(update, w.t("walk.locked_deadline" if locked.reason == "deadline"
-                                    else "walk.locked"))
+            await reply(update, w.t({"deadline": "walk.locked_deadline",
+                                     "returned": "walk.locked_returned"}.get(locked.reason,
+                                                                             "walk.locked")))
         except pv.Conflict:
             await reply(update, w.t("walk.conflict"))
         except pv.NotFound:

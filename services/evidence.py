@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import PurePath
 
 from domain.errors import InputError
+from domain.review import entry_target, slot_target
 from services.core import Services
 from services.project_view import (
     Conflict,
@@ -20,9 +21,10 @@ from services.project_view import (
     NotFound,
     Saved,
     entry_view,
+    load,
     slot_by_key,
 )
-from services.projects import editable
+from services.projects import editable, writable
 from store.errors import Duplicate, StaleWrite
 from store.models import EvidenceEntry, EvidenceFigure
 from store.uow import UnitOfWork
@@ -79,11 +81,12 @@ async def add_file(svc: Services, user_id: int, project_id: int | None, slot_key
     database when the slot was shown)."""
     check_file(svc, file_name, mime_type, len(data))
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
         key = slot_key if slot_key is not None else loaded.cursor_slot
         slot = slot_by_key(svc, key)
         if slot is None:
             raise NotFound(key)
+        writable(svc, loaded, entry_target(entry_id) if entry_id is not None else slot.key)
         if entry_id is not None and not any(e.id == entry_id and e.item_id == slot.item_id
                                             for e in loaded.entries):
             raise NotFound(entry_id)
@@ -103,10 +106,12 @@ def _of_project(row, project_id: int, row_id: int):
 
 async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int) -> Saved:
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
+        row = _of_project(await uow.projects.file(file_id), project_id, file_id)
+        writable(svc, loaded, entry_target(row.entry_id) if row.entry_id is not None
+                 else slot_target(row.item_id, row.kind or None))
         before = loaded.view().report.total
-        await uow.projects.delete(_of_project(await uow.projects.file(file_id), project_id,
-                                              file_id))
+        await uow.projects.delete(row)
         await uow.commit()
         loaded.files = [f for f in loaded.files if f.id != file_id]
         return Saved(loaded.view(), False, before)
@@ -121,7 +126,7 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
         raise NotFound(item_id)
     value = rule.read(value, item_id)
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await editable(uow, svc, user_id, project_id, item_id)
         before = loaded.view().report.total
         old, version = loaded.figures.get(item_id, (None, 0))
         if version != seen_version:
@@ -166,7 +171,10 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
     if proof is not None:
         check_file(svc, proof[1], proof[2], len(proof[0]))
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
+        # a returned project takes a new entry where one of the item's entries was returned
+        writable(svc, loaded, next((t for t in loaded.view().returned if t in {
+            entry_target(e.id) for e in loaded.entries if e.item_id == item_id}), None))
         before = loaded.view().report.total
         entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
                               title=title.strip()[:MAX_TITLE], happened_on=happened_on,
@@ -185,7 +193,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
 async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: int,
                        seen_version: int, **changes: object) -> Saved:
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await editable(uow, svc, user_id, project_id, entry_target(entry_id))
         before = loaded.view().report.total
         entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         _check_entry(svc, entry.item_id, str(changes.get("level", entry.level)),
@@ -204,7 +212,7 @@ async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: i
 
 async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: int) -> Saved:
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await editable(uow, svc, user_id, project_id, entry_target(entry_id))
         before = loaded.view().report.total
         entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         await uow.projects.delete_files_of_entry(entry_id)

@@ -31,19 +31,25 @@ def check_project_fields(svc: Services, *, name: str | None = None, area: str | 
         raise InputError("completed_on", "end_before_start", start=started_on.isoformat())
 
 
-def writable(svc: Services, loaded: Loaded) -> None:
-    if loaded.project.status != "draft":
+def writable(svc: Services, loaded: Loaded, target: str | None = None) -> None:
+    """Staff change a draft; of a returned project only the targets returned to them
+    (`target`: the one about to change; None: the project's facts). Both until the
+    deadline (or the organisation's extension)."""
+    if loaded.project.status not in ("draft", "returned"):
         raise Locked(loaded.project.id, "submitted")
     if loaded.status == "closed":
         raise Locked(loaded.project.id, "deadline")
+    if loaded.project.status == "returned":
+        if target is None or target not in loaded.view().returned:
+            raise Locked(loaded.project.id, "returned")
 
 
 async def editable(uow: UnitOfWork, svc: Services, user_id: int,
-                   project_id: int | None) -> Loaded:
+                   project_id: int | None, target: str | None = None) -> Loaded:
     """The project (given, else the user's current one), loaded once, if the user may
-    change it now."""
+    change it now (`target`: see `writable`)."""
     loaded = await load(uow, svc, user_id, project_id)
-    writable(svc, loaded)
+    writable(svc, loaded, target)
     return loaded
 
 
@@ -110,8 +116,13 @@ async def set_cursor(svc: Services, user_id: int, project_id: int | None,
 
 
 async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
+    """Submit a draft, or resubmit a returned project (its reviewers see what changed)."""
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
+        if loaded.project.status == "returned":
+            writable(svc, loaded, next(iter(loaded.view().returned), None))
+        else:
+            writable(svc, loaded)
         project = loaded.project
         old = project.status
         project.status = "submitted"

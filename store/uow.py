@@ -25,11 +25,13 @@ from store.models import (
     Invite,
     Organization,
     Project,
+    Recusal,
     Reminder,
     Round,
     RoundExtension,
     User,
     UTCDateTime,
+    Verdict,
 )
 
 
@@ -443,6 +445,33 @@ class AuditLog(Repo):
         return list(await self.session.scalars(query.order_by(AuditEntry.id)))
 
 
+class Reviews(Repo):
+    """Verdicts (one per project, reviewer and target, replaced when the reviewer changes
+    their mind) and recusals."""
+
+    async def verdicts(self, project_id: int) -> list[Verdict]:
+        return list(await self.session.scalars(select(Verdict).where(
+            Verdict.project_id == project_id).order_by(Verdict.id)))
+
+    async def verdicts_of(self, project_ids: Collection[int]) -> list[Verdict]:
+        if not project_ids:
+            return []
+        return list(await self.session.scalars(select(Verdict).where(
+            Verdict.project_id.in_(list(project_ids))).order_by(Verdict.id)))
+
+    async def verdict(self, project_id: int, reviewer_id: int, target: str) -> Verdict | None:
+        return await self.session.scalar(select(Verdict).where(
+            Verdict.project_id == project_id, Verdict.reviewer_id == reviewer_id,
+            Verdict.target == target))
+
+    async def recusal(self, project_id: int, reviewer_id: int) -> Recusal | None:
+        return await self.session.get(Recusal, (project_id, reviewer_id))
+
+    async def recused_of(self, reviewer_id: int) -> set[int]:
+        return set(await self.session.scalars(select(Recusal.project_id).where(
+            Recusal.reviewer_id == reviewer_id)))
+
+
 class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
@@ -458,6 +487,7 @@ class UnitOfWork:
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)
         self.audit = AuditLog(self.session)
+        self.reviews = Reviews(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
