@@ -93,9 +93,16 @@ def add_handlers(app: Application) -> None:
             fallbacks=[cancel, CommandHandler("submit", submit.begin)],
             name="submit", persistent=True, allow_reentry=True,
         )
+        desk_conv = ConversationHandler(
+            entry_points=[CommandHandler("review", desk.begin), *desk.buttons()],
+            states=desk.states(text),
+            fallbacks=[cancel, CommandHandler("review", desk.begin)],
+            name="desk", persistent=True, allow_reentry=True,
+        )
     app.add_handlers([
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/docs\b"), ask.docs_upload),
         submit_conv,
+        desk_conv,
         subsidy_conv,
         CommandHandler("start", start.start),
         CommandHandler("help", start.help_command),
@@ -114,7 +121,6 @@ def add_handlers(app: Application) -> None:
         CommandHandler("newround", reminders.new_round),
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
-        CommandHandler("review", admin.review),
         CommandHandler("history", desk.history),
         CommandHandler("export", admin.export),
         CommandHandler("honour", admin.honour),

@@ -43,7 +43,30 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "fact_area": ("pa", ("pid", "area")),
     "fact_closed": ("pc", ("pid", "flag")),
 }
-_TYPES = {"pid": r"\d{1,9}", "criterion": r"\d{1,3}", "slot": r"\d{1,3}", "file": r"\d{1,12}",
+# The reviewers' desk: its own prefix, so the walk never takes a desk button for its own.
+DESK = "d"
+QUEUE_STATES = ("all", "submitted", "in_review", "returned", "verified")
+DESK_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "queue": ("q", ("state", "district", "page")),
+    "open": ("o", ("pid",)),
+    "item": ("i", ("pid", "target")),
+    "item_files": ("if", ("pid", "target")),
+    "accept": ("a", ("pid", "target")),
+    "reject": ("r", ("pid", "target")),
+    "reason": ("rr", ("pid", "target", "reason")),
+    "reason_other": ("ro", ("pid", "target")),
+    "lower": ("lv", ("pid", "target", "level")),
+    "rate": ("rt", ("pid", "target")),
+    "return": ("ret", ("pid",)),
+    "verify": ("ok", ("pid",)),
+    "recuse": ("rc", ("pid",)),
+    "resolve": ("rs", ("pid", "target", "flag")),
+}
+_PREFIX = {**{a: PREFIX for a in ACTIONS}, **{a: DESK for a in DESK_ACTIONS}}
+ACTIONS = {**ACTIONS, **DESK_ACTIONS}
+_TYPES = {"pid": r"\d{1,9}", "state": "|".join(QUEUE_STATES), "district": r"\d{1,3}",
+          "page": r"\d{1,4}", "target": r"[se]\d{1,12}", "reason": r"\d{1,2}",
+          "criterion": r"\d{1,3}", "slot": r"\d{1,3}", "file": r"\d{1,12}",
           "entry": r"\d{1,12}", "version": r"\d{1,9}", "area": r"\d{1,3}", "flag": "[01]",
           "level": r"[a-z_]{1,20}", "fact": "|".join(FACTS)}
 
@@ -68,15 +91,25 @@ def data(action: str, *values: object) -> str:
     code, names = ACTIONS[action]
     if len(values) != len(names):
         raise TypeError(f"{action} takes {names}")
-    return ":".join((PREFIX, code, *(str(v) for v in values)))
+    return ":".join((_PREFIX[action], code, *(str(v) for v in values)))
 
 
 def pattern(action: str) -> str:
     code, names = ACTIONS[action]
-    return "^" + ":".join((PREFIX, code, *(f"(?:{_TYPES[n]})" for n in names))) + "$"
+    return "^" + ":".join((_PREFIX[action], code,
+                           *(f"(?:{_TYPES[n]})" for n in names))) + "$"
 
 
 ANY = f"^{PREFIX}:"  # every walk button; those no pattern above matches are expired
+DESK_ANY = f"^{DESK}:"  # every desk button; likewise
+
+
+def target_code(svc: Services, target: str) -> str:
+    """A review target (domain/review.py) as a button carries it: s<slot> or e<entry id>."""
+    if target.startswith("entry:"):
+        return "e" + target[6:]
+    return "s" + str(next(i for i, (item, kind) in enumerate(svc.rubric.evidence_slots)
+                          if (f"{item}.{kind}" if kind else item) == target))
 
 
 def parse(raw: str | None, action: str, svc: Services) -> Press:
@@ -86,15 +119,31 @@ def parse(raw: str | None, action: str, svc: Services) -> Press:
     parts = raw.split(":")[2:]
     values: dict[str, Any] = {}
     for name, text in zip(names, parts, strict=True):
-        values[name] = text if name in ("level", "fact") else int(text)
+        values[name] = text if name in ("level", "fact", "state", "target") else int(text)
     slots = svc.rubric.evidence_slots
+    if "target" in values:
+        code = values["target"]
+        if code[0] == "s":
+            if int(code[1:]) >= len(slots):
+                raise Expired(raw)
+            item, kind = slots[int(code[1:])]
+            values["target"] = f"{item}.{kind}" if kind else item
+        else:
+            values["target"] = f"entry:{int(code[1:])}"
+    if "reason" in values and values["reason"] >= len(svc.review.reject_reasons):
+        raise Expired(raw)
+    if "district" in values and values["district"] > len(svc.districts.names):
+        raise Expired(raw)
     if "slot" in values and values["slot"] >= len(slots):
         raise Expired(raw)
     if "criterion" in values and values["criterion"] >= len(svc.rubric.criteria):
         raise Expired(raw)
     if "area" in values and values["area"] >= len(svc.service_areas):
         raise Expired(raw)
-    if "level" in values:
+    if "level" in values and "slot" not in values:  # a desk adjustment: any entry level
+        if not any(values["level"] in getattr(i.rule, "levels", {}) for i in svc.rubric.items):
+            raise Expired(raw)
+    elif "level" in values:
         rule = svc.rubric.item(slots[values["slot"]][0]).rule
         if values["level"] not in getattr(rule, "levels", {}):
             raise Expired(raw)

@@ -553,6 +553,10 @@ async def confirm(update: Update, context: Context, w: Who, press: cb.Press) -> 
     view = await projects.submit(w.svc, w.account.user_id, press.pid)
     await reply(update, w.t("walk.submitted", name=escape(view.name),
                             total=view.report.total, max=view.report.max), main_menu(w))
+    if view.reviewers:  # a resubmission: its reviewers see what changed
+        from handlers.desk import notify_resubmitted
+
+        await notify_resubmitted(context, w, view)
     return ConversationHandler.END
 
 

@@ -155,11 +155,15 @@ async def edit_organization(svc: Services, organization_id: int, *, name: str | 
         return _org_view(org)
 
 
-async def create_reviewer_invite(svc: Services, created_by: int | None = None) -> str:
+async def create_reviewer_invite(svc: Services, created_by: int | None = None,
+                                 district: str | None = None) -> str:
+    """An invite for a reviewer scoped to one district (None: the whole city)."""
+    if district is not None:
+        district = svc.districts.resolve(district)
     async with svc.uow() as uow:
         code = secrets.token_urlsafe(9)
         uow.invites.add(Invite(code=code, organization_id=None, role="reviewer",
-                               created_by=created_by))
+                               created_by=created_by, review_district=district))
         await uow.commit()
         return code
 
@@ -177,6 +181,7 @@ async def join(svc: Services, user_id: int, code: str, first_name: str = "",
             uow.users.add(user)
         user.role = invite.role
         user.organization_id = invite.organization_id
+        user.review_district = invite.review_district
         await uow.commit()
         org_id = invite.organization_id
         org = await uow.organizations.get(org_id) if org_id else None
