@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
@@ -17,60 +16,33 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler,
 from telegram.ext import filters as flt
 
 from domain.amounts import parse_rate
-from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers import submit_views as views
-from handlers.common import Context, Who, keyboard, reply, who
+from handlers.common import Context, Handler, Who, guarded_by, keyboard, pressed_by, reply, who
 from services import audit, review
 from services import desk_queue as dq
 from services import project_view as pv
 
 DESK, REASON, RATE = range(100, 103)
 STAY = None
-Handler = Callable[[Update, Context], Awaitable[int | None]]
 
 
-def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
-    """Run a desk step; the services' refusals become a polite reply."""
-
-    @functools.wraps(func)
-    async def run(update: Update, context: Context) -> int | None:
-        w = await who(update, context)
-        if update.callback_query:
-            await update.callback_query.answer()
-        try:
-            return await func(update, context, w)
-        except cb.Expired:
-            await reply(update, w.t("bot.unknown_button"))
-        except InputError as err:
-            await reply(update, w.problem(err))
-        except review.Refused as refused:
-            await reply(update, w.t(refused.key))
-        except review.WrongState as wrong:
-            await reply(update, w.t("desk.wrong_state", status=w.t(f"bot.status_{wrong.status}")))
-        except pv.NotFound:
-            await reply(update, w.t("walk.gone"))
-        except pv.NotMember:
-            await reply(update, w.t("review.only"))
-            return ConversationHandler.END
-        return STAY
-
-    return run
+def _refusal(w: Who, exc: Exception):
+    """The desk's refusals: (text, buttons, next state), or None for anything else."""
+    if isinstance(exc, review.Refused):
+        return w.t(exc.key), None, STAY
+    if isinstance(exc, review.WrongState):
+        return w.t("desk.wrong_state", status=w.t(f"bot.status_{exc.status}")), None, STAY
+    if isinstance(exc, pv.NotFound):
+        return w.t("walk.gone"), None, STAY
+    if isinstance(exc, pv.NotMember):
+        return w.t("review.only"), None, ConversationHandler.END
+    return None
 
 
-def pressed(action: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
-    def wrap(func: Callable[..., Awaitable[int | None]]) -> Handler:
-        @guarded
-        @functools.wraps(func)
-        async def run(update: Update, context: Context, w: Who) -> int | None:
-            return await func(update, context, w,
-                              cb.parse(update.callback_query.data, action, w.svc))
-
-        run.action = action  # type: ignore[attr-defined]
-        return run
-
-    return wrap
+guarded = guarded_by(_refusal)
+pressed = pressed_by(guarded)
 
 
 # -- rendering ------------------------------------------------------------------------------
