@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions
+from telegram import BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -28,8 +28,21 @@ from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
-from handlers import admin, ask, desk, orgs, reminders, score, start, submit, subsidy
+from handlers import (
+    admin,
+    ask,
+    desk,
+    menus,
+    orgs,
+    reminders,
+    reviewers,
+    score,
+    start,
+    submit,
+    subsidy,
+)
 from handlers.errors import on_error
+from services import reviewers as reviewers_service
 from services.clock import Clock, SystemClock
 from services.core import Services
 from store.datafiles import (
@@ -47,9 +60,9 @@ from store.persistence import DatabasePersistence
 
 log = logging.getLogger("unionbot")
 
-# Commands shown in Telegram's menu, per language: (command, catalog key of its description).
-COMMANDS = ("menu", "submit", "ask", "score", "subsidy", "standard", "rounds", "remind",
-            "join", "lang", "help", "cancel")
+# Commands shown in Telegram's menu: per role in handlers/menus.py (every one's description is
+# the catalog key cmd.<command>).
+COMMANDS = tuple(dict.fromkeys(c for role in menus.BY_ROLE.values() for c in role))
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -122,6 +135,8 @@ def add_handlers(app: Application) -> None:
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
         CommandHandler("history", desk.history),
+        CommandHandler("reviewer", reviewers.reviewer),
+        CommandHandler("as", reviewers.act_as),
         CommandHandler("export", admin.export),
         CommandHandler("honour", admin.honour),
         CallbackQueryHandler(admin.reopen, r"^rv:open:\d+$"),
@@ -165,21 +180,17 @@ async def on_start(app: Application) -> None:
 
 
 async def register_commands(app: Application) -> None:
-    """setMyCommands for every language, and for admins their own scope."""
+    """setMyCommands for every language; reviewers and admins get their role's menu in
+    their own chat (handlers/menus.py)."""
     svc: Services = app.bot_data["services"]
     svc.bot_username = app.bot.username or svc.bot_username
     for lang, code in (("zh", None), ("zh", "zh"), ("en", "en")):
-        commands = [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in COMMANDS]
-        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
-                                      language_code=code)
-    admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
-                  for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "export",
-                            "honour", "extend", "editorg")]
+        await app.bot.set_my_commands(menus.commands(svc, "staff", lang),
+                                      scope=BotCommandScopeDefault(), language_code=code)
+    for found in await reviewers_service.reviewers(svc):
+        await menus.set_menu(app.bot, svc, found.user_id, "reviewer")
     for admin_id in svc.admin_ids:
-        try:
-            await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))
-        except Exception:  # the admin has not started the bot yet: the chat does not exist
-            log.info("admin %s has no chat with the bot yet", admin_id)
+        await menus.set_menu(app.bot, svc, admin_id, "admin")
 
 
 def build_application(settings: Settings, *, services: Services | None = None,

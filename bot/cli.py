@@ -226,6 +226,7 @@ def build_parser() -> Parser:
     cli_round.register(sub, Parser)
     cli_ops.register(sub)
     cli_desk.register(sub)
+    cli_desk.register_reviewer(sub, Parser)
     return parser
 
 

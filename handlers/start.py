@@ -9,6 +9,7 @@ from telegram.ext import ConversationHandler
 
 from domain.errors import InputError
 from handlers.common import Context, keyboard, main_menu, reply, services, who
+from handlers.menus import set_menu
 from handlers.reminders import after_join
 from services import accounts
 
@@ -33,7 +34,9 @@ async def start(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     w = await who(update, context)
-    await reply(update, w.t("bot.help"), main_menu(w))
+    extra = {"staff": ("help.staff",), "reviewer": ("help.reviewer",),
+             "admin": ("help.reviewer", "help.admin")}.get(w.account.role, ())
+    await reply(update, w.t("bot.help") + "".join(w.t(key) for key in extra), main_menu(w))
 
 
 async def menu(update: Update, context: Context) -> None:
@@ -51,6 +54,8 @@ async def _join(update: Update, context: Context, code: str) -> None:
         await reply(update, w.t(f"input.{err.code}", **err.params), main_menu(w))
         return
     await after_join(context.application, user.id)
+    if account.role in ("reviewer", "admin"):
+        await set_menu(context.bot, services(context), user.id, account.role)
     w = await who(update, context)
     if account.organization_name:
         text = w.t("bot.joined", organization=escape(account.organization_name),

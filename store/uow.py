@@ -47,6 +47,10 @@ class Users(Repo):
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def with_role(self, role: str) -> list[User]:
+        return list(await self.session.scalars(select(User).where(User.role == role)
+                                               .order_by(User.id)))
+
     async def in_organization(self, org_id: int) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.organization_id == org_id)))
 
