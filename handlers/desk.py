@@ -212,6 +212,13 @@ async def item_files(update: Update, context: Context, w: Who, press: cb.Press) 
 
 
 async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: str) -> int:
+    if view.outcome(target).state == "disputed":  # two reviewers disagree: an admin decides
+        for admin_id in w.svc.admin_ids:
+            await update.get_bot().send_message(admin_id, w.svc.catalog.t(
+                "desk.disputed", "zh", name=escape(view.name), id=view.id,
+                label=escape(views.target_label(w, view, target))), reply_markup=keyboard(
+                [[(w.svc.catalog.t("desk.btn_decide", "zh"),
+                   cb.data("item", view.id, cb.target_code(w.svc, target)))]]))
     await reply(update, w.t("desk.saved", label=escape(views.target_label(w, view, target)),
                             claimed=view.report.total, verified=view.verified.total,
                             max=view.report.max))

@@ -62,14 +62,19 @@ def check_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt
 
 
 async def create_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt.date,
-                       deadline_at: dt.datetime, recommended_on: dt.date) -> RoundView:
+                       deadline_at: dt.datetime, recommended_on: dt.date,
+                       reviews_required: int = 1) -> RoundView:
     if deadline_at.tzinfo is None:
         deadline_at = deadline_at.replace(tzinfo=svc.clock.tz)
     check_round(svc, name=name, level=level, year=year, opens_on=opens_on,
                 deadline_at=deadline_at, recommended_on=recommended_on)
     async with svc.uow() as uow:
+        if reviews_required not in (1, 2):
+            raise InputError("reviews", "unknown_choice", value=reviews_required,
+                             choices="1, 2")
         r = Round(name=name.strip(), level=level, year=year, opens_on=opens_on,
-                  deadline_at=deadline_at, recommended_on=recommended_on)
+                  deadline_at=deadline_at, recommended_on=recommended_on,
+                  reviews_required=reviews_required)
         uow.rounds.add(r)
         await uow.flush()
         now = svc.clock.now()

@@ -125,3 +125,39 @@ async def test_reviewers_from_the_command_line(bot, monkeypatch, capsys):
     assert "7007" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["reviewer", "remove", "7007"]) == 2
     assert (await accounts.ensure_account(bot.svc, 7007)).role == "guest"
+
+
+async def test_two_reviewers_must_agree_and_an_administrator_decides_a_disagreement(
+        bot, member):
+    import datetime as dt
+
+    from services import rounds
+
+    await rounds.create_round(bot.svc, name="2026年市级评选", level="city", year=2026,
+                              opens_on=dt.date(2026, 11, 1),
+                              deadline_at=dt.datetime(2026, 12, 15, 17, 0),
+                              recommended_on=dt.date(2026, 12, 20), reviews_required=2)
+    await new_project(member)
+    await member.press("➡️ 下一项：学习制度、学习记录（+10分）")
+    await member.upload(b"%PDF study", "学习记录.pdf", "application/pdf")
+    await member.press("◀ 返回清单")
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+    admin = bot.chat(1, "管理员")
+    first, second = await appointed(bot, admin, 5005), await appointed(bot, admin, 6006)
+    for reviewer in (first, second):
+        await reviewer.send("/review")
+        await reviewer.press("🔍 #1 职工心理关爱项目")
+        await reviewer.press("⬜ 学习制度、学习记录")
+    await first.press("✅ 通过")
+    assert "申报 10 / 核定 0" in first.replies[0]  # one acceptance of two is not enough
+    await second.press("❌ 退回")
+    await second.press("超出时间范围")
+    assert "两位评审意见不一致" in admin.last_text
+    await admin.press("⚖️ 查看并裁定")
+    assert "✅ 已通过" in admin.last_text and "❌ 已退回：超出时间范围" in admin.last_text
+    await admin.press("⚖️ 裁定通过")
+    await admin.send("学习记录日期在项目期内")
+    assert "申报 10 / 核定 10" in admin.replies[0]
+    [decision] = [e for e in await audit.log(bot.svc, 1) if e.action == "resolve"]
+    assert decision.actor_id == 1 and decision.reason == "学习记录日期在项目期内"
