@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InputError
-from services import audit, evidence, project_view, projects, review
+from services import accounts, audit, evidence, project_view, projects, review
 from tests.conversation.conftest import new_project
 
 
@@ -66,3 +66,29 @@ async def test_only_returned_items_are_editable_and_reviewers_see_what_changed(b
     assert saved.view.changed == frozenset({"union_approval"})
     view = await projects.submit(svc, 1001, 1)
     assert view.status == "submitted" and view.reviewers == frozenset({1})
+
+
+async def test_a_returned_project_still_locks_at_the_deadline_unless_extended(bot, member):
+    import datetime as dt
+
+    from services import rounds
+
+    round_ = await rounds.create_round(
+        bot.svc, name="2026年市级评选", level="city", year=2026, opens_on=dt.date(2026, 11, 1),
+        deadline_at=dt.datetime(2026, 11, 30, 17, 0), recommended_on=dt.date(2026, 12, 20))
+    await _claimed(bot, member)
+    svc = bot.svc
+    await review.give_verdict(svc, 1, 1, "union_approval", "reject", "材料不清晰")
+    await review.return_project(svc, 1, 1)
+    svc.clock.advance(dt.timedelta(days=8))  # past the deadline
+    with pytest.raises(project_view.Locked) as locked:
+        await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF late", "迟交.pdf",
+                                "application/pdf")
+    assert locked.value.reason == "deadline"
+    [org] = await accounts.organizations(svc)
+    await rounds.extend(svc, 1, round_.id, org.id, dt.datetime(2026, 12, 5, 17, 0))
+    saved = await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF late", "迟交.pdf",
+                                    "application/pdf")
+    assert saved.view.changed == frozenset({"union_approval"})
+    actions = [e.action for e in await audit.log(svc)]
+    assert actions[-1] == "extension"
