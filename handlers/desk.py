@@ -256,33 +256,42 @@ async def reason(update: Update, context: Context, w: Who, press: cb.Press) -> i
     return await _verdict_given(update, w, view, press.target)
 
 
+async def _ask(update: Update, context: Context, w: Who, key: str, state: int,
+               **pending: object) -> int:
+    """Ask for typed words (a reason, a rate); the press's values wait in user_data."""
+    context.user_data["desk"] = pending
+    await reply(update, w.t(key))
+    return state
+
+
 @pressed("reason_other")
 async def reason_other(update: Update, context: Context, w: Who, press: cb.Press) -> int:
-    context.user_data["desk"] = {"pid": press.pid, "target": press.target, "do": "reject"}
-    await reply(update, w.t("desk.ask_reason_typed"))
-    return REASON
+    return await _ask(update, context, w, "desk.ask_reason_typed", REASON, pid=press.pid,
+                      target=press.target, do="reject")
 
 
 @pressed("lower")
 async def lower(update: Update, context: Context, w: Who, press: cb.Press) -> int:
-    context.user_data["desk"] = {"pid": press.pid, "target": press.target, "do": "lower",
-                                 "level": press.level}
-    await reply(update, w.t("desk.ask_reason_typed"))
-    return REASON
+    return await _ask(update, context, w, "desk.ask_reason_typed", REASON, pid=press.pid,
+                      target=press.target, do="lower", level=press.level)
 
 
 @pressed("rate")
 async def rate(update: Update, context: Context, w: Who, press: cb.Press) -> int:
-    context.user_data["desk"] = {"pid": press.pid, "target": press.target, "do": "rate"}
-    await reply(update, w.t("desk.ask_rate"))
-    return RATE
+    return await _ask(update, context, w, "desk.ask_rate", RATE, pid=press.pid,
+                      target=press.target, do="rate")
 
 
 @pressed("recuse")
 async def recuse(update: Update, context: Context, w: Who, press: cb.Press) -> int:
-    context.user_data["desk"] = {"pid": press.pid, "do": "recuse"}
-    await reply(update, w.t("desk.ask_recuse"))
-    return REASON
+    return await _ask(update, context, w, "desk.ask_recuse", REASON, pid=press.pid,
+                      do="recuse")
+
+
+@pressed("resolve")
+async def resolve(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _ask(update, context, w, "desk.ask_reason_typed", REASON, pid=press.pid,
+                      target=press.target, do="resolve", flag=press.flag)
 
 
 @guarded
@@ -313,7 +322,7 @@ async def reason_typed(update: Update, context: Context, w: Who) -> int | None:
 
 @guarded
 async def rate_typed(update: Update, context: Context, w: Who) -> int | None:
-    """"82 抽样不足": the corrected rate, then the reason."""
+    """The corrected rate, then the reason (desk.ask_rate shows an example)."""
     pending = context.user_data.get("desk") or {}
     if pending.get("do") != "rate":
         raise pv.NotFound(None)
@@ -327,14 +336,6 @@ async def rate_typed(update: Update, context: Context, w: Who) -> int | None:
                                      pending["target"], "adjust", why, value=value)
     context.user_data.pop("desk", None)
     return await _verdict_given(update, w, view, pending["target"])
-
-
-@pressed("resolve")
-async def resolve(update: Update, context: Context, w: Who, press: cb.Press) -> int:
-    context.user_data["desk"] = {"pid": press.pid, "target": press.target,
-                                 "do": "resolve", "flag": press.flag}
-    await reply(update, w.t("desk.ask_reason_typed"))
-    return REASON
 
 
 @pressed("return")
