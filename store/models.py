@@ -107,7 +107,8 @@ class Round(Base):
     opens_on: Mapped[dt.date] = mapped_column(Date)
     deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recommended_on: Mapped[dt.date] = mapped_column(Date)
-    reviews_required: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # no Python default: rows written by older code paths (Core inserts) take the server's
+    reviews_required: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[dt.datetime] = _now_col()
 
 
