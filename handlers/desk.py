@@ -7,7 +7,6 @@ service, renders.
 
 from __future__ import annotations
 
-import functools
 import json
 from html import escape
 
@@ -20,7 +19,7 @@ from domain.i18n import local
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.common import Context, Handler, Who, guarded_by, keyboard, pressed_by, reply, who
-from services import audit, review
+from services import audit, review, reviewers
 from services import desk_queue as dq
 from services import project_view as pv
 
@@ -213,11 +212,12 @@ async def item_files(update: Update, context: Context, w: Who, press: cb.Press) 
 
 async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: str) -> int:
     if view.outcome(target).state == "disputed":  # two reviewers disagree: an admin decides
-        for admin_id in w.svc.admin_ids:
-            await update.get_bot().send_message(admin_id, w.svc.catalog.t(
-                "desk.disputed", "zh", name=escape(view.name), id=view.id,
+        for admin_id, lang in (await reviewers.languages(w.svc, w.svc.admin_ids)).items():
+            t = w.svc.catalog.t
+            await update.get_bot().send_message(admin_id, t(
+                "desk.disputed", lang, name=escape(view.name), id=view.id,
                 label=escape(views.target_label(w, view, target))), reply_markup=keyboard(
-                [[(w.svc.catalog.t("desk.btn_decide", "zh"),
+                [[(t("desk.btn_decide", lang),
                    cb.data("item", view.id, cb.target_code(w.svc, target)))]]))
     await reply(update, w.t("desk.saved", label=escape(views.target_label(w, view, target)),
                             claimed=view.report.total, verified=view.verified.total,
@@ -343,22 +343,22 @@ async def return_project(update: Update, context: Context, w: Who, press: cb.Pre
     done = await review.return_project(w.svc, w.account.user_id, press.pid)
     view = done.view
     for user_id, lang in done.staff:
-        t = functools.partial(w.svc.catalog.t, lang=lang or "zh")
-        lines = [t("desk.returned_to_staff", name=escape(view.name))]
+        them = Who(w.svc, w.account, lang or "zh")  # written in each staff member's language
+        lines = [them.t("desk.returned_to_staff", name=escape(view.name))]
         rows = []
         for target, why in done.items:
-            label = views.target_label(w, view, target)
-            lines.append(t("desk.returned_line", label=escape(label), reason=escape(why)))
-            rows.append([(t("desk.btn_fix", label=label[:28]),
-                          cb.data("slot", view.id, _slot_index(w, view, target)))])
-        lines += side_by_side(w, view)
+            label = views.target_label(them, view, target)
+            lines.append(them.t("desk.returned_line", label=escape(label), reason=escape(why)))
+            rows.append([(them.t("desk.btn_fix", label=label[:40]),
+                          cb.data("slot", view.id, _slot_index(view, target)))])
+        lines += side_by_side(them, view)
         await context.bot.send_message(user_id, "\n".join(lines), reply_markup=keyboard(rows))
     await reply(update, w.t("desk.returned", name=escape(view.name), count=len(done.items),
                             staff=len(done.staff)))
     return await show_queue(update, w)
 
 
-def _slot_index(w: Who, view: pv.ProjectView, target: str) -> int:
+def _slot_index(view: pv.ProjectView, target: str) -> int:
     if target.startswith("entry:"):
         entry_id = int(target[6:])
         return next(s.slot.index for s in view.slots if any(e.id == entry_id
@@ -383,11 +383,12 @@ async def expired(update: Update, context: Context, w: Who) -> None:
 async def notify_resubmitted(context: Context, w: Who, view: pv.ProjectView) -> None:
     """Tell the reviewers of a resubmitted project what changed since their verdicts."""
     changed = [views.target_label(w, view, t) for t in view.targets if t in view.changed]
-    for reviewer_id in view.reviewers:
-        text = w.svc.catalog.t("desk.resubmitted", "zh", name=escape(view.name), id=view.id,
-                               changed="、".join(escape(c) for c in changed) or "—")
+    t = w.svc.catalog.t
+    for reviewer_id, lang in (await reviewers.languages(w.svc, view.reviewers)).items():
+        text = t("desk.resubmitted", lang, name=escape(view.name), id=view.id,
+                 changed=t("ask.list_sep", lang).join(escape(c) for c in changed) or "—")
         await context.bot.send_message(reviewer_id, text, reply_markup=keyboard(
-            [[(w.svc.catalog.t("desk.btn_open", "zh", id=view.id, name=view.name[:24]),
+            [[(t("desk.btn_open", lang, id=view.id, name=view.name[:24]),
                cb.data("open", view.id))]]))
 
 

@@ -102,3 +102,10 @@ async def switch(svc: Services, admin_id: int, role: str,
         user.role, user.review_district = role, None
         user.organization_id = organization_id if role == "staff" else None
         await uow.commit()
+
+
+async def languages(svc: Services, user_ids: frozenset[int] | set[int]) -> dict[int, str]:
+    """The language to write to each of these users in (zh unless they chose en)."""
+    async with svc.uow() as uow:
+        chosen = await uow.users.languages(user_ids)
+    return {uid: chosen.get(uid) or "zh" for uid in user_ids}

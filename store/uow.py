@@ -47,6 +47,14 @@ class Users(Repo):
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def languages(self, user_ids: Collection[int]) -> dict[int, str | None]:
+        """Each user's chosen language (None: follow Telegram), in one statement."""
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.language).where(
+            User.id.in_(list(user_ids))))
+        return {uid: lang for uid, lang in rows}
+
     async def with_role(self, role: str) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.role == role)
                                                .order_by(User.id)))

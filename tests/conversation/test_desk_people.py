@@ -161,3 +161,30 @@ async def test_two_reviewers_must_agree_and_an_administrator_decides_a_disagreem
     assert "申报 10 / 核定 10" in admin.replies[0]
     [decision] = [e for e in await audit.log(bot.svc, 1) if e.action == "resolve"]
     assert decision.actor_id == 1 and decision.reason == "学习记录日期在项目期内"
+
+
+async def test_staff_are_told_in_their_own_language(bot):
+    import datetime as dt
+
+    from services import evidence, projects
+
+    staff = bot.chat(1002, "Anna", lang="en")
+    await staff.send(f"/start {bot.invite}")
+    await staff.send("/lang")  # a language chosen is the one pushed messages are written in
+    await staff.press("English")
+    view = await projects.create_project(
+        bot.svc, 1002, name="Care hotline", area="心理关怀", started_on=dt.date(2024, 3, 1),
+        completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
+    await evidence.add_file(bot.svc, 1002, view.id, "union_approval", b"%PDF a", "a.pdf",
+                            "application/pdf")
+    await projects.submit(bot.svc, 1002, view.id)
+    reviewer = await appointed(bot, bot.chat(1, "管理员"), 5005)
+    await reviewer.send("/review")
+    await reviewer.press("🔍 #1 Care hotline")
+    await reviewer.press("⬜ 建立工会的批复文件")
+    await reviewer.press("❌ 退回")
+    await reviewer.press("材料不清晰")
+    await reviewer.press("↩️ 退回申报单位修改")
+    text = staff.last_text
+    assert "was returned" in text and "Approval of the union's founding: 材料不清晰" in text
+    assert "🔧 Fix: Approval of the union's founding" in staff.buttons
