@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, LinkPreviewOptions
+from telegram import BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -28,15 +28,30 @@ from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
 from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
-from handlers import admin, ask, members, orgs, reminders, score, start, submit, subsidy
+from handlers import (
+    admin,
+    ask,
+    desk,
+    members,
+    menus,
+    orgs,
+    reminders,
+    reviewers,
+    score,
+    start,
+    submit,
+    subsidy,
+)
 from handlers import callbacks as cb
 from handlers.errors import on_error
+from services import reviewers as reviewers_service
 from services.clock import Clock, SystemClock
 from services.core import Services
 from services.files import collect_garbage
 from store.datafiles import (
     load_catalog,
     load_districts,
+    load_review_rules,
     load_rubric,
     load_service_areas,
     load_subsidy_table,
@@ -48,9 +63,9 @@ from store.persistence import DatabasePersistence
 
 log = logging.getLogger("unionbot")
 
-# Commands shown in Telegram's menu, per language: (command, catalog key of its description).
-COMMANDS = ("menu", "submit", "ask", "score", "subsidy", "standard", "rounds", "remind",
-            "join", "lang", "help", "cancel")
+# Commands shown in Telegram's menu: per role in handlers/menus.py (every one's description is
+# the catalog key cmd.<command>).
+COMMANDS = tuple(dict.fromkeys(c for role in menus.BY_ROLE.values() for c in role))
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -66,7 +81,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     max_file_bytes=settings.max_file_mb * 1024 * 1024,
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
                     service_areas=load_service_areas(),
-                    reminder_policy=policy, invite_days=settings.invite_days)
+                    reminder_policy=policy, invite_days=settings.invite_days,
+                    review=load_review_rules())
 
 
 def add_handlers(app: Application) -> None:
@@ -96,9 +112,16 @@ def add_handlers(app: Application) -> None:
             fallbacks=[cancel, CommandHandler("submit", submit.begin)],
             name="submit", persistent=True, allow_reentry=True,
         )
+        desk_conv = ConversationHandler(
+            entry_points=[CommandHandler("review", desk.begin), *desk.buttons()],
+            states=desk.states(text),
+            fallbacks=[cancel, CommandHandler("review", desk.begin)],
+            name="desk", persistent=True, allow_reentry=True,
+        )
     app.add_handlers([
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/docs\b"), ask.docs_upload),
         submit_conv,
+        desk_conv,
         subsidy_conv,
         CommandHandler("start", start.start),
         CommandHandler("help", start.help_command),
@@ -117,7 +140,9 @@ def add_handlers(app: Application) -> None:
         CommandHandler("newround", reminders.new_round),
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
-        CommandHandler("review", admin.review),
+        CommandHandler("history", desk.history),
+        CommandHandler("reviewer", reviewers.reviewer),
+        CommandHandler("as", reviewers.act_as),
         CommandHandler("export", admin.export),
         CommandHandler("honour", admin.honour),
         CommandHandler("invite", members.invite),
@@ -168,21 +193,17 @@ async def on_start(app: Application) -> None:
 
 
 async def register_commands(app: Application) -> None:
-    """setMyCommands for every language, and for admins their own scope."""
+    """setMyCommands for every language; reviewers and admins get their role's menu in
+    their own chat (handlers/menus.py)."""
     svc: Services = app.bot_data["services"]
     svc.bot_username = app.bot.username or svc.bot_username
     for lang, code in (("zh", None), ("zh", "zh"), ("en", "en")):
-        commands = [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in COMMANDS]
-        await app.bot.set_my_commands(commands, scope=BotCommandScopeDefault(),
-                                      language_code=code)
-    admin_cmds = [BotCommand(c, svc.catalog.t(f"cmd.{c}", "zh"))
-                  for c in (*COMMANDS, "neworg", "newround", "deadline", "review", "export",
-                            "honour", "extend", "editorg", "invite", "revoke", "members")]
+        await app.bot.set_my_commands(menus.commands(svc, "staff", lang),
+                                      scope=BotCommandScopeDefault(), language_code=code)
+    for found in await reviewers_service.reviewers(svc):
+        await menus.set_menu(app.bot, svc, found.user_id, "reviewer")
     for admin_id in svc.admin_ids:
-        try:
-            await app.bot.set_my_commands(admin_cmds, scope=BotCommandScopeChat(admin_id))
-        except Exception:  # the admin has not started the bot yet: the chat does not exist
-            log.info("admin %s has no chat with the bot yet", admin_id)
+        await menus.set_menu(app.bot, svc, admin_id, "admin")
 
 
 def build_application(settings: Settings, *, services: Services | None = None,

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from bot import cli_ask, cli_ops, cli_org, cli_round
+from bot import cli_ask, cli_desk, cli_ops, cli_org, cli_round
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -231,6 +231,8 @@ def build_parser() -> Parser:
     cli_round.register(sub, Parser)
     cli_ops.register(sub)
     cli_org.register_files(sub, Parser)
+    cli_desk.register(sub)
+    cli_desk.register_reviewer(sub, Parser)
     return parser
 
 

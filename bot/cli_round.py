@@ -48,7 +48,8 @@ def cmd_add(args: argparse.Namespace) -> int:
     svc = _services()
     view = asyncio.run(rounds.create_round(svc, name=args.name, level=args.level, year=args.year,
                                            opens_on=opens, deadline_at=deadline,
-                                           recommended_on=recommended))
+                                           recommended_on=recommended,
+                                           reviews_required=args.reviews))
     _print(args, view)
     return 0
 
@@ -99,6 +100,8 @@ def register(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     p.add_argument("--opens", required=True, help="submissions open, YYYY-MM-DD")
     p.add_argument("--deadline", required=True, help='"YYYY-MM-DD HH:MM", Asia/Shanghai')
     p.add_argument("--recommended", required=True, help="recommendation date, YYYY-MM-DD")
+    p.add_argument("--reviews", type=int, choices=(1, 2), default=1,
+                   help="independent reviews each project needs (default 1)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_add)
 

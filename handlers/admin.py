@@ -12,13 +12,10 @@ from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
 from domain.limits import record_id
-from handlers import callbacks as cb
-from handlers.common import Context, Who, admin_only, keyboard, pressed, reply, who
+from handlers.common import Context, Who, admin_only, pressed, reply, who
 from services import accounts, projects
 from services import project_view as sub
 from services.export import ranking_workbook
-
-REVIEW_PAGE = 30
 
 
 async def new_org(update: Update, context: Context) -> None:
@@ -53,28 +50,6 @@ def _honour_ids(w: Who, words: list[str]) -> list[str]:
         raise InputError("honours", "unknown_choice", value=unknown[0],
                          choices="、".join(local(lv.short, w.lang) for lv in table.levels))
     return [known[word.lower()] for word in words]
-
-
-async def review(update: Update, context: Context) -> None:
-    w = await who(update, context)
-    try:
-        views = await sub.submitted_projects(w.svc, w.account.user_id)
-    except sub.NotMember:
-        await reply(update, w.t("review.only"))
-        return
-    if not views:
-        await reply(update, w.t("review.none"))
-        return
-    lines = [w.t("review.title")]
-    shown = views[:REVIEW_PAGE]  # within Telegram's 4096 characters and 100 buttons
-    for rank, v in enumerate(shown, 1):
-        lines.append(w.t("review.line", rank=rank, id=v.id, name=escape(v.name),
-                         total=v.report.total,
-                         max=v.report.max, eligible="✅" if v.report.eligible else "⛔"))
-    if len(views) > len(shown):
-        lines.append(w.t("review.more", count=len(views) - len(shown)))
-    rows = [[(w.t("review.reopen", name=v.name[:30]), cb.data("reopen", v.id))] for v in shown]
-    await reply(update, "\n".join(lines), keyboard(rows))
 
 
 async def reopen(update: Update, context: Context) -> None:

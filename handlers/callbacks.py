@@ -63,13 +63,35 @@ ACTIONS |= {
     "join_cancel": ("jn:no", ()),
     "member_remove": ("mb:rm", ("org", "user")),
 }
-_TYPES = {"pid": r"\d{1,9}", "criterion": r"\d{1,3}", "slot": r"\d{1,3}", "file": r"\d{1,12}",
+# The reviewers' desk: its own prefix, so the walk never takes a desk button for its own.
+DESK = "d"
+QUEUE_STATES = ("all", "submitted", "in_review", "returned", "verified")
+DESK_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "queue": ("q", ("state", "district", "page")),
+    "open": ("o", ("pid",)),
+    "item": ("i", ("pid", "target")),
+    "item_files": ("if", ("pid", "target")),
+    "accept": ("a", ("pid", "target")),
+    "reject": ("r", ("pid", "target")),
+    "reason": ("rr", ("pid", "target", "reason")),
+    "reason_other": ("ro", ("pid", "target")),
+    "lower": ("lv", ("pid", "target", "level")),
+    "rate": ("rt", ("pid", "target")),
+    "return": ("ret", ("pid",)),
+    "verify": ("ok", ("pid",)),
+    "recuse": ("rc", ("pid",)),
+    "resolve": ("rs", ("pid", "target", "flag")),
+}
+ACTIONS |= {name: (f"{DESK}:{code}", names) for name, (code, names) in DESK_ACTIONS.items()}
+_TYPES = {"pid": r"\d{1,9}", "state": "|".join(QUEUE_STATES), "page": r"\d{1,4}",
+          "target": r"[se]\d{1,12}", "reason": r"\d{1,2}", "criterion": r"\d{1,3}",
+          "slot": r"\d{1,3}", "file": r"\d{1,12}",
           "entry": r"\d{1,12}", "version": r"\d{1,9}", "area": r"\d{1,3}", "flag": "[01]",
           "level": r"[a-z_]{1,20}", "fact": "|".join(FACTS), "honour": r"[a-z_]{1,20}",
           "question": r"\d{1,9}", "shown": r"\d{1,3}", "switch": "on|off", "lang": "zh|en",
           "org": r"\d{1,9}", "org_field": "|".join(ORG_FIELDS), "district": r"\d{1,3}",
           "code": r"[A-Za-z0-9_-]{1,32}", "user": r"\d{1,16}"}
-_TEXT = {"level", "fact", "honour", "switch", "lang", "org_field", "code"}
+_TEXT = {"level", "fact", "honour", "switch", "lang", "org_field", "code", "state", "target"}
 
 
 class Expired(Exception):
@@ -106,6 +128,16 @@ def pattern(action: str) -> str:
 
 
 ANY = f"^{PREFIX}:"  # every walk button; those no pattern above matches are expired
+DESK_ANY = f"^{DESK}:"  # every desk button; likewise
+DESK_ANY = f"^{DESK}:"  # every desk button; likewise
+
+
+def target_code(svc: Services, target: str) -> str:
+    """A review target (domain/review.py) as a button carries it: s<slot> or e<entry id>."""
+    if target.startswith("entry:"):
+        return "e" + target[6:]
+    return "s" + str(next(i for i, (item, kind) in enumerate(svc.rubric.evidence_slots)
+                          if (f"{item}.{kind}" if kind else item) == target))
 
 
 def parse(raw: str | None, action: str, svc: Services) -> Press:
@@ -117,13 +149,29 @@ def parse(raw: str | None, action: str, svc: Services) -> Press:
     for name, text in zip(names, parts, strict=True):
         values[name] = text if name in _TEXT else int(text)
     slots = svc.rubric.evidence_slots
+    if "target" in values:
+        code = values["target"]
+        if code[0] == "s":
+            if int(code[1:]) >= len(slots):
+                raise Expired(raw)
+            item, kind = slots[int(code[1:])]
+            values["target"] = f"{item}.{kind}" if kind else item
+        else:
+            values["target"] = f"entry:{int(code[1:])}"
+    if "reason" in values and values["reason"] >= len(svc.review.reject_reasons):
+        raise Expired(raw)
+    if "district" in values and values["district"] > len(svc.districts.names):
+        raise Expired(raw)
     if "slot" in values and values["slot"] >= len(slots):
         raise Expired(raw)
     if "criterion" in values and values["criterion"] >= len(svc.rubric.criteria):
         raise Expired(raw)
     if "area" in values and values["area"] >= len(svc.service_areas):
         raise Expired(raw)
-    if "level" in values:
+    if "level" in values and "slot" not in values:  # a desk adjustment: any entry level
+        if not any(values["level"] in getattr(i.rule, "levels", {}) for i in svc.rubric.items):
+            raise Expired(raw)
+    elif "level" in values:
         rule = svc.rubric.item(slots[values["slot"]][0]).rule
         if values["level"] not in getattr(rule, "levels", {}):
             raise Expired(raw)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -16,6 +18,7 @@ from services.accounts import Account, ensure_account
 from services.core import Services
 
 Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Awaitable["int | None"]]
 
 
 def services(context: Context) -> Services:
@@ -83,3 +86,59 @@ async def admin_only(update: Update, context: Context) -> Who | None:
         return w
     await reply(update, w.t("admin.only"))
     return None
+
+
+Refusal = tuple[str, InlineKeyboardMarkup | None, "int | None"]
+
+
+def guarded_by(refusal: Callable[[Who, Exception], Refusal | None]
+               ) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
+    """A conversation step's wrapper: who is talking, the button answered, and the
+    services' refusals (`refusal` says the text, buttons and next state of its own kinds)
+    turned into a polite reply; nothing is lost, the conversation stays where it was."""
+    from handlers import callbacks as cb
+
+    def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
+        @functools.wraps(func)
+        async def run(update: Update, context: Context) -> int | None:
+            w = await who(update, context)
+            if update.callback_query:
+                await update.callback_query.answer()
+            try:
+                return await func(update, context, w)
+            except cb.Expired:
+                await reply(update, w.t("bot.unknown_button"))
+            except InputError as err:
+                await reply(update, w.problem(err))
+            except Exception as exc:
+                said = refusal(w, exc)
+                if said is None:
+                    raise
+                text, markup, state = said
+                await reply(update, text, markup)
+                return state
+            return None
+
+        return run
+
+    return guarded
+
+
+def pressed_by(guarded: Callable[[Callable[..., Awaitable[int | None]]], Handler]):
+    """`pressed(action)`: a button's handler, its data parsed and checked into a Press."""
+    from handlers import callbacks as cb
+
+    def pressed(action: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
+        def wrap(func: Callable[..., Awaitable[int | None]]) -> Handler:
+            @guarded
+            @functools.wraps(func)
+            async def run(update: Update, context: Context, w: Who) -> int | None:
+                return await func(update, context, w,
+                                  cb.parse(update.callback_query.data, action, w.svc))
+
+            run.action = action  # type: ignore[attr-defined]
+            return run
+
+        return wrap
+
+    return pressed

@@ -14,6 +14,7 @@ from domain.i18n import LANGS
 from domain.limits import record_id
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
+from handlers.menus import set_menu
 from handlers.reminders import after_join
 from services import accounts
 
@@ -177,6 +178,8 @@ async def joining(update: Update, context: Context, code: str, *,
             await reply(update, w.t("bot.join_elsewhere", **names), main_menu(w))
         return
     await after_join(context.application, user.id)
+    if account.role in ("reviewer", "admin"):
+        await set_menu(context.bot, w.svc, user.id, account.role)
     w = await who(update, context)
     if account.organization_name:
         text = w.t("bot.joined", organization=escape(account.organization_name),

@@ -102,7 +102,8 @@ async def _save(update: Update, w: Who, org_id: int, field: str, value: str,
             changes = {"valid_until": date_field(value, field)}
         else:
             changes = {field: value}
-        org = await accounts.edit_organization(w.svc, org_id, **changes)
+        org = await accounts.edit_organization(w.svc, org_id, actor_id=w.account.user_id,
+                                               **changes)
     except InputError as err:
         await reply(update, w.problem(err) + "\n\n" + w.t(again))
         return False

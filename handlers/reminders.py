@@ -205,7 +205,8 @@ async def set_deadline(update: Update, context: Context) -> None:
         return
     try:
         view = await rounds.change_deadline(w.svc, record_id(args[0], "round"),
-                                            datetime_field(f"{args[1]} {args[2]}", "deadline"))
+                                            datetime_field(f"{args[1]} {args[2]}", "deadline"),
+                                            actor_id=w.account.user_id)
     except InputError as err:
         await reply(update, w.problem(err))
         return

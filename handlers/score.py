@@ -11,6 +11,7 @@ from telegram import Update
 from domain.i18n import local
 from domain.report import score_lines
 from handlers.common import Context, main_menu, reply, who
+from handlers.submit_views import claimed_and_verified
 from services.charts import score_chart
 from services.scoring import organization_scores
 
@@ -30,6 +31,8 @@ async def score(update: Update, context: Context) -> None:
         head = w.t("bot.score_project", name=escape(p.name), status=w.t(f"bot.status_{p.status}"))
         body = "\n".join(escape(line) for line in score_lines(p.report, w.svc.rubric,
                                                                w.svc.catalog, w.lang))
+        if p.verified is not None:
+            body += "\n" + "\n".join(claimed_and_verified(w, p.report, p.verified))
         await reply(update, f"{head}\n{body}")
         chart = await asyncio.to_thread(  # CPU work off the event loop (cached when unchanged)
             score_chart, p.report, w.svc.rubric, w.lang,

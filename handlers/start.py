@@ -34,7 +34,9 @@ async def start(update: Update, context: Context) -> None:
 
 async def help_command(update: Update, context: Context) -> None:
     w = await who(update, context)
-    await reply(update, w.t("bot.help"), main_menu(w))
+    extra = {"staff": ("help.staff",), "reviewer": ("help.reviewer",),
+             "admin": ("help.reviewer", "help.admin")}.get(w.account.role, ())
+    await reply(update, w.t("bot.help") + "".join(w.t(key) for key in extra), main_menu(w))
 
 
 async def menu(update: Update, context: Context) -> None:

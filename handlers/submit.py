@@ -10,8 +10,6 @@ handler parses, calls one service, renders.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
@@ -26,59 +24,42 @@ from domain.i18n import local
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.ask import answer_question
-from handlers.common import Context, Who, keyboard, main_menu, reply, who
+from handlers.common import (
+    Context,
+    Handler,
+    Who,
+    guarded_by,
+    keyboard,
+    main_menu,
+    pressed_by,
+    reply,
+    who,
+)
 from services import evidence, projects
 from services import project_view as pv
 
 (NEW_NAME, NEW_AREA, NEW_START, NEW_END, NEW_CLOSED, WALK, RATE, ENTRY_TITLE, ENTRY_DATE,
  ENTRY_PROOF, EDIT_NAME, EDIT_START, EDIT_END) = range(13)
-Handler = Callable[[Update, Context], Awaitable[int | None]]
 STAY = None  # the conversation stays in the state it is in
 
 
-def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
-    """Run a walk step; turn the service's refusals into a polite reply. Nothing is lost."""
-
-    @functools.wraps(func)
-    async def run(update: Update, context: Context) -> int | None:
-        w = await who(update, context)
-        if update.callback_query:
-            await update.callback_query.answer()
-        try:
-            return await func(update, context, w)
-        except cb.Expired:
-            await reply(update, w.t("bot.unknown_button"))
-        except InputError as err:
-            await reply(update, w.problem(err))
-        except pv.Locked as locked:
-            await reply(update, w.t("walk.locked_deadline" if locked.reason == "deadline"
-                                    else "walk.locked"))
-        except pv.Conflict:
-            await reply(update, w.t("walk.conflict"))
-        except pv.NotFound:
-            await reply(update, w.t("walk.gone"))
-        except pv.NotMember:
-            await reply(update, w.t("walk.need_org"), main_menu(w))
-            return ConversationHandler.END
-        return STAY
-
-    return run
+def _refusal(w: Who, exc: Exception):
+    """The walk's refusals: (text, buttons, next state), or None for anything else."""
+    if isinstance(exc, pv.Locked):
+        return w.t({"deadline": "walk.locked_deadline",
+                    "returned": "walk.locked_returned"}.get(exc.reason, "walk.locked")), \
+            None, STAY
+    if isinstance(exc, pv.Conflict):
+        return w.t("walk.conflict"), None, STAY
+    if isinstance(exc, pv.NotFound):
+        return w.t("walk.gone"), None, STAY
+    if isinstance(exc, pv.NotMember):
+        return w.t("walk.need_org"), main_menu(w), ConversationHandler.END
+    return None
 
 
-def pressed(action: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
-    """A button's handler: its data parsed (and checked) into a `Press`."""
-
-    def wrap(func: Callable[..., Awaitable[int | None]]) -> Handler:
-        @guarded
-        @functools.wraps(func)
-        async def run(update: Update, context: Context, w: Who) -> int | None:
-            press = cb.parse(update.callback_query.data, action, w.svc)
-            return await func(update, context, w, press)
-
-        run.action = action  # type: ignore[attr-defined]
-        return run
-
-    return wrap
+guarded = guarded_by(_refusal)
+pressed = pressed_by(guarded)
 
 
 async def _typed_date(update: Update, w: Who) -> dt.date | None:
@@ -552,6 +533,10 @@ async def confirm(update: Update, context: Context, w: Who, press: cb.Press) -> 
     view = await projects.submit(w.svc, w.account.user_id, press.pid)
     await reply(update, w.t("walk.submitted", name=escape(view.name),
                             total=view.report.total, max=view.report.max), main_menu(w))
+    if view.reviewers:  # a resubmission: its reviewers see what changed
+        from handlers.desk import notify_resubmitted
+
+        await notify_resubmitted(context, w, view)
     return ConversationHandler.END
 
 

@@ -6,14 +6,29 @@ from html import escape
 
 from domain.i18n import local
 from domain.report import criterion_mark
+from domain.scoring import ScoreReport
 from handlers import callbacks as cb
 from handlers.common import Who, keyboard
-from services.project_view import ProjectView, Slot, SlotState
+from services.project_view import ProjectView, Slot, SlotState, slot_by_key
 
 
 def slot_label(w: Who, slot: Slot) -> str:
     item = w.svc.rubric.item(slot.item_id)
     return local(item.rule.slot_label(slot.kind) or item.label, w.lang)
+
+
+def target_label(w: Who, view: ProjectView, target: str) -> str:
+    if target.startswith("entry:"):
+        entry_id = int(target[6:])
+        for state in view.slots:
+            for n, e in enumerate(state.entries, 1):
+                if e.id == entry_id:
+                    rule = w.svc.rubric.item(e.item_id).rule
+                    return w.t("desk.entry_label", label=slot_label(w, state.slot), n=n,
+                               level=local(rule.levels[e.level].label, w.lang), title=e.title)
+        return target
+    slot = slot_by_key(w.svc, target)
+    return slot_label(w, slot) if slot else target
 
 
 def void_text(w: Who, view: ProjectView, state: SlotState) -> str:
@@ -29,6 +44,17 @@ def _status(w: Who, view: ProjectView) -> str:
     return w.t(f"bot.status_{view.status}")
 
 
+def claimed_and_verified(w: Who, claimed: ScoreReport, verified: ScoreReport) -> list[str]:
+    """Claimed and verified side by side, per criterion and in total."""
+    lines = [w.t("desk.verified_title")]
+    lines += [w.t("desk.criterion_short", label=escape(local(
+        w.svc.rubric.criterion(c.id).label, w.lang)), claimed=c.points, verified=v.points,
+        max=c.max) for c, v in zip(claimed.criteria, verified.criteria, strict=True)]
+    lines.append(w.t("desk.total_line", claimed=claimed.total, verified=verified.total,
+                     max=claimed.max))
+    return lines
+
+
 def checklist_text(w: Who, view: ProjectView) -> str:
     r = view.report
     lines = [w.t("walk.checklist_title", name=escape(view.name), status=_status(w, view))]
@@ -37,6 +63,12 @@ def checklist_text(w: Who, view: ProjectView) -> str:
                          label=escape(local(w.svc.rubric.criterion(c.id).label, w.lang)),
                          points=c.points, max=c.max))
     lines.append(w.t("walk.total", total=r.total, max=r.max))
+    if any(o.verdicts for o in view.outcomes.values()):
+        lines += claimed_and_verified(w, r, view.verified)
+    for target in sorted(view.returned, key=view.targets.index):
+        lines.append(w.t("desk.returned_line", label=escape(target_label(w, view, target)),
+                         reason=escape(
+            view.outcome(target).verdict.reason)))
     for issue in r.issues:
         lines.append(w.t(f"report.issue_{issue.severity}",
                          message=escape(local(issue.message, w.lang))))

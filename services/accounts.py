@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
 from domain.uscc import check_uscc
+from services import audit
 from services.core import Services
 from store.models import Invite, Organization, User
 from store.uow import UnitOfWork
@@ -122,7 +123,8 @@ async def organizations(svc: Services) -> list[OrganizationView]:
 
 async def edit_organization(svc: Services, organization_id: int, *, name: str | None = None,
                             district: str | None = None, established_on: dt.date | None = None,
-                            valid_until: dt.date | None = None) -> OrganizationView:
+                            valid_until: dt.date | None = None,
+                            actor_id: int | None = None) -> OrganizationView:
     """Correct an organisation's facts (the credit code stays). Checked as when it was
     registered; scores and eligibility read them afresh, so they follow at once."""
     if name is not None:
@@ -137,30 +139,44 @@ async def edit_organization(svc: Services, organization_id: int, *, name: str | 
         until = valid_until or org.certificate_valid_until
         if established_on is not None or valid_until is not None:
             _check_dates(svc, established, until)
+        old = _org_view(org)
         org.name = name or org.name
         org.district = district or org.district
         org.established_on, org.certificate_valid_until = established, until
+        changed = {key: (getattr(old, key), getattr(org, key))
+                   for key in ("name", "district", "established_on", "certificate_valid_until")
+                   if getattr(old, key) != getattr(org, key)}
+        if changed:
+            await audit.record(uow, svc, actor_id, "organization", organization_id=org.id,
+                               subject=",".join(changed),
+                               old={k: v[0] for k, v in changed.items()},
+                               new={k: v[1] for k, v in changed.items()})
         await uow.commit()
         return _org_view(org)
 
 
-async def create_reviewer_invite(svc: Services, created_by: int | None = None) -> str:
+async def create_reviewer_invite(svc: Services, created_by: int | None = None,
+                                 district: str | None = None) -> str:
+    """An invite for a reviewer scoped to one district (None: the whole city)."""
+    if district is not None:
+        district = svc.districts.resolve(district)
     async with svc.uow() as uow:
-        code = _new_invite(uow, svc, None, "reviewer", created_by)
+        code = _new_invite(uow, svc, None, "reviewer", created_by, review_district=district)
         await uow.commit()
         return code
 
 
 def _new_invite(uow: UnitOfWork, svc: Services, org_id: int | None, role: str,
                 created_by: int | None, *, days: int | None = None, single_use: bool = False,
-                lead: bool = False) -> str:
+                lead: bool = False, review_district: str | None = None) -> str:
     days = svc.invite_days if days is None else days
     if not 1 <= days <= MAX_INVITE_DAYS:
         raise InputError("days", "out_of_range", value=days, low=1, high=MAX_INVITE_DAYS)
     code = secrets.token_urlsafe(9)
     uow.invites.add(Invite(code=code, organization_id=org_id, role=role, created_by=created_by,
                            expires_at=svc.clock.now() + dt.timedelta(days=days),
-                           single_use=single_use, lead=lead))
+                           single_use=single_use, lead=lead,
+                           review_district=review_district))
     return code
 
 
@@ -253,6 +269,7 @@ async def join(svc: Services, user_id: int, code: str, first_name: str = "",
         user.lead = invite.lead or (same and bool(user.lead))  # a lead clicking a link stays
         if invite.single_use:
             invite.used_by, invite.used_at = user_id, svc.clock.now()
+        user.review_district = invite.review_district
         await uow.commit()
         return Account(user.id, _role(svc, user), user.language, user.organization_id,
                        target.name if target else None)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from domain.districts import Districts
 from domain.i18n import Catalog
 from domain.reminders import ReminderPolicy
+from domain.review import ReviewRules
 from domain.rubric import Rubric
 from domain.subsidy import SubsidyTable
 from services.clock import Clock
@@ -51,6 +52,7 @@ class Services:
     districts: Districts
     reminder_policy: ReminderPolicy
     invite_days: int
+    review: ReviewRules = field(default_factory=lambda: ReviewRules(()))
     search: SearchCache = field(default_factory=SearchCache)
 
     def uow(self) -> UnitOfWork:

@@ -14,6 +14,7 @@ from pathlib import PurePath
 from domain.errors import InputError
 from domain.evidence import twin_of
 from domain.filetypes import content_fits
+from domain.review import entry_target, slot_target
 from services.core import Services
 from services.files import drop_unreferenced
 from services.project_view import (
@@ -23,9 +24,10 @@ from services.project_view import (
     NotFound,
     Saved,
     entry_view,
+    load,
     slot_by_key,
 )
-from services.projects import editable
+from services.projects import editable, writable
 from store.errors import Duplicate, StaleWrite
 from store.models import EvidenceEntry, EvidenceFigure
 from store.uow import UnitOfWork
@@ -91,11 +93,12 @@ async def add_file(svc: Services, user_id: int, project_id: int | None, slot_key
     database when the slot was shown)."""
     check_upload(svc, file_name, mime_type, data)
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
         key = slot_key if slot_key is not None else loaded.cursor_slot
         slot = slot_by_key(svc, key)
         if slot is None:
             raise NotFound(key)
+        writable(svc, loaded, entry_target(entry_id) if entry_id is not None else slot.key)
         if entry_id is not None and not any(e.id == entry_id and e.item_id == slot.item_id
                                             for e in loaded.entries):
             raise NotFound(entry_id)
@@ -115,9 +118,11 @@ def _of_project(row, project_id: int, row_id: int):
 
 async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int) -> Saved:
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
-        before = loaded.view().report.total
+        loaded = await load(uow, svc, user_id, project_id)
         row = _of_project(await uow.projects.file(file_id), project_id, file_id)
+        writable(svc, loaded, entry_target(row.entry_id) if row.entry_id is not None
+                 else slot_target(row.item_id, row.kind or None))
+        before = loaded.view().report.total
         content = (row.sha256, row.suffix)
         await uow.projects.delete(row)
         await uow.commit()
@@ -136,7 +141,7 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
         raise NotFound(item_id)
     value = rule.read(value, item_id)
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await editable(uow, svc, user_id, project_id, item_id)
         before = loaded.view().report.total
         old, version = loaded.figures.get(item_id, (None, 0))
         if version != seen_version:
@@ -181,7 +186,10 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
     if proof is not None:
         check_upload(svc, proof[1], proof[2], proof[0])
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
+        # a returned project takes a new entry where one of the item's entries was returned
+        writable(svc, loaded, next((t for t in loaded.view().returned if t in {
+            entry_target(e.id) for e in loaded.entries if e.item_id == item_id}), None))
         twin = twin_of(loaded.entries, item_id, level, title.strip()[:MAX_TITLE], happened_on)
         if twin is not None:  # the same report again would score twice
             raise InputError("title", "entry_duplicate", n=twin)
@@ -203,7 +211,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
 async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: int,
                        seen_version: int, **changes: object) -> Saved:
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await editable(uow, svc, user_id, project_id, entry_target(entry_id))
         before = loaded.view().report.total
         entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         _check_entry(svc, entry.item_id, str(changes.get("level", entry.level)),
@@ -222,7 +230,7 @@ async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: i
 
 async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: int) -> Saved:
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await editable(uow, svc, user_id, project_id, entry_target(entry_id))
         before = loaded.view().report.total
         entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         await uow.projects.delete_files_of_entry(entry_id)

@@ -9,9 +9,11 @@ again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from domain.evidence import EntryRecord, FileRecord, evidence_values
+from domain.review import Outcome, Verdict, combine, entry_target, slot_target, verified_evidence
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
 from store.uow import UnitOfWork
@@ -92,6 +94,7 @@ class SlotState:
     max: int
     capped: bool  # entries beyond the cap add nothing
     void: str | None = None  # the code of the eligibility issue that scores this slot 0
+    verified: int = 0  # the points of accepted evidence only
 
     @property
     def mark(self) -> str:
@@ -127,10 +130,26 @@ class ProjectView:
     slots: tuple[SlotState, ...]
     next_slot: Slot | None  # the best open slot
     facts: Facts | None = None
+    verified: ScoreReport | None = None  # accepted evidence only (domain/review.py)
+    outcomes: Mapping[str, Outcome] = field(default_factory=dict)  # target → its state
+    targets: tuple[str, ...] = ()  # what there is to verify, in checklist order
+    changed: frozenset[str] = frozenset()  # targets changed since their verdict
+    reviewers: frozenset[int] = frozenset()  # who gave verdicts
+    district: str = ""
 
     @property
     def locked(self) -> bool:
-        return self.status != "draft"
+        return self.status not in ("draft", "returned")
+
+    @property
+    def returned(self) -> frozenset[str]:
+        """The targets staff may change while the project is returned to them."""
+        if self.status != "returned":
+            return frozenset()
+        return frozenset(t for t, o in self.outcomes.items() if o.state == "rejected")
+
+    def outcome(self, target: str) -> Outcome:
+        return self.outcomes.get(target) or Outcome(target, "pending")
 
     def state(self, slot_key: str) -> SlotState:
         return next(s for s in self.slots if s.slot.key == slot_key)
@@ -148,6 +167,19 @@ class Saved:
         return self.view.report.total - self.before
 
 
+@dataclass(frozen=True, slots=True)
+class VerdictView:
+    reviewer_id: int  # 0: an administrator's resolution of a disagreement
+    verdict: Verdict
+    seen: object
+    at: dt.datetime
+
+
+def verdict_view(row) -> VerdictView:
+    return VerdictView(row.reviewer_id, Verdict(row.target, row.verdict, row.reason, row.level,
+                                                row.value), row.seen, row.at)
+
+
 # -- one load ------------------------------------------------------------------------------
 @dataclass(slots=True)
 class Loaded:
@@ -163,11 +195,14 @@ class Loaded:
     files: list[FileView] = field(default_factory=list)
     entries: list[EntryView] = field(default_factory=list)
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)
+    verdicts: list[VerdictView] = field(default_factory=list)
+    required: int = 1  # independent reviews the round asks for
 
     @property
     def status(self) -> str:
         status = self.project.status
-        if status == "draft" and self.closes is not None and self.svc.clock.now() >= self.closes:
+        if status in ("draft", "returned") and self.closes is not None \
+                and self.svc.clock.now() >= self.closes:
             return "closed"
         return status
 
@@ -187,20 +222,23 @@ async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | N
         raise NotMember(project.id)
     loaded = Loaded(svc, user_id, user.current_slot if user else None, project, org,
                     _closes(round_, ext),
-                    project.recommended_on or (round_.recommended_on if round_ else None))
+                    project.recommended_on or (round_.recommended_on if round_ else None),
+                    required=round_.reviews_required if round_ else 1)
     if evidence:
         await load_evidence(uow, loaded)
     return loaded
 
 
 async def load_evidence(uow: UnitOfWork, loaded: Loaded) -> None:
-    fill(loaded, *await uow.projects.evidence(loaded.project.id))
+    fill(loaded, *await uow.projects.evidence(loaded.project.id),
+         await uow.reviews.verdicts(loaded.project.id))
 
 
-def fill(loaded: Loaded, files, entries, figures) -> None:
+def fill(loaded: Loaded, files, entries, figures, verdicts=()) -> None:
     loaded.files = [file_view(f) for f in files]
     loaded.entries = [entry_view(e) for e in entries]
     loaded.figures = {f.item_id: (f.value, f.version) for f in figures}
+    loaded.verdicts = [verdict_view(v) for v in verdicts]
 
 
 def _closes(round_, ext) -> dt.datetime | None:
@@ -215,14 +253,18 @@ async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | No
     set-based: four statements whatever their number. The caller has checked the user
     may see them."""
     rows = await uow.projects.many_in_context(organization_id, status)
-    files, entries, figures = await uow.projects.evidence_of([p.id for p, *_ in rows])
+    ids = [p.id for p, *_ in rows]
+    files, entries, figures = await uow.projects.evidence_of(ids)
+    verdicts = await uow.reviews.verdicts_of(ids)
     out = []
     for project, org, round_, ext in rows:
         loaded = Loaded(svc, 0, None, project, org, _closes(round_, ext),
-                        project.recommended_on or (round_.recommended_on if round_ else None))
+                        project.recommended_on or (round_.recommended_on if round_ else None),
+                        required=round_.reviews_required if round_ else 1)
         fill(loaded, [f for f in files if f.project_id == project.id],
               [e for e in entries if e.project_id == project.id],
-              [f for f in figures if f.project_id == project.id])
+              [f for f in figures if f.project_id == project.id],
+              [v for v in verdicts if v.project_id == project.id])
         out.append(loaded)
     return out
 
@@ -237,15 +279,66 @@ def entry_view(row) -> EntryView:
                      row.version)
 
 
-def submission(loaded: Loaded) -> Submission:
-    svc, org, project = loaded.svc, loaded.organization, loaded.project
+def _records(loaded: Loaded):
+    """The evidence as the domain reads it, each record with its review target."""
     supported = {f.entry_id for f in loaded.files if f.entry_id is not None}
-    evidence = evidence_values(
-        svc.rubric,
-        [FileRecord(f.item_id, f.kind) for f in loaded.files if f.entry_id is None],
-        [EntryRecord(e.item_id, e.level, bool(e.link) or e.id in supported)
-         for e in loaded.entries],
-        {item: value for item, (value, _) in loaded.figures.items()})
+    files = [(slot_target(f.item_id, f.kind or None), FileRecord(f.item_id, f.kind))
+             for f in loaded.files if f.entry_id is None]
+    entries = [(entry_target(e.id), EntryRecord(e.item_id, e.level,
+                                                bool(e.link) or e.id in supported))
+               for e in loaded.entries]
+    figures = {item: value for item, (value, _) in loaded.figures.items()}
+    return files, entries, figures
+
+
+def targets(loaded: Loaded) -> tuple[str, ...]:
+    """What there is to verify, in checklist order: each slot with files or a figure, each
+    entry."""
+    out: list[str] = []
+    for slot in slots(loaded.svc):
+        if loaded.svc.rubric.item(slot.item_id).rule.step == "entries":
+            out += [entry_target(e.id) for e in loaded.entries if e.item_id == slot.item_id]
+        elif any(f.item_id == slot.item_id and f.entry_id is None
+                 and (slot.kind is None or f.kind == slot.kind) for f in loaded.files) \
+                or slot.item_id in loaded.figures:
+            out.append(slot.key)
+    return tuple(out)
+
+
+def fingerprint(loaded: Loaded, target: str) -> list:
+    """What a target holds now (compared with what it held at its verdict)."""
+    if target.startswith("entry:"):
+        entry_id = int(target[6:])
+        entry = next((e for e in loaded.entries if e.id == entry_id), None)
+        return [entry.version if entry else None,
+                sorted(f.id for f in loaded.files if f.entry_id == entry_id)]
+    item_id, _, kind = target.partition(".")
+    return [sorted(f.id for f in loaded.files if f.entry_id is None and f.item_id == item_id
+                   and (not kind or f.kind == kind)),
+            loaded.figures.get(item_id, (None, 0))[0]]
+
+
+def outcomes(loaded: Loaded) -> dict[str, Outcome]:
+    by_target: dict[str, list[Verdict]] = {}
+    resolutions: dict[str, Verdict] = {}
+    for v in loaded.verdicts:
+        if v.reviewer_id == 0:
+            resolutions[v.verdict.target] = v.verdict
+        else:
+            by_target.setdefault(v.verdict.target, []).append(v.verdict)
+    return {t: combine(t, by_target.get(t, ()), loaded.required, resolutions.get(t))
+            for t in targets(loaded)}
+
+
+def submission(loaded: Loaded, verified: Mapping[str, Outcome] | None = None) -> Submission:
+    """The claim, or (with the targets' outcomes) the accepted evidence only."""
+    svc, org, project = loaded.svc, loaded.organization, loaded.project
+    files, entries, figures = _records(loaded)
+    if verified is None:
+        evidence = evidence_values(svc.rubric, [f for _, f in files], [e for _, e in entries],
+                                   figures)
+    else:
+        evidence = verified_evidence(svc.rubric, files, entries, figures, verified)
     facts = {
         "organization.established_on": org.established_on,
         "organization.certificate_valid_until": org.certificate_valid_until,
@@ -260,7 +353,10 @@ def build_view(loaded: Loaded) -> ProjectView:
     svc, project = loaded.svc, loaded.project
     sub = submission(loaded)
     report = score(svc.rubric, sub)
+    states_of = outcomes(loaded)
+    verified = score(svc.rubric, submission(loaded, states_of))
     points = {i.id: i.points for c in report.criteria for i in c.items}
+    verified_points = {i.id: i.points for c in verified.criteria for i in c.items}
     voids = {i.voids: i.code for i in report.issues if i.voids}
     states: list[SlotState] = []
     for slot in slots(svc):
@@ -270,9 +366,11 @@ def build_view(loaded: Loaded) -> ProjectView:
         own_entries = tuple(e for e in loaded.entries if e.item_id == slot.item_id)
         value, version = loaded.figures.get(slot.item_id, (None, 0))
         got, top = rule.slot_points(points[slot.item_id], bool(own_files))
+        accepted = states_of.get(slot.key, Outcome(slot.key, "pending")).state == "accepted"
+        checked, _ = rule.slot_points(verified_points[slot.item_id], bool(own_files) and accepted)
         states.append(SlotState(slot, own_files, own_entries, value, version, got, top,
                                 rule.capped(sub.evidence[slot.item_id]),
-                                voids.get(slot.item_id)))
+                                voids.get(slot.item_id), checked))
     next_slot = None
     if report.open_points:
         item_id = report.open_points[0].item_id
@@ -281,8 +379,14 @@ def build_view(loaded: Loaded) -> ProjectView:
                          next(s.slot for s in states if s.slot.item_id == item_id))
     facts = Facts(project.name, project.service_area, project.started_on,
                   project.completed_on, project.closed_and_evaluated)
+    changed = frozenset(v.verdict.target for v in loaded.verdicts
+                        if v.reviewer_id and v.verdict.target in states_of
+                        and v.seen != fingerprint(loaded, v.verdict.target))
     return ProjectView(project.id, project.name, loaded.status, project.version,
-                       project.organization_id, report, tuple(states), next_slot, facts)
+                       project.organization_id, report, tuple(states), next_slot, facts,
+                       verified, states_of, tuple(states_of), changed,
+                       frozenset(v.reviewer_id for v in loaded.verdicts if v.reviewer_id),
+                       loaded.organization.district)
 
 
 # -- selectors -----------------------------------------------------------------------------

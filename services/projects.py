@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from domain.errors import MAX_NAME, InputError
+from services import audit
 from services.core import Services
 from services.project_view import Honours, Loaded, Locked, NotFound, NotMember, ProjectView, load
 from services.rounds import open_round
@@ -30,19 +31,25 @@ def check_project_fields(svc: Services, *, name: str | None = None, area: str | 
         raise InputError("completed_on", "end_before_start", start=started_on.isoformat())
 
 
-def writable(svc: Services, loaded: Loaded) -> None:
-    if loaded.project.status != "draft":
+def writable(svc: Services, loaded: Loaded, target: str | None = None) -> None:
+    """Staff change a draft; of a returned project only the targets returned to them
+    (`target`: the one about to change; None: the project's facts). Both until the
+    deadline (or the organisation's extension)."""
+    if loaded.project.status not in ("draft", "returned"):
         raise Locked(loaded.project.id, "submitted")
     if loaded.status == "closed":
         raise Locked(loaded.project.id, "deadline")
+    if loaded.project.status == "returned":
+        if target is None or target not in loaded.view().returned:
+            raise Locked(loaded.project.id, "returned")
 
 
 async def editable(uow: UnitOfWork, svc: Services, user_id: int,
-                   project_id: int | None) -> Loaded:
+                   project_id: int | None, target: str | None = None) -> Loaded:
     """The project (given, else the user's current one), loaded once, if the user may
-    change it now."""
+    change it now (`target`: see `writable`)."""
     loaded = await load(uow, svc, user_id, project_id)
-    writable(svc, loaded)
+    writable(svc, loaded, target)
     return loaded
 
 
@@ -109,12 +116,20 @@ async def set_cursor(svc: Services, user_id: int, project_id: int | None,
 
 
 async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
+    """Submit a draft, or resubmit a returned project (its reviewers see what changed)."""
     async with svc.uow() as uow:
-        loaded = await editable(uow, svc, user_id, project_id)
+        loaded = await load(uow, svc, user_id, project_id)
+        if loaded.project.status == "returned":
+            writable(svc, loaded, next(iter(loaded.view().returned), None))
+        else:
+            writable(svc, loaded)
         project = loaded.project
+        old = project.status
         project.status = "submitted"
         project.submitted_at = svc.clock.now()
         project.submitted_by = user_id
+        await audit.record(uow, svc, user_id, "submit", project_id=project.id,
+                           organization_id=project.organization_id, old=old, new="submitted")
         await uow.users.move_cursor(user_id, None, None)
         await uow.commit()
         return loaded.view()
@@ -135,6 +150,9 @@ async def _reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
 async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
         project = await _reviewed_project(uow, svc, user_id, project_id)
+        await audit.record(uow, svc, user_id, "reopen", project_id=project.id,
+                           organization_id=project.organization_id, old=project.status,
+                           new="draft")
         project.status = "draft"
         await uow.commit()
         return (await load(uow, svc, user_id, project_id)).view()
@@ -149,6 +167,14 @@ async def record_honours(svc: Services, user_id: int, project_id: int, honours: 
         raise InputError("paid", "amount", value=paid)
     async with svc.uow() as uow:
         project = await _reviewed_project(uow, svc, user_id, project_id)
-        project.honours, project.paid = list(dict.fromkeys(honours)), paid
+        new_honours = list(dict.fromkeys(honours))
+        where = dict(project_id=project.id, organization_id=project.organization_id)
+        if list(project.honours or []) != new_honours:
+            await audit.record(uow, svc, user_id, "honour", old=list(project.honours or []),
+                               new=new_honours, **where)
+        if project.paid != paid:
+            await audit.record(uow, svc, user_id, "payment", old=project.paid, new=paid,
+                               **where)
+        project.honours, project.paid = new_honours, paid
         await uow.commit()
         return Honours(project.id, project.name, tuple(project.honours), project.paid)

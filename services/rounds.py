@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from domain.errors import InputError, check_name_length
 from domain.reminders import days_left, schedule
 from domain.scoring import OpenPoint, score
+from services import audit
 from services.core import Services
 from services.scoring import make_submission
 from store.models import Project, Round
@@ -61,14 +62,19 @@ def check_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt
 
 
 async def create_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt.date,
-                       deadline_at: dt.datetime, recommended_on: dt.date) -> RoundView:
+                       deadline_at: dt.datetime, recommended_on: dt.date,
+                       reviews_required: int = 1) -> RoundView:
     if deadline_at.tzinfo is None:
         deadline_at = deadline_at.replace(tzinfo=svc.clock.tz)
     check_round(svc, name=name, level=level, year=year, opens_on=opens_on,
                 deadline_at=deadline_at, recommended_on=recommended_on)
     async with svc.uow() as uow:
+        if reviews_required not in (1, 2):
+            raise InputError("reviews", "unknown_choice", value=reviews_required,
+                             choices="1, 2")
         r = Round(name=name.strip(), level=level, year=year, opens_on=opens_on,
-                  deadline_at=deadline_at, recommended_on=recommended_on)
+                  deadline_at=deadline_at, recommended_on=recommended_on,
+                  reviews_required=reviews_required)
         uow.rounds.add(r)
         await uow.flush()
         now = svc.clock.now()
@@ -79,7 +85,8 @@ async def create_round(svc: Services, *, name: str, level: str, year: int, opens
         return _view(r, svc)
 
 
-async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime) -> RoundView:
+async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime,
+                          actor_id: int | None = None) -> RoundView:
     """Move a round's deadline; reminders not yet sent are planned anew."""
     if deadline_at.tzinfo is None:
         deadline_at = deadline_at.replace(tzinfo=svc.clock.tz)
@@ -89,6 +96,8 @@ async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime
             raise InputError("round", "round_unknown", value=round_id)
         if deadline_at.date() < r.opens_on:
             raise InputError("deadline", "deadline_before_open", opens=r.opens_on.isoformat())
+        await audit.record(uow, svc, actor_id, "deadline", subject=f"round:{r.id}",
+                           old=_aware(r.deadline_at, svc), new=deadline_at)
         r.deadline_at = deadline_at
         await uow.flush()
         await _plan(uow, svc, round_id=r.id)  # the rows move with it, in this transaction
@@ -125,6 +134,10 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
                              deadline=_aware(round_.deadline_at, svc).strftime("%Y-%m-%d %H:%M"))
         if await uow.organizations.get(organization_id) is None:
             raise InputError("organization", "organization_unknown", value=organization_id)
+        before = await uow.extensions.get(round_id, organization_id)
+        await audit.record(uow, svc, user_id, "extension", organization_id=organization_id,
+                           subject=f"round:{round_id}",
+                           old=_aware(before.until, svc) if before else None, new=until)
         await uow.extensions.grant(round_id, organization_id, until, user_id)
         await _plan(uow, svc, round_id=round_id)  # its staff are reminded of the new time
         await uow.commit()

@@ -18,6 +18,7 @@ class ProjectScore:
     name: str
     status: str
     report: ScoreReport
+    verified: ScoreReport | None = None  # once reviewers gave verdicts: accepted evidence only
 
 
 async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
@@ -52,6 +53,7 @@ async def project_score(svc: Services, project_id: int) -> ProjectScore | None:
 async def organization_scores(svc: Services, organization_id: int) -> list[ProjectScore]:
     """Each of the organisation's projects scored, set-based (four statements)."""
     async with svc.uow() as uow:
-        return [ProjectScore(loaded.project.id, loaded.project.name, loaded.project.status,
-                             score(svc.rubric, submission(loaded)))
-                for loaded in await load_many(uow, svc, organization_id=organization_id)]
+        views = [(loaded.view(), bool(loaded.verdicts))
+                 for loaded in await load_many(uow, svc, organization_id=organization_id)]
+    return [ProjectScore(v.id, v.name, v.status, v.report, v.verified if reviewed else None)
+            for v, reviewed in views]

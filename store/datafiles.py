@@ -9,6 +9,7 @@ from pathlib import Path
 
 from domain.districts import Districts, districts_from_dict
 from domain.i18n import Catalog
+from domain.review import ReviewRules, review_rules_from_dict
 from domain.rubric import Rubric, rubric_from_dict
 from domain.subsidy import SubsidyTable, subsidy_table_from_dict
 
@@ -53,3 +54,8 @@ def load_service_areas(path: Path = DATA_DIR / "service_areas.toml") -> tuple[st
 @cache
 def load_districts(path: Path = DATA_DIR / "districts.toml") -> Districts:
     return districts_from_dict(read_toml(path))
+
+
+@cache
+def load_review_rules(path: Path = DATA_DIR / "review.toml") -> ReviewRules:
+    return review_rules_from_dict(read_toml(path))

@@ -70,6 +70,7 @@ class Invite(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     role: Mapped[str] = mapped_column(String(16), default="staff")
+    review_district: Mapped[str | None] = mapped_column(String(50), nullable=True)
     created_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -97,6 +98,8 @@ class User(Base):
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     # the organisation's lead: lists and removes its members (as administrators do)
     lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # a reviewer's scope: one district (区市总工会), or None for the whole city
+    review_district: Mapped[str | None] = mapped_column(String(50), nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
 
 
@@ -111,6 +114,8 @@ class Round(Base):
     opens_on: Mapped[dt.date] = mapped_column(Date)
     deadline_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recommended_on: Mapped[dt.date] = mapped_column(Date)
+    # no Python default: rows written by older code paths (Core inserts) take the server's
+    reviews_required: Mapped[int] = mapped_column(Integer, server_default="1")
     created_at: Mapped[dt.datetime] = _now_col()
 
 
@@ -161,7 +166,8 @@ class Project(Base):
     recommended_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     honours: Mapped[list] = mapped_column(JSON, default=list)  # honour level ids held
     paid: Mapped[int] = mapped_column(Integer, default=0)  # subsidy already received, yuan
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted
+    # draft | submitted | in_review | returned | verified
+    status: Mapped[str] = mapped_column(String(16), default="draft")
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime,
                                                              nullable=True)
     submitted_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -270,3 +276,48 @@ class InboxUpdate(Base):
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     __table_args__ = (Index("ix_inbox_status", "status", "handled_at"),)
+
+
+class AuditEntry(Base):
+    """One state change: who, when, what, old → new, why. Appended, never updated or
+    deleted by the application (store/uow.py AuditLog has no method that could)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_project", "project_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    action: Mapped[str] = mapped_column(String(32))
+    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    organization_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    old: Mapped[object] = mapped_column(JSON, nullable=True)
+    new: Mapped[object] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Verdict(Base):
+    """A reviewer's word on one evidence target of a project (domain/review.py): accept,
+    reject with a reason, or adjust (a lower level, a corrected figure) with a reason.
+    `seen` is what the target held when the verdict was given, to show what changed."""
+
+    __tablename__ = "verdicts"
+    __table_args__ = (UniqueConstraint("project_id", "reviewer_id", "target"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(BigInteger)  # 0: an administrator's resolution
+    target: Mapped[str] = mapped_column(String(60))
+    verdict: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    seen: Mapped[object] = mapped_column(JSON, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Recusal(Base):
+    __tablename__ = "recusals"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

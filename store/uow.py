@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from store.errors import Duplicate, StaleWrite
 from store.models import (
+    AuditEntry,
     EvidenceEntry,
     EvidenceFigure,
     EvidenceFile,
@@ -24,11 +25,13 @@ from store.models import (
     Invite,
     Organization,
     Project,
+    Recusal,
     Reminder,
     Round,
     RoundExtension,
     User,
     UTCDateTime,
+    Verdict,
 )
 
 
@@ -43,6 +46,18 @@ class Repo:
 class Users(Repo):
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
+
+    async def languages(self, user_ids: Collection[int]) -> dict[int, str | None]:
+        """Each user's chosen language (None: follow Telegram), in one statement."""
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.language).where(
+            User.id.in_(list(user_ids))))
+        return {uid: lang for uid, lang in rows}
+
+    async def with_role(self, role: str) -> list[User]:
+        return list(await self.session.scalars(select(User).where(User.role == role)
+                                               .order_by(User.id)))
 
     async def in_organization(self, org_id: int) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.organization_id == org_id)))
@@ -453,6 +468,50 @@ class Reminders(Repo):
         return {status: n for status, n in rows}
 
 
+class AuditLog(Repo):
+    """Append-only: `record` adds a row; nothing here updates or deletes one."""
+
+    async def record(self, **values: Any) -> None:
+        self.session.add(AuditEntry(**values))
+
+    async def entries(self, project_id: int | None = None,
+                      organization_id: int | None = None) -> list[AuditEntry]:
+        """In the order they happened (of one project, or one organisation, or all)."""
+        query = select(AuditEntry)
+        if project_id is not None:
+            query = query.where(AuditEntry.project_id == project_id)
+        if organization_id is not None:
+            query = query.where(AuditEntry.organization_id == organization_id)
+        return list(await self.session.scalars(query.order_by(AuditEntry.id)))
+
+
+class Reviews(Repo):
+    """Verdicts (one per project, reviewer and target, replaced when the reviewer changes
+    their mind) and recusals."""
+
+    async def verdicts(self, project_id: int) -> list[Verdict]:
+        return list(await self.session.scalars(select(Verdict).where(
+            Verdict.project_id == project_id).order_by(Verdict.id)))
+
+    async def verdicts_of(self, project_ids: Collection[int]) -> list[Verdict]:
+        if not project_ids:
+            return []
+        return list(await self.session.scalars(select(Verdict).where(
+            Verdict.project_id.in_(list(project_ids))).order_by(Verdict.id)))
+
+    async def verdict(self, project_id: int, reviewer_id: int, target: str) -> Verdict | None:
+        return await self.session.scalar(select(Verdict).where(
+            Verdict.project_id == project_id, Verdict.reviewer_id == reviewer_id,
+            Verdict.target == target))
+
+    async def recusal(self, project_id: int, reviewer_id: int) -> Recusal | None:
+        return await self.session.get(Recusal, (project_id, reviewer_id))
+
+    async def recused_of(self, reviewer_id: int) -> set[int]:
+        return set(await self.session.scalars(select(Recusal.project_id).where(
+            Recusal.reviewer_id == reviewer_id)))
+
+
 class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
@@ -467,6 +526,8 @@ class UnitOfWork:
         self.rounds = Rounds(self.session)
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)
+        self.audit = AuditLog(self.session)
+        self.reviews = Reviews(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -26,7 +26,7 @@ async def test_neworg_explains_itself_and_refuses_bad_codes(bot, member):
     assert "只有管理员" in member.last_text
 
 
-async def test_reviewer_sees_ranked_submissions_and_reopens_one(bot, member):
+async def test_reviewer_sees_submissions_and_reopens_one(bot, member):
     await new_project(member)
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")
@@ -34,7 +34,8 @@ async def test_reviewer_sees_ranked_submissions_and_reopens_one(bot, member):
     reviewer = bot.chat(5005, "评审员")
     await reviewer.send(f"/start {code}")
     await reviewer.send("/review")
-    assert "1. #1 职工心理关爱项目：0/100分 ✅" in reviewer.last_text
+    assert "#1 职工心理关爱项目（崂山区，已提交审核）申报 0 / 核定 0" in reviewer.last_text
+    await reviewer.press("🔍 #1 职工心理关爱项目")
     await reviewer.press("🔓 重新开放：职工心理关爱项目")
     assert "已重新开放" in reviewer.last_text
     await member.send("/submit")

@@ -30,8 +30,47 @@ def svc(tmp_path_factory, databases):
     databases.drop(url)
 
 
+# the reviewers' desk — a target travels as s<slot index> or e<entry id>
+DESK_SAMPLES = {"queue": ("returned", 2, 1), "open": (7,), "item": (7, "s0"),
+                "item_files": (7, "e5"), "accept": (7, "s6"), "reject": (7, "e5"),
+                "reason": (7, "e5", 3), "reason_other": (7, "s1"), "lower": (7, "e5", "city"),
+                "rate": (7, "s9"), "return": (7,), "verify": (7,), "recuse": (7,),
+                "resolve": (7, "e5", 1)}
+
+
 def test_every_action_has_a_sample():
-    assert set(SAMPLES) == set(cb.ACTIONS)
+    assert set(SAMPLES) | set(DESK_SAMPLES) == set(cb.ACTIONS)
+
+
+@pytest.mark.parametrize("action", sorted(DESK_SAMPLES))
+def test_desk_data_parses_back_with_its_target(svc, action):
+    built = DESK_SAMPLES[action]
+    raw = cb.data(action, *built)
+    assert raw.startswith("d:") and len(raw.encode()) <= 64
+    slots = svc.rubric.evidence_slots
+
+    def target(code: str) -> str:
+        if code[0] == "e":
+            return f"entry:{code[1:]}"
+        item, kind = slots[int(code[1:])]
+        return f"{item}.{kind}" if kind else item
+
+    expected = tuple(target(v) if i == 1 and action != "queue" else v
+                     for i, v in enumerate(built))
+    if action == "resolve":
+        expected = (*expected[:2], True)
+    assert tuple(cb.parse(raw, action, svc).values.values()) == expected
+    if action != "queue" and len(built) > 1:  # and back to what the button carries
+        assert cb.target_code(svc, expected[1]) == built[1]
+
+
+@pytest.mark.parametrize(("action", "raw"), [
+    ("item", "d:i:7:s99"), ("item", "d:i:7:x1"), ("reason", "d:rr:7:e5:9"),
+    ("lower", "d:lv:7:e5:galactic"), ("queue", "d:q:lost:0:0"), ("queue", "d:q:all:99:0"),
+])
+def test_forged_desk_data_is_expired(svc, action, raw):
+    with pytest.raises(cb.Expired):
+        cb.parse(raw, action, svc)
 
 
 @pytest.mark.parametrize("action", sorted(SAMPLES))

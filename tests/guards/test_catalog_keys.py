@@ -52,12 +52,17 @@ def test_the_scan_reads_keys_codes_and_f_string_prefixes(tmp_path):
 
 def test_keys_built_from_values_exist_for_every_value(catalog, rubric):
     from bot.app import COMMANDS
+    from handlers.callbacks import QUEUE_STATES
     from handlers.orgs import FIELDS as ORG_FIELDS
+    from services.audit import ACTIONS
 
     keys = [f"cmd.{c}" for c in (*COMMANDS, "neworg", "editorg", "newround", "deadline",
                                  "review", "export", "honour", "extend", "invite", "revoke",
                                  "members")]
-    keys += [f"bot.status_{s}" for s in ("draft", "submitted", "closed")]
+    keys += [f"bot.status_{s}" for s in ("draft", "submitted", "closed", "in_review",
+                                         "returned", "verified")]
+    keys += [f"audit.action_{a}" for a in ACTIONS]
+    keys += [f"desk.filter_{s}" for s in QUEUE_STATES]
     keys += [f"bot.role_{r}" for r in (*ROLES, "guest")]
     keys += [f"report.issue_{rule.severity}" for rule in rubric.eligibility]
     keys += [f"field.{f}" for f in ORG_FIELDS]

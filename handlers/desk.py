@@ -1,0 +1,450 @@
+"""The reviewers' desk: the queue (/review), a project's evidence item by item, verdicts
+with reasons, returning a project, verifying it, recusal; and the history of every project
+(/history N). Shaped as the walk: real states, one small callback per button with its own
+pattern (handlers/callbacks.py builds and parses the data); each handler parses, calls one
+service, renders.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
+from telegram.ext import filters as flt
+
+from domain.amounts import parse_rate
+from domain.i18n import local
+from handlers import callbacks as cb
+from handlers import submit_views as views
+from handlers.common import Context, Handler, Who, guarded_by, keyboard, pressed_by, reply, who
+from services import audit, review, reviewers
+from services import desk_queue as dq
+from services import project_view as pv
+
+DESK, REASON, RATE = range(100, 103)
+STAY = None
+
+
+def _refusal(w: Who, exc: Exception):
+    """The desk's refusals: (text, buttons, next state), or None for anything else."""
+    if isinstance(exc, review.Refused):
+        return w.t(exc.key), None, STAY
+    if isinstance(exc, review.WrongState):
+        return w.t("desk.wrong_state", status=w.t(f"bot.status_{exc.status}")), None, STAY
+    if isinstance(exc, pv.NotFound):
+        return w.t("walk.gone"), None, STAY
+    if isinstance(exc, pv.NotMember):
+        return w.t("review.only"), None, ConversationHandler.END
+    return None
+
+
+guarded = guarded_by(_refusal)
+pressed = pressed_by(guarded)
+
+
+# -- rendering ------------------------------------------------------------------------------
+OUTCOME_MARK = {"pending": "⬜", "accepted": "✅", "rejected": "❌", "disputed": "⚖️"}
+
+
+def side_by_side(w: Who, view: pv.ProjectView) -> list[str]:
+    return views.claimed_and_verified(w, view.report, view.verified)[1:]
+
+
+def project_text(w: Who, view: pv.ProjectView) -> str:
+    lines = [w.t("desk.project_title", id=view.id, name=escape(view.name),
+                 status=w.t(f"bot.status_{view.status}"))]
+    lines += side_by_side(w, view)
+    lines.append(w.t("desk.items_title"))
+    for target in view.targets:
+        outcome = view.outcome(target)
+        changed = w.t("desk.changed") if target in view.changed else ""
+        lines.append(w.t("desk.item_line", mark=OUTCOME_MARK[outcome.state],
+                         label=escape(views.target_label(w, view, target)), changed=changed))
+    return "\n".join(lines)
+
+
+def project_keyboard(w: Who, view: pv.ProjectView):
+    items = [(f"{OUTCOME_MARK[view.outcome(t).state]} {views.target_label(w, view, t)[:28]}",
+              cb.data("item", view.id, cb.target_code(w.svc, t))) for t in view.targets]
+    rows = [items[i:i + 2] for i in range(0, len(items), 2)]
+    if view.status in review.REVIEWABLE:
+        rows.append([(w.t("desk.btn_return"), cb.data("return", view.id)),
+                     (w.t("desk.btn_verify"), cb.data("verify", view.id))])
+        rows.append([(w.t("desk.btn_recuse"), cb.data("recuse", view.id)),
+                     (w.t("review.reopen", name=view.name[:20]), f"rv:open:{view.id}")])
+    rows.append([(w.t("desk.btn_queue"), cb.data("queue", "all", 0, 0))])
+    return keyboard(rows)
+
+
+async def show_project(update: Update, w: Who, pid: int) -> int:
+    view = await review.open_project(w.svc, w.account.user_id, pid)
+    await reply(update, project_text(w, view), project_keyboard(w, view))
+    return DESK
+
+
+def _item_lines(w: Who, view: pv.ProjectView, target: str) -> list[str]:
+    lines = [w.t("desk.item_title", label=escape(views.target_label(w, view, target)))]
+    if target.startswith("entry:"):
+        entry_id = int(target[6:])
+        entry = next(e for s in view.slots for e in s.entries if e.id == entry_id)
+        proofs = [f for s in view.slots for f in s.files if f.entry_id == entry_id]
+        lines.append(w.t("desk.entry_proof", date=entry.happened_on or "—",
+                         link=escape(entry.link or "—"), files=len(proofs)))
+    else:
+        state = view.state(target)
+        lines.append(w.t("desk.slot_claim", points=state.points, max=state.max,
+                         files=len(state.files)))
+        if state.figure is not None:
+            lines.append(w.t("walk.rate_now", rate=f"{state.figure:g}",
+                             points=w.svc.rubric.item(state.slot.item_id).rule.score(
+                                 state.figure)))
+    for v in view.outcome(target).verdicts:
+        lines.append(w.t(f"desk.verdict_{v.verdict}", reason=escape(v.reason),
+                         level=v.level or "", value=f"{v.value:g}" if v.value is not None
+                         else ""))
+    if target in view.changed:
+        lines.append(w.t("desk.changed_since"))
+    return lines
+
+
+async def show_item(update: Update, w: Who, pid: int, target: str) -> int:
+    view = await review.open_project(w.svc, w.account.user_id, pid)
+    if target not in view.outcomes:
+        raise pv.NotFound(target)
+    code = cb.target_code(w.svc, target)
+    rows = [[(w.t("desk.btn_files"), cb.data("item_files", pid, code))]]
+    if view.status in review.REVIEWABLE:
+        rows.append([(w.t("desk.btn_accept"), cb.data("accept", pid, code)),
+                     (w.t("desk.btn_reject"), cb.data("reject", pid, code))])
+        if target.startswith("entry:"):
+            entry_id = int(target[6:])
+            entry = next(e for s in view.slots for e in s.entries if e.id == entry_id)
+            levels = w.svc.rubric.item(entry.item_id).rule.levels
+            rows += [[(w.t("desk.btn_lower", level=local(lv.label, w.lang)),
+                       cb.data("lower", pid, code, lid))]
+                     for lid, lv in levels.items()
+                     if lv.points < levels[entry.level].points]
+        elif w.svc.rubric.item(target.partition(".")[0]).rule.step == "rate":
+            rows.append([(w.t("desk.btn_rate"), cb.data("rate", pid, code))])
+    if view.outcome(target).state == "disputed" and w.account.role == "admin":
+        rows.append([(w.t("desk.btn_resolve_accept"), cb.data("resolve", pid, code, 1)),
+                     (w.t("desk.btn_resolve_reject"), cb.data("resolve", pid, code, 0))])
+    rows.append([(w.t("desk.btn_back"), cb.data("open", pid))])
+    await reply(update, "\n".join(_item_lines(w, view, target)), keyboard(rows))
+    return DESK
+
+
+# -- the queue --------------------------------------------------------------------------------
+async def show_queue(update: Update, w: Who, state: str = "all", district: int = 0,
+                     page: int = 0) -> int:
+    names = w.svc.districts.names
+    q = await dq.queue(w.svc, w.account.user_id, state,
+                       names[district - 1] if district else None, page)
+    lines = [w.t("desk.queue_title", round=escape(q.round_name or "—"))]
+    lines.append(" · ".join(w.t("desk.count", status=w.t(f"desk.filter_{s}"), count=n)
+                            for s, n in q.counts.items()))
+    if not q.views:
+        lines.append(w.t("desk.queue_empty"))
+    for v in q.views:
+        lines.append(w.t("desk.queue_line", id=v.id, name=escape(v.name),
+                         district=escape(v.district), status=w.t(f"bot.status_{v.status}"),
+                         claimed=v.report.total, verified=v.verified.total))
+    rows = [[(w.t("desk.btn_open", id=v.id, name=v.name[:24]), cb.data("open", v.id))]
+            for v in q.views]
+    states = [(("• " if s == state else "") + w.t(f"desk.filter_{s}"),
+               cb.data("queue", s, district, 0)) for s in cb.QUEUE_STATES]
+    rows += [states[:3], states[3:]]
+    nxt = (district + 1) % (len(names) + 1)
+    rows.append([(w.t("desk.btn_district", district=names[nxt - 1] if nxt else
+                      w.t("desk.all_districts")), cb.data("queue", state, nxt, 0))])
+    nav = []
+    if q.page > 0:
+        nav.append((w.t("desk.btn_prev"), cb.data("queue", state, district, q.page - 1)))
+    if q.page + 1 < q.pages:
+        nav.append((w.t("desk.btn_next"), cb.data("queue", state, district, q.page + 1)))
+    if nav:
+        rows.append(nav)
+    await reply(update, "\n".join(lines), keyboard(rows))
+    return DESK
+
+
+@guarded
+async def begin(update: Update, context: Context, w: Who) -> int:
+    """/review: the queue of the open round."""
+    return await show_queue(update, w)
+
+
+@pressed("queue")
+async def queue(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await show_queue(update, w, press.state, press.district, press.page)
+
+
+@pressed("open")
+async def open_project(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await show_project(update, w, press.pid)
+
+
+@pressed("item")
+async def item(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await show_item(update, w, press.pid, press.target)
+
+
+@pressed("item_files")
+async def item_files(update: Update, context: Context, w: Who, press: cb.Press) -> int | None:
+    """The files of one item, sent on demand."""
+    view = await review.open_project(w.svc, w.account.user_id, press.pid)
+    if press.target.startswith("entry:"):
+        entry_id = int(press.target[6:])
+        files = [f for s in view.slots for f in s.files if f.entry_id == entry_id]
+    else:
+        files = list(view.state(press.target).files)
+    if not files:
+        await reply(update, w.t("walk.no_files"))
+        return STAY
+    for f in files:
+        row, content = await pv.file_content(w.svc, w.account.user_id, press.pid, f.id)
+        await update.effective_chat.send_document(
+            content, filename=row.file_name or f"{row.sha256[:12]}{row.suffix}")
+    return STAY
+
+
+async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: str) -> int:
+    if view.outcome(target).state == "disputed":  # two reviewers disagree: an admin decides
+        for admin_id, lang in (await reviewers.languages(w.svc, w.svc.admin_ids)).items():
+            t = w.svc.catalog.t
+            await update.get_bot().send_message(admin_id, t(
+                "desk.disputed", lang, name=escape(view.name), id=view.id,
+                label=escape(views.target_label(w, view, target))), reply_markup=keyboard(
+                [[(t("desk.btn_decide", lang),
+                   cb.data("item", view.id, cb.target_code(w.svc, target)))]]))
+    await reply(update, w.t("desk.saved", label=escape(views.target_label(w, view, target)),
+                            claimed=view.report.total, verified=view.verified.total,
+                            max=view.report.max))
+    nxt = next((t for t in view.targets if view.outcome(t).state == "pending"
+                or (t in view.changed and view.outcome(t).state != "accepted")), None)
+    if nxt is not None:
+        return await show_item(update, w, view.id, nxt)
+    await reply(update, project_text(w, view), project_keyboard(w, view))
+    return DESK
+
+
+@pressed("accept")
+async def accept(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await review.give_verdict(w.svc, w.account.user_id, press.pid, press.target,
+                                     "accept")
+    return await _verdict_given(update, w, view, press.target)
+
+
+@pressed("reject")
+async def reject(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    code = cb.target_code(w.svc, press.target)
+    rows = [[(local(r, w.lang), cb.data("reason", press.pid, code, i))]
+            for i, r in enumerate(w.svc.review.reject_reasons)]
+    rows.append([(w.t("desk.btn_reason_other"), cb.data("reason_other", press.pid, code))])
+    rows.append([(w.t("desk.btn_back"), cb.data("item", press.pid, code))])
+    await reply(update, w.t("desk.ask_reason"), keyboard(rows))
+    return DESK
+
+
+@pressed("reason")
+async def reason(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    text = local(w.svc.review.reject_reasons[press.reason], w.lang)
+    view = await review.give_verdict(w.svc, w.account.user_id, press.pid, press.target,
+                                     "reject", text)
+    return await _verdict_given(update, w, view, press.target)
+
+
+async def _ask(update: Update, context: Context, w: Who, key: str, state: int,
+               **pending: object) -> int:
+    """Ask for typed words (a reason, a rate); the press's values wait in user_data."""
+    context.user_data["desk"] = pending
+    await reply(update, w.t(key))
+    return state
+
+
+@pressed("reason_other")
+async def reason_other(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _ask(update, context, w, "desk.ask_reason_typed", REASON, pid=press.pid,
+                      target=press.target, do="reject")
+
+
+@pressed("lower")
+async def lower(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _ask(update, context, w, "desk.ask_reason_typed", REASON, pid=press.pid,
+                      target=press.target, do="lower", level=press.level)
+
+
+@pressed("rate")
+async def rate(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _ask(update, context, w, "desk.ask_rate", RATE, pid=press.pid,
+                      target=press.target, do="rate")
+
+
+@pressed("recuse")
+async def recuse(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _ask(update, context, w, "desk.ask_recuse", REASON, pid=press.pid,
+                      do="recuse")
+
+
+@pressed("resolve")
+async def resolve(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    return await _ask(update, context, w, "desk.ask_reason_typed", REASON, pid=press.pid,
+                      target=press.target, do="resolve", flag=press.flag)
+
+
+@guarded
+async def reason_typed(update: Update, context: Context, w: Who) -> int | None:
+    pending = context.user_data.get("desk") or {}
+    text = update.message.text.strip()
+    pid, target = pending.get("pid"), pending.get("target")
+    if pending.get("do") == "recuse":
+        await review.recuse(w.svc, w.account.user_id, pid, text)
+        context.user_data.pop("desk", None)
+        await reply(update, w.t("desk.recused"))
+        return await show_queue(update, w)
+    if pending.get("do") == "resolve":
+        view = await review.resolve(w.svc, w.account.user_id, pid, target,
+                                    "accept" if pending["flag"] else "reject", text)
+        context.user_data.pop("desk", None)
+        return await _verdict_given(update, w, view, target)
+    if pending.get("do") not in ("reject", "lower"):
+        raise pv.NotFound(None)
+    if pending["do"] == "reject":
+        view = await review.give_verdict(w.svc, w.account.user_id, pid, target, "reject", text)
+    else:
+        view = await review.give_verdict(w.svc, w.account.user_id, pid, target, "adjust", text,
+                                         level=pending["level"])
+    context.user_data.pop("desk", None)
+    return await _verdict_given(update, w, view, target)
+
+
+@guarded
+async def rate_typed(update: Update, context: Context, w: Who) -> int | None:
+    """The corrected rate, then the reason (desk.ask_rate shows an example)."""
+    pending = context.user_data.get("desk") or {}
+    if pending.get("do") != "rate":
+        raise pv.NotFound(None)
+    value_text, _, why = update.message.text.strip().partition(" ")
+    try:
+        value = parse_rate(value_text)
+    except ValueError:
+        await reply(update, w.t("desk.ask_rate"))
+        return STAY
+    view = await review.give_verdict(w.svc, w.account.user_id, pending["pid"],
+                                     pending["target"], "adjust", why, value=value)
+    context.user_data.pop("desk", None)
+    return await _verdict_given(update, w, view, pending["target"])
+
+
+@pressed("return")
+async def return_project(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    done = await review.return_project(w.svc, w.account.user_id, press.pid)
+    view = done.view
+    for user_id, lang in done.staff:
+        them = Who(w.svc, w.account, lang or "zh")  # written in each staff member's language
+        lines = [them.t("desk.returned_to_staff", name=escape(view.name))]
+        rows = []
+        for target, why in done.items:
+            label = views.target_label(them, view, target)
+            lines.append(them.t("desk.returned_line", label=escape(label), reason=escape(why)))
+            rows.append([(them.t("desk.btn_fix", label=label[:40]),
+                          cb.data("slot", view.id, _slot_index(view, target)))])
+        lines += side_by_side(them, view)
+        await context.bot.send_message(user_id, "\n".join(lines), reply_markup=keyboard(rows))
+    await reply(update, w.t("desk.returned", name=escape(view.name), count=len(done.items),
+                            staff=len(done.staff)))
+    return await show_queue(update, w)
+
+
+def _slot_index(view: pv.ProjectView, target: str) -> int:
+    if target.startswith("entry:"):
+        entry_id = int(target[6:])
+        return next(s.slot.index for s in view.slots if any(e.id == entry_id
+                                                            for e in s.entries))
+    return view.state(target).slot.index
+
+
+@pressed("verify")
+async def verify(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    view = await review.verify(w.svc, w.account.user_id, press.pid)
+    await reply(update, w.t("desk.verified", name=escape(view.name),
+                            claimed=view.report.total, verified=view.verified.total,
+                            max=view.report.max))
+    return await show_queue(update, w)
+
+
+@guarded
+async def expired(update: Update, context: Context, w: Who) -> None:
+    raise cb.Expired(update.callback_query.data)
+
+
+async def notify_resubmitted(context: Context, w: Who, view: pv.ProjectView) -> None:
+    """Tell the reviewers of a resubmitted project what changed since their verdicts."""
+    changed = [views.target_label(w, view, t) for t in view.targets if t in view.changed]
+    t = w.svc.catalog.t
+    for reviewer_id, lang in (await reviewers.languages(w.svc, view.reviewers)).items():
+        text = t("desk.resubmitted", lang, name=escape(view.name), id=view.id,
+                 changed=t("ask.list_sep", lang).join(escape(c) for c in changed) or "—")
+        await context.bot.send_message(reviewer_id, text, reply_markup=keyboard(
+            [[(t("desk.btn_open", lang, id=view.id, name=view.name[:24]),
+               cb.data("open", view.id))]]))
+
+
+# -- /history N ---------------------------------------------------------------------------------
+def _value(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def history_line(w: Who, entry: audit.AuditView) -> str:
+    change = ""
+    if entry.old is not None or entry.new is not None:
+        change = w.t("audit.change", old=escape(_value(entry.old)),
+                     new=escape(_value(entry.new)))
+    reason = w.t("audit.reason", reason=escape(entry.reason)) if entry.reason else ""
+    return w.t("audit.line", at=entry.at.strftime("%Y-%m-%d %H:%M"),
+               actor=entry.actor_id if entry.actor_id is not None else "—",
+               action=w.t(f"audit.action_{entry.action}"), subject=escape(entry.subject),
+               change=change, reason=reason)
+
+
+async def history(update: Update, context: Context) -> None:
+    """/history N: one project's audit log."""
+    w = await who(update, context)
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await reply(update, w.t("audit.usage"))
+        return
+    try:
+        entries = await audit.history(w.svc, w.account.user_id, int(args[0]))
+    except audit.NoHistory:
+        await reply(update, w.t("audit.not_yours"))
+        return
+    if not entries:
+        await reply(update, w.t("audit.empty"))
+        return
+    lines = [w.t("audit.title", id=int(args[0]))]
+    lines += [history_line(w, e) for e in entries[-40:]]  # within Telegram's 4096 characters
+    await reply(update, "\n".join(lines))
+
+
+# -- wiring ---------------------------------------------------------------------------------------
+BUTTONS: tuple[Handler, ...] = (queue, open_project, item, item_files, accept, reject, reason,
+                                reason_other, lower, rate, recuse, resolve, return_project,
+                                verify)
+
+
+def buttons() -> list[BaseHandler]:
+    return [CallbackQueryHandler(b, cb.pattern(b.action)) for b in BUTTONS]
+
+
+def states(text: flt.BaseFilter) -> dict[int, list[BaseHandler]]:
+    desk = [*buttons(), CallbackQueryHandler(expired, cb.DESK_ANY)]
+    return {DESK: desk,
+            REASON: [*desk, MessageHandler(text, reason_typed)],
+            RATE: [*desk, MessageHandler(text, rate_typed)]}

@@ -1,0 +1,33 @@
+"""Telegram's command menu per role (staff, reviewer, administrator), in zh and en."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+
+from services.core import Services
+
+log = logging.getLogger("unionbot")
+
+STAFF = ("menu", "submit", "ask", "score", "subsidy", "standard", "rounds", "remind",
+         "history", "join", "lang", "help", "cancel")
+REVIEWER = ("menu", "review", "history", "export", "honour", "extend", "rounds", "ask",
+            "standard", "lang", "help", "cancel")
+ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
+         "deadline", "as", "submit", "score")
+BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}
+
+
+def commands(svc: Services, role: str, lang: str) -> list[BotCommand]:
+    return [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in BY_ROLE[role]]
+
+
+async def set_menu(bot: Bot, svc: Services, chat_id: int, role: str) -> None:
+    """One user's menu for their role, in both languages (zh unless Telegram says en)."""
+    try:
+        for lang, code in (("zh", None), ("en", "en")):
+            await bot.set_my_commands(commands(svc, role, lang),
+                                      scope=BotCommandScopeChat(chat_id), language_code=code)
+    except Exception:  # the user has not started the bot yet: the chat does not exist
+        log.info("user %s has no chat with the bot yet", chat_id)

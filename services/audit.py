@@ -1,0 +1,90 @@
+"""The audit log: every state change recorded in the same transaction as the change —
+who, when, what, old → new, why. Appended only (store/uow.py AuditLog); read by /history
+and `python -m bot audit`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from services.core import Services
+from store.uow import UnitOfWork
+
+ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
+           "extension", "honour", "payment", "organization", "reviewer", "verified")
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it (dates as ISO text)."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return value
+
+
+async def record(uow: UnitOfWork, svc: Services, actor_id: int | None, action: str, *,
+                 project_id: int | None = None, organization_id: int | None = None,
+                 subject: str = "", old: Any = None, new: Any = None,
+                 reason: str = "") -> None:
+    """Add one entry to the log, in the caller's unit of work (committed with the change)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    await uow.audit.record(at=svc.clock.now(), actor_id=actor_id, action=action,
+                           project_id=project_id, organization_id=organization_id,
+                           subject=subject[:120], old=plain(old), new=plain(new),
+                           reason=reason or "")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditView:
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    action: str
+    project_id: int | None
+    organization_id: int | None
+    subject: str
+    old: Any
+    new: Any
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor_id,
+                "action": self.action, "project": self.project_id,
+                "organization": self.organization_id, "subject": self.subject,
+                "old": self.old, "new": self.new, "reason": self.reason}
+
+
+def _view(row, svc: Services) -> AuditView:
+    return AuditView(row.id, row.at.astimezone(svc.clock.tz), row.actor_id, row.action,
+                     row.project_id, row.organization_id, row.subject, row.old, row.new,
+                     row.reason)
+
+
+async def log(svc: Services, project_id: int | None = None) -> list[AuditView]:
+    """The whole log, or one project's, in order (the command line: no user to check)."""
+    async with svc.uow() as uow:
+        return [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]
+
+
+class NoHistory(Exception):
+    """The user may not see this project's history (or it does not exist)."""
+
+
+async def history(svc: Services, user_id: int, project_id: int) -> list[AuditView]:
+    """One project's history for someone who may see it: its organisation's staff, a
+    reviewer whose scope holds it, an administrator."""
+    from services.reviewers import in_scope
+
+    async with svc.uow() as uow:
+        user, project, org, *_ = await uow.projects.in_context(user_id, project_id)
+        if project is None or user is None:
+            raise NoHistory(project_id)
+        own = user.organization_id == project.organization_id and user.role == "staff"
+        if not (own or in_scope(svc, user_id, user, org)):
+            raise NoHistory(project_id)
+        return [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]

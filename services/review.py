@@ -1,0 +1,221 @@
+"""The reviewers' desk, writes: verdicts on evidence targets, adjustments, returning a
+project to its staff, verifying it, recusal, an administrator's resolution of a
+disagreement. Each is one unit of work with its audit entry, committed before it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.errors import InputError
+from domain.review import ACCEPT, ADJUST, REJECT
+from services import audit
+from services.core import Services
+from services.project_view import (
+    Loaded,
+    NotFound,
+    NotMember,
+    ProjectView,
+    fingerprint,
+    load,
+    outcomes,
+)
+from services.reviewers import refusal
+from store.models import Recusal, Verdict
+from store.uow import UnitOfWork
+
+MAX_REASON = 500
+REVIEWABLE = ("submitted", "in_review")
+
+
+class Refused(Exception):
+    """The reviewer may not act on this project: `key` (a catalog key) says why."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class WrongState(Exception):
+    """The project is not in a state this action applies to (e.g. returned, verified)."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+async def reviewed(uow: UnitOfWork, svc: Services, user_id: int, project_id: int) -> Loaded:
+    """The project with its evidence, if this reviewer may review it: in scope, no
+    conflict of interest, not recused. Refused otherwise."""
+    user = await uow.users.get(user_id)
+    loaded = await load(uow, svc, user_id, project_id)
+    why = refusal(svc, user_id, user, loaded.organization)
+    if why is None and await uow.reviews.recusal(project_id, user_id) is not None:
+        why = "desk.recused_already"
+    if why is not None:
+        raise Refused(why)
+    return loaded
+
+
+async def under_review(uow: UnitOfWork, svc: Services, user_id: int,
+                       project_id: int) -> Loaded:
+    """As `reviewed`, and the project is waiting for verdicts (submitted or in review)."""
+    loaded = await reviewed(uow, svc, user_id, project_id)
+    if loaded.project.status not in REVIEWABLE:
+        raise WrongState(loaded.project.status)
+    return loaded
+
+
+async def open_project(svc: Services, user_id: int, project_id: int) -> ProjectView:
+    async with svc.uow() as uow:
+        return (await reviewed(uow, svc, user_id, project_id)).view()
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InputError("reason", "reason_needed")
+    return reason[:MAX_REASON]
+
+
+def _check_adjustment(svc: Services, loaded: Loaded, target: str, level: str | None,
+                      value: float | None) -> None:
+    """An adjustment lowers an entry's level, or corrects a rate within its range."""
+    if target.startswith("entry:"):
+        entry = next(e for e in loaded.entries if f"entry:{e.id}" == target)
+        levels = svc.rubric.item(entry.item_id).rule.levels
+        if level not in levels or levels[level].points >= levels[entry.level].points:
+            raise InputError("level", "level_not_lower")
+        return
+    rule = svc.rubric.item(target.partition(".")[0]).rule
+    if rule.step != "rate" or value is None:
+        raise InputError("verdict", "adjust_not_here")
+    rule.read(value, "rate")
+
+
+async def give_verdict(svc: Services, user_id: int, project_id: int, target: str,
+                       verdict: str, reason: str = "", *, level: str | None = None,
+                       value: float | None = None) -> ProjectView:
+    """Accept, reject (with a reason) or adjust (with a reason) one target."""
+    if verdict not in (ACCEPT, REJECT, ADJUST):
+        raise InputError("verdict", "unknown_choice", value=verdict,
+                         choices=", ".join((ACCEPT, REJECT, ADJUST)))
+    if verdict != ACCEPT:
+        reason = _reason(reason)
+    async with svc.uow() as uow:
+        loaded = await under_review(uow, svc, user_id, project_id)
+        if target not in outcomes(loaded):
+            raise NotFound(target)
+        if verdict == ADJUST:
+            _check_adjustment(svc, loaded, target, level, value)
+        else:
+            level = value = None
+        row = await uow.reviews.verdict(project_id, user_id, target)
+        old = None if row is None else row.verdict
+        now = svc.clock.now()
+        values = dict(verdict=verdict, reason=reason, level=level, value=value,
+                      seen=fingerprint(loaded, target), at=now)
+        if row is None:
+            row = Verdict(project_id=project_id, reviewer_id=user_id, target=target, **values)
+            uow.reviews.add(row)
+        else:
+            for key, v in values.items():
+                setattr(row, key, v)
+        project = loaded.project
+        await audit.record(uow, svc, user_id, "adjust" if verdict == ADJUST else "verdict",
+                           project_id=project_id, organization_id=project.organization_id,
+                           subject=target, old=old,
+                           new=verdict if verdict != ADJUST else (level or value),
+                           reason=reason)
+        if project.status == "submitted":
+            project.status = "in_review"
+        await uow.flush()
+        await uow.commit()
+        await _reload_verdicts(uow, loaded)
+        return loaded.view()
+
+
+async def _reload_verdicts(uow: UnitOfWork, loaded: Loaded) -> None:
+    from services.project_view import verdict_view
+
+    loaded.verdicts = [verdict_view(v) for v in await uow.reviews.verdicts(loaded.project.id)]
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    view: ProjectView
+    staff: tuple[tuple[int, str | None], ...]  # (user id, language) of the organisation's staff
+    items: tuple[tuple[str, str], ...]  # (target, reason) rejected
+
+
+async def return_project(svc: Services, user_id: int, project_id: int) -> Returned:
+    """Back to its staff with the rejected targets (only those become editable)."""
+    async with svc.uow() as uow:
+        loaded = await under_review(uow, svc, user_id, project_id)
+        project = loaded.project
+        states = outcomes(loaded)
+        rejected = tuple((t, o.verdict.reason) for t, o in states.items()
+                         if o.state == "rejected")
+        if not rejected:
+            raise InputError("verdict", "nothing_rejected")
+        await audit.record(uow, svc, user_id, "return", project_id=project_id,
+                           organization_id=project.organization_id, old=project.status,
+                           new="returned", subject=",".join(t for t, _ in rejected)[:120],
+                           reason="; ".join(r for _, r in rejected))
+        project.status = "returned"
+        staff = tuple((u.id, u.language) for u in
+                      await uow.users.in_organization(project.organization_id)
+                      if u.role == "staff" and not u.blocked_bot)
+        await uow.commit()
+        return Returned(loaded.view(), staff, rejected)
+
+
+async def verify(svc: Services, user_id: int, project_id: int) -> ProjectView:
+    """Every target accepted: the project is verified; its verified score is final."""
+    async with svc.uow() as uow:
+        loaded = await under_review(uow, svc, user_id, project_id)
+        project = loaded.project
+        view = loaded.view()
+        open_ = [t for t, o in view.outcomes.items() if o.state != "accepted"]
+        if open_:
+            raise InputError("verdict", "not_all_accepted", count=len(open_))
+        await audit.record(uow, svc, user_id, "verified", project_id=project_id,
+                           organization_id=project.organization_id, old=view.report.total,
+                           new=view.verified.total)
+        project.status = "verified"
+        await uow.commit()
+        return loaded.view()
+
+
+async def recuse(svc: Services, user_id: int, project_id: int, reason: str) -> None:
+    reason = _reason(reason)
+    async with svc.uow() as uow:
+        loaded = await reviewed(uow, svc, user_id, project_id)
+        uow.reviews.add(Recusal(project_id=project_id, reviewer_id=user_id, reason=reason,
+                                at=svc.clock.now()))
+        await audit.record(uow, svc, user_id, "recuse", project_id=project_id,
+                           organization_id=loaded.project.organization_id, reason=reason)
+        await uow.commit()
+
+
+async def resolve(svc: Services, user_id: int, project_id: int, target: str, verdict: str,
+                  reason: str) -> ProjectView:
+    """An administrator decides a target two reviewers disagree on."""
+    if user_id not in svc.admin_ids:
+        raise NotMember(project_id)
+    if verdict not in (ACCEPT, REJECT):
+        raise InputError("verdict", "unknown_choice", value=verdict, choices="accept, reject")
+    reason = _reason(reason)
+    async with svc.uow() as uow:
+        loaded = await load(uow, svc, user_id, project_id)
+        if outcomes(loaded).get(target) is None:
+            raise NotFound(target)
+        uow.reviews.add(Verdict(project_id=project_id, reviewer_id=0, target=target,
+                                verdict=verdict, reason=reason,
+                                seen=fingerprint(loaded, target), at=svc.clock.now()))
+        await audit.record(uow, svc, user_id, "resolve", project_id=project_id,
+                           organization_id=loaded.project.organization_id, subject=target,
+                           new=verdict, reason=reason)
+        await uow.commit()
+        await _reload_verdicts(uow, loaded)
+        return loaded.view()
