@@ -12,11 +12,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler
-from telegram.ext import filters as ptb_filters
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from tests.bench._echo import add_echo_handlers
 from tests.support.chat import Chat
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,21 +30,7 @@ def questions() -> list[str]:
         return [q["text"] for q in tomllib.load(fh)["q"]]
 
 
-# ----- the baseline: a bare python-telegram-bot echo bot ---------------------------------------
-
-ECHO_BUTTON = InlineKeyboardMarkup([[InlineKeyboardButton("echo", callback_data="echo")]])
-
-
-async def _echo_message(update: Update, _context: object) -> None:
-    message = update.effective_message
-    text = message.text or message.caption or (message.document and message.document.file_name)
-    await message.reply_text(text or "ok", reply_markup=ECHO_BUTTON)
-
-
-async def _echo_press(update: Update, _context: object) -> None:
-    await update.callback_query.answer()
-    await update.effective_chat.send_message(update.callback_query.data,
-                                             reply_markup=ECHO_BUTTON)
+# ----- the baseline: a bare python-telegram-bot echo bot (tests/bench/_echo.py) ---------
 
 
 def echo_builder(fake: FakeTelegram) -> ApplicationBuilder:
@@ -56,11 +42,6 @@ def echo_app(fake: FakeTelegram) -> Application:
     app = echo_builder(fake).build()
     add_echo_handlers(app)
     return app
-
-
-def add_echo_handlers(app: Application) -> None:
-    app.add_handler(MessageHandler(ptb_filters.ALL, _echo_message))
-    app.add_handler(CallbackQueryHandler(_echo_press))
 
 
 # ----- unionbot on a fresh database ------------------------------------------------------------

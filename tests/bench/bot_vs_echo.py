@@ -237,10 +237,22 @@ def _memory(workdir: Path) -> dict:
     return out
 
 
+def _inprocess(workdir: Path) -> dict:
+    figures = asyncio.run(_interactive(workdir / "interactive"))
+    figures["startup_to_first_poll"] = _startup(workdir / "startup")
+    figures["memory_mib"] = _memory(workdir)
+    return figures
+
+
 def run() -> dict:
+    """Both harnesses unless BENCH_HARNESS says `http` or `inprocess`."""
+    from tests.bench import _over_http
+
+    chosen = os.environ.get("BENCH_HARNESS", "http,inprocess").split(",")
+    figures = {}
     with tempfile.TemporaryDirectory(prefix="unionbot-bench-") as tmp:
-        workdir = Path(tmp)
-        figures = asyncio.run(_interactive(workdir / "interactive"))
-        figures["startup_to_first_poll"] = _startup(workdir / "startup")
-        figures["memory_mib"] = _memory(workdir)
+        if "http" in chosen:
+            figures["http"] = asyncio.run(_over_http.run_all(Path(tmp) / "http"))
+        if "inprocess" in chosen:
+            figures["inprocess"] = _inprocess(Path(tmp) / "inprocess")
     return figures

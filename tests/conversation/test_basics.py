@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conversation.conftest import ADMIN
+
 
 async def test_start_greets_in_chinese_with_a_menu(chat):
     await chat.send("/start")
@@ -68,6 +70,13 @@ async def test_commands_are_registered_per_language(bot):
     assert any(c["command"] == "submit" for c in commands)
     zh = bot.fake.commands(scope={"type": "default"}, language_code="zh")
     assert next(c for c in zh if c["command"] == "score")["description"] == "查看项目得分"
+
+
+async def test_an_administrator_sees_the_admin_commands_and_a_member_does_not(bot):
+    admin = bot.fake.commands(scope={"type": "chat", "chat_id": ADMIN})
+    assert {"neworg", "review", "submit"} <= {c["command"] for c in admin}
+    member = bot.fake.commands(scope={"type": "default"}, language_code="zh")
+    assert "neworg" not in {c["command"] for c in member}
 
 
 async def test_an_error_in_a_handler_reaches_the_user_politely(bot, chat, monkeypatch):
