@@ -75,7 +75,7 @@ async def revoke(update: Update, context: Context) -> None:
         await reply(update, w.t("invite.revoke_usage"))
         return
     try:
-        view = await accounts.revoke_invite(w.svc, context.args[0])
+        view = await accounts.revoke_invite(w.svc, context.args[0], w.account.user_id)
     except InputError as err:
         await reply(update, w.problem(err))
         return

@@ -213,12 +213,14 @@ def _invite_view(svc: Services, invite: Invite, org_name: str | None) -> InviteV
                       invite_link(svc, invite.code), until, invite.single_use, invite.lead)
 
 
-async def revoke_invite(svc: Services, code: str) -> InviteView:
+async def revoke_invite(svc: Services, code: str, actor_id: int | None = None) -> InviteView:
     async with svc.uow() as uow:
         invite = await uow.invites.get(code.strip())
         if invite is None:
             raise InputError("code", "invite_unknown")
         invite.revoked = True
+        await audit.record(uow, svc, actor_id, "revoke_invite",
+                           organization_id=invite.organization_id, subject=invite.code)
         await uow.commit()
         org = (await uow.organizations.get(invite.organization_id)
                if invite.organization_id else None)
@@ -327,6 +329,8 @@ async def remove_member(svc: Services, user_id: int | None, organization_id: int
         member.organization_id, member.role, member.lead = None, "guest", False
         member.current_project_id, member.current_slot = None, None
         await uow.reminders.drop_for_user(member_id)
+        await audit.record(uow, svc, user_id, "remove_member", organization_id=organization_id,
+                           subject=str(member_id), old={"role": gone.role, "lead": gone.lead})
         await uow.commit()
         return org.name, gone
 

@@ -12,7 +12,8 @@ from services.core import Services
 from store.uow import UnitOfWork
 
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
-           "extension", "honour", "payment", "organization", "reviewer", "verified")
+           "extension", "honour", "payment", "organization", "reviewer", "verified",
+           "remove_evidence", "remove_member", "revoke_invite")
 
 
 def plain(value: Any) -> Any:

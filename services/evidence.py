@@ -15,6 +15,7 @@ from domain.errors import InputError
 from domain.evidence import twin_of
 from domain.filetypes import content_fits
 from domain.review import entry_target, slot_target
+from services import audit
 from services.core import Services
 from services.files import drop_unreferenced
 from services.project_view import (
@@ -125,6 +126,8 @@ async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int
         before = loaded.view().report.total
         content = (row.sha256, row.suffix)
         await uow.projects.delete(row)
+        await audit.record(uow, svc, user_id, "remove_evidence", project_id=project_id,
+                           subject=row.item_id, old={"file": row.file_name, "sha256": row.sha256})
         await uow.commit()
         await drop_unreferenced(uow, svc, loaded.project.organization_id, project_id,
                                 [content])
@@ -235,6 +238,9 @@ async def remove_entry(svc: Services, user_id: int, project_id: int, entry_id: i
         entry = _of_project(await uow.projects.entry(entry_id), project_id, entry_id)
         await uow.projects.delete_files_of_entry(entry_id)
         await uow.projects.delete(entry)
+        await audit.record(uow, svc, user_id, "remove_evidence", project_id=project_id,
+                           subject=entry.item_id,
+                           old={"entry": entry_id, "level": entry.level, "title": entry.title})
         await uow.commit()
         await drop_unreferenced(uow, svc, loaded.project.organization_id, project_id,
                                 [(f.sha256, f.suffix) for f in loaded.files

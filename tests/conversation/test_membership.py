@@ -11,7 +11,7 @@ import time
 
 from bot.app import build_application
 from bot.transport import build_inprocess
-from services import accounts
+from services import accounts, audit
 from tests.conversation.conftest import new_project
 from tests.support.chat import Chat, running
 
@@ -106,6 +106,8 @@ async def test_a_removed_member_loses_access_at_once(bot, member):
     assert "合同项目" not in "\n".join(member.replies)
     await member.send("/submit")
     assert "合同项目" not in "\n".join(member.replies)
+    removed = [e for e in await audit.log(bot.svc) if e.action == "remove_member"]
+    assert [(e.actor_id, e.subject) for e in removed] == [(4001, str(member.user.id))]
 
 
 def _stored(bot) -> list[str]:
@@ -125,6 +127,8 @@ async def test_deleted_files_leave_the_disk_unless_still_used(bot, member):
     await member.press("🗑 删除第1个")
     assert "已删除" in "\n".join(member.replies)
     assert len(_stored(bot)) == 1  # gone from disk too
+    [removal] = [e for e in await audit.log(bot.svc) if e.action == "remove_evidence"]
+    assert removal.actor_id == member.user.id and removal.old["file"] == "学习制度.pdf"
 
 
 async def test_orphaned_files_are_collected_at_start_up(bot, member, tmp_path):
