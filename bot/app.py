@@ -32,9 +32,11 @@ from domain.reminders import ReminderPolicy
 from handlers import (
     admin,
     ask,
+    decide,
     desk,
     members,
     menus,
+    org_import,
     orgs,
     reminders,
     reviewers,
@@ -121,6 +123,8 @@ def add_handlers(app: Application) -> None:
         )
     app.add_handlers([
         MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/docs\b"), ask.docs_upload),
+        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/orgimport\b"),
+                       org_import.upload),
         submit_conv,
         desk_conv,
         subsidy_conv,
@@ -153,6 +157,7 @@ def add_handlers(app: Application) -> None:
         CallbackQueryHandler(members.join_confirmed, cb.pattern("join_confirm")),
         CallbackQueryHandler(members.join_cancelled, cb.pattern("join_cancel")),
         CallbackQueryHandler(admin.reopen, cb.pattern("reopen")),
+        *decide.handlers(),
         CallbackQueryHandler(ask.prompt, cb.pattern("menu_ask")),
         CallbackQueryHandler(score.score, cb.pattern("menu_score")),
         CallbackQueryHandler(score.standard, cb.pattern("menu_standard")),

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from bot import cli_ask, cli_desk, cli_ops, cli_org, cli_round
+from bot import cli_ask, cli_decide, cli_desk, cli_ops, cli_org, cli_round
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -228,6 +228,7 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_export)
 
     cli_ask.register(sub)
+    cli_decide.register(sub)
     cli_round.register(sub, Parser)
     cli_ops.register(sub)
     cli_org.register_files(sub, Parser)

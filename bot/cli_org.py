@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -65,15 +66,46 @@ def _line(args: argparse.Namespace, o) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from services.accounts import organizations
+    from services.accounts import organizations_page
 
-    views = _run(organizations)
+    async def page(svc):
+        district = svc.districts.resolve(args.district, "--district") if args.district else None
+        return await organizations_page(svc, district=district, text=args.search,
+                                        page=args.page, per_page=args.per_page)
+
+    views, total = _run(page)
     if args.json:
         print(json.dumps([_org_json(o) for o in views], ensure_ascii=False))
-    else:
-        for o in views:
-            print(_line(args, o))
+        return 0
+    for o in views:
+        print(_line(args, o))
+    pages = max(1, -(-total // args.per_page))
+    print(load_catalog().t("org.page", args.lang, page=args.page, pages=pages, total=total))
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.org_import import UnreadableFile, import_organizations, report_lines
+
+    path = Path(args.file)
+
+    async def run(svc):
+        report = await import_organizations(svc, path.read_bytes(), path.name,
+                                            dry_run=args.check, good_only=args.good_only)
+        return report, report_lines(svc, report, args.lang)
+
+    try:
+        if not path.is_file():
+            raise UnreadableFile(args.file)
+        report, lines = _run(run)
+    except UnreadableFile:
+        print(load_catalog().t("orgimport.unreadable", args.lang, name=path.name),
+              file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0 if not report.bad and not report.missing else 2
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
@@ -97,9 +129,21 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 def register(org: Any) -> None:
     """Add `list` and `edit` to the `org` subcommands."""
-    p = org.add_parser("list", help="every organisation: id, name, district, dates")
+    p = org.add_parser("list", help="organisations, a page at a time: id, name, district, dates")
+    p.add_argument("--district", default=None, help="only this district, e.g. 崂山区")
+    p.add_argument("--search", default=None, help="only names or credit codes holding this")
+    p.add_argument("--page", type=int, default=1, help="page number (from 1)")
+    p.add_argument("--per-page", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
+
+    p = org.add_parser("import", help="register organisations from an .xlsx or .csv file; "
+                                      "nothing is written while any row is bad")
+    p.add_argument("file", help="the .xlsx or .csv (column names on the first line)")
+    p.add_argument("--check", action="store_true", help="check only (a dry run)")
+    p.add_argument("--good-only", action="store_true",
+                   help="register the good rows even when others are bad")
+    p.set_defaults(func=cmd_import)
 
     p = org.add_parser("edit", help="correct an organisation's facts (the credit code stays)")
     p.add_argument("id", type=record_id, help="organisation id (see org list)")

@@ -81,8 +81,10 @@ class TerminalChat:
     """
 
     def __init__(
-        self, *, prompt: str = "你：", intro: str | None = HELP, settle_timeout: float = 60.0
+        self, *, prompt: str = "你：", intro: str | None = HELP, settle_timeout: float = 60.0,
+        files_dir: Path | None = None,
     ) -> None:
+        self.files_dir = files_dir  # where the files and pictures the bot sends are saved
         self.prompt = prompt
         self.intro = intro
         self.settle_timeout = settle_timeout
@@ -186,6 +188,18 @@ class TerminalChat:
         for number, action in enumerate(actions, start):
             self._buttons[number] = _Button(sent.message_id, action, sent.is_inline)
         self._output(("🤖（已更新）" if sent.edited else "🤖 ") + text)
+        if sent.file and not sent.edited and self.files_dir is not None:
+            self._output(f"（已保存：{self._save(sent)}）")
+
+    def _save(self, sent: SentMessage) -> Path:
+        """The file or picture under `files_dir`, named by its message and its own name
+        (the bare name only: a name never reaches outside the folder)."""
+        default = ".jpg" if sent.kind == "photo" else ".bin"
+        name = Path((sent.file_name or "").replace("\\", "/")).name.lstrip(".") or f"file{default}"
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / f"{sent.message_id}_{name}"
+        path.write_bytes(sent.file or b"")
+        return path
 
     def _toast(self, answer: JSON) -> None:
         """on_answer: the notice Telegram pops up when a button press is answered with text."""

@@ -79,7 +79,8 @@ def run_console(settings: Settings) -> int:
     def write(text: str) -> None:
         print(text, flush=True)
 
-    asyncio.run(TerminalChat().run(app, fake, user, read_line, write))
+    files = Path(settings.evidence_dir).parent / "console-files"  # var/console-files
+    asyncio.run(TerminalChat(files_dir=files).run(app, fake, user, read_line, write))
     return 0
 
 

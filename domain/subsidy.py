@@ -85,3 +85,30 @@ def compute_subsidy(table: SubsidyTable, honours: Iterable[str], paid: int = 0,
         matching = rule.matching.get(best.id, 0) if best else 0
     return SubsidyResult(highest=best.id if best else None, entitled=entitled, paid=paid,
                          due=max(0, entitled - paid), district_matching=matching)
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A project's subsidy from its ledger: the highest honour's amount plus the district's
+    matching amount for it (if the district published a standard), what was paid, and
+    what is still due (差额补齐)."""
+
+    highest: str | None
+    city_amount: int
+    matching: int
+    paid: int
+
+    @property
+    def entitled(self) -> int:
+        return self.city_amount + self.matching
+
+    @property
+    def due(self) -> int:
+        return max(0, self.entitled - self.paid)
+
+
+def balance(table: SubsidyTable, honours: Iterable[str], paid: int,
+            district: str | None) -> Balance:
+    known = district if district in table.districts else None
+    result = compute_subsidy(table, honours, paid, known)
+    return Balance(result.highest, result.entitled, result.district_matching or 0, paid)

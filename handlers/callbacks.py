@@ -2,8 +2,9 @@
 
 Each action has a code (its prefix: `w:` for the walk, `sub:` /subsidy, `rv:` review, `a:`
 answers, `rm:` /remind, `lang:`, `m:` the menu, `og:` /editorg, `jn:` joining, `mb:`
-/members) and typed fields; `data()` builds the string a button carries, `pattern()` is the
-regular expression its handler is registered with, and `parse()` reads it back into a
+/members, `d:` the reviewers' desk, `dc:` the decisions) and typed fields; `data()` builds
+the string a button carries, `pattern()` is the regular expression its handler is registered
+with, and `parse()` reads it back into a
 `Press`, checking every field against what exists (a slot index within the checklist, a
 level of that slot's rule, a service area, a fact, an honour level, a district). Forged or
 outdated data raises `Expired` — never an exception from deep inside, never a stored value.
@@ -83,7 +84,23 @@ DESK_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "resolve": ("rs", ("pid", "target", "flag")),
 }
 ACTIONS |= {name: (f"{DESK}:{code}", names) for name, (code, names) in DESK_ACTIONS.items()}
-_TYPES = {"pid": r"\d{1,9}", "state": "|".join(QUEUE_STATES), "page": r"\d{1,4}",
+# The decisions (issue 14: ranking, honours, recommendations, ledger, dossier): their own
+# prefix too — `d:` is the desk's.
+DECISIONS = "dc"
+DECISION_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "rank_page": ("rk", ("district", "page")),
+    "rank_export": ("rx", ("district",)),
+    "decide": ("d", ("pid",)),
+    "honour_city": ("h", ("pid",)),
+    "recommend": ("r", ("pid", "honour")),
+    "outcome": ("o", ("pid", "honour", "flag")),
+    "ledger_page": ("lg", ("page",)),
+    "ledger_export": ("lx", ()),
+    "dossier": ("z", ("pid",)),
+}
+ACTIONS |= {name: (f"{DECISIONS}:{code}", names)
+            for name, (code, names) in DECISION_ACTIONS.items()}
+_TYPES = {"pid": r"\d{1,9}", "state": "|".join(QUEUE_STATES), "page": r"\d{1,5}",
           "target": r"[se]\d{1,12}", "reason": r"\d{1,2}", "criterion": r"\d{1,3}",
           "slot": r"\d{1,3}", "file": r"\d{1,12}",
           "entry": r"\d{1,12}", "version": r"\d{1,9}", "area": r"\d{1,3}", "flag": "[01]",
@@ -128,7 +145,6 @@ def pattern(action: str) -> str:
 
 
 ANY = f"^{PREFIX}:"  # every walk button; those no pattern above matches are expired
-DESK_ANY = f"^{DESK}:"  # every desk button; likewise
 DESK_ANY = f"^{DESK}:"  # every desk button; likewise
 
 
@@ -177,8 +193,8 @@ def parse(raw: str | None, action: str, svc: Services) -> Press:
             raise Expired(raw)
     if "honour" in values and values["honour"] not in svc.subsidy_table.ids:
         raise Expired(raw)
-    if "district" in values and values["district"] >= len(svc.districts.names):
-        raise Expired(raw)
+    if action == "org_district" and values["district"] >= len(svc.districts.names):
+        raise Expired(raw)  # /editorg's district is an index; elsewhere 0 is every district
     if "flag" in values:
         values["flag"] = values["flag"] == 1
     return Press(action, values)

@@ -12,8 +12,8 @@ log = logging.getLogger("unionbot")
 
 STAFF = ("menu", "submit", "ask", "score", "subsidy", "standard", "rounds", "remind",
          "history", "join", "lang", "help", "cancel")
-REVIEWER = ("menu", "review", "history", "export", "honour", "extend", "rounds", "ask",
-            "standard", "lang", "help", "cancel")
+REVIEWER = ("menu", "review", "ranking", "decide", "pay", "ledger", "dossier", "history",
+            "export", "honour", "extend", "rounds", "ask", "standard", "lang", "help", "cancel")
 ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
          "deadline", "as", "submit", "score")
 BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}

@@ -13,6 +13,7 @@ from domain.i18n import local
 from domain.report import subsidy_lines
 from handlers import callbacks as cb
 from handlers.common import Context, keyboard, main_menu, pressed, reply, who
+from services import ledger as ledgers
 from services import project_view as sub
 from services.subsidy import subsidy_due
 
@@ -29,9 +30,11 @@ def _chooser(w, chosen: list[str], recorded: list[sub.Honours] = ()):
     return keyboard(rows)
 
 
-def _result(w, honours, paid: int) -> str:
-    result = subsidy_due(w.svc, honours, paid)
-    lines = subsidy_lines(result, w.svc.subsidy_table, w.svc.catalog, w.lang)
+def _result(w, honours, paid: int, district: str | None = None) -> str:
+    if district not in w.svc.subsidy_table.districts:
+        district = None
+    result = subsidy_due(w.svc, honours, paid, district)
+    lines = subsidy_lines(result, w.svc.subsidy_table, w.svc.catalog, w.lang, district)
     return "\n".join(escape(line) for line in lines)
 
 
@@ -46,20 +49,25 @@ async def begin(update: Update, context: Context) -> int:
 
 
 async def recorded(update: Update, context: Context) -> int:
-    """A project whose honours and payments are on record: the answer at once."""
+    """A project whose honours and payments are on record: the answer at once, from its
+    ledger (dated honours and payments, the district's matching standard)."""
     press = await pressed(update, context, "subsidy_project")
     if press is None:
         return CHOOSE
     w = await who(update, context)
     await update.callback_query.answer()
     project_id = press.pid
-    honours = next((h for h in await sub.organization_honours(w.svc, w.account.user_id)
-                    if h.project_id == project_id), None)
-    if honours is None:
+    try:
+        book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
+    except (sub.NotFound, sub.NotMember):
         await reply(update, w.t("walk.gone"), main_menu(w))
         return ConversationHandler.END
-    head = w.t("bot.subsidy_for_project", name=escape(honours.name))
-    await reply(update, head + "\n" + _result(w, honours.honours, honours.paid), main_menu(w))
+    head = w.t("bot.subsidy_for_project", name=escape(book.name))
+    rows = "\n".join(escape(ledgers.line_text(w.svc, x, w.lang)) for x in book.lines)
+    await reply(update, "\n".join((head, _result(w, book.honours, book.balance.paid,
+                                                 book.district),
+                                   "", w.t("decide.history"), rows,
+                                   w.t("decide.subsidy_from_ledger"))), main_menu(w))
     return ConversationHandler.END
 
 

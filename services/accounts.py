@@ -121,6 +121,18 @@ async def organizations(svc: Services) -> list[OrganizationView]:
         return [_org_view(o) for o in await uow.organizations.all()]
 
 
+async def organizations_page(svc: Services, *, district: str | None = None,
+                             text: str | None = None, page: int = 1, per_page: int = 50
+                             ) -> tuple[list[OrganizationView], int]:
+    """One page (from 1) of the organisations matching, and how many match in all."""
+    page, per_page = max(1, page), min(max(1, per_page), 500)
+    async with svc.uow() as uow:
+        rows, total = await uow.organizations.page(district=district, text=text,
+                                                   offset=(page - 1) * per_page,
+                                                   limit=per_page)
+        return [_org_view(o) for o in rows], total
+
+
 async def edit_organization(svc: Services, organization_id: int, *, name: str | None = None,
                             district: str | None = None, established_on: dt.date | None = None,
                             valid_until: dt.date | None = None,

@@ -256,15 +256,16 @@ async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | No
     ids = [p.id for p, *_ in rows]
     files, entries, figures = await uow.projects.evidence_of(ids)
     verdicts = await uow.reviews.verdicts_of(ids)
+    by_project: dict[int, tuple[list, list, list, list]] = {i: ([], [], [], []) for i in ids}
+    for index, found in enumerate((files, entries, figures, verdicts)):
+        for row in found:  # grouped in one pass, not one scan of every row per project
+            by_project[row.project_id][index].append(row)
     out = []
     for project, org, round_, ext in rows:
         loaded = Loaded(svc, 0, None, project, org, _closes(round_, ext),
                         project.recommended_on or (round_.recommended_on if round_ else None),
                         required=round_.reviews_required if round_ else 1)
-        fill(loaded, [f for f in files if f.project_id == project.id],
-              [e for e in entries if e.project_id == project.id],
-              [f for f in figures if f.project_id == project.id],
-              [v for v in verdicts if v.project_id == project.id])
+        fill(loaded, *by_project[project.id])
         out.append(loaded)
     return out
 
@@ -449,11 +450,9 @@ class Honours:
 
 
 async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
-    """The user's organisation's projects that have honours on record."""
-    async with svc.uow() as uow:
-        user = await uow.users.get(user_id)
-        if user is None or user.organization_id is None:
-            return []
-        return [Honours(p.id, p.name, tuple(p.honours or ()), p.paid)
-                for p in await uow.projects.of_organization(user.organization_id) if p.honours]
+    """The user's organisation's projects that have honours or payments on record, from
+    the ledger (services/ledger.py)."""
+    from services.ledger import own_ledger
 
+    return [Honours(book.project_id, book.name, book.honours, book.balance.paid)
+            for book in await own_ledger(svc, user_id)]

@@ -66,7 +66,7 @@ async def create_project(svc: Services, user_id: int, *, name: str, area: str,
         project = Project(organization_id=user.organization_id, name=name.strip(),
                           service_area=area, started_on=started_on, completed_on=completed_on,
                           closed_and_evaluated=closed_and_evaluated, created_by=user_id,
-                          honours=[], round_id=current.id if current else None)
+                          round_id=current.id if current else None)
         uow.projects.add(project)
         await uow.flush()
         user.current_project_id, user.current_slot = project.id, None
@@ -135,7 +135,7 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
         return loaded.view()
 
 
-async def _reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
+async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
                             project_id: int) -> Project:
     """A project a reviewer (or an administrator) acts on."""
     user = await uow.users.get(user_id)
@@ -149,7 +149,7 @@ async def _reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
 
 async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
-        project = await _reviewed_project(uow, svc, user_id, project_id)
+        project = await reviewed_project(uow, svc, user_id, project_id)
         await audit.record(uow, svc, user_id, "reopen", project_id=project.id,
                            organization_id=project.organization_id, old=project.status,
                            new="draft")
@@ -160,21 +160,16 @@ async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
 
 async def record_honours(svc: Services, user_id: int, project_id: int, honours: list[str],
                          paid: int) -> Honours:
-    """Reviewers record the honours a project received and the subsidy already paid."""
-    for level in honours:
-        svc.subsidy_table.level(level)  # InputError for an unknown level
+    """/honour: the honours a project received and a payment, appended to its ledger
+    (services/ledger.py); nothing recorded before is overwritten."""
+    from services import ledger
+
     if paid < 0:
         raise InputError("paid", "amount", value=paid)
-    async with svc.uow() as uow:
-        project = await _reviewed_project(uow, svc, user_id, project_id)
-        new_honours = list(dict.fromkeys(honours))
-        where = dict(project_id=project.id, organization_id=project.organization_id)
-        if list(project.honours or []) != new_honours:
-            await audit.record(uow, svc, user_id, "honour", old=list(project.honours or []),
-                               new=new_honours, **where)
-        if project.paid != paid:
-            await audit.record(uow, svc, user_id, "payment", old=project.paid, new=paid,
-                               **where)
-        project.honours, project.paid = new_honours, paid
-        await uow.commit()
-        return Honours(project.id, project.name, tuple(project.honours), project.paid)
+    held = (await ledger.project_ledger(svc, user_id, project_id)).honours
+    rows = [ledger.row("honour", level=level) for level in dict.fromkeys(honours)
+            if level not in held]
+    if paid:
+        rows.append(ledger.row("payment", amount=paid))
+    book = await ledger.append(svc, user_id, project_id, *rows)
+    return Honours(book.project_id, book.name, book.honours, book.balance.paid)

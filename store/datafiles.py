@@ -9,6 +9,7 @@ from pathlib import Path
 
 from domain.districts import Districts, districts_from_dict
 from domain.i18n import Catalog
+from domain.ranking import RankingRules, rules_from_dict
 from domain.review import ReviewRules, review_rules_from_dict
 from domain.rubric import Rubric, rubric_from_dict
 from domain.subsidy import SubsidyTable, subsidy_table_from_dict
@@ -29,6 +30,11 @@ def load_rubric(path: Path = DATA_DIR / "rubric.toml") -> Rubric:
 @cache
 def load_subsidy_table(path: Path = DATA_DIR / "subsidy.toml") -> SubsidyTable:
     return subsidy_table_from_dict(read_toml(path))
+
+
+@cache
+def load_ranking(path: Path = DATA_DIR / "ranking.toml") -> RankingRules:
+    return rules_from_dict(read_toml(path))
 
 
 @cache

@@ -164,8 +164,6 @@ class Project(Base):
     completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     closed_and_evaluated: Mapped[bool] = mapped_column(Boolean, default=False)
     recommended_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
-    honours: Mapped[list] = mapped_column(JSON, default=list)  # honour level ids held
-    paid: Mapped[int] = mapped_column(Integer, default=0)  # subsidy already received, yuan
     # draft | submitted | in_review | returned | verified
     status: Mapped[str] = mapped_column(String(16), default="draft")
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime,
@@ -182,6 +180,26 @@ class Project(Base):
     entries: Mapped[list[EvidenceEntry]] = relationship(back_populates="project")
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class LedgerEntry(Base):
+    """One dated decision or payment on a project, never updated or deleted: an honour
+    (level), a recommendation upward (level), the outcome of one (level, `awarded`), or a
+    payment (amount, payer). Entitled, paid and due are computed from these rows."""
+
+    __tablename__ = "ledger"
+    __table_args__ = (Index("ix_ledger_project", "project_id", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    kind: Mapped[str] = mapped_column(String(12))  # honour|recommend|outcome|payment
+    level: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    awarded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # outcomes only
+    amount: Mapped[int] = mapped_column(Integer, default=0)  # payments, yuan
+    payer: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    on_date: Mapped[dt.date] = mapped_column(Date)  # when it was decided or paid
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class EvidenceFile(Base):

@@ -23,6 +23,7 @@ from store.models import (
     EvidenceFile,
     Feedback,
     Invite,
+    LedgerEntry,
     Organization,
     Project,
     Recusal,
@@ -86,6 +87,28 @@ class Organizations(Repo):
 
     async def all(self) -> list[Organization]:
         return list(await self.session.scalars(select(Organization).order_by(Organization.id)))
+
+    async def taken_usccs(self, codes: Collection[str]) -> set[str]:
+        """Which of these credit codes are registered already (one statement)."""
+        if not codes:
+            return set()
+        return set(await self.session.scalars(select(Organization.uscc).where(
+            Organization.uscc.in_(list(codes)))))
+
+    async def page(self, *, district: str | None = None, text: str | None = None,
+                   offset: int = 0, limit: int = 50) -> tuple[list[Organization], int]:
+        """One page of organisations (in a district, whose name or code holds `text`) and
+        how many match in all: two statements."""
+        conditions = []
+        if district is not None:
+            conditions.append(Organization.district == district)
+        if text:
+            like = f"%{text}%"
+            conditions.append(or_(Organization.name.like(like), Organization.uscc.like(like)))
+        total = await self.session.scalar(select(func.count(Organization.id)).where(*conditions))
+        rows = await self.session.scalars(select(Organization).where(*conditions)
+                                          .order_by(Organization.id).offset(offset).limit(limit))
+        return list(rows), int(total or 0)
 
 
 class Invites(Repo):
@@ -259,6 +282,32 @@ class Projects(Repo):
         rows = await self.session.scalars(select(Organization).where(
             Organization.id.in_(list(org_ids))))
         return {o.id: o for o in rows}
+
+
+class Ledger(Repo):
+    """Honours, recommendations, outcomes and payments: appended, never changed."""
+
+    async def of_projects(self, project_ids: Collection[int] | None = None
+                          ) -> list[LedgerEntry]:
+        """The rows of these projects (or of all), oldest first, in one statement."""
+        query = select(LedgerEntry).order_by(LedgerEntry.project_id, LedgerEntry.id)
+        if project_ids is not None:
+            ids = list(project_ids)
+            if not ids:
+                return []
+            query = query.where(LedgerEntry.project_id.in_(ids))
+        return list(await self.session.scalars(query))
+
+    async def projects_with_rows(self, organization_id: int | None = None
+                                 ) -> list[tuple[Project, Organization]]:
+        """The projects that have ledger rows, with their organisations, by id."""
+        query = (select(Project, Organization)
+                 .join(Organization, Organization.id == Project.organization_id)
+                 .where(Project.id.in_(select(LedgerEntry.project_id)))
+                 .order_by(Project.id))
+        if organization_id is not None:
+            query = query.where(Project.organization_id == organization_id)
+        return [tuple(row) for row in await self.session.execute(query)]  # type: ignore[misc]
 
 
 class Feedbacks(Repo):
@@ -526,6 +575,7 @@ class UnitOfWork:
         self.rounds = Rounds(self.session)
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)
+        self.ledger = Ledger(self.session)
         self.audit = AuditLog(self.session)
         self.reviews = Reviews(self.session)
         return self

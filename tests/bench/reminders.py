@@ -68,7 +68,7 @@ async def _populate(svc, staff: int) -> None:
                 "blocked_bot": False} for i in range(staff)],
         Project: [{"id": 1 + i, "organization_id": 1000 + i, "name": f"项目{i}",
                    "service_area": "心理关怀", "completed_on": dt.date(2025, 6, 30),
-                   "closed_and_evaluated": True, "status": "draft", "honours": [], "paid": 0,
+                   "closed_and_evaluated": True, "status": "draft",
                    "version": 1} for i in range(orgs)],
         EvidenceFile: [{"project_id": 1 + i, "item_id": item, "kind": kind,
                         "sha256": f"{i:032x}{n:032x}", "size": 100, "mime_type": "application/pdf",

@@ -28,8 +28,10 @@ def test_org_edit_corrects_facts_and_org_list_shows_them(cli):
         "certificate_valid_until": "2031-01-31"}
     listed = cli("org", "list")
     assert listed.returncode == 0
-    assert listed.stdout.strip() == ("#1 青岛海都心理健康服务中心（西海岸新区）信用代码 "
-                                     "91350100M000100Y43，成立 2019-05-10，证书有效期至 2031-01-31")
+    first, footer = listed.stdout.strip().splitlines()
+    assert first == ("#1 青岛海都心理健康服务中心（西海岸新区）信用代码 "
+                     "91350100M000100Y43，成立 2019-05-10，证书有效期至 2031-01-31")
+    assert footer.startswith("第 1/1 页，共 1 个社会组织")
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ async def test_honours_are_named_in_the_users_language(bot, member):
     assert "⚠️ 荣誉级别：未知的取值 金牌，可选：全国级、省级、市级" in reviewer.last_text
     english = bot.chat(1, "Admin", lang="en")
     await english.send("/honour 1 national")
-    assert "holds national" in english.last_text
+    assert "holds provincial, city, national" in english.last_text  # appended, never overwritten
 
 
 async def test_facts_are_corrected_with_buttons_and_a_typed_value(bot, member):

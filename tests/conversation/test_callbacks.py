@@ -19,7 +19,10 @@ SAMPLES = {"new": (), "stop": (), "area": (3,), "closed": (1,), "project": (7,),
            "subsidy_project": (7,), "subsidy_next": (), "reopen": (7,), "ask_more": (3, 1),
            "ask_feedback": (3, 1), "remind": ("off",), "lang": ("en",),
            "org_field": (4, "valid_until"), "org_district": (2,),
-           "join_confirm": ("AbC-12_x",), "join_cancel": (), "member_remove": (4, 7_000_000_001)}
+           "join_confirm": ("AbC-12_x",), "join_cancel": (), "member_remove": (4, 7_000_000_001),
+           "rank_page": (3, 1), "rank_export": (0,), "decide": (7,), "honour_city": (7,),
+           "recommend": (7, "provincial"), "outcome": (7, "national", 1),
+           "ledger_page": (2,), "ledger_export": (), "dossier": (7,)}
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,362 @@
+"""Reviewers' decisions: /ranking (paged, per district), a project's card with buttons to
+select it as a city honour, recommend it upward and record the outcome, /pay, /ledger
+(paged), the exports and /dossier. Button data: handlers/callbacks.py."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+
+from telegram import Update
+
+from domain.amounts import parse_amount
+from domain.errors import InputError
+from domain.i18n import local
+from handlers import callbacks as cb
+from handlers.common import Context, Who, keyboard, reply, who
+from services import handover, ranking
+from services import ledger as ledgers
+from services import project_view as sub
+
+PAGE = 10
+
+
+def _level(w: Who, level: str) -> str:
+    return local(w.svc.subsidy_table.level(level).short, w.lang)
+
+
+def _levels(w: Who, levels) -> str:
+    return w.t("ask.list_sep").join(_level(w, x) for x in levels) or w.t("decide.none")
+
+
+def _pages(count: int, page: int) -> tuple[int, int]:
+    pages = max(1, math.ceil(count / PAGE))
+    return min(max(page, 0), pages - 1), pages
+
+
+def _nav(w: Who, action: str, page: int, pages: int, *first: object) -> list[tuple[str, str]]:
+    row = []
+    if page > 0:
+        row.append((w.t("decide.prev"), cb.data(action, *first, page - 1)))
+    if page + 1 < pages:
+        row.append((w.t("decide.next"), cb.data(action, *first, page + 1)))
+    return row
+
+
+async def _refused(update: Update, w: Who, err: Exception) -> None:
+    if isinstance(err, sub.NotFound):
+        await reply(update, w.t("walk.gone"))
+    elif isinstance(err, ledgers.AlreadyRecorded):
+        await reply(update, w.t("decide.already"))
+    elif isinstance(err, InputError):
+        await reply(update, w.problem(err))
+    else:
+        await reply(update, w.t("review.only"))
+
+
+REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded)
+
+
+# -- the ranking ----------------------------------------------------------------------------
+async def _show_ranking(update: Update, w: Who, district_index: int, page: int) -> None:
+    names = w.svc.districts.names
+    district = names[district_index - 1] if district_index else None
+    try:
+        ranked = await ranking.ranking(w.svc, w.account.user_id, district)
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    where = district or w.t("decide.all_districts")
+    if not ranked:
+        await reply(update, w.t("decide.rank_none", district=where))
+        return
+    page, pages = _pages(len(ranked), page)
+    line = ranking.selection_line(ranked[0].round_year)
+    lines = [w.t("decide.rank_title", round=ranked[0].round_year or w.t("decide.no_round"),
+                 district=where, count=len(ranked), page=page + 1, pages=pages,
+                 places=line.places, min_total=line.min_total)]
+    shown = ranked[page * PAGE:(page + 1) * PAGE]
+    for rp in shown:
+        r = rp.row
+        honours = rp.ledger.honours
+        lines.append(w.t("decide.rank_line", place=r.place, mark="⭐" if r.selected else "",
+                         id=r.project_id, name=escape(r.name), district=r.district,
+                         verified=r.verified_total, claimed=r.claimed_total,
+                         eligible="" if r.eligible else w.t("decide.ineligible"),
+                         honours=f" 🏅{_levels(w, honours)}" if honours else ""))
+    rows = [[(w.t("decide.open", id=rp.row.project_id, name=rp.row.name[:24]),
+              cb.data("decide", rp.row.project_id))] for rp in shown]
+    nav = _nav(w, "rank_page", page, pages, district_index)
+    if nav:
+        rows.append(nav)
+    rows.append([(w.t("decide.export_ranking"), cb.data("rank_export", district_index))])
+    await reply(update, "\n".join(lines), keyboard(rows))
+
+
+async def ranking_command(update: Update, context: Context) -> None:
+    """/ranking [DISTRICT]"""
+    w = await who(update, context)
+    index = 0
+    if context.args:
+        try:
+            name = w.svc.districts.resolve(" ".join(context.args))
+        except InputError as err:
+            await reply(update, w.problem(err) + "\n\n" + w.t("decide.ranking_usage"))
+            return
+        index = w.svc.districts.names.index(name) + 1
+    await _show_ranking(update, w, index, 0)
+
+
+async def _press(update: Update, context: Context, action: str) -> tuple[Who, cb.Press | None]:
+    w = await who(update, context)
+    query = update.callback_query
+    try:
+        press = cb.parse(query.data, action, w.svc)
+    except cb.Expired:
+        await query.answer()
+        await reply(update, w.t("bot.unknown_button"))
+        return w, None
+    await query.answer()
+    return w, press
+
+
+async def ranking_page(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "rank_page")
+    if press:
+        await _show_ranking(update, w, press.district, press.page)
+
+
+# -- a project's card and the decisions -----------------------------------------------------
+def card_text(w: Who, book: ledgers.ProjectLedger, claimed: int | None = None,
+              verified: int | None = None) -> str:
+    b = book.balance
+    values = dict(id=book.project_id, name=escape(book.name),
+                  organization=escape(book.organization), district=book.district,
+                  honours=_levels(w, book.honours), recommended=_levels(w, book.recommended),
+                  entitled=b.entitled, matching=b.matching, paid=b.paid, due=b.due)
+    if claimed is None:
+        text = w.t("decide.card_ledger", **values)
+    else:
+        text = w.t("decide.card", claimed=claimed, verified=verified, **values)
+    if book.lines:
+        text += "\n\n" + w.t("decide.history") + "\n" + "\n".join(
+            escape(ledgers.line_text(w.svc, x, w.lang)) for x in book.lines)
+    return text
+
+
+def card_buttons(w: Who, book: ledgers.ProjectLedger):
+    pid, rows = book.project_id, []
+    if "city" not in book.honours:
+        rows.append([(w.t("decide.btn_city", level=_level(w, "city")),
+                      cb.data("honour_city", pid))])
+    for level in ledgers.UPWARD:
+        if level not in book.recommended:
+            rows.append([(w.t("decide.btn_recommend", level=_level(w, level)),
+                          cb.data("recommend", pid, level))])
+    for level in book.pending:
+        rows.append([(w.t("decide.btn_awarded", level=_level(w, level)),
+                      cb.data("outcome", pid, level, 1)),
+                     (w.t("decide.btn_declined", level=_level(w, level)),
+                      cb.data("outcome", pid, level, 0))])
+    rows.append([(w.t("decide.btn_dossier"), cb.data("dossier", pid))])
+    return keyboard(rows)
+
+
+async def _show_card(update: Update, w: Who, project_id: int) -> None:
+    try:
+        book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
+        view = await sub.project_view(w.svc, w.account.user_id, project_id)
+        if not w.svc.may_review(w.account.user_id, w.account.role):
+            raise sub.NotMember(project_id)
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    verified = ranking.verified_report(None, view).total
+    await reply(update, card_text(w, book, view.report.total, verified), card_buttons(w, book))
+
+
+async def decide_command(update: Update, context: Context) -> None:
+    """/decide PROJECT: the project's card."""
+    w = await who(update, context)
+    if len(context.args or []) != 1 or not context.args[0].isdigit():
+        await reply(update, w.t("decide.usage"))
+        return
+    await _show_card(update, w, int(context.args[0]))
+
+
+async def decide(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "decide")
+    if press:
+        await _show_card(update, w, press.pid)
+
+
+async def _decided(update: Update, w: Who, write) -> None:
+    try:
+        book = await write
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    last = book.lines[-1]
+    await reply(update, w.t("decide.recorded", date=last.on_date.isoformat(),
+                            who=w.account.user_id) + "\n\n" + card_text(w, book),
+                card_buttons(w, book))
+
+
+async def honour_city(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "honour_city")
+    if press:
+        await _decided(update, w, ledgers.honour(w.svc, w.account.user_id, press.pid, "city"))
+
+
+async def recommend(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "recommend")
+    if press:
+        await _decided(update, w, ledgers.recommend(w.svc, w.account.user_id, press.pid,
+                                                    press.honour))
+
+
+async def outcome(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "outcome")
+    if press:
+        await _decided(update, w, ledgers.outcome(w.svc, w.account.user_id, press.pid,
+                                                  press.honour, press.flag))
+
+
+async def pay(update: Update, context: Context) -> None:
+    """/pay PROJECT AMOUNT [PAYER] [NOTE…]"""
+    w = await who(update, context)
+    args = context.args or []
+    if len(args) < 2 or not args[0].isdigit():
+        await reply(update, w.t("decide.pay_usage"))
+        return
+    try:
+        amount = parse_amount(args[1])
+    except ValueError:
+        await reply(update, w.t("bot.subsidy_bad_paid") + "\n\n" + w.t("decide.pay_usage"))
+        return
+    payer = args[2] if len(args) > 2 else ""
+    note = " ".join(args[3:])
+    await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, int(args[0]), amount,
+                                          payer, note))
+
+
+# -- the ledger -----------------------------------------------------------------------------
+async def _show_ledger(update: Update, w: Who, page: int) -> None:
+    try:
+        books = await ledgers.ledger(w.svc, w.account.user_id)
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    if not books:
+        await reply(update, w.t("decide.ledger_none"))
+        return
+    page, pages = _pages(len(books), page)
+    lines = [w.t("decide.ledger_title", count=len(books), page=page + 1, pages=pages,
+                 entitled=sum(b.balance.entitled for b in books),
+                 paid=sum(b.balance.paid for b in books),
+                 due=sum(b.balance.due for b in books))]
+    shown = books[page * PAGE:(page + 1) * PAGE]
+    for book in shown:
+        b = book.balance
+        lines.append(w.t("decide.ledger_line", id=book.project_id, name=escape(book.name),
+                         district=book.district,
+                         level=_level(w, b.highest) if b.highest else w.t("decide.none"),
+                         entitled=b.entitled, paid=b.paid, due=b.due))
+    rows = [[(w.t("decide.open", id=b.project_id, name=b.name[:24]),
+              cb.data("decide", b.project_id))] for b in shown]
+    nav = _nav(w, "ledger_page", page, pages)
+    if nav:
+        rows.append(nav)
+    rows.append([(w.t("decide.export_ledger"), cb.data("ledger_export"))])
+    await reply(update, "\n".join(lines), keyboard(rows))
+
+
+async def ledger_command(update: Update, context: Context) -> None:
+    """/ledger [PROJECT]"""
+    w = await who(update, context)
+    args = context.args or []
+    if not args:
+        await _show_ledger(update, w, 0)
+    elif len(args) == 1 and args[0].isdigit():
+        await _show_card(update, w, int(args[0]))
+    else:
+        await reply(update, w.t("decide.ledger_usage"))
+
+
+async def ledger_page(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "ledger_page")
+    if press:
+        await _show_ledger(update, w, press.page)
+
+
+# -- files: built off the update loop, a progress message first -----------------------------
+async def _send_file(update: Update, w: Who, build, file_name: str, caption) -> None:
+    """Tell the user the file is coming, build it (the CPU part runs in a worker thread),
+    then send it."""
+    await reply(update, w.t("decide.working"))
+    try:
+        data, count = await build
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    await update.effective_chat.send_document(data, filename=file_name,
+                                              caption=caption(count))
+
+
+async def rank_export(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "rank_export")
+    if press:
+        names = w.svc.districts.names
+        district = names[press.district - 1] if press.district else None
+        await _send_file(update, w, handover.ranking_file(w.svc, w.account.user_id, w.lang,
+                                                          district),
+                         w.t("decide.ranking_file", date=w.svc.clock.today().isoformat()),
+                         lambda n: w.t("decide.file_caption", count=n))
+
+
+async def ledger_export(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "ledger_export")
+    if press:
+        await _send_file(update, w, handover.ledger_file(w.svc, w.account.user_id, w.lang),
+                         w.t("decide.ledger_file", date=w.svc.clock.today().isoformat()),
+                         lambda n: w.t("decide.file_caption", count=n))
+
+
+async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
+    await reply(update, w.t("decide.working"))
+    try:
+        d = await handover.dossier(w.svc, w.account.user_id, project_id)
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    await update.effective_chat.send_document(
+        d.data, filename=w.t("decide.dossier_file", id=d.project_id),
+        caption=w.t("decide.dossier_caption", id=d.project_id, name=escape(d.name),
+                    files=d.files))
+
+
+async def dossier_command(update: Update, context: Context) -> None:
+    """/dossier PROJECT"""
+    w = await who(update, context)
+    if len(context.args or []) != 1 or not context.args[0].isdigit():
+        await reply(update, w.t("decide.dossier_usage"))
+        return
+    await _send_dossier(update, w, int(context.args[0]))
+
+
+async def dossier(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "dossier")
+    if press:
+        await _send_dossier(update, w, press.pid)
+
+
+def handlers() -> list:
+    from telegram.ext import CallbackQueryHandler, CommandHandler
+
+    buttons = {"rank_page": ranking_page, "rank_export": rank_export, "decide": decide,
+               "honour_city": honour_city, "recommend": recommend, "outcome": outcome,
+               "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier}
+    return [CommandHandler("ranking", ranking_command), CommandHandler("decide", decide_command),
+            CommandHandler("ledger", ledger_command), CommandHandler("pay", pay),
+            CommandHandler("dossier", dossier_command),
+            *(CallbackQueryHandler(fn, cb.pattern(action)) for action, fn in buttons.items())]

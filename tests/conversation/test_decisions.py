@@ -1,0 +1,233 @@
+"""From verified projects to the ranking, city honours, a recommendation upward, a payment
+and a later top-up (issue 14): the reviewer's side through the whole PTB stack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from services import accounts, projects
+from tests.conversation.conftest import new_project
+
+
+async def _submitted_with_a_file(member, name: str) -> None:
+    await new_project(member, name)
+    await member.press("⬜ 工会建设")
+    await member.press("⬜ 建立工会的批复文件")
+    await member.upload(b"%PDF approval", "批复.pdf", "application/pdf")
+    await member.press("◀ 返回清单")
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+
+
+async def _review(bot, project_id: int, reject: str | None = None) -> None:
+    """The desk's verdicts (issue 11): every evidence target accepted, or one rejected."""
+    from services import review
+
+    view = await review.open_project(bot.svc, 1, project_id)
+    for target in view.targets:
+        if target == reject:
+            await review.give_verdict(bot.svc, 1, project_id, target, "reject", "材料不清晰")
+        else:
+            await review.give_verdict(bot.svc, 1, project_id, target, "accept")
+    if reject is None:
+        await review.verify(bot.svc, 1, project_id)
+
+
+async def _second_organisation(bot) -> None:
+    org = await accounts.create_organization(
+        bot.svc, name="市南区=阳光社工", uscc="91110000600037341L", district="市南区",
+        established_on=dt.date(2018, 1, 1), valid_until=dt.date(2030, 1, 1))
+    other = bot.chat(2002, "李雷")
+    await other.send(f"/start {org.invite_code}")
+    view = await projects.create_project(bot.svc, 2002, name="=HYPERLINK(\"x\")", area="法律服务",
+                                         started_on=dt.date(2024, 3, 1),
+                                         completed_on=dt.date(2025, 6, 30),
+                                         closed_and_evaluated=True)
+    await projects.submit(bot.svc, 2002, view.id)
+
+
+async def test_from_ranking_to_honours_recommendation_payment_and_top_up(bot, member):
+    from openpyxl import load_workbook
+
+    await _submitted_with_a_file(member, "社区法律服务站")
+    await _second_organisation(bot)
+    reviewer = bot.chat(1, "管理员")
+    await reviewer.send("/ranking")
+    assert "1. #1 社区法律服务站（崂山区）核定 0 分 / 申报 10 分" in reviewer.last_text
+    await _review(bot, 1)
+
+    await reviewer.send("/ranking")
+    assert "共 2 个项目" in reviewer.last_text
+    assert "1. #1 社区法律服务站（崂山区）核定 10 分 / 申报 10 分" in reviewer.last_text
+    assert "2. #2 =HYPERLINK" in reviewer.last_text
+    await reviewer.send("/ranking 市南区")
+    assert "共 1 个项目" in reviewer.last_text and "社区法律服务站" not in reviewer.last_text
+    await reviewer.send("/ranking 火星区")
+    assert "未知的取值 火星区" in reviewer.last_text
+
+    await reviewer.send("/ranking")
+    await reviewer.press("⚖️ #1 社区法律服务站")
+    assert "荣誉：无" in reviewer.last_text and "申报 10 分 · 核定 10 分" in reviewer.last_text
+    await reviewer.press("🏅 评为市级优秀项目")
+    assert "已记录（2026-11-23，记录人 1）" in reviewer.last_text
+    assert "荣誉：市级" in reviewer.last_text and "还应补齐 10000 元" in reviewer.last_text
+    assert "🏅 评为市级优秀项目" not in reviewer.buttons
+
+    await reviewer.press("⬆️ 推荐参评省级")
+    assert "推荐：省级" in reviewer.last_text
+    assert "2026-11-23 ⬆️ 推荐参评省级 — 记录人 1" in reviewer.last_text
+    await reviewer.press("✅ 省级：获评")
+    assert "荣誉：市级、省级" in reviewer.last_text
+    assert "应得 20000 元" in reviewer.last_text and "已拨付 0 元" in reviewer.last_text
+    await reviewer.press_forged("dc:o:1:provincial:1")  # the outcome's button, pressed again
+    assert "已经记录过了" in reviewer.last_text
+
+    await reviewer.send("/pay 1 1万 市总工会 首笔")
+    assert "💰 拨付 10000 元（市总工会），备注：首笔" in reviewer.last_text
+    assert "还应补齐 10000 元" in reviewer.last_text
+    bot.svc.clock.advance(dt.timedelta(days=40))
+    await reviewer.send("/pay 1 10000 市总工会 差额补齐")
+    assert "已拨付 20000 元 · 还应补齐 0 元" in reviewer.last_text
+    assert "2026-11-23 💰 拨付 10000 元" in reviewer.last_text
+    assert "2027-01-02 💰 拨付 10000 元" in reviewer.last_text
+
+    await reviewer.send("/history 1")
+    history = reviewer.last_text
+    steps = ["记录荣誉 city", "推荐参评上级 provincial", "记录推荐结果 provincial",
+             "记录荣誉 provincial", "首笔", "差额补齐"]
+    assert all(step in history for step in steps), history
+    assert [history.index(step) for step in steps] == sorted(history.index(s) for s in steps)
+
+    await member.send("/subsidy")
+    await member.press("📁 按记录计算：社区法律服务站")
+    assert "应补助20000元；已拨付20000元；还应补齐0元" in member.last_text
+    assert "2026-11-23 ✅ 省级评选结果：获评" in member.last_text
+    await member.send("/pay 1 100")
+    assert "只有评审人员" in member.last_text
+    await member.send("/ranking")
+    assert "只有评审人员" in member.last_text
+
+    await reviewer.send("/ledger")
+    assert "合计：应得 20000 元 · 已拨付 20000 元 · 待补齐 0 元" in reviewer.last_text
+    await reviewer.press("📥 导出补助台账")
+    [doc] = reviewer.documents_since
+    book = load_workbook(io.BytesIO(doc.file))
+    summary = list(book.worksheets[0].iter_rows(values_only=True))
+    assert summary[1][:2] == (1, "社区法律服务站") and summary[1][-3:] == (20000, 20000, 0)
+    assert len(list(book.worksheets[1].iter_rows())) == 1 + 6  # 2 honours, 1 recommendation,
+    # 1 outcome, 2 payments
+
+    await reviewer.send("/ranking")
+    assert "🏅市级、省级" in reviewer.last_text
+    await reviewer.press("📥 导出排名表")
+    assert "正在生成文件" in reviewer.replies[0]
+    [doc] = reviewer.documents_since
+    sheet = load_workbook(io.BytesIO(doc.file)).active
+    header, first, second = list(sheet.iter_rows(values_only=True))
+    assert header[:7] == ("名次", "市级评选线内", "项目编号", "项目", "社会组织",
+                          "统一社会信用代码", "区市")
+    assert first[:9] == (1, None, 1, "社区法律服务站", "青岛海都心理健康服务中心",
+                         "91350100M000100Y43", "崂山区", 10, 10)
+    assert first[-6:] == (None, "市级、省级", "省级", 20000, 20000, 0)
+    assert "建立工会的批复文件（核定）" in header
+    formula_cell = sheet.cell(row=3, column=4)
+    assert formula_cell.value == '=HYPERLINK("x")' and formula_cell.data_type == "s"
+
+
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_summary(
+        bot, member, tmp_path):
+    import os
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    await new_project(member, "社区/法律..服务站")
+    await member.press("⬜ 工会建设")
+    await member.press("⬜ 建立工会的批复文件")
+    await member.upload(b"%PDF approval", "../批复 文件.pdf", "application/pdf")
+    await member.upload(b"%PDF second", "批复2.pdf", "application/pdf")
+    await member.press("◀ 返回清单")
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+    reviewer = bot.chat(1, "管理员")
+    view = await __import__("services.review").review.open_project(bot.svc, 1, 1)
+    await _review(bot, 1, reject=view.targets[-1])
+    await reviewer.send("/decide 1")
+    await reviewer.press("🏅 评为市级优秀项目")
+    await reviewer.press("📦 材料包")
+    [doc] = reviewer.documents_since
+    assert doc.file_name == "材料包-1.zip" and "2 个证明材料" in doc.text
+    with zipfile.ZipFile(io.BytesIO(doc.file)) as z:
+        names = z.namelist()
+        assert names[0] == "1_社区_法律_服务站_汇总.pdf"
+        evidence = sorted(n for n in names[1:])
+        assert evidence == ["证明材料/03_工会建设/建立工会的批复文件_01_批复_文件.pdf",
+                            "证明材料/03_工会建设/建立工会的批复文件_02_批复2.pdf"]
+        assert z.read(evidence[0]) == b"%PDF approval"
+        text = _pdf_text(z.read(names[0]))
+    for heading in ("项目材料汇总", "评分表（申报 / 核定）", "申报资格", "审核意见", "操作记录",
+                    "证明材料清单（共 2 个）", "青岛海都心理健康服务中心", "提交审核",
+                    "用户1 记录荣誉 city：[] → [\"city\"]",
+                    "建立工会的批复文件：不予认定，理由：材料不清晰"):
+        assert heading in text, heading
+    await member.send("/dossier 1")
+    assert "只有评审人员" in member.last_text
+
+    out = tmp_path / "dossier.zip"
+    env = {**os.environ, "DATABASE_URL": bot.settings.database_url,
+           "EVIDENCE_DIR": str(bot.settings.evidence_dir), "ADMIN_IDS": "1"}
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run([sys.executable, "-m", "bot", "dossier", "1", "--out", str(out)],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "2 个证明材料" in run.stdout
+    with zipfile.ZipFile(out) as z:
+        assert len(z.namelist()) == 3
+    missing = subprocess.run([sys.executable, "-m", "bot", "dossier", "99", "--out", str(out)],
+                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "99" in missing.stderr
+
+
+async def test_an_administrator_imports_organisations_by_sending_a_file(bot, member):
+    from tests.cli.test_org_import import HEADER, code
+
+    rows = [HEADER, ["阳光社工", code(1), "崂山区", "2019-01-01", ""],
+            ["火星社工", code(2), "火星区", "2019-01-01", ""]]
+    data = "\n".join(",".join(r) for r in rows).encode("utf-8")
+    admin = bot.chat(1, "管理员")
+    await admin.upload(data, "orgs.csv", "text/csv", caption="/orgimport")
+    assert "第 3 行：所在区市：未知的取值 火星区" in admin.last_text
+    assert "一个也没有登记" in admin.last_text
+    await admin.upload(data, "orgs.csv", "text/csv", caption="/orgimport good")
+    assert "已登记 1 个社会组织" in admin.last_text and "阳光社工：邀请码" in admin.last_text
+    await admin.upload(b"\x00\x01", "orgs.pdf", "application/pdf", caption="/orgimport")
+    assert "无法读取 orgs.pdf" in admin.last_text
+    await member.upload(data, "orgs.csv", "text/csv", caption="/orgimport")
+    assert "只有管理员" in member.last_text
+
+
+async def test_decisions_speak_the_users_language_and_refuse_forged_buttons(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")
+    english = bot.chat(1, "Admin", lang="en")
+    await english.send("/decide 1")
+    assert "Honours: none" in english.last_text
+    assert english.buttons[:3] == ["🏅 Select as a city honour",
+                                   "⬆️ Recommend to the provincial round",
+                                   "⬆️ Recommend to the national round"]
+    await english.press("⬆️ Recommend to the national round")
+    assert "Recommended: national" in english.last_text
+    assert "✅ national: awarded" in english.buttons
+    await english.press_forged("dc:r:1:galactic")
+    assert "This button has expired" in english.last_text
+    await english.press_forged("dc:rk:99:0")  # a district that does not exist
+    assert "This button has expired" in english.last_text
+    await english.send("/pay 1 -5")
+    assert "Usage: /pay" in english.last_text
