@@ -12,6 +12,7 @@ from domain.scoring import ScoreReport
 from services import ledger as ledgers
 from services.core import Services
 from services.project_view import Loaded, NotMember, ProjectView, load_many
+from services.reviewers import in_scope
 from store.datafiles import load_ranking
 
 REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status after a draft
@@ -57,7 +58,9 @@ async def ranking(svc: Services, user_id: int, district: str | None = None,
     rules = load_ranking()
     async with svc.uow() as uow:
         await may_rank(svc, uow, user_id)
-        loaded = [x for x in await load_many(uow, svc) if x.project.status in REVIEWED]
+        user = await uow.users.get(user_id)
+        loaded = [x for x in await load_many(uow, svc) if x.project.status in REVIEWED
+                  and in_scope(svc, user_id, user, x.organization)]  # a district's reviewer
         if round_id is None:
             rounds = [x.project.round_id for x in loaded if x.project.round_id is not None]
             round_id = max(rounds, default=None)

@@ -231,3 +231,15 @@ async def test_decisions_speak_the_users_language_and_refuse_forged_buttons(bot,
     assert "This button has expired" in english.last_text
     await english.send("/pay 1 -5")
     assert "Usage: /pay" in english.last_text
+
+
+async def test_a_district_reviewer_ranks_only_their_district(bot, member):
+    """Issue 11's scope holds in the ranking: a 市南区 reviewer never sees 崂山区's projects."""
+    await _submitted_with_a_file(member, "社区法律服务站")
+    await _second_organisation(bot)
+    code = await accounts.create_reviewer_invite(bot.svc, created_by=1, district="市南区")
+    reviewer = bot.chat(5005, "评审员")
+    await reviewer.send(f"/start {code}")
+    await reviewer.send("/ranking")
+    assert "共 1 个项目" in reviewer.last_text and "社区法律服务站" not in reviewer.last_text
+    assert "#2 =HYPERLINK" in reviewer.last_text
