@@ -15,7 +15,7 @@ from domain.i18n import local
 from domain.subsidy import Balance, balance
 from services import audit
 from services.core import Services
-from services.project_view import NotFound, NotMember
+from services.project_view import NotFound, NotMember, in_scope
 from services.projects import reviewed_project
 from store.models import LedgerEntry
 
@@ -193,8 +193,8 @@ async def project_ledger(svc: Services, user_id: int, project_id: int) -> Projec
         user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
         if project is None:
             raise NotFound(project_id)
-        reviewer = svc.may_review(user_id, user.role if user else None)
-        if not reviewer and (user is None or user.organization_id != project.organization_id):
+        if not in_scope(svc, user_id, user, org) and (
+                user is None or user.organization_id != project.organization_id):
             raise NotMember(project_id)
         return build(svc, project, org, await uow.ledger.of_projects([project_id]))
 

@@ -210,6 +210,16 @@ class Loaded:
         return build_view(self)
 
 
+def in_scope(svc: Services, user_id: int, user, org) -> bool:
+    """An administrator sees everything; a reviewer what their scope holds (the whole
+    city, or one district)."""
+    if user_id in svc.admin_ids:
+        return True
+    if user is None or user.role != "reviewer":
+        return False
+    return user.review_district is None or user.review_district == org.district
+
+
 async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | None,
                *, evidence: bool = True) -> Loaded:
     """The project (given, else the user's current one) with its evidence, for a member,
@@ -217,8 +227,8 @@ async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | N
     user, project, org, round_, ext = await uow.projects.in_context(user_id, project_id)
     if project is None:
         raise NotFound(project_id)
-    if not (user_id in svc.admin_ids or (user is not None and (
-            user.organization_id == project.organization_id or user.role == "reviewer"))):
+    if not (in_scope(svc, user_id, user, org) or (
+            user is not None and user.organization_id == project.organization_id)):
         raise NotMember(project.id)
     loaded = Loaded(svc, user_id, user.current_slot if user else None, project, org,
                     _closes(round_, ext),

@@ -8,7 +8,16 @@ import datetime as dt
 from domain.errors import MAX_NAME, InputError
 from services import audit
 from services.core import Services
-from services.project_view import Honours, Loaded, Locked, NotFound, NotMember, ProjectView, load
+from services.project_view import (
+    Honours,
+    Loaded,
+    Locked,
+    NotFound,
+    NotMember,
+    ProjectView,
+    in_scope,
+    load,
+)
 from services.rounds import open_round
 from store.models import Project
 from store.uow import UnitOfWork
@@ -138,12 +147,11 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
 async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
                             project_id: int) -> Project:
     """A project a reviewer (or an administrator) acts on."""
-    user = await uow.users.get(user_id)
-    if not svc.may_review(user_id, user.role if user else None):
-        raise NotMember(project_id)
-    project = await uow.projects.get(project_id)
+    user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
     if project is None:
         raise NotFound(project_id)
+    if not in_scope(svc, user_id, user, org):  # a district's reviewer: that district only
+        raise NotMember(project_id)
     return project
 
 

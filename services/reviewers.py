@@ -9,17 +9,7 @@ from domain.review import excluded
 from services import audit
 from services.accounts import create_reviewer_invite, invite_link
 from services.core import Services
-from services.project_view import NotMember
-
-
-def in_scope(svc: Services, user_id: int, user, org) -> bool:
-    """An administrator sees everything; a reviewer what their scope holds (the whole
-    city, or one district)."""
-    if user_id in svc.admin_ids:
-        return True
-    if user is None or user.role != "reviewer":
-        return False
-    return user.review_district is None or user.review_district == org.district
+from services.project_view import NotMember, in_scope
 
 
 def refusal(svc: Services, user_id: int, user, org) -> str | None:

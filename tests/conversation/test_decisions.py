@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from services import accounts, projects
+from services import accounts, audit, projects
 from tests.conversation.conftest import new_project
 
 
@@ -243,3 +243,18 @@ async def test_a_district_reviewer_ranks_only_their_district(bot, member):
     await reviewer.send("/ranking")
     assert "共 1 个项目" in reviewer.last_text and "社区法律服务站" not in reviewer.last_text
     assert "#2 =HYPERLINK" in reviewer.last_text
+
+
+async def test_a_district_reviewer_cannot_decide_pay_or_open_another_districts_project(bot,
+                                                                                       member):
+    """Scope holds for every reviewer's action, not only the lists: a 市南区 reviewer typing the
+    id of a 崂山区 project gets no honour, no payment, no ledger and no dossier."""
+    await _submitted_with_a_file(member, "社区法律服务站")  # project 1, 崂山区
+    code = await accounts.create_reviewer_invite(bot.svc, created_by=1, district="市南区")
+    reviewer = bot.chat(5005, "评审员")
+    await reviewer.send(f"/start {code}")
+    for command in ("/decide 1", "/pay 1 5000", "/ledger 1", "/dossier 1", "/honour 1 city"):
+        await reviewer.send(command)
+        assert reviewer.documents_since == [], command
+        assert "社区法律服务站" not in "\n".join(reviewer.replies), command
+    assert [e for e in await audit.log(bot.svc) if e.action in ("honour", "payment")] == []
