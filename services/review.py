@@ -48,7 +48,12 @@ async def reviewed(uow: UnitOfWork, svc: Services, user_id: int, project_id: int
     """The project with its evidence, if this reviewer may review it: in scope, no
     conflict of interest, not recused. Refused otherwise."""
     user = await uow.users.get(user_id)
-    loaded = await load(uow, svc, user_id, project_id)
+    try:
+        loaded = await load(uow, svc, user_id, project_id)
+    except NotMember:  # a reviewer, but of another district: say so
+        if svc.may_review(user_id, user.role if user else None):
+            raise Refused("desk.out_of_scope") from None
+        raise
     why = refusal(svc, user_id, user, loaded.organization)
     if why is None and await uow.reviews.recusal(project_id, user_id) is not None:
         why = "desk.recused_already"
