@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from domain.errors import InputError
 from domain.fields import field_label
 from domain.i18n import pick_lang
+from domain.limits import record_id
 from handlers import callbacks as cb
 from services.accounts import Account, ensure_account
 from services.core import Services
@@ -142,3 +143,14 @@ def pressed_by(guarded: Callable[[Callable[..., Awaitable[int | None]]], Handler
         return wrap
 
     return pressed
+
+
+async def id_argument(update: Update, w: Who, word: str, usage_key: str,
+                      field: str = "project") -> int | None:
+    """The record id a command was given, or None after saying what is wrong and how the
+    command is used (never an id too large for the database)."""
+    try:
+        return record_id(word, field)
+    except InputError as err:
+        await reply(update, w.problem(err) + "\n\n" + w.t(usage_key))
+        return None

@@ -13,7 +13,7 @@ from domain.amounts import parse_amount
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
-from handlers.common import Context, Who, keyboard, reply, who
+from handlers.common import Context, Who, id_argument, keyboard, reply, who
 from services import handover, ranking
 from services import ledger as ledgers
 from services import project_view as sub
@@ -178,10 +178,12 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
 async def decide_command(update: Update, context: Context) -> None:
     """/decide PROJECT: the project's card."""
     w = await who(update, context)
-    if len(context.args or []) != 1 or not context.args[0].isdigit():
+    if len(context.args or []) != 1:
         await reply(update, w.t("decide.usage"))
         return
-    await _show_card(update, w, int(context.args[0]))
+    pid = await id_argument(update, w, context.args[0], "decide.usage")
+    if pid is not None:
+        await _show_card(update, w, pid)
 
 
 async def decide(update: Update, context: Context) -> None:
@@ -226,8 +228,11 @@ async def pay(update: Update, context: Context) -> None:
     """/pay PROJECT AMOUNT [PAYER] [NOTE…]"""
     w = await who(update, context)
     args = context.args or []
-    if len(args) < 2 or not args[0].isdigit():
+    if len(args) < 2:
         await reply(update, w.t("decide.pay_usage"))
+        return
+    pid = await id_argument(update, w, args[0], "decide.pay_usage")
+    if pid is None:
         return
     try:
         amount = parse_amount(args[1])
@@ -236,7 +241,7 @@ async def pay(update: Update, context: Context) -> None:
         return
     payer = args[2] if len(args) > 2 else ""
     note = " ".join(args[3:])
-    await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, int(args[0]), amount,
+    await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount,
                                           payer, note))
 
 
@@ -277,8 +282,10 @@ async def ledger_command(update: Update, context: Context) -> None:
     args = context.args or []
     if not args:
         await _show_ledger(update, w, 0)
-    elif len(args) == 1 and args[0].isdigit():
-        await _show_card(update, w, int(args[0]))
+    elif len(args) == 1:
+        pid = await id_argument(update, w, args[0], "decide.ledger_usage")
+        if pid is not None:
+            await _show_card(update, w, pid)
     else:
         await reply(update, w.t("decide.ledger_usage"))
 
@@ -338,10 +345,12 @@ async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
 async def dossier_command(update: Update, context: Context) -> None:
     """/dossier PROJECT"""
     w = await who(update, context)
-    if len(context.args or []) != 1 or not context.args[0].isdigit():
+    if len(context.args or []) != 1:
         await reply(update, w.t("decide.dossier_usage"))
         return
-    await _send_dossier(update, w, int(context.args[0]))
+    pid = await id_argument(update, w, context.args[0], "decide.dossier_usage")
+    if pid is not None:
+        await _send_dossier(update, w, pid)
 
 
 async def dossier(update: Update, context: Context) -> None:

@@ -18,7 +18,17 @@ from domain.amounts import parse_rate
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers import submit_views as views
-from handlers.common import Context, Handler, Who, guarded_by, keyboard, pressed_by, reply, who
+from handlers.common import (
+    Context,
+    Handler,
+    Who,
+    guarded_by,
+    id_argument,
+    keyboard,
+    pressed_by,
+    reply,
+    who,
+)
 from services import audit, review, reviewers
 from services import desk_queue as dq
 from services import project_view as pv
@@ -417,11 +427,14 @@ async def history(update: Update, context: Context) -> None:
     """/history N: one project's audit log."""
     w = await who(update, context)
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    if len(args) != 1:
         await reply(update, w.t("audit.usage"))
         return
+    pid = await id_argument(update, w, args[0], "audit.usage")
+    if pid is None:
+        return
     try:
-        entries = await audit.history(w.svc, w.account.user_id, int(args[0]))
+        entries = await audit.history(w.svc, w.account.user_id, pid)
     except audit.NoHistory:
         await reply(update, w.t("audit.not_yours"))
         return

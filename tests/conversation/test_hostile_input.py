@@ -88,3 +88,15 @@ async def test_hostile_names_stay_text_in_the_workbook_the_chart_and_html(bot, m
     sheet = load_workbook(io.BytesIO(doc.file)).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value == HOSTILE]
     assert cells and all(c.data_type == "s" for c in cells)  # text, not a live formula
+
+
+async def test_an_id_too_large_for_the_database_gets_the_usage_not_an_apology(bot):
+    admin = bot.chat(1, "管理员")
+    huge = "9" * 20
+    for command in (f"/decide {huge}", f"/dossier {huge}", f"/ledger {huge}",
+                    f"/pay {huge} 100", f"/history {huge}"):
+        await admin.send(command)
+        assert len(admin.replies) == 1, command
+        assert "出了点问题" not in admin.last_text and "项目" in admin.last_text, (
+            command, admin.last_text)
+        assert command.split()[0] in admin.last_text, admin.last_text  # how it is used
