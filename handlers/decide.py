@@ -62,20 +62,22 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
     names = w.svc.districts.names
     district = names[district_index - 1] if district_index else None
     try:
-        ranked = await ranking.ranking(w.svc, w.account.user_id, district)
+        standing = await ranking.standing(w.svc, w.account.user_id, district)
     except REFUSALS as err:
         await _refused(update, w, err)
         return
     where = district or w.t("decide.all_districts")
-    if not ranked:
+    if not standing.rows:
         await reply(update, w.t("decide.rank_none", district=where))
         return
-    page, pages = _pages(len(ranked), page)
-    line = ranking.selection_line(ranked[0].round_year)
-    lines = [w.t("decide.rank_title", round=ranked[0].round_year or w.t("decide.no_round"),
-                 district=where, count=len(ranked), page=page + 1, pages=pages,
+    page, pages = _pages(len(standing.rows), page)
+    line = ranking.selection_line(standing.round_year)
+    lines = [w.t("decide.rank_title", round=standing.round_year or w.t("decide.no_round"),
+                 district=where, count=len(standing.rows), page=page + 1, pages=pages,
                  places=line.places, min_total=line.min_total)]
-    shown = ranked[page * PAGE:(page + 1) * PAGE]
+    # the page's detail only (its ledgers): a ranking of thousands loads ten projects
+    shown = await ranking.detail(w.svc, standing.rows[page * PAGE:(page + 1) * PAGE],
+                                 standing.round_year)
     for rp in shown:
         r = rp.row
         honours = rp.ledger.honours

@@ -1,5 +1,7 @@
 """The reviewers' desk, reads: the queue of the open round by state, within the
-reviewer's scope, set-based (a handful of statements whatever the number of projects)."""
+reviewer's scope, set-based. The candidates are light rows (one statement, no evidence);
+scope, conflicts and recusals are applied to those; only the page shown is loaded with its
+evidence and scored."""
 
 from __future__ import annotations
 
@@ -23,6 +25,15 @@ class Queue:
     round_name: str | None
 
 
+def _status(svc: Services, row) -> str:
+    """As a ProjectView shows it (services/project_view.py Loaded.status): a returned
+    project past its deadline is closed."""
+    if row.status in ("draft", "returned") and row.closes is not None \
+            and svc.clock.now() >= row.closes:
+        return "closed"
+    return row.status
+
+
 async def queue(svc: Services, user_id: int, state: str = "all", district: str | None = None,
                 page: int = 0) -> Queue:
     current = await open_round(svc)
@@ -31,16 +42,15 @@ async def queue(svc: Services, user_id: int, state: str = "all", district: str |
         if not svc.may_review(user_id, user.role if user else None):
             raise NotMember(None)
         recused = await uow.reviews.recused_of(user_id)
-        loaded = [x for x in await load_many(uow, svc)
-                  if x.project.status in STATES
-                  and (current is None or x.project.round_id in (current.id, None))
-                  and x.project.id not in recused
-                  and refusal(svc, user_id, user, x.organization) is None]
-    views = [x.view() for x in loaded]
-    counts = {s: sum(1 for v in views if v.status == s) for s in STATES}
-    chosen = [v for v in views if (state == "all" or v.status == state)
-              and (district is None or v.district == district)]
-    pages = max(1, -(-len(chosen) // PAGE))
-    page = min(max(page, 0), pages - 1)
-    return Queue(counts, tuple(chosen[page * PAGE:(page + 1) * PAGE]), page, pages,
+        rows = [(x, _status(svc, x)) for x in await uow.projects.rows(
+                    STATES, round_id=current.id if current else None, unrounded=True)
+                if x.id not in recused and refusal(svc, user_id, user, x.organization) is None]
+        counts = {s: sum(1 for _, status in rows if status == s) for s in STATES}
+        chosen = [x.id for x, status in rows if (state == "all" or status == state)
+                  and (district is None or x.organization.district == district)]
+        pages = max(1, -(-len(chosen) // PAGE))
+        page = min(max(page, 0), pages - 1)
+        shown = chosen[page * PAGE:(page + 1) * PAGE]
+        loaded = await load_many(uow, svc, ids=shown) if shown else []
+    return Queue(counts, tuple(x.view() for x in loaded), page, pages,
                  current.name if current else None)

@@ -9,7 +9,7 @@ again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from domain.evidence import EntryRecord, FileRecord, evidence_values
@@ -188,7 +188,7 @@ class Loaded:
     svc: Services
     user_id: int
     cursor_slot: str | None
-    project: object  # the ORM row, kept inside services
+    project: object  # the ORM row (`load`) or a plain read-only row (`load_many`)
     organization: object
     closes: dt.datetime | None
     recommended_on: dt.date | None
@@ -258,11 +258,12 @@ def _closes(round_, ext) -> dt.datetime | None:
 
 
 async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | None = None,
-                    status: str | None = None) -> list[Loaded]:
-    """Projects (of one organisation, in one status, or all) with their evidence,
-    set-based: four statements whatever their number. The caller has checked the user
-    may see them."""
-    rows = await uow.projects.many_in_context(organization_id, status)
+                    status: str | None = None, ids: Collection[int] | None = None
+                    ) -> list[Loaded]:
+    """Projects (of one organisation, in one status, these ids, or all) with their
+    evidence, set-based: eight statements whatever their number. Read-only: the rows are
+    plain (not ORM objects). The caller has checked the user may see them."""
+    rows = await uow.projects.many_in_context(organization_id, status, ids)
     ids = [p.id for p, *_ in rows]
     files, entries, figures = await uow.projects.evidence_of(ids)
     verdicts = await uow.reviews.verdicts_of(ids)

@@ -1,10 +1,13 @@
 """The ranking of a round's submitted projects on their verified totals, with the
 tie-breaks and the city's selection line from data/ranking.toml (domain/ranking.py).
-Set-based: the projects and their evidence in four statements, their ledgers in one."""
+Set-based: the ranking reads one light row per project with its stored totals
+(services/totals.py); only the projects shown (a page, or all for the exports) are loaded
+with their evidence and ledgers."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.ranking import Ranked, Selection, rank
@@ -13,6 +16,7 @@ from services import ledger as ledgers
 from services.core import Services
 from services.project_view import Loaded, NotMember, ProjectView, load_many
 from services.reviewers import in_scope
+from services.totals import totals
 from store.datafiles import load_ranking
 
 REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status after a draft
@@ -46,45 +50,76 @@ async def may_rank(svc: Services, uow, user_id: int) -> None:
         raise NotMember(None)
 
 
-def _satisfaction(loaded: Loaded, item: str) -> float | None:
-    value = loaded.figures.get(item)
-    return value[0] if value else None
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A round's projects ranked, without their detail: what a page needs to place them."""
+
+    rows: tuple[Ranked, ...]
+    round_id: int | None
+    round_year: int | None
 
 
-async def ranking(svc: Services, user_id: int, district: str | None = None,
-                  round_id: int | None = None) -> list[RankedProject]:
+async def standing(svc: Services, user_id: int, district: str | None = None,
+                   round_id: int | None = None) -> Standing:
     """Submitted (and reviewed) projects of a round (the latest round that has any when
-    not given) in one district or all, ranked. Reviewers and administrators only."""
+    not given) in one district or all, ranked on their stored totals (services/totals.py):
+    one statement for the projects with their totals and figure, whatever their number,
+    plus the scoring of those whose totals are missing or outdated. Reviewers and
+    administrators only."""
     rules = load_ranking()
     async with svc.uow() as uow:
         await may_rank(svc, uow, user_id)
         user = await uow.users.get(user_id)
-        loaded = [x for x in await load_many(uow, svc) if x.project.status in REVIEWED
-                  and in_scope(svc, user_id, user, x.organization)]  # a district's reviewer
+        rows = [x for x in await uow.projects.rows(REVIEWED, totals=True,
+                                                    figure=rules.satisfaction_item)
+                if in_scope(svc, user_id, user, x.organization)]  # a district's reviewer
         if round_id is None:
-            rounds = [x.project.round_id for x in loaded if x.project.round_id is not None]
-            round_id = max(rounds, default=None)
-        loaded = [x for x in loaded if x.project.round_id == round_id
-                  and (district is None or x.organization.district == district)]
-        books = await ledgers.balances(svc, uow, [(x.project, x.organization) for x in loaded])
+            round_id = max((x.round_id for x in rows if x.round_id is not None), default=None)
+        rows = [x for x in rows if x.round_id == round_id
+                and (district is None or x.organization.district == district)]
         year = None
         if round_id is not None:
             round_ = await uow.rounds.get(round_id)
             year = round_.year if round_ else None
+    scored = await totals(svc, rows)
+    ranked = rank(rules, (Ranked(x.id, x.name, x.organization_name, x.uscc,
+                                 x.organization.district, round_id, scored[x.id].claimed,
+                                 scored[x.id].verified, scored[x.id].eligible, x.figure,
+                                 x.submitted_at) for x in rows), year)
+    return Standing(tuple(ranked), round_id, year)
+
+
+async def detail(svc: Services, rows: Sequence[Ranked], year: int | None
+                 ) -> list[RankedProject]:
+    """These ranked rows with their claimed and verified reports and their ledgers: the
+    projects loaded in eight statements, their ledgers in one, scored in a worker
+    thread."""
+    ids = [r.project_id for r in rows]
+    if not ids:
+        return []
+    async with svc.uow() as uow:
+        loaded = {x.project.id: x for x in await load_many(uow, svc, ids=ids)}
+        books = await ledgers.balances(svc, uow, [(x.project, x.organization)
+                                                  for x in loaded.values()])
     # scoring thousands of projects is CPU work: off the event loop, in a worker thread
-    return await asyncio.to_thread(_ranked, rules, loaded, books, round_id, year)
+    return await asyncio.to_thread(_detailed, rows, loaded, books, year)
 
 
-def _ranked(rules, loaded: list[Loaded], books, round_id: int | None,
-            year: int | None) -> list[RankedProject]:
-    extra, rows = {}, []
-    for x in loaded:
+async def ranking(svc: Services, user_id: int, district: str | None = None,
+                  round_id: int | None = None) -> list[RankedProject]:
+    """The whole ranking with every project's detail (the exports)."""
+    ranked = await standing(svc, user_id, district, round_id)
+    return await detail(svc, ranked.rows, ranked.round_year)
+
+
+def _detailed(rows: Sequence[Ranked], loaded: dict[int, Loaded], books,
+              year: int | None) -> list[RankedProject]:
+    out = []
+    for r in rows:
+        x = loaded.get(r.project_id)
+        if x is None:  # gone between the two reads
+            continue
         claimed = x.view()
-        verified = verified_report(x, claimed)
-        org = x.organization
-        rows.append(Ranked(x.project.id, x.project.name, org.name, org.uscc, org.district,
-                           round_id, claimed.report.total, verified.total, verified.eligible,
-                           _satisfaction(x, rules.satisfaction_item), x.project.submitted_at))
-        extra[x.project.id] = (claimed.report, verified)
-    return [RankedProject(r, *extra[r.project_id], books[r.project_id], year)
-            for r in rank(rules, rows, year)]
+        out.append(RankedProject(r, claimed.report, verified_report(x, claimed),
+                                 books[r.project_id], year))
+    return out

@@ -339,3 +339,32 @@ class Recusal(Base):
     reviewer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ProjectTotals(Base):
+    """A project's totals as the ranking needs them (claimed, verified, verified
+    eligibility), stored so that a ranking of thousands reads one row per project instead of
+    scoring each. Never the truth, only a copy of it: a row counts only while
+    `scored_generation` equals `generation`, `basis` is the rules it was scored by and
+    `on_date` the recommendation date it was scored for (services/totals.py).
+
+    `generation` is bumped by database triggers (migration 0011) on every write that can
+    change a score: evidence files, entries, figures and verdicts of the project; its facts
+    (completion, closed and evaluated, recommendation date, round, organisation); its
+    organisation's founding and certificate dates; its round's recommendation date and
+    reviews required. Triggers rather than calls in each service, because they are one
+    place that no code path can forget: the services, the command line, an import, a
+    migration's UPDATE, or an operator's SQL. A migration that rebuilds one of those tables
+    (Alembic's batch mode on SQLite copies it) must create its triggers again:
+    tests/store/test_stored_totals.py fails otherwise."""
+
+    __tablename__ = "project_totals"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    scored_generation: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    basis: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    on_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    claimed_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    verified_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    eligible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -26,6 +26,7 @@ from store.models import (
     LedgerEntry,
     Organization,
     Project,
+    ProjectTotals,
     Recusal,
     Reminder,
     Round,
@@ -34,6 +35,52 @@ from store.models import (
     UTCDateTime,
     Verdict,
 )
+
+
+def _insert(session: AsyncSession, model):  # noqa: ANN001, ANN202
+    """INSERT with ON CONFLICT in the session's dialect."""
+    dialect = session.bind.dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRef:
+    """What scope and conflict-of-interest rules read of an organisation."""
+
+    id: int
+    district: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTotals:
+    """A project_totals row (store/models.py ProjectTotals): counts only while fresh."""
+
+    generation: int
+    scored_generation: int | None
+    basis: str | None
+    on_date: dt.date | None
+    claimed_total: int | None
+    verified_total: int | None
+    eligible: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """A project as a queue or a ranking needs it before any evidence: plain values, one
+    statement for all of them (no ORM objects)."""
+
+    id: int
+    name: str
+    status: str
+    round_id: int | None
+    submitted_at: dt.datetime | None
+    organization: OrgRef
+    organization_name: str
+    uscc: str
+    closes: dt.datetime | None  # the round's deadline, or the organisation's extension
+    recommended_on: dt.date | None  # the project's own, else its round's
+    stored: StoredTotals | None = None  # with `totals=True`
+    figure: float | None = None  # with `figure=ITEM`: the project's figure of that item
 
 
 class Repo:
@@ -155,23 +202,73 @@ class Projects(Repo):
                 await self.figures(project_id))
 
     async def many_in_context(self, organization_id: int | None = None,
-                              status: str | None = None) -> list[tuple[
-            Project, Organization, Round | None, RoundExtension | None]]:
-        """The projects (of one organisation, in one status, or all), each with its
-        organisation, round and extension, in one statement, by id."""
-        conditions = [c for given, c in ((organization_id, Project.organization_id
+                              status: str | None = None,
+                              ids: Collection[int] | None = None) -> list[tuple]:
+        """The projects (of one organisation, in one status, these ids, or all), each with
+        its organisation, round and extension, by id: plain read-only rows (Core, not ORM
+        objects: thousands of them are built several times faster), four statements."""
+        p, o = Project.__table__, Organization.__table__
+        r, e = Round.__table__, RoundExtension.__table__
+        conditions = [c for given, c in ((organization_id, p.c.organization_id
                                           == organization_id),
-                                         (status, Project.status == status))
+                                         (status, p.c.status == status))
                       if given is not None]
-        rows = await self.session.execute(
-            select(Project, Organization, Round, RoundExtension)
-            .join(Organization, Organization.id == Project.organization_id)
-            .outerjoin(Round, Round.id == Project.round_id)
-            .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
-                                            RoundExtension.organization_id
-                                            == Project.organization_id))
-            .where(*conditions).order_by(Project.id))
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        if ids is not None:
+            conditions.append(p.c.id.in_(list(ids)))
+        projects = (await self.session.execute(
+            select(p).where(*conditions).order_by(p.c.id))).all()
+        if not projects:
+            return []
+        theirs = select(p.c.organization_id).where(*conditions)
+        orgs = {row.id: row for row in await self.session.execute(
+            select(o).where(o.c.id.in_(theirs)))}
+        rounds = {row.id: row for row in await self.session.execute(select(r))}
+        extensions = {(x.round_id, x.organization_id): x for x in await self.session.execute(
+            select(e).where(e.c.organization_id.in_(theirs)))}
+        return [(x, orgs[x.organization_id], rounds.get(x.round_id),
+                 extensions.get((x.round_id, x.organization_id))) for x in projects]
+
+    async def rows(self, statuses: Collection[str], *, round_id: int | None = None,
+                   unrounded: bool = False, totals: bool = False,
+                   figure: str | None = None) -> list[ProjectRow]:
+        """The projects in these statuses (of one round, and those in no round with
+        `unrounded`), by id, as plain rows: one statement. `totals`: with their stored
+        totals; `figure`: with their value of that figure."""
+        columns = [Project.id, Project.name, Project.status, Project.round_id,
+                   Project.submitted_at, Project.organization_id, Organization.district,
+                   Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
+                   func.coalesce(Project.recommended_on, Round.recommended_on)]
+        stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
+                  ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
+                  ProjectTotals.verified_total, ProjectTotals.eligible]
+        query = (select(*columns, *(stored if totals else ()),
+                        *((EvidenceFigure.value,) if figure else ()))
+                 .join(Organization, Organization.id == Project.organization_id)
+                 .outerjoin(Round, Round.id == Project.round_id)
+                 .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                                 RoundExtension.organization_id
+                                                 == Project.organization_id))
+                 .where(Project.status.in_(list(statuses))).order_by(Project.id))
+        if totals:
+            query = query.outerjoin(ProjectTotals, ProjectTotals.project_id == Project.id)
+        if figure:
+            query = query.outerjoin(EvidenceFigure, and_(EvidenceFigure.project_id == Project.id,
+                                                         EvidenceFigure.item_id == figure))
+        if round_id is not None:
+            query = query.where(or_(Project.round_id == round_id, Project.round_id.is_(None))
+                                if unrounded else Project.round_id == round_id)
+        out = []
+        for row in await self.session.execute(query):
+            (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
+             until, recommended) = row[:12]
+            closes = None if deadline is None else max(deadline, until) if until else deadline
+            kept = None
+            if totals and row[12] is not None:
+                kept = StoredTotals(*row[12:19])
+            out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
+                                  org_name, uscc, closes, recommended, kept,
+                                  row[-1] if figure else None))
+        return out
 
     async def insert_file(self, **values: Any) -> int:
         """Add a file row; Duplicate if the same content is there for the same slot and
@@ -247,19 +344,19 @@ class Projects(Repo):
         return await self.session.get(EvidenceEntry, entry_id)
 
 
-    async def evidence_of(self, project_ids: Collection[int]) -> tuple[
-            list[EvidenceFile], list[EvidenceEntry], list[EvidenceFigure]]:
-        """Files, entries and figures of several projects, three queries in all."""
+    async def evidence_of(self, project_ids: Collection[int]) -> tuple[list, list, list]:
+        """Files, entries and figures of several projects, three queries in all: plain
+        read-only rows (Core), with the columns' names as attributes."""
         ids = list(project_ids)
         if not ids:
             return [], [], []
-        files = await self.session.scalars(select(EvidenceFile).where(
-            EvidenceFile.project_id.in_(ids)).order_by(EvidenceFile.id))
-        entries = await self.session.scalars(select(EvidenceEntry).where(
-            EvidenceEntry.project_id.in_(ids)).order_by(EvidenceEntry.id))
-        figures = await self.session.scalars(select(EvidenceFigure).where(
-            EvidenceFigure.project_id.in_(ids)))
-        return list(files), list(entries), list(figures)
+        f, e, g = EvidenceFile.__table__, EvidenceEntry.__table__, EvidenceFigure.__table__
+        files = await self.session.execute(select(f).where(f.c.project_id.in_(ids))
+                                           .order_by(f.c.id))
+        entries = await self.session.execute(select(e).where(e.c.project_id.in_(ids))
+                                             .order_by(e.c.id))
+        figures = await self.session.execute(select(g).where(g.c.project_id.in_(ids)))
+        return files.all(), entries.all(), figures.all()
 
     async def for_reminders(self, org_ids: Collection[int], round_ids: Collection[int],
                             ) -> list[Project]:
@@ -282,6 +379,42 @@ class Projects(Repo):
         rows = await self.session.scalars(select(Organization).where(
             Organization.id.in_(list(org_ids))))
         return {o.id: o for o in rows}
+
+
+class Totals(Repo):
+    """Stored totals (store/models.py ProjectTotals): database triggers bump a row's
+    generation on every write that can change the project's score; these methods only
+    create rows and store totals scored at a known generation."""
+
+    async def ensure(self, project_ids: Collection[int]) -> None:
+        """A row (no totals yet) for each of these projects that has none: from then on
+        the triggers count the writes to it."""
+        if project_ids:
+            await self.session.execute(
+                _insert(self.session, ProjectTotals).on_conflict_do_nothing(),
+                [{"project_id": i, "generation": 0} for i in project_ids])
+
+    async def generations(self, project_ids: Collection[int]) -> dict[int, int]:
+        if not project_ids:
+            return {}
+        rows = await self.session.execute(select(
+            ProjectTotals.project_id, ProjectTotals.generation).where(
+            ProjectTotals.project_id.in_(list(project_ids))))
+        return {pid: generation for pid, generation in rows}
+
+    async def store(self, rows: Collection[Mapping[str, Any]]) -> None:
+        """Totals scored from what the project held at `generation`: kept only where the
+        row is still at that generation (a write since then leaves it outdated)."""
+        if not rows:
+            return
+        table = ProjectTotals.__table__
+        await self.session.execute(
+            update(table).where(table.c.project_id == bindparam("pid"),
+                                table.c.generation == bindparam("seen"))
+            .values(scored_generation=bindparam("seen"), basis=bindparam("basis"),
+                    on_date=bindparam("on_date"), claimed_total=bindparam("claimed"),
+                    verified_total=bindparam("verified"), eligible=bindparam("eligible"))
+            .execution_options(synchronize_session=False), list(rows))
 
 
 class Ledger(Repo):
@@ -542,11 +675,13 @@ class Reviews(Repo):
         return list(await self.session.scalars(select(Verdict).where(
             Verdict.project_id == project_id).order_by(Verdict.id)))
 
-    async def verdicts_of(self, project_ids: Collection[int]) -> list[Verdict]:
+    async def verdicts_of(self, project_ids: Collection[int]) -> list:
+        """The verdicts of several projects as plain read-only rows (Core), one query."""
         if not project_ids:
             return []
-        return list(await self.session.scalars(select(Verdict).where(
-            Verdict.project_id.in_(list(project_ids))).order_by(Verdict.id)))
+        v = Verdict.__table__
+        return (await self.session.execute(select(v).where(
+            v.c.project_id.in_(list(project_ids))).order_by(v.c.id))).all()
 
     async def verdict(self, project_id: int, reviewer_id: int, target: str) -> Verdict | None:
         return await self.session.scalar(select(Verdict).where(
@@ -576,6 +711,7 @@ class UnitOfWork:
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)
         self.ledger = Ledger(self.session)
+        self.totals = Totals(self.session)
         self.audit = AuditLog(self.session)
         self.reviews = Reviews(self.session)
         return self

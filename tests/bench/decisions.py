@@ -1,5 +1,7 @@
 """Decisions at city scale (issue 14): 1,000 and 10,000 organisations, each with a submitted
-project with evidence, a tenth of them honoured and part-paid in the ledger. Through the
+project with evidence that a reviewer has reviewed (a verdict on every target: most projects
+verified, every 25th in review with its media report rejected for a reason), a tenth of them
+honoured and part-paid in the ledger. Through the
 whole PTB stack and the in-process Bot API, as a reviewer would:
 
 - `/review` (its first page), `/ranking` (its first page), `/ledger` (its first page);
@@ -10,7 +12,9 @@ whole PTB stack and the in-process Bot API, as a reviewer would:
 
 The generator (`populate`) builds the synthetic database: the reminders bench's
 organisations, projects and evidence, the projects submitted in one round and spread over
-the districts, and ledger rows. `BENCH_ORGS` (default "1000,10000") changes the sizes."""
+the districts, the reviewer's verdicts (bulk inserted, each with what its target held when
+it was given, as the desk stores it), and ledger rows. `BENCH_ORGS` (default "1000,10000") changes
+the sizes."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
@@ -29,16 +33,58 @@ from bot.transport import FakeTelegram, FakeUser, build_inprocess, running
 from services import rounds
 from services.clock import SHANGHAI, FixedClock
 from store.migrate import upgrade_async
-from store.models import LedgerEntry, Organization, Project
+from store.models import (
+    EvidenceEntry,
+    EvidenceFigure,
+    EvidenceFile,
+    LedgerEntry,
+    Organization,
+    Project,
+    Verdict,
+)
 from tests.bench.reminders import _populate
 from tests.support.chat import Chat
 
 SIZES = [int(n) for n in os.environ.get("BENCH_ORGS", "1000,10000").split(",")]
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
+REVIEWER = 1
+REJECTED_EVERY = 25  # every 25th project: its media report rejected, the project in review
+
+
+async def _verdicts(s) -> None:
+    """The reviewer's verdict on every target of every project, each with the fingerprint
+    of what the target held (services/project_view.py `fingerprint`): three statements to
+    read, one bulk insert, two updates of the statuses."""
+    files = (await s.execute(select(EvidenceFile.id, EvidenceFile.project_id,
+                                    EvidenceFile.item_id, EvidenceFile.kind,
+                                    EvidenceFile.entry_id))).all()
+    entries = (await s.execute(select(EvidenceEntry.id, EvidenceEntry.project_id,
+                                      EvidenceEntry.version))).all()
+    figures = (await s.execute(select(EvidenceFigure.project_id, EvidenceFigure.item_id,
+                                      EvidenceFigure.value))).all()
+    proofs: dict[int, list[int]] = {}
+    for f in files:
+        if f.entry_id is not None:
+            proofs.setdefault(f.entry_id, []).append(f.id)
+    rows = [dict(project_id=f.project_id, target=f"{f.item_id}.{f.kind}" if f.kind
+                 else f.item_id, seen=[[f.id], None]) for f in files if f.entry_id is None]
+    rows += [dict(project_id=g.project_id, target=g.item_id, seen=[[], g.value])
+             for g in figures]
+    rows += [dict(project_id=e.project_id, target=f"entry:{e.id}",
+                  seen=[e.version, sorted(proofs.get(e.id, []))]) for e in entries]
+    for r in rows:
+        rejected = r["target"].startswith("entry:") and r["project_id"] % REJECTED_EVERY == 0
+        r.update(reviewer_id=REVIEWER, verdict="reject" if rejected else "accept",
+                 reason="报道链接无法打开，请补充原文截图" if rejected else "", level=None,
+                 value=None, at=NOW - dt.timedelta(hours=2))
+    await s.execute(insert(Verdict), rows)
+    await s.execute(update(Project).values(status="verified"))
+    await s.execute(update(Project).where(Project.id % REJECTED_EVERY == 0)
+                    .values(status="in_review"))
 
 
 async def populate(svc, organisations: int) -> None:
-    """`organisations` organisations with a submitted project each (ids 1…N)."""
+    """`organisations` organisations with a submitted, reviewed project each (ids 1…N)."""
     await _populate(svc, organisations * 2)  # two staff members per organisation
     current = await rounds.create_round(svc, name="基准轮次", level="city", year=2026,
                                         opens_on=dt.date(2026, 11, 1),
@@ -59,6 +105,7 @@ async def populate(svc, organisations: int) -> None:
              "amount": 5000 if kind == "payment" else 0, "payer": "市总工会", "note": "",
              "on_date": dt.date(2026, 11, 1), "recorded_by": 1, "recorded_at": NOW}
             for p in honoured for kind in ("honour", "payment")])
+        await _verdicts(s)
         await uow.commit()
 
 

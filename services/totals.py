@@ -1,0 +1,117 @@
+"""Each project's claimed and verified totals, stored (table project_totals) so that a
+ranking of thousands reads them instead of loading and scoring every project.
+
+The copy is kept honest by three checks, any of which sends a project back to be scored:
+- its `generation`, bumped by database triggers on every write that can change its score
+  (store/models.py ProjectTotals lists them), must be the one it was scored at;
+- `basis`, the rules it was scored by (the rubric and SCORING_VERSION), must be today's;
+- `on_date`, the recommendation date it was scored for, must be the project's (a project
+  with no date is scored for today: `submission()` falls back to the clock).
+
+Readers fill what is missing or outdated set-based: a row for each project first (so that
+the triggers count writes from then on), then the generations, then the evidence
+(`load_many`), scoring in a worker thread, and one bulk update that keeps only the rows
+still at the generation read before the evidence. A write that lands while a project is
+being scored therefore leaves it outdated, never wrong.
+
+Why no write-through from the services (each write storing the new totals in its own unit
+of work): the triggers already mark the project, the next reader rescores that one project
+in a few milliseconds, and there is then one writer of totals, which scores from a fresh
+load. A second writer would have to score exactly what its own transaction is about to
+commit, in every write path, for a gain of milliseconds."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from domain.scoring import score
+from services.core import Services
+from services.project_view import Loaded, load_many, outcomes, submission
+from store.uow import ProjectRow
+
+SCORING_VERSION = 1  # raise when the scoring code changes what a total is
+CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    claimed: int
+    verified: int
+    eligible: bool  # verified eligibility
+
+
+_bases: dict[int, str] = {}
+
+
+def basis(svc: Services) -> str:
+    """The rules a total is scored by: the rubric (its repr is deterministic) and the
+    scoring code's version."""
+    key = id(svc.rubric)
+    if key not in _bases:
+        text = f"{SCORING_VERSION}:{svc.rubric!r}"
+        _bases[key] = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return _bases[key]
+
+
+def scored_for(svc: Services, row: ProjectRow) -> dt.date:
+    return row.recommended_on or svc.clock.today()
+
+
+def fresh(svc: Services, row: ProjectRow) -> Totals | None:
+    """The stored totals of the project, if they still hold."""
+    kept = row.stored
+    if (kept is None or kept.scored_generation is None
+            or kept.scored_generation != kept.generation or kept.basis != basis(svc)
+            or kept.on_date != scored_for(svc, row)):
+        return None
+    return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible))
+
+
+def totals_of(loaded: Loaded) -> Totals:
+    """A project's totals, scored from its evidence as loaded (what its view shows)."""
+    rubric = loaded.svc.rubric
+    verified = score(rubric, submission(loaded, outcomes(loaded)))
+    return Totals(score(rubric, submission(loaded)).total, verified.total, verified.eligible)
+
+
+async def totals(svc: Services, rows: Collection[ProjectRow]) -> dict[int, Totals]:
+    """The totals of these projects (read with `totals=True`): stored where fresh, the
+    others scored now and stored."""
+    out: dict[int, Totals] = {}
+    stale: list[int] = []
+    for row in rows:
+        found = fresh(svc, row)
+        if found is None:
+            stale.append(row.id)
+        else:
+            out[row.id] = found
+    if not stale:
+        return out
+    async with svc.uow() as uow:
+        await uow.totals.ensure([r.id for r in rows if r.stored is None])
+        await uow.commit()
+    for start in range(0, len(stale), CHUNK):
+        out.update(await _rescore(svc, stale[start:start + CHUNK]))
+    return out
+
+
+async def _rescore(svc: Services, ids: list[int]) -> dict[int, Totals]:
+    async with svc.uow() as uow:
+        seen = await uow.totals.generations(ids)  # before the evidence: see the module doc
+        loaded = await load_many(uow, svc, ids=ids)
+        # scoring is CPU work: off the event loop, in a worker thread
+        scored = await asyncio.to_thread(lambda: {x.project.id: totals_of(x) for x in loaded})
+        on = basis(svc)
+        await uow.totals.store([
+            {"pid": x.project.id, "seen": seen[x.project.id], "basis": on,
+             "on_date": x.recommended_on or svc.clock.today(),
+             "claimed": scored[x.project.id].claimed,
+             "verified": scored[x.project.id].verified,
+             "eligible": scored[x.project.id].eligible}
+            for x in loaded if x.project.id in seen])
+        await uow.commit()
+    return scored
