@@ -31,15 +31,19 @@ PDF_FONT = "UnionCJK"
 # -- cells and names ------------------------------------------------------------------------
 def append_row(ws, values: list) -> None:
     """A row of a write-only sheet (streamed: no per-row scan of the sheet so far) whose
-    text cells stay text: "=1+1" typed by a user is never a formula."""
+    text cells stay text: "=1+1" typed by a user is never a formula, "#N/A" never an
+    error. Only such text is wrapped in a cell typed as a string; every other value goes
+    in plain (openpyxl's own cell per value is several times cheaper)."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
     cells = []
     for value in values:
-        cell = WriteOnlyCell(ws, value=value)
-        if isinstance(value, str):
+        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            cell = WriteOnlyCell(ws, value=value)
             cell.data_type = "s"
-        cells.append(cell)
+            value = cell
+        cells.append(value)
     ws.append(cells)
 
 

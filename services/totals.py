@@ -57,16 +57,15 @@ def basis(svc: Services) -> str:
     return _bases[key]
 
 
-def scored_for(svc: Services, row: ProjectRow) -> dt.date:
-    return row.recommended_on or svc.clock.today()
-
-
-def fresh(svc: Services, row: ProjectRow) -> Totals | None:
-    """The stored totals of the project, if they still hold."""
+def fresh(svc: Services, row: ProjectRow, rules: str | None = None,
+          today: dt.date | None = None) -> Totals | None:
+    """The stored totals of the project, if they still hold (`rules` and `today`: the
+    basis and the date, computed once for many rows)."""
     kept = row.stored
     if (kept is None or kept.scored_generation is None
-            or kept.scored_generation != kept.generation or kept.basis != basis(svc)
-            or kept.on_date != scored_for(svc, row)):
+            or kept.scored_generation != kept.generation
+            or kept.basis != (rules or basis(svc))
+            or kept.on_date != (row.recommended_on or today or svc.clock.today())):
         return None
     return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible))
 
@@ -83,8 +82,9 @@ async def totals(svc: Services, rows: Collection[ProjectRow]) -> dict[int, Total
     others scored now and stored."""
     out: dict[int, Totals] = {}
     stale: list[int] = []
+    rules, today = basis(svc), svc.clock.today()
     for row in rows:
-        found = fresh(svc, row)
+        found = fresh(svc, row, rules, today)
         if found is None:
             stale.append(row.id)
         else:

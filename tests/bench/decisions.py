@@ -1,20 +1,23 @@
 """Decisions at city scale (issue 14): 1,000 and 10,000 organisations, each with a submitted
 project with evidence that a reviewer has reviewed (a verdict on every target: most projects
 verified, every 25th in review with its media report rejected for a reason), a tenth of them
-honoured and part-paid in the ledger. Through the
-whole PTB stack and the in-process Bot API, as a reviewer would:
+honoured and part-paid in the ledger. Through the whole PTB stack and the in-process Bot
+API, as a reviewer would:
 
-- `/review` (its first page), `/ranking` (its first page), `/ledger` (its first page);
+- `/review` (its first page), `/ranking` (its first page: cold, the first one, which stores
+  every project's totals; then warm), `/ledger` (its first page);
 - the full ranking export (the button, until the workbook arrives);
 - while that export of every project runs, another user's `/start`: the time until its
   answer is sent;
+- after a bulk invalidation (the round's recommendation date moved: every stored total
+  outdated), `/ranking` cold and warm again;
 - the baseline, side by side: the same user's `/start` on an idle bot.
 
 The generator (`populate`) builds the synthetic database: the reminders bench's
 organisations, projects and evidence, the projects submitted in one round and spread over
 the districts, the reviewer's verdicts (bulk inserted, each with what its target held when
-it was given, as the desk stores it), and ledger rows. `BENCH_ORGS` (default "1000,10000") changes
-the sizes."""
+it was given, as the desk stores it), and ledger rows. `BENCH_ORGS` (default
+"1000,10000") changes the sizes."""
 
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ from store.models import (
     LedgerEntry,
     Organization,
     Project,
+    Round,
     Verdict,
 )
 from tests.bench.reminders import _populate
@@ -148,6 +152,8 @@ async def _size(workdir: Path, organisations: int) -> dict:
         await reviewer.send("/start")
         out["baseline_start_idle_s"] = await _answered(other, "/start")
         out["review_first_page_s"] = await _timed(reviewer.send("/review"))
+        # the first ranking stores every project's totals (none yet: cold); then warm
+        out["ranking_first_page_cold_s"] = await _timed(reviewer.send("/ranking"))
         out["ranking_first_page_s"] = await _timed(reviewer.send("/ranking"))
         out["ledger_first_page_s"] = await _timed(reviewer.send("/ledger"))
         started, finished = time.perf_counter(), []
@@ -160,6 +166,13 @@ async def _size(workdir: Path, organisations: int) -> dict:
         out["ranking_export_s"] = round(finished[0] - started, 2)
         [doc] = reviewer.documents_since
         out["export_mb"] = round(len(doc.file) / 1e6, 2)
+        # a bulk invalidation: the round's recommendation date moves (every total outdated)
+        async with svc.uow() as uow:
+            await uow.session.execute(update(Round).values(
+                recommended_on=dt.date(2026, 12, 21)))
+            await uow.commit()
+        out["ranking_after_round_edit_s"] = await _timed(reviewer.send("/ranking"))
+        out["ranking_again_s"] = await _timed(reviewer.send("/ranking"))
     await svc.close()
     base = max(out["baseline_start_idle_s"], 0.001)
     out["start_during_export_vs_idle"] = round(out["start_during_export_s"] / base, 1)
