@@ -62,22 +62,19 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
     names = w.svc.districts.names
     district = names[district_index - 1] if district_index else None
     try:
-        standing = await ranking.standing(w.svc, w.account.user_id, district)
+        ranked = await ranking.ranking_page(w.svc, w.account.user_id, district, page, PAGE)
     except REFUSALS as err:
         await _refused(update, w, err)
         return
     where = district or w.t("decide.all_districts")
-    if not standing.rows:
+    if not ranked.count:
         await reply(update, w.t("decide.rank_none", district=where))
         return
-    page, pages = _pages(len(standing.rows), page)
-    line = ranking.selection_line(standing.round_year)
-    lines = [w.t("decide.rank_title", round=standing.round_year or w.t("decide.no_round"),
-                 district=where, count=len(standing.rows), page=page + 1, pages=pages,
+    line = ranking.selection_line(ranked.round_year)
+    lines = [w.t("decide.rank_title", round=ranked.round_year or w.t("decide.no_round"),
+                 district=where, count=ranked.count, page=ranked.page + 1, pages=ranked.pages,
                  places=line.places, min_total=line.min_total)]
-    # the page's detail only (its ledgers): a ranking of thousands loads ten projects
-    shown = await ranking.detail(w.svc, standing.rows[page * PAGE:(page + 1) * PAGE],
-                                 standing.round_year)
+    shown = ranked.shown
     for rp in shown:
         r = rp.row
         honours = rp.ledger.honours
@@ -88,7 +85,7 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
                          honours=f" 🏅{_levels(w, honours)}" if honours else ""))
     rows = [[(w.t("decide.open", id=rp.row.project_id, name=rp.row.name[:24]),
               cb.data("decide", rp.row.project_id))] for rp in shown]
-    nav = _nav(w, "rank_page", page, pages, district_index)
+    nav = _nav(w, "rank_page", ranked.page, ranked.pages, district_index)
     if nav:
         rows.append(nav)
     rows.append([(w.t("decide.export_ranking"), cb.data("rank_export", district_index))])

@@ -115,6 +115,26 @@ async def detail(svc: Services, rows: Sequence[Ranked], year: int | None
     return await asyncio.to_thread(_detailed, rows, loaded, books, year)
 
 
+@dataclass(frozen=True, slots=True)
+class RankingPage:
+    count: int  # projects ranked
+    round_year: int | None
+    page: int  # from 0, within the pages there are
+    pages: int
+    shown: tuple[RankedProject, ...]  # this page's, with their detail
+
+
+async def ranking_page(svc: Services, user_id: int, district: str | None = None,
+                       page: int = 0, size: int = 10) -> RankingPage:
+    """One page of the ranking (/ranking): every project placed on its stored totals, the
+    detail (reports, ledger) of the page's only."""
+    ranked = await standing(svc, user_id, district)
+    pages = max(1, -(-len(ranked.rows) // size))
+    page = min(max(page, 0), pages - 1)
+    shown = await detail(svc, ranked.rows[page * size:(page + 1) * size], ranked.round_year)
+    return RankingPage(len(ranked.rows), ranked.round_year, page, pages, tuple(shown))
+
+
 async def ranking(svc: Services, user_id: int, district: str | None = None,
                   round_id: int | None = None) -> list[RankedProject]:
     """The whole ranking with every project's detail (the exports)."""

@@ -44,17 +44,17 @@ class Totals:
     eligible: bool  # verified eligibility
 
 
-_bases: dict[int, str] = {}
+_bases: dict[int, tuple[object, str]] = {}  # id → (the rubric, kept alive; its basis)
 
 
 def basis(svc: Services) -> str:
-    """The rules a total is scored by: the rubric (its repr is deterministic) and the
-    scoring code's version."""
+    """The rules a total is scored by: the rubric (its repr is deterministic: frozen
+    dataclasses, tuples and dicts) and the scoring code's version."""
     key = id(svc.rubric)
     if key not in _bases:
         text = f"{SCORING_VERSION}:{svc.rubric!r}"
-        _bases[key] = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return _bases[key]
+        _bases[key] = (svc.rubric, hashlib.sha256(text.encode()).hexdigest()[:32])
+    return _bases[key][1]
 
 
 def fresh(svc: Services, row: ProjectRow, rules: str | None = None,

@@ -258,3 +258,39 @@ async def test_a_district_reviewer_cannot_decide_pay_or_open_another_districts_p
         assert reviewer.documents_since == [], command
         assert "社区法律服务站" not in "\n".join(reviewer.replies), command
     assert [e for e in await audit.log(bot.svc) if e.action in ("honour", "payment")] == []
+
+
+async def test_the_ranking_pages_on_stored_totals_and_follows_a_verdict(bot, member):
+    """Eleven projects: the second page holds the eleventh; a rejection given afterwards
+    shows at once (the verdict outdates the project's stored total): still first, on the
+    tie-break of its claimed total."""
+    view = await projects.create_project(bot.svc, 1001, name="第一个项目", area="法律服务",
+                                         started_on=dt.date(2024, 3, 1),
+                                         completed_on=dt.date(2025, 6, 30),
+                                         closed_and_evaluated=True)
+    from services import evidence, review
+
+    for n in range(11):
+        if n:
+            view = await projects.create_project(
+                bot.svc, 1001, name=f"项目{n:02d}", area="法律服务",
+                started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
+                closed_and_evaluated=True)
+        for slot in ("study_records", "union_approval")[:1 + (n == 0)]:
+            await evidence.add_file(bot.svc, 1001, view.id, slot, b"%PDF " + bytes([n]) * 9
+                                    + slot.encode(), "a.pdf", "application/pdf")
+        await projects.submit(bot.svc, 1001, view.id)
+        await _review(bot, view.id)
+    reviewer = bot.chat(1, "管理员")
+    await reviewer.send("/ranking")
+    assert "共 11 个项目，第 1/2 页" in reviewer.last_text
+    assert "1. #1 第一个项目（崂山区）核定 20 分 / 申报 20 分" in reviewer.last_text
+    assert "11." not in reviewer.last_text
+    await reviewer.press("下一页 ▶")
+    assert "第 2/2 页" in reviewer.last_text and "11. #11 项目10" in reviewer.last_text
+    await projects.reopen(bot.svc, 1, 1)
+    await projects.submit(bot.svc, 1001, 1)
+    await review.give_verdict(bot.svc, 1, 1, "union_approval", "reject", "缺盖章")
+    await reviewer.send("/ranking")
+    assert "1. #1 第一个项目（崂山区）核定 10 分 / 申报 20 分" in reviewer.last_text
+    assert "2. #2 项目01（崂山区）核定 10 分 / 申报 10 分" in reviewer.last_text
