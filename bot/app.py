@@ -44,6 +44,7 @@ from handlers import (
     start,
     submit,
     subsidy,
+    totals,
 )
 from handlers import callbacks as cb
 from handlers.errors import on_error
@@ -246,4 +247,5 @@ def build_application(settings: Settings, *, services: Services | None = None,
     add_handlers(app)
     instrument(app)  # one log line per handled update, the monitor behind the health checks
     reminders.add_job(app, settings.reminder_interval_s)
+    totals.add_job(app, settings.totals_interval_s)  # the ranking's stored totals kept warm
     return app

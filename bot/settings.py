@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     quiet_start: int = 21
     quiet_end: int = 8
     reminder_interval_s: float = 30  # how often due reminders are claimed (0: not here)
+    totals_interval_s: float = 120  # how often outdated ranking totals are rescored (0: never)
     send_rate: float = 30.0  # messages a second overall (0: unlimited)
     send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
     send_attempts: int = 6  # calls in all when Telegram or the network fails (bot/delivery.py)

@@ -23,7 +23,7 @@ from services.project_view import (
     submission,
 )
 from services.reviewers import in_scope
-from services.totals import CHUNK, totals
+from services.totals import CHUNK, basis, totals
 from store.datafiles import load_ranking
 
 REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status after a draft
@@ -94,6 +94,18 @@ async def standing(svc: Services, user_id: int, district: str | None = None,
                                  scored[x.id].verified, scored[x.id].eligible, x.figure,
                                  x.submitted_at) for x in rows), year)
     return Standing(tuple(ranked), round_id, year)
+
+
+async def refresh_totals(svc: Services, chunk: int = 500) -> int:
+    """Score again the stored totals that a bulk change outdated (a round's dates, an
+    organisation's, a new rubric), so that the next /ranking finds them warm. Small chunks:
+    the event loop is never held for long. One light statement when none is outdated.
+    Returns how many were scored."""
+    async with svc.uow() as uow:
+        rows = await uow.projects.rows(REVIEWED, totals=True,
+                                       outdated=(basis(svc), svc.clock.today()))
+    await totals(svc, rows, chunk)
+    return len(rows)
 
 
 async def detail(svc: Services, rows: Sequence[Ranked], year: int | None

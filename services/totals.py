@@ -77,9 +77,10 @@ def totals_of(loaded: Loaded) -> Totals:
     return Totals(score(rubric, submission(loaded)).total, verified.total, verified.eligible)
 
 
-async def totals(svc: Services, rows: Collection[ProjectRow]) -> dict[int, Totals]:
+async def totals(svc: Services, rows: Collection[ProjectRow], chunk: int = CHUNK
+                 ) -> dict[int, Totals]:
     """The totals of these projects (read with `totals=True`): stored where fresh, the
-    others scored now and stored."""
+    others scored now and stored, `chunk` projects at a time."""
     out: dict[int, Totals] = {}
     stale: list[int] = []
     rules, today = basis(svc), svc.clock.today()
@@ -94,8 +95,8 @@ async def totals(svc: Services, rows: Collection[ProjectRow]) -> dict[int, Total
     async with svc.uow() as uow:
         await uow.totals.ensure([r.id for r in rows if r.stored is None])
         await uow.commit()
-    for start in range(0, len(stale), CHUNK):
-        out.update(await _rescore(svc, stale[start:start + CHUNK]))
+    for start in range(0, len(stale), chunk):
+        out.update(await _rescore(svc, stale[start:start + chunk]))
     return out
 
 

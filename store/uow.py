@@ -230,10 +230,12 @@ class Projects(Repo):
 
     async def rows(self, statuses: Collection[str], *, round_id: int | None = None,
                    unrounded: bool = False, totals: bool = False,
-                   figure: str | None = None) -> list[ProjectRow]:
+                   figure: str | None = None,
+                   outdated: tuple[str, dt.date] | None = None) -> list[ProjectRow]:
         """The projects in these statuses (of one round, and those in no round with
         `unrounded`), by id, as plain rows: one statement. `totals`: with their stored
-        totals; `figure`: with their value of that figure."""
+        totals; `figure`: with their value of that figure; `outdated` (basis, today): only
+        those whose stored totals are missing or do not hold (services/totals.py)."""
         columns = [Project.id, Project.name, Project.status, Project.round_id,
                    Project.submitted_at, Project.organization_id, Organization.district,
                    Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
@@ -249,8 +251,16 @@ class Projects(Repo):
                                                  RoundExtension.organization_id
                                                  == Project.organization_id))
                  .where(Project.status.in_(list(statuses))).order_by(Project.id))
-        if totals:
+        if totals or outdated:
             query = query.outerjoin(ProjectTotals, ProjectTotals.project_id == Project.id)
+        if outdated:
+            basis, today = outdated
+            t = ProjectTotals
+            query = query.where(or_(
+                t.project_id.is_(None), t.scored_generation.is_(None), t.basis.is_(None),
+                t.on_date.is_(None), t.scored_generation != t.generation, t.basis != basis,
+                t.on_date != func.coalesce(Project.recommended_on, Round.recommended_on,
+                                           today)))
         if figure:
             query = query.outerjoin(EvidenceFigure, and_(EvidenceFigure.project_id == Project.id,
                                                          EvidenceFigure.item_id == figure))

@@ -135,7 +135,8 @@ async def _size(workdir: Path, organisations: int) -> dict:
     settings = Settings(_env_file=None, telegram_bot_token=None,
                         database_url=f"sqlite+aiosqlite:///{workdir / f'd{organisations}.db'}",
                         evidence_dir=workdir / "evidence", admin_ids=[1], chat_send_rate=0,
-                        send_rate=0, reminder_interval_s=3600)
+                        send_rate=0, reminder_interval_s=3600,
+                        totals_interval_s=0)  # the cold rankings timed, not the job's
     await upgrade_async(settings.database_url)
     svc = build_services(settings, clock=FixedClock(NOW))
     started = time.perf_counter()

@@ -294,3 +294,17 @@ async def test_the_ranking_pages_on_stored_totals_and_follows_a_verdict(bot, mem
     await reviewer.send("/ranking")
     assert "1. #1 第一个项目（崂山区）核定 10 分 / 申报 20 分" in reviewer.last_text
     assert "2. #2 项目01（崂山区）核定 10 分 / 申报 10 分" in reviewer.last_text
+
+
+async def test_the_totals_job_runs_beside_the_reminders(bot, member):
+    """The job that keeps the ranking's totals warm is scheduled (TOTALS_INTERVAL_S) and
+    scores what is outdated when it runs."""
+    from types import SimpleNamespace
+
+    from services import ranking
+
+    await _submitted_with_a_file(member, "社区法律服务站")
+    [job] = bot.app.job_queue.get_jobs_by_name("totals")
+    assert job.job.trigger.interval.total_seconds() == bot.settings.totals_interval_s
+    await job.callback(SimpleNamespace(application=bot.app))
+    assert await ranking.refresh_totals(bot.svc) == 0  # the job scored it already

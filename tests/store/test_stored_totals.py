@@ -254,3 +254,16 @@ async def test_a_project_without_a_recommendation_date_is_scored_again_the_next_
     assert kept == {pid: None} and not truth[pid].eligible
     [row] = (await ranking.standing(svc, ADMIN)).rows
     assert not row.eligible and row.claimed_total == truth[pid].claimed
+
+
+async def test_the_background_job_scores_what_a_bulk_change_outdated(svc, round_, settings):
+    for n in range(1, 4):
+        await _project(svc, n)
+    assert await ranking.refresh_totals(svc) == 3  # none stored yet
+    assert await ranking.refresh_totals(svc) == 0  # one light statement, nothing to do
+    await _execute(settings.database_url, sa.text(
+        "UPDATE rounds SET recommended_on = :on WHERE id = :id"),
+        {"on": dt.date(2030, 6, 1), "id": round_.id})  # every certificate expired by then
+    assert await ranking.refresh_totals(svc) == 3
+    truth, kept = await _truth(svc)
+    assert kept == truth and not any(t.eligible for t in truth.values())
