@@ -332,10 +332,19 @@ class Rubric:
     max_total: int
     criteria: tuple[Criterion, ...]
     eligibility: tuple[EligibilityRule, ...] = field(default=())
+    # the items in order and by id, made once (scoring thousands of projects asks often)
+    _items: tuple[Item, ...] = field(init=False, repr=False, compare=False, default=())
+    _by_id: Mapping[str, Item] = field(init=False, repr=False, compare=False,
+                                       default_factory=dict)
+
+    def __post_init__(self) -> None:
+        items = tuple(i for c in self.criteria for i in c.items)
+        object.__setattr__(self, "_items", items)
+        object.__setattr__(self, "_by_id", {i.id: i for i in reversed(items)})
 
     @property
     def items(self) -> tuple[Item, ...]:
-        return tuple(i for c in self.criteria for i in c.items)
+        return self._items
 
     @property
     def evidence_slots(self) -> tuple[tuple[str, str | None], ...]:
@@ -344,10 +353,7 @@ class Rubric:
         return tuple((i.id, k) for i in self.items for k in i.rule.slot_kinds())
 
     def item(self, item_id: str) -> Item:
-        for i in self.items:
-            if i.id == item_id:
-                return i
-        raise KeyError(item_id)
+        return self._by_id[item_id]  # KeyError for an unknown id
 
     def criterion(self, criterion_id: str) -> Criterion:
         for c in self.criteria:
