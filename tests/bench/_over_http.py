@@ -272,7 +272,8 @@ async def startup(workdir: Path) -> dict:
                 if run:
                     times[kind].append(seconds)
     echo, bot = statistics.median(times["echo"]), statistics.median(times["unionbot"])
-    return {"echo_s": round(echo, 2), "unionbot_s": round(bot, 2), "ratio": round(bot / echo, 2)}
+    return {"echo_s": round(echo, 2), "unionbot_s": round(bot, 2), "ratio": round(bot / echo, 2),
+            "each_s": {kind: [round(t, 2) for t in ts] for kind, ts in times.items()}}
 
 
 def _rss_mib(pid: int) -> dict[str, float]:
@@ -307,7 +308,13 @@ async def memory(workdir: Path) -> dict:
 
 
 async def run_all(workdir: Path) -> dict:
-    figures = await interactive(workdir / "interactive")
-    figures["startup_to_first_poll"] = await startup(workdir / "startup")
-    figures["memory_mib"] = await memory(workdir / "memory")
+    from tests.bench.bot_vs_echo import parts
+
+    chosen, figures = parts(), {}
+    if "interactive" in chosen:
+        figures = await interactive(workdir / "interactive")
+    if "startup" in chosen:
+        figures["startup_to_first_poll"] = await startup(workdir / "startup")
+    if "memory" in chosen:
+        figures["memory_mib"] = await memory(workdir / "memory")
     return figures

@@ -12,7 +12,8 @@ each application's update processor handles them. Figures are ratios to the echo
 * start-up to the first getUpdates ≤ 2× the echo bot's (`python -m bot run`, subprocesses);
 * resident memory after 1,000 policy questions ≤ 120 MiB (a subprocess).
 
-`BENCH_ROUNDTRIPS` (default 30) sets the round trips per measured block.
+`BENCH_ROUNDTRIPS` (default 30) sets the round trips per measured block. `BENCH_PARTS`
+(default "interactive,startup,memory") runs only the named parts, e.g. `BENCH_PARTS=startup`.
 """
 
 from __future__ import annotations
@@ -237,10 +238,19 @@ def _memory(workdir: Path) -> dict:
     return out
 
 
+def parts() -> list[str]:
+    """The parts BENCH_PARTS names (all three unless it is set)."""
+    return os.environ.get("BENCH_PARTS", "interactive,startup,memory").split(",")
+
+
 def _inprocess(workdir: Path) -> dict:
-    figures = asyncio.run(_interactive(workdir / "interactive"))
-    figures["startup_to_first_poll"] = _startup(workdir / "startup")
-    figures["memory_mib"] = _memory(workdir)
+    chosen, figures = parts(), {}
+    if "interactive" in chosen:
+        figures = asyncio.run(_interactive(workdir / "interactive"))
+    if "startup" in chosen:
+        figures["startup_to_first_poll"] = _startup(workdir / "startup")
+    if "memory" in chosen:
+        figures["memory_mib"] = _memory(workdir)
     return figures
 
 
