@@ -9,10 +9,10 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
+from store.db import upsert_insert
 from store.models import ConversationState
 
 CONV, USER, CHAT, BOT = "conv", "user", "chat", "bot"
@@ -48,7 +48,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 return  # a sibling committed it
             async with self._sessions() as s, s.begin():
                 table = ConversationState.__table__
-                insert = postgresql.insert if s.bind.dialect.name == "postgresql" else sqlite.insert
+                insert = upsert_insert(s.bind.dialect.name)
                 keys = (table.c.kind, table.c.name, table.c.key)
                 for (kind_, name_, key_), value in batch.items():
                     where = (table.c.kind == kind_, table.c.name == name_, table.c.key == key_)

@@ -10,11 +10,11 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from store.db import upsert_insert
 from store.errors import Duplicate, StaleWrite
 from store.models import (
     AuditEntry,
@@ -39,8 +39,7 @@ from store.models import (
 
 def _insert(session: AsyncSession, model):  # noqa: ANN001, ANN202
     """INSERT with ON CONFLICT in the session's dialect."""
-    dialect = session.bind.dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return upsert_insert(session.bind.dialect.name)(model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +282,8 @@ class Projects(Repo):
     async def insert_file(self, **values: Any) -> int:
         """Add a file row; Duplicate if the same content is there for the same slot and
         entry. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING id)."""
-        insert = (postgresql.insert if self.session.bind.dialect.name == "postgresql"
-                  else sqlite.insert)
         new_id = await self.session.scalar(
-            insert(EvidenceFile).values(**values).on_conflict_do_nothing()
+            _insert(self.session, EvidenceFile).values(**values).on_conflict_do_nothing()
             .returning(EvidenceFile.id))
         if new_id is None:
             raise Duplicate(values.get("sha256"))
@@ -520,8 +517,7 @@ class Reminders(Repo):
     claiming one atomic UPDATE … RETURNING that takes only rows already due."""
 
     def _insert(self):  # noqa: ANN202
-        dialect = self.session.bind.dialect.name
-        return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Reminder)
+        return _insert(self.session, Reminder)
 
     async def plan(self, round_id: int, deadline_at: dt.datetime,
                    due: Mapping[str, dt.datetime], now: dt.datetime, *,
