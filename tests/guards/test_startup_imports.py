@@ -1,0 +1,48 @@
+"""What `python -m bot run` imports before its first poll leaves the heavy stacks out: they
+load where they are first used (issue 13's start-up). Speed itself is the benchmark's
+(tests/bench/bot_vs_echo.py); this checks the behaviour that keeps it, in a fresh
+interpreter."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.guards.scan import ROOT
+
+# What `python -m bot run` imports up to the Application's start (bot/runner.py).
+START = "import bot.cli, bot.runner, bot.app, bot.observe, bot.logs"
+
+LOADED_LATER = {
+    "numpy": "the search index, on the first question",
+    "rapidfuzz": "the search index, on the first question",
+    "jieba": "the search index, on the first question",
+    "PIL": "the /score chart",
+    "matplotlib": "nothing at all (the chart is drawn with Pillow)",
+    "mplfonts": "nothing at all (the font file is found without it)",
+    "openpyxl": "the spreadsheet export and import",
+    "docx": "a document added to the corpus",
+    "pypdf": "a document added to the corpus",
+    "reportlab": "the dossier's PDF",
+    "alembic": "a database not at the head revision",
+    "asyncpg": "a PostgreSQL database",
+    "sqlalchemy.dialects.postgresql": "a PostgreSQL database",
+}
+
+
+def modules_after(statement: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", f"{statement}\nimport sys\n"
+                          "print('\\n'.join(sys.modules))"],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_starting_the_bot_leaves_the_heavy_stacks_for_later():
+    loaded = modules_after(START)
+    early = {name: why for name, why in LOADED_LATER.items()
+             if name in loaded or any(m.startswith(name + ".") for m in loaded)}
+    assert early == {}
+
+
+def test_the_check_sees_a_heavy_stack_that_is_imported():
+    assert "openpyxl" in modules_after(f"{START}\nimport openpyxl")
