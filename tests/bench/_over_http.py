@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from tests.bench._harness import ADMIN, PDF, REPO, forget_sent, questions, uscc
+from tests.bench._harness import ADMIN, PDF, REPO, compile_code, forget_sent, questions, uscc
 from tests.bench._http import HttpChat, HttpFront, WatchedTelegram
 from tests.conversation.conftest import new_project
 
@@ -265,6 +265,7 @@ def _user(n: int):
 
 async def startup(workdir: Path) -> dict:
     times: dict[str, list[float]] = {"echo": [], "unionbot": []}
+    compile_code()
     await prepare_database(workdir / "unionbot", 1)  # migrated, as a service restarts
     for run in range(STARTS + 1):  # the first start of each warms the file cache
         for kind in times:

@@ -37,6 +37,7 @@ from tests.bench._harness import (
     add_organization,
     bench_settings,
     chat,
+    compile_code,
     echo_app,
     forget_sent,
     questions,
@@ -216,6 +217,7 @@ def _child(args: list[str], marker: str, timeout: float = 120) -> tuple[float, s
 
 def _startup(workdir: Path) -> dict:
     times: dict[str, list[float]] = {"echo": [], "unionbot": []}
+    compile_code()
     for run in range(STARTS + 1):  # the first start of each migrates / warms the file cache
         for kind in times:
             seconds, _ = _child(["-m", "tests.bench._startup", kind, str(workdir)], "POLLING")
