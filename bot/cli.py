@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pydantic import ValidationError
-
 from bot import cli_ask, cli_decide, cli_desk, cli_ops, cli_org, cli_round
 from domain.dates import date_field
 from domain.errors import InputError
@@ -250,15 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(cat.t("cli.usage_error", DEFAULT_LANG, problem=exc), file=sys.stderr)
         return 2
-    except InputError as exc:
+    except InputError as exc:  # also a setting in .env or the environment (bot/settings.py)
         problem = cat.t(f"input.{exc.code}", DEFAULT_LANG, **exc.params)
         print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem), file=sys.stderr)
-        return 2
-    except ValidationError as exc:  # a setting in .env or the environment (bot/settings.py)
-        first = exc.errors()[0]
-        field = str(first["loc"][0]).upper() if first["loc"] else "?"
-        problem = cat.t("input.setting", DEFAULT_LANG, problem=first["msg"])
-        print(cat.t("cli.error", DEFAULT_LANG, field=field, problem=problem), file=sys.stderr)
         return 2
     finally:
         gc.enable()

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from services.core import Services
 from services.own_data import OwnAnswer, own_answer
-from store import documents as store_documents
-from store.documents import documents_version
 from store.models import Feedback
 
+# The documents (store.documents, with the corpus parser and its patterns) load on the first
+# question, as the search stack does: nothing before the bot's first poll needs them.
 if TYPE_CHECKING:  # the search stack (numpy, rapidfuzz) loads on the first question
     from domain.asking import Contact
     from domain.search import SearchIndex
@@ -43,6 +43,7 @@ async def _library(svc: Services) -> tuple[SearchIndex, Contact | None]:
     """The search index over the documents as they are now, rebuilt (off the event loop)
     when a document is added or removed: each question first compares the documents
     folder's version, a cheap listing."""
+    from store.documents import documents_version
     from store.search_index import load_library
 
     cache = svc.search
@@ -109,18 +110,24 @@ async def add_document(svc: Services, file_name: str, data: bytes) -> DocumentVi
     """An administrator's document (.txt/.md/.docx/.pdf): stored, and answered from at the
     next question (the library sees the documents folder change). InputError when it
     cannot be read."""
+    from store import documents as store_documents
+
     document = await asyncio.to_thread(store_documents.add_document_bytes, file_name, data,
                                        date=svc.clock.today())
     return _document_view(document)
 
 
 async def documents(svc: Services) -> list[DocumentView]:
+    from store import documents as store_documents
+
     listed = await asyncio.to_thread(store_documents.list_documents)
     return [_document_view(item.document, item.added) for item in listed]
 
 
 async def remove_document(svc: Services, doc_id: str) -> DocumentView:
     """Remove an added document; InputError for a shipped or unknown one."""
+    from store import documents as store_documents
+
     return _document_view(await asyncio.to_thread(store_documents.remove_document, doc_id))
 
 

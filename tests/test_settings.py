@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application, build_services
-from bot.settings import DEFAULT_FILE_TYPES, Settings
+from bot.settings import DEFAULT_FILE_TYPES, TYPES, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def workdir(tmp_path, monkeypatch) -> Path:
     """A fresh folder as the working directory, with no setting in the environment."""
-    for name in Settings.model_fields:
+    for name in TYPES:
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -54,7 +54,7 @@ def test_the_readme_setup_builds_the_telegram_bot(workdir):
     ("ADMIN_IDS=9001,9002", "admin_ids", [9001, 9002]),
     ("ADMIN_IDS=9001", "admin_ids", [9001]),
     ("ADMIN_IDS= 9001 , 9002 ", "admin_ids", [9001, 9002]),
-    ("ADMIN_IDS=[9001, 9002]", "admin_ids", [9001, 9002]),  # JSON, as pydantic-settings reads
+    ("ADMIN_IDS=[9001, 9002]", "admin_ids", [9001, 9002]),  # a JSON list works too
     ("ADMIN_IDS=", "admin_ids", []),
     ("REMINDER_DAYS=7,3,1,0", "reminder_days", [7, 3, 1, 0]),
     ("REMINDER_DAYS=14,1", "reminder_days", [14, 1]),
@@ -88,3 +88,33 @@ def test_a_wrong_setting_is_one_line_naming_it(workdir, capsys):
     out = capsys.readouterr()
     assert out.out == "" and len(out.err.strip().splitlines()) == 1
     assert "ADMIN_IDS" in out.err and ".env" in out.err
+
+
+@pytest.mark.parametrize("line", ["MAX_FILE_MB=二十", "SEND_RATE=fast", "LOG_FORMAT=xml",
+                                  "REMINDER_DAYS=7,三", "ADMIN_IDS=[9001,"])
+def test_each_kind_of_wrong_setting_is_one_line_naming_it(workdir, capsys, line):
+    from bot.cli import main
+
+    env_file(workdir, line)
+    assert main(["db", "upgrade"]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and len(out.err.strip().splitlines()) == 1
+    assert line.split("=")[0] in out.err and ".env" in out.err
+
+
+def test_the_environment_wins_over_env_file_and_values_given_over_both(workdir, monkeypatch):
+    env_file(workdir, "BOT_USERNAME=from_file", "MAX_FILE_MB=5")
+    monkeypatch.setenv("bot_username", "from_environment")  # any case, as before
+    settings = Settings()
+    assert (settings.bot_username, settings.max_file_mb) == ("from_environment", 5)
+    assert Settings(bot_username="given").bot_username == "given"
+    assert Settings(_env_file=None).max_file_mb == 20  # no .env: the default
+
+
+def test_the_token_and_the_webhook_secret_stay_out_of_the_settings_repr(workdir):
+    env_file(workdir, "TELEGRAM_BOT_TOKEN=123456:ABC-token", "WEBHOOK_SECRET=s3cr3t_value")
+    settings = Settings()
+    assert settings.token == "123456:ABC-token"
+    assert settings.webhook_secret.get_secret_value() == "s3cr3t_value"
+    assert "ABC-token" not in repr(settings) and "s3cr3t_value" not in repr(settings)
+    assert Settings(telegram_bot_token="").token is None  # TELEGRAM_BOT_TOKEN= as shipped

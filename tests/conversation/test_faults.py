@@ -4,6 +4,7 @@ gets on a good day, once, and every piece of evidence is stored."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class RecordingChat(Chat):
 async def launched(folder: Path, database_url: str, **settings_update: object
                    ) -> AsyncIterator[Bot]:
     folder.mkdir()
-    settings = make_settings(folder, database_url).model_copy(update=settings_update)
+    settings = dataclasses.replace(make_settings(folder, database_url), **settings_update)
     svc, fake, app = await start_bot(settings)
     org = await demo_org(svc)
     async with running(app):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections import Counter
 
@@ -26,8 +27,7 @@ FIRST = 50_000
 async def processes(migrated_database_url, tmp_path):
     """Two Services with engines of their own (two processes), 200 staff with reminders
     due now."""
-    settings = make_settings(tmp_path, migrated_database_url).model_copy(
-        update={"send_rate": 0})
+    settings = dataclasses.replace(make_settings(tmp_path, migrated_database_url), send_rate=0)
     clock = FixedClock(dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI))
     setup = build_services(settings, clock=clock)
     org = await accounts.create_organization(

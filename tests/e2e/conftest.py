@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from bot.settings import TYPES
 from tests.e2e.client import ChatUser, Emulator
 from tests.e2e.proxy import RepairProxy
 from tests.support.databases import Databases
@@ -130,7 +130,7 @@ def _stop(proc: subprocess.Popen, close_stdin: bool = False) -> None:
 
 
 def _bot_env(tmp: Path, proxy_url: str, database_url: str) -> dict[str, str]:
-    settings = {name.upper() for name in Settings.model_fields}
+    settings = {name.upper() for name in TYPES}
     env = {k: v for k, v in os.environ.items() if k.upper() not in settings}
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,

@@ -27,6 +27,8 @@ LOADED_LATER = {
     "alembic": "a database not at the head revision",
     "asyncpg": "a PostgreSQL database",
     "sqlalchemy.dialects.postgresql": "a PostgreSQL database",
+    "store.documents": "the first question (the policy documents and their parser)",
+    "pydantic": "nothing at all (bot/settings.py reads the settings itself)",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import sqlalchemy as sa
@@ -26,7 +27,7 @@ ORGS = sa.table("organizations", sa.column("id", sa.Integer), sa.column("name"),
 
 async def test_recorded_honours_and_payments_become_dated_rows_and_back(settings,
                                                                         database_url):
-    settings = settings.model_copy(update={"database_url": database_url})  # empty
+    settings = dataclasses.replace(settings, database_url=database_url)  # empty
     await upgrade_async(database_url, BEFORE)
     await _execute(database_url, sa.insert(ORGS).values(
         id=1, name="海都", uscc="91350100M000100Y43", district="崂山区",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 from alembic import command
@@ -28,7 +29,7 @@ async def _execute(url: str, statement, params=None) -> list:  # noqa: ANN001
 
 async def test_rows_planned_before_0004_are_about_their_rounds_deadline(settings,
                                                                         database_url):
-    settings = settings.model_copy(update={"database_url": database_url})  # empty
+    settings = dataclasses.replace(settings, database_url=database_url)  # empty
     await upgrade_async(database_url, "0003")
     await _execute(database_url, insert(Round.__table__).values(
         id=1, name="市级评选", level="city", year=2026, opens_on=dt.date(2026, 11, 1),
