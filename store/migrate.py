@@ -66,9 +66,25 @@ async def database_revisions(url: str) -> frozenset[str] | None:
         await engine.dispose()
 
 
+def sqlite_revisions(path: Path) -> frozenset[str] | None:
+    """`database_revisions` of a SQLite file, read with the standard library: no event loop,
+    engine or connection thread (a few milliseconds of every start-up, issue 13). Read-only:
+    a missing file stays missing."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return frozenset(row[0] for row in conn.execute(
+                "SELECT version_num FROM alembic_version"))
+    except sqlite3.Error:  # no database or no table yet: Alembic will say what is wrong
+        return None
+
+
 def at_head(url: str) -> bool:
     heads = script_heads()
-    return bool(heads) and asyncio.run(database_revisions(url)) == heads
+    if not heads:
+        return False
+    path = sqlite_path(normalize_url(url))
+    found = sqlite_revisions(path) if path is not None else asyncio.run(database_revisions(url))
+    return found == heads
 
 
 def upgrade(url: str, revision: str = "head") -> None:
