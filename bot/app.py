@@ -24,6 +24,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.delivery import RetryPolicy
 from bot.inbox import Inbox, InboxApplication, InboxQueue, replay
+from bot.network import with_shared_tls
 from bot.observe import instrument
 from bot.ratelimit import ChatRateLimiter
 from bot.settings import Settings
@@ -239,9 +240,9 @@ def build_application(settings: Settings, *, services: Services | None = None,
     if configure is not None:
         builder = configure(builder)
     else:
-        builder = (builder.token(settings.token or "")
-                   .base_url(settings.telegram_api_base_url)
-                   .base_file_url(settings.telegram_file_base_url))
+        builder = with_shared_tls(builder.token(settings.token or "")
+                                  .base_url(settings.telegram_api_base_url)
+                                  .base_file_url(settings.telegram_file_base_url))
     app = builder.build()
     app.bot_data["services"] = svc
     add_handlers(app)
