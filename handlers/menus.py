@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
@@ -24,10 +25,15 @@ def commands(svc: Services, role: str, lang: str) -> list[BotCommand]:
 
 
 async def set_menu(bot: Bot, svc: Services, chat_id: int, role: str) -> None:
-    """One user's menu for their role, in both languages (zh unless Telegram says en)."""
-    try:
-        for lang, code in (("zh", None), ("en", "en")):
-            await bot.set_my_commands(commands(svc, role, lang),
-                                      scope=BotCommandScopeChat(chat_id), language_code=code)
-    except Exception:  # the user has not started the bot yet: the chat does not exist
+    """One user's menu for their role, in both languages (zh unless Telegram says en): the
+    two calls are independent, so they are sent at once (one round trip, at start-up too)."""
+    results = await asyncio.gather(
+        *(bot.set_my_commands(commands(svc, role, lang), scope=BotCommandScopeChat(chat_id),
+                              language_code=code) for lang, code in (("zh", None), ("en", "en"))),
+        return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # cancelled: not a chat's problem
+    if any(isinstance(result, Exception) for result in results):
+        # the user has not started the bot yet: the chat does not exist
         log.info("user %s has no chat with the bot yet", chat_id)
