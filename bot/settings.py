@@ -18,8 +18,6 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-from dotenv import dotenv_values
-
 from domain.errors import InputError
 from store.db import DEFAULT_URL
 
@@ -116,6 +114,8 @@ def _from_text(env_file: str | Path | None) -> dict[str, str]:
     """The settings written as text: `.env`'s, then the environment's over them."""
     found: dict[str, str] = {}
     if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values  # only when there is a .env to read
+
         found.update((k.lower(), v) for k, v in dotenv_values(env_file, encoding="utf-8").items()
                      if v is not None and k.lower() in TYPES)
     found.update((k.lower(), v) for k, v in os.environ.items() if k.lower() in TYPES)
