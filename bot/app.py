@@ -228,11 +228,12 @@ def build_application(settings: Settings, *, services: Services | None = None,
     defaults = Defaults(parse_mode=ParseMode.HTML, tzinfo=ZoneInfo(settings.tz_name),
                         link_preview_options=LinkPreviewOptions(is_disabled=True))
     retry = RetryPolicy(attempts=settings.send_attempts, backoff=settings.send_backoff)
+    inbox = Inbox(InboxStore(svc.sessions), svc.clock)
     builder = (ApplicationBuilder()
                .application_class(InboxApplication)
-               .update_queue(InboxQueue(Inbox(InboxStore(svc.sessions), svc.clock)))
+               .update_queue(InboxQueue(inbox))
                .defaults(defaults)
-               .persistence(DatabasePersistence(svc.sessions))
+               .persistence(DatabasePersistence(svc.sessions, writer=inbox.writer))  # one commit
                .post_init(on_start)
                .concurrent_updates(PerUserUpdateProcessor())  # users side by side, each in order
                .rate_limiter(ChatRateLimiter(settings.send_rate, settings.chat_send_rate,

@@ -1,34 +1,40 @@
 """The inbox: nothing a user sends is lost when the bot stops at a bad moment.
 
 Telegram forgets an update once the bot asks for later ones (polling) or answers 200 (webhook).
-PTB does either right after putting the update on `Application.update_queue`, so that queue is
-where updates are stored: `InboxQueue.put` commits the update to the `inbox` table first, and
-only then hands it on. PTB's Updater (polling) and webhook server both `await
-update_queue.put(update)` before acknowledging, and so must any other webhook front end
-(`offer`).
+PTB does either right after putting the update on `Application.update_queue`, so updates are
+stored before they get there: PTB's Updater (polling) confirms a getUpdates batch only with the
+offset of its next getUpdates, and the batch is committed to the `inbox` table, in one
+transaction, before `get_updates` hands it to the Updater (`_StoringPoller`); an update put on
+the queue that was not stored that way (webhook, `offer`) is committed by `InboxQueue.put`
+before it returns, and deliveries arriving side by side share that commit. PTB's webhook
+server and ours `await update_queue.put(update)` before answering, and so must any other
+webhook front end (`offer`). A store that fails raises `InboxUnavailable`: not acknowledged,
+asked for again, none of those updates handled.
 
-`InboxApplication.process_update` marks an update done after it was handled and the
-conversation state it changed was written (so a replayed update finds the state it found the
-first time, unless the process ended in the instant between those two writes). At start-up
-(`replay`, from post_init, before polling starts) the updates that were stored but not finished
-are handled once each, in the order they arrived. An update that comes again — a webhook retry,
-a poll after a crash — finds its row and is dropped.
+`InboxApplication.process_update` marks an update done after it was handled, in the same
+transaction as the conversation state and user data it left (`update_persistence`; updates
+finishing side by side share that commit), so a replayed update finds the state it found the
+first time. At start-up (`replay`, from post_init, before polling starts) the updates that were
+stored but not finished are handled once each, in the order they arrived. An update that comes
+again — a webhook retry, a poll after a crash — finds its row and is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator, Sequence
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import NetworkError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, Updater
 
 from bot.delivery import handling_chat
 from services.clock import Clock
+from store.group_commit import GroupCommit
 from store.inbox import InboxStore
 
 log = logging.getLogger("unionbot.inbox")
@@ -39,20 +45,37 @@ MAX_ATTEMPTS = 3  # an update replayed this often without finishing is set aside
 
 
 class Inbox:
-    def __init__(self, store: InboxStore, clock: Clock, *, keep: dt.timedelta = KEEP,
-                 max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(self, store: InboxStore, clock: Clock, *, writer: GroupCommit | None = None,
+                 keep: dt.timedelta = KEEP, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.store = store
         self.clock = clock
         self.keep = keep
         self.max_attempts = max_attempts
+        # the "done" marks are committed with the state writes (DatabasePersistence's writer)
+        self.writer = writer or GroupCommit(store.sessions)
+        # deliveries side by side: one commit; never at the same time as the writer's
+        self._arrivals = GroupCommit(store.sessions, lock=self.writer.lock)
         self._tracked: set[int] = set()  # stored and not finished, in this process
+        self._handled: list[int] = []  # handled, waiting for the state write that marks them
+        self._stored: dict[int, bool] = {}  # stored with their getUpdates batch: new or not
 
     async def receive(self, update: Update) -> bool:
         """Store `update`; False if it was here already (then it must not be handled again)."""
-        new = await self.store.add(update.update_id, update.to_dict(), self.clock.now())
+        if update.update_id in self._stored:  # stored with its batch (`receive_batch`)
+            return self._stored.pop(update.update_id)
+        op = self.store.adding([(update.update_id, update.to_dict())], self.clock.now())
+        new = update.update_id in await self._arrivals.write(object(), op)
         if new:
             self._tracked.add(update.update_id)
         return new
+
+    async def receive_batch(self, updates: Sequence[Update]) -> None:
+        """Store a getUpdates batch in one transaction, before the Updater confirms it (with
+        its next getUpdates); `receive` then just says whether each one is new."""
+        op = self.store.adding([(u.update_id, u.to_dict()) for u in updates], self.clock.now())
+        new = await self._arrivals.write(object(), op)
+        self._tracked.update(new)
+        self._stored.update((u.update_id, u.update_id in new) for u in updates)
 
     @property
     def busy(self) -> bool:
@@ -62,11 +85,23 @@ class Inbox:
     def tracks(self, update: object) -> bool:
         return isinstance(update, Update) and update.update_id in self._tracked
 
-    async def finish(self, update: Update) -> None:
-        try:
-            await self.store.finish(update.update_id, self.clock.now())
-        finally:  # handled here either way; a row left pending is handled again at start-up
-            self._tracked.discard(update.update_id)
+    def handled(self, update: Update) -> None:
+        """`update` was handled: mark it done with the next state write (`stage_done`)."""
+        self._handled.append(update.update_id)
+
+    def stage_done(self) -> list[int]:
+        """Stage the "done" marks of the updates handled so far into the writer's next
+        transaction. Call before the state is collected for that transaction: so the state
+        those updates left goes into it (or was written before)."""
+        ids, self._handled = self._handled, []
+        if ids:
+            self.writer.stage(("inbox", "done", tuple(ids)),
+                              self.store.finishing(ids, self.clock.now()))
+        return ids
+
+    def forget(self, update_ids: list[int]) -> None:
+        """Handled here either way; a row left pending is handled again at start-up."""
+        self._tracked.difference_update(update_ids)
 
     async def unfinished(self) -> list[tuple[int, dict[str, Any]]]:
         rows = await self.store.unfinished(self.max_attempts, self.clock.now())
@@ -96,16 +131,43 @@ class InboxQueue(asyncio.Queue):
     async def offer(self, item: object) -> bool:
         """Store and enqueue `item`; False (and nothing enqueued) if it came before."""
         if isinstance(item, Update):
-            try:
+            with _unavailable(f"update {item.update_id}"):
                 new = await self.inbox.receive(item)
-            except Exception as exc:
-                log.exception("could not store update %s; it stays with Telegram", item.update_id)
-                raise InboxUnavailable(f"inbox unavailable: {exc!r}") from exc
             if not new:
                 log.info("update %s came again; it is handled once", item.update_id)
                 return False
         await super().put(item)
         return True
+
+
+@contextlib.contextmanager
+def _unavailable(what: str) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        log.exception("could not store %s; it stays with Telegram", what)
+        raise InboxUnavailable(f"inbox unavailable: {exc!r}") from exc
+
+
+class _StoringPoller:
+    """The Updater's view of the bot: a getUpdates batch is stored (one transaction) before
+    `get_updates` returns it. PTB's Updater puts the batch into the queue and confirms it only
+    with the offset of its next getUpdates; if storing fails, `InboxUnavailable` (a
+    NetworkError) reaches the Updater's retry loop before it moved its offset, so the same
+    updates are asked for again and none is handled."""
+
+    def __init__(self, bot: Bot, inbox: Inbox) -> None:
+        self._bot, self._inbox = bot, inbox
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bot, name)
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        updates = await self._bot.get_updates(*args, **kwargs)
+        if updates:
+            with _unavailable(f"updates {updates[0].update_id}–{updates[-1].update_id}"):
+                await self._inbox.receive_batch(updates)
+        return updates
 
 
 def inbox_of(app: Application) -> Inbox | None:
@@ -116,6 +178,14 @@ def inbox_of(app: Application) -> Inbox | None:
 class InboxApplication(Application):
     """Marks stored updates done once handled; works with any update processor."""
 
+    def __init__(self, *, updater: Updater | None, update_queue: asyncio.Queue,
+                 **kwargs: Any) -> None:
+        if updater is not None and isinstance(update_queue, InboxQueue):
+            poller = _StoringPoller(updater.bot, update_queue.inbox)
+            updater = Updater(bot=poller, update_queue=update_queue)  # type: ignore[arg-type]
+        super().__init__(updater=updater, update_queue=update_queue, **kwargs)
+        self._persisting = asyncio.Lock()
+
     async def process_update(self, update: object) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         token = handling_chat.set(chat.id if chat else None)
@@ -125,11 +195,30 @@ class InboxApplication(Application):
                 await super().process_update(update)
                 return
             await super().process_update(update)
-            # the state this update left is written before the update counts as done
+            inbox.handled(update)
+            # the state this update left and its "done" mark: one transaction
             await _logged(self.update_persistence(), "save the state after", update)
-            await _logged(inbox.finish(update), "mark as done", update)
         finally:
             handling_chat.reset(token)
+
+    async def update_persistence(self) -> None:
+        """PTB's, with the "done" marks of the updates handled so far in the same transaction
+        as the state writes (`DatabasePersistence` stages into the inbox's writer). Runs one at
+        a time: the marks are staged before PTB collects the state, so every marked update's
+        state is in this transaction or an earlier one; updates finishing side by side share
+        it (group commit)."""
+        inbox = inbox_of(self)
+        if inbox is None:
+            await super().update_persistence()
+            return
+        async with self._persisting:
+            marked = inbox.stage_done()
+            try:
+                await super().update_persistence()
+                if inbox.writer.staged:  # nothing else was written: the marks alone
+                    await inbox.writer.commit()
+            finally:
+                inbox.forget(marked)
 
 
 async def _logged(step: Awaitable[None], what: str, update: Update) -> None:

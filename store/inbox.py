@@ -3,56 +3,91 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
+from store.group_commit import Op
 from store.models import InboxUpdate
 
 log = logging.getLogger("unionbot.inbox")
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+TABLE = InboxUpdate.__table__
+
+
+@functools.cache
+def _adding(dialect: str) -> Insert:
+    """Built once per dialect, so its compiled form is cached; run with a list of rows."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(TABLE).on_conflict_do_nothing(index_elements=[TABLE.c.update_id])
+            .returning(TABLE.c.update_id))
 
 
 class InboxStore:
     def __init__(self, sessions: async_sessionmaker) -> None:
-        self._sessions = sessions
+        self.sessions = sessions
+        self._engine = sessions.kw["bind"]
 
     async def add(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool:
         """Store an update that just arrived (committed on return). False if it is here
         already: Telegram delivered it again (a webhook retry, a poll after a crash)."""
-        try:
-            async with self._sessions() as s, s.begin():
-                row = await s.get(InboxUpdate, update_id)
-                if row is None:
-                    s.add(InboxUpdate(update_id=update_id, payload=payload, status=PENDING,
-                                      attempts=0, received_at=now))
-                    return True
-                if row.payload == payload:
-                    return False
-                # The same id for another update: after a week without updates Telegram picks
-                # the next id at random. The old row was handled long ago; this is new.
-                row.payload, row.status, row.attempts = payload, PENDING, 0
-                row.received_at, row.handled_at = now, None
-                return True
-        except IntegrityError:  # the same update stored at the same moment by another delivery
-            return False
+        async with self._engine.begin() as conn:
+            return update_id in await self.adding([(update_id, payload)], now)(conn)
+
+    def adding(self, updates: list[tuple[int, dict[str, Any]]], now: dt.datetime) -> Op:
+        """The statements that store `updates` (update_id, payload) that just arrived, for a
+        transaction of the caller's (store.group_commit): the ids that are new. One `INSERT …
+        ON CONFLICT DO NOTHING` for all of them; the payloads are compared only for ids that
+        were here already."""
+        payloads = dict(updates)
+
+        async def add(conn: AsyncConnection) -> set[int]:
+            if not payloads:
+                return set()
+            stored = await conn.execute(_adding(conn.dialect.name), [
+                {"update_id": i, "payload": p, "status": PENDING, "attempts": 0,
+                 "received_at": now} for i, p in payloads.items()])
+            new = set(stored.scalars())
+            if len(new) == len(payloads):
+                return new
+            again = sorted(payloads.keys() - new)
+            earlier = await conn.execute(select(TABLE.c.update_id, TABLE.c.payload)
+                                         .where(TABLE.c.update_id.in_(again)))
+            # The same id for another update: after a week without updates Telegram picks the
+            # next id at random. The old row was handled long ago; this one is new.
+            reused = [i for i, payload in earlier if payload != payloads[i]]
+            for update_id in reused:
+                await conn.execute(update(TABLE).where(TABLE.c.update_id == update_id)
+                                   .values(payload=payloads[update_id], status=PENDING,
+                                           attempts=0, received_at=now, handled_at=None))
+            return new | set(reused)
+
+        return add
 
     async def finish(self, update_id: int, now: dt.datetime) -> None:
-        async with self._sessions() as s, s.begin():
-            await s.execute(update(InboxUpdate)
-                            .where(InboxUpdate.update_id == update_id,
-                                   InboxUpdate.status == PENDING)
-                            .values(status=DONE, handled_at=now))
+        async with self._engine.begin() as conn:
+            await self.finishing([update_id], now)(conn)
+
+    def finishing(self, update_ids: list[int], now: dt.datetime) -> Op:
+        """The statement that marks `update_ids` done, for a transaction of the caller's."""
+        async def finish(conn: AsyncConnection) -> None:
+            await conn.execute(update(TABLE)
+                               .where(TABLE.c.update_id.in_(update_ids),
+                                      TABLE.c.status == PENDING)
+                               .values(status=DONE, handled_at=now))
+
+        return finish
 
     async def unfinished(self, max_attempts: int, now: dt.datetime) -> list[tuple[int, dict]]:
         """Pending updates in arrival order, as (update_id, payload), each counted as one more
         attempt (the caller handles them now). Updates whose handling already ended the process
         `max_attempts` times after a restart are set aside as failed."""
-        async with self._sessions() as s, s.begin():
+        async with self.sessions() as s, s.begin():
             rows = list(await s.scalars(select(InboxUpdate)
                                         .where(InboxUpdate.status == PENDING)
                                         .order_by(InboxUpdate.update_id)))
@@ -72,7 +107,7 @@ class InboxStore:
 
     async def prune(self, before: dt.datetime) -> int:
         """Forget updates handled (or set aside) before `before`."""
-        async with self._sessions() as s, s.begin():
+        async with self.sessions() as s, s.begin():
             result = await s.execute(delete(InboxUpdate)
                                      .where(InboxUpdate.status.in_((DONE, FAILED)),
                                             InboxUpdate.handled_at < before))
@@ -80,7 +115,7 @@ class InboxStore:
 
     async def counts(self) -> dict[str, int]:
         """Rows per status (for tests and health checks)."""
-        async with self._sessions() as s:
+        async with self.sessions() as s:
             rows = await s.execute(select(InboxUpdate.status, func.count())
                                    .group_by(InboxUpdate.status))
             return {status: count for status, count in rows}

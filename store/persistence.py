@@ -3,68 +3,83 @@ user/chat/bot data as JSON rows in `ptb_state`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
-from store.db import upsert_insert
+from store.group_commit import GroupCommit
 from store.models import ConversationState
 
 CONV, USER, CHAT, BOT = "conv", "user", "chat", "bot"
+_UNKNOWN = object()
 
 
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
     """Write-through persistence: what PTB hands over after an update is committed at once,
-    in one transaction."""
+    in one transaction (`writer`, shared with the inbox)."""
 
-    def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0) -> None:
+    def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0, *,
+                 writer: GroupCommit | None = None) -> None:
         super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=True,
                                                      user_data=True, callback_data=False),
                          update_interval=update_interval)
         self._sessions = sessions
-        self._pending: dict[tuple[str, str, str], Any] = {}
-        self._lock = asyncio.Lock()
+        self.writer = writer or GroupCommit(sessions)
+        # what the table holds, as far as this process knows: a key whose data is unchanged is
+        # not written again (None: no row). Only for the kinds and names loaded (`_rows`).
+        self._known: dict[tuple[str, str, str], Any] = {}
+        self._loaded: set[tuple[str, str]] = set()
 
     async def _rows(self, kind: str, name: str = "") -> list[ConversationState]:
         async with self._sessions() as s:
-            result = await s.scalars(select(ConversationState).where(
-                ConversationState.kind == kind, ConversationState.name == name))
-            return list(result)
+            result = list(await s.scalars(select(ConversationState).where(
+                ConversationState.kind == kind, ConversationState.name == name)))
+        self._known.update(((kind, name, r.key), r.data) for r in result)
+        self._loaded.add((kind, name))
+        return result
 
     async def _put(self, kind: str, name: str, key: str, data: Any) -> None:
         """Write one row. PTB saves an update's conversation state and user data as separate
-        calls run side by side: they join one batch and commit in ONE transaction, so a crash
-        never leaves a conversation's state without the data that goes with it."""
-        self._pending[(kind, name, key)] = data
-        await asyncio.sleep(0)  # the writes PTB gathered with this one join the batch
-        async with self._lock:
-            batch, self._pending = self._pending, {}
-            if not batch:
-                return  # a sibling committed it
-            async with self._sessions() as s, s.begin():
-                table = ConversationState.__table__
-                insert = upsert_insert(s.bind.dialect.name)
-                keys = (table.c.kind, table.c.name, table.c.key)
-                for (kind_, name_, key_), value in batch.items():
-                    where = (table.c.kind == kind_, table.c.name == name_, table.c.key == key_)
-                    if value is None:
-                        await s.execute(delete(table).where(*where))
-                    else:  # an upsert: two instances writing one key never collide
-                        stmt = insert(table).values(kind=kind_, name=name_, key=key_, data=value,
-                                                    updated_at=func.now())
-                        await s.execute(stmt.on_conflict_do_update(
-                            index_elements=keys,
-                            set_={"data": stmt.excluded.data, "updated_at": func.now()}))
+        calls run side by side: they join one batch and commit in ONE transaction (with the
+        inbox's "done" marks staged beside them, bot/inbox.py), so a crash never leaves a
+        conversation's state without the data that goes with it."""
+        row = (kind, name, key)
+        if (kind, name) in self._loaded and self._known.get(row) == data:
+            return  # the row holds this already (None: there is none)
+        table = ConversationState.__table__
+        where = (table.c.kind == kind, table.c.name == name, table.c.key == key)
+
+        async def write(conn: AsyncConnection) -> None:
+            if data is None:
+                await conn.execute(delete(table).where(*where))
+                return
+            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            stmt = insert(table).values(kind=kind, name=name, key=key, data=data,
+                                        updated_at=func.now())
+            # an upsert: two instances writing one key never collide
+            await conn.execute(stmt.on_conflict_do_update(
+                index_elements=(table.c.kind, table.c.name, table.c.key),
+                set_={"data": stmt.excluded.data, "updated_at": func.now()}))
+
+        self._known[row] = _UNKNOWN  # until the write is committed
+        await self.writer.write(row, write)
+        self._known[row] = data
 
     async def _drop(self, kind: str, key: str) -> None:
-        async with self._sessions() as s, s.begin():
-            await s.execute(delete(ConversationState).where(
-                ConversationState.kind == kind, ConversationState.key == key))
+        table = ConversationState.__table__
+
+        async def drop(conn: AsyncConnection) -> None:
+            await conn.execute(delete(table).where(table.c.kind == kind, table.c.key == key))
+
+        rows = [row for row in self._known if row[0] == kind and row[2] == key]
+        self._known.update(dict.fromkeys(rows, _UNKNOWN))
+        await self.writer.write((kind, "*", key), drop)
+        self._known.update(dict.fromkeys(rows, None))
 
     # -- user / chat data --------------------------------------------------------------------
     async def get_user_data(self) -> dict[int, dict]:

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from telegram.ext import Application
 
@@ -192,15 +192,18 @@ async def test_old_handled_updates_are_forgotten(setup):
 async def test_an_update_that_cannot_be_stored_stays_with_telegram(setup, monkeypatch):
     _, svc, fake, app, _ = setup
     inbox = inbox_of(app)
-    real_add, failures = inbox.store.add, []
+    real_adding, failures = inbox.store.adding, []
 
-    async def database_down_once(*args, **kwargs) -> bool:
-        if not failures:
-            failures.append(args[0])
+    def database_down_once(updates: list, now: object):
+        if failures:
+            return real_adding(updates, now)
+
+        async def fail(_conn: object) -> set[int]:
+            failures.append(updates)
             raise OperationalError("INSERT", {}, Exception("disk I/O error"))
-        return await real_add(*args, **kwargs)
+        return fail
 
-    monkeypatch.setattr(inbox.store, "add", database_down_once)
+    monkeypatch.setattr(inbox.store, "adding", database_down_once)
     async with running(app):
         await app.updater.start_polling(poll_interval=0, timeout=1)
         fake.user_message(USER, "/help")
@@ -214,11 +217,13 @@ async def test_a_bookkeeping_failure_does_not_stop_the_bot(setup, monkeypatch):
     inbox = inbox_of(app)
     failed: list[int] = []
 
-    async def database_down(update_id: int, now: object) -> None:
-        failed.append(update_id)
-        raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+    def database_down(update_ids: list[int], now: object):
+        async def fail(_conn: object) -> None:
+            failed.extend(update_ids)
+            raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+        return fail
 
-    monkeypatch.setattr(inbox.store, "finish", database_down)
+    monkeypatch.setattr(inbox.store, "finishing", database_down)
     async with running(app):
         await app.updater.start_polling(poll_interval=0, timeout=1)
         fake.user_message(USER, "/help")
@@ -244,3 +249,103 @@ async def test_polling_through_faults_takes_each_update_once(setup):
         fake.faults(0)
         assert any(method == "getUpdates" for method, _ in fake.injected)
     assert await InboxStore(svc.sessions).counts() == {"done": 12}
+
+
+def write_transactions(svc) -> list[set[str]]:
+    """Each committed transaction's writes, as 'INSERT inbox', 'UPDATE inbox', 'ptb_state' …"""
+    engine = svc.sessions.kw["bind"].sync_engine
+    committed: list[set[str]] = []
+
+    def executed(conn, _cursor, statement: str, *_args) -> None:
+        verb = statement.split(None, 1)[0].upper()
+        if verb in ("INSERT", "UPDATE", "DELETE"):
+            table = "ptb_state" if "ptb_state" in statement else \
+                "inbox" if " inbox" in statement else "other"
+            conn.info.setdefault("writes", set()).add(
+                table if table != "inbox" else f"{verb} inbox")
+
+    def commit(conn) -> None:
+        writes = conn.info.pop("writes", None)
+        if writes:
+            committed.append(writes)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    event.listen(engine, "commit", commit)
+    return committed
+
+
+async def test_a_getupdates_batch_is_stored_in_one_transaction(setup):
+    _, svc, fake, app, _ = setup
+    users = [FakeUser(1001 + n, f"职工{n}") for n in range(5)]
+    committed = write_transactions(svc)
+    async with running(app):
+        for user in users:  # five users write at once: one getUpdates brings all five
+            fake.user_message(user, "/help")
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await until(lambda: all(fake.messages(u.id) for u in users) and handled(app, fake)())
+        assert [len(fake.messages(u.id)) for u in users] == [1] * 5
+    assert await InboxStore(svc.sessions).counts() == {"done": 5}
+    assert sum("INSERT inbox" in writes for writes in committed) == 1
+
+
+async def test_an_update_is_marked_done_with_the_state_it_left_in_one_transaction(setup):
+    _, svc, fake, app, invite = setup
+    member = await member_with_a_project(app, fake, invite)
+    await member.press("⬜ 媒体报道")
+    await member.press("⬜ 主流媒体正面报道")
+    await start_polling(app)
+    committed = write_transactions(svc)
+    label = "➕ 登记国家级（3分/条）"  # the conversation moves on to asking for the title
+    message = next(m for m in reversed(member.messages) if label in m.buttons)
+    data = next(b["callback_data"] for row in message.keyboard for b in row
+                if b["text"] == label)
+    mark = fake.seq
+    fake.user_press(USER, message.message_id, data)  # through Telegram
+    await until(lambda: member.last.seq > mark and handled(app, fake)())
+    assert "标题" in member.last_text
+    inbox = [writes for writes in committed if writes & {"INSERT inbox", "UPDATE inbox"}]
+    assert inbox == [{"INSERT inbox"}, {"UPDATE inbox", "ptb_state"}]
+    assert await InboxStore(svc.sessions).counts() == {"done": 1}
+    await app.updater.stop()
+
+
+async def test_a_batch_that_cannot_be_stored_is_asked_for_again_and_handled_once(
+        setup, monkeypatch):
+    _, svc, fake, app, _ = setup
+    users = [FakeUser(1001 + n, f"职工{n}") for n in range(3)]
+    inbox = inbox_of(app)
+    real_adding, failures = inbox.store.adding, []
+
+    def database_down_twice(updates: list, now: object):
+        if len(failures) == 2:
+            return real_adding(updates, now)
+
+        async def fail(_conn: object) -> set[int]:
+            failures.append([update_id for update_id, _ in updates])
+            raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+        return fail
+
+    offsets: list[int] = []
+    sent_while_down: list[int] = []
+
+    async def watch(method: str, params: dict) -> None:
+        if method.lower() == "getupdates":
+            offsets.append(int(params.get("offset") or 0))
+        elif method.lower() == "sendmessage" and len(failures) < 2:
+            sent_while_down.append(1)
+
+    monkeypatch.setattr(inbox.store, "adding", database_down_twice)
+    async with running(app):
+        fake.before_call = watch
+        for user in users:
+            fake.user_message(user, "/help")
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await until(lambda: all(fake.messages(u.id) for u in users) and handled(app, fake)())
+        fake.before_call = None
+        assert [len(fake.messages(u.id)) for u in users] == [1] * 3  # each handled once
+    batch = failures[0]
+    assert len(batch) == 3 and failures == [batch, batch]  # the whole batch, asked for again
+    assert offsets[:3] == [offsets[0]] * 3  # nothing confirmed to Telegram while it failed
+    assert offsets[0] <= batch[0]
+    assert sent_while_down == []  # and nothing handled before it was stored
+    assert await InboxStore(svc.sessions).counts() == {"done": 3}
