@@ -51,10 +51,8 @@ class Inbox:
         self.clock = clock
         self.keep = keep
         self.max_attempts = max_attempts
-        # the "done" marks are committed with the state writes (DatabasePersistence's writer)
+        # arrivals, "done" marks and PTB's state (DatabasePersistence's writer): one writer
         self.writer = writer or GroupCommit(store.sessions)
-        # deliveries side by side: one commit; never at the same time as the writer's
-        self._arrivals = GroupCommit(store.sessions, lock=self.writer.lock)
         self._tracked: set[int] = set()  # stored and not finished, in this process
         self._handled: list[int] = []  # handled, waiting for the state write that marks them
         self._stored: dict[int, bool] = {}  # stored with their getUpdates batch: new or not
@@ -64,7 +62,7 @@ class Inbox:
         if update.update_id in self._stored:  # stored with its batch (`receive_batch`)
             return self._stored.pop(update.update_id)
         op = self.store.adding([(update.update_id, update.to_dict())], self.clock.now())
-        new = update.update_id in await self._arrivals.write(object(), op)
+        new = update.update_id in await self.writer.write(object(), op)
         if new:
             self._tracked.add(update.update_id)
         return new
@@ -73,7 +71,7 @@ class Inbox:
         """Store a getUpdates batch in one transaction, before the Updater confirms it (with
         its next getUpdates); `receive` then just says whether each one is new."""
         op = self.store.adding([(u.update_id, u.to_dict()) for u in updates], self.clock.now())
-        new = await self._arrivals.write(object(), op)
+        new = await self.writer.write(object(), op)
         self._tracked.update(new)
         self._stored.update((u.update_id, u.update_id in new) for u in updates)
 
@@ -86,22 +84,20 @@ class Inbox:
         return isinstance(update, Update) and update.update_id in self._tracked
 
     def handled(self, update: Update) -> None:
-        """`update` was handled: mark it done with the next state write (`stage_done`)."""
+        """`update` was handled: mark it done with the next state write (`take_handled`)."""
         self._handled.append(update.update_id)
 
-    def stage_done(self) -> list[int]:
-        """Stage the "done" marks of the updates handled so far into the writer's next
-        transaction. Call before the state is collected for that transaction: so the state
-        those updates left goes into it (or was written before)."""
+    def take_handled(self) -> list[int]:
         ids, self._handled = self._handled, []
-        if ids:
-            self.writer.stage(("inbox", "done", tuple(ids)),
-                              self.store.finishing(ids, self.clock.now()))
         return ids
 
-    def forget(self, update_ids: list[int]) -> None:
-        """Handled here either way; a row left pending is handled again at start-up."""
-        self._tracked.difference_update(update_ids)
+    def stage_done(self, update_ids: list[int]) -> None:
+        """Stage the "done" marks of `update_ids` into the writer's next transaction."""
+        if update_ids:
+            batch = self.writer.stage(("inbox", "done", tuple(update_ids)),
+                                      self.store.finishing(update_ids, self.clock.now()))
+            # handled here either way; a row left pending is handled again at start-up
+            batch.then(lambda _committed: self._tracked.difference_update(update_ids))
 
     async def unfinished(self) -> list[tuple[int, dict[str, Any]]]:
         rows = await self.store.unfinished(self.max_attempts, self.clock.now())
@@ -197,28 +193,32 @@ class InboxApplication(Application):
             await super().process_update(update)
             inbox.handled(update)
             # the state this update left and its "done" mark: one transaction
-            await _logged(self.update_persistence(), "save the state after", update)
+            await _logged(self._persist(inbox), "save the state after", update)
         finally:
             handling_chat.reset(token)
 
     async def update_persistence(self) -> None:
-        """PTB's, with the "done" marks of the updates handled so far in the same transaction
-        as the state writes (`DatabasePersistence` stages into the inbox's writer). Runs one at
-        a time: the marks are staged before PTB collects the state, so every marked update's
-        state is in this transaction or an earlier one; updates finishing side by side share
-        it (group commit)."""
         inbox = inbox_of(self)
         if inbox is None:
             await super().update_persistence()
             return
+        try:
+            await self._persist(inbox)
+        except Exception:  # PTB's persistence loop must go on; the rows stay pending
+            log.exception("could not save the state (and mark the updates handled done)")
+
+    async def _persist(self, inbox: Inbox) -> None:
+        """PTB's `update_persistence`, with the "done" marks of the updates handled so far in
+        the same transaction as the state they left (or a later one): the marks are taken
+        before PTB collects the state (so their state is in it) and staged after the state
+        rows (so they never commit before them). Updates finishing side by side share the
+        transaction, and so does an arrival stored at that moment (one writer)."""
         async with self._persisting:
-            marked = inbox.stage_done()
-            try:
+            done = inbox.take_handled()
+            with inbox.writer.later():  # DatabasePersistence only stages
                 await super().update_persistence()
-                if inbox.writer.staged:  # nothing else was written: the marks alone
-                    await inbox.writer.commit()
-            finally:
-                inbox.forget(marked)
+            inbox.stage_done(done)
+            await inbox.writer.commit()
 
 
 async def _logged(step: Awaitable[None], what: str, update: Update) -> None:

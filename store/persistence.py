@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
-from store.group_commit import GroupCommit
+from store.group_commit import GroupCommit, Op
 from store.models import ConversationState
 
 CONV, USER, CHAT, BOT = "conv", "user", "chat", "bot"
@@ -45,9 +45,10 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
 
     async def _put(self, kind: str, name: str, key: str, data: Any) -> None:
         """Write one row. PTB saves an update's conversation state and user data as separate
-        calls run side by side: they join one batch and commit in ONE transaction (with the
-        inbox's "done" marks staged beside them, bot/inbox.py), so a crash never leaves a
-        conversation's state without the data that goes with it."""
+        calls run side by side: they join one batch and commit in ONE transaction, so a crash
+        never leaves a conversation's state without the data that goes with it. Inside
+        `GroupCommit.later()` (bot/inbox.py) the rows are only staged: the inbox commits them
+        with the "done" marks of the updates that left them."""
         row = (kind, name, key)
         if (kind, name) in self._loaded and self._known.get(row) == data:
             return  # the row holds this already (None: there is none)
@@ -66,9 +67,7 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 index_elements=(table.c.kind, table.c.name, table.c.key),
                 set_={"data": stmt.excluded.data, "updated_at": func.now()}))
 
-        self._known[row] = _UNKNOWN  # until the write is committed
-        await self.writer.write(row, write)
-        self._known[row] = data
+        await self._write(row, write, [row], data)
 
     async def _drop(self, kind: str, key: str) -> None:
         table = ConversationState.__table__
@@ -77,9 +76,18 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             await conn.execute(delete(table).where(table.c.kind == kind, table.c.key == key))
 
         rows = [row for row in self._known if row[0] == kind and row[2] == key]
-        self._known.update(dict.fromkeys(rows, _UNKNOWN))
-        await self.writer.write((kind, "*", key), drop)
-        self._known.update(dict.fromkeys(rows, None))
+        await self._write((kind, "*", key), drop, rows, None)
+
+    async def _write(self, key: tuple[str, str, str], op: Op,
+                     rows: list[tuple[str, str, str]], value: Any) -> None:
+        """Stage `op`; commit it unless the caller commits (`GroupCommit.later`). `rows` hold
+        `value` once it committed."""
+        self._known.update(dict.fromkeys(rows, _UNKNOWN))  # until the write is committed
+        batch = self.writer.stage(key, op)
+        batch.then(lambda committed: self._known.update(
+            dict.fromkeys(rows, value if committed else _UNKNOWN)))
+        if not self.writer.staging_only():
+            await self.writer.commit(batch)
 
     # -- user / chat data --------------------------------------------------------------------
     async def get_user_data(self) -> dict[int, dict]:
