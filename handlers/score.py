@@ -7,12 +7,13 @@ import asyncio
 from html import escape
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from domain.i18n import local
 from domain.report import score_lines
 from handlers.common import Context, main_menu, reply, who
 from handlers.submit_views import claimed_and_verified
-from services.charts import score_chart
+from services.charts import CACHED_CHARTS, Bar, bars, render
 from services.scoring import organization_scores
 
 
@@ -34,11 +35,29 @@ async def score(update: Update, context: Context) -> None:
         if p.verified is not None:
             body += "\n" + "\n".join(claimed_and_verified(w, p.report, p.verified))
         await reply(update, f"{head}\n{body}")
-        chart = await asyncio.to_thread(  # CPU work off the event loop (cached when unchanged)
-            score_chart, p.report, w.svc.rubric, w.lang,
-            w.t("bot.chart_title", name=p.name, total=p.report.total, max=p.report.max))
-        await update.effective_chat.send_photo(chart)
+        title = w.t("bot.chart_title", name=p.name, total=p.report.total, max=p.report.max)
+        await _send_chart(update, context, title, bars(p.report, w.svc.rubric, w.lang))
     await reply(update, w.t("bot.menu_title"), main_menu(w))
+
+
+async def _send_chart(update: Update, context: Context, title: str,
+                      chart: tuple[Bar, ...]) -> None:
+    """A picture sent before goes again by Telegram's file_id: not drawn, not uploaded."""
+    sent: dict[tuple[str, tuple[Bar, ...]], str] = context.bot_data.setdefault("charts", {})
+    key = (title, chart)
+    file_id = sent.get(key)
+    if file_id is not None:
+        try:
+            await update.effective_chat.send_photo(file_id)
+            return
+        except BadRequest:  # Telegram no longer knows it: upload the picture again
+            sent.pop(key, None)
+    png = await asyncio.to_thread(render, title, chart)  # CPU work off the event loop
+    message = await update.effective_chat.send_photo(png)
+    if message.photo:
+        if len(sent) >= CACHED_CHARTS:
+            sent.pop(next(iter(sent)))  # the oldest
+        sent[key] = message.photo[-1].file_id
 
 
 async def standard(update: Update, context: Context) -> None:

@@ -58,11 +58,6 @@ def bars(report: ScoreReport, rubric: Rubric, lang: str) -> tuple[Bar, ...]:
                  for c in report.criteria)
 
 
-def score_chart(report: ScoreReport, rubric: Rubric, lang: str, title: str) -> bytes:
-    """CPU work when the picture is new: call it in a worker thread."""
-    return render(title, bars(report, rubric, lang))
-
-
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
          width: float) -> str:
     """`text` on one line, cut with "…" to at most `width` pixels."""
@@ -81,7 +76,8 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
 
 @lru_cache(maxsize=CACHED_CHARTS)
 def render(title: str, chart: tuple[Bar, ...]) -> bytes:
-    """The PNG for a title and its bars (top to bottom in the given order)."""
+    """The PNG for a title and its bars (top to bottom in the given order). CPU work when the
+    picture is new: call it in a worker thread."""
     from PIL import Image, ImageDraw  # imported on the first chart, not at start-up
 
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")

@@ -35,3 +35,38 @@ async def test_the_chart_changes_with_the_score_and_only_then(member):
     await member.upload(b"%PDF-1.4 study", "学习制度.pdf", PDF)
     await member.send("/score")
     assert member.photos_since[0].file != before
+
+
+def photo_sends(member) -> list[object]:
+    """What each sendPhoto carried: bytes uploaded (None in the params) or a file_id."""
+    return [params.get("photo") for method, params in member.fake.calls
+            if method.lower() == "sendphoto"]
+
+
+async def test_an_unchanged_chart_is_sent_again_by_file_id_not_uploaded(member):
+    await new_project(member)
+    await member.send("/score")
+    first = member.photos_since[0]
+    await member.send("/score")
+    again = member.photos_since[0]
+    assert again.file == first.file  # the same picture in the chat
+    sends = photo_sends(member)
+    assert len(sends) == 2 and not isinstance(sends[0], str)
+    assert sends[1] == first.file_id  # by Telegram's file_id: no upload
+
+
+async def test_a_chart_telegram_forgot_is_uploaded_again(member):
+    await new_project(member)
+    await member.send("/score")
+    first = member.photos_since[0]
+
+    async def forgotten(method: str, params: dict) -> None:
+        if method.lower() == "sendphoto" and isinstance(params.get("photo"), str):
+            params["photo"] = "AgADforgotten"
+
+    member.fake.before_call = forgotten
+    await member.send("/score")
+    member.fake.before_call = None
+    photos = member.photos_since
+    assert len(photos) == 1 and photos[0].file == first.file
+    assert "出错" not in member.last_text
