@@ -2,9 +2,12 @@
 
 In-process, one user, one update at a time: milliseconds per round trip, database commits and
 SQL statements per update, for each interaction of the bot-against-echo benchmark; once as the
-bot runs, and once in a subprocess where the inbox neither stores nor marks updates (so the
-state write that `InboxApplication` makes before marking an update done is skipped too; PTB's
-own periodic persistence remains). The second run is a measurement only: never a setting.
+bot runs, and once in a subprocess where the inbox neither stores nor marks updates (an
+update not stored is not tracked, so the state write and "done" mark that `InboxApplication`
+commits after each stored update are skipped too; PTB's own periodic persistence remains).
+The second run is a measurement only: never a setting. Updates go in through
+`update_queue.put`, one at a time, as a webhook delivers them (a getUpdates batch of one
+costs the same).
 """
 
 from __future__ import annotations
