@@ -211,7 +211,14 @@ async def _steps(me: HttpChat, echo_me: HttpChat) -> dict:
     return figures
 
 
-async def _crowds(members: list[HttpChat], echoes: list[HttpChat]) -> dict:
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _crowds(members: list[HttpChat], echoes: list[HttpChat],
+                  pids: dict[str, int]) -> dict:
     for chat in members + echoes:  # calibrate: what one /score shows each user
         chat.expected = None
     await _crowd(members, "/menu")  # accounts warm, charts not
@@ -225,11 +232,16 @@ async def _crowds(members: list[HttpChat], echoes: list[HttpChat]) -> dict:
             await chat.send("/score")
             chat.expected = chat.fake.shown[chat.user.id] - before
     rounds: dict[str, list[list[float]]] = {"echo": [], "unionbot": []}
+    cpu: dict[str, list[float]] = {"echo": [], "unionbot": []}  # the bot process's, a round
     for _ in range(CROWD_ROUNDS):
-        rounds["echo"].append(await _crowd(echoes, "/score"))
-        rounds["unionbot"].append(await _crowd(members, "/score"))
+        for kind, chats in (("echo", echoes), ("unionbot", members)):
+            before = _cpu_s(pids[kind])
+            rounds[kind].append(await _crowd(chats, "/score"))
+            cpu[kind].append(_cpu_s(pids[kind]) - before)
     crowd = {f"{kind}_{name}_ms": round(statistics.median(_p(r, q) for r in runs) * 1000, 1)
              for kind, runs in rounds.items() for name, q in (("p50", 0.5), ("p95", 0.95))}
+    crowd.update({f"{kind}_cpu_ms_per_round": round(statistics.median(s) * 1000)
+                  for kind, s in cpu.items()})
     crowd["unionbot_first_round_p95_ms"] = round(_p(cold, 0.95) * 1000, 1)
     crowd["p95_ratio"] = round(crowd["unionbot_p95_ms"] / crowd["echo_p95_ms"], 2)
     return crowd
@@ -238,8 +250,8 @@ async def _crowds(members: list[HttpChat], echoes: list[HttpChat]) -> dict:
 async def interactive(workdir: Path) -> dict:
     codes = await prepare_database(workdir / "unionbot", CROWD)
     figures: dict = {}
-    async with bot_process("unionbot", workdir / "unionbot") as (fake, _, _pid), \
-            bot_process("echo", workdir / "echo") as (echo_fake, _, _echo_pid):
+    async with bot_process("unionbot", workdir / "unionbot") as (fake, _, pid), \
+            bot_process("echo", workdir / "echo") as (echo_fake, _, echo_pid):
         members = []
         for n, code in enumerate(codes):
             member = HttpChat(fake, _user(n))
@@ -253,7 +265,8 @@ async def interactive(workdir: Path) -> dict:
         await me.send("/score")
         figures["first_score_s_incl_quiet_0.4s"] = round(time.perf_counter() - started, 3)
         figures.update(await _steps(me, echo_me))
-        figures["crowd_score"] = await _crowds(members, echoes)
+        figures["crowd_score"] = await _crowds(members, echoes,
+                                               {"unionbot": pid, "echo": echo_pid})
     return figures
 
 

@@ -349,3 +349,23 @@ async def test_a_batch_that_cannot_be_stored_is_asked_for_again_and_handled_once
     assert offsets[0] <= batch[0]
     assert sent_while_down == []  # and nothing handled before it was stored
     assert await InboxStore(svc.sessions).counts() == {"done": 3}
+
+
+async def test_an_id_telegram_reuses_for_a_new_update_is_handled(setup):
+    _, svc, fake, app, _ = setup
+    store = InboxStore(svc.sessions)
+    now = NOW.replace(tzinfo=SHANGHAI)
+    fake.add_user(USER)
+    old = fake.user_message(USER, "/help", queue=False).to_dict()
+    await store.add(old["update_id"], old, now - dt.timedelta(days=1))
+    await store.finish(old["update_id"], now - dt.timedelta(days=1))
+    # after a week without updates Telegram may start again from an id it used before
+    new = fake.user_message(USER, "/menu", queue=False).to_dict()
+    new["update_id"] = old["update_id"]
+    async with running(app):
+        chat = Chat(app, fake, USER)
+        assert await offer(app, old) is False  # the old one again: dropped
+        assert await offer(app, new) is True  # another update under the same id
+        await until(handled(app, fake))
+        assert len(chat.messages) == 1  # the new one answered, the old one not again
+    assert await store.counts() == {"done": 1}
