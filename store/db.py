@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'unionbot.db'}"  # bot/settings.py's default
+POOL_SIZE = 20
 
 
 def url_from_environment() -> str:
@@ -46,8 +47,14 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    # connections kept open: as many as handlers run at once (bot/updates.py MAX_RUNNING) and
+    # the inbox's writer, with room for jobs; more are opened and closed again per use, which
+    # costs a connection (on SQLite a thread and the pragmas) each time (docs/benchmarks.md)
+    pool = {"pool_size": POOL_SIZE, "max_overflow": 10}
+    if make_url(url).get_backend_name() == "sqlite" and path is None:
+        pool = {}  # an in-memory database has a pool of one connection
     try:
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, **pool)
     except ModuleNotFoundError as exc:  # the driver is an optional extra
         raise RuntimeError(f"{make_url(url).drivername} needs its driver ({exc.name}): "
                            "pip install 'unionbot[postgres]'") from exc
