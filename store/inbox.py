@@ -8,9 +8,9 @@ import logging
 from typing import Any
 
 from sqlalchemy import Insert, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
+from store.db import upsert_insert
 from store.group_commit import Op
 from store.models import InboxUpdate
 
@@ -23,8 +23,7 @@ TABLE = InboxUpdate.__table__
 @functools.cache
 def _adding(dialect: str) -> Insert:
     """Built once per dialect, so its compiled form is cached; run with a list of rows."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (insert(TABLE).on_conflict_do_nothing(index_elements=[TABLE.c.update_id])
+    return (upsert_insert(dialect)(TABLE).on_conflict_do_nothing(index_elements=[TABLE.c.update_id])
             .returning(TABLE.c.update_id))
 
 

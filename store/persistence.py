@@ -8,10 +8,10 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
+from store.db import upsert_insert
 from store.group_commit import GroupCommit, Op
 from store.models import ConversationState
 
@@ -59,9 +59,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
             if data is None:
                 await conn.execute(delete(table).where(*where))
                 return
-            insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-            stmt = insert(table).values(kind=kind, name=name, key=key, data=data,
-                                        updated_at=func.now())
+            stmt = upsert_insert(conn.dialect.name)(table).values(
+                kind=kind, name=name, key=key, data=data, updated_at=func.now())
             # an upsert: two instances writing one key never collide
             await conn.execute(stmt.on_conflict_do_update(
                 index_elements=(table.c.kind, table.c.name, table.c.key),
