@@ -7,7 +7,7 @@ with their evidence and ledgers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from domain.ranking import Ranked, Selection, rank
@@ -67,12 +67,13 @@ class Standing:
 
 
 async def standing(svc: Services, user_id: int, district: str | None = None,
-                   round_id: int | None = None) -> Standing:
+                   round_id: int | None = None,
+                   slow: Callable[[int], Awaitable[None]] | None = None) -> Standing:
     """Submitted (and reviewed) projects of a round (the latest round that has any when
     not given) in one district or all, ranked on their stored totals (services/totals.py):
     one statement for the projects with their totals and figure, whatever their number,
-    plus the scoring of those whose totals are missing or outdated. Reviewers and
-    administrators only."""
+    plus the scoring of those whose totals are missing or outdated (`slow(n)` awaited
+    first when they are many). Reviewers and administrators only."""
     rules = load_ranking()
     async with svc.uow() as uow:
         await may_rank(svc, uow, user_id)
@@ -88,7 +89,7 @@ async def standing(svc: Services, user_id: int, district: str | None = None,
         if round_id is not None:
             round_ = await uow.rounds.get(round_id)
             year = round_.year if round_ else None
-    scored = await totals(svc, rows)
+    scored = await totals(svc, rows, slow=slow)
     ranked = rank(rules, (Ranked(x.id, x.name, x.organization_name, x.uscc,
                                  x.organization.district, round_id, scored[x.id].claimed,
                                  scored[x.id].verified, scored[x.id].eligible, x.figure,
@@ -137,10 +138,11 @@ class RankingPage:
 
 
 async def ranking_page(svc: Services, user_id: int, district: str | None = None,
-                       page: int = 0, size: int = 10) -> RankingPage:
+                       page: int = 0, size: int = 10,
+                       slow: Callable[[int], Awaitable[None]] | None = None) -> RankingPage:
     """One page of the ranking (/ranking): every project placed on its stored totals, the
-    detail (reports, ledger) of the page's only."""
-    ranked = await standing(svc, user_id, district)
+    detail (reports, ledger) of the page's only. `slow(n)`: see `standing`."""
+    ranked = await standing(svc, user_id, district, slow=slow)
     pages = max(1, -(-len(ranked.rows) // size))
     page = min(max(page, 0), pages - 1)
     shown = await detail(svc, ranked.rows[page * size:(page + 1) * size], ranked.round_year)

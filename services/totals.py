@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from domain.scoring import score
@@ -35,6 +35,7 @@ from store.uow import ProjectRow
 
 SCORING_VERSION = 1  # raise when the scoring code changes what a total is
 CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between
+SLOW = 500  # this many projects to score take a second or more: the caller is told first
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +78,11 @@ def totals_of(loaded: Loaded) -> Totals:
     return Totals(score(rubric, submission(loaded)).total, verified.total, verified.eligible)
 
 
-async def totals(svc: Services, rows: Collection[ProjectRow], chunk: int = CHUNK
-                 ) -> dict[int, Totals]:
+async def totals(svc: Services, rows: Collection[ProjectRow], chunk: int = CHUNK,
+                 slow: Callable[[int], Awaitable[None]] | None = None) -> dict[int, Totals]:
     """The totals of these projects (read with `totals=True`): stored where fresh, the
-    others scored now and stored, `chunk` projects at a time."""
+    others scored now and stored, `chunk` projects at a time. `slow(n)` is awaited first
+    when `n` ≥ SLOW projects are to be scored (a progress message)."""
     out: dict[int, Totals] = {}
     stale: list[int] = []
     rules, today = basis(svc), svc.clock.today()
@@ -92,6 +94,8 @@ async def totals(svc: Services, rows: Collection[ProjectRow], chunk: int = CHUNK
             out[row.id] = found
     if not stale:
         return out
+    if slow is not None and len(stale) >= SLOW:
+        await slow(len(stale))
     async with svc.uow() as uow:
         await uow.totals.ensure([r.id for r in rows if r.stored is None])
         await uow.commit()

@@ -308,3 +308,23 @@ async def test_the_totals_job_runs_beside_the_reminders(bot, member):
     assert job.job.trigger.interval.total_seconds() == bot.settings.totals_interval_s
     await job.callback(SimpleNamespace(application=bot.app))
     assert await ranking.refresh_totals(bot.svc) == 0  # the job scored it already
+
+
+async def test_a_ranking_with_many_scores_to_work_out_says_so_first(bot, member, monkeypatch):
+    """When many projects must be scored again (here: none stored yet; SLOW lowered to 3),
+    the reviewer is told before the ranking comes; once stored, the ranking comes at once."""
+    from services import totals
+
+    monkeypatch.setattr(totals, "SLOW", 3)
+    for n in range(3):
+        view = await projects.create_project(bot.svc, 1001, name=f"项目{n}", area="法律服务",
+                                             started_on=dt.date(2024, 3, 1),
+                                             completed_on=dt.date(2025, 6, 30),
+                                             closed_and_evaluated=True)
+        await projects.submit(bot.svc, 1001, view.id)
+    reviewer = bot.chat(1, "管理员")
+    answers = await reviewer.send("/ranking")
+    assert "⏳ 有 3 个项目的得分需要重新计算" in answers[0]
+    assert "共 3 个项目" in answers[-1]
+    answers = await reviewer.send("/ranking")
+    assert len(answers) == 1 and "共 3 个项目" in answers[0]
