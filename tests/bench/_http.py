@@ -13,6 +13,7 @@ hands the fake (`request_data.parameters` through JSON).
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from collections import Counter
@@ -106,27 +107,16 @@ class HttpFront:
         self.server.stop()
 
 
-class WatchedTelegram(FakeTelegram):
-    """A fake whose user actions always go to getUpdates, and that counts, per chat, what the
-    bot shows the user (messages sent, edited or deleted; callback answers), so a driver can
-    await the n-th of them; and that signals the first getUpdates."""
+class Watch:
+    """Counts, per chat, what the bot shows the user (messages sent, edited or deleted;
+    callback answers), so a driver can await the n-th of them; and signals the first
+    getUpdates. Its methods run on the driver's event loop."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def _watch(self) -> None:
         self.shown: Counter[int] = Counter()
         self._waits: list[tuple[int, int, asyncio.Future[None]]] = []
         self._activity = asyncio.Event()
         self.first_poll = asyncio.Event()
-        self.on_send = lambda message: self._hit(message.chat_id)
-        self.on_answer = lambda answer: self._hit(answer["user_id"])
-
-    def _push(self, payload, queue):  # noqa: ARG002 - every action is delivered by polling
-        return super()._push(payload, True)
-
-    async def call(self, method, params, files):
-        if method == "getUpdates":
-            self.first_poll.set()
-        return await super().call(method, params, files)
 
     def _hit(self, chat_id: int) -> None:
         self.shown[chat_id] += 1
@@ -155,6 +145,24 @@ class WatchedTelegram(FakeTelegram):
                 return
 
 
+class WatchedTelegram(Watch, FakeTelegram):
+    """A fake whose user actions always go to getUpdates, watched (`Watch`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._watch()
+        self.on_send = lambda message: self._hit(message.chat_id)
+        self.on_answer = lambda answer: self._hit(answer["user_id"])
+
+    def _push(self, payload, queue):  # noqa: ARG002 - every action is delivered by polling
+        return super()._push(payload, True)
+
+    async def call(self, method, params, files):
+        if method == "getUpdates":
+            self.first_poll.set()
+        return await super().call(method, params, files)
+
+
 class HttpChat(Chat):
     """`Chat`'s actions against a bot polling `fake` over HTTP. With `expected` None an
     action waits for a first reply and then until the bot has been quiet a moment; with
@@ -176,7 +184,9 @@ class HttpChat(Chat):
         """Run `action` (a user action on the fake); the number of things shown in reply."""
         self._mark = self.fake.seq
         before = self.fake.shown[self.user.id]
-        action()
+        done = action()
+        if inspect.isawaitable(done):  # a user action over HTTP (tests/bench/_emulated.py)
+            await done
         if self.expected is None:  # the first reply, then a quiet moment
             await self.fake.until(self.user.id, before + 1, self.settle_timeout)
             await self.fake.quiet()

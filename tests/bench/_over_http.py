@@ -41,13 +41,34 @@ def _env(workdir: Path, front: HttpFront) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(kind: str, workdir: Path) -> AsyncIterator[tuple[WatchedTelegram, float,
-                                                                       int]]:
-    """Start a bot process polling a fresh fake over HTTP; yields (fake, seconds from the
-    process's start to its first getUpdates, pid). The process is killed after."""
-    workdir.mkdir(parents=True, exist_ok=True)
+async def fake_front(_workdir: Path) -> AsyncIterator[tuple[WatchedTelegram, HttpFront]]:
+    """A fresh fake served over HTTP (the HTTP harness's Bot API): (fake, front), where the
+    front has `base_url` and `file_url`."""
     fake = WatchedTelegram()
     front = HttpFront(fake)
+    try:
+        yield fake, front
+    finally:
+        front.stop()
+
+
+Serve = Callable[[Path], contextlib.AbstractAsyncContextManager]
+
+
+@contextlib.asynccontextmanager
+async def bot_process(kind: str, workdir: Path, serve: Serve = fake_front,
+                      ) -> AsyncIterator[tuple[WatchedTelegram, float, int]]:
+    """Start a bot process polling a fresh Bot API (`serve`: the fake over HTTP unless
+    given); yields (its watched side, seconds from the process's start to its first
+    getUpdates, pid). The process is killed after."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    async with serve(workdir) as (fake, front):
+        async with _child(kind, workdir, fake, front) as found:
+            yield found
+
+
+@contextlib.asynccontextmanager
+async def _child(kind: str, workdir: Path, fake, front):
     args = (["-m", "bot", "run"] if kind == "unionbot"
             else ["-m", "tests.bench._echo", front.base_url, front.file_url])
     with (workdir / f"{kind}.log").open("ab") as log:
@@ -69,7 +90,6 @@ async def bot_process(kind: str, workdir: Path) -> AsyncIterator[tuple[WatchedTe
         if child.returncode is None:
             child.kill()
             await child.wait()
-        front.stop()
 
 
 async def prepare_database(workdir: Path, organizations: int) -> list[str]:
@@ -247,11 +267,11 @@ async def _crowds(members: list[HttpChat], echoes: list[HttpChat],
     return crowd
 
 
-async def interactive(workdir: Path) -> dict:
+async def interactive(workdir: Path, serve: Serve = fake_front) -> dict:
     codes = await prepare_database(workdir / "unionbot", CROWD)
     figures: dict = {}
-    async with bot_process("unionbot", workdir / "unionbot") as (fake, _, pid), \
-            bot_process("echo", workdir / "echo") as (echo_fake, _, echo_pid):
+    async with bot_process("unionbot", workdir / "unionbot", serve) as (fake, _, pid), \
+            bot_process("echo", workdir / "echo", serve) as (echo_fake, _, echo_pid):
         members = []
         for n, code in enumerate(codes):
             member = HttpChat(fake, _user(n))
@@ -276,7 +296,7 @@ def _user(n: int):
     return FakeUser(2000 + n, f"职工{n}")
 
 
-async def startup(workdir: Path) -> dict:
+async def startup(workdir: Path, serve: Serve = fake_front) -> dict:
     """Seconds from the process's start to its first getUpdates, and the CPU seconds the
     process used by then (user + system, /proc/PID/stat): the CPU figure moves less when
     other work shares the machine."""
@@ -286,7 +306,7 @@ async def startup(workdir: Path) -> dict:
     await prepare_database(workdir / "unionbot", 1)  # migrated, as a service restarts
     for run in range(STARTS + 1):  # the first start of each warms the file cache
         for kind in times:
-            async with bot_process(kind, workdir / kind) as (_, seconds, pid):
+            async with bot_process(kind, workdir / kind, serve) as (_, seconds, pid):
                 if run:
                     times[kind].append(seconds)
                     cpu[kind].append(_cpu_s(pid))
@@ -312,14 +332,14 @@ def _rss_mib(pid: int) -> dict[str, float]:
     return fields
 
 
-async def memory(workdir: Path) -> dict:
+async def memory(workdir: Path, serve: Serve = fake_front) -> dict:
     """Resident memory of each bot process: idle after start, after MEMORY_QUESTIONS
     questions, and the peak."""
     codes = await prepare_database(workdir / "unionbot", 1)
     out = {}
     pool = questions()
     for kind in ("echo", "unionbot"):
-        async with bot_process(kind, workdir / kind) as (fake, _, pid):
+        async with bot_process(kind, workdir / kind, serve) as (fake, _, pid):
             chat = HttpChat(fake, _user(0))
             if kind == "unionbot":
                 await chat.send(f"/start {codes[0]}")
@@ -334,14 +354,14 @@ async def memory(workdir: Path) -> dict:
     return out
 
 
-async def run_all(workdir: Path) -> dict:
+async def run_all(workdir: Path, serve: Serve = fake_front) -> dict:
     from tests.bench.bot_vs_echo import parts
 
     chosen, figures = parts(), {}
     if "interactive" in chosen:
-        figures = await interactive(workdir / "interactive")
+        figures = await interactive(workdir / "interactive", serve)
     if "startup" in chosen:
-        figures["startup_to_first_poll"] = await startup(workdir / "startup")
+        figures["startup_to_first_poll"] = await startup(workdir / "startup", serve)
     if "memory" in chosen:
-        figures["memory_mib"] = await memory(workdir / "memory")
+        figures["memory_mib"] = await memory(workdir / "memory", serve)
     return figures

@@ -257,12 +257,15 @@ def _inprocess(workdir: Path) -> dict:
 
 
 def run() -> dict:
-    """Both harnesses unless BENCH_HARNESS says `http` or `inprocess`."""
-    from tests.bench import _over_http
+    """The harnesses BENCH_HARNESS names: `http` and `inprocess` unless it is set;
+    `emulator` (tests/bench/_emulated.py, about 8 minutes more) only when named."""
+    from tests.bench import _emulated, _over_http
 
     chosen = os.environ.get("BENCH_HARNESS", "http,inprocess").split(",")
     figures = {}
     with tempfile.TemporaryDirectory(prefix="unionbot-bench-") as tmp:
+        if "emulator" in chosen:
+            figures["emulator"] = asyncio.run(_emulated.run_all(Path(tmp) / "emulator"))
         if "http" in chosen:
             figures["http"] = asyncio.run(_over_http.run_all(Path(tmp) / "http"))
         if "inprocess" in chosen:

@@ -103,6 +103,31 @@ class Emulator:
         self.http.close()
 
 
+def envelope(user: JSON) -> JSON:
+    """Sender, private chat and date of a message `user` sends (chat id == user id)."""
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    return {"from": user, "chat": chat, "date": int(time.time())}
+
+
+def typed(user: JSON, text: str) -> tuple[str, JSON]:
+    """The client endpoint and message for `text` typed by `user`: "/command …" goes to
+    ``/sendCommand`` with its bot_command entity, anything else to ``/sendMessage``."""
+    message: JSON = {**envelope(user), "text": text}
+    command = _COMMAND.match(text)
+    if not command:
+        return "/sendMessage", message
+    length = len(command.group(0).encode("utf-16-le")) // 2
+    message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return "/sendCommand", message
+
+
+def pressed(user: JSON, message_id: int, text: str, data: str) -> JSON:
+    """The ``/sendCallback`` body of `user` pressing a button with `data` on a bot message."""
+    shown = {"message_id": message_id, "date": int(time.time()),
+             "chat": envelope(user)["chat"], "text": text}
+    return {"from": user, "message": shown, "data": data}
+
+
 class ChatUser:
     """One user's private chat with the bot (chat id == user id)."""
 
@@ -119,15 +144,8 @@ class ChatUser:
 
     def send(self, text: str) -> None:
         """Type a message; "/command …" is sent as a command (with its bot_command entity)."""
-        message: JSON = {**self._envelope(), "text": text}
-        command = _COMMAND.match(text)
         self._mark()
-        if command:
-            length = len(command.group(0).encode("utf-16-le")) // 2
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-            self.emulator.post("/sendCommand", message)
-        else:
-            self.emulator.post("/sendMessage", message)
+        self.emulator.post(*typed(self.user, text))
 
     def press(self, label: str) -> None:
         """Press the inline button `label`, on the newest message showing it; waits (bounded)
@@ -143,12 +161,8 @@ class ChatUser:
         if "callback_data" not in button:
             raise AssertionError(f"{label!r} is not a callback button: {button}")
         self._mark()
-        self.emulator.post("/sendCallback", {
-            "from": self.user,
-            "message": {"message_id": message.message_id, "date": int(time.time()),
-                        "chat": self._chat(), "text": message.text},
-            "data": button["callback_data"],
-        })
+        self.emulator.post("/sendCallback", pressed(self.user, message.message_id, message.text,
+                                                    button["callback_data"]))
 
     def upload(self, data: bytes, file_name: str, mime_type: str,
                caption: str | None = None) -> None:
@@ -157,7 +171,7 @@ class ChatUser:
             f"{self.emulator.proxy_url}/_e2e/files", content=data,
             params={"name": file_name, "mime": mime_type})
         response.raise_for_status()
-        message: JSON = {**self._envelope(), "document": response.json()}
+        message: JSON = {**envelope(self.user), "document": response.json()}
         if caption:
             message["caption"] = caption
         self._mark()
@@ -183,12 +197,6 @@ class ChatUser:
                           and (button is None or m.button(button) is not None), what, timeout)
 
     # ----- internals --------------------------------------------------------------------------
-
-    def _chat(self) -> JSON:
-        return {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
-
-    def _envelope(self) -> JSON:
-        return {"from": self.user, "chat": self._chat(), "date": int(time.time())}
 
     def _mark(self) -> None:
         self._seen = {m.message_id: m._state() for m in self.messages}
