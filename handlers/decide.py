@@ -176,23 +176,6 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
     await reply(update, card_text(w, book, view.report.total, verified), card_buttons(w, book))
 
 
-async def decide_command(update: Update, context: Context) -> None:
-    """/decide PROJECT: the project's card."""
-    w = await who(update, context)
-    if len(context.args or []) != 1:
-        await reply(update, w.t("decide.usage"))
-        return
-    pid = await id_argument(update, w, context.args[0], "decide.usage")
-    if pid is not None:
-        await _show_card(update, w, pid)
-
-
-async def decide(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "decide")
-    if press:
-        await _show_card(update, w, press.pid)
-
-
 async def _decided(update: Update, w: Who, write) -> None:
     try:
         book = await write
@@ -343,21 +326,28 @@ async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
                     files=d.files))
 
 
-async def dossier_command(update: Update, context: Context) -> None:
-    """/dossier PROJECT"""
-    w = await who(update, context)
-    if len(context.args or []) != 1:
-        await reply(update, w.t("decide.dossier_usage"))
-        return
-    pid = await id_argument(update, w, context.args[0], "decide.dossier_usage")
-    if pid is not None:
-        await _send_dossier(update, w, pid)
+def _on_project(action: str, usage: str, show):
+    """`/action PROJECT` and its button (data: the project's id), both ending in `show`."""
+
+    async def command(update: Update, context: Context) -> None:
+        w = await who(update, context)
+        if len(context.args or []) != 1:
+            await reply(update, w.t(usage))
+            return
+        pid = await id_argument(update, w, context.args[0], usage)
+        if pid is not None:
+            await show(update, w, pid)
+
+    async def button(update: Update, context: Context) -> None:
+        w, press = await _press(update, context, action)
+        if press:
+            await show(update, w, press.pid)
+
+    return command, button
 
 
-async def dossier(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "dossier")
-    if press:
-        await _send_dossier(update, w, press.pid)
+decide_command, decide = _on_project("decide", "decide.usage", _show_card)  # the card
+dossier_command, dossier = _on_project("dossier", "decide.dossier_usage", _send_dossier)
 
 
 def handlers() -> list:

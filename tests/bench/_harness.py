@@ -8,6 +8,7 @@ python-telegram-bot stack; nothing leaves the process.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,20 @@ REPO = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 ADMIN = 1
 PDF = "application/pdf"
+
+
+def upload_steps(me, echo_me):
+    """The upload step of both bots (any chat with `upload`): a new small PDF each time
+    for unionbot (a file it has not stored yet), the same kind for the echo bot."""
+
+    async def upload(i: int) -> None:
+        await me.upload(b"%PDF-1.4 bench " + str(i).encode() + os.urandom(8),
+                        f"材料{i}.pdf", PDF)
+
+    async def echo_upload(i: int) -> None:
+        await echo_me.upload(b"%PDF-1.4 bench " + str(i).encode(), f"材料{i}.pdf", PDF)
+
+    return upload, echo_upload
 
 
 def compile_code() -> None:

@@ -18,7 +18,15 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-from tests.bench._harness import ADMIN, PDF, REPO, compile_code, forget_sent, questions, uscc
+from tests.bench._harness import (
+    ADMIN,
+    REPO,
+    compile_code,
+    forget_sent,
+    questions,
+    upload_steps,
+    uscc,
+)
 from tests.bench._http import HttpChat, HttpFront, WatchedTelegram
 from tests.conversation.conftest import new_project
 
@@ -220,12 +228,7 @@ async def _steps(me: HttpChat, echo_me: HttpChat) -> dict:
     await me.send("/submit")
     await me.press(next(b for b in me.buttons if b.startswith("➡️")))  # the next item
 
-    async def upload(i: int) -> None:
-        await me.upload(b"%PDF-1.4 bench " + str(i).encode() + os.urandom(8),
-                        f"材料{i}.pdf", PDF)
-
-    async def echo_upload(i: int) -> None:
-        await echo_me.upload(b"%PDF-1.4 bench " + str(i).encode(), f"材料{i}.pdf", PDF)
+    upload, echo_upload = upload_steps(me, echo_me)
 
     figures["upload"] = await _side_by_side(echo_me, echo_upload, me, upload)
     return figures
@@ -316,11 +319,6 @@ async def startup(workdir: Path, serve: Serve = fake_front) -> dict:
             "each_s": {kind: [round(t, 2) for t in ts] for kind, ts in times.items()},
             "cpu_echo_s": round(echo_cpu, 2), "cpu_unionbot_s": round(bot_cpu, 2),
             "cpu_ratio": round(bot_cpu / echo_cpu, 2)}
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _rss_mib(pid: int) -> dict[str, float]:

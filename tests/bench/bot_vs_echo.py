@@ -31,7 +31,6 @@ from pathlib import Path
 
 from bot.transport import FakeTelegram, FakeUser, running
 from tests.bench._harness import (
-    PDF,
     REPO,
     QueuedChat,
     add_organization,
@@ -42,6 +41,7 @@ from tests.bench._harness import (
     forget_sent,
     questions,
     unionbot_world,
+    upload_steps,
 )
 from tests.conversation.conftest import new_project
 
@@ -170,12 +170,7 @@ async def _interactive(workdir: Path) -> dict:
         await me.send("/submit")
         await me.press(next(b for b in me.buttons if b.startswith("➡️")))  # the next item
 
-        async def upload(i: int) -> None:
-            await me.upload(b"%PDF-1.4 bench " + str(i).encode() + os.urandom(8),
-                            f"材料{i}.pdf", PDF)
-
-        async def echo_upload(i: int) -> None:
-            await echo_me.upload(b"%PDF-1.4 bench " + str(i).encode(), f"材料{i}.pdf", PDF)
+        upload, echo_upload = upload_steps(me, echo_me)
 
         figures["upload"] = await _side_by_side(echo_upload, echo_fake, upload, world.fake)
 
