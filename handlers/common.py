@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
@@ -78,6 +79,16 @@ async def pressed(update: Update, context: Context, action: str) -> cb.Press | N
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Answer in the chat the update came from (message or button press)."""
     await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a picture's caption, in UTF-16 units as shown
+
+
+def fits_caption(html: str) -> bool:
+    """Whether this HTML text, as the user sees it (tags gone, entities read), fits under a
+    picture."""
+    shown = unescape(re.sub(r"<[^>]*>", "", html)).strip()
+    return len(shown.encode("utf-16-le")) // 2 <= CAPTION_LIMIT
 
 
 async def admin_only(update: Update, context: Context) -> Who | None:

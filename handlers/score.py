@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from domain.i18n import local
 from domain.report import score_lines
-from handlers.common import Context, main_menu, reply, who
+from handlers.common import Context, fits_caption, main_menu, reply, who
 from handlers.submit_views import claimed_and_verified
 from services.charts import CACHED_CHARTS, Bar, bars, render
 from services.scoring import organization_scores
@@ -34,26 +34,31 @@ async def score(update: Update, context: Context) -> None:
                                                                w.svc.catalog, w.lang))
         if p.verified is not None:
             body += "\n" + "\n".join(claimed_and_verified(w, p.report, p.verified))
-        await reply(update, f"{head}\n{body}")
+        text = f"{head}\n{body}"
+        caption = text if fits_caption(text) else None
+        if caption is None:  # too long to go under the picture: a message of its own first
+            await reply(update, text)
         title = w.t("bot.chart_title", name=p.name, total=p.report.total, max=p.report.max)
-        await _send_chart(update, context, title, bars(p.report, w.svc.rubric, w.lang))
-    await reply(update, w.t("bot.menu_title"), main_menu(w))
+        await _send_chart(update, context, title, bars(p.report, w.svc.rubric, w.lang),
+                          caption, main_menu(w) if p is projects[-1] else None)
 
 
-async def _send_chart(update: Update, context: Context, title: str,
-                      chart: tuple[Bar, ...]) -> None:
-    """A picture sent before goes again by Telegram's file_id: not drawn, not uploaded."""
+async def _send_chart(update: Update, context: Context, title: str, chart: tuple[Bar, ...],
+                      caption: str | None, markup: InlineKeyboardMarkup | None) -> None:
+    """The chart, with the score under it when it fits and the menu's buttons on the last
+    one: one message per project. A picture sent before goes again by Telegram's file_id:
+    not drawn, not uploaded."""
     sent: dict[tuple[str, tuple[Bar, ...]], str] = context.bot_data.setdefault("charts", {})
     key = (title, chart)
     file_id = sent.get(key)
     if file_id is not None:
         try:
-            await update.effective_chat.send_photo(file_id)
+            await update.effective_chat.send_photo(file_id, caption=caption, reply_markup=markup)
             return
         except BadRequest:  # Telegram no longer knows it: upload the picture again
             sent.pop(key, None)
     png = await asyncio.to_thread(render, title, chart)  # CPU work off the event loop
-    message = await update.effective_chat.send_photo(png)
+    message = await update.effective_chat.send_photo(png, caption=caption, reply_markup=markup)
     if message.photo:
         if len(sent) >= CACHED_CHARTS:
             sent.pop(next(iter(sent)))  # the oldest

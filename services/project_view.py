@@ -241,7 +241,7 @@ async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | N
 
 async def load_evidence(uow: UnitOfWork, loaded: Loaded) -> None:
     fill(loaded, *await uow.projects.evidence(loaded.project.id),
-         await uow.reviews.verdicts(loaded.project.id))
+         await uow.reviews.verdicts_of((loaded.project.id,)))
 
 
 def fill(loaded: Loaded, files, entries, figures, verdicts=()) -> None:

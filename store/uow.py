@@ -194,11 +194,11 @@ class Projects(Repo):
                                             == Project.organization_id)))).first()
         return tuple(row) if row else (None, None, None, None, None)  # type: ignore[return-value]
 
-    async def evidence(self, project_id: int) -> tuple[list[EvidenceFile], list[EvidenceEntry],
-                                                       list[EvidenceFigure]]:
-        """Everything stored for the project: files, entries, figures."""
-        return (await self.files(project_id), await self.entries(project_id),
-                await self.figures(project_id))
+    async def evidence(self, project_id: int) -> tuple[list, list, list]:
+        """Everything stored for the project: files, entries, figures, as plain read-only
+        rows (a project's evidence is read on every screen; ORM objects would cost more to
+        build and sit in the session until it ends)."""
+        return await self.evidence_of((project_id,))
 
     async def many_in_context(self, organization_id: int | None = None,
                               status: str | None = None,

@@ -1,7 +1,11 @@
-"""The /score chart: user text in its title, and a picture that follows the score."""
+"""The /score chart: user text in its title, the score under the picture when it fits, the
+menu on the last one."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from services import projects
 from tests.conversation.conftest import new_project
 
 PDF = "application/pdf"
@@ -70,3 +74,37 @@ async def test_a_chart_telegram_forgot_is_uploaded_again(member):
     photos = member.photos_since
     assert len(photos) == 1 and photos[0].file == first.file
     assert "出错" not in member.last_text
+
+
+async def test_each_project_comes_as_one_message_chart_score_and_menu(member):
+    await new_project(member, "职工<b>关爱</b>项目")
+    await member.send("/score")
+    [card] = member.since  # one message, not the score, the chart and a menu one by one
+    assert card.kind == "photo" and card.file.startswith(b"\x89PNG")
+    assert card.text.startswith("职工<b>关爱</b>项目（填报中）")  # user text shown as typed
+    assert "合计：0/100分" in card.text and "还可以得分的项目" in card.text
+    assert "📊 看评分" in card.buttons and "📎 提交材料" in card.buttons
+
+
+async def test_a_score_too_long_for_a_caption_comes_first_then_the_chart_with_the_menu(bot):
+    english = bot.chat(1002, "Fang", lang="en")
+    await english.send(f"/start {bot.invite}")
+    await projects.create_project(bot.svc, 1002, name="Care for workers", area="心理关怀",
+                                  started_on=dt.date(2024, 3, 1),
+                                  completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
+    await english.send("/score")
+    text, chart = english.since  # the English open points are longer than 1,024 characters
+    assert text.kind == "text" and "Care for workers" in text.text and len(text.text) > 1024
+    assert chart.kind == "photo" and chart.text == ""
+    assert "📊 Scores" in chart.buttons
+
+
+async def test_the_menu_goes_under_the_last_projects_chart_only(bot, member):
+    await new_project(member, "第一个项目")
+    await projects.create_project(bot.svc, 1001, name="第二个项目", area="心理关怀",
+                                  started_on=dt.date(2024, 3, 1),
+                                  completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
+    await member.send("/score")
+    first, second = member.since
+    assert "第一个项目" in first.text and not first.buttons
+    assert "第二个项目" in second.text and "📊 看评分" in second.buttons
