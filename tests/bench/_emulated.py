@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -38,8 +37,6 @@ from tests.e2e.proxy import RepairProxy
 
 TOKEN = "123:FAKE"  # tests/bench/_echo.py's and tests/bench/_over_http.py's
 POLL_INTERVAL = 0.03  # RepairProxy's default, as in the e2e tests
-# RepairProxy's default (Nagle on, as http.server has it) unless BENCH_PROXY_NODELAY=1.
-NODELAY = os.environ.get("BENCH_PROXY_NODELAY") == "1"
 _SHOWN = {"sendmessage", "sendphoto", "senddocument", "editmessagetext",
           "editmessagereplymarkup", "deletemessage", "answercallbackquery"}
 
@@ -173,7 +170,7 @@ async def emulator_front(workdir: Path) -> AsyncIterator[tuple[EmulatedTelegram,
     workdir.mkdir(parents=True, exist_ok=True)
     with contextlib.ExitStack() as stack:
         url = _emulator_started(stack, workdir / f"emulator-{time.monotonic_ns()}.log")
-        proxy = WatchedProxy(url, TOKEN, poll_interval=POLL_INTERVAL, nodelay=NODELAY)
+        proxy = WatchedProxy(url, TOKEN, poll_interval=POLL_INTERVAL)
         proxy.watched = EmulatedTelegram(url, "", proxy)
         proxy.start()
         stack.callback(proxy.stop)

@@ -174,10 +174,8 @@ class RepairProxy:
 
     def __init__(self, upstream: str, token: str, *, bot_first_name: str = "工会服务助手",
                  bot_username: str = "unionbot_bot", host: str = "127.0.0.1", port: int = 0,
-                 max_hold: float = 5.0, poll_interval: float = 0.03,
-                 nodelay: bool = False) -> None:
+                 max_hold: float = 5.0, poll_interval: float = 0.03) -> None:
         self.upstream = upstream.rstrip("/")
-        self.nodelay = nodelay  # TCP_NODELAY on its connections (see `start`)
         self.token = token
         self.host, self.requested_port = host, port
         self.max_hold, self.poll_interval = max_hold, poll_interval
@@ -225,9 +223,10 @@ class RepairProxy:
             pass
 
         Handler.proxy = proxy
-        # Off by default, as http.server has it: an answer goes out as two writes (headers,
-        # body), and the second waits for the client's delayed ACK, about 40 ms on Linux.
-        Handler.disable_nagle_algorithm = self.nodelay
+        # TCP_NODELAY, as Telegram's and any production HTTP server's: http.server sends an
+        # answer as two writes (headers, body), and with Nagle's algorithm on (its default)
+        # the body waits for the client's delayed ACK, about 40 ms on Linux, every answer.
+        Handler.disable_nagle_algorithm = True
         self._server = ThreadingHTTPServer((self.host, self.requested_port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever,
