@@ -5,8 +5,9 @@ adapter makes four such calls per statement: open a cursor, execute, fetch the r
 the cursor. Each call is a round trip between the event loop and that thread (a queue, a
 wake-up of the loop through its self-pipe), about as costly as the statement itself for the
 small queries a chat's update makes. Here the four run as ONE call in the thread, with the
-same results and errors (`_handle_exception` as before). Commits, rollbacks and everything
-else are SQLAlchemy's own. Used for `sqlite+aiosqlite` URLs (store/db.py `make_engine`).
+same results and errors (`_handle_exception` as before); a commit or rollback with no
+transaction open (a read's) is not sent at all. Everything else is SQLAlchemy's own.
+Used for `sqlite+aiosqlite` URLs (store/db.py `make_engine`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _run(conn: aiosqlite.Connection, operation: str, parameters: Any, many: bool
             cursor.execute(operation, parameters)
         description = cursor.description
         rows = cursor.fetchall() if description else ()
-        return description, rows, cursor.rowcount, cursor.lastrowid
+        return description, rows, cursor.rowcount, cursor.lastrowid, raw.in_transaction
     finally:
         cursor.close()
 
@@ -78,9 +79,12 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
         pass
 
     async def _call(self, operation: Any, parameters: Any, many: bool) -> None:
-        async with self._adapt_connection._execute_mutex:
-            description, rows, rowcount, lastrowid = await self._connection._execute(
-                _run, self._connection, operation, parameters, many)
+        connection = self._adapt_connection
+        async with connection._execute_mutex:
+            connection.in_transaction = True  # not known while it runs, nor if it fails
+            description, rows, rowcount, lastrowid, connection.in_transaction = \
+                await self._connection._execute(_run, self._connection, operation,
+                                                parameters, many)
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = collections.deque(rows)
 
@@ -98,8 +102,26 @@ class OneCallCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneCallConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """Also skips the call to the thread for a commit or rollback with no transaction open:
+    Python's sqlite3 opens one only for a write, so a read's session ends with a rollback
+    that does nothing (the pool's reset of every connection it gets back)."""
+
+    __slots__ = ("in_transaction",)
     _cursor_cls = OneCallCursor
+
+    def __init__(self, dbapi: Any, connection: aiosqlite.Connection) -> None:
+        super().__init__(dbapi, connection)
+        self.in_transaction = True  # as far as this knows, until its first statement
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            super().commit()
+            self.in_transaction = False
+
+    def rollback(self) -> None:
+        if self.in_transaction:
+            super().rollback()
+            self.in_transaction = False
 
 
 class OneCallDBAPI(AsyncAdapt_aiosqlite_dbapi):

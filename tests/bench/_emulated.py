@@ -146,6 +146,10 @@ class WatchedProxy(RepairProxy):
         return update
 
 
+class Unavailable(RuntimeError):
+    """telegram-test-api cannot be installed or started here (no node or npm)."""
+
+
 class _Front:
     def __init__(self, proxy_url: str) -> None:
         self.base_url = f"{proxy_url}/bot"
@@ -160,8 +164,8 @@ def _emulator_started(stack: contextlib.ExitStack, log: Path) -> str:
 
     try:
         return conftest._start_emulator(stack, conftest._install_emulator(), log)
-    except OutcomeException as exc:  # the fixtures skip or fail the test; here it is an error
-        raise RuntimeError(f"the emulator harness needs telegram-test-api: {exc}") from None
+    except OutcomeException as exc:  # the fixtures skip or fail the test
+        raise Unavailable(f"the emulator harness needs telegram-test-api: {exc}") from None
 
 
 @contextlib.asynccontextmanager

@@ -52,3 +52,18 @@ async def test_the_engine_uses_the_one_call_cursor(engine):
     async with engine.connect() as conn:
         raw = await conn.get_raw_connection()
         assert isinstance(raw.dbapi_connection.cursor(), OneCallCursor)
+
+
+async def test_a_write_is_committed_or_rolled_back_after_reads_in_the_same_session(engine):
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        await conn.rollback()  # nothing open: nothing to undo
+        await conn.execute(text("INSERT INTO t (name, n) VALUES ('甲', 1)"))
+        await conn.execute(text("SELECT count(*) FROM t"))  # a read inside the write's
+        await conn.rollback()
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        await conn.execute(text("INSERT INTO t (name, n) VALUES ('乙', 2)"))
+        await conn.execute(text("SELECT n FROM t"))
+        await conn.commit()
+    async with engine.connect() as other:  # another connection sees what was committed
+        assert (await other.execute(text("SELECT name FROM t"))).scalars().all() == ["乙"]
