@@ -113,6 +113,11 @@ class OneCallConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         self.in_transaction = True  # as far as this knows, until its first statement
 
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side:  # SQLAlchemy's own streaming cursor, not followed here: assume one
+            self.in_transaction = True
+        return super().cursor(server_side)
+
     def commit(self) -> None:
         if self.in_transaction:
             super().commit()

@@ -67,3 +67,12 @@ async def test_a_write_is_committed_or_rolled_back_after_reads_in_the_same_sessi
         await conn.commit()
     async with engine.connect() as other:  # another connection sees what was committed
         assert (await other.execute(text("SELECT name FROM t"))).scalars().all() == ["乙"]
+
+
+async def test_rows_streamed_with_a_server_side_cursor_still_come_and_writes_still_undo(engine):
+    async with engine.connect() as conn:
+        await conn.execute(text("INSERT INTO t (name, n) VALUES ('甲', 1), ('乙', 2)"))
+        streamed = await conn.stream(text("SELECT name FROM t ORDER BY id"))
+        assert [row.name async for row in streamed] == ["甲", "乙"]
+        await conn.rollback()
+        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
