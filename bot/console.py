@@ -193,9 +193,13 @@ class TerminalChat:
 
     def _save(self, sent: SentMessage) -> Path:
         """The file or picture under `files_dir`, named by its message and its own name
-        (the bare name only: a name never reaches outside the folder)."""
-        default = ".jpg" if sent.kind == "photo" else ".bin"
-        name = Path((sent.file_name or "").replace("\\", "/")).name.lstrip(".") or f"file{default}"
+        (the bare name only: a name never reaches outside the folder). A picture is named
+        by what it is (a chart sent as bytes has no name, or "application.octet-stream"),
+        so that it opens as one."""
+        if sent.kind == "photo":
+            name = "photo.png" if (sent.file or b"").startswith(b"\x89PNG") else "photo.jpg"
+        else:
+            name = Path((sent.file_name or "").replace("\\", "/")).name.lstrip(".") or "file.bin"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         path = self.files_dir / f"{sent.message_id}_{name}"
         path.write_bytes(sent.file or b"")

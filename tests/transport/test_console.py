@@ -97,8 +97,9 @@ def test_every_file_or_picture_the_bot_sends_is_saved_and_its_path_printed(tmp_p
     chat._output, chat._chat_id = out.append, 1
     chat._show(SentMessage(1, 7, "document", "共 2 个项目", file=b"PK-xlsx",
                            file_name="../../排名表.xlsx"))
-    chat._show(SentMessage(1, 8, "photo", "评分图", file=b"\x89PNG"))
+    chat._show(SentMessage(1, 8, "photo", "评分图", file=b"\x89PNG",
+                           file_name="application.octet-stream"))
     saved = sorted((tmp_path / "var" / "console-files").iterdir())
-    assert [p.name for p in saved] == ["7_排名表.xlsx", "8_file.jpg"]
+    assert [p.name for p in saved] == ["7_排名表.xlsx", "8_photo.png"]  # opens as a picture
     assert saved[0].read_bytes() == b"PK-xlsx"
     assert out[1] == f"（已保存：{saved[0]}）" and out[3] == f"（已保存：{saved[1]}）"
