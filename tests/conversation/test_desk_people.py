@@ -39,8 +39,13 @@ async def test_admins_appoint_reviewers_scoped_to_a_district(bot, member):
     assert "#1" not in shinan.last_text and "没有符合条件的项目" in shinan.last_text
     await shinan.press_forged("d:o:1")
     assert "不在您的评审范围内" in shinan.last_text
+    chat_menu = {"type": "chat", "chat_id": 5005}
+    assert "review" in [c["command"] for c in bot.fake.commands(chat_menu)]
     await admin.send("/reviewer remove 5005")
     assert "已取消 评审5005 的评审资格" in admin.last_text
+    for lang in ("", "en"):  # their menu is a staff member's again, in both languages
+        menu = [c["command"] for c in bot.fake.commands(chat_menu, lang)]
+        assert "review" not in menu and "submit" in menu
     await city.send("/review")
     assert "只有评审人员和管理员" in city.last_text
     await member.send("/reviewer add")
