@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
-from handlers.common import Context, admin_only, keyboard, pressed, reply, who
+from handlers.common import Context, Who, admin_only, keyboard, pressed, reply, who
 from services import questions
 from services.own_data import OwnAnswer
 from services.questions import Answer, ask, record_feedback
@@ -88,7 +88,7 @@ async def prompt(update: Update, context: Context) -> None:
     if update.callback_query:
         await update.callback_query.answer()
     if context.args:
-        await answer_question(update, context, " ".join(context.args))
+        await answer_question(update, context, " ".join(context.args), w)
         return
     await reply(update, w.t("bot.ask_prompt"))
 
@@ -104,8 +104,10 @@ async def _ask(w, text: str) -> Answer:
                      reviewer=w.svc.may_review(account.user_id, account.role))
 
 
-async def answer_question(update: Update, context: Context, text: str) -> None:
-    w = await who(update, context)
+async def answer_question(update: Update, context: Context, text: str,
+                          w: Who | None = None) -> None:
+    """`w`: who is asking, when the caller knows already (one lookup fewer)."""
+    w = w or await who(update, context)
     answer = await _ask(w, text)
     n = context.user_data.get("q_n", 0) + 1
     context.user_data["q_n"] = n

@@ -319,7 +319,7 @@ async def rate(update: Update, context: Context, w: Who) -> int | None:
     pid, slot_key = await pv.cursor(w.svc, w.account.user_id)
     slot = pv.slot_by_key(w.svc, slot_key)
     if slot is None or w.svc.rubric.item(slot.item_id).rule.step != "rate":
-        await answer_question(update, context, update.message.text.strip())  # not a rate here
+        await answer_question(update, context, update.message.text.strip(), w)  # not a rate
         return WALK
     try:
         value = parse_rate(update.message.text.strip())
@@ -550,7 +550,7 @@ async def expired(update: Update, context: Context, w: Who) -> None:
 @guarded
 async def question(update: Update, context: Context, w: Who) -> None:
     """Anything typed in the walk is a question; the walk stays where it was."""
-    await answer_question(update, context, update.message.text.strip())
+    await answer_question(update, context, update.message.text.strip(), w)
 
 
 async def stray_upload(update: Update, context: Context) -> None:
