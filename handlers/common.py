@@ -87,7 +87,7 @@ CAPTION_LIMIT = 1024  # Telegram's limit for a picture's caption, in UTF-16 unit
 def fits_caption(html: str) -> bool:
     """Whether this HTML text, as the user sees it (tags gone, entities read), fits under a
     picture."""
-    shown = unescape(re.sub(r"<[^>]*>", "", html)).strip()
+    shown = unescape(re.sub(r"<[^>]*>", "", html))
     return len(shown.encode("utf-16-le")) // 2 <= CAPTION_LIMIT
 
 

@@ -35,7 +35,7 @@ async def reviewer(update: Update, context: Context) -> None:
                     scope=_scope(w, r.district)) for r in found) or w.t("reviewer.none"))
         elif len(args) == 2 and args[0] == "remove" and args[1].isdigit():
             gone = await reviewers.remove(w.svc, me, int(args[1]))
-            await set_menu(context.bot, w.svc, gone.user_id, "staff")  # the desk's gone too
+            await set_menu(context.bot, w.svc, gone.user_id, "guest")  # the desk's gone too
             await reply(update, w.t("reviewer.removed", name=escape(gone.name or
                                                                      str(gone.user_id))))
         else:

@@ -35,12 +35,17 @@ async def score(update: Update, context: Context) -> None:
         if p.verified is not None:
             body += "\n" + "\n".join(claimed_and_verified(w, p.report, p.verified))
         text = f"{head}\n{body}"
-        caption = text if fits_caption(text) else None
-        if caption is None:  # too long to go under the picture: a message of its own first
-            await reply(update, text)
         title = w.t("bot.chart_title", name=p.name, total=p.report.total, max=p.report.max)
-        await _send_chart(update, context, title, bars(p.report, w.svc.rubric, w.lang),
-                          caption, main_menu(w) if p is projects[-1] else None)
+        chart = bars(p.report, w.svc.rubric, w.lang)
+        markup = main_menu(w) if p is projects[-1] else None
+        if fits_caption(text):
+            try:
+                await _send_chart(update, context, title, chart, text, markup)
+                continue
+            except BadRequest:  # Telegram would not take it as a caption after all
+                pass
+        await reply(update, text)  # too long to go under the picture: a message of its own
+        await _send_chart(update, context, title, chart, None, markup)
 
 
 async def _send_chart(update: Update, context: Context, title: str, chart: tuple[Bar, ...],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handlers.common import fits_caption
 from services import projects
 from tests.conversation.conftest import new_project
 
@@ -54,6 +55,7 @@ async def test_an_unchanged_chart_is_sent_again_by_file_id_not_uploaded(member):
     await member.send("/score")
     again = member.photos_since[0]
     assert again.file == first.file  # the same picture in the chat
+    assert "合计：0/100分" in again.text and "📊 看评分" in again.buttons  # score, menu kept
     sends = photo_sends(member)
     assert len(sends) == 2 and not isinstance(sends[0], str)
     assert sends[1] == first.file_id  # by Telegram's file_id: no upload
@@ -108,3 +110,25 @@ async def test_the_menu_goes_under_the_last_projects_chart_only(bot, member):
     first, second = member.since
     assert "第一个项目" in first.text and not first.buttons
     assert "第二个项目" in second.text and "📊 看评分" in second.buttons
+
+
+def test_what_fits_under_a_picture_is_counted_as_the_user_sees_it():
+    assert fits_caption("<b>名</b>" + "字" * 1023)  # tags are not shown
+    assert not fits_caption("字" * 1025)
+    assert fits_caption("&amp;" * 1024)  # each shows as one "&"
+    assert not fits_caption("👍" * 513)  # two UTF-16 units each, as Telegram counts
+
+
+async def test_a_caption_telegram_refuses_comes_as_its_own_message_first(member):
+    await new_project(member)
+
+    async def refused(method: str, params: dict) -> None:
+        if method.lower() == "sendphoto" and params.get("caption"):
+            params["caption"] += "。" * 1024  # counted differently somewhere: too long
+
+    member.fake.before_call = refused
+    await member.send("/score")
+    member.fake.before_call = None
+    text, chart = member.since
+    assert "合计：0/100分" in text.text and chart.kind == "photo" and chart.text == ""
+    assert "📊 看评分" in chart.buttons and "出错" not in member.last_text

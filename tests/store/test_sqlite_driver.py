@@ -69,10 +69,26 @@ async def test_a_write_is_committed_or_rolled_back_after_reads_in_the_same_sessi
         assert (await other.execute(text("SELECT name FROM t"))).scalars().all() == ["乙"]
 
 
-async def test_rows_streamed_with_a_server_side_cursor_still_come_and_writes_still_undo(engine):
+async def test_a_write_through_a_streaming_cursor_is_still_undone(engine):
     async with engine.connect() as conn:
-        await conn.execute(text("INSERT INTO t (name, n) VALUES ('甲', 1), ('乙', 2)"))
-        streamed = await conn.stream(text("SELECT name FROM t ORDER BY id"))
-        assert [row.name async for row in streamed] == ["甲", "乙"]
+        await conn.execute(text("INSERT INTO t (name, n) VALUES ('甲', 1)"))
+        await conn.commit()  # nothing open now, as far as the statements said
+        streamed = await conn.stream(text("INSERT INTO t (name, n) VALUES ('乙', 2) "
+                                          "RETURNING name"))
+        assert [row.name async for row in streamed] == ["乙"]
         await conn.rollback()
-        assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+        assert (await conn.execute(text("SELECT name FROM t"))).scalars().all() == ["甲"]
+
+
+async def test_a_failed_write_left_behind_does_not_lock_out_the_next_writer(engine):
+    async with engine.connect() as other:  # a second connection, held open throughout
+        await other.execute(text("PRAGMA busy_timeout=100"))
+        async with engine.connect() as conn:
+            await conn.execute(text("INSERT INTO t (name, n) VALUES ('甲', 1)"))
+            await conn.commit()
+            with pytest.raises(IntegrityError):
+                await conn.execute(text("INSERT INTO t (name, n) VALUES ('甲', 2)"))
+        # that session ended with no rollback of its own: the pool's must have reached SQLite
+        await other.execute(text("INSERT INTO t (name, n) VALUES ('乙', 2)"))
+        await other.commit()
+        assert (await other.execute(text("SELECT count(*) FROM t"))).scalar() == 2
