@@ -58,6 +58,12 @@ pressed = pressed_by(guarded)
 OUTCOME_MARK = {"pending": "⬜", "accepted": "✅", "rejected": "❌", "disputed": "⚖️"}
 
 
+def seer(w: Who) -> int | None:
+    """Whose verdicts this user sees (ProjectView.seen_by): an administrator, who decides
+    disagreements, everyone's; a reviewer their own where reviews are blind."""
+    return None if w.account.role == "admin" else w.account.user_id
+
+
 def side_by_side(w: Who, view: pv.ProjectView) -> list[str]:
     return views.claimed_and_verified(w, view.report, view.verified)[1:]
 
@@ -68,7 +74,7 @@ def project_text(w: Who, view: pv.ProjectView) -> str:
     lines += side_by_side(w, view)
     lines.append(w.t("desk.items_title"))
     for target in view.targets:
-        outcome = view.outcome(target)
+        outcome = view.seen_by(seer(w), target)
         changed = w.t("desk.changed") if target in view.changed else ""
         lines.append(w.t("desk.item_line", mark=OUTCOME_MARK[outcome.state],
                          label=escape(views.target_label(w, view, target)), changed=changed))
@@ -76,7 +82,8 @@ def project_text(w: Who, view: pv.ProjectView) -> str:
 
 
 def project_keyboard(w: Who, view: pv.ProjectView):
-    items = [(f"{OUTCOME_MARK[view.outcome(t).state]} {views.target_label(w, view, t)[:28]}",
+    items = [(f"{OUTCOME_MARK[view.seen_by(seer(w), t).state]} "
+              f"{views.target_label(w, view, t)[:28]}",
               cb.data("item", view.id, cb.target_code(w.svc, t))) for t in view.targets]
     rows = [items[i:i + 2] for i in range(0, len(items), 2)]
     if view.status in review.REVIEWABLE:
@@ -110,7 +117,7 @@ def _item_lines(w: Who, view: pv.ProjectView, target: str) -> list[str]:
             lines.append(w.t("walk.rate_now", rate=f"{state.figure:g}",
                              points=w.svc.rubric.item(state.slot.item_id).rule.score(
                                  state.figure)))
-    for v in view.outcome(target).verdicts:
+    for v in view.seen_by(seer(w), target).verdicts:
         lines.append(w.t(f"desk.verdict_{v.verdict}", reason=escape(v.reason),
                          level=v.level or "", value=f"{v.value:g}" if v.value is not None
                          else ""))
@@ -125,7 +132,13 @@ async def show_item(update: Update, w: Who, pid: int, target: str) -> int:
         raise pv.NotFound(target)
     code = cb.target_code(w.svc, target)
     rows = [[(w.t("desk.btn_files"), cb.data("item_files", pid, code))]]
-    if view.status in review.REVIEWABLE:
+    lines = _item_lines(w, view, target)
+    deciding = view.outcome(target).state == "disputed" and w.account.role == "admin"
+    if deciding:  # the decision is one of the two ⚖️ buttons, never a third verdict
+        lines.append(w.t("desk.resolve_hint"))
+        rows.append([(w.t("desk.btn_resolve_accept"), cb.data("resolve", pid, code, 1)),
+                     (w.t("desk.btn_resolve_reject"), cb.data("resolve", pid, code, 0))])
+    elif view.status in review.REVIEWABLE:
         rows.append([(w.t("desk.btn_accept"), cb.data("accept", pid, code)),
                      (w.t("desk.btn_reject"), cb.data("reject", pid, code))])
         if target.startswith("entry:"):
@@ -138,11 +151,8 @@ async def show_item(update: Update, w: Who, pid: int, target: str) -> int:
                      if lv.points < levels[entry.level].points]
         elif w.svc.rubric.item(target.partition(".")[0]).rule.step == "rate":
             rows.append([(w.t("desk.btn_rate"), cb.data("rate", pid, code))])
-    if view.outcome(target).state == "disputed" and w.account.role == "admin":
-        rows.append([(w.t("desk.btn_resolve_accept"), cb.data("resolve", pid, code, 1)),
-                     (w.t("desk.btn_resolve_reject"), cb.data("resolve", pid, code, 0))])
     rows.append([(w.t("desk.btn_back"), cb.data("open", pid))])
-    await reply(update, "\n".join(_item_lines(w, view, target)), keyboard(rows))
+    await reply(update, "\n".join(lines), keyboard(rows))
     return DESK
 
 
@@ -232,8 +242,9 @@ async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: s
     await reply(update, w.t("desk.saved", label=escape(views.target_label(w, view, target)),
                             claimed=view.report.total, verified=view.verified.total,
                             max=view.report.max))
-    nxt = next((t for t in view.targets if view.outcome(t).state == "pending"
-                or (t in view.changed and view.outcome(t).state != "accepted")), None)
+    seen = {t: view.seen_by(seer(w), t).state for t in view.targets}
+    nxt = next((t for t in view.targets if seen[t] == "pending"
+                or (t in view.changed and seen[t] != "accepted")), None)
     if nxt is not None:
         return await show_item(update, w, view.id, nxt)
     await reply(update, project_text(w, view), project_keyboard(w, view))

@@ -136,6 +136,8 @@ class ProjectView:
     changed: frozenset[str] = frozenset()  # targets changed since their verdict
     reviewers: frozenset[int] = frozenset()  # who gave verdicts
     district: str = ""
+    required: int = 1  # independent reviews the round asks for
+    verdicts: tuple[VerdictView, ...] = ()  # every reviewer's, and resolutions (reviewer 0)
 
     @property
     def locked(self) -> bool:
@@ -150,6 +152,18 @@ class ProjectView:
 
     def outcome(self, target: str) -> Outcome:
         return self.outcomes.get(target) or Outcome(target, "pending")
+
+    def seen_by(self, reviewer_id: int | None, target: str) -> Outcome:
+        """The target as one reviewer sees it. Where the round asks for two reviews they
+        are blind: their own verdict only (and an administrator's resolution). `None`:
+        everyone's (an administrator deciding, or a round of one review)."""
+        if reviewer_id is None or self.required < 2:
+            return self.outcome(target)
+        mine = [v.verdict for v in self.verdicts
+                if v.reviewer_id == reviewer_id and v.verdict.target == target]
+        resolution = next((v.verdict for v in self.verdicts
+                           if v.reviewer_id == 0 and v.verdict.target == target), None)
+        return combine(target, mine, 1, resolution)
 
     def state(self, slot_key: str) -> SlotState:
         return next(s for s in self.slots if s.slot.key == slot_key)
@@ -398,7 +412,7 @@ def build_view(loaded: Loaded) -> ProjectView:
                        project.organization_id, report, tuple(states), next_slot, facts,
                        verified, states_of, tuple(states_of), changed,
                        frozenset(v.reviewer_id for v in loaded.verdicts if v.reviewer_id),
-                       loaded.organization.district)
+                       loaded.organization.district, loaded.required, tuple(loaded.verdicts))
 
 
 # -- selectors -----------------------------------------------------------------------------
