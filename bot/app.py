@@ -159,6 +159,7 @@ def add_handlers(app: Application) -> None:
         CallbackQueryHandler(members.join_confirmed, cb.pattern("join_confirm")),
         CallbackQueryHandler(members.join_cancelled, cb.pattern("join_cancel")),
         CallbackQueryHandler(admin.reopen, cb.pattern("reopen")),
+        CallbackQueryHandler(admin.reopen_confirmed, cb.pattern("reopen_confirm")),
         *decide.handlers(),
         CallbackQueryHandler(ask.prompt, cb.pattern("menu_ask")),
         CallbackQueryHandler(score.score, cb.pattern("menu_score")),

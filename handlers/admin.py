@@ -12,7 +12,17 @@ from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
 from domain.limits import record_id
-from handlers.common import Context, Who, admin_only, pressed, reply, who
+from handlers import callbacks as cb
+from handlers.common import (
+    Context,
+    Who,
+    admin_only,
+    keyboard,
+    not_theirs,
+    pressed,
+    reply,
+    who,
+)
 from services import accounts, projects
 from services import project_view as sub
 from services.export import ranking_workbook
@@ -53,7 +63,30 @@ def _honour_ids(w: Who, words: list[str]) -> list[str]:
 
 
 async def reopen(update: Update, context: Context) -> None:
+    """🔓 asks first: reopening unlocks every item of a submitted project."""
     press = await pressed(update, context, "reopen")
+    if press is None:
+        return
+    w = await who(update, context)
+    await update.callback_query.answer()
+    if not w.svc.may_review(w.account.user_id, w.account.role):
+        await reply(update, not_theirs(w))
+        return
+    try:
+        view = await sub.project_view(w.svc, w.account.user_id, press.pid)
+    except sub.NotMember:
+        await reply(update, not_theirs(w))
+        return
+    except sub.NotFound:
+        await reply(update, w.t("walk.gone"))
+        return
+    await reply(update, w.t("review.reopen_confirm", name=escape(view.name)), keyboard([[
+        (w.t("review.btn_reopen_yes"), cb.data("reopen_confirm", view.id)),
+        (w.t("review.btn_reopen_no"), cb.data("open", view.id))]]))
+
+
+async def reopen_confirmed(update: Update, context: Context) -> None:
+    press = await pressed(update, context, "reopen_confirm")
     if press is None:
         return
     w = await who(update, context)
@@ -61,7 +94,7 @@ async def reopen(update: Update, context: Context) -> None:
     try:
         view = await projects.reopen(w.svc, w.account.user_id, press.pid)
     except sub.NotMember:
-        await reply(update, w.t("review.only"))
+        await reply(update, not_theirs(w))
         return
     except sub.NotFound:
         await reply(update, w.t("walk.gone"))
@@ -103,7 +136,7 @@ async def honour(update: Update, context: Context) -> None:
         rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels,
                                             paid)
     except sub.NotMember:
-        await reply(update, w.t("review.only"))
+        await reply(update, not_theirs(w))
         return
     except sub.NotFound:
         await reply(update, w.t("walk.gone"))

@@ -54,6 +54,7 @@ ACTIONS |= {
     "subsidy_project": ("sub:p", ("pid",)),
     "subsidy_next": ("sub:next", ()),
     "reopen": ("rv:open", ("pid",)),
+    "reopen_confirm": ("rv:ok", ("pid",)),
     "ask_more": ("a:more", ("question", "shown")),
     "ask_feedback": ("a:fb", ("question", "flag")),
     "remind": ("rm", ("switch",)),

@@ -56,12 +56,23 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 
 def main_menu(w: Who) -> InlineKeyboardMarkup:
+    """The menu of the user's role: a reviewer's leads to the review queue instead of the
+    staff's submission, score and subsidy; an administrator has both."""
+    queue = [(w.t("bot.btn_review"), cb.data("queue", "all", 0, 0))]
+    if w.account.role == "reviewer":
+        return keyboard([
+            queue,
+            [(w.t("bot.btn_ask"), cb.data("menu_ask")),
+             (w.t("bot.btn_standard"), cb.data("menu_standard"))],
+            [(w.t("bot.btn_help"), cb.data("menu_help"))],
+        ])
     return keyboard([
         [(w.t("bot.btn_ask"), cb.data("menu_ask")), (w.t("bot.btn_score"), cb.data("menu_score"))],
         [(w.t("bot.btn_subsidy"), cb.data("menu_subsidy")),
          (w.t("bot.btn_submit"), cb.data("menu_submit"))],
         [(w.t("bot.btn_standard"), cb.data("menu_standard")),
          (w.t("bot.btn_help"), cb.data("menu_help"))],
+        *([queue] if w.account.role == "admin" else []),
     ])
 
 
@@ -98,6 +109,14 @@ async def admin_only(update: Update, context: Context) -> Who | None:
         return w
     await reply(update, w.t("admin.only"))
     return None
+
+
+def not_theirs(w: Who) -> str:
+    """What a reviewer's command refused on a project says: a reviewer (or administrator)
+    is told the project is outside their scope; anyone else that the command is theirs."""
+    if w.svc.may_review(w.account.user_id, w.account.role):
+        return w.t("desk.out_of_scope")
+    return w.t("review.only")
 
 
 Refusal = tuple[str, InlineKeyboardMarkup | None, "int | None"]

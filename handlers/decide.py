@@ -13,7 +13,7 @@ from domain.amounts import parse_amount
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
-from handlers.common import Context, Who, id_argument, keyboard, reply, who
+from handlers.common import Context, Who, id_argument, keyboard, not_theirs, reply, who
 from services import handover, ranking
 from services import ledger as ledgers
 from services import project_view as sub
@@ -51,7 +51,7 @@ async def _refused(update: Update, w: Who, err: Exception) -> None:
     elif isinstance(err, InputError):
         await reply(update, w.problem(err))
     else:
-        await reply(update, w.t("review.only"))
+        await reply(update, not_theirs(w))
 
 
 REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded)

@@ -16,6 +16,7 @@ from telegram.ext import filters as flt
 
 from domain.amounts import parse_rate
 from domain.i18n import local
+from domain.review import Verdict
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.common import (
@@ -25,6 +26,7 @@ from handlers.common import (
     guarded_by,
     id_argument,
     keyboard,
+    not_theirs,
     pressed_by,
     reply,
     who,
@@ -46,7 +48,7 @@ def _refusal(w: Who, exc: Exception):
     if isinstance(exc, pv.NotFound):
         return w.t("walk.gone"), None, STAY
     if isinstance(exc, pv.NotMember):
-        return w.t("review.only"), None, ConversationHandler.END
+        return not_theirs(w), None, ConversationHandler.END
     return None
 
 
@@ -90,7 +92,7 @@ def project_keyboard(w: Who, view: pv.ProjectView):
         rows.append([(w.t("desk.btn_return"), cb.data("return", view.id)),
                      (w.t("desk.btn_verify"), cb.data("verify", view.id))])
         rows.append([(w.t("desk.btn_recuse"), cb.data("recuse", view.id)),
-                     (w.t("review.reopen", name=view.name[:20]), f"rv:open:{view.id}")])
+                     (w.t("review.reopen", name=view.name[:20]), cb.data("reopen", view.id))])
     rows.append([(w.t("desk.btn_queue"), cb.data("queue", "all", 0, 0))])
     return keyboard(rows)
 
@@ -99,6 +101,18 @@ async def show_project(update: Update, w: Who, pid: int) -> int:
     view = await review.open_project(w.svc, w.account.user_id, pid)
     await reply(update, project_text(w, view), project_keyboard(w, view))
     return DESK
+
+
+def verdict_line(w: Who, view: pv.ProjectView, v: Verdict) -> str:
+    """A verdict as the desk shows it: an adjusted entry's level by its name."""
+    level = ""
+    if v.level and v.target.startswith("entry:"):
+        entry = next((e for s in view.slots for e in s.entries if f"entry:{e.id}" == v.target),
+                     None)
+        levels = w.svc.rubric.item(entry.item_id).rule.levels if entry else {}
+        level = local(levels[v.level].label, w.lang) if v.level in levels else v.level
+    return w.t(f"desk.verdict_{v.verdict}", reason=escape(v.reason), level=escape(level),
+               value=f"{v.value:g}" if v.value is not None else "")
 
 
 def _item_lines(w: Who, view: pv.ProjectView, target: str) -> list[str]:
@@ -117,10 +131,7 @@ def _item_lines(w: Who, view: pv.ProjectView, target: str) -> list[str]:
             lines.append(w.t("walk.rate_now", rate=f"{state.figure:g}",
                              points=w.svc.rubric.item(state.slot.item_id).rule.score(
                                  state.figure)))
-    for v in view.seen_by(seer(w), target).verdicts:
-        lines.append(w.t(f"desk.verdict_{v.verdict}", reason=escape(v.reason),
-                         level=v.level or "", value=f"{v.value:g}" if v.value is not None
-                         else ""))
+    lines += [verdict_line(w, view, v) for v in view.seen_by(seer(w), target).verdicts]
     if target in view.changed:
         lines.append(w.t("desk.changed_since"))
     return lines
@@ -176,8 +187,8 @@ async def show_queue(update: Update, w: Who, state: str = "all", district: int =
     states = [(("• " if s == state else "") + w.t(f"desk.filter_{s}"),
                cb.data("queue", s, district, 0)) for s in cb.QUEUE_STATES]
     rows += [states[:3], states[3:]]
-    nxt = (district + 1) % (len(names) + 1)
-    rows.append([(w.t("desk.btn_district", district=names[nxt - 1] if nxt else
+    nxt = (district + 1) % (len(names) + 1)  # the button names the filter shown now
+    rows.append([(w.t("desk.btn_district", district=names[district - 1] if district else
                       w.t("desk.all_districts")), cb.data("queue", state, nxt, 0))])
     nav = []
     if q.page > 0:
@@ -223,14 +234,20 @@ async def item_files(update: Update, context: Context, w: Who, press: cb.Press) 
     if not files:
         await reply(update, w.t("walk.no_files"))
         return STAY
-    for f in files:
+    label = views.target_label(w, view, press.target)
+    for n, f in enumerate(files, start=1):
         row, content = await pv.file_content(w.svc, w.account.user_id, press.pid, f.id)
         await update.effective_chat.send_document(
-            content, filename=row.file_name or f"{row.sha256[:12]}{row.suffix}")
+            content, filename=row.file_name or f"{row.sha256[:12]}{row.suffix}",
+            caption=w.t("desk.file_caption", id=view.id, name=escape(view.name),
+                        label=escape(label), n=n, count=len(files)))
     return STAY
 
 
-async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: str) -> int:
+async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: str,
+                         by: int | None = None) -> int:
+    """After a verdict (`by`: whose, 0 for an administrator's resolution; None: the user's):
+    the new value said back, then the next item to do."""
     if view.outcome(target).state == "disputed":  # two reviewers disagree: an admin decides
         for admin_id, lang in (await reviewers.languages(w.svc, w.svc.admin_ids)).items():
             t = w.svc.catalog.t
@@ -239,7 +256,11 @@ async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: s
                 label=escape(views.target_label(w, view, target))), reply_markup=keyboard(
                 [[(t("desk.btn_decide", lang),
                    cb.data("item", view.id, cb.target_code(w.svc, target)))]]))
+    given = w.account.user_id if by is None else by
+    verdict = next((v.verdict for v in view.verdicts
+                    if v.reviewer_id == given and v.verdict.target == target), None)
     await reply(update, w.t("desk.saved", label=escape(views.target_label(w, view, target)),
+                            verdict=verdict_line(w, view, verdict) if verdict else "",
                             claimed=view.report.total, verified=view.verified.total,
                             max=view.report.max))
     seen = {t: view.seen_by(seer(w), t).state for t in view.targets}
@@ -329,7 +350,7 @@ async def reason_typed(update: Update, context: Context, w: Who) -> int | None:
         view = await review.resolve(w.svc, w.account.user_id, pid, target,
                                     "accept" if pending["flag"] else "reject", text)
         context.user_data.pop("desk", None)
-        return await _verdict_given(update, w, view, target)
+        return await _verdict_given(update, w, view, target, by=0)
     if pending.get("do") not in ("reject", "lower"):
         raise pv.NotFound(None)
     if pending["do"] == "reject":

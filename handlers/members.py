@@ -16,7 +16,7 @@ from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
 from handlers.menus import set_menu
 from handlers.reminders import after_join
-from services import accounts
+from services import accounts, reviewers
 
 MAX_LISTED = 40  # members shown at once, each with its button: within Telegram's limits
 
@@ -185,5 +185,6 @@ async def joining(update: Update, context: Context, code: str, *,
         text = w.t("bot.joined", organization=escape(account.organization_name),
                    role=w.t(f"bot.role_{account.role}"))
     else:
-        text = w.t("bot.joined_reviewer")
+        district = await reviewers.scope(w.svc, user.id)
+        text = w.t("bot.joined_reviewer", scope=escape(district or w.t("reviewer.city")))
     await reply(update, text, main_menu(w))

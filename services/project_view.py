@@ -451,13 +451,15 @@ async def file_content(svc: Services, user_id: int, project_id: int, file_id: in
 
 async def submitted_projects(svc: Services, user_id: int,
                              include_drafts: bool = False) -> list[ProjectView]:
-    """For reviewers: every submitted project (or every project), best total first."""
+    """For reviewers: every submitted project (or every project) in their scope (a
+    district's reviewer: that district's), best total first."""
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
         if not svc.may_review(user_id, user.role if user else None):
             raise NotMember(None)
         views = [loaded.view() for loaded in await load_many(
-            uow, svc, status=None if include_drafts else "submitted")]
+            uow, svc, status=None if include_drafts else "submitted")
+            if in_scope(svc, user_id, user, loaded.organization)]
         return sorted(views, key=lambda v: (-v.report.total, v.id))
 
 

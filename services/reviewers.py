@@ -62,6 +62,13 @@ async def reviewers(svc: Services, admin_id: int | None = None) -> list[Reviewer
                 for u in await uow.users.with_role("reviewer")]
 
 
+async def scope(svc: Services, user_id: int) -> str | None:
+    """A reviewer's district (None: the whole city, or not a reviewer)."""
+    async with svc.uow() as uow:
+        user = await uow.users.get(user_id)
+        return user.review_district if user is not None else None
+
+
 async def remove(svc: Services, admin_id: int | None, user_id: int) -> ReviewerView:
     """The reviewer is a guest again (their verdicts stay on record)."""
     _admin(svc, admin_id)

@@ -37,6 +37,7 @@ async def test_reviewer_sees_submissions_and_reopens_one(bot, member):
     assert "#1 职工心理关爱项目（崂山区，已提交审核）申报 0 / 核定 0" in reviewer.last_text
     await reviewer.press("🔍 #1 职工心理关爱项目")
     await reviewer.press("🔓 重新开放：职工心理关爱项目")
+    await reviewer.press("🔓 确认重新开放")
     assert "已重新开放" in reviewer.last_text
     await member.send("/submit")
     await member.press("职工心理关爱项目（0/100分）")

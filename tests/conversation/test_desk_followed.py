@@ -50,3 +50,57 @@ async def test_two_reviews_are_blind_and_the_admin_is_told_which_buttons_decide(
     assert "由您裁定" in admin.last_text
     assert "✅ 通过" not in admin.buttons and "❌ 退回" not in admin.buttons
     assert {"⚖️ 裁定通过", "⚖️ 裁定退回"} <= set(admin.buttons)
+
+
+async def shinan_project_submitted(bot, name: str = "市南职工法律援助") -> int:
+    from services import accounts, evidence, projects
+
+    org = await accounts.create_organization(
+        bot.svc, name="青岛市南法律服务中心", uscc="91110000600037341L", district="市南区",
+        established_on=dt.date(2018, 1, 5), valid_until=dt.date(2030, 1, 4))
+    await bot.chat(1003, "李雷").send(f"/start {org.invite_code}")
+    view = await projects.create_project(
+        bot.svc, 1003, name=name, area="法律服务", started_on=dt.date(2024, 3, 1),
+        completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
+    await evidence.add_file(bot.svc, 1003, view.id, "union_approval", b"%PDF b", "b.pdf",
+                            "application/pdf")
+    await projects.submit(bot.svc, 1003, view.id)
+    return view.id
+
+
+async def test_a_district_reviewer_hears_of_their_district_only_and_words_say_what_is_meant(
+        bot, member):
+    await study_record_submitted(member)  # 崂山区
+    shinan = await shinan_project_submitted(bot)
+    admin = bot.chat(1, "管理员")
+    laoshan = await appointed(bot, admin, 5005, "崂山区")
+    # a new reviewer is told of /review and gets a reviewer's menu, not a staff member's
+    assert "/review" in laoshan.last_text and "崂山区" in laoshan.last_text
+    assert "🗂 评审列表" in laoshan.buttons and "📎 提交材料" not in laoshan.buttons
+    await laoshan.send("/help")
+    assert "/ranking" in laoshan.last_text and "/dossier" in laoshan.last_text
+    await laoshan.send("待审的有几个")
+    assert "待审项目 1 个" in laoshan.last_text and "市南" not in laoshan.last_text
+    await laoshan.send(f"/decide {shinan}")
+    assert "不在您的评审范围内" in laoshan.last_text
+    assert "只有评审人员和管理员" not in laoshan.last_text
+    city = await appointed(bot, admin, 6006)
+    await city.press("🗂 评审列表")
+    assert "📍 区市：全部（点按切换）" in city.buttons  # the filter shown now
+    await city.press("📍 区市：全部（点按切换）")
+    assert "📍 区市：市南区（点按切换）" in city.buttons and "#1 " not in city.last_text
+    await laoshan.send("/review")
+    await laoshan.press("🔍 #1 职工心理关爱项目")
+    await laoshan.press("⬜ 学习制度、学习记录")
+    await laoshan.press("📎 查看文件")
+    [document] = laoshan.documents_since
+    assert document.text == "#1 职工心理关爱项目 · 学习制度、学习记录（文件 1/1）"
+    await laoshan.press("✅ 通过")
+    assert "已记录：学习制度、学习记录\n✅ 已通过" in laoshan.replies[0]
+    await laoshan.press("🔓 重新开放：职工心理关爱项目")
+    assert "确定重新开放" in laoshan.last_text
+    await laoshan.press("取消")
+    assert "审核中" in laoshan.last_text  # nothing reopened on one tap
+    await laoshan.press("🔓 重新开放：职工心理关爱项目")
+    await laoshan.press("🔓 确认重新开放")
+    assert "已重新开放" in laoshan.last_text
