@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape, unescape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from domain.errors import InputError
@@ -19,6 +21,7 @@ from handlers import callbacks as cb
 from services.accounts import Account, ensure_account
 from services.core import Services
 
+log = logging.getLogger("unionbot")
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Awaitable["int | None"]]
 
@@ -90,6 +93,18 @@ async def pressed(update: Update, context: Context, action: str) -> cb.Press | N
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Answer in the chat the update came from (message or button press)."""
     await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def tell(bot: Bot, user_id: int, text: str,
+               markup: InlineKeyboardMarkup | None = None) -> bool:
+    """A notice pushed to another user. One who blocked the bot or never started it is
+    skipped (logged): never the acting user's error, and the others are still told."""
+    try:
+        await bot.send_message(user_id, text, reply_markup=markup)
+    except (Forbidden, BadRequest) as exc:
+        log.info("notice to user %s not delivered: %s", user_id, exc)
+        return False
+    return True
 
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a picture's caption, in UTF-16 units as shown

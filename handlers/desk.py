@@ -29,9 +29,10 @@ from handlers.common import (
     not_theirs,
     pressed_by,
     reply,
+    tell,
     who,
 )
-from services import audit, review, reviewers
+from services import audit, notices, review, reviewers
 from services import desk_queue as dq
 from services import project_view as pv
 
@@ -411,6 +412,12 @@ def _slot_index(view: pv.ProjectView, target: str) -> int:
 @pressed("verify")
 async def verify(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     view = await review.verify(w.svc, w.account.user_id, press.pid)
+    for staff in await notices.staff_of(w.svc, view.id):  # in each one's language
+        them = Who(w.svc, w.account, staff.lang)
+        await tell(context.bot, staff.user_id, "\n".join([
+            them.t("desk.verified_to_staff", name=escape(view.name)),
+            *side_by_side(them, view)]),
+            keyboard([[(them.t("bot.btn_score"), cb.data("menu_score"))]]))
     await reply(update, w.t("desk.verified", name=escape(view.name),
                             claimed=view.report.total, verified=view.verified.total,
                             max=view.report.max))
@@ -420,6 +427,17 @@ async def verify(update: Update, context: Context, w: Who, press: cb.Press) -> i
 @guarded
 async def expired(update: Update, context: Context, w: Who) -> None:
     raise cb.Expired(update.callback_query.data)
+
+
+async def notify_submitted(context: Context, w: Who, view: pv.ProjectView) -> None:
+    """Tell the reviewers who may review a project just submitted."""
+    t = w.svc.catalog.t
+    for r in await notices.reviewers_of(w.svc, view.id):
+        await tell(context.bot, r.user_id, t(
+            "desk.submitted", r.lang, id=view.id, name=escape(view.name),
+            district=escape(view.district), total=view.report.total, max=view.report.max),
+            keyboard([[(t("desk.btn_open", r.lang, id=view.id, name=view.name[:24]),
+                        cb.data("open", view.id))]]))
 
 
 async def notify_resubmitted(context: Context, w: Who, view: pv.ProjectView) -> None:

@@ -8,7 +8,7 @@ from html import escape
 from telegram import Update
 
 from domain.errors import InputError
-from handlers.common import Context, Who, admin_only, reply
+from handlers.common import Context, Who, admin_only, reply, tell
 from handlers.menus import set_menu
 from services import reviewers
 
@@ -36,6 +36,8 @@ async def reviewer(update: Update, context: Context) -> None:
         elif len(args) == 2 and args[0] == "remove" and args[1].isdigit():
             gone = await reviewers.remove(w.svc, me, int(args[1]))
             await set_menu(context.bot, w.svc, gone.user_id, "guest")  # the desk's gone too
+            lang = (await reviewers.languages(w.svc, {gone.user_id}))[gone.user_id]
+            await tell(context.bot, gone.user_id, w.t("reviewer.removed_to_them", lang))
             await reply(update, w.t("reviewer.removed", name=escape(gone.name or
                                                                      str(gone.user_id))))
         else:

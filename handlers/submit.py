@@ -35,6 +35,7 @@ from handlers.common import (
     reply,
     who,
 )
+from handlers.desk import notify_resubmitted, notify_submitted
 from services import evidence, projects
 from services import project_view as pv
 
@@ -534,9 +535,9 @@ async def confirm(update: Update, context: Context, w: Who, press: cb.Press) -> 
     await reply(update, w.t("walk.submitted", name=escape(view.name),
                             total=view.report.total, max=view.report.max), main_menu(w))
     if view.reviewers:  # a resubmission: its reviewers see what changed
-        from handlers.desk import notify_resubmitted
-
         await notify_resubmitted(context, w, view)
+    else:  # the reviewers who may review it hear of it
+        await notify_submitted(context, w, view)
     return ConversationHandler.END
 
 

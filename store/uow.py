@@ -701,6 +701,11 @@ class Reviews(Repo):
         return set(await self.session.scalars(select(Recusal.project_id).where(
             Recusal.reviewer_id == reviewer_id)))
 
+    async def recused_from(self, project_id: int) -> set[int]:
+        """The reviewers who recused themselves from this project."""
+        return set(await self.session.scalars(select(Recusal.reviewer_id).where(
+            Recusal.project_id == project_id)))
+
 
 class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker) -> None:

@@ -104,3 +104,21 @@ async def test_a_district_reviewer_hears_of_their_district_only_and_words_say_wh
     await laoshan.press("🔓 重新开放：职工心理关爱项目")
     await laoshan.press("🔓 确认重新开放")
     assert "已重新开放" in laoshan.last_text
+
+
+async def test_reviewers_hear_of_submissions_in_their_scope_staff_of_verification(
+        bot, member):
+    admin = bot.chat(1, "管理员")
+    laoshan = await appointed(bot, admin, 5005, "崂山区")
+    shinan = await appointed(bot, admin, 6006, "市南区")
+    await study_record_submitted(member)  # 崂山区
+    assert "📥 新提交待审：#1“职工心理关爱项目”（崂山区），申报 10/100分。" in laoshan.last_text
+    assert "职工心理关爱项目" not in "".join(m.text for m in shinan.messages)
+    await laoshan.press("🔍 #1 职工心理关爱项目")
+    await laoshan.press("⬜ 学习制度、学习记录")
+    await laoshan.press("✅ 通过")
+    await laoshan.press("🏁 审核通过")
+    assert "🏁 您的项目“职工心理关爱项目”已审核通过。" in member.last_text
+    assert "核定" in member.last_text and "📊 看评分" in member.buttons
+    await admin.send("/reviewer remove 6006")
+    assert "取消您的评审资格" in shinan.last_text

@@ -1,0 +1,43 @@
+"""Who is told what when the desk moves a project: the reviewers who may review a project
+just submitted, the staff of a project, each in their own language. Reads only; the
+handlers write the messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.core import Services
+from services.reviewers import refusal
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    user_id: int
+    lang: str  # zh unless they chose en
+
+
+def _recipients(users) -> tuple[Recipient, ...]:
+    return tuple(Recipient(u.id, u.language or "zh") for u in users if not u.blocked_bot)
+
+
+async def reviewers_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
+    """The reviewers who may review this project: in scope, no conflict of interest, not
+    recused (services/reviewers.py says who may)."""
+    async with svc.uow() as uow:
+        project = await uow.projects.get(project_id)
+        if project is None:
+            return ()
+        org = await uow.organizations.get(project.organization_id)
+        recused = await uow.reviews.recused_from(project_id)
+        return _recipients(u for u in await uow.users.with_role("reviewer")
+                           if u.id not in recused and refusal(svc, u.id, u, org) is None)
+
+
+async def staff_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
+    """The staff of the project's organisation."""
+    async with svc.uow() as uow:
+        project = await uow.projects.get(project_id)
+        if project is None:
+            return ()
+        return _recipients(u for u in await uow.users.in_organization(project.organization_id)
+                           if u.role == "staff")
