@@ -44,6 +44,16 @@ def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
     if msg.project_name is None:
         lines.append(t("remind.no_project", lang))
         button = (t("remind.continue", lang), cb.data("menu_submit"))
+    elif msg.returned:  # returned for changes: what to fix, and why, before the deadline
+        lines.append(t("remind.returned", lang, name=escape(msg.project_name)))
+        for item in msg.returned:
+            rule = svc.rubric.item(item.item_id)
+            label = local(rule.rule.slot_label(item.kind) or rule.label, lang)
+            if item.title:
+                label = f"{label} {item.title}"
+            lines.append(t("remind.returned_line", lang, label=escape(label),
+                           reason=escape(item.reason)))
+        button = (t("remind.fix", lang), cb.data("checklist", msg.project_id))
     else:
         lines.append(t("remind.project", lang, name=escape(msg.project_name), total=msg.total))
         if msg.open_points:

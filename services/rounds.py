@@ -20,6 +20,7 @@ from domain.reminders import days_left, schedule
 from domain.scoring import OpenPoint, score
 from services import audit
 from services.core import Services
+from services.project_view import load_many
 from services.scoring import make_submission
 from store.models import Project, Round
 from store.uow import ClaimedReminder, UnitOfWork
@@ -179,6 +180,20 @@ async def _plan(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
 
 # -- reminders: sending ------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
+class ReturnedItem:
+    """One item of a returned project that staff are to fix: its item (and kind), the
+    entry's title for a media report or exchange, the reviewer's reason."""
+
+    item_id: str
+    kind: str | None
+    title: str | None
+    reason: str
+
+
+CHANGEABLE = ("draft", "returned")  # what staff can still change: reminders are about these
+
+
+@dataclass(frozen=True, slots=True)
 class ReminderMessage:
     reminder_id: int
     attempts: int  # the claim's token, given back to `start_sending` and `settle`
@@ -191,6 +206,7 @@ class ReminderMessage:
     project_name: str | None
     total: int
     open_points: tuple[OpenPoint, ...]
+    returned: tuple[ReturnedItem, ...] = ()  # a returned project: what to fix, and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,14 +269,18 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
     sendable = []
     for row in live:
         mine = projects.get((row.organization_id, row.round_id), [])
-        if mine and all(p.status == "submitted" for p in mine):  # submitted, even before
-            skipped.setdefault("submitted", []).append(row.id)  # the round existed
+        if mine and not any(p.status in CHANGEABLE for p in mine):  # submitted (even before
+            # the round existed), in review or verified: nobody can change it now
+            skipped.setdefault("nothing to change (submitted, in review or verified)",
+                               []).append(row.id)
             continue
         sendable.append(row)
-        draft = next((p for p in mine if p.status != "submitted"), None)
+        draft = next((p for p in mine if p.status == "draft"),
+                     next((p for p in mine if p.status == "returned"), None))
         if draft is not None:
             chosen[(row.organization_id, row.round_id)] = draft
     scores = await _scores(uow, svc, {p.id: p for p in chosen.values()}, now.date())
+    to_fix = await _to_fix(uow, svc, [p.id for p in chosen.values() if p.status == "returned"])
     for note, ids in skipped.items():
         await uow.reminders.close(ids, "expired" if note == "expired" else "skipped", note)
     out = []
@@ -271,8 +291,33 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
         out.append(ReminderMessage(row.id, row.attempts, row.user_id, row.language,
                                    row.round_name, deadline, days_left(now, deadline),
                                    project.id if project else None,
-                                   project.name if project else None, total, open_points))
+                                   project.name if project else None, total, open_points,
+                                   to_fix.get(project.id, ()) if project else ()))
     return out, skipped
+
+
+async def _to_fix(uow: UnitOfWork, svc: Services, project_ids: list[int]
+                  ) -> dict[int, tuple[ReturnedItem, ...]]:
+    """What staff are to fix in each of these returned projects: one set-based load."""
+    if not project_ids:
+        return {}
+    out = {}
+    for loaded in await load_many(uow, svc, ids=project_ids):
+        view = loaded.view()
+        titles = {f"entry:{e.id}": (e.item_id, e.title) for e in loaded.entries}
+        items = []
+        for target in view.targets:
+            outcome = view.outcome(target)
+            if outcome.state != "rejected":
+                continue
+            if target in titles:
+                item_id, title = titles[target]
+                items.append(ReturnedItem(item_id, None, title, outcome.verdict.reason))
+            else:
+                item_id, _, kind = target.partition(".")
+                items.append(ReturnedItem(item_id, kind or None, None, outcome.verdict.reason))
+        out[view.id] = tuple(items)
+    return out
 
 
 async def _scores(uow: UnitOfWork, svc: Services, projects: dict[int, Project],

@@ -122,3 +122,31 @@ async def test_reviewers_hear_of_submissions_in_their_scope_staff_of_verificatio
     assert "核定" in member.last_text and "📊 看评分" in member.buttons
     await admin.send("/reviewer remove 6006")
     assert "取消您的评审资格" in shinan.last_text
+
+
+async def test_reminders_only_about_work_staff_can_change(bot, member):
+    from handlers.reminders import dispatch_due
+    from services import review
+    from services.clock import SHANGHAI
+
+    admin = bot.chat(1, "管理员")
+    await admin.send("/newround 2026年度市级优秀项目 city 2026 2026-11-01 2026-12-15 17:00 "
+                     "2026-12-20")
+    await study_record_submitted(member)
+    shinan = await shinan_project_submitted(bot)
+    reviewer = await appointed(bot, admin, 5005)
+    await review.give_verdict(bot.svc, 5005, shinan, "union_approval", "accept")  # in review
+    await reviewer.send("/review")
+    await reviewer.press("🔍 #1 职工心理关爱项目")
+    await reviewer.press("⬜ 学习制度、学习记录")
+    await reviewer.press("❌ 退回")
+    await reviewer.press("超出时间范围")
+    await reviewer.press("↩️ 退回申报单位修改")
+    bot.svc.clock.current = dt.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI)
+    assert await dispatch_due(bot.app) == {"sent": 1, "skipped": 1}
+    [text] = [m.text for m in member.messages if m.text.startswith("⏰ 提醒")]
+    assert "还剩 7 天" in text and "已退回修改" in text and "还缺这些材料" not in text
+    assert "• 学习制度、学习记录：超出时间范围" in text
+    assert "🔧 去修改" in member.buttons
+    in_review = bot.chat(1003, "李雷")
+    assert not [m for m in in_review.messages if m.text.startswith("⏰ 提醒")]
