@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
 from telegram.ext import filters as flt
 
+from domain import limits
 from domain.amounts import parse_rate
 from domain.dates import parse_typed_date
 from domain.errors import InputError
@@ -350,7 +351,8 @@ async def entry_add(update: Update, context: Context, w: Who, press: cb.Press) -
 
 @guarded
 async def entry_title(update: Update, context: Context, w: Who) -> int:
-    context.user_data.setdefault("entry", {})["title"] = update.message.text.strip()
+    title = limits.entry_title(update.message.text)  # too long: said, asked again
+    context.user_data.setdefault("entry", {})["title"] = title
     await reply(update, w.t("walk.entry_ask_date"))
     return ENTRY_DATE
 

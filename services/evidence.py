@@ -14,6 +14,7 @@ from pathlib import PurePath
 from domain.errors import InputError
 from domain.evidence import twin_of
 from domain.filetypes import content_fits
+from domain.limits import entry_title
 from domain.review import entry_target, slot_target
 from services import audit
 from services.core import Services
@@ -33,7 +34,7 @@ from store.errors import Duplicate, StaleWrite
 from store.models import EvidenceEntry, EvidenceFigure
 from store.uow import UnitOfWork
 
-MAX_TITLE, MAX_LINK = 300, 500
+MAX_LINK = 500
 
 
 def file_suffix(file_name: str, mime_type: str) -> str:
@@ -186,6 +187,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
     """Register an entry, with its proof file (data, name, mime type, Telegram id) if
     given: both or neither are saved (one transaction)."""
     _check_entry(svc, item_id, level, happened_on)
+    title = entry_title(title)
     if proof is not None:
         check_upload(svc, proof[1], proof[2], proof[0])
     async with svc.uow() as uow:
@@ -193,12 +195,12 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
         # a returned project takes a new entry where one of the item's entries was returned
         writable(svc, loaded, next((t for t in loaded.view().returned if t in {
             entry_target(e.id) for e in loaded.entries if e.item_id == item_id}), None))
-        twin = twin_of(loaded.entries, item_id, level, title.strip()[:MAX_TITLE], happened_on)
+        twin = twin_of(loaded.entries, item_id, level, title, happened_on)
         if twin is not None:  # the same report again would score twice
             raise InputError("title", "entry_duplicate", n=twin)
         before = loaded.view().report.total
         entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
-                              title=title.strip()[:MAX_TITLE], happened_on=happened_on,
+                              title=title, happened_on=happened_on,
                               link=link.strip()[:MAX_LINK], created_by=user_id)
         uow.projects.add(entry)
         await uow.flush()

@@ -60,6 +60,8 @@ def check_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt
         raise InputError("year", "year_range", value=year)
     if deadline_at.date() < opens_on:
         raise InputError("deadline", "deadline_before_open", opens=opens_on.isoformat())
+    if recommended_on < opens_on:
+        raise InputError("recommended", "recommended_before_open", opens=opens_on.isoformat())
 
 
 async def create_round(svc: Services, *, name: str, level: str, year: int, opens_on: dt.date,

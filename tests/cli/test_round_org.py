@@ -40,6 +40,14 @@ def test_round_add_refuses_bad_input_with_one_line(cli):
         assert len(out.stderr.strip().splitlines()) == 1
 
 
+def test_round_add_refuses_a_recommendation_date_before_the_opening(cli):
+    out = cli("round", "add", "--name", "x", "--level", "city", "--year", "2026", "--opens",
+              "2026-11-01", "--deadline", "2026-12-15 17:00", "--recommended", "2026-10-20")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().splitlines() == [
+        "错误：recommended：推荐日期不能早于开始日期（2026-11-01）"], out.stderr
+
+
 def test_export_writes_an_excel_ranking(cli, tmp_path):
     from openpyxl import load_workbook
 

@@ -150,3 +150,14 @@ async def test_reminders_only_about_work_staff_can_change(bot, member):
     assert "🔧 去修改" in member.buttons
     in_review = bot.chat(1003, "李雷")
     assert not [m for m in in_review.messages if m.text.startswith("⏰ 提醒")]
+
+
+async def test_a_title_pasted_whole_is_refused_politely_and_the_entry_goes_on(bot, member):
+    await new_project(member)
+    await member.press("⬜ 媒体报道")
+    await member.press("⬜ 主流媒体正面报道")
+    await member.press("➕ 登记国家级（3分/条）")
+    await member.send("工人日报报道" * 1000)
+    assert "标题须为1至150个字（现在是6000个字）" in member.last_text
+    await member.send("工人日报：海都心理关爱走进车间")
+    assert "日期" in member.last_text  # the walk goes on to the date
