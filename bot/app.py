@@ -33,6 +33,7 @@ from domain.reminders import ReminderPolicy
 from handlers import (
     admin,
     ask,
+    assign,
     decide,
     desk,
     members,
@@ -148,6 +149,10 @@ def add_handlers(app: Application) -> None:
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
         CommandHandler("history", desk.history),
+        CommandHandler("assign", assign.assign),
+        CommandHandler("progress", assign.progress),
+        CommandHandler("reviewdeadline", assign.review_deadline),
+        CommandHandler("status", assign.status),
         CommandHandler("reviewer", reviewers.reviewer),
         CommandHandler("as", reviewers.act_as),
         CommandHandler("export", admin.export),

@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+from bot import cli_assign
 from bot.cli_org import record_id
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
@@ -114,6 +115,8 @@ def register(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     p.add_argument("--deadline", required=True, help='"YYYY-MM-DD HH:MM"')
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_deadline)
+
+    cli_assign.register_round(rs)
 
     p = rs.add_parser("extend", help="extend a round's deadline for one organisation")
     p.add_argument("id", type=record_id)

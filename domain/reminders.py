@@ -33,19 +33,24 @@ class ReminderPolicy:
         return dt.datetime.combine(day, dt.time(self.quiet_end), moment.tzinfo)
 
 
-def kind_for(days: int) -> str:
-    return f"d{days}"
+SUBMISSION, REVIEW = "d", "r"  # the kinds' prefix: a submission deadline, a review deadline
 
 
-def schedule(deadline: dt.datetime, policy: ReminderPolicy) -> dict[str, dt.datetime]:
-    """Planned send times by kind ("d7", "d3", "d1", "d0"): `hour` o'clock on the day
-    `days` before the deadline, moved out of quiet hours; only those before the deadline."""
+def kind_for(days: int, prefix: str = SUBMISSION) -> str:
+    return f"{prefix}{days}"
+
+
+def schedule(deadline: dt.datetime, policy: ReminderPolicy,
+             prefix: str = SUBMISSION) -> dict[str, dt.datetime]:
+    """Planned send times by kind ("d7", "d3", "d1", "d0"; "r7" … before a review
+    deadline): `hour` o'clock on the day `days` before the deadline, moved out of quiet
+    hours; only those before the deadline."""
     out: dict[str, dt.datetime] = {}
     for days in sorted(set(policy.days_before), reverse=True):
         day = deadline.date() - dt.timedelta(days=days)
         at = policy.out_of_quiet(dt.datetime.combine(day, dt.time(policy.hour), deadline.tzinfo))
         if at < deadline:
-            out[kind_for(days)] = at
+            out[kind_for(days, prefix)] = at
     return out
 
 

@@ -67,7 +67,7 @@ ACTIONS |= {
 }
 # The reviewers' desk: its own prefix, so the walk never takes a desk button for its own.
 DESK = "d"
-QUEUE_STATES = ("all", "submitted", "in_review", "returned", "verified")
+QUEUE_STATES = ("mine", "all", "submitted", "in_review", "returned", "verified")
 DESK_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "queue": ("q", ("state", "district", "page")),
     "open": ("o", ("pid",)),

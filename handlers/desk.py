@@ -169,14 +169,16 @@ async def show_item(update: Update, w: Who, pid: int, target: str) -> int:
 
 
 # -- the queue --------------------------------------------------------------------------------
-async def show_queue(update: Update, w: Who, state: str = "all", district: int = 0,
+async def show_queue(update: Update, w: Who, state: str | None = None, district: int = 0,
                      page: int = 0) -> int:
+    """The queue; `state` None: the reviewer's own assignments when they have some."""
     names = w.svc.districts.names
     q = await dq.queue(w.svc, w.account.user_id, state,
                        names[district - 1] if district else None, page)
+    state = q.state
     lines = [w.t("desk.queue_title", round=escape(q.round_name or "—"))]
     lines.append(" · ".join(w.t("desk.count", status=w.t(f"desk.filter_{s}"), count=n)
-                            for s, n in q.counts.items()))
+                            for s, n in q.counts.items() if n or s != "mine"))
     if not q.views:
         lines.append(w.t("desk.queue_empty"))
     for v in q.views:
@@ -187,7 +189,7 @@ async def show_queue(update: Update, w: Who, state: str = "all", district: int =
             for v in q.views]
     states = [(("• " if s == state else "") + w.t(f"desk.filter_{s}"),
                cb.data("queue", s, district, 0)) for s in cb.QUEUE_STATES]
-    rows += [states[:3], states[3:]]
+    rows += [states[:3], states[3:]]  # mine, all, awaiting · in review, returned, verified
     nxt = (district + 1) % (len(names) + 1)  # the button names the filter shown now
     rows.append([(w.t("desk.btn_district", district=names[district - 1] if district else
                       w.t("desk.all_districts")), cb.data("queue", state, nxt, 0))])
@@ -441,14 +443,15 @@ async def notify_submitted(context: Context, w: Who, view: pv.ProjectView) -> No
 
 
 async def notify_resubmitted(context: Context, w: Who, view: pv.ProjectView) -> None:
-    """Tell the reviewers of a resubmitted project what changed since their verdicts."""
+    """Tell the reviewers of a resubmitted project (who gave verdicts, and those it is
+    assigned to) what changed since their verdicts."""
     changed = [views.target_label(w, view, t) for t in view.targets if t in view.changed]
     t = w.svc.catalog.t
-    for reviewer_id, lang in (await reviewers.languages(w.svc, view.reviewers)).items():
-        text = t("desk.resubmitted", lang, name=escape(view.name), id=view.id,
-                 changed=t("ask.list_sep", lang).join(escape(c) for c in changed) or "—")
-        await context.bot.send_message(reviewer_id, text, reply_markup=keyboard(
-            [[(t("desk.btn_open", lang, id=view.id, name=view.name[:24]),
+    for r in await notices.resubmitted_to(w.svc, view.id, view.reviewers):
+        text = t("desk.resubmitted", r.lang, name=escape(view.name), id=view.id,
+                 changed=t("ask.list_sep", r.lang).join(escape(c) for c in changed) or "—")
+        await tell(context.bot, r.user_id, text, keyboard(
+            [[(t("desk.btn_open", r.lang, id=view.id, name=view.name[:24]),
                cb.data("open", view.id))]]))
 
 

@@ -11,12 +11,12 @@ from services.core import Services
 
 log = logging.getLogger("unionbot")
 
-STAFF = ("menu", "submit", "ask", "score", "subsidy", "standard", "rounds", "remind",
-         "history", "join", "lang", "help", "cancel")
+STAFF = ("menu", "submit", "ask", "score", "status", "subsidy", "standard", "rounds",
+         "remind", "history", "join", "lang", "help", "cancel")
 REVIEWER = ("menu", "review", "ranking", "decide", "pay", "ledger", "dossier", "history",
             "export", "honour", "extend", "rounds", "ask", "standard", "lang", "help", "cancel")
 ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
-         "deadline", "as", "submit", "score")
+         "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")
 BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}
 
 

@@ -39,6 +39,14 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
     lang = msg.lang or DEFAULT_LANG
     t = svc.catalog.t
+    if msg.to_review:  # a reviewer's, before the review deadline
+        lines = [t("remind.review_title", lang, round=escape(msg.round_name),
+                   deadline=msg.deadline_at.strftime("%Y-%m-%d %H:%M"), days=msg.days_left,
+                   count=len(msg.to_review))]
+        lines += [t("remind.review_line", lang, id=pid, name=escape(name))
+                  for pid, name in msg.to_review[:MAX_OPEN_LINES]]
+        return "\n".join(lines), keyboard([[(t("bot.btn_review", lang),
+                                              cb.data("queue", "mine", 0, 0))]])
     lines = [t("remind.title", lang, round=escape(msg.round_name),
                deadline=msg.deadline_at.strftime("%Y-%m-%d %H:%M"), days=msg.days_left)]
     if msg.project_name is None:

@@ -109,3 +109,61 @@ def render(title: str, chart: tuple[Bar, ...]) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)  # speed over bytes
     return out.getvalue()
+
+
+# -- the review's progress: a stacked bar per district or reviewer ---------------------------
+STACK_COLOURS = ((149, 165, 166), (241, 196, 15), (192, 57, 43), (39, 174, 96))
+LATE_COLOUR = (192, 57, 43)
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    label: str
+    parts: tuple[int, ...]  # one count per legend entry (STACK_COLOURS, in order)
+    late: str = ""  # drawn after the bar (e.g. "⚠ 2 overdue"), empty when none
+
+
+@lru_cache(maxsize=64)
+def render_stacked(title: str, legend: tuple[str, ...], stacks: tuple[Stack, ...]) -> bytes:
+    """The PNG of counts stacked per row (e.g. awaiting, in review, returned, verified per
+    district), a legend under the title. CPU work: call it in a worker thread."""
+    from PIL import Image, ImageDraw
+
+    rows = max(len(stacks), 1)
+    height = max(HEIGHT, MARGIN * 2 + TITLE_SIZE + 48 + rows * 28)
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    title_font, label_font, value_font = _font(TITLE_SIZE), _font(LABEL_SIZE), _font(VALUE_SIZE)
+    inner = WIDTH - 2 * MARGIN
+    draw.text((WIDTH / 2, MARGIN), _fit(draw, title, title_font, inner), font=title_font,
+              fill=TEXT_COLOUR, anchor="ma")
+    x, y = MARGIN, MARGIN + TITLE_SIZE + 10
+    for name, colour in zip(legend, STACK_COLOURS, strict=False):
+        draw.rectangle((x, y + 2, x + 12, y + 14), fill=colour)
+        draw.text((x + 16, y), name, font=value_font, fill=TEXT_COLOUR)
+        x += 16 + draw.textlength(name, font=value_font) + 14
+    top, bottom = y + 28, height - MARGIN
+    labels = [_fit(draw, s.label, label_font, inner * 0.3) for s in stacks]
+    left = MARGIN + max((draw.textlength(t, font=label_font) for t in labels), default=0) + 10
+    late_room = max((draw.textlength(s.late, font=value_font) for s in stacks), default=0)
+    span = WIDTH - MARGIN - left - late_room - 40
+    scale = max((sum(s.parts) for s in stacks), default=1) or 1
+    row = (bottom - top) / rows
+    thickness = min(row * 0.6, 22)
+    for i, (stack, label) in enumerate(zip(stacks, labels, strict=True)):
+        middle = top + row * (i + 0.5)
+        y0, y1 = middle - thickness / 2, middle + thickness / 2
+        draw.text((left - 10, middle), label, font=label_font, fill=TEXT_COLOUR, anchor="rm")
+        x0 = left
+        for count, colour in zip(stack.parts, STACK_COLOURS, strict=False):
+            if count:
+                x1 = x0 + span * count / scale
+                draw.rectangle((x0, y0, x1, y1), fill=colour)
+                x0 = x1
+        draw.text((x0 + 6, middle), f"{sum(stack.parts)} {stack.late}".strip(),
+                  font=value_font, fill=LATE_COLOUR if stack.late else TEXT_COLOUR,
+                  anchor="lm")
+    draw.line((left, top, left, bottom), fill=AXIS_COLOUR, width=1)
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=1)
+    return out.getvalue()

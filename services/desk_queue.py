@@ -18,11 +18,12 @@ PAGE = 8
 
 @dataclass(frozen=True, slots=True)
 class Queue:
-    counts: dict[str, int]  # state → projects in scope
+    counts: dict[str, int]  # state → projects in scope ("mine": assigned to the reviewer)
     views: tuple[ProjectView, ...]  # this page
     page: int
     pages: int
     round_name: str | None
+    state: str = "all"  # the filter shown
 
 
 def _status(svc: Services, row) -> str:
@@ -34,8 +35,9 @@ def _status(svc: Services, row) -> str:
     return row.status
 
 
-async def queue(svc: Services, user_id: int, state: str = "all", district: str | None = None,
-                page: int = 0) -> Queue:
+async def queue(svc: Services, user_id: int, state: str | None = None,
+                district: str | None = None, page: int = 0) -> Queue:
+    """`state` None: the reviewer's own assignments when they have some, else all."""
     current = await open_round(svc)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
@@ -45,12 +47,17 @@ async def queue(svc: Services, user_id: int, state: str = "all", district: str |
         rows = [(x, _status(svc, x)) for x in await uow.projects.rows(
                     STATES, round_id=current.id if current else None, unrounded=True)
                 if x.id not in recused and refusal(svc, user_id, user, x.organization) is None]
-        counts = {s: sum(1 for _, status in rows if status == s) for s in STATES}
-        chosen = [x.id for x, status in rows if (state == "all" or status == state)
+        mine = await uow.assignments.of_reviewer(user_id)
+        counts = {"mine": sum(1 for x, _ in rows if x.id in mine)}
+        counts |= {s: sum(1 for _, status in rows if status == s) for s in STATES}
+        if state is None:
+            state = "mine" if counts["mine"] else "all"
+        chosen = [x.id for x, status in rows
+                  if (state == "all" or status == state or (state == "mine" and x.id in mine))
                   and (district is None or x.organization.district == district)]
         pages = max(1, -(-len(chosen) // PAGE))
         page = min(max(page, 0), pages - 1)
         shown = chosen[page * PAGE:(page + 1) * PAGE]
         loaded = await load_many(uow, svc, ids=shown) if shown else []
     return Queue(counts, tuple(x.view() for x in loaded), page, pages,
-                 current.name if current else None)
+                 current.name if current else None, state)

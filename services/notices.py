@@ -41,3 +41,16 @@ async def staff_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
             return ()
         return _recipients(u for u in await uow.users.in_organization(project.organization_id)
                            if u.role == "staff")
+
+
+async def resubmitted_to(svc: Services, project_id: int,
+                         gave_verdicts: frozenset[int]) -> tuple[Recipient, ...]:
+    """Who hears that a returned project came back: its reviewers who gave verdicts and
+    those it is assigned to."""
+    async with svc.uow() as uow:
+        assigned = {r for _, r in await uow.assignments.pairs(project_ids=[project_id])}
+        ids = set(gave_verdicts) | assigned
+        if not ids:
+            return ()
+        chosen = await uow.users.languages(ids)
+    return tuple(Recipient(uid, chosen.get(uid) or "zh") for uid in sorted(ids))

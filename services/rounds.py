@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
-from domain.reminders import days_left, schedule
+from domain.reminders import REVIEW, days_left, schedule
 from domain.scoring import OpenPoint, score
 from services import audit
 from services.core import Services
@@ -37,11 +37,13 @@ class RoundView:
     opens_on: dt.date
     deadline_at: dt.datetime
     recommended_on: dt.date
+    review_deadline_at: dt.datetime | None = None  # reviewers are to have finished by then
 
 
 def _view(r: Round, svc: Services) -> RoundView:
     return RoundView(r.id, r.name, r.level, r.year, r.opens_on, _aware(r.deadline_at, svc),
-                     r.recommended_on)
+                     r.recommended_on, _aware(r.review_deadline_at, svc)
+                     if r.review_deadline_at is not None else None)
 
 
 def _aware(moment: dt.datetime, svc: Services) -> dt.datetime:
@@ -178,6 +180,23 @@ async def _plan(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
             await uow.reminders.plan(r.id, closes, schedule(closes, svc.reminder_policy), now,
                                      orgs=orgs, not_orgs=() if orgs else others,
                                      user_id=user_id)
+    if user_id is None:
+        await plan_review_reminders(uow, svc, round_id=round_id)
+
+
+async def plan_review_reminders(uow: UnitOfWork, svc: Services, *,
+                                round_id: int | None = None) -> None:
+    """Reviewers with projects of a round are reminded before its review deadline: rows of
+    the kinds r7 … r0, claimed and sent as the staff's are (services/assignments.py)."""
+    now = svc.clock.now()
+    for r in await uow.rounds.all():
+        if (round_id is not None and r.id != round_id) or r.review_deadline_at is None:
+            continue
+        closes = _aware(r.review_deadline_at, svc)
+        if closes > now:
+            await uow.reminders.plan(
+                r.id, closes, schedule(closes, svc.reminder_policy, REVIEW), now,
+                reviewers=await uow.assignments.reviewers_in_round(r.id))
 
 
 # -- reminders: sending ------------------------------------------------------------------------
@@ -209,6 +228,7 @@ class ReminderMessage:
     total: int
     open_points: tuple[OpenPoint, ...]
     returned: tuple[ReturnedItem, ...] = ()  # a returned project: what to fix, and why
+    to_review: tuple[tuple[int, str], ...] = ()  # a reviewer's: (id, name) still to review
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,15 +272,22 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
     """Messages for the claimed rows, each organisation's project scored once; the rows that
     must not go are closed here. A handful of queries per batch, not per reminder."""
     skipped: dict[str, list[int]] = {}
-    live = []
+    live, reviewing = [], []
     for row in rows:
         if _aware(row.deadline_at, svc) <= now:
             skipped.setdefault("expired", []).append(row.id)
+        elif row.kind.startswith(REVIEW) and row.role == "reviewer" \
+                and row.reminders_enabled and not row.blocked_bot:
+            reviewing.append(row)
         elif not row.reminders_enabled or row.blocked_bot or row.organization_id is None \
                 or row.role != "staff":
             skipped.setdefault("reminders off or user gone", []).append(row.id)
         else:
             live.append(row)
+    to_review = await _to_review(uow, svc, reviewing)
+    for row in reviewing:
+        if not to_review.get(row.id):
+            skipped.setdefault("nothing left to review", []).append(row.id)
     orgs = {row.organization_id for row in live}
     projects: dict[tuple[int, int], list[Project]] = {}  # (organisation, round) → projects
     round_ids = {row.round_id for row in live}
@@ -295,7 +322,38 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
                                    project.id if project else None,
                                    project.name if project else None, total, open_points,
                                    to_fix.get(project.id, ()) if project else ()))
+    for row in reviewing:
+        if to_review.get(row.id):
+            deadline = _aware(row.deadline_at, svc)
+            out.append(ReminderMessage(row.id, row.attempts, row.user_id, row.language,
+                                       row.round_name, deadline, days_left(now, deadline),
+                                       None, None, 0, (), (), to_review[row.id]))
     return out, skipped
+
+
+async def _to_review(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder]
+                     ) -> dict[int, tuple[tuple[int, str], ...]]:
+    """Each reviewer's row → their projects of its round still waiting for their word:
+    the assignments and those projects loaded once for the batch."""
+    if not rows:
+        return {}
+    pairs = await uow.assignments.pairs(reviewer_ids={row.user_id for row in rows})
+    views = {x.project.id: (x.project.round_id, x.view())
+             for x in await load_many(uow, svc, ids={p for p, _ in pairs})}
+    out = {}
+    for row in rows:
+        mine = []
+        for pid, rid in pairs:
+            round_id, view = views.get(pid, (None, None))
+            if rid != row.user_id or view is None or round_id != row.round_id \
+                    or view.status not in ("submitted", "in_review"):
+                continue
+            if view.status == "submitted" or any(
+                    view.seen_by(rid, t).state == "pending" or t in view.changed
+                    for t in view.targets):
+                mine.append((pid, view.name))
+        out[row.id] = tuple(mine)
+    return out
 
 
 async def _to_fix(uow: UnitOfWork, svc: Services, project_ids: list[int]

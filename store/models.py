@@ -118,6 +118,8 @@ class Round(Base):
     recommended_on: Mapped[dt.date] = mapped_column(Date)
     # no Python default: rows written by older code paths (Core inserts) take the server's
     reviews_required: Mapped[int] = mapped_column(Integer, server_default="1")
+    # when reviewers are to have finished their assigned projects (None: no review deadline)
+    review_deadline_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = _now_col()
 
 
@@ -332,6 +334,18 @@ class Verdict(Base):
     level: Mapped[str | None] = mapped_column(String(20), nullable=True)
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     seen: Mapped[object] = mapped_column(JSON, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Assignment(Base):
+    """A project given to a reviewer to review (by an administrator, by hand or balanced
+    automatically). Reassigning deletes the row and adds another; the audit log keeps both."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_reviewer", "reviewer_id"),)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    assigned_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from store.db import upsert_insert
 from store.errors import Duplicate, StaleWrite
 from store.models import (
+    Assignment,
     AuditEntry,
     EvidenceEntry,
     EvidenceFigure,
@@ -507,6 +508,7 @@ class ClaimedReminder:
     blocked_bot: bool
     organization_id: int | None
     role: str | None
+    kind: str = ""  # d7 … d0 before a submission deadline, r7 … r0 before a review deadline
 
 
 IN_FLIGHT = ("claimed", "sending")
@@ -522,12 +524,16 @@ class Reminders(Repo):
     async def plan(self, round_id: int, deadline_at: dt.datetime,
                    due: Mapping[str, dt.datetime], now: dt.datetime, *,
                    orgs: Collection[int] | None = None, not_orgs: Collection[int] = (),
-                   user_id: int | None = None) -> None:
+                   user_id: int | None = None,
+                   reviewers: Collection[int] | None = None) -> None:
         """Bring the rows of one round in step for the staff of some organisations (all,
         `orgs`, all but `not_orgs`; or one user) whose deadline is `deadline_at`: a row per
         kind of `due` for everyone who has none; rows about another deadline planned anew
-        where their new time is still ahead; kinds no longer in `due` dropped."""
+        where their new time is still ahead; kinds no longer in `due` dropped. With
+        `reviewers`: for these reviewers instead (their review deadline)."""
         conds = [User.role == "staff", User.organization_id.is_not(None)]
+        if reviewers is not None:
+            conds = [User.role == "reviewer", User.id.in_(list(reviewers))]
         if orgs is not None:
             conds.append(User.organization_id.in_(list(orgs)))
         if not_orgs:
@@ -609,14 +615,15 @@ class Reminders(Repo):
         rows = await self.session.execute(
             select(Reminder.id, Reminder.attempts, Reminder.round_id, Round.name,
                    Reminder.user_id, Reminder.deadline_at, Round.deadline_at, User.language,
-                   User.reminders_enabled, User.blocked_bot, User.organization_id, User.role)
+                   User.reminders_enabled, User.blocked_bot, User.organization_id, User.role,
+                   Reminder.kind)
             .join(Round, Round.id == Reminder.round_id)
             .outerjoin(User, User.id == Reminder.user_id)
             .where(Reminder.id.in_(claimed)).order_by(Reminder.due_at, Reminder.id))
         return [ClaimedReminder(rid, attempts, round_id, name, user_id, deadline or base,
-                                lang, bool(enabled), bool(blocked), org, role)
+                                lang, bool(enabled), bool(blocked), org, role, kind)
                 for (rid, attempts, round_id, name, user_id, deadline, base, lang, enabled,
-                     blocked, org, role) in rows]
+                     blocked, org, role, kind) in rows]
 
     async def close(self, ids: Collection[int], status: str, note: str = "") -> None:
         """Claimed rows that will not go (skipped, expired), in one statement."""
@@ -701,10 +708,52 @@ class Reviews(Repo):
         return set(await self.session.scalars(select(Recusal.project_id).where(
             Recusal.reviewer_id == reviewer_id)))
 
+    async def recusal_pairs(self, project_ids: Collection[int]) -> set[tuple[int, int]]:
+        """(project, reviewer) of every recusal from these projects, one statement."""
+        if not project_ids:
+            return set()
+        rows = await self.session.execute(select(Recusal.project_id, Recusal.reviewer_id)
+                                          .where(Recusal.project_id.in_(list(project_ids))))
+        return {(p, r) for p, r in rows}
+
     async def recused_from(self, project_id: int) -> set[int]:
         """The reviewers who recused themselves from this project."""
         return set(await self.session.scalars(select(Recusal.reviewer_id).where(
             Recusal.project_id == project_id)))
+
+
+class Assignments(Repo):
+    """Which reviewer reviews which project (store/models.py Assignment)."""
+
+    async def pairs(self, *, project_ids: Collection[int] | None = None,
+                    reviewer_ids: Collection[int] | None = None) -> list[tuple[int, int]]:
+        """(project, reviewer) of these projects, or of these reviewers (None: all), in one
+        statement."""
+        query = select(Assignment.project_id, Assignment.reviewer_id)
+        for column, given in ((Assignment.project_id, project_ids),
+                              (Assignment.reviewer_id, reviewer_ids)):
+            if given is not None:
+                if not given:
+                    return []
+                query = query.where(column.in_(list(given)))
+        rows = await self.session.execute(query.order_by(Assignment.project_id,
+                                                         Assignment.reviewer_id))
+        return [(pid, rid) for pid, rid in rows]
+
+    async def of_reviewer(self, reviewer_id: int) -> set[int]:
+        return set(await self.session.scalars(select(Assignment.project_id).where(
+            Assignment.reviewer_id == reviewer_id)))
+
+    async def reviewers_in_round(self, round_id: int) -> set[int]:
+        """The reviewers with a project of this round."""
+        return set(await self.session.scalars(
+            select(Assignment.reviewer_id).join(Project, Project.id == Assignment.project_id)
+            .where(Project.round_id == round_id).distinct()))
+
+    async def remove(self, project_id: int, reviewer_id: int) -> bool:
+        result = await self.session.execute(Assignment.__table__.delete().where(
+            Assignment.project_id == project_id, Assignment.reviewer_id == reviewer_id))
+        return bool(result.rowcount)
 
 
 class UnitOfWork:
@@ -725,6 +774,7 @@ class UnitOfWork:
         self.totals = Totals(self.session)
         self.audit = AuditLog(self.session)
         self.reviews = Reviews(self.session)
+        self.assignments = Assignments(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
