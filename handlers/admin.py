@@ -3,6 +3,7 @@ see submissions, reopen them and record honours."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
@@ -62,44 +63,42 @@ def _honour_ids(w: Who, words: list[str]) -> list[str]:
     return [known[word.lower()] for word in words]
 
 
-async def reopen(update: Update, context: Context) -> None:
-    """🔓 asks first: reopening unlocks every item of a submitted project."""
-    press = await pressed(update, context, "reopen")
+async def _on_project(update: Update, context: Context, action: str,
+                      act: Callable[[Who, int], Awaitable[None]]) -> None:
+    """A reviewer's button on one project: `act(who, project id)`, its refusals said."""
+    press = await pressed(update, context, action)
     if press is None:
         return
     w = await who(update, context)
     await update.callback_query.answer()
-    if not w.svc.may_review(w.account.user_id, w.account.role):
-        await reply(update, not_theirs(w))
-        return
     try:
-        view = await sub.project_view(w.svc, w.account.user_id, press.pid)
+        if not w.svc.may_review(w.account.user_id, w.account.role):
+            raise sub.NotMember(press.pid)
+        await act(w, press.pid)
     except sub.NotMember:
         await reply(update, not_theirs(w))
-        return
     except sub.NotFound:
         await reply(update, w.t("walk.gone"))
-        return
-    await reply(update, w.t("review.reopen_confirm", name=escape(view.name)), keyboard([[
-        (w.t("review.btn_reopen_yes"), cb.data("reopen_confirm", view.id)),
-        (w.t("review.btn_reopen_no"), cb.data("open", view.id))]]))
+
+
+async def reopen(update: Update, context: Context) -> None:
+    """🔓 asks first: reopening unlocks every item of a submitted project."""
+
+    async def confirm(w: Who, pid: int) -> None:
+        view = await sub.project_view(w.svc, w.account.user_id, pid)
+        await reply(update, w.t("review.reopen_confirm", name=escape(view.name)), keyboard([[
+            (w.t("review.btn_reopen_yes"), cb.data("reopen_confirm", view.id)),
+            (w.t("review.btn_reopen_no"), cb.data("open", view.id))]]))
+
+    await _on_project(update, context, "reopen", confirm)
 
 
 async def reopen_confirmed(update: Update, context: Context) -> None:
-    press = await pressed(update, context, "reopen_confirm")
-    if press is None:
-        return
-    w = await who(update, context)
-    await update.callback_query.answer()
-    try:
-        view = await projects.reopen(w.svc, w.account.user_id, press.pid)
-    except sub.NotMember:
-        await reply(update, not_theirs(w))
-        return
-    except sub.NotFound:
-        await reply(update, w.t("walk.gone"))
-        return
-    await reply(update, w.t("walk.reopened", name=escape(view.name)))
+    async def do(w: Who, pid: int) -> None:
+        view = await projects.reopen(w.svc, w.account.user_id, pid)
+        await reply(update, w.t("walk.reopened", name=escape(view.name)))
+
+    await _on_project(update, context, "reopen_confirm", do)
 
 
 async def export(update: Update, context: Context) -> None:

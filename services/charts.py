@@ -20,7 +20,7 @@ from domain.rubric import Rubric
 from domain.scoring import ScoreReport
 
 if TYPE_CHECKING:
-    from PIL import ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 WIDTH, HEIGHT = 704, 396  # the picture's size, pixels
@@ -78,14 +78,9 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
 def render(title: str, chart: tuple[Bar, ...]) -> bytes:
     """The PNG for a title and its bars (top to bottom in the given order). CPU work when the
     picture is new: call it in a worker thread."""
-    from PIL import Image, ImageDraw  # imported on the first chart, not at start-up
-
-    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
-    draw = ImageDraw.Draw(image)
-    title_font, label_font, value_font = _font(TITLE_SIZE), _font(LABEL_SIZE), _font(VALUE_SIZE)
+    image, draw = _titled(title, HEIGHT)
+    label_font, value_font = _font(LABEL_SIZE), _font(VALUE_SIZE)
     inner = WIDTH - 2 * MARGIN
-    draw.text((WIDTH / 2, MARGIN), _fit(draw, title, title_font, inner), font=title_font,
-              fill=TEXT_COLOUR, anchor="ma")
     top, bottom = MARGIN + TITLE_SIZE + 18, HEIGHT - MARGIN
     labels = [_fit(draw, b.label, label_font, inner * 0.4) for b in chart]
     left = MARGIN + max((draw.textlength(t, font=label_font) for t in labels), default=0) + 10
@@ -106,6 +101,22 @@ def render(title: str, chart: tuple[Bar, ...]) -> bytes:
         draw.text((full + 6, middle), f"{bar.points}/{bar.max}", font=value_font,
                   fill=TEXT_COLOUR, anchor="lm")
     draw.line((left, top, left, bottom), fill=AXIS_COLOUR, width=1)
+    return _png(image)
+
+
+def _titled(title: str, height: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+    """A white picture WIDTH × `height` with `title` centred at its top."""
+    from PIL import Image, ImageDraw  # imported on the first chart, not at start-up
+
+    image = Image.new("RGB", (WIDTH, height), "white")
+    draw = ImageDraw.Draw(image)
+    title_font = _font(TITLE_SIZE)
+    draw.text((WIDTH / 2, MARGIN), _fit(draw, title, title_font, WIDTH - 2 * MARGIN),
+              font=title_font, fill=TEXT_COLOUR, anchor="ma")
+    return image, draw
+
+
+def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=1)  # speed over bytes
     return out.getvalue()
@@ -127,16 +138,11 @@ class Stack:
 def render_stacked(title: str, legend: tuple[str, ...], stacks: tuple[Stack, ...]) -> bytes:
     """The PNG of counts stacked per row (e.g. awaiting, in review, returned, verified per
     district), a legend under the title. CPU work: call it in a worker thread."""
-    from PIL import Image, ImageDraw
-
     rows = max(len(stacks), 1)
     height = max(HEIGHT, MARGIN * 2 + TITLE_SIZE + 48 + rows * 28)
-    image = Image.new("RGB", (WIDTH, height), "white")
-    draw = ImageDraw.Draw(image)
-    title_font, label_font, value_font = _font(TITLE_SIZE), _font(LABEL_SIZE), _font(VALUE_SIZE)
+    image, draw = _titled(title, height)
+    label_font, value_font = _font(LABEL_SIZE), _font(VALUE_SIZE)
     inner = WIDTH - 2 * MARGIN
-    draw.text((WIDTH / 2, MARGIN), _fit(draw, title, title_font, inner), font=title_font,
-              fill=TEXT_COLOUR, anchor="ma")
     x, y = MARGIN, MARGIN + TITLE_SIZE + 10
     for name, colour in zip(legend, STACK_COLOURS, strict=False):
         draw.rectangle((x, y + 2, x + 12, y + 14), fill=colour)
@@ -164,6 +170,4 @@ def render_stacked(title: str, legend: tuple[str, ...], stacks: tuple[Stack, ...
                   font=value_font, fill=LATE_COLOUR if stack.late else TEXT_COLOUR,
                   anchor="lm")
     draw.line((left, top, left, bottom), fill=AXIS_COLOUR, width=1)
-    out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)
-    return out.getvalue()
+    return _png(image)

@@ -121,6 +121,10 @@ async def test_reviewers_are_reminded_of_what_they_still_have_to_review(bot, mem
     assert not [m for m in idle.messages if m.text.startswith("⏰")]
     await reviewer.press("🗂 评审列表")
     assert "#1 职工心理关爱项目" in reviewer.last_text
+    bot.svc.clock.current = dt.datetime(2027, 1, 2, 9, 0, tzinfo=SHANGHAI)
+    await admin.send("/progress")
+    assert "评审5005：1 · 1 · 0 · 0 · 0 · 1" in admin.since[0].text  # past the deadline
+    assert "逾期 1" not in admin.since[0].text and admin.since[1].kind == "photo"
 
 
 async def test_assignment_and_progress_from_the_command_line(bot, member, monkeypatch, capsys,
