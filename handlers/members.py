@@ -16,7 +16,7 @@ from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
 from handlers.menus import set_menu
 from handlers.reminders import after_join
-from services import accounts
+from services import accounts, reviewers
 
 MAX_LISTED = 40  # members shown at once, each with its button: within Telegram's limits
 
@@ -181,9 +181,26 @@ async def joining(update: Update, context: Context, code: str, *,
     if account.role in ("reviewer", "admin"):
         await set_menu(context.bot, w.svc, user.id, account.role)
     w = await who(update, context)
-    if account.organization_name:
+    if account.appointed_by is not None:  # a member appointed: they and the admin are told
+        await _tell_appointer(context, w, account, user.first_name or str(user.id))
+        text = w.t("bot.joined_reviewer_member",
+                   organization=escape(account.organization_name or ""))
+    elif account.organization_name:
         text = w.t("bot.joined", organization=escape(account.organization_name),
                    role=w.t(f"bot.role_{account.role}"))
     else:
         text = w.t("bot.joined_reviewer")
     await reply(update, text, main_menu(w))
+
+
+async def _tell_appointer(context: Context, w: Who, account: accounts.Account,
+                          name: str) -> None:
+    """The administrator whose reviewer invite a member opened: that member keeps their
+    organisation and may not review its projects."""
+    admin_id = account.appointed_by
+    if admin_id == account.user_id:
+        return
+    lang = (await reviewers.languages(w.svc, {admin_id}))[admin_id]
+    await context.bot.send_message(admin_id, w.t(
+        "reviewer.appointed_member", lang, name=escape(name), id=account.user_id,
+        organization=escape(account.organization_name or "")))
