@@ -369,11 +369,7 @@ async def return_project(update: Update, context: Context, w: Who, press: cb.Pre
 
 
 def _slot_index(view: pv.ProjectView, target: str) -> int:
-    if target.startswith("entry:"):
-        entry_id = int(target[6:])
-        return next(s.slot.index for s in view.slots if any(e.id == entry_id
-                                                            for e in s.entries))
-    return view.state(target).slot.index
+    return view.slot_of(target).index
 
 
 @pressed("verify")

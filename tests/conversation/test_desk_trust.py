@@ -8,6 +8,8 @@ import datetime as dt
 from services import accounts, evidence, projects, review, reviewers
 from tests.conversation.conftest import new_project
 
+BACK = "◀ 返回清单"
+
 
 async def submitted(member) -> None:
     await new_project(member)
@@ -90,3 +92,71 @@ async def test_an_admin_who_is_also_staff_types_a_reject_reason_and_it_is_saved(
     assert "已记录" in admin.replies[0]
     view = await review.open_project(bot.svc, 1, 1)
     assert view.outcome("union_approval").verdict.reason == "批复文件缺少公章"
+
+
+async def _returned(bot, member) -> int:
+    """Submitted with a file, a rate and a media report; the file and the report returned."""
+    await new_project(member)
+    svc = bot.svc
+    await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
+                            "application/pdf")
+    await evidence.add_file(svc, 1001, 1, "satisfaction_rate", b"%PDF s", "测评.pdf",
+                            "application/pdf")
+    await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", 95, 0)
+    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
+                                        title="工人日报", happened_on=None,
+                                        link="https://example.org/a")
+    await projects.submit(svc, 1001, 1)
+    await review.give_verdict(svc, 1, 1, "union_approval", "reject", "材料不清晰")
+    await review.give_verdict(svc, 1, 1, "satisfaction_rate", "accept")
+    await review.give_verdict(svc, 1, 1, f"entry:{entry}", "reject", "不属于主流媒体")
+    await review.return_project(svc, 1, 1)
+    return entry
+
+
+async def test_a_returned_project_leads_staff_through_its_returned_items_only(bot, member):
+    await _returned(bot, member)
+    await member.send("/submit")
+    await member.press(next(b for b in member.buttons if "职工心理关爱项目" in b))
+    assert "❌ 建立工会的批复文件：材料不清晰" in member.last_text
+    assert "不属于主流媒体" in member.last_text
+    assert "建议下一步：修改被退回的「建立工会的批复文件」" in member.last_text
+    assert not any(b.startswith("➡️ 下一项") for b in member.buttons)
+    await member.press("🔧 修改：建立工会的批复文件")
+    assert "材料不清晰" in member.last_text and "请直接发送文件" in member.last_text
+    await member.upload(b"%PDF clear", "批复-清晰.pdf", "application/pdf")
+    assert "已保存" in member.replies[0] or "得分" in member.replies[0]
+    assert "🔒" not in member.last_text
+    await member.press("🔧 修改：主流媒体正面报道")  # the next returned item
+    assert "1. ❌ 国家级 · 工人日报" in member.last_text
+    assert "不属于主流媒体" in member.last_text
+    await member.press("✏️ 第1条")
+    await member.press("📎 发送新的证明文件或链接")
+    await member.send("https://www.workercn.cn/report")
+    assert "🔒" not in member.last_text
+    await member.press(BACK)
+    text = member.last_text
+    assert "❌" not in text and "🆕 建立工会的批复文件：已修改" in text
+    assert "被退回的材料都已修改" in text
+    await member.press(next(b for b in member.buttons if "职工满意度" in b))
+    await member.press(next(b for b in member.buttons if "职工满意度测评结果" in b))
+    assert "这一项没有被退回，无需修改" in member.last_text
+    assert "请直接发送文件" not in member.last_text and "⏭ 跳过" not in member.buttons
+
+
+async def test_a_returned_media_report_deleted_and_registered_again(bot, member):
+    await _returned(bot, member)
+    await member.send("/submit")
+    await member.press(next(b for b in member.buttons if "职工心理关爱项目" in b))
+    await member.press(next(b for b in member.buttons if "媒体报道" in b))
+    await member.press(next(b for b in member.buttons if "主流媒体正面报道" in b))
+    await member.press("✏️ 第1条")
+    await member.press("🗑 删除这一条")
+    assert "已删除" in member.replies[0]
+    await member.press(next(b for b in member.buttons if b.startswith("➕ 登记设区市级")))
+    await member.send("青岛日报《职工心理关爱》")
+    await member.send("2025/5/1")
+    await member.send("https://www.qingdaonews.com/a")
+    assert "🔒" not in member.last_text and "已保存" in member.replies[0]
+    view = await projects.submit(bot.svc, 1001, 1)
+    assert view.status == "submitted"
