@@ -66,6 +66,7 @@ def checklist_text(w: Who, view: ProjectView) -> str:
     lines.append(w.t("walk.total", total=r.total, max=r.max))
     if any(o.verdicts for o in view.outcomes.values()):
         lines += claimed_and_verified(w, r, view.verified)
+        lines += verified_lines(w, view)
     lines += returned_lines(w, view, view.targets)
     for issue in r.issues:
         lines.append(w.t(f"report.issue_{issue.severity}",
@@ -88,6 +89,37 @@ def returned_lines(w: Who, view: ProjectView, targets: tuple[str, ...]) -> list[
                 label=escape(target_label(w, view, t)),
                 reason=escape(view.outcome(t).verdict.reason))
             for t in targets if t in view.returned]
+
+
+def verified_lines(w: Who, view: ProjectView) -> list[str]:
+    """Why the verified score is lower than the claimed one: each adjusted target (claimed
+    and verified, and the reason), each rejected one (a returned project's are listed with
+    what to fix instead)."""
+    lines = []
+    for target, verdict in view.adjusted:
+        if target.startswith("entry:"):
+            entry = next(e for s in view.slots for e in s.entries if entry_target(e.id) == target)
+            levels = w.svc.rubric.item(entry.item_id).rule.levels
+            claimed = local(levels[entry.level].label, w.lang)
+            verified = local(levels[verdict.level].label, w.lang)
+        else:
+            claimed = f"{view.state(target).figure:g}"
+            verified = f"{verdict.value:g}"
+        lines.append(w.t("desk.adjusted_line", label=escape(target_label(w, view, target)),
+                         claimed=escape(claimed), verified=escape(verified),
+                         reason=escape(verdict.reason)))
+    lines += [w.t("desk.rejected_line", label=escape(target_label(w, view, target)),
+                  reason=escape(verdict.reason))
+              for target, verdict in view.rejected if target not in view.returned]
+    return lines
+
+
+def open_items(view: ProjectView) -> frozenset[str] | None:
+    """The items whose open points are worth suggesting: every one of a draft, a returned
+    project's returned ones, none once nothing can change."""
+    if view.status == "draft":
+        return None
+    return frozenset(view.slot_of(t).item_id for t in view.returned)
 
 
 def fixable(w: Who, view: ProjectView, state: SlotState) -> bool:

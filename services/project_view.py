@@ -13,7 +13,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from domain.evidence import EntryRecord, FileRecord, evidence_values
-from domain.review import Outcome, Verdict, combine, entry_target, slot_target, verified_evidence
+from domain.review import (
+    ADJUST,
+    Outcome,
+    Verdict,
+    combine,
+    entry_target,
+    slot_target,
+    verified_evidence,
+)
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
 from store.uow import UnitOfWork
@@ -158,6 +166,20 @@ class ProjectView:
     def fixed(self, target: str) -> bool:
         """A returned target staff changed since (a new file, figure, link or level)."""
         return target in self.returned and target in self.changed
+
+    @property
+    def adjusted(self) -> tuple[tuple[str, Verdict], ...]:
+        """The targets accepted at a lower level or a corrected figure, each with the
+        verdict that counts (its level or value, and the reason), in checklist order."""
+        return tuple((t, self.outcomes[t].verdict) for t in self.targets
+                     if self.outcomes[t].state == "accepted"
+                     and self.outcomes[t].verdict.verdict == ADJUST)
+
+    @property
+    def rejected(self) -> tuple[tuple[str, Verdict], ...]:
+        """The targets rejected, each with the verdict that counts, in checklist order."""
+        return tuple((t, self.outcomes[t].verdict) for t in self.targets
+                     if self.outcomes[t].state == "rejected")
 
     def slot_of(self, target: str) -> Slot:
         """The slot a target is in (an entry: the slot of its item)."""

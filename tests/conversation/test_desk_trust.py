@@ -160,3 +160,28 @@ async def test_a_returned_media_report_deleted_and_registered_again(bot, member)
     assert "🔒" not in member.last_text and "已保存" in member.replies[0]
     view = await projects.submit(bot.svc, 1001, 1)
     assert view.status == "submitted"
+
+
+async def test_staff_see_why_verified_is_lower_and_no_suggestion_after_verification(
+        bot, member):
+    await new_project(member)
+    svc = bot.svc
+    await evidence.add_file(svc, 1001, 1, "satisfaction_rate", b"%PDF s", "测评.pdf",
+                            "application/pdf")
+    await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", 85, 0)
+    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
+                                        title="工人日报", happened_on=None,
+                                        link="https://example.org/a")
+    await projects.submit(svc, 1001, 1)
+    await review.give_verdict(svc, 1, 1, "satisfaction_rate", "adjust", "抽样不足", value=78)
+    await review.give_verdict(svc, 1, 1, f"entry:{entry}", "adjust", "实为市级媒体",
+                              level="city")
+    await review.verify(svc, 1, 1)
+    await member.send("/score")
+    text = member.last_text
+    assert "职工满意度测评结果：申报 85，核定为 78（抽样不足）" in text
+    assert "申报 国家级，核定为 设区市级（实为市级媒体）" in text
+    assert "再登记1篇" not in text and "不能再修改" in text
+    await member.send("/submit")
+    await member.press(next(b for b in member.buttons if "职工心理关爱项目" in b))
+    assert "抽样不足" in member.last_text and "实为市级媒体" in member.last_text
