@@ -29,7 +29,9 @@ async def score(update: Update, context: Context) -> None:
         await reply(update, w.t("bot.score_no_projects"), main_menu(w))
         return
     for p in projects:
-        head = w.t("bot.score_project", name=escape(p.name), status=w.t(f"bot.status_{p.status}"))
+        head = "\n".join((w.t("bot.score_project", name=escape(p.name),
+                               status=w.t(f"bot.status_{p.status}")),
+                          w.t("walk.project_number", id=p.project_id)))
         body = "\n".join(escape(line) for line in score_lines(
             p.report, w.svc.rubric, w.svc.catalog, w.lang, open_items=open_items(p.view)))
         if p.verified is not None:

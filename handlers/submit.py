@@ -577,8 +577,9 @@ async def submit(update: Update, context: Context, w: Who, press: cb.Press) -> i
 @pressed("confirm")
 async def confirm(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     view = await projects.submit(w.svc, w.account.user_id, press.pid)
-    await reply(update, w.t("walk.submitted", name=escape(view.name),
-                            total=view.report.total, max=view.report.max), main_menu(w))
+    await reply(update, "\n".join((w.t("walk.submitted", name=escape(view.name),
+                                         total=view.report.total, max=view.report.max),
+                                    w.t("walk.project_number", id=view.id))), main_menu(w))
     if view.reviewers:  # a resubmission: its reviewers see what changed
         from handlers.desk import notify_resubmitted
 

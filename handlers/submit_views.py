@@ -58,7 +58,8 @@ def claimed_and_verified(w: Who, claimed: ScoreReport, verified: ScoreReport) ->
 
 def checklist_text(w: Who, view: ProjectView) -> str:
     r = view.report
-    lines = [w.t("walk.checklist_title", name=escape(view.name), status=_status(w, view))]
+    lines = [w.t("walk.checklist_title", name=escape(view.name), status=_status(w, view)),
+             w.t("walk.project_number", id=view.id)]
     for c in r.criteria:
         lines.append(w.t("walk.criterion_line", mark=criterion_mark(c.points, c.max),
                          label=escape(local(w.svc.rubric.criterion(c.id).label, w.lang)),

@@ -102,6 +102,14 @@ class Users(Repo):
             User.id.in_(list(user_ids))))
         return {uid: lang for uid, lang in rows}
 
+    async def names(self, user_ids: Collection[int]) -> dict[int, str]:
+        """Each user's name (their first name, else their username), in one statement."""
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.first_name, User.username)
+                                          .where(User.id.in_(list(user_ids))))
+        return {uid: first or username or "" for uid, first, username in rows}
+
     async def with_role(self, role: str) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.role == role)
                                                .order_by(User.id)))

@@ -185,3 +185,31 @@ async def test_staff_see_why_verified_is_lower_and_no_suggestion_after_verificat
     await member.send("/submit")
     await member.press(next(b for b in member.buttons if "职工心理关爱项目" in b))
     assert "抽样不足" in member.last_text and "实为市级媒体" in member.last_text
+
+
+async def test_history_is_reachable_and_readable_for_staff(bot, member):
+    await new_project(member)
+    assert "/history 1" in member.last_text  # the checklist names the project's number
+    svc = bot.svc
+    await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
+                            "application/pdf")
+    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
+                                        title="工人日报", happened_on=None,
+                                        link="https://example.org/a")
+    await member.send("/submit")
+    await member.press("📤 提交审核")
+    await member.press("✅ 确认提交")
+    assert "/history 1" in member.replies[0]
+    await bot.chat(1, "管理员").send("/start")
+    await review.give_verdict(svc, 1, 1, "union_approval", "reject", "材料不清晰")
+    await review.give_verdict(svc, 1, 1, f"entry:{entry}", "adjust", "实为市级媒体",
+                              level="city")
+    await review.return_project(svc, 1, 1)
+    await member.send("/history 1")
+    text = member.last_text
+    assert "王芳 提交审核：填报中 → 已提交审核" in text
+    assert "管理员 审核意见 建立工会的批复文件：— → 退回（理由：材料不清晰）" in text
+    assert "管理员 核减调整 主流媒体正面报道（国家级）《工人日报》：— → 设区市级" in text
+    assert "管理员 退回修改 建立工会的批复文件：审核中 → 已退回修改" in text
+    for raw in ("union_approval", "entry:", "in_review", "returned", "用户"):
+        assert raw not in text, raw
