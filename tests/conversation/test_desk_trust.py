@@ -94,18 +94,24 @@ async def test_an_admin_who_is_also_staff_types_a_reject_reason_and_it_is_saved(
     assert view.outcome("union_approval").verdict.reason == "批复文件缺少公章"
 
 
+async def _claimed(svc, *, rate: float) -> int:
+    """The satisfaction rate with its file, and a national media report with its link."""
+    await evidence.add_file(svc, 1001, 1, "satisfaction_rate", b"%PDF s", "测评.pdf",
+                            "application/pdf")
+    await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", rate, 0)
+    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
+                                        title="工人日报", happened_on=None,
+                                        link="https://example.org/a")
+    return entry
+
+
 async def _returned(bot, member) -> int:
     """Submitted with a file, a rate and a media report; the file and the report returned."""
     await new_project(member)
     svc = bot.svc
     await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
                             "application/pdf")
-    await evidence.add_file(svc, 1001, 1, "satisfaction_rate", b"%PDF s", "测评.pdf",
-                            "application/pdf")
-    await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", 95, 0)
-    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
-                                        title="工人日报", happened_on=None,
-                                        link="https://example.org/a")
+    entry = await _claimed(svc, rate=95)
     await projects.submit(svc, 1001, 1)
     await review.give_verdict(svc, 1, 1, "union_approval", "reject", "材料不清晰")
     await review.give_verdict(svc, 1, 1, "satisfaction_rate", "accept")
@@ -166,12 +172,7 @@ async def test_staff_see_why_verified_is_lower_and_no_suggestion_after_verificat
         bot, member):
     await new_project(member)
     svc = bot.svc
-    await evidence.add_file(svc, 1001, 1, "satisfaction_rate", b"%PDF s", "测评.pdf",
-                            "application/pdf")
-    await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", 85, 0)
-    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
-                                        title="工人日报", happened_on=None,
-                                        link="https://example.org/a")
+    entry = await _claimed(svc, rate=85)
     await projects.submit(svc, 1001, 1)
     await review.give_verdict(svc, 1, 1, "satisfaction_rate", "adjust", "抽样不足", value=78)
     await review.give_verdict(svc, 1, 1, f"entry:{entry}", "adjust", "实为市级媒体",
@@ -193,9 +194,7 @@ async def test_history_is_reachable_and_readable_for_staff(bot, member):
     svc = bot.svc
     await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
                             "application/pdf")
-    entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
-                                        title="工人日报", happened_on=None,
-                                        link="https://example.org/a")
+    entry = await _claimed(svc, rate=95)
     await member.send("/submit")
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")
