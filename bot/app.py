@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import warnings
 from collections.abc import Callable
@@ -13,8 +14,10 @@ from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     ConversationHandler,
     Defaults,
     MessageHandler,
@@ -91,46 +94,114 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     review=load_review_rules())
 
 
-def add_handlers(app: Application) -> None:
-    cancel = CommandHandler("cancel", start.cancel)
+# A command always starts its own dialog and ends the others; what a dialog handled goes
+# nowhere else. Each dialog (a ConversationHandler) has a handler group of its own, in
+# DIALOG_GROUPS, so that each sees every command and every dialog's button: the dialog it
+# belongs to starts; each other open one ends (its `abandon` fallback). Whatever a dialog
+# handled is marked on the update's context (one per update, shared by the groups), and the
+# handlers of MAIN_GROUP skip what is marked: text typed in a dialog is not also a policy
+# question, nor a dialog's command an unknown one. The groups come after observe.py's first
+# one, which opens each update's log line.
+DIALOG_GROUPS = (0, 1, 2)
+MAIN_GROUP = 3
+IN_DIALOG = "unionbot_in_dialog"  # the mark: a custom attribute of the update's context
+
+
+def _marking(handler: BaseHandler) -> BaseHandler:
+    """The handler's callback marks the update as handled by a dialog."""
+    callback = handler.callback
+
+    @functools.wraps(callback)
+    async def run(update: object, context: ContextTypes.DEFAULT_TYPE) -> object:
+        setattr(context, IN_DIALOG, True)
+        return await callback(update, context)
+
+    handler.callback = run
+    return handler
+
+
+def _unless_in_dialog(handler: BaseHandler) -> BaseHandler:
+    """The handler's callback does nothing for an update a dialog handled."""
+    callback = handler.callback
+
+    @functools.wraps(callback)
+    async def run(update: object, context: ContextTypes.DEFAULT_TYPE) -> object:
+        if getattr(context, IN_DIALOG, False):
+            return None
+        return await callback(update, context)
+
+    handler.callback = run
+    return handler
+
+
+def _leaves(conv: ConversationHandler) -> list[BaseHandler]:
+    handlers = [*conv.entry_points, *(h for hs in conv.states.values() for h in hs),
+                *conv.fallbacks]
+    return list({id(h): h for h in handlers}.values())  # states share their button lists
+
+
+def dialog_buttons(dialogs: list[ConversationHandler]) -> Callable[[object], bool]:
+    """Whether a button's data starts one of these dialogs."""
+    patterns = [h.pattern for d in dialogs for h in d.entry_points
+                if isinstance(h, CallbackQueryHandler) and h.pattern is not None]
+    return lambda data: isinstance(data, str) and any(p.match(data) for p in patterns)
+
+
+def dialog(*, name: str, entry_points: list[BaseHandler], states: dict,
+           fallbacks: list[BaseHandler]) -> ConversationHandler:
+    """A persistent conversation that another dialog's command or button ends."""
     with warnings.catch_warnings():  # per_message=False with button states is what we want
         warnings.simplefilter("ignore", PTBUserWarning)
-        subsidy_conv = ConversationHandler(
-            entry_points=[CommandHandler("subsidy", subsidy.begin),
-                          CallbackQueryHandler(subsidy.begin, cb.pattern("menu_subsidy"))],
-            states={
-                subsidy.CHOOSE: [
-                    CallbackQueryHandler(subsidy.toggle, cb.pattern("subsidy_honour")),
-                    CallbackQueryHandler(subsidy.recorded, cb.pattern("subsidy_project")),
-                    CallbackQueryHandler(subsidy.chosen, cb.pattern("subsidy_next"))],
-                subsidy.PAID: [MessageHandler(filters.TEXT & ~filters.COMMAND, subsidy.paid)],
-            },
-            fallbacks=[cancel, CommandHandler("subsidy", subsidy.begin)],
-            name="subsidy", persistent=True, allow_reentry=True,
-        )
-        text = filters.TEXT & ~filters.COMMAND
-        files = filters.Document.ALL | filters.PHOTO
-        submit_conv = ConversationHandler(
-            entry_points=[CommandHandler("submit", submit.begin),
-                          CallbackQueryHandler(submit.begin, cb.pattern("menu_submit")),
-                          *submit.buttons()],
-            states=submit.states(text, files),
-            fallbacks=[cancel, CommandHandler("submit", submit.begin)],
-            name="submit", persistent=True, allow_reentry=True,
-        )
-        desk_conv = ConversationHandler(
-            entry_points=[CommandHandler("review", desk.begin), *desk.buttons()],
-            states=desk.states(text),
-            fallbacks=[cancel, CommandHandler("review", desk.begin)],
-            name="desk", persistent=True, allow_reentry=True,
-        )
-    app.add_handlers([
-        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/docs\b"), ask.docs_upload),
-        MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/orgimport\b"),
-                       org_import.upload),
-        submit_conv,
-        desk_conv,
-        subsidy_conv,
+        conv = ConversationHandler(
+            entry_points=entry_points, states=states,
+            fallbacks=[CommandHandler("cancel", start.cancel), *fallbacks],
+            name=name, persistent=True, allow_reentry=True)
+    for handler in _leaves(conv):
+        _marking(handler)
+    return conv
+
+
+def add_handlers(app: Application) -> None:
+    text = filters.TEXT & ~filters.COMMAND
+    files = filters.Document.ALL | filters.PHOTO
+    subsidy_conv = dialog(
+        name="subsidy",
+        entry_points=[CommandHandler("subsidy", subsidy.begin),
+                      CallbackQueryHandler(subsidy.begin, cb.pattern("menu_subsidy"))],
+        states={
+            subsidy.CHOOSE: [
+                CallbackQueryHandler(subsidy.toggle, cb.pattern("subsidy_honour")),
+                CallbackQueryHandler(subsidy.recorded, cb.pattern("subsidy_project")),
+                CallbackQueryHandler(subsidy.chosen, cb.pattern("subsidy_next"))],
+            subsidy.PAID: [MessageHandler(text, subsidy.paid)],
+        },
+        fallbacks=[CommandHandler("subsidy", subsidy.begin)])
+    submit_conv = dialog(
+        name="submit",
+        entry_points=[CommandHandler("submit", submit.begin),
+                      CallbackQueryHandler(submit.begin, cb.pattern("menu_submit")),
+                      *submit.buttons()],
+        states=submit.states(text, files),
+        fallbacks=[CommandHandler("submit", submit.begin)])
+    desk_conv = dialog(
+        name="desk",
+        entry_points=[CommandHandler("review", desk.begin), *desk.buttons()],
+        states=desk.states(text),
+        fallbacks=[CommandHandler("review", desk.begin)])
+    dialogs = [submit_conv, desk_conv, subsidy_conv]
+    button = dialog_buttons(dialogs)
+    for conv in dialogs:  # another dialog's command or button ends this one
+        conv.fallbacks.extend([MessageHandler(filters.COMMAND, start.abandon),
+                               CallbackQueryHandler(start.abandon, button)])
+    app.add_handlers([  # before the walk: a caption command is not evidence
+        _marking(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/docs\b"),
+                                ask.docs_upload)),
+        _marking(MessageHandler(filters.Document.ALL & filters.CaptionRegex(r"^/orgimport\b"),
+                                org_import.upload)),
+        submit_conv], group=DIALOG_GROUPS[0])
+    app.add_handler(desk_conv, group=DIALOG_GROUPS[1])
+    app.add_handler(subsidy_conv, group=DIALOG_GROUPS[2])
+    app.add_handlers([_unless_in_dialog(h) for h in [
         CommandHandler("start", start.start),
         CommandHandler("help", start.help_command),
         CommandHandler("menu", start.menu),
@@ -178,7 +249,7 @@ def add_handlers(app: Application) -> None:
         MessageHandler(filters.Document.ALL | filters.PHOTO, submit.stray_upload),
         CallbackQueryHandler(start.unknown_button),
         MessageHandler(filters.ALL, start.unsupported),
-    ])
+    ]], group=MAIN_GROUP)
     app.add_handler(org_edit_conversation(), group=-1)  # before the rest: see handlers/orgs.py
     app.add_error_handler(on_error)
 

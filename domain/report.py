@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from domain.i18n import Catalog, local
 from domain.rubric import Rubric
 from domain.scoring import ScoreReport
@@ -12,7 +14,11 @@ def criterion_mark(points: int, max_points: int) -> str:
     return "✅" if points >= max_points else ("◐" if points > 0 else "⬜")
 
 
-def score_lines(report: ScoreReport, rubric: Rubric, cat: Catalog, lang: str) -> list[str]:
+def score_lines(report: ScoreReport, rubric: Rubric, cat: Catalog, lang: str, *,
+                open_items: Collection[str] | None = None) -> list[str]:
+    """The score, issues and open points. `open_items`: the items that can still change
+    (None: every item); the open points are only theirs, and none is suggested when
+    nothing can change (a project submitted or verified)."""
     lines = [cat.t("report.title", lang, max=report.max)]
     for c in report.criteria:
         lines.append(cat.t("report.criterion_line", lang, mark=criterion_mark(c.points, c.max),
@@ -28,9 +34,12 @@ def score_lines(report: ScoreReport, rubric: Rubric, cat: Catalog, lang: str) ->
             if issue.fix:
                 lines.append(cat.t("report.issue_fix", lang, fix=local(issue.fix, lang)))
     lines.append("")
-    if report.open_points:
+    shown = [o for o in report.open_points if open_items is None or o.item_id in open_items]
+    if open_items is not None and not open_items:
+        lines.append(cat.t("report.open_locked", lang))
+    elif shown:
         lines.append(cat.t("report.open_title", lang))
-        for o in report.open_points:
+        for o in shown:
             lines.append(cat.t("report.open_line", lang,
                                label=local(rubric.item(o.item_id).label, lang),
                                action=local(o.action, lang), next_gain=o.next_gain, gain=o.gain))

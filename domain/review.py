@@ -9,6 +9,7 @@ An item under review is a *target*: a slot of files (its key, e.g. `union_approv
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,10 +121,17 @@ def review_rules_from_dict(data: Mapping[str, Any]) -> ReviewRules:
 
 
 def excluded(rules: ReviewRules, *, member_of: int | None, scope: str | None,
-             organization_id: int, district: str) -> str | None:
-    """Why this reviewer may not review this organisation (a catalog key), or None."""
+             organization_id: int, district: str, left_on: dt.date | None = None,
+             round_opens: dt.date | None = None, authored: bool = False) -> str | None:
+    """Why this reviewer may not review this organisation's project (a catalog key), or
+    None: they are a member of it, or were during the round (`left_on`: when they last left
+    it; a round not known counts as any time), or wrote the project's evidence."""
     if member_of is not None and member_of == organization_id:
         return "desk.conflict_member"
+    if left_on is not None and (round_opens is None or left_on >= round_opens):
+        return "desk.conflict_former_member"
+    if authored:
+        return "desk.conflict_author"
     if rules.same_district and scope is not None and scope == district:
         return "desk.conflict_district"
     return None

@@ -40,6 +40,7 @@ ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "entry": ("e", ("pid", "slot", "entry")),
     "entry_level": ("el", ("pid", "slot", "entry", "version", "level")),
     "entry_delete": ("ed", ("pid", "slot", "entry")),
+    "entry_fix": ("ef", ("pid", "slot", "entry")),
     "submit": ("sub", ("pid",)),
     "confirm": ("ok", ("pid",)),
     "facts": ("pf", ("pid",)),

@@ -7,7 +7,6 @@ service, renders.
 
 from __future__ import annotations
 
-import json
 from html import escape
 
 from telegram import Update
@@ -397,6 +396,7 @@ async def return_project(update: Update, context: Context, w: Who, press: cb.Pre
             rows.append([(them.t("desk.btn_fix", label=label[:40]),
                           cb.data("slot", view.id, _slot_index(view, target)))])
         lines += side_by_side(them, view)
+        lines.append(them.t("walk.project_number", id=view.id))
         await context.bot.send_message(user_id, "\n".join(lines), reply_markup=keyboard(rows))
     await reply(update, w.t("desk.returned", name=escape(view.name), count=len(done.items),
                             staff=len(done.staff)))
@@ -404,11 +404,7 @@ async def return_project(update: Update, context: Context, w: Who, press: cb.Pre
 
 
 def _slot_index(view: pv.ProjectView, target: str) -> int:
-    if target.startswith("entry:"):
-        entry_id = int(target[6:])
-        return next(s.slot.index for s in view.slots if any(e.id == entry_id
-                                                            for e in s.entries))
-    return view.state(target).slot.index
+    return view.slot_of(target).index
 
 
 @pressed("verify")
@@ -456,26 +452,6 @@ async def notify_resubmitted(context: Context, w: Who, view: pv.ProjectView) -> 
 
 
 # -- /history N ---------------------------------------------------------------------------------
-def _value(value: object) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def history_line(w: Who, entry: audit.AuditView) -> str:
-    change = ""
-    if entry.old is not None or entry.new is not None:
-        change = w.t("audit.change", old=escape(_value(entry.old)),
-                     new=escape(_value(entry.new)))
-    reason = w.t("audit.reason", reason=escape(entry.reason)) if entry.reason else ""
-    return w.t("audit.line", at=entry.at.strftime("%Y-%m-%d %H:%M"),
-               actor=entry.actor_id if entry.actor_id is not None else "—",
-               action=w.t(f"audit.action_{entry.action}"), subject=escape(entry.subject),
-               change=change, reason=reason)
-
-
 async def history(update: Update, context: Context) -> None:
     """/history N: one project's audit log."""
     w = await who(update, context)
@@ -487,15 +463,16 @@ async def history(update: Update, context: Context) -> None:
     if pid is None:
         return
     try:
-        entries = await audit.history(w.svc, w.account.user_id, pid)
+        found = await audit.history(w.svc, w.account.user_id, pid)
     except audit.NoHistory:
         await reply(update, w.t("audit.not_yours"))
         return
-    if not entries:
+    if not found.entries:
         await reply(update, w.t("audit.empty"))
         return
-    lines = [w.t("audit.title", id=int(args[0]))]
-    lines += [history_line(w, e) for e in entries[-40:]]  # within Telegram's 4096 characters
+    lines = [w.t("audit.title", id=pid)]
+    lines += [escape(line) for line in  # the last 40: within Telegram's 4096 characters
+              audit.history_text(w.svc, found, w.lang)[-40:]]
     await reply(update, "\n".join(lines))
 
 

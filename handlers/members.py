@@ -181,10 +181,27 @@ async def joining(update: Update, context: Context, code: str, *,
     if account.role in ("reviewer", "admin"):
         await set_menu(context.bot, w.svc, user.id, account.role)
     w = await who(update, context)
-    if account.organization_name:
+    if account.appointed_by is not None:  # a member appointed: they and the admin are told
+        await _tell_appointer(context, w, account, user.first_name or str(user.id))
+        text = w.t("bot.joined_reviewer_member",
+                   organization=escape(account.organization_name or ""))
+    elif account.organization_name:
         text = w.t("bot.joined", organization=escape(account.organization_name),
                    role=w.t(f"bot.role_{account.role}"))
     else:
         district = await reviewers.scope(w.svc, user.id)
         text = w.t("bot.joined_reviewer", scope=escape(district or w.t("reviewer.city")))
     await reply(update, text, main_menu(w))
+
+
+async def _tell_appointer(context: Context, w: Who, account: accounts.Account,
+                          name: str) -> None:
+    """The administrator whose reviewer invite a member opened: that member keeps their
+    organisation and may not review its projects."""
+    admin_id = account.appointed_by
+    if admin_id == account.user_id:
+        return
+    lang = (await reviewers.languages(w.svc, {admin_id}))[admin_id]
+    await context.bot.send_message(admin_id, w.t(
+        "reviewer.appointed_member", lang, name=escape(name), id=account.user_id,
+        organization=escape(account.organization_name or "")))

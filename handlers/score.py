@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 from domain.i18n import local
 from domain.report import score_lines
 from handlers.common import Context, fits_caption, main_menu, reply, who
-from handlers.submit_views import claimed_and_verified
+from handlers.submit_views import claimed_and_verified, open_items, verified_lines
 from services.charts import CACHED_CHARTS, Bar, bars, render
 from services.scoring import organization_scores
 
@@ -29,11 +29,14 @@ async def score(update: Update, context: Context) -> None:
         await reply(update, w.t("bot.score_no_projects"), main_menu(w))
         return
     for p in projects:
-        head = w.t("bot.score_project", name=escape(p.name), status=w.t(f"bot.status_{p.status}"))
-        body = "\n".join(escape(line) for line in score_lines(p.report, w.svc.rubric,
-                                                               w.svc.catalog, w.lang))
+        head = "\n".join((w.t("bot.score_project", name=escape(p.name),
+                               status=w.t(f"bot.status_{p.status}")),
+                          w.t("walk.project_number", id=p.project_id)))
+        body = "\n".join(escape(line) for line in score_lines(
+            p.report, w.svc.rubric, w.svc.catalog, w.lang, open_items=open_items(p.view)))
         if p.verified is not None:
-            body += "\n" + "\n".join(claimed_and_verified(w, p.report, p.verified))
+            body += "\n" + "\n".join([*claimed_and_verified(w, p.report, p.verified),
+                                       *verified_lines(w, p.view)])
         text = f"{head}\n{body}"
         title = w.t("bot.chart_title", name=p.name, total=p.report.total, max=p.report.max)
         chart = bars(p.report, w.svc.rubric, w.lang)

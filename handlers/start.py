@@ -81,6 +81,12 @@ async def cancel(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
+async def abandon(update: Update, context: Context) -> int:
+    """Another dialog's command or button while this one is open: this one ends (what it
+    saved stays saved), the other runs (bot/app.py)."""
+    return ConversationHandler.END
+
+
 async def cancel_idle(update: Update, context: Context) -> None:
     w = await who(update, context)
     await reply(update, w.t("bot.nothing_to_cancel"))

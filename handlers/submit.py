@@ -22,6 +22,7 @@ from domain.amounts import parse_rate
 from domain.dates import parse_typed_date
 from domain.errors import InputError
 from domain.i18n import local
+from domain.review import entry_target
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.ask import answer_question
@@ -91,7 +92,7 @@ async def show_slot(update: Update, context: Context, w: Who, pid: int, index: i
     text, markup = views.slot_view(w, view, state)
     await reply(update, text, markup)
     rule = w.svc.rubric.item(slot.item_id).rule
-    return RATE if rule.step == "rate" and not view.locked else WALK
+    return RATE if rule.step == "rate" and views.fixable(w, view, state) else WALK
 
 
 async def after_save(update: Update, w: Who, saved: pv.Saved) -> None:
@@ -241,7 +242,11 @@ async def slot(update: Update, context: Context, w: Who, press: cb.Press) -> int
 async def skip(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     """The next open slot after this one, else the checklist."""
     view = await pv.project_view(w.svc, w.account.user_id, press.pid)
-    later = [s for s in view.slots[press.slot + 1:] if s.points < s.max and not s.void]
+    if view.status == "returned":  # the next returned item still to fix
+        later = [view.state(view.slot_of(t).key) for t in view.to_fix
+                 if view.slot_of(t).index != press.slot]
+    else:
+        later = [s for s in view.slots[press.slot + 1:] if s.points < s.max and not s.void]
     if later:
         return await show_slot(update, context, w, press.pid, later[0].slot.index)
     return await show_checklist(update, context, w, press.pid)
@@ -262,7 +267,7 @@ async def files(update: Update, context: Context, w: Who, press: cb.Press) -> in
                                                   f"{row.sha256[:12]}{row.suffix}")
         lines.append(w.t("walk.file_line", n=n, name=escape(row.file_name),
                          size=max(1, row.size // 1024)))
-        if not view.locked:
+        if views.fixable(w, view, state):
             rows.append([(w.t("walk.file_delete", n=n), cb.data("file_delete", press.pid, f.id))])
     rows.append([(w.t("walk.btn_back"), cb.data("checklist", press.pid))])
     await reply(update, "\n".join(lines), keyboard(rows))
@@ -391,6 +396,8 @@ async def entry_link(update: Update, context: Context, w: Who) -> int | None:
     if not message.lower().startswith(("http://", "https://")):
         await reply(update, w.t("walk.bad_link"))
         return STAY
+    if (context.user_data.get("entry") or {}).get("fix"):
+        return await _fix_entry(update, context, w, link=message)
     return await _save_entry(update, context, w, link=message)
 
 
@@ -399,6 +406,8 @@ async def entry_proof(update: Update, context: Context, w: Who) -> int | None:
     got = await _download(update, context, w)
     if got is None:
         return STAY
+    if (context.user_data.get("entry") or {}).get("fix"):
+        return await _fix_entry(update, context, w, proof=got)
     return await _save_entry(update, context, w, proof=got)
 
 
@@ -409,17 +418,54 @@ async def entry_menu(update: Update, context: Context, w: Who, press: cb.Press) 
     entry = next((e for e in state.entries if e.id == press.entry), None)
     if entry is None:
         raise pv.NotFound(press.entry)
+    target = entry_target(entry.id)
+    if view.status == "returned" and target not in view.returned:
+        raise pv.Locked(view.id, "returned")
     rule = w.svc.rubric.item(state.slot.item_id).rule
-    text = w.t("walk.entry_menu", n=state.entries.index(entry) + 1,
-               level=local(rule.levels[entry.level].label, w.lang), title=escape(entry.title),
-               date=entry.happened_on or "—", link=escape(entry.link))
+    text = "\n".join([w.t("walk.entry_menu", n=state.entries.index(entry) + 1,
+                           level=local(rule.levels[entry.level].label, w.lang),
+                           title=escape(entry.title), date=entry.happened_on or "—",
+                           link=escape(entry.link)),
+                      *views.returned_lines(w, view, (target,))])
     rows = [[(w.t("walk.entry_change_level", level=local(lv.label, w.lang)),
               cb.data("entry_level", press.pid, press.slot, entry.id, entry.version, lid))]
             for lid, lv in rule.levels.items() if lid != entry.level]
+    if view.status == "returned":  # a returned entry: a new proof or link fixes it
+        rows.insert(0, [(w.t("walk.entry_fix"),
+                         cb.data("entry_fix", press.pid, press.slot, entry.id))])
     rows.append([(w.t("walk.entry_delete"),
                   cb.data("entry_delete", press.pid, press.slot, entry.id))])
     rows.append([(w.t("walk.btn_back_criterion"), cb.data("slot", press.pid, press.slot))])
     await reply(update, text, keyboard(rows))
+    return WALK
+
+
+@pressed("entry_fix")
+async def entry_fix(update: Update, context: Context, w: Who, press: cb.Press) -> int:
+    """A returned entry: its new proof (a file) or link, typed or sent next."""
+    view = await pv.project_view(w.svc, w.account.user_id, press.pid)
+    if entry_target(press.entry) not in view.returned:
+        raise pv.Locked(view.id, "returned")
+    entry = next(e for e in view.slots[press.slot].entries if e.id == press.entry)
+    context.user_data["entry"] = {"fix": entry.id, "project": press.pid, "slot": press.slot,
+                                  "version": entry.version}
+    await reply(update, w.t("walk.entry_fix_ask"))
+    return ENTRY_PROOF
+
+
+async def _fix_entry(update: Update, context: Context, w: Who, link: str = "",
+                     proof: tuple[bytes, str, str, str] | None = None) -> int:
+    """The new proof or link of a returned entry (`entry_fix`)."""
+    fix = context.user_data.get("entry") or {}
+    slot = pv.slots(w.svc)[fix["slot"]]
+    if proof is not None:
+        saved = await evidence.add_file(w.svc, w.account.user_id, fix["project"], slot.key,
+                                        *proof, entry_id=fix["fix"])
+    else:
+        saved = await evidence.update_entry(w.svc, w.account.user_id, fix["project"],
+                                            fix["fix"], fix["version"], link=link)
+    context.user_data.pop("entry", None)
+    await after_save(update, w, saved)
     return WALK
 
 
@@ -534,8 +580,9 @@ async def submit(update: Update, context: Context, w: Who, press: cb.Press) -> i
 @pressed("confirm")
 async def confirm(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     view = await projects.submit(w.svc, w.account.user_id, press.pid)
-    await reply(update, w.t("walk.submitted", name=escape(view.name),
-                            total=view.report.total, max=view.report.max), main_menu(w))
+    await reply(update, "\n".join((w.t("walk.submitted", name=escape(view.name),
+                                         total=view.report.total, max=view.report.max),
+                                    w.t("walk.project_number", id=view.id))), main_menu(w))
     if view.reviewers:  # a resubmission: its reviewers see what changed
         await notify_resubmitted(context, w, view)
     else:  # the reviewers who may review it hear of it
@@ -565,7 +612,8 @@ async def stray_upload(update: Update, context: Context) -> None:
 # -- wiring (bot/app.py builds the ConversationHandler from these) -----------------------------
 BUTTONS: tuple[Handler, ...] = (
     new, stop, pick_project, checklist, criterion, slot, skip, files, file_delete, entry_add,
-    entry_menu, entry_level, entry_delete, submit, confirm, facts, fact, fact_area, fact_closed)
+    entry_menu, entry_fix, entry_level, entry_delete, submit, confirm, facts, fact, fact_area,
+    fact_closed)
 
 
 def buttons() -> list[BaseHandler]:

@@ -6,6 +6,7 @@ from html import escape
 
 from domain.i18n import local
 from domain.report import criterion_mark
+from domain.review import entry_target
 from domain.scoring import ScoreReport
 from handlers import callbacks as cb
 from handlers.common import Who, keyboard
@@ -57,7 +58,8 @@ def claimed_and_verified(w: Who, claimed: ScoreReport, verified: ScoreReport) ->
 
 def checklist_text(w: Who, view: ProjectView) -> str:
     r = view.report
-    lines = [w.t("walk.checklist_title", name=escape(view.name), status=_status(w, view))]
+    lines = [w.t("walk.checklist_title", name=escape(view.name), status=_status(w, view)),
+             w.t("walk.project_number", id=view.id)]
     for c in r.criteria:
         lines.append(w.t("walk.criterion_line", mark=criterion_mark(c.points, c.max),
                          label=escape(local(w.svc.rubric.criterion(c.id).label, w.lang)),
@@ -65,20 +67,71 @@ def checklist_text(w: Who, view: ProjectView) -> str:
     lines.append(w.t("walk.total", total=r.total, max=r.max))
     if any(o.verdicts for o in view.outcomes.values()):
         lines += claimed_and_verified(w, r, view.verified)
-    for target in sorted(view.returned, key=view.targets.index):
-        lines.append(w.t("desk.returned_line", label=escape(target_label(w, view, target)),
-                         reason=escape(
-            view.outcome(target).verdict.reason)))
+        lines += verified_lines(w, view)
+    lines += returned_lines(w, view, view.targets)
     for issue in r.issues:
         lines.append(w.t(f"report.issue_{issue.severity}",
                          message=escape(local(issue.message, w.lang))))
         if issue.fix:
             lines.append(w.t("walk.void_fix", fix=escape(local(issue.fix, w.lang))))
-    if view.next_slot and not view.locked:
+    if view.status == "returned":
+        lines.append(w.t("walk.next_fix_hint", label=escape(slot_label(w, view.next_slot)))
+                     if view.next_slot else w.t("walk.all_fixed"))
+    elif view.next_slot and not view.locked:
         gain = next(o.next_gain for o in r.open_points if o.item_id == view.next_slot.item_id)
         lines.append(w.t("walk.next_hint", label=escape(slot_label(w, view.next_slot)),
                          gain=gain))
     return "\n".join(lines)
+
+
+def returned_lines(w: Who, view: ProjectView, targets: tuple[str, ...]) -> list[str]:
+    """Each returned target among these: its reason, or that it was fixed since."""
+    return [w.t("desk.fixed_line" if view.fixed(t) else "desk.returned_line",
+                label=escape(target_label(w, view, t)),
+                reason=escape(view.outcome(t).verdict.reason))
+            for t in targets if t in view.returned]
+
+
+def verified_lines(w: Who, view: ProjectView) -> list[str]:
+    """Why the verified score is lower than the claimed one: each adjusted target (claimed
+    and verified, and the reason), each rejected one (a returned project's are listed with
+    what to fix instead)."""
+    lines = []
+    for target, verdict in view.adjusted:
+        if target.startswith("entry:"):
+            entry = next(e for s in view.slots for e in s.entries if entry_target(e.id) == target)
+            levels = w.svc.rubric.item(entry.item_id).rule.levels
+            claimed = local(levels[entry.level].label, w.lang)
+            verified = local(levels[verdict.level].label, w.lang)
+        else:
+            claimed = f"{view.state(target).figure:g}"
+            verified = f"{verdict.value:g}"
+        lines.append(w.t("desk.adjusted_line", label=escape(target_label(w, view, target)),
+                         claimed=escape(claimed), verified=escape(verified),
+                         reason=escape(verdict.reason)))
+    lines += [w.t("desk.rejected_line", label=escape(target_label(w, view, target)),
+                  reason=escape(verdict.reason))
+              for target, verdict in view.rejected if target not in view.returned]
+    return lines
+
+
+def open_items(view: ProjectView) -> frozenset[str] | None:
+    """The items whose open points are worth suggesting: every one of a draft, a returned
+    project's returned ones, none once nothing can change."""
+    if view.status == "draft":
+        return None
+    return frozenset(view.slot_of(t).item_id for t in view.returned)
+
+
+def fixable(w: Who, view: ProjectView, state: SlotState) -> bool:
+    """Staff may change this slot now: a draft's, or a returned project's returned one
+    (of entries: also one whose returned entry was deleted, to register it again)."""
+    if view.locked:
+        return False
+    if view.status != "returned":
+        return True
+    return bool(view.returned_in(state.slot)) or (
+        bool(view.removed) and w.svc.rubric.item(state.slot.item_id).rule.step == "entries")
 
 
 def checklist(w: Who, view: ProjectView):
@@ -105,6 +158,9 @@ def checklist(w: Who, view: ProjectView):
 
 def next_button(w: Who, view: ProjectView) -> tuple[str, str]:
     slot = view.next_slot
+    if view.status == "returned":  # the next returned item to fix
+        return (w.t("desk.btn_fix", label=slot_label(w, slot)),
+                cb.data("slot", view.id, slot.index))
     gain = next(o.next_gain for o in view.report.open_points if o.item_id == slot.item_id)
     return (w.t("walk.btn_next", label=slot_label(w, slot), gain=gain),
             cb.data("slot", view.id, slot.index))
@@ -121,11 +177,20 @@ def criterion_view(w: Who, view: ProjectView, index: int):
         if w.svc.rubric.item(state.slot.item_id).criterion_id != crit.id:
             continue
         label = slot_label(w, state.slot)
-        lines.append(w.t("walk.slot_line", mark=state.mark, label=escape(label),
+        mark = slot_mark(view, state)
+        lines.append(w.t("walk.slot_line", mark=mark, label=escape(label),
                          points=state.points, max=state.max))
-        rows.append([(f"{state.mark} {label}", cb.data("slot", view.id, state.slot.index))])
+        rows.append([(f"{mark} {label}", cb.data("slot", view.id, state.slot.index))])
     rows.append([(w.t("walk.btn_back"), cb.data("checklist", view.id))])
     return "\n".join(lines), keyboard(rows)
+
+
+def slot_mark(view: ProjectView, state: SlotState) -> str:
+    """A returned slot: ❌ until each returned target in it was fixed, then 🆕."""
+    returned = view.returned_in(state.slot)
+    if not returned:
+        return state.mark
+    return "🆕" if all(view.fixed(t) for t in returned) else "❌"
 
 
 def slot_view(w: Who, view: ProjectView, state: SlotState):
@@ -136,42 +201,55 @@ def slot_view(w: Who, view: ProjectView, state: SlotState):
                  max=state.max, hint=escape(local(item.hint, w.lang)))]
     if state.void:
         lines.append(void_text(w, view, state))
+    lines += returned_lines(w, view, view.returned_in(slot))
+    open_ = fixable(w, view, state)
     rows: list[list[tuple[str, str]]] = []
     if rule.step == "entries":
         if state.entries:
             lines.append(w.t("walk.entries_title", count=len(state.entries)))
             for n, e in enumerate(state.entries, 1):
-                mark = "✅" if (e.link or e.id in state.supported) else "◐"
+                mark = _entry_mark(view, state, e)
                 lines.append(w.t("walk.entry_line", n=n, mark=mark,
                                  level=local(rule.levels[e.level].label, w.lang),
                                  title=escape(e.title), date=e.happened_on or "—"))
         if state.capped:
             lines.append(w.t("walk.cap_reached", cap=item.max))
-        if not view.locked:
+        if open_:
             rows += [[(w.t("walk.entry_add", level=local(lv.label, w.lang), points=lv.points),
                        cb.data("entry_add", view.id, slot.index, lid))]
                      for lid, lv in rule.levels.items()]
             edits = [(w.t("walk.entry_edit", n=n), cb.data("entry", view.id, slot.index, e.id))
-                     for n, e in enumerate(state.entries, 1)]
+                     for n, e in enumerate(state.entries, 1)
+                     if view.status != "returned" or entry_target(e.id) in view.returned]
             rows += [edits[i:i + 4] for i in range(0, len(edits), 4)]
     else:
         if rule.step == "rate":
             lines.append(w.t("walk.rate_now", rate=f"{state.figure:g}", points=rule.score(
                 state.figure)) if state.figure is not None else w.t("walk.rate_none"))
-            lines.append(w.t("walk.rate_prompt"))
+            if open_:
+                lines.append(w.t("walk.rate_prompt"))
         lines.append(w.t("walk.slot_files", count=len(state.files)))
-        if not view.locked:
+        if open_:
             lines.append(w.t("walk.send_files", max_mb=w.svc.max_file_bytes // 1048576))
     if state.files:
         rows.append([(w.t("walk.btn_files", count=len(state.files)),
                       cb.data("files", view.id, slot.index))])
     if view.locked:
         lines.append(w.t("walk.locked_deadline" if view.status == "closed" else "walk.locked"))
+    elif not open_:
+        lines.append(w.t("walk.not_returned"))
     nav = [(w.t("walk.btn_back"), cb.data("checklist", view.id))]
-    if not view.locked:
+    if open_:
         nav.append((w.t("walk.btn_skip"), cb.data("skip", view.id, slot.index)))
     rows.append(nav)
     return "\n".join(lines), keyboard(rows)
+
+
+def _entry_mark(view: ProjectView, state: SlotState, entry) -> str:
+    target = entry_target(entry.id)
+    if target in view.returned:
+        return "🆕" if view.fixed(target) else "❌"
+    return "✅" if (entry.link or entry.id in state.supported) else "◐"
 
 
 def facts_view(w: Who, view: ProjectView):

@@ -24,6 +24,8 @@ class Account:
     lang: str | None  # chosen with /lang, None = follow Telegram
     organization_id: int | None
     organization_name: str | None = None
+    # a member who opened a reviewer invite: the administrator who issued it, to be told
+    appointed_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,18 +277,33 @@ async def join(svc: Services, user_id: int, code: str, first_name: str = "",
         if (current is not None and target is not None and current.id != target.id
                 and not (confirmed and user_id in svc.admin_ids)):
             raise MemberElsewhere(current.name, target.name, user_id in svc.admin_ids)
+        if invite.role == "reviewer":  # a reviewer invite moves nobody out of anything
+            user.role, user.review_district = "reviewer", invite.review_district
+            _used(svc, invite, user_id)
+            await uow.commit()
+            return Account(user.id, _role(svc, user), user.language, user.organization_id,
+                           current.name if current else None,
+                           appointed_by=invite.created_by if current else None)
         same = user.organization_id == invite.organization_id
         if not same:
             user.current_project_id, user.current_slot = None, None  # not another's walk
+            if current is not None:  # an administrator moved: they were a member until now
+                await audit.record(uow, svc, user_id, "remove_member",
+                                   organization_id=current.id, subject=str(user_id),
+                                   old={"role": user.role, "lead": bool(user.lead)})
         user.role = invite.role
         user.organization_id = invite.organization_id
         user.lead = invite.lead or (same and bool(user.lead))  # a lead clicking a link stays
-        if invite.single_use:
-            invite.used_by, invite.used_at = user_id, svc.clock.now()
+        _used(svc, invite, user_id)
         user.review_district = invite.review_district
         await uow.commit()
         return Account(user.id, _role(svc, user), user.language, user.organization_id,
                        target.name if target else None)
+
+
+def _used(svc: Services, invite: Invite, user_id: int) -> None:
+    if invite.single_use:
+        invite.used_by, invite.used_at = user_id, svc.clock.now()
 
 
 # -- members: listed and removed by administrators and the organisation's lead ---------------

@@ -1,6 +1,6 @@
 """Reviewers' work assigned and followed: a round's review deadline; projects given to
 reviewers by hand or balanced automatically within each reviewer's scope (never to one who
-may not review them: services/reviewers.py `refusal`, recusals); reassigning; progress per
+may not review them: services/reviewers.py `conflicts`, recusals); reassigning; progress per
 district and per reviewer; and where a project stands, for its staff, as dated steps."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from domain.i18n import Catalog
 from services import audit
 from services.charts import Stack, render_stacked
 from services.core import Services
-from services.project_view import NotMember
-from services.reviewers import refusal
+from services.project_view import NotMember, in_scope
+from services.reviewers import conflicts, judged
 from services.rounds import RoundView, plan_review_reminders, rounds
 from store.models import Assignment
 from store.uow import ProjectRow, UnitOfWork
@@ -92,6 +92,7 @@ class _Desk:
     reviewers: dict[int, object]  # user id → User row
     pairs: set[tuple[int, int]]
     recused: set[tuple[int, int]]
+    conflicted: dict[tuple[int, int], str]  # (reviewer, project) → why (services/reviewers)
 
     def why_not(self, svc: Services, project_id: int, reviewer_id: int) -> str | None:
         """Why this reviewer may not be given this project (an input.* code), or None."""
@@ -99,10 +100,10 @@ class _Desk:
         if user is None:
             return "reviewer_unknown"
         project = self.projects[project_id]
-        why = refusal(svc, reviewer_id, user, project.organization)
-        if why == "desk.out_of_scope":
+        if not in_scope(svc, reviewer_id, user, project.organization):
             return "assign_out_of_scope"
-        if why is not None or (project_id, reviewer_id) in self.recused:
+        if ((reviewer_id, project_id) in self.conflicted
+                or (project_id, reviewer_id) in self.recused):
             return "assign_conflict"
         if (project_id, reviewer_id) in self.pairs:
             return "assign_already"
@@ -121,7 +122,9 @@ async def _desk(uow: UnitOfWork, svc: Services) -> _Desk:
     if current is not None:
         r = await uow.rounds.get(current.id)
         required = r.reviews_required if r else 1
-    return _Desk(current, required, projects, reviewers, pairs, recused)
+    conflicted = await conflicts(uow, svc, list(reviewers.values()),
+                                 [judged(p, p.organization) for p in rows])
+    return _Desk(current, required, projects, reviewers, pairs, recused, conflicted)
 
 
 def _view(desk: _Desk, project_id: int, reviewer_id: int) -> AssignmentView:

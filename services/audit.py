@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from domain.history import Reading, history_lines
 from services.core import Services
 from store.uow import UnitOfWork
 
@@ -73,11 +74,47 @@ async def log(svc: Services, project_id: int | None = None) -> list[AuditView]:
         return [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]
 
 
+@dataclass(frozen=True, slots=True)
+class History:
+    """A project's log and what reading it needs (domain/history.py): the names of the
+    people in it, and the project's entries (id → item, level, title), those deleted since
+    too (their removal's entry keeps them)."""
+
+    entries: tuple[AuditView, ...]
+    names: dict[int, str]
+    evidence: dict[int, tuple[str, str, str]]
+
+
+async def _history(uow: UnitOfWork, svc: Services, project_id: int) -> History:
+    rows = [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]
+    names = await uow.users.names({r.actor_id for r in rows if r.actor_id is not None})
+    evidence = {e.id: (e.item_id, e.level, e.title)
+                for e in await uow.projects.entries(project_id)}
+    for r in rows:
+        if r.action == "remove_evidence" and isinstance(r.old, dict) and "entry" in r.old:
+            evidence.setdefault(int(r.old["entry"]), (r.subject, str(r.old.get("level", "")),
+                                                      str(r.old.get("title", ""))))
+    return History(tuple(rows), names, evidence)
+
+
+def history_text(svc: Services, history: History, lang: str) -> list[str]:
+    """The history in words, one line per entry (plain text): /history and the dossier."""
+    return history_lines(history.entries, Reading(
+        svc.rubric, svc.catalog, lang, history.names, history.evidence,
+        {lv.id: lv.short for lv in svc.subsidy_table.levels}))
+
+
+async def project_history(svc: Services, project_id: int) -> History:
+    """One project's history, for those already checked (the dossier, the command line)."""
+    async with svc.uow() as uow:
+        return await _history(uow, svc, project_id)
+
+
 class NoHistory(Exception):
     """The user may not see this project's history (or it does not exist)."""
 
 
-async def history(svc: Services, user_id: int, project_id: int) -> list[AuditView]:
+async def history(svc: Services, user_id: int, project_id: int) -> History:
     """One project's history for someone who may see it: its organisation's staff, a
     reviewer whose scope holds it, an administrator."""
     from services.reviewers import in_scope
@@ -89,4 +126,4 @@ async def history(svc: Services, user_id: int, project_id: int) -> list[AuditVie
         own = user.organization_id == project.organization_id and user.role == "staff"
         if not (own or in_scope(svc, user_id, user, org)):
             raise NoHistory(project_id)
-        return [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]
+        return await _history(uow, svc, project_id)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.core import Services
-from services.project_view import NotMember, ProjectView, load_many
-from services.reviewers import refusal
+from services.project_view import NotMember, ProjectView, in_scope, load_many
+from services.reviewers import conflicts, judged
 from services.rounds import open_round
 
 STATES = ("submitted", "in_review", "returned", "verified")
@@ -44,9 +44,12 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         if not svc.may_review(user_id, user.role if user else None):
             raise NotMember(None)
         recused = await uow.reviews.recused_of(user_id)
-        rows = [(x, _status(svc, x)) for x in await uow.projects.rows(
-                    STATES, round_id=current.id if current else None, unrounded=True)
-                if x.id not in recused and refusal(svc, user_id, user, x.organization) is None]
+        candidates = [x for x in await uow.projects.rows(
+                      STATES, round_id=current.id if current else None, unrounded=True)
+                      if x.id not in recused and in_scope(svc, user_id, user, x.organization)]
+        conflicted = await conflicts(uow, svc, [user] if user else [],
+                                     [judged(x, x.organization) for x in candidates])
+        rows = [(x, _status(svc, x)) for x in candidates if (user_id, x.id) not in conflicted]
         mine = await uow.assignments.of_reviewer(user_id)
         counts = {"mine": sum(1 for x, _ in rows if x.id in mine)}
         counts |= {s: sum(1 for _, status in rows if status == s) for s in STATES}

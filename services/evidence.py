@@ -193,8 +193,7 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
     async with svc.uow() as uow:
         loaded = await load(uow, svc, user_id, project_id)
         # a returned project takes a new entry where one of the item's entries was returned
-        writable(svc, loaded, next((t for t in loaded.view().returned if t in {
-            entry_target(e.id) for e in loaded.entries if e.item_id == item_id}), None))
+        writable(svc, loaded, await _returned_entry(uow, loaded, item_id))
         twin = twin_of(loaded.entries, item_id, level, title, happened_on)
         if twin is not None:  # the same report again would score twice
             raise InputError("title", "entry_duplicate", n=twin)
@@ -211,6 +210,20 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
                               entry.id)
         await uow.commit()
         return entry.id, Saved(loaded.view(), False, before, item_id)
+
+
+async def _returned_entry(uow: UnitOfWork, loaded: Loaded, item_id: str) -> str | None:
+    """A returned entry of this item: one still there, or one staff deleted to register
+    it again (the audit log of its removal says whose item it was)."""
+    view = loaded.view()
+    kept = next((t for t in view.returned if t in {
+        entry_target(e.id) for e in loaded.entries if e.item_id == item_id}), None)
+    if kept is not None or not view.removed:
+        return kept
+    gone = {entry_target(e.old["entry"]) for e in await uow.audit.entries(
+        project_id=loaded.project.id) if e.action == "remove_evidence"
+        and e.subject == item_id and isinstance(e.old, dict) and "entry" in e.old}
+    return next(iter(sorted(view.removed & gone)), None)
 
 
 async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: int,

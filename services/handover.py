@@ -261,7 +261,8 @@ async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
              "max": claimed.report.max, "eligible": verified.eligible,
              "issues": [local(i.message, "zh") for i in verified.issues],
              "verdicts": verdicts(svc, loaded, claimed),
-             "trail": trail(svc, await audit.log(svc, project_id)), "files": names}
+             "trail": audit.history_text(svc, await audit.project_history(svc, project_id),
+                                         "zh"), "files": names}
     pdf = await asyncio.to_thread(summary_pdf, svc, facts)
     summary = f"{project_id}_{safe_name(claimed.name, 40)}_汇总.pdf"
     data = await asyncio.to_thread(_zip, [(summary, pdf), *contents])
@@ -287,22 +288,3 @@ def verdicts(svc: Services, loaded, view) -> list[str]:
                      reason=v.reason if v is not None else "",
                      change=(v.level or v.value) if v is not None else ""))
     return out
-
-
-def trail(svc: Services, entries: list) -> list[str]:
-    """The project's audit log, oldest first, in words (plain text)."""
-    import json
-
-    t = svc.catalog.t
-
-    def value(v: object) -> str:
-        return "—" if v is None else v if isinstance(v, str) else json.dumps(
-            v, ensure_ascii=False)
-
-    return [t("audit.line", "zh", at=e.at.strftime("%Y-%m-%d %H:%M"),
-              actor=e.actor_id if e.actor_id is not None else "—",
-              action=t(f"audit.action_{e.action}", "zh"), subject=e.subject,
-              change=t("audit.change", "zh", old=value(e.old), new=value(e.new))
-              if e.old is not None or e.new is not None else "",
-              reason=t("audit.reason", "zh", reason=e.reason) if e.reason else "")
-            for e in entries]

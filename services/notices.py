@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.core import Services
-from services.reviewers import refusal
+from services.project_view import in_scope
+from services.reviewers import conflicts, judged
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +30,10 @@ async def reviewers_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
             return ()
         org = await uow.organizations.get(project.organization_id)
         recused = await uow.reviews.recused_from(project_id)
-        return _recipients(u for u in await uow.users.with_role("reviewer")
-                           if u.id not in recused and refusal(svc, u.id, u, org) is None)
+        scoped = [u for u in await uow.users.with_role("reviewer")
+                  if u.id not in recused and in_scope(svc, u.id, u, org)]
+        conflicted = await conflicts(uow, svc, scoped, [judged(project, org)])
+        return _recipients(u for u in scoped if (u.id, project_id) not in conflicted)
 
 
 async def staff_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:

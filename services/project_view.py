@@ -13,7 +13,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from domain.evidence import EntryRecord, FileRecord, evidence_values
-from domain.review import Outcome, Verdict, combine, entry_target, slot_target, verified_evidence
+from domain.review import (
+    ADJUST,
+    Outcome,
+    Verdict,
+    combine,
+    entry_target,
+    slot_target,
+    verified_evidence,
+)
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
 from store.uow import UnitOfWork
@@ -138,6 +146,7 @@ class ProjectView:
     district: str = ""
     required: int = 1  # independent reviews the round asks for
     verdicts: tuple[VerdictView, ...] = ()  # every reviewer's, and resolutions (reviewer 0)
+    removed: frozenset[str] = frozenset()  # rejected entries staff deleted since (returned)
 
     @property
     def locked(self) -> bool:
@@ -149,6 +158,39 @@ class ProjectView:
         if self.status != "returned":
             return frozenset()
         return frozenset(t for t, o in self.outcomes.items() if o.state == "rejected")
+
+    @property
+    def to_fix(self) -> tuple[str, ...]:
+        """The returned targets not changed since they were returned, in checklist order:
+        where the walk of a returned project leads."""
+        return tuple(t for t in self.targets if t in self.returned and t not in self.changed)
+
+    def fixed(self, target: str) -> bool:
+        """A returned target staff changed since (a new file, figure, link or level)."""
+        return target in self.returned and target in self.changed
+
+    @property
+    def adjusted(self) -> tuple[tuple[str, Verdict], ...]:
+        """The targets accepted at a lower level or a corrected figure, each with the
+        verdict that counts (its level or value, and the reason), in checklist order."""
+        return tuple((t, self.outcomes[t].verdict) for t in self.targets
+                     if self.outcomes[t].state == "accepted"
+                     and self.outcomes[t].verdict.verdict == ADJUST)
+
+    @property
+    def rejected(self) -> tuple[tuple[str, Verdict], ...]:
+        """The targets rejected, each with the verdict that counts, in checklist order."""
+        return tuple((t, self.outcomes[t].verdict) for t in self.targets
+                     if self.outcomes[t].state == "rejected")
+
+    def slot_of(self, target: str) -> Slot:
+        """The slot a target is in (an entry: the slot of its item)."""
+        return _slot_of(self.slots, target)
+
+    def returned_in(self, slot: Slot) -> tuple[str, ...]:
+        """The returned targets in this slot, in checklist order."""
+        return tuple(t for t in self.targets if t in self.returned
+                     and self.slot_of(t).key == slot.key)
 
     def outcome(self, target: str) -> Outcome:
         return self.outcomes.get(target) or Outcome(target, "pending")
@@ -397,22 +439,36 @@ def build_view(loaded: Loaded) -> ProjectView:
         states.append(SlotState(slot, own_files, own_entries, value, version, got, top,
                                 rule.capped(sub.evidence[slot.item_id]),
                                 voids.get(slot.item_id), checked))
+    changed = frozenset(v.verdict.target for v in loaded.verdicts
+                        if v.reviewer_id and v.verdict.target in states_of
+                        and v.seen != fingerprint(loaded, v.verdict.target))
     next_slot = None
-    if report.open_points:
+    if loaded.project.status == "returned":  # the walk leads through what was returned
+        to_fix = [t for t in states_of if states_of[t].state == "rejected" and t not in changed]
+        next_slot = _slot_of(states, to_fix[0]) if to_fix else None
+    elif report.open_points:
         item_id = report.open_points[0].item_id
         next_slot = next((s.slot for s in states if s.slot.item_id == item_id
                           and (s.slot.kind is None or not s.files)),
                          next(s.slot for s in states if s.slot.item_id == item_id))
     facts = Facts(project.name, project.service_area, project.started_on,
                   project.completed_on, project.closed_and_evaluated)
-    changed = frozenset(v.verdict.target for v in loaded.verdicts
-                        if v.reviewer_id and v.verdict.target in states_of
-                        and v.seen != fingerprint(loaded, v.verdict.target))
+    removed = frozenset(v.verdict.target for v in loaded.verdicts
+                        if v.reviewer_id and v.verdict.verdict == "reject"
+                        and v.verdict.target not in states_of)
     return ProjectView(project.id, project.name, loaded.status, project.version,
                        project.organization_id, report, tuple(states), next_slot, facts,
                        verified, states_of, tuple(states_of), changed,
                        frozenset(v.reviewer_id for v in loaded.verdicts if v.reviewer_id),
-                       loaded.organization.district, loaded.required, tuple(loaded.verdicts))
+                       loaded.organization.district, loaded.required,
+                       tuple(loaded.verdicts), removed)
+
+
+def _slot_of(states: Collection[SlotState], target: str) -> Slot:
+    if target.startswith("entry:"):
+        entry_id = int(target[6:])
+        return next(s.slot for s in states if any(e.id == entry_id for e in s.entries))
+    return next(s.slot for s in states if s.slot.key == target)
 
 
 # -- selectors -----------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def writable(svc: Services, loaded: Loaded, target: str | None = None) -> None:
     if loaded.status == "closed":
         raise Locked(loaded.project.id, "deadline")
     if loaded.project.status == "returned":
-        if target is None or target not in loaded.view().returned:
+        view = loaded.view()
+        if target is None or target not in view.returned | view.removed:
             raise Locked(loaded.project.id, "returned")
 
 
@@ -129,7 +130,8 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
         loaded = await load(uow, svc, user_id, project_id)
         if loaded.project.status == "returned":
-            writable(svc, loaded, next(iter(loaded.view().returned), None))
+            view = loaded.view()
+            writable(svc, loaded, next(iter(view.returned | view.removed), None))
         else:
             writable(svc, loaded)
         project = loaded.project

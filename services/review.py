@@ -20,7 +20,7 @@ from services.project_view import (
     load,
     outcomes,
 )
-from services.reviewers import refusal
+from services.reviewers import judged, refusal
 from store.models import Recusal, Verdict
 from store.uow import UnitOfWork
 
@@ -54,7 +54,7 @@ async def reviewed(uow: UnitOfWork, svc: Services, user_id: int, project_id: int
         if svc.may_review(user_id, user.role if user else None):
             raise Refused("desk.out_of_scope") from None
         raise
-    why = refusal(svc, user_id, user, loaded.organization)
+    why = await refusal(uow, svc, user_id, user, judged(loaded.project, loaded.organization))
     if why is None and await uow.reviews.recusal(project_id, user_id) is not None:
         why = "desk.recused_already"
     if why is not None:

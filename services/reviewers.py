@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from domain.errors import InputError
@@ -10,16 +11,70 @@ from services import audit
 from services.accounts import create_reviewer_invite, invite_link
 from services.core import Services
 from services.project_view import NotMember, in_scope
+from store.models import User
+from store.uow import UnitOfWork
 
 
-def refusal(svc: Services, user_id: int, user, org) -> str | None:
-    """Why this user may not review this organisation's projects (a catalog key), or
-    None: out of scope, or a conflict of interest (data/review.toml)."""
-    if not in_scope(svc, user_id, user, org):
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """What the conflict-of-interest rules read of a project to be reviewed."""
+
+    project_id: int
+    organization_id: int
+    district: str
+    round_id: int | None
+
+
+def judged(project, organization) -> Judged:
+    """A project row (ORM or plain) and its organisation, as the rules read them."""
+    return Judged(project.id, organization.id, organization.district, project.round_id)
+
+
+async def conflicts(uow: UnitOfWork, svc: Services, reviewers: Collection[User],
+                    projects: Collection[Judged]) -> dict[tuple[int, int], str]:
+    """The one place that decides conflicts of interest: (reviewer id, project id) → why
+    that reviewer may not review that project (a catalog key), for every pair that
+    conflicts. A reviewer who is a member of the project's organisation, or was one during
+    its round, or wrote any of its evidence, never reviews it (and, by data/review.toml,
+    not their own district). Three statements whatever the numbers."""
+    if not reviewers or not projects:
+        return {}
+    ids = [u.id for u in reviewers]
+    left = await uow.reviews.departures(ids)
+    authored = await uow.reviews.authored(ids)
+    opens = {r.id: r.opens_on for r in (await uow.rounds.of_ids(
+        {p.round_id for p in projects if p.round_id is not None})).values()}
+    found = {}
+    for user in reviewers:
+        for p in projects:
+            gone = left.get((user.id, p.organization_id))
+            why = excluded(svc.review, member_of=user.organization_id,
+                           scope=user.review_district, organization_id=p.organization_id,
+                           district=p.district,
+                           left_on=gone.astimezone(svc.clock.tz).date() if gone else None,
+                           round_opens=opens.get(p.round_id),
+                           authored=(user.id, p.project_id) in authored
+                           and not _playing(svc, user))
+            if why is not None:
+                found[user.id, p.project_id] = why
+    return found
+
+
+def _playing(svc: Services, user: User) -> bool:
+    """An administrator playing a reviewer after playing staff (`switch`, /as: the terminal
+    chat's one user plays every part) reviews what they wrote as that staff member."""
+    return user.id in svc.admin_ids and user.role == "reviewer" and user.organization_id is None
+
+
+async def refusal(uow: UnitOfWork, svc: Services, user_id: int, user,
+                  project: Judged) -> str | None:
+    """Why this user may not review this project (a catalog key), or None: out of scope,
+    or a conflict of interest (`conflicts`)."""
+    if not in_scope(svc, user_id, user, project):
         return "desk.out_of_scope"
-    return excluded(svc.review, member_of=user.organization_id if user else None,
-                    scope=user.review_district if user else None,
-                    organization_id=org.id, district=org.district)
+    if user is None:
+        return None
+    return (await conflicts(uow, svc, [user], [project])).get((user.id, project.project_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +134,9 @@ async def remove(svc: Services, admin_id: int | None, user_id: int) -> ReviewerV
         view = ReviewerView(user.id, user.first_name, user.review_district)
         await audit.record(uow, svc, admin_id, "reviewer", subject=f"user:{user_id}",
                            old={"role": "reviewer", "district": user.review_district},
-                           new={"role": "guest"})
-        user.role, user.review_district = "guest", None
+                           new={"role": "staff" if user.organization_id else "guest"})
+        user.role = "staff" if user.organization_id else "guest"  # a member stays one
+        user.review_district = None
         await uow.commit()
         return view
 

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
-from services.project_view import Loaded, fill, load_evidence, load_many, submission
+from services.project_view import (
+    Loaded,
+    ProjectView,
+    fill,
+    load_evidence,
+    load_many,
+    submission,
+)
 from store.models import EvidenceEntry, EvidenceFigure, EvidenceFile, Organization, Project
 from store.uow import UnitOfWork
 
@@ -19,6 +26,7 @@ class ProjectScore:
     status: str
     report: ScoreReport
     verified: ScoreReport | None = None  # once reviewers gave verdicts: accepted evidence only
+    view: ProjectView | None = None  # the project as the walk shows it (its verdicts' reasons)
 
 
 async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
@@ -55,5 +63,5 @@ async def organization_scores(svc: Services, organization_id: int) -> list[Proje
     async with svc.uow() as uow:
         views = [(loaded.view(), bool(loaded.verdicts))
                  for loaded in await load_many(uow, svc, organization_id=organization_id)]
-    return [ProjectScore(v.id, v.name, v.status, v.report, v.verified if reviewed else None)
+    return [ProjectScore(v.id, v.name, v.status, v.report, v.verified if reviewed else None, v)
             for v, reviewed in views]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -102,6 +102,14 @@ class Users(Repo):
         rows = await self.session.execute(select(User.id, User.language).where(
             User.id.in_(list(user_ids))))
         return {uid: lang for uid, lang in rows}
+
+    async def names(self, user_ids: Collection[int]) -> dict[int, str]:
+        """Each user's name (their first name, else their username), in one statement."""
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(select(User.id, User.first_name, User.username)
+                                          .where(User.id.in_(list(user_ids))))
+        return {uid: first or username or "" for uid, first, username in rows}
 
     async def with_role(self, role: str) -> list[User]:
         return list(await self.session.scalars(select(User).where(User.role == role)
@@ -707,6 +715,35 @@ class Reviews(Repo):
     async def recused_of(self, reviewer_id: int) -> set[int]:
         return set(await self.session.scalars(select(Recusal.project_id).where(
             Recusal.reviewer_id == reviewer_id)))
+
+    async def departures(self, user_ids: Collection[int]
+                         ) -> dict[tuple[int, int], dt.datetime]:
+        """(user, organisation) → when the user last left it (the audit log's
+        remove_member entries), for these users: one statement."""
+        if not user_ids:
+            return {}
+        rows = await self.session.execute(
+            select(AuditEntry.subject, AuditEntry.organization_id, func.max(AuditEntry.at))
+            .where(AuditEntry.action == "remove_member",
+                   AuditEntry.subject.in_([str(u) for u in user_ids]),
+                   AuditEntry.organization_id.is_not(None))
+            .group_by(AuditEntry.subject, AuditEntry.organization_id))
+        return {(int(subject), org_id): at for subject, org_id, at in rows}
+
+    async def authored(self, user_ids: Collection[int]) -> set[tuple[int, int]]:
+        """(user, project) for every project these users created, submitted or wrote
+        evidence of (a file, an entry, a figure): one statement."""
+        if not user_ids:
+            return set()
+        users = list(user_ids)
+        p, f = Project.__table__, EvidenceFile.__table__
+        e, g = EvidenceEntry.__table__, EvidenceFigure.__table__
+        parts = [select(col, p.c.id).where(col.in_(users))
+                 for col in (p.c.created_by, p.c.submitted_by)]
+        parts += [select(col, table.c.project_id).where(col.in_(users))
+                  for table, col in ((f, f.c.uploaded_by), (e, e.c.created_by),
+                                     (g, g.c.updated_by))]
+        return {(uid, pid) for uid, pid in await self.session.execute(union(*parts))}
 
     async def recusal_pairs(self, project_ids: Collection[int]) -> set[tuple[int, int]]:
         """(project, reviewer) of every recusal from these projects, one statement."""

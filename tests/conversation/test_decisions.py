@@ -94,8 +94,8 @@ async def test_from_ranking_to_honours_recommendation_payment_and_top_up(bot, me
 
     await reviewer.send("/history 1")
     history = reviewer.last_text
-    steps = ["记录荣誉 city", "推荐参评上级 provincial", "记录推荐结果 provincial",
-             "记录荣誉 provincial", "首笔", "差额补齐"]
+    steps = ["记录荣誉 市级", "推荐参评上级 省级", "记录推荐结果 省级：已推荐 → 获评",
+             "记录荣誉 省级", "首笔", "差额补齐"]
     assert all(step in history for step in steps), history
     assert [history.index(step) for step in steps] == sorted(history.index(s) for s in steps)
 
@@ -175,7 +175,7 @@ async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_
         text = _pdf_text(z.read(names[0]))
     for heading in ("项目材料汇总", "评分表（申报 / 核定）", "申报资格", "审核意见", "操作记录",
                     "证明材料清单（共 2 个）", "青岛海都心理健康服务中心", "提交审核",
-                    "用户1 记录荣誉 city：[] → [\"city\"]",
+                    "管理员 记录荣誉 市级：— → 市级",
                     "建立工会的批复文件：不予认定，理由：材料不清晰"):
         assert heading in text, heading
     await member.send("/dossier 1")
