@@ -233,7 +233,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
                .application_class(InboxApplication)
                .update_queue(InboxQueue(inbox))
                .defaults(defaults)
-               .persistence(DatabasePersistence(svc.sessions, writer=inbox.writer))  # one commit
+               .persistence(DatabasePersistence(svc.sessions))
                .post_init(on_start)
                .concurrent_updates(PerUserUpdateProcessor())  # users side by side, each in order
                .rate_limiter(ChatRateLimiter(settings.send_rate, settings.chat_send_rate,
