@@ -61,10 +61,6 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     pool = {"pool_size": POOL_SIZE, "max_overflow": 10}
     if make_url(url).get_backend_name() == "sqlite" and path is None:
         pool = {}  # an in-memory database has a pool of one connection
-    if make_url(url).drivername == "sqlite+aiosqlite":
-        from store.sqlite_driver import dbapi
-
-        pool["module"] = dbapi()  # one hand-off to aiosqlite's thread per statement
     try:
         engine = create_async_engine(url, **pool)
     except ModuleNotFoundError as exc:  # the driver is an optional extra
