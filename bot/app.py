@@ -87,7 +87,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
                     service_areas=load_service_areas(),
                     reminder_policy=policy, invite_days=settings.invite_days,
-                    review=load_review_rules())
+                    cjk_font=settings.cjk_font, review=load_review_rules())
 
 
 def add_handlers(app: Application) -> None:
