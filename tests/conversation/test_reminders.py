@@ -297,12 +297,16 @@ def failing_sends(bot, faults: list) -> None:
     bot.fake.call = call
 
 
-def connect_error() -> Exception:
+def network_error(cause: httpx.HTTPError) -> Exception:
+    """What PTB's HTTPX request raises when httpx raised `cause`."""
     try:
-        raise NetworkError("httpx.ConnectError: connection refused") \
-            from httpx.ConnectError("connection refused")
+        raise NetworkError(f"httpx.{type(cause).__name__}: {cause}") from cause
     except NetworkError as exc:
         return exc
+
+
+def connect_error() -> Exception:
+    return network_error(httpx.ConnectError("connection refused"))
 
 
 def read_timeout() -> Exception:
@@ -333,14 +337,6 @@ async def test_a_reminder_telegram_certainly_did_not_deliver_is_retried_until_it
     assert waited == [60, 120, 240, 480]  # doubling each time
     assert await dispatch_due(bot.app) == {"sent": 1}
     assert len(reminders_to(member)) == 1
-
-
-def write_error() -> Exception:
-    try:
-        raise NetworkError("httpx.WriteError: broken pipe") \
-            from httpx.WriteError("broken pipe")
-    except NetworkError as exc:
-        return exc
 
 
 async def test_a_reminder_whose_send_timed_out_is_sent_once_more(bot, member, round_):
@@ -376,7 +372,8 @@ async def test_a_send_that_never_left_is_judged_as_every_call_to_telegram_is(
     # A write error: the request never reached Telegram. The sending layer repeats it as a
     # call not performed (bot/delivery.py); when that outlasts its attempts the reminder goes
     # again later, by the same rule — not given up as "perhaps delivered".
-    failing_sends(bot, [write_error()] * bot.settings.send_attempts)
+    never_left = network_error(httpx.WriteError("broken pipe"))
+    failing_sends(bot, [never_left] * bot.settings.send_attempts)
     bot.svc.clock.current = at("2026-12-08 09:00")
     assert await dispatch_due(bot.app) == {"retry": 1}
     bot.svc.clock.advance(dt.timedelta(minutes=2))

@@ -23,21 +23,13 @@ from store.schema_guard import (
     problems,
     triggers,
 )
+from tests.store.test_migrations import _with_connection
 
 # SQLite cannot reflect the index on coalesce(entry_id, 0): Alembic's batch mode says so
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Skipped unsupported reflection of expression-based index")
 
 EVERY_ROW = ("INSERT", "UPDATE", "DELETE")
-
-
-async def _with_connection(url: str, work) -> Any:  # noqa: ANN001
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as conn:
-            return await conn.run_sync(work)
-    finally:
-        await engine.dispose()
 
 
 def on(url: str, work) -> Any:  # noqa: ANN001
