@@ -6,9 +6,9 @@ stored before they get there: PTB's Updater (polling) confirms a getUpdates batc
 offset of its next getUpdates, and the batch is committed to the `inbox` table, in one
 transaction, before `get_updates` hands it to the Updater (`_StoringPoller`); an update put on
 the queue that was not stored that way (webhook, `offer`) is committed by `InboxQueue.put`
-before it returns, and deliveries arriving side by side share that commit. PTB's webhook
-server and ours `await update_queue.put(update)` before answering, and so must any other
-webhook front end (`offer`). A store that fails raises `InboxUnavailable`: not acknowledged,
+before it returns, in a transaction of its own. PTB's webhook server and ours
+`await update_queue.put(update)` before answering, and so must any other webhook front end
+(`offer`). A store that fails raises `InboxUnavailable`: not acknowledged,
 asked for again, none of those updates handled.
 
 `InboxApplication.process_update` marks an update done after it was handled, in the same
