@@ -3,6 +3,9 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# The chart's and the dossier PDF's CJK font (the CJK_FONT setting; .env.example): WenQuanYi
+# Micro Hei (Apache-2.0 or GPL-3 with the font exception), a TrueType font reportlab can embed.
+CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 .PHONY: run test test-postgres bench lint qa-report clean
 
@@ -12,19 +15,25 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev,postgres]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+$(CJK_FONT):
+	@echo "installing the CJK font $(CJK_FONT) (Debian: fonts-wqy-microhei)"
+	@apt-get update -qq
+	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		fonts-wqy-microhei >/dev/null
+
+run: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m bot start
 
-test: $(STAMP)
+test: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m pytest -q
 
 # The tests that use a database, again on a throwaway PostgreSQL server (tests/support/
 # postgres.py starts it in a temporary folder and stops it; Debian: apt-get install postgresql).
 # Against a server of your own instead: TEST_DATABASE_URL=postgresql://user@host/db make test
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database
 
-bench: $(STAMP)
+bench: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m tests.bench
 
 lint: $(STAMP)

@@ -91,7 +91,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                     allowed_types=frozenset(t.lower() for t in settings.allowed_file_types),
                     service_areas=load_service_areas(),
                     reminder_policy=policy, invite_days=settings.invite_days,
-                    review=load_review_rules())
+                    cjk_font=settings.cjk_font, review=load_review_rules())
 
 
 # A command always starts its own dialog and ends the others; what a dialog handled goes
@@ -310,7 +310,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
                .application_class(InboxApplication)
                .update_queue(InboxQueue(inbox))
                .defaults(defaults)
-               .persistence(DatabasePersistence(svc.sessions, writer=inbox.writer))  # one commit
+               .persistence(DatabasePersistence(svc.sessions))
                .post_init(on_start)
                .concurrent_updates(PerUserUpdateProcessor())  # users side by side, each in order
                .rate_limiter(ChatRateLimiter(settings.send_rate, settings.chat_send_rate,

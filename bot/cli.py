@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -238,12 +237,9 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    gc.disable()  # start-up builds what lives as long as the bot: bot/runner.py settle()
     cat = load_catalog()
     try:
         args = build_parser().parse_args(argv)
-        if args.command not in ("run", "start", "console"):  # these settle once built
-            gc.enable()
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except UsageError as exc:
@@ -253,5 +249,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = cat.t(f"input.{exc.code}", DEFAULT_LANG, **exc.params)
         print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem), file=sys.stderr)
         return 2
-    finally:
-        gc.enable()

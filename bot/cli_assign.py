@@ -101,11 +101,13 @@ def _counts(row) -> dict[str, int]:  # noqa: ANN001
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
+    from bot.settings import Settings
     from services import assignments
 
     report = _run(lambda svc: assignments.progress(svc, None))
     if args.chart is not None:
-        png = assignments.progress_chart(report, load_catalog(), args.lang)
+        png = assignments.progress_chart(report, load_catalog(), args.lang,
+                                         font=Settings().cjk_font)
         try:
             Path(args.chart).write_bytes(png)
         except OSError as exc:  # a missing folder, no permission: one line

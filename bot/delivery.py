@@ -1,7 +1,8 @@
 """Calls to Telegram that survive its bad moments: which failed calls are repeated, and how.
 
 Every Bot API call but getUpdates passes through `deliver` (from the rate limiter,
-bot/ratelimit.py). A failed call is one of three things:
+bot/ratelimit.py). A failed call is one of three things (whether Telegram performed it is
+decided by one rule, `performed` in handlers/errors.py):
 
 - **not performed**: Telegram answered with an error (5xx), or the request never got through
   (connect error or timeout, pool timeout, write error). Repeating is safe: it is repeated with
@@ -16,8 +17,10 @@ bot/ratelimit.py). A failed call is one of three things:
     repeated: a repeat shows the message twice whenever the first one arrived, which is what a
     read timeout usually means. The send counts as delivered (at most once): the caller gets a
     stand-in message whose `message_id` is 0 (`is_stand_in`), the handler carries on, and a
-    warning is logged. We chose a rare silent loss over routine duplicates of replies and
-    reminders; the user's data is never involved, only the copy of the reply.
+    warning is logged. For replies we chose a rare silent loss over routine duplicates; the
+    user's data is never involved, only the copy of the reply. A reminder is the caller's
+    to send once more (handlers/reminders.py): a second one costs less than a missed
+    deadline.
 - **refused** (400, 403, 401/404, 409): repeating cannot help; the error goes to the caller.
 
 Acknowledging a button (answerCallbackQuery) never decides whether the action happens: after
@@ -35,8 +38,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, NetworkError, TelegramError
+
+from handlers.errors import STAND_IN_ID, performed
 
 log = logging.getLogger("unionbot.delivery")
 
@@ -44,8 +48,6 @@ log = logging.getLogger("unionbot.delivery")
 # that could not be shown on the button goes instead.
 handling_chat: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "handling_chat", default=None)
-
-STAND_IN_ID = 0
 
 # Repeating these after an uncertain failure does no harm.
 _REPEATABLE = frozenset(m.lower() for m in (
@@ -65,9 +67,6 @@ _SENDS = frozenset(m.lower() for m in (
 _MEDIA_GROUP = "sendmediagroup"
 # What Telegram says when a repeated edit/deletion finds the first one already done.
 _ALREADY_DONE = ("message is not modified", "message to delete not found")
-# Transport failures where the request certainly did not reach Telegram.
-_NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
-                    httpx.WriteError, httpx.WriteTimeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,29 +77,6 @@ class RetryPolicy:
 
     def delay(self, failures: int) -> float:
         return min(self.backoff * 2 ** (failures - 1), self.max_delay)
-
-
-def performed(error: TelegramError) -> bool | None:
-    """Did Telegram perform the call that failed with `error`? False: certainly not;
-    None: perhaps (no answer came); True is never returned — an answered call has no error."""
-    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
-        cause = error.__cause__
-        if isinstance(cause, _NOT_SENT_CAUSES):
-            return False
-        if not isinstance(error, TimedOut) and (cause is None or isinstance(cause, TelegramError)):
-            return False  # an HTTP error answer (5xx): Telegram refused to perform it
-        return None
-    return False
-
-
-def transient(error: BaseException) -> bool:
-    """A failure of the network or of Telegram's servers, not a refusal of the call."""
-    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
-
-
-def is_stand_in(message: Any) -> bool:
-    """True for the stand-in a send returns when its delivery is uncertain (see module doc)."""
-    return getattr(message, "message_id", None) == STAND_IN_ID
 
 
 def _stand_in(endpoint: str, data: dict[str, Any]) -> Any:

@@ -6,17 +6,23 @@ stored before they get there: PTB's Updater (polling) confirms a getUpdates batc
 offset of its next getUpdates, and the batch is committed to the `inbox` table, in one
 transaction, before `get_updates` hands it to the Updater (`_StoringPoller`); an update put on
 the queue that was not stored that way (webhook, `offer`) is committed by `InboxQueue.put`
-before it returns, and deliveries arriving side by side share that commit. PTB's webhook
-server and ours `await update_queue.put(update)` before answering, and so must any other
-webhook front end (`offer`). A store that fails raises `InboxUnavailable`: not acknowledged,
+before it returns, in a transaction of its own. PTB's webhook server and ours
+`await update_queue.put(update)` before answering, and so must any other webhook front end
+(`offer`). A store that fails raises `InboxUnavailable`: not acknowledged,
 asked for again, none of those updates handled.
 
 `InboxApplication.process_update` marks an update done after it was handled, in the same
-transaction as the conversation state and user data it left (`update_persistence`; updates
-finishing side by side share that commit), so a replayed update finds the state it found the
-first time. At start-up (`replay`, from post_init, before polling starts) the updates that were
-stored but not finished are handled once each, in the order they arrived. An update that comes
-again — a webhook retry, a poll after a crash — finds its row and is dropped.
+transaction as the conversation state and user data it left (`update_persistence`), so a
+replayed update finds the state it found the first time. That transaction is the user's own:
+each user's (and chat's) rows and done marks commit together, and one user's write that fails
+(a state that cannot be stored) leaves every other user's committed. At start-up (`replay`, from
+post_init, before polling starts) the updates that were stored but not finished are handled
+once each, in the order they arrived. An update that comes again — a webhook retry, a poll
+after a crash — finds its row and is dropped.
+
+So an update is handled at least once: its side effects (replies, reminders planned, rows
+written by services in their own transactions) happen again when it is replayed after its
+done mark was lost — a crash, or a state that could not be stored (`_persist`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Iterator, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from typing import Any
 
 from telegram import Bot, Update
@@ -34,8 +40,8 @@ from telegram.ext import Application, ContextTypes, Updater
 
 from bot.delivery import handling_chat
 from services.clock import Clock
-from store.group_commit import GroupCommit
 from store.inbox import InboxStore
+from store.persistence import DatabasePersistence, Write
 
 log = logging.getLogger("unionbot.inbox")
 
@@ -45,24 +51,22 @@ MAX_ATTEMPTS = 3  # an update replayed this often without finishing is set aside
 
 
 class Inbox:
-    def __init__(self, store: InboxStore, clock: Clock, *, writer: GroupCommit | None = None,
-                 keep: dt.timedelta = KEEP, max_attempts: int = MAX_ATTEMPTS) -> None:
+    def __init__(self, store: InboxStore, clock: Clock, *, keep: dt.timedelta = KEEP,
+                 max_attempts: int = MAX_ATTEMPTS) -> None:
         self.store = store
         self.clock = clock
         self.keep = keep
         self.max_attempts = max_attempts
-        # arrivals, "done" marks and PTB's state (DatabasePersistence's writer): one writer
-        self.writer = writer or GroupCommit(store.sessions)
         self._tracked: set[int] = set()  # stored and not finished, in this process
-        self._handled: list[int] = []  # handled, waiting for the state write that marks them
+        # handled, waiting for the state write that marks them: update id → its user and chat
+        self._handled: dict[int, frozenset[int]] = {}
         self._stored: dict[int, bool] = {}  # stored with their getUpdates batch: new or not
 
     async def receive(self, update: Update) -> bool:
         """Store `update`; False if it was here already (then it must not be handled again)."""
         if update.update_id in self._stored:  # stored with its batch (`receive_batch`)
             return self._stored.pop(update.update_id)
-        op = self.store.adding([(update.update_id, update.to_dict())], self.clock.now())
-        new = update.update_id in await self.writer.write(object(), op)
+        new = await self.store.add(update.update_id, update.to_dict(), self.clock.now())
         if new:
             self._tracked.add(update.update_id)
         return new
@@ -70,8 +74,8 @@ class Inbox:
     async def receive_batch(self, updates: Sequence[Update]) -> None:
         """Store a getUpdates batch in one transaction, before the Updater confirms it (with
         its next getUpdates); `receive` then just says whether each one is new."""
-        op = self.store.adding([(u.update_id, u.to_dict()) for u in updates], self.clock.now())
-        new = await self.writer.write(object(), op)
+        new = await self.store.add_all([(u.update_id, u.to_dict()) for u in updates],
+                                       self.clock.now())
         self._tracked.update(new)
         self._stored.update((u.update_id, u.update_id in new) for u in updates)
 
@@ -85,19 +89,17 @@ class Inbox:
 
     def handled(self, update: Update) -> None:
         """`update` was handled: mark it done with the next state write (`take_handled`)."""
-        self._handled.append(update.update_id)
+        owners = (update.effective_user, update.effective_chat)
+        self._handled[update.update_id] = frozenset(o.id for o in owners if o is not None)
 
-    def take_handled(self) -> list[int]:
-        ids, self._handled = self._handled, []
-        return ids
+    def take_handled(self) -> dict[int, frozenset[int]]:
+        handled, self._handled = self._handled, {}
+        return handled
 
-    def stage_done(self, update_ids: list[int]) -> None:
-        """Stage the "done" marks of `update_ids` into the writer's next transaction."""
-        if update_ids:
-            batch = self.writer.stage(("inbox", "done", tuple(update_ids)),
-                                      self.store.finishing(update_ids, self.clock.now()))
-            # handled here either way; a row left pending is handled again at start-up
-            batch.then(lambda _committed: self._tracked.difference_update(update_ids))
+    def finished(self, update_ids: Iterable[int]) -> None:
+        """Their state and done marks were committed, or could not be: handled here either
+        way (a row left pending is handled again at start-up)."""
+        self._tracked.difference_update(update_ids)
 
     async def unfinished(self) -> list[tuple[int, dict[str, Any]]]:
         rows = await self.store.unfinished(self.max_attempts, self.clock.now())
@@ -209,16 +211,48 @@ class InboxApplication(Application):
 
     async def _persist(self, inbox: Inbox) -> None:
         """PTB's `update_persistence`, with the "done" marks of the updates handled so far in
-        the same transaction as the state they left (or a later one): the marks are taken
-        before PTB collects the state (so their state is in it) and staged after the state
-        rows (so they never commit before them). Updates finishing side by side share the
-        transaction, and so does an arrival stored at that moment (one writer)."""
+        the same transaction as the state they left: the marks are taken before PTB collects
+        the state (so their state is in it). One transaction per user (`by_owner`): a user's
+        write that fails is logged, leaves that user's updates pending (handled again at
+        start-up: at least once) and every other user's state and marks committed."""
+        persistence = self.persistence
+        if not isinstance(persistence, DatabasePersistence):
+            await super().update_persistence()
+            return
         async with self._persisting:
             done = inbox.take_handled()
-            with inbox.writer.later():  # DatabasePersistence only stages
+            with persistence.collecting() as writes:
                 await super().update_persistence()
-            inbox.stage_done(done)
-            await inbox.writer.commit()
+            for own_writes, update_ids in by_owner(writes, done):
+                marks = [inbox.store.finishing(update_ids, inbox.clock.now())] if update_ids \
+                    else []
+                try:
+                    await persistence.commit(own_writes, *marks)
+                except Exception:
+                    owners = sorted({o for w in own_writes for o in w.owners}
+                                    | {o for i in update_ids for o in done[i]})
+                    log.exception("could not save the state of user/chat %s; updates %s stay "
+                                  "pending and are handled again at start-up", owners,
+                                  update_ids)
+                finally:
+                    inbox.finished(update_ids)
+
+
+def by_owner(writes: list[Write], done: dict[int, frozenset[int]]
+             ) -> list[tuple[list[Write], list[int]]]:
+    """The writes and the handled updates, grouped so that whatever shares a user or chat id
+    is in one group (one transaction), and nothing else is."""
+    groups: list[tuple[set[int], list[Write], list[int]]] = []
+    items = [(w.owners, [w], []) for w in writes] + \
+        [(owners, [], [update_id]) for update_id, owners in done.items()]
+    for owners, own_writes, update_ids in items:
+        group = (set(owners), list(own_writes), list(update_ids))
+        for other in [g for g in groups if g[0] & owners]:
+            groups.remove(other)
+            group[0].update(other[0])
+            group[1][:0], group[2][:0] = other[1], other[2]
+        groups.append(group)
+    return [(own_writes, update_ids) for _, own_writes, update_ids in groups]
 
 
 async def _logged(step: Awaitable[None], what: str, update: Update) -> None:

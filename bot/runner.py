@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import sys
 from pathlib import Path
@@ -37,17 +36,6 @@ async def ensure_demo_membership(settings: Settings, user_id: int, name: str) ->
     return org.name
 
 
-def settle() -> None:
-    """Start-up has imported the code and built the Application: the cycle collector, off
-    since `python -m bot` began (bot/__main__.py, bot/cli.py main), comes back on. What
-    start-up made lives as long as the process, so it is frozen out of the collector's
-    passes instead of being scanned again and again (issue 13: these passes were about a
-    seventh of the time to the first poll). The few cycles it left (about a thousand
-    objects) stay; everything made from here on is collected as usual."""
-    gc.freeze()
-    gc.enable()
-
-
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     """Long polling, or with `webhook_url` Telegram's POSTs (bot/webhook.py)."""
     from bot.observe import monitor_of, start_heartbeat
@@ -56,7 +44,6 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     upgrade(settings.database_url)
     app = build_application(settings)
     start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds)
-    settle()
     if webhook_url:
         from bot.webhook import serve
 
@@ -85,7 +72,6 @@ def run_console(settings: Settings) -> int:
     if demo:
         print(load_catalog().t("cli.console_demo", "zh", name=demo))
     app = build_application(settings, configure=lambda b: build_inprocess(b, fake))
-    settle()
 
     def read_line(prompt: str) -> str:
         return input(prompt)

@@ -60,6 +60,9 @@ class Settings:
     # Lists are written comma-separated in .env (ADMIN_IDS=9001,9002); a JSON list works too.
     admin_ids: list[int] = field(default_factory=list)
     evidence_dir: Path = ROOT / "var" / "evidence"
+    # the chart's and the dossier PDF's CJK font: TrueType outlines (.ttf or .ttc), which
+    # reportlab can embed; Debian's fonts-wqy-microhei, installed by the Makefile
+    cjk_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     max_file_mb: int = 20

@@ -128,7 +128,7 @@ async def progress(update: Update, context: Context) -> None:
     await reply(update, progress_text(w, p))
     if p.districts or p.reviewers:
         png = await asyncio.to_thread(assignments.progress_chart, p, w.svc.catalog,
-                                      w.lang)  # CPU work off the event loop
+                                      w.lang, font=w.svc.cjk_font)  # off the event loop
         await update.effective_chat.send_photo(png, caption=w.t(
             "progress.chart_caption", round=escape(p.round_name or "—")))
 

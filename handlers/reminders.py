@@ -13,9 +13,8 @@ import logging
 from collections import Counter
 from html import escape
 
-import httpx
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from domain.dates import date_field, datetime_field
@@ -24,6 +23,7 @@ from domain.i18n import DEFAULT_LANG, local
 from domain.limits import record_id
 from handlers import callbacks as cb
 from handlers.common import Context, admin_only, keyboard, pressed, reply, who
+from handlers.errors import is_stand_in, performed
 from services import rounds
 from services.core import Services
 
@@ -32,8 +32,6 @@ MAX_OPEN_LINES = 5
 CONCURRENCY = 32  # sends in flight at once (the rate limiter paces them)
 BATCH = 200  # rows claimed per statement
 JOB = "reminders"
-# the request never reached Telegram
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
@@ -74,37 +72,38 @@ def render(svc: Services, msg: rounds.ReminderMessage) -> tuple[str, object]:
     return "\n".join(lines), keyboard([[button]])
 
 
-def undelivered(exc: TelegramError) -> bool:
-    """True when Telegram certainly did not deliver the message: it answered with an error
-    (400, 500 …), or the request never left (no connection). A timeout or a connection lost
-    after sending is uncertain: Telegram may have delivered it."""
-    if isinstance(exc, NetworkError):  # TimedOut is one too
-        cause = exc.__cause__
-        if cause is None or isinstance(cause, TelegramError):
-            return not isinstance(exc, TimedOut)  # an error answer, e.g. "Bad Gateway (502)"
-        return isinstance(cause, NOT_SENT)
-    return True
+SENDS = 2  # a reminder whose send got no answer is sent once more, and no more
 
 
 async def send(app: Application, msg: rounds.ReminderMessage) -> rounds.Outcome:
-    """Send one reminder whose row is marked as being sent; how it went."""
+    """Send one reminder whose row is marked as being sent; how it went. Whether Telegram got
+    it is judged by the one rule (handlers/errors.py `performed`). A send that went out but got
+    no answer (a timeout, a connection lost: the sending layer's stand-in) is sent once more:
+    a second reminder costs less than a missed deadline. Replies to a user's own action are
+    not repeated (bot/delivery.py)."""
     svc: Services = app.bot_data["services"]
     text, markup = render(svc, msg)
-    try:
-        await app.bot.send_message(msg.user_id, text, reply_markup=markup)
-    except Forbidden as exc:
-        return rounds.Outcome(msg, "blocked", str(exc))
-    except RetryAfter as exc:  # the rate limiter's retries ran out: try again later
-        delay = exc.retry_after  # int today, timedelta in PTB's next major version
-        seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-        return rounds.Outcome(msg, "retry", "retry after", retry_after=seconds + 1)
-    except TelegramError as exc:
-        log.warning("reminder %s failed: %s", msg.reminder_id, exc)
-        return rounds.Outcome(msg, "retry" if undelivered(exc) else "uncertain", str(exc))
-    except Exception as exc:  # whatever it was, we cannot know whether the message went
-        log.exception("reminder %s failed", msg.reminder_id)
-        return rounds.Outcome(msg, "uncertain", repr(exc))
-    return rounds.Outcome(msg, "sent")
+    for attempt in range(1, SENDS + 1):
+        try:
+            message = await app.bot.send_message(msg.user_id, text, reply_markup=markup)
+        except Forbidden as exc:
+            return rounds.Outcome(msg, "blocked", str(exc))
+        except RetryAfter as exc:  # the rate limiter's retries ran out: try again later
+            delay = exc.retry_after  # int today, timedelta in PTB's next major version
+            seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+            return rounds.Outcome(msg, "retry", "retry after", retry_after=seconds + 1)
+        except TelegramError as exc:
+            log.warning("reminder %s failed: %s", msg.reminder_id, exc)
+            return rounds.Outcome(msg, "retry" if performed(exc) is False else "uncertain",
+                                  str(exc))
+        except Exception as exc:  # whatever it was, we cannot know whether the message went
+            log.exception("reminder %s failed", msg.reminder_id)
+            return rounds.Outcome(msg, "uncertain", repr(exc))
+        if not is_stand_in(message):
+            return rounds.Outcome(msg, "sent")
+        log.warning("reminder %s: no answer from Telegram to send %d of %d", msg.reminder_id,
+                    attempt, SENDS)
+    return rounds.Outcome(msg, "uncertain", f"no answer from Telegram to {SENDS} sends")
 
 
 REPORTED = {"uncertain": "failed"}  # how dispatch_due counts an outcome

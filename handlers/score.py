@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 
 from domain.i18n import local
 from domain.report import score_lines
-from handlers.common import Context, fits_caption, main_menu, reply, who
+from handlers.common import Context, fits_caption, main_menu, reply, services, who
 from handlers.submit_views import claimed_and_verified, open_items, verified_lines
 from services.charts import CACHED_CHARTS, Bar, bars, render
 from services.scoring import organization_scores
@@ -65,7 +65,8 @@ async def _send_chart(update: Update, context: Context, title: str, chart: tuple
             return
         except BadRequest:  # Telegram no longer knows it: upload the picture again
             sent.pop(key, None)
-    png = await asyncio.to_thread(render, title, chart)  # CPU work off the event loop
+    # CPU work off the event loop
+    png = await asyncio.to_thread(render, title, chart, font=services(context).cjk_font)
     message = await update.effective_chat.send_photo(png, caption=caption, reply_markup=markup)
     if message.photo:
         if len(sent) >= CACHED_CHARTS:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from domain.assignment import Need, Step, balance, steps
 from domain.errors import InputError
@@ -287,7 +288,7 @@ async def progress(svc: Services, admin_id: int | None) -> Progress:
 STACKED = ("submitted", "in_review", "returned", "verified")  # the chart's parts
 
 
-def progress_chart(report: Progress, catalog: Catalog, lang: str) -> bytes:
+def progress_chart(report: Progress, catalog: Catalog, lang: str, *, font: Path) -> bytes:
     """The progress as a picture: a stacked bar per district, then per reviewer (PNG).
     CPU work: call it in a worker thread."""
     stacks = tuple(Stack(r.name, tuple(getattr(r, c) for c in STACKED),
@@ -296,7 +297,8 @@ def progress_chart(report: Progress, catalog: Catalog, lang: str) -> bytes:
                    for r in (*report.districts, *report.reviewers))
     return render_stacked(catalog.t("progress.chart_title", lang,
                                     round=report.round_name or "—"),
-                          tuple(catalog.t(f"desk.filter_{c}", lang) for c in STACKED), stacks)
+                          tuple(catalog.t(f"desk.filter_{c}", lang) for c in STACKED), stacks,
+                          font=font)
 
 
 # -- where a project stands, for its staff ---------------------------------------------------

@@ -1,14 +1,14 @@
 """A bar chart of points against the maximum per criterion (PNG bytes).
 
-Drawn with Pillow in Noto Sans CJK SC (the font file the mplfonts package ships), a few
-milliseconds a picture; each distinct picture (title and bars) is kept in an LRU cache, so a
-score that has not changed is not drawn again. Titles carry user text (project names): they
-are drawn as plain text, cut to fit with "…", never interpreted.
+Drawn with Pillow in the configured CJK font (CJK_FONT: by default WenQuanYi Micro Hei,
+Debian's fonts-wqy-microhei), a few milliseconds a picture; each distinct picture (title and
+bars) is kept in an LRU cache, so a score that has not changed is not drawn again. Titles
+carry user text (project names): they are drawn as plain text, cut to fit with "…", never
+interpreted.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -22,7 +22,6 @@ from domain.scoring import ScoreReport
 if TYPE_CHECKING:
     from PIL import Image, ImageDraw, ImageFont
 
-FONT_FILE = "NotoSansCJKsc-Regular.otf"
 WIDTH, HEIGHT = 704, 396  # the picture's size, pixels
 MARGIN = 16
 TITLE_SIZE, LABEL_SIZE, VALUE_SIZE = 17, 14, 13
@@ -38,19 +37,20 @@ class Bar:
     max: int
 
 
-def font_path() -> Path:
-    """The CJK font, found without importing mplfonts (which would import matplotlib)."""
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the mplfonts package (the chart's CJK font) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+def require_font(path: Path) -> Path:
+    """The configured CJK font file (the chart's and the dossier PDF's), or an error that says
+    what to do."""
+    if not path.is_file():
+        raise RuntimeError(f"the CJK font {path} is missing: install Debian's fonts-wqy-microhei "
+                           "(make does) or set CJK_FONT to a TrueType font (.ttf or .ttc)")
+    return path
 
 
 @cache
-def _font(size: int) -> ImageFont.FreeTypeFont:
+def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
     from PIL import ImageFont
 
-    return ImageFont.truetype(str(font_path()), size)
+    return ImageFont.truetype(str(require_font(path)), size, index=0)
 
 
 def bars(report: ScoreReport, rubric: Rubric, lang: str) -> tuple[Bar, ...]:
@@ -75,11 +75,11 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont,
 
 
 @lru_cache(maxsize=CACHED_CHARTS)
-def render(title: str, chart: tuple[Bar, ...]) -> bytes:
-    """The PNG for a title and its bars (top to bottom in the given order). CPU work when the
-    picture is new: call it in a worker thread."""
-    image, draw = _titled(title, HEIGHT)
-    label_font, value_font = _font(LABEL_SIZE), _font(VALUE_SIZE)
+def render(title: str, chart: tuple[Bar, ...], *, font: Path) -> bytes:
+    """The PNG for a title and its bars (top to bottom in the given order), in the CJK `font`.
+    CPU work when the picture is new: call it in a worker thread."""
+    image, draw = _titled(title, HEIGHT, font)
+    label_font, value_font = _font(font, LABEL_SIZE), _font(font, VALUE_SIZE)
     inner = WIDTH - 2 * MARGIN
     top, bottom = MARGIN + TITLE_SIZE + 18, HEIGHT - MARGIN
     labels = [_fit(draw, b.label, label_font, inner * 0.4) for b in chart]
@@ -104,13 +104,13 @@ def render(title: str, chart: tuple[Bar, ...]) -> bytes:
     return _png(image)
 
 
-def _titled(title: str, height: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+def _titled(title: str, height: int, font: Path) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """A white picture WIDTH × `height` with `title` centred at its top."""
     from PIL import Image, ImageDraw  # imported on the first chart, not at start-up
 
     image = Image.new("RGB", (WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
-    title_font = _font(TITLE_SIZE)
+    title_font = _font(font, TITLE_SIZE)
     draw.text((WIDTH / 2, MARGIN), _fit(draw, title, title_font, WIDTH - 2 * MARGIN),
               font=title_font, fill=TEXT_COLOUR, anchor="ma")
     return image, draw
@@ -135,13 +135,14 @@ class Stack:
 
 
 @lru_cache(maxsize=64)
-def render_stacked(title: str, legend: tuple[str, ...], stacks: tuple[Stack, ...]) -> bytes:
+def render_stacked(title: str, legend: tuple[str, ...], stacks: tuple[Stack, ...], *,
+                   font: Path) -> bytes:
     """The PNG of counts stacked per row (e.g. awaiting, in review, returned, verified per
     district), a legend under the title. CPU work: call it in a worker thread."""
     rows = max(len(stacks), 1)
     height = max(HEIGHT, MARGIN * 2 + TITLE_SIZE + 48 + rows * 28)
-    image, draw = _titled(title, height)
-    label_font, value_font = _font(LABEL_SIZE), _font(VALUE_SIZE)
+    image, draw = _titled(title, height, font)
+    label_font, value_font = _font(font, LABEL_SIZE), _font(font, VALUE_SIZE)
     inner = WIDTH - 2 * MARGIN
     x, y = MARGIN, MARGIN + TITLE_SIZE + 10
     for name, colour in zip(legend, STACK_COLOURS, strict=False):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -52,6 +53,7 @@ class Services:
     districts: Districts
     reminder_policy: ReminderPolicy
     invite_days: int
+    cjk_font: Path  # the chart's and the dossier PDF's font (TrueType, .ttf or .ttc)
     review: ReviewRules = field(default_factory=lambda: ReviewRules(()))
     search: SearchCache = field(default_factory=SearchCache)
 

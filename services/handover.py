@@ -9,7 +9,6 @@ as strings, never formulas, and into file names only after cleaning."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 import re
 import unicodedata
@@ -20,12 +19,10 @@ from pathlib import Path
 from domain.i18n import local
 from services import audit
 from services import ledger as ledgers
+from services.charts import require_font
 from services.core import Services
 from services.project_view import FileView, load
 from services.ranking import RankedProject, may_rank, ranking, verified_report
-
-PDF_FONT_FILE = "SimHei.ttf"  # mplfonts' TrueType CJK font (reportlab cannot embed the CFF .otf)
-PDF_FONT = "UnionCJK"
 
 
 # -- cells and names ------------------------------------------------------------------------
@@ -152,13 +149,6 @@ class Dossier:
     names: tuple[str, ...]  # every name in the ZIP
 
 
-def pdf_font_path() -> Path:
-    spec = importlib.util.find_spec("mplfonts")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the mplfonts package (the PDF's CJK font) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / PDF_FONT_FILE
-
-
 def evidence_names(svc: Services, files: list[FileView]) -> list[str]:
     """Each file's name in the ZIP: criterion / item (kind) / n_original name."""
     criteria = {i.id: (n, c) for n, c in enumerate(svc.rubric.criteria, 1) for i in c.items}
@@ -188,10 +178,11 @@ def summary_pdf(svc: Services, facts: dict) -> bytes:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(PDF_FONT, str(pdf_font_path())))
+    font = f"CJK {svc.cjk_font}"  # the configured font, embedded (TrueType outlines only)
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(font, str(require_font(svc.cjk_font)), subfontIndex=0))
     t = svc.catalog.t
-    body = ParagraphStyle("body", fontName=PDF_FONT, fontSize=10, leading=15,
+    body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15,
                           wordWrap="CJK")
     head = ParagraphStyle("head", parent=body, fontSize=13, leading=20, spaceBefore=8)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=24)
@@ -209,7 +200,7 @@ def summary_pdf(svc: Services, facts: dict) -> bytes:
     table.append([p(t("handover.col_total", "zh")), "", facts["claimed"], facts["verified"],
                   facts["max"]])
     grid = Table(table, colWidths=[90, 200, 50, 50, 50], repeatRows=1)
-    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), PDF_FONT),
+    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font),
                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [grid, p(t("handover.pdf_eligibility", "zh"), head),

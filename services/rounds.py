@@ -416,7 +416,7 @@ async def start_sending(svc: Services, msgs: list[ReminderMessage]) -> list[Remi
 class Outcome:
     """How one send went: sent | blocked | retry (Telegram certainly did not deliver it:
     planned again after `retry_after` seconds, or the policy's backoff) | uncertain (we
-    cannot know whether it arrived: failed, never resent)."""
+    cannot know whether it arrived, even after sending it once more: failed, not resent)."""
 
     msg: ReminderMessage
     result: str

@@ -17,18 +17,26 @@ from domain.review import ReviewRules, review_rules_from_dict
 from domain.rubric import Rubric, rubric_from_dict
 from domain.subsidy import SubsidyTable, subsidy_table_from_dict
 
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+CACHE_ENV = "UNIONBOT_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """Where derived files go (the data files' parses, the search index's tokens): never into
+    the source tree's folders."""
+    return Path(os.environ.get(CACHE_ENV) or ROOT / "var" / "cache")
 
 
 def read_toml(path: Path) -> dict:
-    """A data file's tables. Each content is parsed once: the parse is kept as JSON in a
-    `__pycache__` folder beside the file (as Python keeps bytecode), named by the content's
-    hash, so an edited file is never read from an old parse. tomllib takes about 12 ms for
-    messages.toml, at every start-up (issue 13); the JSON about 1 ms. Where the folder cannot
-    be written, or a value is one JSON cannot hold (a date), the file is parsed each time."""
+    """A data file's tables. Each content is parsed once: the parse is kept as JSON in the
+    cache directory (`cache_dir()/data`), named by the content's hash, so an edited file is
+    never read from an old parse. tomllib takes about 12 ms for messages.toml, at every
+    start-up (issue 13); the JSON about 1 ms. Where the folder cannot be written, or a value
+    is one JSON cannot hold (a date), the file is parsed each time."""
     raw = path.read_bytes()
     digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
-    kept = path.parent / "__pycache__" / f"{path.name}.{digest}.json"
+    kept = cache_dir() / "data" / f"{path.name}.{digest}.json"
     try:
         return json.loads(kept.read_bytes())
     except (OSError, ValueError):
@@ -44,7 +52,7 @@ def _keep(kept: Path, name: str, data: dict) -> None:
     except TypeError:  # dates and times: JSON has none
         return
     try:
-        kept.parent.mkdir(exist_ok=True)
+        kept.parent.mkdir(parents=True, exist_ok=True)
         for old in kept.parent.glob(f"{name}.*.json"):
             old.unlink(missing_ok=True)  # the parses of earlier contents
         part = kept.with_name(f"{kept.name}.{os.getpid()}.part")

@@ -4,17 +4,25 @@ asyncpg (`pip install unionbot[postgres]`)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'unionbot.db'}"  # bot/settings.py's default
 POOL_SIZE = 20
+
+# statements for a transaction of the caller's (store/inbox.py, store/persistence.py)
+Op = Callable[[AsyncConnection], Awaitable[Any]]
 
 
 def url_from_environment() -> str:
@@ -48,15 +56,11 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     # connections kept open: as many as handlers run at once (bot/updates.py MAX_RUNNING) and
-    # the inbox's writer, with room for jobs; more are opened and closed again per use, which
+    # the inbox's writes, with room for jobs; more are opened and closed again per use, which
     # costs a connection (on SQLite a thread and the pragmas) each time (docs/benchmarks.md)
     pool = {"pool_size": POOL_SIZE, "max_overflow": 10}
     if make_url(url).get_backend_name() == "sqlite" and path is None:
         pool = {}  # an in-memory database has a pool of one connection
-    if make_url(url).drivername == "sqlite+aiosqlite":
-        from store.sqlite_driver import dbapi
-
-        pool["module"] = dbapi()  # one hand-off to aiosqlite's thread per statement
     try:
         engine = create_async_engine(url, **pool)
     except ModuleNotFoundError as exc:  # the driver is an optional extra

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import Insert, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
-from store.db import upsert_insert
-from store.group_commit import Op
+from store.db import Op, upsert_insert
 from store.models import InboxUpdate
 
 log = logging.getLogger("unionbot.inbox")
@@ -35,12 +34,18 @@ class InboxStore:
     async def add(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool:
         """Store an update that just arrived (committed on return). False if it is here
         already: Telegram delivered it again (a webhook retry, a poll after a crash)."""
+        return update_id in await self.add_all([(update_id, payload)], now)
+
+    async def add_all(self, updates: list[tuple[int, dict[str, Any]]], now: dt.datetime
+                      ) -> set[int]:
+        """Store `updates` (update_id, payload) in one transaction (committed on return): the
+        ids that are new."""
         async with self._engine.begin() as conn:
-            return update_id in await self.adding([(update_id, payload)], now)(conn)
+            return await self.adding(updates, now)(conn)
 
     def adding(self, updates: list[tuple[int, dict[str, Any]]], now: dt.datetime) -> Op:
         """The statements that store `updates` (update_id, payload) that just arrived, for a
-        transaction of the caller's (store.group_commit): the ids that are new. One `INSERT …
+        transaction of the caller's: the ids that are new. One `INSERT …
         ON CONFLICT DO NOTHING` for all of them; the payloads are compared only for ids that
         were here already."""
         payloads = dict(updates)

@@ -370,9 +370,10 @@ class ProjectTotals(Base):
     organisation's founding and certificate dates; its round's recommendation date and
     reviews required. Triggers rather than calls in each service, because they are one
     place that no code path can forget: the services, the command line, an import, a
-    migration's UPDATE, or an operator's SQL. A migration that rebuilds one of those tables
-    (Alembic's batch mode on SQLite copies it) must create its triggers again:
-    tests/store/test_stored_totals.py fails otherwise."""
+    migration's UPDATE, or an operator's SQL. The facts are listed once, in
+    store/schema_guard.py (SCORE_FACTS); a migration that rebuilds one of those tables uses
+    its `batch_alter_table`, and an upgrade that lost a trigger fails (store/migrations/env.py).
+    """
 
     __tablename__ = "project_totals"
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),

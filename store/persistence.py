@@ -3,37 +3,77 @@ user/chat/bot data as JSON rows in `ptb_state`."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
-from store.db import upsert_insert
-from store.group_commit import GroupCommit, Op
+from store.db import Op, upsert_insert
 from store.models import ConversationState
 
 CONV, USER, CHAT, BOT = "conv", "user", "chat", "bot"
 _UNKNOWN = object()
 
 
-class DatabasePersistence(BasePersistence[dict, dict, dict]):
-    """Write-through persistence: what PTB hands over after an update is committed at once,
-    in one transaction (`writer`, shared with the inbox)."""
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One row's write, not yet run: `owners` are the user and chat ids of its key."""
 
-    def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0, *,
-                 writer: GroupCommit | None = None) -> None:
+    owners: frozenset[int]
+    op: Op
+    rows: tuple[tuple[str, str, str], ...]
+    value: Any
+
+
+_collected: contextvars.ContextVar[list[Write] | None] = contextvars.ContextVar(
+    "persistence_collected", default=None)
+
+
+class DatabasePersistence(BasePersistence[dict, dict, dict]):
+    """Write-through persistence: each row PTB hands over is committed at once in a
+    transaction of its own, unless the caller collects the writes and commits them itself
+    (`collecting`, `commit`: bot/inbox.py, with the "done" marks of the updates)."""
+
+    def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0) -> None:
         super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=True,
                                                      user_data=True, callback_data=False),
                          update_interval=update_interval)
         self._sessions = sessions
-        self.writer = writer or GroupCommit(sessions)
+        self._engine = sessions.kw["bind"]
         # what the table holds, as far as this process knows: a key whose data is unchanged is
         # not written again (None: no row). Only for the kinds and names loaded (`_rows`).
         self._known: dict[tuple[str, str, str], Any] = {}
         self._loaded: set[tuple[str, str]] = set()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def collecting() -> Iterator[list[Write]]:
+        """Writes asked for inside (and in the tasks started inside) are not run but put
+        into the list given, for the caller to `commit`."""
+        writes: list[Write] = []
+        token = _collected.set(writes)
+        try:
+            yield writes
+        finally:
+            _collected.reset(token)
+
+    async def commit(self, writes: list[Write], *also: Op) -> None:
+        """Run `writes` and the statements `also` in ONE transaction; raises what it raised
+        (then nothing of it is stored)."""
+        rows = [row for write in writes for row in write.rows]
+        self._known.update(dict.fromkeys(rows, _UNKNOWN))  # until the write is committed
+        async with self._engine.begin() as conn:
+            for op in (*(write.op for write in writes), *also):
+                await op(conn)
+        for write in writes:
+            self._known.update(dict.fromkeys(write.rows, write.value))
 
     async def _rows(self, kind: str, name: str = "") -> list[ConversationState]:
         async with self._sessions() as s:
@@ -43,12 +83,9 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         self._loaded.add((kind, name))
         return result
 
-    async def _put(self, kind: str, name: str, key: str, data: Any) -> None:
-        """Write one row. PTB saves an update's conversation state and user data as separate
-        calls run side by side: they join one batch and commit in ONE transaction, so a crash
-        never leaves a conversation's state without the data that goes with it. Inside
-        `GroupCommit.later()` (bot/inbox.py) the rows are only staged: the inbox commits them
-        with the "done" marks of the updates that left them."""
+    async def _put(self, kind: str, name: str, key: str, data: Any,
+                   owners: frozenset[int]) -> None:
+        """Write one row (see `_write`)."""
         row = (kind, name, key)
         if (kind, name) in self._loaded and self._known.get(row) == data:
             return  # the row holds this already (None: there is none)
@@ -66,37 +103,34 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
                 index_elements=(table.c.kind, table.c.name, table.c.key),
                 set_={"data": stmt.excluded.data, "updated_at": func.now()}))
 
-        await self._write(row, write, [row], data)
+        await self._write(Write(owners, write, (row,), data))
 
-    async def _drop(self, kind: str, key: str) -> None:
+    async def _drop(self, kind: str, key: str, owner: int) -> None:
         table = ConversationState.__table__
 
         async def drop(conn: AsyncConnection) -> None:
             await conn.execute(delete(table).where(table.c.kind == kind, table.c.key == key))
 
-        rows = [row for row in self._known if row[0] == kind and row[2] == key]
-        await self._write((kind, "*", key), drop, rows, None)
+        rows = tuple(row for row in self._known if row[0] == kind and row[2] == key)
+        await self._write(Write(frozenset((owner,)), drop, rows, None))
 
-    async def _write(self, key: tuple[str, str, str], op: Op,
-                     rows: list[tuple[str, str, str]], value: Any) -> None:
-        """Stage `op`; commit it unless the caller commits (`GroupCommit.later`). `rows` hold
-        `value` once it committed."""
-        self._known.update(dict.fromkeys(rows, _UNKNOWN))  # until the write is committed
-        batch = self.writer.stage(key, op)
-        batch.then(lambda committed: self._known.update(
-            dict.fromkeys(rows, value if committed else _UNKNOWN)))
-        if not self.writer.staging_only():
-            await self.writer.commit(batch)
+    async def _write(self, write: Write) -> None:
+        """Committed now in a transaction of its own, or collected (`collecting`)."""
+        collected = _collected.get()
+        if collected is None:
+            await self.commit([write])
+        else:
+            collected.append(write)
 
     # -- user / chat data --------------------------------------------------------------------
     async def get_user_data(self) -> dict[int, dict]:
         return defaultdict(dict, {int(r.key): dict(r.data or {}) for r in await self._rows(USER)})
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
-        await self._put(USER, "", str(user_id), dict(data) or None)
+        await self._put(USER, "", str(user_id), dict(data) or None, frozenset((user_id,)))
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._drop(USER, str(user_id))
+        await self._drop(USER, str(user_id), user_id)
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
         return None
@@ -105,10 +139,10 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         return defaultdict(dict, {int(r.key): dict(r.data or {}) for r in await self._rows(CHAT)})
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
-        await self._put(CHAT, "", str(chat_id), dict(data) or None)
+        await self._put(CHAT, "", str(chat_id), dict(data) or None, frozenset((chat_id,)))
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self._drop(CHAT, str(chat_id))
+        await self._drop(CHAT, str(chat_id), chat_id)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict) -> None:
         return None
@@ -135,7 +169,8 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...],
                                   new_state: object | None) -> None:
-        await self._put(CONV, name, json.dumps(list(key)), new_state)
+        await self._put(CONV, name, json.dumps(list(key)), new_state,
+                        frozenset(k for k in key if isinstance(k, int)))
 
     async def flush(self) -> None:
         return None

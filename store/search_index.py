@@ -32,17 +32,12 @@ from domain.search import (
     near_misses,
     synonyms_from_dict,
 )
-from store.datafiles import DATA_DIR, read_toml
-from store.documents import REPO, all_documents
+from store.datafiles import DATA_DIR, cache_dir, read_toml
+from store.documents import all_documents
 
-CACHE_ENV = "UNIONBOT_CACHE_DIR"
 TOKENIZER = "jieba-precise-v1"
 KEEP_CACHE_FILES = 3
 KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely not a typo
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or REPO / "var" / "cache")
 
 
 @cache

@@ -1,5 +1,9 @@
 """Alembic environment: async engine, URL from the config (store/migrate.py sets it from the
-settings) or else DATABASE_URL in the environment. The store never imports bot/."""
+settings) or else DATABASE_URL in the environment. The store never imports bot/.
+
+An upgrade that reaches head is checked before it commits: a trigger that keeps stored totals
+right or an index the models declare that a migration lost (Alembic's batch mode on SQLite
+drops them; store/schema_guard.py `batch_alter_table` keeps them) fails the upgrade loudly."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from store.db import make_engine, url_from_environment
 from store.models import Base
+from store.schema_guard import problems
 
 config = context.config
 target_metadata = Base.metadata
@@ -24,6 +29,11 @@ def _run(connection: Connection) -> None:
                       render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+        at_head = set(context.get_context().get_current_heads()) == set(context.script.get_heads())
+        lost = problems(connection) if at_head else []
+        if lost:
+            raise RuntimeError("the migrations lost what keeps scores right: " + "; ".join(lost)
+                               + " (store/schema_guard.py batch_alter_table keeps them)")
 
 
 async def _run_async() -> None:

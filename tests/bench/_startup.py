@@ -5,15 +5,11 @@ The parent (tests/bench/bot_vs_echo.py) times the process from its start to that
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
 
-if __name__ == "__main__" and sys.argv[1:2] == ["unionbot"]:
-    gc.disable()  # as bot/__main__.py does before it imports anything (bot/runner.py settle)
-
-from bot.transport import FakeTelegram, build_inprocess  # noqa: E402
+from bot.transport import FakeTelegram, build_inprocess
 
 
 class MarkingTelegram(FakeTelegram):

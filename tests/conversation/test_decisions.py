@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+from pathlib import Path
 
 from services import accounts, audit, projects
 from tests.conversation.conftest import new_project
@@ -194,6 +196,52 @@ async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_
     missing = subprocess.run([sys.executable, "-m", "bot", "dossier", "99", "--out", str(out)],
                              cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and "99" in missing.stderr
+
+
+def _embedded_fonts(data: bytes) -> dict[str, bool]:
+    """Each font of the PDF by its name (without a subset's prefix and number): embedded or
+    not."""
+    from pypdf import PdfReader
+
+    out = {}
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and any(
+                key in descriptor.get_object() for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            name = str(font["/BaseFont"]).lstrip("/").split("+")[-1]
+            out[re.sub(r"-\d+$", "", name) if embedded else name] = embedded
+    return out
+
+
+async def test_the_dossier_summary_embeds_the_configured_cjk_font_and_no_simhei(
+        bot, member, tmp_path, caplog):
+    import zipfile
+
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    await new_project(member, "社区法律服务站")
+    reviewer = bot.chat(1, "管理员")
+    await reviewer.send("/dossier 1")
+    [doc] = reviewer.documents_since
+    with zipfile.ZipFile(io.BytesIO(doc.file)) as z:
+        pdf = z.read(z.namelist()[0])
+    configured = TTFontFile(str(bot.settings.cjk_font), subfontIndex=0).name.decode()
+    fonts = _embedded_fonts(pdf)
+    assert {name for name, embedded in fonts.items() if embedded} == {configured}
+    assert {name for name, embedded in fonts.items() if not embedded} <= {"Helvetica"}  # unused
+    assert "社区法律服务站" in _pdf_text(pdf)
+    assert b"SimHei" not in pdf
+    root = Path(__file__).resolve().parents[2]
+    for path in [root / "pyproject.toml", *(root / "services").glob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        assert "SimHei" not in text and "mplfonts" not in text, path
+
+    bot.svc.cjk_font = tmp_path / "missing.ttf"  # as CJK_FONT names it: no other font is used
+    await reviewer.send("/dossier 1")
+    assert reviewer.documents_since == []
+    assert f"the CJK font {bot.svc.cjk_font} is missing" in caplog.text
 
 
 async def test_an_administrator_imports_organisations_by_sending_a_file(bot, member):

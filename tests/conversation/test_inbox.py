@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
+from telegram import Update
 from telegram.ext import Application
 
 from bot.inbox import inbox_of, offer
@@ -17,6 +18,7 @@ from bot.transport import FakeTelegram, FakeUser, running
 from services.clock import SHANGHAI
 from store.inbox import InboxStore
 from store.models import EvidenceEntry, EvidenceFile
+from store.persistence import DatabasePersistence
 from tests.conversation.conftest import NOW, demo_org, make_settings, new_project, start_bot
 from tests.support.chat import Chat
 
@@ -369,3 +371,32 @@ async def test_an_id_telegram_reuses_for_a_new_update_is_handled(setup):
         await until(handled(app, fake))
         assert len(chat.messages) == 1  # the new one answered, the old one not again
     assert await store.counts() == {"done": 1}
+
+
+async def test_one_users_state_that_cannot_be_saved_loses_no_other_users(setup, caplog):
+    _, svc, fake, app, _ = setup
+    other = FakeUser(1002, "李强")
+    inbox = inbox_of(app)
+    await start(app, fake)
+    updates = []
+    for user in (USER, other):  # both stored and handled; their states saved side by side
+        payload = fake.user_message(user, "/help", queue=False).to_dict()
+        update = Update.de_json(payload, app.bot)
+        await inbox.receive(update)
+        inbox.handled(update)
+        updates.append(update)
+    app.user_data[USER.id]["due"] = dt.date(2026, 12, 15)  # no JSON for a date
+    app.user_data[other.id]["lang"] = "zh"
+    app.mark_data_for_update_persistence(user_ids=[USER.id, other.id])
+    await app.update_persistence()
+    saved = await DatabasePersistence(svc.sessions).get_user_data()
+    assert saved[other.id] == {"lang": "zh"}  # the other user's state is kept …
+    assert USER.id not in saved
+    # … and their update is done; the first user's stays to be handled again at start-up
+    assert await InboxStore(svc.sessions).counts() == {"done": 1, "pending": 1}
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert str(USER.id) in record.getMessage() and str(updates[0].update_id) in \
+        record.getMessage()
+    assert "date is not JSON serializable" in record.exc_text
+    await app.stop()
+    await app.shutdown()

@@ -297,12 +297,16 @@ def failing_sends(bot, faults: list) -> None:
     bot.fake.call = call
 
 
-def connect_error() -> Exception:
+def network_error(cause: httpx.HTTPError) -> Exception:
+    """What PTB's HTTPX request raises when httpx raised `cause`."""
     try:
-        raise NetworkError("httpx.ConnectError: connection refused") \
-            from httpx.ConnectError("connection refused")
+        raise NetworkError(f"httpx.{type(cause).__name__}: {cause}") from cause
     except NetworkError as exc:
         return exc
+
+
+def connect_error() -> Exception:
+    return network_error(httpx.ConnectError("connection refused"))
 
 
 def read_timeout() -> Exception:
@@ -335,15 +339,46 @@ async def test_a_reminder_telegram_certainly_did_not_deliver_is_retried_until_it
     assert len(reminders_to(member)) == 1
 
 
-async def test_a_reminder_whose_delivery_is_uncertain_is_never_resent(bot, member, round_):
-    failing_sends(bot, [read_timeout()])  # the request went out; no answer came back
-    bot.svc.clock.current = at("2026-12-08 09:00")
-    # The sending layer counts it as delivered (it most likely arrived): never repeated.
+async def test_a_reminder_whose_send_timed_out_is_sent_once_more(bot, member, round_):
+    failing_sends(bot, [read_timeout()])  # the request went out; no answer came back, and
+    bot.svc.clock.current = at("2026-12-08 09:00")  # here it never arrived
     assert await dispatch_due(bot.app) == {"sent": 1}
+    assert len(reminders_to(member)) == 1  # the second send brought it
     bot.svc.clock.advance(dt.timedelta(hours=2))
     assert await dispatch_due(bot.app) == {}
     assert {r.kind: r.status for r in await reminder_rows(bot.svc)}["d7"] == "sent"
-    assert reminders_to(member) == []  # this one was lost on the way, and is not sent twice
+
+
+@pytest.mark.parametrize("fault", ["timeout", "drop"])
+async def test_a_reminder_whose_answer_was_lost_is_sent_once_more_and_no_more(
+        bot, member, round_, fault):
+    # Telegram showed it but its answer was lost (a timeout, the connection lost): shown
+    # twice rather than risk a missed deadline; twice is all, whatever the second send does.
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    bot.fake.fail_next("sendMessage", fault)
+    assert await dispatch_due(bot.app) == {"sent": 1}
+    assert len(reminders_to(member)) == 2
+    bot.svc.clock.current = at("2026-12-12 09:00")
+    bot.fake.fail_next("sendMessage", fault, fault)
+    assert await dispatch_due(bot.app) == {"failed": 1}  # outcome unknown: not sent a third time
+    bot.svc.clock.advance(dt.timedelta(hours=2))
+    assert await dispatch_due(bot.app) == {}
+    assert len(reminders_to(member)) == 4
+    assert {r.kind: r.status for r in await reminder_rows(bot.svc)}["d3"] == "failed"
+
+
+async def test_a_send_that_never_left_is_judged_as_every_call_to_telegram_is(
+        bot, member, round_):
+    # A write error: the request never reached Telegram. The sending layer repeats it as a
+    # call not performed (bot/delivery.py); when that outlasts its attempts the reminder goes
+    # again later, by the same rule — not given up as "perhaps delivered".
+    never_left = network_error(httpx.WriteError("broken pipe"))
+    failing_sends(bot, [never_left] * bot.settings.send_attempts)
+    bot.svc.clock.current = at("2026-12-08 09:00")
+    assert await dispatch_due(bot.app) == {"retry": 1}
+    bot.svc.clock.advance(dt.timedelta(minutes=2))
+    assert await dispatch_due(bot.app) == {"sent": 1}
+    assert len(reminders_to(member)) == 1
 
 
 async def test_retries_stop_at_the_deadline(bot, member, round_):

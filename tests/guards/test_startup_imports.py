@@ -19,7 +19,6 @@ LOADED_LATER = {
     "jieba": "the search index, on the first question",
     "PIL": "the /score chart",
     "matplotlib": "nothing at all (the chart is drawn with Pillow)",
-    "mplfonts": "nothing at all (the font file is found without it)",
     "openpyxl": "the spreadsheet export and import",
     "docx": "a document added to the corpus",
     "pypdf": "a document added to the corpus",

@@ -16,10 +16,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.delivery import RetryPolicy, is_stand_in
+from bot.delivery import RetryPolicy
 from bot.inbox import InboxApplication
 from bot.ratelimit import ChatRateLimiter
 from bot.transport import ALL_FAULTS, FakeTelegram, FakeUser, build_inprocess, running
+from handlers.errors import is_stand_in
 from tests.support.chat import Chat
 
 USER = FakeUser(1001, "王芳")
