@@ -21,10 +21,20 @@ $(CJK_FONT):
 	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		fonts-wqy-microhei >/dev/null
 
+# The web desk's browser tests (tests/browser/) drive Debian's chromium through its
+# chromium-driver (Selenium Manager downloads nothing); without them those tests are skipped.
+CHROMEDRIVER ?= /usr/bin/chromedriver
+
+$(CHROMEDRIVER):
+	@echo "installing chromium and chromium-driver for the web desk's browser tests (Debian)"
+	@(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends chromium chromium-driver) >/dev/null \
+		|| echo "(not installed: the browser tests are skipped)"
+
 run: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m bot start
 
-test: $(STAMP) $(CJK_FONT)
+test: $(STAMP) $(CJK_FONT) $(CHROMEDRIVER)
 	@$(BIN)/python -m pytest -q
 
 # The tests that use a database, again on a throwaway PostgreSQL server (tests/support/
@@ -37,7 +47,7 @@ bench: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m tests.bench
 
 lint: $(STAMP)
-	@$(BIN)/ruff check bot handlers domain store services tests
+	@$(BIN)/ruff check bot handlers domain store services tests webapp
 
 qa-report: $(STAMP)
 	@$(BIN)/python -m tests.qa_report

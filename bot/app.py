@@ -50,6 +50,7 @@ from handlers import (
     submit,
     subsidy,
     totals,
+    webdesk,
 )
 from handlers import callbacks as cb
 from handlers.errors import on_error
@@ -220,6 +221,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("deadline", reminders.set_deadline),
         CommandHandler("extend", reminders.extend),
         CommandHandler("history", desk.history),
+        CommandHandler("desk", webdesk.desk),
         CommandHandler("assign", assign.assign),
         CommandHandler("progress", assign.progress),
         CommandHandler("reviewdeadline", assign.review_deadline),

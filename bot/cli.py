@@ -15,7 +15,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot import cli_ask, cli_assign, cli_decide, cli_desk, cli_ops, cli_org, cli_round
+from bot import (
+    cli_ask,
+    cli_assign,
+    cli_decide,
+    cli_desk,
+    cli_ops,
+    cli_org,
+    cli_round,
+    cli_webdesk,
+)
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -233,6 +242,7 @@ def build_parser() -> Parser:
     cli_desk.register(sub)
     cli_desk.register_reviewer(sub, Parser)
     cli_assign.register(sub, Parser)
+    cli_webdesk.register(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from store.datafiles import load_catalog
 from store.migrate import upgrade
 
 CONSOLE_USER_ID = 10001
+CONSOLE_WEBAPP_PORT = 8765  # the terminal chat's web desk when WEBAPP_PORT is 0
 
 
 def setup_logging(settings: Settings, log_file: Path | None = None) -> None:
@@ -44,6 +45,10 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     upgrade(settings.database_url)
     app = build_application(settings)
     start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds)
+    if settings.webapp_port:
+        from webapp.server import attach
+
+        attach(app, settings)  # the desk's web pages beside the bot (issue 24)
     if webhook_url:
         from bot.webhook import serve
 
@@ -80,7 +85,15 @@ def run_console(settings: Settings) -> int:
         print(text, flush=True)
 
     files = Path(settings.evidence_dir).parent / "console-files"  # var/console-files
-    asyncio.run(TerminalChat(files_dir=files).run(app, fake, user, read_line, write))
+
+    async def chat() -> None:
+        from webapp.server import serving
+
+        # the desk's web pages on this machine: /desk prints a signed link to them
+        async with serving(app, settings, settings.webapp_port or CONSOLE_WEBAPP_PORT):
+            await TerminalChat(files_dir=files).run(app, fake, user, read_line, write)
+
+    asyncio.run(chat())
     return 0
 
 

@@ -87,6 +87,13 @@ class Settings:
     heartbeat_file: Path = ROOT / "var" / "heartbeat.json"
     heartbeat_seconds: float = 30.0
     log_format: Literal["text", "json"] = "text"
+    # The desk's web pages (the Mini App, webapp/): the port they are served on (0: not
+    # served), their public address (https for Telegram's Web App button) and the key of
+    # the sign-in links and sessions ("": derived from the bot's token).
+    webapp_listen: str = "127.0.0.1"
+    webapp_port: int = 0
+    webapp_url: str = ""
+    webapp_secret: Secret | None = None
 
     def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
         """`values` by field name; `_env_file=None` reads no `.env` (the environment still

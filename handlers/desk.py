@@ -385,6 +385,15 @@ async def rate_typed(update: Update, context: Context, w: Who) -> int | None:
 @pressed("return")
 async def return_project(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     done = await review.return_project(w.svc, w.account.user_id, press.pid)
+    await tell_returned(context.bot, w, done)
+    await reply(update, w.t("desk.returned", name=escape(done.view.name),
+                            count=len(done.items), staff=len(done.staff)))
+    return await show_queue(update, w)
+
+
+async def tell_returned(bot, w: Who, done: review.Returned) -> None:
+    """Tell each staff member of a returned project what to fix and why (the chat's desk
+    and the web desk send the same message)."""
     view = done.view
     for user_id, lang in done.staff:
         them = Who(w.svc, w.account, lang or "zh")  # written in each staff member's language
@@ -397,10 +406,7 @@ async def return_project(update: Update, context: Context, w: Who, press: cb.Pre
                           cb.data("slot", view.id, _slot_index(view, target)))])
         lines += side_by_side(them, view)
         lines.append(them.t("walk.project_number", id=view.id))
-        await context.bot.send_message(user_id, "\n".join(lines), reply_markup=keyboard(rows))
-    await reply(update, w.t("desk.returned", name=escape(view.name), count=len(done.items),
-                            staff=len(done.staff)))
-    return await show_queue(update, w)
+        await bot.send_message(user_id, "\n".join(lines), reply_markup=keyboard(rows))
 
 
 def _slot_index(view: pv.ProjectView, target: str) -> int:
@@ -410,16 +416,21 @@ def _slot_index(view: pv.ProjectView, target: str) -> int:
 @pressed("verify")
 async def verify(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     view = await review.verify(w.svc, w.account.user_id, press.pid)
-    for staff in await notices.staff_of(w.svc, view.id):  # in each one's language
-        them = Who(w.svc, w.account, staff.lang)
-        await tell(context.bot, staff.user_id, "\n".join([
-            them.t("desk.verified_to_staff", name=escape(view.name)),
-            *side_by_side(them, view)]),
-            keyboard([[(them.t("bot.btn_score"), cb.data("menu_score"))]]))
+    await tell_verified(context.bot, w, view)
     await reply(update, w.t("desk.verified", name=escape(view.name),
                             claimed=view.report.total, verified=view.verified.total,
                             max=view.report.max))
     return await show_queue(update, w)
+
+
+async def tell_verified(bot, w: Who, view: pv.ProjectView) -> None:
+    """Tell the staff of a verified project (the chat's desk and the web desk alike)."""
+    for staff in await notices.staff_of(w.svc, view.id):  # in each one's language
+        them = Who(w.svc, w.account, staff.lang)
+        await tell(bot, staff.user_id, "\n".join([
+            them.t("desk.verified_to_staff", name=escape(view.name)),
+            *side_by_side(them, view)]),
+            keyboard([[(them.t("bot.btn_score"), cb.data("menu_score"))]]))
 
 
 @guarded

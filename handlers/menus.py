@@ -13,7 +13,7 @@ log = logging.getLogger("unionbot")
 
 STAFF = ("menu", "submit", "ask", "score", "status", "subsidy", "standard", "rounds",
          "remind", "history", "join", "lang", "help", "cancel")
-REVIEWER = ("menu", "review", "ranking", "decide", "pay", "ledger", "dossier", "history",
+REVIEWER = ("menu", "review", "desk", "ranking", "decide", "pay", "ledger", "dossier", "history",
             "export", "honour", "extend", "rounds", "ask", "standard", "lang", "help", "cancel")
 ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
          "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")

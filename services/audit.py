@@ -85,6 +85,11 @@ class History:
     evidence: dict[int, tuple[str, str, str]]
 
 
+async def project_log(uow: UnitOfWork, svc: Services, project_id: int) -> History:
+    """Within a unit of work whose caller has checked the reader (services/review.py)."""
+    return await _history(uow, svc, project_id)
+
+
 async def _history(uow: UnitOfWork, svc: Services, project_id: int) -> History:
     rows = [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]
     names = await uow.users.names({r.actor_id for r in rows if r.actor_id is not None})

@@ -5,7 +5,7 @@ evidence and scored."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.core import Services
 from services.project_view import NotMember, ProjectView, in_scope, load_many
@@ -14,6 +14,7 @@ from services.rounds import open_round
 
 STATES = ("submitted", "in_review", "returned", "verified")
 PAGE = 8
+SORTS = ("id", "submitted", "claimed", "verified")  # the web desk's orders (webapp/)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Queue:
     pages: int
     round_name: str | None
     state: str = "all"  # the filter shown
+    organizations: dict[int, str] = field(default_factory=dict)  # project id → its organisation
 
 
 def _status(svc: Services, row) -> str:
@@ -35,9 +37,38 @@ def _status(svc: Services, row) -> str:
     return row.status
 
 
+def _stored(row, name: str) -> int:
+    stored = row.stored
+    value = getattr(stored, name, None) if stored is not None else None
+    return value if value is not None else -1
+
+
+def _sorted(rows: list, sort: str) -> list:
+    """`submitted`: the latest first; `claimed` / `verified`: the best stored total first."""
+    if sort == "submitted":
+        return sorted(rows, key=lambda x: (x.submitted_at is None,
+                                           -(x.submitted_at.timestamp() if x.submitted_at
+                                             else 0), x.id))
+    if sort in ("claimed", "verified"):
+        return sorted(rows, key=lambda x: (-_stored(x, f"{sort}_total"), x.id))
+    return rows
+
+
+def _found(row, search: str) -> bool:
+    """By the project's or organisation's name, or the credit code."""
+    needle = search.casefold()
+    return (needle in row.name.casefold() or needle in row.organization_name.casefold()
+            or needle in row.uscc.casefold())
+
+
 async def queue(svc: Services, user_id: int, state: str | None = None,
-                district: str | None = None, page: int = 0) -> Queue:
-    """`state` None: the reviewer's own assignments when they have some, else all."""
+                district: str | None = None, page: int = 0, *, search: str = "",
+                sort: str = "id", eligible: bool | None = None,
+                page_size: int = PAGE) -> Queue:
+    """`state` None: the reviewer's own assignments when they have some, else all.
+    `search`, `sort` (SORTS), `eligible` (by the stored totals) and `page_size`: the web
+    desk's table."""
+    sorting = sort in ("claimed", "verified") or eligible is not None
     current = await open_round(svc)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
@@ -45,7 +76,8 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
             raise NotMember(None)
         recused = await uow.reviews.recused_of(user_id)
         candidates = [x for x in await uow.projects.rows(
-                      STATES, round_id=current.id if current else None, unrounded=True)
+                      STATES, round_id=current.id if current else None, unrounded=True,
+                      totals=sorting)
                       if x.id not in recused and in_scope(svc, user_id, user, x.organization)]
         conflicted = await conflicts(uow, svc, [user] if user else [],
                                      [judged(x, x.organization) for x in candidates])
@@ -55,12 +87,19 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         counts |= {s: sum(1 for _, status in rows if status == s) for s in STATES}
         if state is None:
             state = "mine" if counts["mine"] else "all"
-        chosen = [x.id for x, status in rows
-                  if (state == "all" or status == state or (state == "mine" and x.id in mine))
-                  and (district is None or x.organization.district == district)]
-        pages = max(1, -(-len(chosen) // PAGE))
+        chosen = [x.id for x in _sorted([
+            x for x, status in rows
+            if (state == "all" or status == state or (state == "mine" and x.id in mine))
+            and (district is None or x.organization.district == district)
+            and (not search or _found(x, search))
+            and (eligible is None or bool(getattr(x.stored, "eligible", False)) == eligible)],
+            sort)]
+        pages = max(1, -(-len(chosen) // page_size))
         page = min(max(page, 0), pages - 1)
-        shown = chosen[page * PAGE:(page + 1) * PAGE]
+        shown = chosen[page * page_size:(page + 1) * page_size]
         loaded = await load_many(uow, svc, ids=shown) if shown else []
+        order = {pid: n for n, pid in enumerate(shown)}
+        names = {x.id: x.organization_name for x, _ in rows if x.id in order}
+        loaded = sorted(loaded, key=lambda x: order[x.project.id])
     return Queue(counts, tuple(x.view() for x in loaded), page, pages,
-                 current.name if current else None, state)
+                 current.name if current else None, state, names)

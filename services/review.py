@@ -12,6 +12,7 @@ from domain.review import ACCEPT, ADJUST, REJECT
 from services import audit
 from services.core import Services
 from services.project_view import (
+    FileView,
     Loaded,
     NotFound,
     NotMember,
@@ -74,6 +75,36 @@ async def under_review(uow: UnitOfWork, svc: Services, user_id: int,
 async def open_project(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
         return (await reviewed(uow, svc, user_id, project_id)).view()
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectPage:
+    """A project as the web desk shows it: the view and its history in words."""
+
+    view: ProjectView
+    history: tuple[str, ...]
+
+
+async def project_page(svc: Services, user_id: int, project_id: int,
+                       lang: str) -> ProjectPage:
+    """The project for a reviewer who may review it (as `open_project`), with its history
+    in the reader's language (services/audit.py, as /history reads it)."""
+    async with svc.uow() as uow:
+        loaded = await reviewed(uow, svc, user_id, project_id)
+        found = await audit.project_log(uow, svc, project_id)
+    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)))
+
+
+async def evidence_file(svc: Services, user_id: int, project_id: int,
+                        file_id: int) -> tuple[FileView, bytes]:
+    """One evidence file of a project the reviewer may review (the web desk's previews)."""
+    async with svc.uow() as uow:
+        loaded = await reviewed(uow, svc, user_id, project_id)
+    row = next((f for f in loaded.files if f.id == file_id), None)
+    if row is None:
+        raise NotFound(file_id)
+    return row, svc.evidence.get(loaded.project.organization_id, project_id, row.sha256,
+                                 row.suffix)
 
 
 def _reason(reason: str) -> str:

@@ -1,0 +1,235 @@
+"""The federation's desk as a Mini App (issue 24), in a real headless Chromium: a reviewer
+signs in with Telegram's init data, filters the queue, opens a project, sees its photo and
+a PDF page, rejects an item with a reason and returns the project — and the staff member
+gets the chat's message with that reason. Forged and expired sign-ins, a reused sign-in
+link, another district's project and another reviewer's CSRF token are refused; the same
+story runs once more through a sign-in link in a plain browser page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from urllib.parse import quote, quote_plus
+
+import httpx
+import pytest
+from PIL import Image
+from reportlab.pdfgen import canvas
+from selenium.webdriver.support.ui import Select
+
+from bot import cli, cli_webdesk
+from bot.settings import Secret
+from bot.transport import FakeUser
+from domain import signin
+from services import accounts, evidence, projects
+from tests.browser.conftest import free_port
+from tests.conversation.conftest import demo_org, make_settings, start_bot
+from tests.conversation.test_desk_followed import shinan_project_submitted
+from tests.support.chat import Chat, running
+from webapp.server import serving
+
+TOKEN = "123456:TEST-TOKEN"
+REVIEWER, OTHER = 5005, 6006
+
+
+def photo() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 200), (40, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def pdf() -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.setFont("Helvetica", 28)
+    page.drawString(72, 720, "Study records 2025")
+    page.rect(72, 400, 300, 200, fill=1)
+    page.save()
+    return out.getvalue()
+
+
+class Desk:
+    def __init__(self, bot, base: str, staff: Chat, shinan: int) -> None:
+        self.bot, self.base, self.staff, self.shinan = bot, base, staff, shinan
+
+    def init_data(self, user_id: int = REVIEWER, age: int = 60, **changed) -> str:
+        now = int(self.bot.svc.clock.now().timestamp())
+        fields = {"query_id": "AAHdF6IQAAAAAN0XohDhrOrc",
+                  "user": json.dumps({"id": user_id, "first_name": "评审员",
+                                      "language_code": "zh-hans"}, ensure_ascii=False),
+                  "auth_date": str(now - age)}
+        signed = signin.sign_init_data(fields, TOKEN)
+        for key, value in changed.items():  # altered after Telegram signed it
+            assert quote_plus(fields[key]) in signed
+            signed = signed.replace(quote_plus(fields[key]), quote_plus(value))
+        return signed
+
+    def mini_app(self, init_data: str) -> str:
+        return (f"{self.base}/desk/#tgWebAppData={quote(init_data, safe='')}"
+                "&tgWebAppVersion=7.0&tgWebAppPlatform=android")
+
+
+class Bot:
+    """What tests/conversation's helpers read of their `bot` fixture."""
+
+    def __init__(self, svc, fake, app) -> None:
+        self.svc, self.fake, self.app = svc, fake, app
+
+    def chat(self, user_id: int, name: str = "评审员") -> Chat:
+        return Chat(self.app, self.fake, FakeUser(user_id, name, language_code="zh-hans"))
+
+
+@pytest.fixture
+async def desk(tmp_path, migrated_database_url):
+    settings = make_settings(tmp_path, migrated_database_url)
+    settings.telegram_bot_token = Secret(TOKEN)
+    svc, fake, app = await start_bot(settings)
+    bot = Bot(svc, fake, app)
+    org = await demo_org(svc)
+    async with running(app), serving(app, settings, free_port()) as served:
+        staff = bot.chat(1001, "王芳")
+        await staff.send(f"/start {org.invite_code}")
+        view = await projects.create_project(
+            svc, 1001, name="职工心理关爱项目", area="心理关怀",
+            started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
+            closed_and_evaluated=True)
+        await evidence.add_file(svc, 1001, view.id, "premises_photos", photo(), "招牌.jpg",
+                                "image/jpeg")
+        await evidence.add_file(svc, 1001, view.id, "study_records", pdf(), "学习记录.pdf",
+                                "application/pdf")
+        await projects.submit(svc, 1001, view.id)
+        for user_id in (REVIEWER, OTHER):
+            code = await accounts.create_reviewer_invite(svc, created_by=1, district="崂山区")
+            await bot.chat(user_id).send(f"/start {code}")
+        shinan = await shinan_project_submitted(bot)
+        yield Desk(bot, served.url, staff, shinan)
+    await svc.close()
+
+
+async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told(
+        desk, browser):
+    await browser.get(desk.mini_app(desk.init_data()))
+    await browser.wait_for("table.queue")
+    assert "职工心理关爱项目" in await browser.text("table.queue")
+    assert "市南职工法律援助" not in await browser.text()  # another district's
+    await browser.shot("queue", 360)
+    await browser.shot("queue", 1280)
+
+    search = (await browser.css("input[name=q]"))[0]
+    await browser.call(search.send_keys, "91350100M000100Y43\n")  # by its credit code
+    await browser.wait_for("a[href='/desk/p/1']")
+    await browser.call((await browser.css("a[href='/desk/p/1']"))[0].click)
+    await browser.wait_for("section.item")
+    photo_ok = await browser.call(browser.driver.execute_script, """
+        const ready = img => img.complete && img.naturalWidth > 0;
+        return [...document.querySelectorAll('img.photo')].map(ready).concat(
+               [...document.querySelectorAll('img.page')].map(ready));""")
+    assert photo_ok == [True, True]
+    await browser.shot("project", 360)
+    await browser.shot("project", 1280)
+
+    section = "section[id='item-study_records'] form.reject"
+    await browser.call((await browser.css(f"{section} input[name=reason]"))[0].send_keys,
+                       "学习记录<b>不清晰</b>，请重新扫描")
+    await browser.call((await browser.css(f"{section} button"))[0].click)
+    await browser.wait_for("#said")
+    assert "❌" in await browser.text("section[id='item-study_records'] h2")
+    await browser.call((await browser.css("#return"))[0].click)
+    await browser.wait_for("#message")
+    assert "已通知 1 位工作人员" in await browser.text("#message")
+
+    told = desk.staff.last_text
+    assert "已被退回修改" in told
+    assert "❌ 学习制度、学习记录：学习记录<b>不清晰</b>，请重新扫描" in told  # as typed
+
+    # the chat's desk sees the same verdict at once
+    reviewer = desk.bot.chat(REVIEWER)
+    await reviewer.send("/review")
+    assert "已退回" in reviewer.last_text
+
+
+async def test_the_same_story_through_a_sign_in_link_in_a_plain_browser(desk, browser):
+    reviewer = desk.bot.chat(REVIEWER)
+    await reviewer.send("/desk")
+    link = re.search(r"http://\S+", reviewer.last_text).group(0)
+    assert "只能用一次" in reviewer.last_text
+    assert not reviewer.last.keyboard  # no Web App button: Telegram opens only https pages
+
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(link)
+    await browser.wait_for("table.queue")
+    state = (await browser.css("select[name=state]"))[0]
+    await browser.call(lambda: Select(state).select_by_value("submitted"))  # applies at once
+    await browser.wait_for("select[name=state] option[value=submitted][selected]")
+    assert "职工心理关爱项目" in await browser.text("table.queue")
+    await browser.call((await browser.css("a[href='/desk/p/1']"))[0].click)
+    await browser.wait_for("section.item img.page")
+    section = "section[id='item-premises_photos'] form.reject"
+    preset = (await browser.css(f"{section} select[name=preset]"))[0]
+    await browser.call(lambda: Select(preset).select_by_index(1))
+    reason = await browser.call(lambda: Select(preset).first_selected_option.text)
+    await browser.call((await browser.css(f"{section} button"))[0].click)
+    await browser.wait_for("#said")
+    await browser.call((await browser.css("#return"))[0].click)
+    await browser.wait_for("#message")
+    assert f"❌ 场所照片等证明材料（招牌名称与登记名称一致）：{reason}" in desk.staff.last_text
+
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(link)  # the same link again
+    assert "登录无效" in await browser.text("#message")
+
+
+async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are_refused(
+        desk, monkeypatch, capsys):
+    async with httpx.AsyncClient(base_url=desk.base, follow_redirects=True) as web, \
+            httpx.AsyncClient(base_url=desk.base) as other:
+        altered = desk.init_data(user=json.dumps({"id": OTHER, "first_name": "评审员"}))
+        forged = signin.sign_init_data({"user": json.dumps({"id": REVIEWER}),
+                                        "auth_date": str(int(desk.bot.svc.clock.now()
+                                                             .timestamp()))}, "1:OTHER")
+        expired = desk.init_data(age=2 * 3600)
+        for refused in (altered, forged, expired, "user=1&hash=00"):
+            answer = await web.post("/desk/telegram", data={"init_data": refused})
+            assert answer.status_code == 403 and "登录无效" in answer.text
+        assert (await web.get("/desk/queue")).status_code == 403  # no session
+
+        answer = await web.post("/desk/telegram", data={"init_data": desk.init_data()})
+        assert answer.status_code == 200
+        cookie = answer.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/desk" in cookie
+        page = await web.get("/desk/queue")
+        assert page.status_code == 200
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        assert "http" not in page.headers["content-security-policy"].split(
+            "frame-ancestors")[0]  # nothing loads from outside
+
+        # another district's project, and its files
+        shinan = await web.get(f"/desk/p/{desk.shinan}")
+        assert shinan.status_code == 403 and "不在您的评审范围内" in shinan.text
+        assert (await web.get(f"/desk/p/{desk.shinan}/f/3")).status_code == 403
+
+        # a write carrying another reviewer's CSRF token, or none
+        await other.post("/desk/telegram", data={"init_data": desk.init_data(OTHER)})
+        theirs = re.search(r'name="csrf" value="([^"]+)"', (await other.get("/desk/p/1")).text)
+        mine = re.search(r'name="csrf" value="([^"]+)"', (await web.get("/desk/p/1")).text)
+        assert theirs.group(1) != mine.group(1)
+        for token in (theirs.group(1), ""):
+            answer = await web.post("/desk/p/1/verdict", data={
+                "csrf": token, "target": "study_records", "verdict": "accept"})
+            assert answer.status_code == 403
+        assert "⬜ 学习制度" in (await web.get("/desk/p/1")).text  # nothing saved
+        answer = await web.post("/desk/p/1/verdict", data={
+            "csrf": mine.group(1), "target": "study_records", "verdict": "accept"})
+        assert "✅ 学习制度" in answer.text
+
+    # the command line's link signs in once
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setattr(cli_webdesk.time, "time", desk.bot.svc.clock.now().timestamp)
+    assert cli.main(["desk-link", str(REVIEWER)]) == 0
+    link = capsys.readouterr().out.strip()
+    path = link[link.index("/desk/link"):]
+    async with httpx.AsyncClient(base_url=desk.base) as web:
+        assert (await web.get(path)).status_code == 303
+        assert (await web.get(path)).status_code == 403  # used

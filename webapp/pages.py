@@ -1,0 +1,415 @@
+"""The desk's pages (issue 24). Each request handler parses, calls one service, renders a
+template on the server (tornado's templates escape every value: user text is never HTML).
+
+Signing in: `POST /desk/telegram` with Telegram's init data, or `GET /desk/link?t=…` (a
+single-use link from /desk or `python -m bot desk-link`), then a session cookie (HttpOnly,
+SameSite=Strict); every write carries the session's CSRF token; every page and file asks
+the services, which apply the chat's roles, scope and conflict rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import secrets
+from html import unescape
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import tornado.web
+
+from domain import signin
+from domain.errors import InputError
+from domain.i18n import local, pick_lang
+from domain.review import ACCEPT, ADJUST, REJECT
+from handlers import desk as chat_desk
+from handlers import submit_views as views
+from handlers.common import Who
+from services import accounts, assignments, review
+from services import desk_queue as dq
+from services import project_view as pv
+
+if TYPE_CHECKING:
+    from webapp.server import Desk
+
+log = logging.getLogger("unionbot.webapp")
+
+COOKIE = "desk_session"
+CSP = ("default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
+       "frame-ancestors 'self' https://web.telegram.org")
+IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+          ".webp": "image/webp"}
+PAGE_SIZE = 20
+MARK = chat_desk.OUTCOME_MARK
+
+
+class Page(tornado.web.RequestHandler):
+    """Every page: the security headers, the session, the user's words."""
+
+    def initialize(self, desk: Desk) -> None:
+        self.desk = desk
+        self.w: Who | None = None
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Cache-Control", "no-store")
+
+    def now(self) -> float:
+        return self.desk.svc.clock.now().timestamp()
+
+    def session(self) -> str:
+        return self.get_cookie(COOKIE, "")
+
+    def get_current_user(self) -> int | None:
+        try:
+            return signin.read_token(self.desk.key, "session", self.session(), self.now(),
+                                     signin.SESSION_MAX_AGE).user_id
+        except signin.Refused:
+            return None
+
+    def start_session(self, user_id: int) -> None:
+        token = signin.make_token(self.desk.key, "session", user_id, self.now(),
+                                  secrets.token_urlsafe(9))
+        self.set_cookie(COOKIE, token, path="/desk", httponly=True, samesite="Strict",
+                        secure=self.desk.secure, expires_days=None)
+
+    def csrf(self) -> str:
+        return signin.csrf_token(self.desk.key, self.session())
+
+    async def prepare(self) -> None:
+        if not getattr(self, "signed_in_only", True):
+            return
+        user_id = self.current_user
+        if user_id is None:
+            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            return
+        account = await accounts.ensure_account(self.desk.svc, user_id)
+        self.w = Who(self.desk.svc, account, account.lang or "zh")
+        if self.request.method == "POST" and not signin.csrf_ok(
+                self.desk.key, self.session(), self.get_body_argument("csrf", "")):
+            log.warning("web desk: a write without this session's CSRF token (user %s)",
+                        user_id)
+            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+
+    def t(self, key: str, **values: Any) -> str:
+        """Plain text (the catalog's HTML entities read back: the template escapes)."""
+        lang = self.w.lang if self.w else pick_lang(self.request.headers.get(
+            "Accept-Language", "")[:2])
+        return unescape(self.desk.svc.catalog.t(key, lang, **values))
+
+    def refuse(self, status: int, key: str, **values: Any) -> None:
+        self.set_status(status)
+        self.render("message.html", message=self.t(key, **values))
+
+    def render(self, template_name: str, **kwargs: Any) -> None:
+        super().render(template_name, t=self.t, csrf=self.csrf() if self.w else "",
+                       lang=self.w.lang if self.w else "zh", is_admin=bool(
+                           self.w and self.w.account.role == "admin"), **kwargs)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == HTTPStatus.NOT_FOUND:
+            self.render("message.html", message=self.t("web.not_found"))
+        else:
+            self.render("message.html", message=self.t("bot.error"))
+
+    async def guarded(self, call):
+        """A service's refusal as a page that says why (403 / 404 / 409)."""
+        try:
+            return await call
+        except review.Refused as exc:
+            self.refuse(HTTPStatus.FORBIDDEN, exc.key)
+        except pv.NotMember:
+            self.refuse(HTTPStatus.FORBIDDEN, "desk.out_of_scope")
+        except pv.NotFound:
+            self.refuse(HTTPStatus.NOT_FOUND, "web.not_found")
+        except review.WrongState as exc:
+            self.refuse(HTTPStatus.CONFLICT, "desk.wrong_state",
+                        status=self.t(f"bot.status_{exc.status}"))
+        except InputError as err:
+            self.refuse(HTTPStatus.BAD_REQUEST, f"input.{err.code}", **err.params)
+        return None
+
+
+# -- signing in -----------------------------------------------------------------------------
+class Index(Page):
+    """Telegram opens this with the init data in the address's fragment: desk.js posts it
+    to /desk/telegram. Signed in already: the queue."""
+
+    signed_in_only = False
+
+    def get(self) -> None:
+        if self.current_user is not None:
+            self.redirect("/desk/queue")
+            return
+        self.render("signin.html", message=self.t("web.open_in_chat"))
+
+
+class TelegramSignIn(Page):
+    signed_in_only = False
+
+    def post(self) -> None:
+        try:
+            found = signin.check_init_data(self.get_body_argument("init_data", ""),
+                                           self.desk.bot_token, self.now())
+        except signin.Refused as why:
+            log.warning("web desk: refused Telegram init data (%s) from %s", why,
+                        self.request.remote_ip)
+            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            return
+        self.start_session(found.user_id)
+        self.write({"next": "/desk/queue"})
+
+
+class LinkSignIn(Page):
+    signed_in_only = False
+
+    def get(self) -> None:
+        try:
+            user_id = self.desk.use_link(self.get_query_argument("t", ""), self.now())
+        except signin.Refused as why:
+            log.warning("web desk: refused a sign-in link (%s) from %s", why,
+                        self.request.remote_ip)
+            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            return
+        self.start_session(user_id)
+        self.redirect("/desk/queue", status=303)
+
+
+# -- the queue ------------------------------------------------------------------------------
+class Queue(Page):
+    async def get(self) -> None:
+        arg = self.get_query_argument
+        state = arg("state", "") or None
+        if state not in (None, "all", "mine", *dq.STATES):
+            state = None
+        district = arg("district", "") or None
+        if district not in self.desk.svc.districts.names:
+            district = None
+        sort = arg("sort", "id") if arg("sort", "id") in dq.SORTS else "id"
+        eligible = {"yes": True, "no": False}.get(arg("eligible", ""))
+        search = arg("q", "").strip()[:60]
+        try:
+            page = max(0, int(arg("page", "1")) - 1)
+        except ValueError:
+            page = 0
+        found = await self.guarded(dq.queue(
+            self.desk.svc, self.w.account.user_id, state, district, page, search=search,
+            sort=sort, eligible=eligible, page_size=PAGE_SIZE))
+        if found is None:
+            return
+        chosen = dict(state=found.state, district=district or "", q=search, sort=sort,
+                      eligible=arg("eligible", ""))
+        self.render("queue.html", queue=found, chosen=chosen,
+                    districts=self.desk.svc.districts.names, sorts=dq.SORTS,
+                    states=("mine", "all", *dq.STATES),
+                    page_url=lambda n: "/desk/queue?" + urlencode({**chosen, "page": n}),
+                    status=lambda v: self.t(f"bot.status_{v.status}"))
+
+
+# -- a project ------------------------------------------------------------------------------
+def _files_of(view: pv.ProjectView, target: str) -> list[pv.FileView]:
+    if target.startswith("entry:"):
+        entry_id = int(target[6:])
+        return [f for s in view.slots for f in s.files if f.entry_id == entry_id]
+    return list(view.state(target).files)
+
+
+def _kind(f: pv.FileView) -> str:
+    suffix = f.suffix.lower()
+    return {".pdf": "pdf", ".docx": "docx"}.get(suffix, "image" if suffix in IMAGES else "file")
+
+
+class Project(Page):
+    async def get(self, pid: str) -> None:
+        found = await self.guarded(review.project_page(
+            self.desk.svc, self.w.account.user_id, int(pid), self.w.lang))
+        if found is None:
+            return
+        view = found.view
+        w = self.w
+        items = []
+        for target in view.targets:
+            outcome = view.seen_by(chat_desk.seer(w), target)
+            files = _files_of(view, target)
+            texts = {f.id: await _docx_text(self.desk, w.account.user_id, view.id, f)
+                     for f in files if _kind(f) == "docx"}
+            mine = next((v.verdict for v in view.verdicts if v.reviewer_id ==
+                         w.account.user_id and v.verdict.target == target), None)
+            items.append(dict(
+                target=target, label=views.target_label(w, view, target),
+                mark=MARK[outcome.state], changed=target in view.changed,
+                claim=self._claim(view, target), files=files, texts=texts,
+                verdict=unescape(chat_desk.verdict_line(w, view, mine)) if mine else "",
+                rate=not target.startswith("entry:") and self._is_rate(target)))
+        self.render("project.html", view=view, items=items, history=found.history,
+                    kind=_kind, status=self.t(f"bot.status_{view.status}"),
+                    reviewable=view.status in review.REVIEWABLE,
+                    reasons=[local(r, w.lang) for r in self.desk.svc.review.reject_reasons],
+                    message=self.get_query_argument("said", ""))
+
+    def _claim(self, view: pv.ProjectView, target: str) -> str:
+        if target.startswith("entry:"):
+            entry = next(e for s in view.slots for e in s.entries if f"entry:{e.id}" == target)
+            return f"{entry.happened_on or '—'} · {entry.link or '—'}"
+        state = view.state(target)
+        figure = f" · {state.figure:g}" if state.figure is not None else ""
+        return self.t("web.points", points=state.points, max=state.max,
+                      verified=state.verified) + figure
+
+    def _is_rate(self, target: str) -> bool:
+        return self.desk.svc.rubric.item(target.partition(".")[0]).rule.step == "rate"
+
+
+async def _docx_text(desk: Desk, user_id: int, pid: int, f: pv.FileView) -> str:
+    _, content = await review.evidence_file(desk.svc, user_id, pid, f.id)
+    return await asyncio.to_thread(docx_text, content)
+
+
+def docx_text(content: bytes, limit: int = 3000) -> str:
+    """A .docx's paragraphs as plain text (the template escapes it)."""
+    from docx import Document  # python-docx: only when a .docx is shown
+
+    try:
+        text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
+    except Exception:  # not a readable .docx: the download stays
+        return ""
+    return text[:limit]
+
+
+def pdf_page_png(content: bytes, page: int, width: int = 1000) -> bytes | None:
+    """One page of a PDF as a PNG picture (pypdfium2), None when there is no such page."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(content)
+    try:
+        if not 0 <= page < len(pdf):
+            return None
+        p = pdf[page]
+        image = p.render(scale=width / max(p.get_width(), 1)).to_pil()
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        pdf.close()
+
+
+class File(Page):
+    """An evidence file: pictures inline, anything else as a download."""
+
+    async def get(self, pid: str, fid: str) -> None:
+        found = await self.guarded(review.evidence_file(
+            self.desk.svc, self.w.account.user_id, int(pid), int(fid)))
+        if found is None:
+            return
+        row, content = found
+        suffix = row.suffix.lower()
+        if suffix in IMAGES:
+            self.set_header("Content-Type", IMAGES[suffix])
+        else:
+            self.set_header("Content-Type", "application/octet-stream")
+            name = f"evidence-{row.id}{suffix}"  # user's file names stay out of headers
+            self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.write(content)
+
+
+class PdfPage(Page):
+    async def get(self, pid: str, fid: str, page: str) -> None:
+        found = await self.guarded(review.evidence_file(
+            self.desk.svc, self.w.account.user_id, int(pid), int(fid)))
+        if found is None:
+            return
+        row, content = found
+        png = None
+        if row.suffix.lower() == ".pdf":
+            try:
+                png = await asyncio.to_thread(pdf_page_png, content, int(page) - 1)
+            except Exception:  # an unreadable PDF: no picture, the download stays
+                log.info("web desk: cannot render file %s page %s", row.id, page)
+        if png is None:
+            self.refuse(HTTPStatus.NOT_FOUND, "web.not_found")
+            return
+        self.set_header("Content-Type", "image/png")
+        self.write(png)
+
+
+class Verdict(Page):
+    async def post(self, pid: str) -> None:
+        arg = self.get_body_argument
+        verdict = arg("verdict", "")
+        reason = arg("reason", "").strip() or arg("preset", "").strip()
+        value = None
+        if verdict == ADJUST:
+            try:
+                value = float(arg("value", ""))
+            except ValueError:
+                self.refuse(HTTPStatus.BAD_REQUEST, "input.number")
+                return
+        if verdict not in (ACCEPT, REJECT, ADJUST):
+            verdict = ""
+        done = await self.guarded(review.give_verdict(
+            self.desk.svc, self.w.account.user_id, int(pid), arg("target", ""), verdict,
+            reason, value=value))
+        if done is not None:
+            self.redirect(f"/desk/p/{int(pid)}?said=done", status=303)
+
+
+class Return(Page):
+    async def post(self, pid: str) -> None:
+        done = await self.guarded(review.return_project(
+            self.desk.svc, self.w.account.user_id, int(pid)))
+        if done is None:
+            return
+        if self.desk.bot is not None:
+            await chat_desk.tell_returned(self.desk.bot, self.w, done)
+        self.render("message.html", message=self.t("web.returned", staff=len(done.staff)))
+
+
+class Verify(Page):
+    async def post(self, pid: str) -> None:
+        view = await self.guarded(review.verify(
+            self.desk.svc, self.w.account.user_id, int(pid)))
+        if view is None:
+            return
+        if self.desk.bot is not None:
+            await chat_desk.tell_verified(self.desk.bot, self.w, view)
+        self.render("message.html", message=self.t("web.verified"))
+
+
+# -- the round ------------------------------------------------------------------------------
+class Round(Page):
+    async def get(self) -> None:
+        if self.w.account.role != "admin":
+            self.refuse(HTTPStatus.FORBIDDEN, "web.admins_only")
+            return
+        report = await assignments.progress(self.desk.svc, self.w.account.user_id)
+        self.render("round.html", report=report, columns=assignments.COLUMNS)
+
+
+class RoundChart(Page):
+    async def get(self) -> None:
+        if self.w.account.role != "admin":
+            self.refuse(HTTPStatus.FORBIDDEN, "web.admins_only")
+            return
+        svc = self.desk.svc
+        report = await assignments.progress(svc, self.w.account.user_id)
+        png = await asyncio.to_thread(assignments.progress_chart, report, svc.catalog,
+                                      self.w.lang, font=svc.cjk_font)
+        self.set_header("Content-Type", "image/png")
+        self.write(png)
+
+
+def routes(desk: Desk) -> list:
+    n = r"([0-9]{1,12})"
+    pages = [(r"/desk/?", Index), (r"/desk/telegram", TelegramSignIn),
+             (r"/desk/link", LinkSignIn), (r"/desk/queue", Queue),
+             (rf"/desk/p/{n}", Project), (rf"/desk/p/{n}/f/{n}", File),
+             (rf"/desk/p/{n}/f/{n}/page/{n}\.png", PdfPage),
+             (rf"/desk/p/{n}/verdict", Verdict), (rf"/desk/p/{n}/return", Return),
+             (rf"/desk/p/{n}/verify", Verify), (r"/desk/round", Round),
+             (r"/desk/round/chart\.png", RoundChart)]
+    return [(path, page, dict(desk=desk)) for path, page in pages]

@@ -1,0 +1,134 @@
+"""The desk's web server (issue 24): a tornado app beside the bot, in the bot's own event
+loop, on WEBAPP_LISTEN:WEBAPP_PORT, public at WEBAPP_URL. Its pages are in webapp/pages.py;
+signing in (Telegram's init data, the bot's single-use links, the session cookie, CSRF) is
+here and in domain/signin.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import tornado.web
+from telegram import Bot
+from telegram.ext import Application
+from tornado.httpserver import HTTPServer
+
+from bot.settings import Settings
+from domain import signin
+from handlers import webdesk
+from services.core import Services
+from webapp import pages
+
+HERE = Path(__file__).resolve().parent
+DESK = webdesk.DESK  # the Desk in Application.bot_data, for /desk
+
+
+@dataclass
+class Desk:
+    """What the pages share: the services, the bot (to tell staff), the keys, the links
+    already used (single use: kept until they expire) and the public address."""
+
+    svc: Services
+    bot: Bot | None
+    key: bytes  # signs sign-in links, sessions and CSRF tokens
+    bot_token: str  # checks Telegram's init data ("" without a token: only links work)
+    url: str  # public base address, no trailing slash
+    secure: bool = False  # cookies only over https
+    used: dict[str, float] = field(default_factory=dict)  # link nonce → when it expires
+
+    def link(self, user_id: int) -> str:
+        """A short-lived single-use sign-in link for a plain browser."""
+        return link_url(self.url, self.key, user_id, self.svc.clock.now().timestamp())
+
+    def use_link(self, token: str, now: float) -> int:
+        """The user a sign-in link names; Refused if forged, expired or used before."""
+        found = signin.read_token(self.key, "link", token, now, signin.LINK_MAX_AGE)
+        self.used = {n: until for n, until in self.used.items() if until > now}
+        if found.nonce in self.used:
+            raise signin.Refused("reused")
+        self.used[found.nonce] = found.issued + signin.LINK_MAX_AGE + 1
+        return found.user_id
+
+
+def desk_key(settings: Settings) -> bytes:
+    """The key of the links, sessions and CSRF tokens: WEBAPP_SECRET, else derived from the
+    bot's token, else (the terminal chat without either) a key of this process only."""
+    secret = settings.webapp_secret.get_secret_value() if settings.webapp_secret else ""
+    base = secret or settings.token or ""
+    if not base:
+        return os.urandom(32)
+    return hmac.new(b"unionbot desk", base.encode(), hashlib.sha256).digest()
+
+
+def link_url(base: str, key: bytes, user_id: int, now: float) -> str:
+    token = signin.make_token(key, "link", user_id, now, secrets.token_urlsafe(9))
+    return f"{base}/desk/link?{urlencode({'t': token})}"
+
+
+def public_url(settings: Settings, port: int) -> str:
+    return (settings.webapp_url or f"http://127.0.0.1:{port}").rstrip("/")
+
+
+def make_desk(svc: Services, bot: Bot | None, settings: Settings, port: int) -> Desk:
+    url = public_url(settings, port)
+    return Desk(svc, bot, desk_key(settings), settings.token or "", url,
+                secure=url.startswith("https://"))
+
+
+def make_app(desk: Desk) -> tornado.web.Application:
+    return tornado.web.Application(
+        pages.routes(desk), template_path=str(HERE / "templates"),
+        static_path=str(HERE / "static"), static_url_prefix="/desk/static/",
+        xsrf_cookies=False,  # CSRF: our own per-session token (pages.Page.check_csrf)
+        compress_response=True)
+
+
+@asynccontextmanager
+async def serving(app: Application, settings: Settings, port: int | None = None
+                  ) -> AsyncIterator[Desk]:
+    """The web desk served while the block runs, beside `app` (the terminal chat)."""
+    port = port if port is not None else settings.webapp_port
+    desk = make_desk(app.bot_data["services"], app.bot, settings, port)
+    server = HTTPServer(make_app(desk), xheaders=True)
+    server.listen(port, settings.webapp_listen)
+    app.bot_data[DESK] = desk
+    try:
+        yield desk
+    finally:
+        app.bot_data.pop(DESK, None)
+        server.stop()
+
+
+def attach(app: Application, settings: Settings) -> None:
+    """Serve the web desk while `app` runs (polling or webhook): started after the
+    Application's own start-up, stopped at its shutdown."""
+    started = app.post_init
+    stopping = app.post_shutdown
+    server: list[HTTPServer] = []
+
+    async def post_init(application: Application) -> None:
+        if started:
+            await started(application)
+        desk = make_desk(application.bot_data["services"], application.bot, settings,
+                         settings.webapp_port)
+        http = HTTPServer(make_app(desk), xheaders=True)
+        http.listen(settings.webapp_port, settings.webapp_listen)
+        server.append(http)
+        application.bot_data[DESK] = desk
+
+    async def post_shutdown(application: Application) -> None:
+        for http in server:
+            http.stop()
+        if stopping:
+            await stopping(application)
+
+    app.post_init = post_init
+    app.post_shutdown = post_shutdown
