@@ -24,9 +24,9 @@ async def desk(update: Update, context: Context) -> None:
         await reply(update, w.t("web.not_here"))
         return
     link = served.link(w.account.user_id)
-    markup = None
-    if served.url.startswith("https://"):
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(
-            w.t("web.btn_open"), web_app=WebAppInfo(f"{served.url}/desk/"))]])
+    if not served.url.startswith("https://"):  # Telegram opens Web Apps over https only
+        await reply(update, w.t("web.desk_link", minutes=LINK_MAX_AGE // 60, url=escape(link)))
+        return
     await reply(update, w.t("web.desk_intro", minutes=LINK_MAX_AGE // 60, url=escape(link)),
-                markup)
+                InlineKeyboardMarkup([[InlineKeyboardButton(
+                    w.t("web.btn_open"), web_app=WebAppInfo(f"{served.url}/desk/"))]]))

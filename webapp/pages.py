@@ -27,8 +27,9 @@ from domain.review import ACCEPT, ADJUST, REJECT
 from handlers import desk as chat_desk
 from handlers import submit_views as views
 from handlers.common import Who
-from services import accounts, assignments, review
+from services import accounts, assignments, handover, ranking, review
 from services import desk_queue as dq
+from services import ledger as ledgers
 from services import project_view as pv
 
 if TYPE_CHECKING:
@@ -403,6 +404,54 @@ class RoundChart(Page):
         self.write(png)
 
 
+class Ranking(Page):
+    """The round's ranking, read-only, a page at a time (as /ranking)."""
+
+    async def get(self) -> None:
+        try:
+            page = max(0, int(self.get_query_argument("page", "1")) - 1)
+        except ValueError:
+            page = 0
+        found = await self.guarded(ranking.ranking_page(
+            self.desk.svc, self.w.account.user_id, None, page, PAGE_SIZE))
+        if found is not None:
+            self.render("ranking.html", ranking=found,
+                        page_url=lambda n: "/desk/ranking?" + urlencode({"page": n}))
+
+
+class Ledger(Page):
+    """The subsidy ledger, read-only (as /ledger)."""
+
+    async def get(self) -> None:
+        books = await self.guarded(ledgers.ledger(self.desk.svc, self.w.account.user_id))
+        if books is not None:
+            self.render("ledger.html", books=books, level=self._level)
+
+    def _level(self, level: str | None) -> str:
+        if not level:
+            return "—"
+        found = next((x for x in self.desk.svc.subsidy_table.levels if x.id == level), None)
+        return local(found.short, self.w.lang) if found else level
+
+
+class Workbook(Page):
+    """The ranking's or the ledger's workbook, as the chat sends it (services/handover.py)."""
+
+    async def get(self, which: str) -> None:
+        svc, uid, lang = self.desk.svc, self.w.account.user_id, self.w.lang
+        build = handover.ranking_file(svc, uid, lang) if which == "ranking" \
+            else handover.ledger_file(svc, uid, lang)
+        found = await self.guarded(build)
+        if found is None:
+            return
+        data, _ = found
+        name = f"{which}-{svc.clock.today().isoformat()}.xlsx"
+        self.set_header("Content-Type", "application/vnd.openxmlformats-officedocument."
+                                        "spreadsheetml.sheet")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.write(data)
+
+
 def routes(desk: Desk) -> list:
     n = r"([0-9]{1,12})"
     pages = [(r"/desk/?", Index), (r"/desk/telegram", TelegramSignIn),
@@ -411,5 +460,6 @@ def routes(desk: Desk) -> list:
              (rf"/desk/p/{n}/f/{n}/page/{n}\.png", PdfPage),
              (rf"/desk/p/{n}/verdict", Verdict), (rf"/desk/p/{n}/return", Return),
              (rf"/desk/p/{n}/verify", Verify), (r"/desk/round", Round),
-             (r"/desk/round/chart\.png", RoundChart)]
+             (r"/desk/round/chart\.png", RoundChart), (r"/desk/ranking", Ranking),
+             (r"/desk/ledger", Ledger), (r"/desk/(ranking|ledger)\.xlsx", Workbook)]
     return [(path, page, dict(desk=desk)) for path, page in pages]

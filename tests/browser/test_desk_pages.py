@@ -31,7 +31,7 @@ from tests.support.chat import Chat, running
 from webapp.server import serving
 
 TOKEN = "123456:TEST-TOKEN"
-REVIEWER, OTHER = 5005, 6006
+REVIEWER, OTHER, ADMIN = 5005, 6006, 1
 
 
 def photo() -> bytes:
@@ -51,8 +51,9 @@ def pdf() -> bytes:
 
 
 class Desk:
-    def __init__(self, bot, base: str, staff: Chat, shinan: int) -> None:
-        self.bot, self.base, self.staff, self.shinan = bot, base, staff, shinan
+    def __init__(self, bot, served, staff: Chat, shinan: int) -> None:
+        self.bot, self.served, self.staff, self.shinan = bot, served, staff, shinan
+        self.base = served.url
 
     def init_data(self, user_id: int = REVIEWER, age: int = 60, **changed) -> str:
         now = int(self.bot.svc.clock.now().timestamp())
@@ -104,7 +105,7 @@ async def desk(tmp_path, migrated_database_url):
             code = await accounts.create_reviewer_invite(svc, created_by=1, district="崂山区")
             await bot.chat(user_id).send(f"/start {code}")
         shinan = await shinan_project_submitted(bot)
-        yield Desk(bot, served.url, staff, shinan)
+        yield Desk(bot, served, staff, shinan)
     await svc.close()
 
 
@@ -233,3 +234,33 @@ async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are
     async with httpx.AsyncClient(base_url=desk.base) as web:
         assert (await web.get(path)).status_code == 303
         assert (await web.get(path)).status_code == 403  # used
+
+
+async def test_the_round_progress_ranking_and_ledger_read_only_with_workbooks(desk, browser):
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(desk.served.link(ADMIN))
+    await browser.wait_for("table.queue")
+    await browser.call((await browser.css("a[href='/desk/round']"))[0].click)
+    await browser.wait_for("img.chart")
+    loaded = await browser.call(browser.driver.execute_script, """
+        const img = document.querySelector('img.chart');
+        return img.complete && img.naturalWidth > 0;""")
+    assert loaded
+    assert "崂山区" in await browser.text("table") and "市南区" in await browser.text("table")
+    await browser.shot("round", 360)
+    await browser.shot("round", 1280)
+    await browser.call((await browser.css("a[href='/desk/ranking']"))[0].click)
+    await browser.wait_for("#ranking-xlsx")
+    assert "职工心理关爱项目" in await browser.text("table.queue")
+    await browser.call((await browser.css("a[href='/desk/ledger']"))[0].click)
+    await browser.wait_for("#ledger-xlsx")
+
+    async with httpx.AsyncClient(base_url=desk.base) as web:
+        await web.post("/desk/telegram", data={"init_data": desk.init_data(ADMIN)})
+        book = await web.get("/desk/ranking.xlsx")
+        assert book.status_code == 200 and book.content[:2] == b"PK"
+        assert (await web.get("/desk/ledger.xlsx")).content[:2] == b"PK"
+    async with httpx.AsyncClient(base_url=desk.base) as web:  # a reviewer: no progress page
+        await web.post("/desk/telegram", data={"init_data": desk.init_data()})
+        assert (await web.get("/desk/round")).status_code == 403
+        assert (await web.get("/desk/ranking")).status_code == 200
