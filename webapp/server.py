@@ -6,8 +6,10 @@ here and in domain/signin.py.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -17,16 +19,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import tornado.web
-from telegram import Bot
+from telegram import Bot, MenuButtonWebApp, WebAppInfo
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.settings import Settings
 from domain import signin
 from handlers import webdesk
+from services import reviewers as reviewers_service
 from services.core import Services
 from webapp import pages
 
+log = logging.getLogger("unionbot.webapp")
 HERE = Path(__file__).resolve().parent
 DESK = webdesk.DESK  # the Desk in Application.bot_data, for /desk
 
@@ -107,6 +111,20 @@ async def serving(app: Application, settings: Settings, port: int | None = None
         server.stop()
 
 
+async def menu_buttons(bot: Bot, desk: Desk) -> None:
+    """Reviewers' and administrators' chat menu button opens the desk as a Web App (Telegram
+    opens https pages only). A chat that does not exist yet is skipped."""
+    svc = desk.svc
+    people = {r.user_id for r in await reviewers_service.reviewers(svc)} | set(svc.admin_ids)
+    languages = await reviewers_service.languages(svc, people)
+    results = await asyncio.gather(*(bot.set_chat_menu_button(user_id, MenuButtonWebApp(
+        svc.catalog.t("web.title", languages.get(user_id) or "zh"),
+        WebAppInfo(f"{desk.url}/desk/"))) for user_id in people), return_exceptions=True)
+    failed = sum(1 for r in results if isinstance(r, Exception))
+    if failed:
+        log.info("web desk: %d chats have no Web App menu button (no chat yet)", failed)
+
+
 def attach(app: Application, settings: Settings) -> None:
     """Serve the web desk while `app` runs (polling or webhook): started after the
     Application's own start-up, stopped at its shutdown."""
@@ -123,6 +141,9 @@ def attach(app: Application, settings: Settings) -> None:
         http.listen(settings.webapp_port, settings.webapp_listen)
         server.append(http)
         application.bot_data[DESK] = desk
+        if desk.secure:
+            await menu_buttons(application.bot, desk)
+
 
     async def post_shutdown(application: Application) -> None:
         for http in server:
