@@ -246,7 +246,8 @@ class Project(Page):
                 mark=MARK[outcome.state], changed=target in view.changed,
                 claim=self._claim(view, target), files=files, texts=texts,
                 verdict=unescape(chat_desk.verdict_line(w, view, mine)) if mine else "",
-                rate=not target.startswith("entry:") and self._is_rate(target)))
+                rate=not target.startswith("entry:") and self._is_rate(target),
+                lower=self._lower_levels(view, target)))
         self.render("project.html", view=view, items=items, history=found.history,
                     kind=_kind, status=self.t(f"bot.status_{view.status}"),
                     reviewable=view.status in review.REVIEWABLE,
@@ -261,6 +262,16 @@ class Project(Page):
         figure = f" · {state.figure:g}" if state.figure is not None else ""
         return self.t("web.points", points=state.points, max=state.max,
                       verified=state.verified) + figure
+
+    def _lower_levels(self, view: pv.ProjectView, target: str) -> list[tuple[str, str]]:
+        """An entry's levels below its own (an adjustment lowers it): (id, label)."""
+        if not target.startswith("entry:"):
+            return []
+        entry = next(e for s in view.slots for e in s.entries if f"entry:{e.id}" == target)
+        levels = self.desk.svc.rubric.item(entry.item_id).rule.levels
+        own = levels[entry.level].points if entry.level in levels else 0
+        return [(lid, local(lv.label, self.w.lang)) for lid, lv in levels.items()
+                if lv.points < own]
 
     def _is_rate(self, target: str) -> bool:
         return self.desk.svc.rubric.item(target.partition(".")[0]).rule.step == "rate"
@@ -343,8 +354,8 @@ class Verdict(Page):
         arg = self.get_body_argument
         verdict = arg("verdict", "")
         reason = arg("reason", "").strip() or arg("preset", "").strip()
-        value = None
-        if verdict == ADJUST:
+        value, level = None, arg("level", "") or None
+        if verdict == ADJUST and level is None:
             try:
                 value = float(arg("value", ""))
             except ValueError:
@@ -354,7 +365,7 @@ class Verdict(Page):
             verdict = ""
         done = await self.guarded(review.give_verdict(
             self.desk.svc, self.w.account.user_id, int(pid), arg("target", ""), verdict,
-            reason, value=value))
+            reason, level=level, value=value))
         if done is not None:
             self.redirect(f"/desk/p/{int(pid)}?said=done", status=303)
 

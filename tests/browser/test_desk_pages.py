@@ -27,6 +27,7 @@ from services import accounts, evidence, projects
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted
+from tests.conversation.test_desk_story import press_starting
 from tests.support.chat import Chat, running
 from webapp.server import serving
 
@@ -100,6 +101,9 @@ async def desk(tmp_path, migrated_database_url):
                                 "image/jpeg")
         await evidence.add_file(svc, 1001, view.id, "study_records", pdf(), "学习记录.pdf",
                                 "application/pdf")
+        await evidence.add_entry(svc, 1001, view.id, "media_reports", level="national",
+                                 title="工人日报<script>alert(1)</script>", happened_on=None,
+                                 link="https://example.org/a")
         await projects.submit(svc, 1001, view.id)
         for user_id in (REVIEWER, OTHER):
             code = await accounts.create_reviewer_invite(svc, created_by=1, district="崂山区")
@@ -224,6 +228,26 @@ async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are
         answer = await web.post("/desk/p/1/verdict", data={
             "csrf": mine.group(1), "target": "study_records", "verdict": "accept"})
         assert "✅ 学习制度" in answer.text
+        # user text is never HTML
+        assert "工人日报&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+        assert "<script>alert" not in answer.text
+        # an entry's level lowered, with its reason
+        entry = re.search(r'name="target" value="(entry:\d+)"', answer.text).group(1)
+        answer = await web.post("/desk/p/1/verdict", data={
+            "csrf": mine.group(1), "target": entry, "verdict": "adjust", "level": "city",
+            "reason": "系区级媒体转载"})
+        assert "设区市级" in answer.text and "系区级媒体转载" in answer.text
+
+        # a verdict given in the chat shows on the page at once
+        reviewer = desk.bot.chat(REVIEWER)
+        await reviewer.send("/review")
+        await press_starting(reviewer, "🔍 #1")
+        await press_starting(reviewer, "⬜ 场所照片")
+        await reviewer.press("✅ 通过")
+        assert "✅ 场所照片" in (await web.get("/desk/p/1")).text
+        answer = await web.post("/desk/p/1/verify", data={"csrf": mine.group(1)})
+        assert "已审核通过" in answer.text
+        assert "🏁 您的项目“职工心理关爱项目”已审核通过" in desk.staff.last_text  # as in the chat
 
     # the command line's link signs in once
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
