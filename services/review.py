@@ -83,16 +83,21 @@ class ProjectPage:
 
     view: ProjectView
     history: tuple[str, ...]
+    contents: dict[int, bytes]  # file id → its bytes, for the suffixes asked for
 
 
-async def project_page(svc: Services, user_id: int, project_id: int,
-                       lang: str) -> ProjectPage:
+async def project_page(svc: Services, user_id: int, project_id: int, lang: str, *,
+                       contents: tuple[str, ...] = ()) -> ProjectPage:
     """The project for a reviewer who may review it (as `open_project`), with its history
-    in the reader's language (services/audit.py, as /history reads it)."""
+    in the reader's language (services/audit.py, as /history reads it) and the bytes of its
+    files with these suffixes (the web desk shows a .docx as text)."""
     async with svc.uow() as uow:
         loaded = await reviewed(uow, svc, user_id, project_id)
         found = await audit.project_log(uow, svc, project_id)
-    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)))
+    org = loaded.project.organization_id
+    files = {f.id: svc.evidence.get(org, project_id, f.sha256, f.suffix)
+             for f in loaded.files if f.suffix.lower() in contents}
+    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)), files)
 
 
 async def evidence_file(svc: Services, user_id: int, project_id: int,

@@ -144,10 +144,10 @@ class Index(Page):
     signed_in_only = False
 
     def get(self) -> None:
-        if self.current_user is not None:
-            self.redirect("/desk/queue")
-            return
-        self.render("signin.html", message=self.t("web.open_in_chat"))
+        """Signed in already: desk.js goes on to the queue unless Telegram's init data (of
+        whoever opens the Mini App now) is there to sign in with."""
+        self.render("signin.html", message=self.t("web.open_in_chat"),
+                    signed_in=self.current_user is not None)
 
 
 class TelegramSignIn(Page):
@@ -228,7 +228,8 @@ def _kind(f: pv.FileView) -> str:
 class Project(Page):
     async def get(self, pid: str) -> None:
         found = await self.guarded(review.project_page(
-            self.desk.svc, self.w.account.user_id, int(pid), self.w.lang))
+            self.desk.svc, self.w.account.user_id, int(pid), self.w.lang,
+            contents=(".docx",)))
         if found is None:
             return
         view = found.view
@@ -237,8 +238,8 @@ class Project(Page):
         for target in view.targets:
             outcome = view.seen_by(chat_desk.seer(w), target)
             files = _files_of(view, target)
-            texts = {f.id: await _docx_text(self.desk, w.account.user_id, view.id, f)
-                     for f in files if _kind(f) == "docx"}
+            texts = {f.id: await asyncio.to_thread(docx_text, found.contents[f.id])
+                     for f in files if f.id in found.contents}
             mine = next((v.verdict for v in view.verdicts if v.reviewer_id ==
                          w.account.user_id and v.verdict.target == target), None)
             items.append(dict(
@@ -275,11 +276,6 @@ class Project(Page):
 
     def _is_rate(self, target: str) -> bool:
         return self.desk.svc.rubric.item(target.partition(".")[0]).rule.step == "rate"
-
-
-async def _docx_text(desk: Desk, user_id: int, pid: int, f: pv.FileView) -> str:
-    _, content = await review.evidence_file(desk.svc, user_id, pid, f.id)
-    return await asyncio.to_thread(docx_text, content)
 
 
 def docx_text(content: bytes, limit: int = 3000) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
+from docx import Document
 from PIL import Image
 from reportlab.pdfgen import canvas
 from selenium.webdriver.support.ui import Select
@@ -48,6 +49,15 @@ def pdf() -> bytes:
     page.drawString(72, 720, "Study records 2025")
     page.rect(72, 400, 300, 200, fill=1)
     page.save()
+    return out.getvalue()
+
+
+def docx() -> bytes:
+    out = io.BytesIO()
+    document = Document()
+    document.add_paragraph("2025年职工活动方案")
+    document.add_paragraph("一、心理讲座每月一次")
+    document.save(out)
     return out.getvalue()
 
 
@@ -101,6 +111,9 @@ async def desk(tmp_path, migrated_database_url):
                                 "image/jpeg")
         await evidence.add_file(svc, 1001, view.id, "study_records", pdf(), "学习记录.pdf",
                                 "application/pdf")
+        await evidence.add_file(svc, 1001, view.id, "activity_materials", docx(), "方案.docx",
+                                "application/vnd.openxmlformats-officedocument."
+                                "wordprocessingml.document")
         await evidence.add_entry(svc, 1001, view.id, "media_reports", level="national",
                                  title="工人日报<script>alert(1)</script>", happened_on=None,
                                  link="https://example.org/a")
@@ -132,6 +145,7 @@ async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told
         return [...document.querySelectorAll('img.photo')].map(ready).concat(
                [...document.querySelectorAll('img.page')].map(ready));""")
     assert photo_ok == [True, True]
+    assert "2025年职工活动方案\n一、心理讲座每月一次" in await browser.text("pre.docx")
     await browser.shot("project", 360)
     await browser.shot("project", 1280)
 
@@ -245,6 +259,10 @@ async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are
         await press_starting(reviewer, "⬜ 场所照片")
         await reviewer.press("✅ 通过")
         assert "✅ 场所照片" in (await web.get("/desk/p/1")).text
+        answer = await web.post("/desk/p/1/verify", data={"csrf": mine.group(1)})
+        assert answer.status_code == 400 and "还有 1 项材料未通过审核" in answer.text
+        await web.post("/desk/p/1/verdict", data={
+            "csrf": mine.group(1), "target": "activity_materials", "verdict": "accept"})
         answer = await web.post("/desk/p/1/verify", data={"csrf": mine.group(1)})
         assert "已审核通过" in answer.text
         assert "🏁 您的项目“职工心理关爱项目”已审核通过" in desk.staff.last_text  # as in the chat

@@ -22,7 +22,12 @@
     var message = document.getElementById("message");
     var signin = message && message.getAttribute("data-signin");
     var data = hash.get("tgWebAppData");
-    if (!signin || !data) { return; }
+    if (!signin) { return; }
+    if (!data) {
+      var next = message.getAttribute("data-next");
+      if (next) { window.location.replace(next); }
+      return;
+    }
     fetch(signin, {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
