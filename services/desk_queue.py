@@ -26,6 +26,10 @@ class Queue:
     round_name: str | None
     state: str = "all"  # the filter shown
     organizations: dict[int, str] = field(default_factory=dict)  # project id → its organisation
+    # with `assignees`: project id → its reviewers' names (this page), and every reviewer
+    # with an assignment in the reviewer's scope (id → name), for the filter
+    assigned: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    assignees: dict[int, str] = field(default_factory=dict)
 
 
 def _status(svc: Services, row) -> str:
@@ -64,10 +68,12 @@ def _found(row, search: str) -> bool:
 async def queue(svc: Services, user_id: int, state: str | None = None,
                 district: str | None = None, page: int = 0, *, search: str = "",
                 sort: str = "id", eligible: bool | None = None,
-                page_size: int = PAGE) -> Queue:
+                page_size: int = PAGE, assignees: bool = False,
+                assignee: int | None = None) -> Queue:
     """`state` None: the reviewer's own assignments when they have some, else all.
-    `search`, `sort` (SORTS), `eligible` (by the stored totals) and `page_size`: the web
-    desk's table."""
+    `search`, `sort` (SORTS), `eligible` (by the stored totals), `page_size`, `assignees`
+    (who is assigned what) and `assignee` (only the projects assigned to this reviewer): the
+    web desk's table."""
     sorting = sort in ("claimed", "verified") or eligible is not None
     current = await open_round(svc)
     async with svc.uow() as uow:
@@ -87,9 +93,14 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         counts |= {s: sum(1 for _, status in rows if status == s) for s in STATES}
         if state is None:
             state = "mine" if counts["mine"] else "all"
+        pairs = await uow.assignments.pairs() if assignees or assignee is not None else []
+        in_scope_ids = {x.id for x, _ in rows}
+        pairs = [(p, r) for p, r in pairs if p in in_scope_ids]
+        theirs = {p for p, r in pairs if r == assignee}
         chosen = [x.id for x in _sorted([
             x for x, status in rows
-            if (state == "all" or status == state or (state == "mine" and x.id in mine))
+            if (assignee is None or x.id in theirs)
+            and (state == "all" or status == state or (state == "mine" and x.id in mine))
             and (district is None or x.organization.district == district)
             and (not search or _found(x, search))
             and (eligible is None or bool(getattr(x.stored, "eligible", False)) == eligible)],
@@ -100,6 +111,11 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         loaded = await load_many(uow, svc, ids=shown) if shown else []
         order = {pid: n for n, pid in enumerate(shown)}
         names = {x.id: x.organization_name for x, _ in rows if x.id in order}
+        people = await uow.users.names({r for _, r in pairs}) if assignees else {}
+        assigned: dict[int, tuple[str, ...]] = {}
+        for p, r in pairs:
+            if p in order:
+                assigned[p] = (*assigned.get(p, ()), people.get(r, str(r)))
         loaded = sorted(loaded, key=lambda x: order[x.project.id])
     return Queue(counts, tuple(x.view() for x in loaded), page, pages,
-                 current.name if current else None, state, names)
+                 current.name if current else None, state, names, assigned, people)

@@ -497,12 +497,16 @@ async def cursor(svc: Services, user_id: int) -> tuple[int | None, str | None]:
 async def file_content(svc: Services, user_id: int, project_id: int, file_id: int
                        ) -> tuple[FileView, bytes]:
     async with svc.uow() as uow:
-        loaded = await load(uow, svc, user_id, project_id)
-        row = next((f for f in loaded.files if f.id == file_id), None)
-        if row is None:
-            raise NotFound(file_id)
-        return row, svc.evidence.get(loaded.project.organization_id, project_id, row.sha256,
-                                     row.suffix)
+        return stored_file(svc, await load(uow, svc, user_id, project_id), file_id)
+
+
+def stored_file(svc: Services, loaded: Loaded, file_id: int) -> tuple[FileView, bytes]:
+    """One file of a loaded project, with its bytes (NotFound if it has no such file)."""
+    row = next((f for f in loaded.files if f.id == file_id), None)
+    if row is None:
+        raise NotFound(file_id)
+    return row, svc.evidence.get(loaded.project.organization_id, loaded.project.id,
+                                 row.sha256, row.suffix)
 
 
 async def submitted_projects(svc: Services, user_id: int,

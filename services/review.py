@@ -20,6 +20,7 @@ from services.project_view import (
     fingerprint,
     load,
     outcomes,
+    stored_file,
 )
 from services.reviewers import judged, refusal
 from store.models import Recusal, Verdict
@@ -104,12 +105,7 @@ async def evidence_file(svc: Services, user_id: int, project_id: int,
                         file_id: int) -> tuple[FileView, bytes]:
     """One evidence file of a project the reviewer may review (the web desk's previews)."""
     async with svc.uow() as uow:
-        loaded = await reviewed(uow, svc, user_id, project_id)
-    row = next((f for f in loaded.files if f.id == file_id), None)
-    if row is None:
-        raise NotFound(file_id)
-    return row, svc.evidence.get(loaded.project.organization_id, project_id, row.sha256,
-                                 row.suffix)
+        return stored_file(svc, await reviewed(uow, svc, user_id, project_id), file_id)
 
 
 def _reason(reason: str) -> str:

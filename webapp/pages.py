@@ -194,17 +194,19 @@ class Queue(Page):
         sort = arg("sort", "id") if arg("sort", "id") in dq.SORTS else "id"
         eligible = {"yes": True, "no": False}.get(arg("eligible", ""))
         search = arg("q", "").strip()[:60]
+        assignee = int(arg("assignee")) if arg("assignee", "").isdigit() else None
         try:
             page = max(0, int(arg("page", "1")) - 1)
         except ValueError:
             page = 0
         found = await self.guarded(dq.queue(
             self.desk.svc, self.w.account.user_id, state, district, page, search=search,
-            sort=sort, eligible=eligible, page_size=PAGE_SIZE))
+            sort=sort, eligible=eligible, page_size=PAGE_SIZE, assignees=True,
+            assignee=assignee))
         if found is None:
             return
         chosen = dict(state=found.state, district=district or "", q=search, sort=sort,
-                      eligible=arg("eligible", ""))
+                      eligible=arg("eligible", ""), assignee=assignee or "")
         self.render("queue.html", queue=found, chosen=chosen,
                     districts=self.desk.svc.districts.names, sorts=dq.SORTS,
                     states=("mine", "all", *dq.STATES),
@@ -390,21 +392,26 @@ class Verify(Page):
 
 # -- the round ------------------------------------------------------------------------------
 class Round(Page):
-    async def get(self) -> None:
+    """The round's progress per district and reviewer (administrators, as /progress)."""
+
+    async def progress(self) -> assignments.Progress | None:
         if self.w.account.role != "admin":
             self.refuse(HTTPStatus.FORBIDDEN, "web.admins_only")
-            return
-        report = await assignments.progress(self.desk.svc, self.w.account.user_id)
-        self.render("round.html", report=report, columns=assignments.COLUMNS)
+            return None
+        return await assignments.progress(self.desk.svc, self.w.account.user_id)
 
-
-class RoundChart(Page):
     async def get(self) -> None:
-        if self.w.account.role != "admin":
-            self.refuse(HTTPStatus.FORBIDDEN, "web.admins_only")
+        report = await self.progress()
+        if report is not None:
+            self.render("round.html", report=report, columns=assignments.COLUMNS)
+
+
+class RoundChart(Round):
+    async def get(self) -> None:
+        report = await self.progress()
+        if report is None:
             return
         svc = self.desk.svc
-        report = await assignments.progress(svc, self.w.account.user_id)
         png = await asyncio.to_thread(assignments.progress_chart, report, svc.catalog,
                                       self.w.lang, font=svc.cjk_font)
         self.set_header("Content-Type", "image/png")

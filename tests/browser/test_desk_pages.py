@@ -24,7 +24,7 @@ from bot import cli, cli_webdesk
 from bot.settings import Secret
 from bot.transport import FakeUser
 from domain import signin
-from services import accounts, evidence, projects
+from services import accounts, assignments, evidence, projects
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted
@@ -279,9 +279,17 @@ async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are
 
 
 async def test_the_round_progress_ranking_and_ledger_read_only_with_workbooks(desk, browser):
+    await assignments.assign(desk.bot.svc, ADMIN, 1, REVIEWER)
     await browser.call(browser.driver.delete_all_cookies)
     await browser.get(desk.served.link(ADMIN))
     await browser.wait_for("table.queue")
+    assert "市南职工法律援助" in await browser.text("table.queue")  # the whole city
+    assignee = (await browser.css("select[name=assignee]"))[0]
+    await browser.call(lambda: Select(assignee).select_by_value(str(REVIEWER)))
+    await browser.wait_for(f"select[name=assignee] option[value='{REVIEWER}'][selected]")
+    shown = await browser.text("table.queue")
+    assert "职工心理关爱项目" in shown and "市南职工法律援助" not in shown
+    await browser.shot("queue-admin", 1280)
     await browser.call((await browser.css("a[href='/desk/round']"))[0].click)
     await browser.wait_for("img.chart")
     loaded = await browser.call(browser.driver.execute_script, """
