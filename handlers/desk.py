@@ -250,14 +250,7 @@ async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: s
                          by: int | None = None) -> int:
     """After a verdict (`by`: whose, 0 for an administrator's resolution; None: the user's):
     the new value said back, then the next item to do."""
-    if view.outcome(target).state == "disputed":  # two reviewers disagree: an admin decides
-        for admin_id, lang in (await reviewers.languages(w.svc, w.svc.admin_ids)).items():
-            t = w.svc.catalog.t
-            await update.get_bot().send_message(admin_id, t(
-                "desk.disputed", lang, name=escape(view.name), id=view.id,
-                label=escape(views.target_label(w, view, target))), reply_markup=keyboard(
-                [[(t("desk.btn_decide", lang),
-                   cb.data("item", view.id, cb.target_code(w.svc, target)))]]))
+    await tell_disputed(update.get_bot(), w, view, target)
     given = w.account.user_id if by is None else by
     verdict = next((v.verdict for v in view.verdicts
                     if v.reviewer_id == given and v.verdict.target == target), None)
@@ -272,6 +265,20 @@ async def _verdict_given(update: Update, w: Who, view: pv.ProjectView, target: s
         return await show_item(update, w, view.id, nxt)
     await reply(update, project_text(w, view), project_keyboard(w, view))
     return DESK
+
+
+async def tell_disputed(bot, w: Who, view: pv.ProjectView, target: str) -> None:
+    """Two reviewers disagree on `target`: the administrators are asked to decide (the
+    chat's desk and the web desk alike)."""
+    if view.outcome(target).state != "disputed":
+        return
+    for admin_id, lang in (await reviewers.languages(w.svc, w.svc.admin_ids)).items():
+        t = w.svc.catalog.t
+        await bot.send_message(admin_id, t(
+            "desk.disputed", lang, name=escape(view.name), id=view.id,
+            label=escape(views.target_label(w, view, target))), reply_markup=keyboard(
+            [[(t("desk.btn_decide", lang),
+               cb.data("item", view.id, cb.target_code(w.svc, target)))]]))
 
 
 @pressed("accept")

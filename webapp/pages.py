@@ -365,6 +365,8 @@ class Verdict(Page):
             self.desk.svc, self.w.account.user_id, int(pid), arg("target", ""), verdict,
             reason, level=level, value=value))
         if done is not None:
+            if self.desk.bot is not None:
+                await chat_desk.tell_disputed(self.desk.bot, self.w, done, arg("target"))
             self.redirect(f"/desk/p/{int(pid)}?said=done", status=303)
 
 

@@ -3,7 +3,13 @@ public over https) and a single-use sign-in link; others are told it is not thei
 
 from __future__ import annotations
 
+import re
+
+import httpx
+
 from tests.browser.conftest import free_port
+from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
+from tests.conversation.test_desk_people import appointed
 from tests.conversation.test_desk_story import appoint_reviewer
 from webapp.server import make_desk, menu_buttons, serving
 
@@ -38,3 +44,31 @@ async def test_reviewers_and_admins_menu_button_opens_the_desk(bot, member):
     await menu_buttons(Recorder(), make_desk(bot.svc, None, bot.settings, 0))
     assert sorted(set_buttons) == [(1, "评审工作台", "https://desk.example.org/desk/"),
                                    (5005, "评审工作台", "https://desk.example.org/desk/")]
+
+
+async def test_a_disagreement_made_on_the_web_desk_is_put_to_the_admins_as_in_the_chat(
+        bot, member):
+    await two_review_round(bot)
+    await study_record_submitted(member)
+    admin = bot.chat(1, "管理员")
+    first = await appointed(bot, admin, 5005)
+    await appointed(bot, admin, 6006)
+    await first.send("/review")
+    await first.press("🔍 #1 职工心理关爱项目")
+    await first.press("⬜ 学习制度、学习记录")
+    await first.press("✅ 通过")
+
+    async with serving(bot.app, bot.settings, free_port()) as served, \
+            httpx.AsyncClient(follow_redirects=True) as web:
+        await web.get(served.link(6006))
+        page = (await web.get(f"{served.url}/desk/p/1")).text
+        assert "⬜ 学习制度" in page  # blind: the first reviewer's ✅ is not shown
+        assert "已通过" not in page
+        assert "→ 通过" not in page  # nor in the history
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        await web.post(f"{served.url}/desk/p/1/verdict", data={
+            "csrf": csrf, "target": "study_records", "verdict": "reject",
+            "preset": "超出时间范围"})
+    assert "⚖️ 查看并裁定" in admin.buttons
+    await admin.press("⚖️ 查看并裁定")
+    assert "✅ 已通过" in admin.last_text and "❌ 已退回：超出时间范围" in admin.last_text
