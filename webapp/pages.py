@@ -124,8 +124,9 @@ class Page(tornado.web.RequestHandler):
             return await call
         except review.Refused as exc:
             self.refuse(HTTPStatus.FORBIDDEN, exc.key)
-        except pv.NotMember:
-            self.refuse(HTTPStatus.FORBIDDEN, "desk.out_of_scope")
+        except pv.NotMember:  # as the chat says it (handlers/common.not_theirs)
+            self.refuse(HTTPStatus.FORBIDDEN, "desk.out_of_scope" if self.desk.svc.may_review(
+                self.w.account.user_id, self.w.account.role) else "web.reviewers_only")
         except pv.NotFound:
             self.refuse(HTTPStatus.NOT_FOUND, "web.not_found")
         except review.WrongState as exc:

@@ -7,6 +7,7 @@ import re
 
 import httpx
 
+from services import accounts
 from tests.browser.conftest import free_port
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
 from tests.conversation.test_desk_people import appointed
@@ -72,3 +73,20 @@ async def test_a_disagreement_made_on_the_web_desk_is_put_to_the_admins_as_in_th
     assert "⚖️ 查看并裁定" in admin.buttons
     await admin.press("⚖️ 查看并裁定")
     assert "✅ 已通过" in admin.last_text and "❌ 已退回：超出时间范围" in admin.last_text
+
+
+async def test_the_pages_speak_the_users_language_and_staff_are_not_let_in(bot, member):
+    await appoint_reviewer(bot)
+    await accounts.set_language(bot.svc, 5005, "en")
+    async with serving(bot.app, bot.settings, free_port()) as served, \
+            httpx.AsyncClient(follow_redirects=True) as web:
+        await web.get(served.link(5005))
+        page = await web.get(f"{served.url}/desk/queue")
+        assert "Queue" in page.text and "Name or credit code" in page.text
+        assert 'lang="en"' in page.text
+
+    async with serving(bot.app, bot.settings, free_port()) as served, \
+            httpx.AsyncClient(follow_redirects=True) as web:
+        page = await web.get(served.link(1001))  # a staff member with a link
+        assert page.status_code == 403
+        assert "评审工作台只对评审人员和管理员开放" in page.text
