@@ -13,12 +13,15 @@ import asyncio
 import io
 import logging
 import secrets
+import threading
 from html import unescape
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import pypdfium2
 import tornado.web
+from docx import Document
 
 from domain import signin
 from domain.errors import InputError
@@ -44,6 +47,8 @@ CSP = ("default-src 'self'; img-src 'self'; script-src 'self'; style-src 'self';
 IMAGES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
           ".webp": "image/webp"}
 PAGE_SIZE = 20
+PDF_PAGES = 6  # a PDF's first pages shown as pictures; the rest by its download
+PDFIUM = threading.Lock()
 MARK = chat_desk.OUTCOME_MARK
 
 
@@ -232,7 +237,7 @@ class Project(Page):
     async def get(self, pid: str) -> None:
         found = await self.guarded(review.project_page(
             self.desk.svc, self.w.account.user_id, int(pid), self.w.lang,
-            contents=(".docx",)))
+            contents=(".docx", ".pdf")))
         if found is None:
             return
         view = found.view
@@ -242,13 +247,15 @@ class Project(Page):
             outcome = view.seen_by(chat_desk.seer(w), target)
             files = _files_of(view, target)
             texts = {f.id: await asyncio.to_thread(docx_text, found.contents[f.id])
-                     for f in files if f.id in found.contents}
+                     for f in files if f.id in found.contents and _kind(f) == "docx"}
+            pages = {f.id: await asyncio.to_thread(pdf_pages, found.contents[f.id])
+                     for f in files if f.id in found.contents and _kind(f) == "pdf"}
             mine = next((v.verdict for v in view.verdicts if v.reviewer_id ==
                          w.account.user_id and v.verdict.target == target), None)
             items.append(dict(
                 target=target, label=views.target_label(w, view, target),
                 mark=MARK[outcome.state], changed=target in view.changed,
-                claim=self._claim(view, target), files=files, texts=texts,
+                claim=self._claim(view, target), files=files, texts=texts, pages=pages,
                 verdict=unescape(chat_desk.verdict_line(w, view, mine)) if mine else "",
                 rate=not target.startswith("entry:") and self._is_rate(target),
                 lower=self._lower_levels(view, target)))
@@ -283,8 +290,6 @@ class Project(Page):
 
 def docx_text(content: bytes, limit: int = 3000) -> str:
     """A .docx's paragraphs as plain text (the template escapes it)."""
-    from docx import Document  # python-docx: only when a .docx is shown
-
     try:
         text = "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
     except Exception:  # not a readable .docx: the download stays
@@ -292,21 +297,32 @@ def docx_text(content: bytes, limit: int = 3000) -> str:
     return text[:limit]
 
 
+def pdf_pages(content: bytes, most: int = PDF_PAGES) -> int:
+    """How many of a PDF's pages the project page shows (0: not a readable PDF)."""
+    with PDFIUM:
+        try:
+            pdf = pypdfium2.PdfDocument(content)
+        except Exception:  # not a readable PDF: the download stays
+            return 0
+        try:
+            return min(len(pdf), most)
+        finally:
+            pdf.close()
+
+
 def pdf_page_png(content: bytes, page: int, width: int = 1000) -> bytes | None:
     """One page of a PDF as a PNG picture (pypdfium2), None when there is no such page."""
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(content)
-    try:
-        if not 0 <= page < len(pdf):
-            return None
-        p = pdf[page]
-        image = p.render(scale=width / max(p.get_width(), 1)).to_pil()
-        out = io.BytesIO()
-        image.save(out, "PNG", optimize=True)
-        return out.getvalue()
-    finally:
-        pdf.close()
+    with PDFIUM:  # PDFium is not thread-safe: one document at a time in this process
+        pdf = pypdfium2.PdfDocument(content)
+        try:
+            if not 0 <= page < len(pdf):
+                return None
+            p = pdf[page]
+            out = io.BytesIO()  # written before the document (and its bitmap) is closed
+            p.render(scale=width / max(p.get_width(), 1)).to_pil().save(out, "PNG")
+            return out.getvalue()
+        finally:
+            pdf.close()
 
 
 class File(Page):

@@ -48,6 +48,9 @@ def pdf() -> bytes:
     page.setFont("Helvetica", 28)
     page.drawString(72, 720, "Study records 2025")
     page.rect(72, 400, 300, 200, fill=1)
+    page.showPage()
+    page.setFont("Helvetica", 28)
+    page.drawString(72, 720, "Page two")
     page.save()
     return out.getvalue()
 
@@ -144,7 +147,7 @@ async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told
         const ready = img => img.complete && img.naturalWidth > 0;
         return [...document.querySelectorAll('img.photo')].map(ready).concat(
                [...document.querySelectorAll('img.page')].map(ready));""")
-    assert photo_ok == [True, True]
+    assert photo_ok == [True, True, True]  # the photo, the PDF's two pages
     assert "2025年职工活动方案\n一、心理讲座每月一次" in await browser.text("pre.docx")
     await browser.shot("project", 360)
     await browser.shot("project", 1280)
