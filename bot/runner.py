@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.app import build_application
+from bot.network import reach_telegram
 from bot.settings import Settings
 from store.datafiles import load_catalog
 from store.migrate import upgrade
@@ -63,6 +64,14 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
         monitor_of(app).mode = "webhook"
         asyncio.run(serve(app, settings, webhook_url))
     else:
+        # run_polling runs on the current event loop: the start-up's tries run on it first
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(reach_telegram(app, settings))
+        except BaseException:
+            loop.close()
+            raise
         app.run_polling(drop_pending_updates=False)
     return 0
 

@@ -62,6 +62,10 @@ class Settings:
     evidence_dir: Path = ROOT / "var" / "evidence"
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    # An outbound proxy for every call to Telegram: http://host:port or socks5://host:port
+    # (user:password@ allowed); "" calls directly (bot/network.py).
+    telegram_proxy_url: Secret | None = None
+    startup_wait_s: float = 300  # how long a start keeps trying an unreachable Bot API
     max_file_mb: int = 20
     invite_days: int = 14  # an invite code works this many days (org invite --days: another)
     allowed_file_types: list[str] = field(default_factory=lambda: list(DEFAULT_FILE_TYPES))
@@ -105,6 +109,11 @@ class Settings:
     def token(self) -> str | None:
         secret = self.telegram_bot_token
         return secret.get_secret_value() if secret else None
+
+    @property
+    def proxy(self) -> str | None:
+        secret = self.telegram_proxy_url
+        return secret.get_secret_value() or None if secret else None
 
 
 TYPES: dict[str, Any] = get_type_hints(Settings)  # each setting's type, by field name

@@ -25,6 +25,7 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot.network import reach_telegram
 from bot.observe import monitor_of
 from bot.settings import Settings
 from domain.errors import InputError
@@ -107,6 +108,7 @@ async def serve(app: Application, settings: Settings, url: str,
         loop.add_signal_handler(sig, stop.set)
     server = HTTPServer(web_app(app, settings, local_path(settings, url), secret),
                         xheaders=True)
+    await reach_telegram(app, settings)
     async with app:  # initialize … shutdown
         if app.post_init:
             await app.post_init(app)
