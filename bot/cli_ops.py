@@ -1,6 +1,8 @@
 """`python -m bot health | backup | restore`: operating the bot (docs/deploy.md).
 
 health   one line of JSON; exit 0 healthy, 1 not
+check    one line per part the bot needs (database, migrations, proxy, Bot API, webhook):
+         those reached on stdout, each unreachable one on stderr; exit 0 all reached, 1 not
 backup   exit 0 done; 2 the folder is not empty; 1 anything else (named on stderr)
 Besides the database a backup holds EVIDENCE_DIR and the added policy documents
 ($UNIONBOT_DOCS_DIR, default var/policies).
@@ -41,6 +43,23 @@ def cmd_health(args: argparse.Namespace) -> int:
         max_age=3 * settings.heartbeat_seconds, now=time.time()))
     print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0 if report.healthy else 1
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.check import check
+    from bot.settings import Settings
+
+    settings = Settings()
+    if not settings.token:
+        raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
+    cat = load_catalog()
+    failed = 0
+    for part in asyncio.run(check(settings)):
+        text = cat.t(f"check.{part.state}", args.lang, part=part.name, detail=part.detail,
+                     what=cat.t(f"check.what.{part.name}", args.lang))
+        print(text, file=sys.stderr if part.state == "failed" else sys.stdout)
+        failed += part.state == "failed"
+    return 1 if failed else 0
 
 
 def _summary(key: str, args: argparse.Namespace, summary) -> None:
@@ -93,6 +112,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("health", help="is the running bot healthy? one line of JSON; exit 0/1")
     p.set_defaults(func=cmd_health)
+    p = sub.add_parser("check", help="can the bot reach its database, migrations, proxy, "
+                                     "Bot API and webhook? one line each; exit 0/1")
+    p.set_defaults(func=cmd_check)
     p = sub.add_parser("backup", help="snapshot the database and the evidence files, with a "
                                       "manifest of their SHA-256")
     p.add_argument("--out", required=True, help="a new (or empty) folder for the backup")

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM
@@ -37,6 +39,37 @@ def bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@contextmanager
+def running(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen, Path]]:
+    """`python -m bot run` in the background (its output in tmp_path/bot.log); stopped with
+    SIGTERM at the end if still running."""
+    log = tmp_path / "bot.log"
+    with log.open("w") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path,
+                                env=environment(tmp_path, **env), stdin=subprocess.DEVNULL,
+                                stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        yield proc, log
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen, log: Path,
+             seconds: float = 60) -> None:
+    """Until `condition()` holds; fails with the bot's log if the bot ends or time runs out."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+
+
 def one_line(out: subprocess.CompletedProcess) -> str:
     assert "Traceback" not in out.stderr, out.stderr
     return out.stderr.strip().splitlines()[-1]
@@ -56,28 +89,13 @@ def test_run_without_a_reachable_bot_api_tries_again_then_says_what_to_check(tmp
 
 def test_a_bot_api_that_comes_back_during_the_start_is_used(tmp_path):
     port = free_port()
-    log = tmp_path / "bot.log"
-    env = environment(tmp_path, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
-                      STARTUP_WAIT_S="120")
-    with log.open("w") as sink:
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                                stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while "did not answer" not in log.read_text() and time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()
-            time.sleep(0.1)
+    with running(tmp_path, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+                 STARTUP_WAIT_S="120") as (proc, log):
+        wait_for(lambda: "did not answer" in log.read_text(), proc, log)
         with FakeBotApi(port=port) as api:  # the network is back
-            while "getUpdates" not in api.methods() and time.monotonic() < deadline + 60:
-                assert proc.poll() is None, log.read_text()
-                time.sleep(0.1)
-            assert "getUpdates" in api.methods(), log.read_text()
+            wait_for(lambda: "getUpdates" in api.methods(), proc, log)
             proc.terminate()
             assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "Traceback" not in log.read_text()
 
 
