@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import sys
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     settings = Settings()
     report = asyncio.run(health.from_outside(
         settings.database_url, settings.heartbeat_file,
-        max_age=3 * settings.heartbeat_seconds, now=time.time()))
+        max_age=3 * settings.heartbeat_seconds, now=time.time(), host=socket.gethostname()))
     print(json.dumps(report.to_dict(), ensure_ascii=False))
     return 0 if report.healthy else 1
 

@@ -9,6 +9,7 @@ import contextvars
 import functools
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def start_heartbeat(app: Application, path: Path, every: float) -> None:
     monitor = monitor_of(app)
 
     async def heartbeat(context: Any) -> None:
-        beat(path, monitor, time.time(), os.getpid())
+        beat(path, monitor, time.time(), os.getpid(), host=socket.gethostname())
 
     assert app.job_queue is not None
     # One beat as soon as the job queue starts (a due one-off job runs however late the start
@@ -112,3 +113,9 @@ def start_heartbeat(app: Application, path: Path, every: float) -> None:
     app.job_queue.run_once(heartbeat, 0, name="heartbeat",
                            job_kwargs={"misfire_grace_time": None})
     app.job_queue.run_repeating(heartbeat, interval=every, first=every, name="heartbeat")
+
+
+def stop_heartbeat(app: Application, path: Path) -> None:
+    """The last heartbeat, marked stopped: `python -m bot health` is unhealthy at once."""
+    beat(path, monitor_of(app), time.time(), os.getpid(), host=socket.gethostname(),
+         stopped=True)

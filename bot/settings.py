@@ -86,7 +86,7 @@ class Settings:
     webhook_path: str = ""  # "": the path of the --webhook URL
     webhook_secret: Secret | None = None
     heartbeat_file: Path = ROOT / "var" / "heartbeat.json"
-    heartbeat_seconds: float = 30.0
+    heartbeat_seconds: float = 10.0
     log_format: Literal["text", "json"] = "text"
 
     def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
