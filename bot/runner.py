@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot import metrics
 from bot.app import build_application
 from bot.network import reach_telegram
 from bot.settings import Settings
@@ -56,7 +57,8 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     setup_logging(settings)
     upgrade(settings.database_url)
     app = build_application(settings)
-    start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds)
+    start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds,
+                    settings.backup_status_file)
     settle()
     try:
         if webhook_url:
@@ -65,6 +67,8 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
             monitor_of(app).mode = "webhook"
             asyncio.run(serve(app, settings, webhook_url))
         else:
+            if settings.metrics_port:
+                metrics.serve(settings.metrics_port, settings.webhook_listen)
             # run_polling runs on the current event loop: the start-up's tries run on it first
             loop = asyncio.new_event_loop()
             asyncio.set_event_loop(loop)

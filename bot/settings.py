@@ -87,6 +87,8 @@ class Settings:
     webhook_secret: Secret | None = None
     heartbeat_file: Path = ROOT / "var" / "heartbeat.json"
     heartbeat_seconds: float = 10.0
+    metrics_port: int = 0  # polling mode: /metrics on WEBHOOK_LISTEN:METRICS_PORT (0: none)
+    backup_status_file: Path = ROOT / "var" / "backup-status.json"  # written by `backup`
     log_format: Literal["text", "json"] = "text"
 
     def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
