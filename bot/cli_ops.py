@@ -3,9 +3,13 @@
 health   one line of JSON; exit 0 healthy, 1 not
 check    one line per part the bot needs (database, migrations, proxy, Bot API, webhook):
          those reached on stdout, each unreachable one on stderr; exit 0 all reached, 1 not
-backup   exit 0 done; 2 the folder is not empty; 1 anything else (named on stderr)
+backup   exit 0 done; 2 the folder is not empty; 1 anything else (named on stderr), such as
+         a --log file whose folder is missing (checked first: nothing is backed up then)
 Besides the database a backup holds EVIDENCE_DIR and the added policy documents
-($UNIONBOT_DOCS_DIR, default var/policies).
+($UNIONBOT_DOCS_DIR, default var/policies). Every run, done or failed, is recorded in
+BACKUP_STATUS_FILE (the bot's metrics read the last success's time from it) and, with --log,
+appended to that file as one line; --keep-days N then removes the backups beside it older
+than N days.
 
 restore  exit 0 done, every hash verified; 2 a target is not empty (or another database
          kind); 1 a damaged or missing file (named), or the database cannot be reached
@@ -63,15 +67,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _summary(key: str, args: argparse.Namespace, summary) -> None:
-    print(load_catalog().t(key, args.lang, path=summary.directory, backend=summary.backend,
-                           revision=summary.revision, files=summary.files,
-                           bytes=summary.bytes))
+def _summary(key: str, args: argparse.Namespace, summary) -> str:
+    text = load_catalog().t(key, args.lang, path=summary.directory, backend=summary.backend,
+                            revision=summary.revision, files=summary.files,
+                            bytes=summary.bytes)
+    print(text)
+    return text
+
+
+def _refusal(args: argparse.Namespace, error) -> str:
+    return load_catalog().t(f"backup.error.{error.code}", args.lang, detail=error.detail)
 
 
 def _refused(args: argparse.Namespace, error) -> int:
-    print(load_catalog().t(f"backup.error.{error.code}", args.lang, detail=error.detail),
-          file=sys.stderr)
+    print(_refusal(args, error), file=sys.stderr)
     return 2 if error.code in REFUSALS else 1
 
 
@@ -82,17 +91,43 @@ def _folders(settings) -> dict[str, Path]:
     return {"evidence": settings.evidence_dir, "policies": docs_dir()}
 
 
+def _record(status_file: Path, now: float, error: str | None = None) -> None:
+    """The run in BACKUP_STATUS_FILE: done or failed, and when the last one was done."""
+    from store.health import read_heartbeat, write_heartbeat
+
+    last = now if error is None else (read_heartbeat(status_file) or {}).get("last_success_at")
+    try:
+        write_heartbeat(status_file, {"ok": error is None, "at": now, "error": error,
+                                      "last_success_at": last})
+    except OSError as exc:
+        raise InputError("BACKUP_STATUS_FILE", "cannot_write", path=str(status_file),
+                         problem=exc.strerror or str(exc)) from exc
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from bot.settings import Settings
-    from store.backup import BackupError, backup
+    from store.backup import BackupError, append_log, backup, check_log_folder, prune
 
     settings = Settings()
+    log = Path(args.log) if args.log else None
+    out = Path(args.out)
     try:
-        summary = asyncio.run(backup(settings.database_url, _folders(settings),
-                                     Path(args.out)))
+        if log is not None:
+            check_log_folder(log)
+        summary = asyncio.run(backup(settings.database_url, _folders(settings), out))
     except BackupError as error:
+        _record(settings.backup_status_file, time.time(), error.code)
+        if log is not None and error.code != "log_folder":
+            append_log(log, _refusal(args, error), time.time())
         return _refused(args, error)
-    _summary("cli.backup_done", args, summary)
+    _record(settings.backup_status_file, time.time())
+    lines = [_summary("cli.backup_done", args, summary)]
+    if args.keep_days is not None:
+        for old in prune(out.parent, args.keep_days, time.time(), keep=out):
+            lines.append(load_catalog().t("cli.backup_pruned", args.lang, path=old))
+            print(lines[-1])
+    if log is not None:
+        append_log(log, " | ".join(lines), time.time())
     return 0
 
 
@@ -119,6 +154,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("backup", help="snapshot the database and the evidence files, with a "
                                       "manifest of their SHA-256")
     p.add_argument("--out", required=True, help="a new (or empty) folder for the backup")
+    p.add_argument("--log", default=None, metavar="FILE",
+                   help="append the outcome to FILE; its folder must exist (checked first)")
+    p.add_argument("--keep-days", type=float, default=None, metavar="N",
+                   help="after a good backup, remove the backups beside it older than N days")
     p.set_defaults(func=cmd_backup)
     p = sub.add_parser("restore", help="restore a backup into an empty database and evidence "
                                        "folder, verifying every SHA-256")
