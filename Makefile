@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test test-postgres bench lint qa-report clean
+.PHONY: run test test-postgres test-deploy bench lint qa-report clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 # Against a server of your own instead: TEST_DATABASE_URL=postgresql://user@host/db make test
 test-postgres: $(STAMP)
 	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database
+
+# docs/deploy.md followed in a temporary root: its tested blocks run as root, a fresh virtual
+# environment and pip install, the bot started and chatted with through the Bot API emulator
+# (tests/deploy/test_guide.py; a few minutes)
+test-deploy: $(STAMP)
+	@UNIONBOT_TEST_DEPLOY=1 $(BIN)/python -m pytest -q -m deploy tests/deploy
 
 bench: $(STAMP)
 	@$(BIN)/python -m tests.bench
