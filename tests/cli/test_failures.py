@@ -99,6 +99,14 @@ def test_a_bot_api_that_comes_back_during_the_start_is_used(tmp_path):
     assert "Traceback" not in log.read_text()
 
 
+def test_a_token_telegram_refuses_is_named_without_retrying(tmp_path):
+    with FakeBotApi(refuse_token=True) as api:
+        out = bot(tmp_path, "run", TELEGRAM_API_BASE_URL=f"{api.url}/bot", STARTUP_WAIT_S="60")
+    assert out.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN" in one_line(out) and TOKEN not in out.stderr
+    assert api.methods() == ["getMe"]
+
+
 def test_an_unreachable_database_is_one_line_naming_it_without_its_password(tmp_path):
     closed = free_port()
     url = f"postgresql://unionbot:s3cretpw@127.0.0.1:{closed}/unionbot"

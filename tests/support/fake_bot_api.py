@@ -30,7 +30,9 @@ def free_port() -> int:
 
 
 class FakeBotApi:
-    def __init__(self, port: int = 0, poll_seconds: float = 0.3) -> None:
+    def __init__(self, port: int = 0, poll_seconds: float = 0.3,
+                 refuse_token: bool = False) -> None:
+        """`refuse_token`: every call is answered 401 Unauthorized, as for a wrong token."""
         self.calls: list[tuple[str, bool]] = []
         self.poll_seconds = poll_seconds
         self._lock = threading.Lock()
@@ -48,8 +50,11 @@ class FakeBotApi:
                 result = {"getMe": BOT_USER, "getUpdates": [],
                           "getWebhookInfo": {"url": "", "has_custom_certificate": False,
                                              "pending_update_count": 0}}.get(method, True)
-                body = json.dumps({"ok": True, "result": result}).encode()
-                self.send_response(200)
+                answer = {"ok": True, "result": result}
+                if refuse_token:
+                    answer = {"ok": False, "error_code": 401, "description": "Unauthorized"}
+                body = json.dumps(answer).encode()
+                self.send_response(401 if refuse_token else 200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
