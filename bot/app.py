@@ -320,7 +320,8 @@ def build_application(settings: Settings, *, services: Services | None = None,
     else:
         builder = with_shared_tls(builder.token(settings.token or "")
                                   .base_url(settings.telegram_api_base_url)
-                                  .base_file_url(settings.telegram_file_base_url))
+                                  .base_file_url(settings.telegram_file_base_url),
+                                  settings.proxy)
     app = builder.build()
     app.bot_data["services"] = svc
     add_handlers(app)

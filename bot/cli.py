@@ -2,6 +2,11 @@
 
 Every subcommand prints its result on stdout and exits 0; bad input exits 2
 with one line on stderr naming the field and the problem, and nothing on stdout.
+What the bot cannot reach is one line on stderr too (what failed, what was tried, what to
+check), never a traceback, with its own exit status (bot/failures.py):
+
+    0 done    1 a check failed / unhealthy    2 bad input or setting
+    3 database unreachable    4 migrations failed    5 Telegram's Bot API unreachable
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bot import cli_ask, cli_assign, cli_decide, cli_desk, cli_ops, cli_org, cli_round
+from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -24,6 +30,7 @@ from domain.scoring import read_submission, score
 from domain.subsidy import compute_subsidy
 from services.clock import SystemClock
 from store.datafiles import DATA_DIR, load_catalog, load_rubric, load_subsidy_table
+from store.errors import DatabaseUnreachable, MigrationFailed
 
 EXAMPLE = DATA_DIR / "examples" / "submission.json"
 
@@ -249,3 +256,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = cat.t(f"input.{exc.code}", DEFAULT_LANG, **exc.params)
         print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem), file=sys.stderr)
         return 2
+    except DatabaseUnreachable as exc:
+        print(cat.t("cli.failed.database", DEFAULT_LANG, address=exc.address, cause=exc.cause),
+              file=sys.stderr)
+        return EXIT_DATABASE
+    except MigrationFailed as exc:
+        print(cat.t("cli.failed.migration", DEFAULT_LANG, address=exc.address,
+                    revision=exc.revision, head=exc.head, cause=exc.cause), file=sys.stderr)
+        return EXIT_MIGRATION
+    except TelegramUnreachable as exc:
+        print(cat.t("cli.failed.telegram", DEFAULT_LANG, address=exc.address,
+                    proxy=exc.proxy or "—", seconds=exc.seconds,
+                    cause=exc.cause), file=sys.stderr)
+        return EXIT_TELEGRAM
