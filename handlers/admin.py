@@ -7,13 +7,13 @@ from html import escape
 
 from telegram import Update
 
-from domain.amounts import parse_amount
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
 from domain.limits import record_id
 from handlers.common import Context, Who, admin_only, pressed, reply, who
 from services import accounts, projects
+from services import ledger as ledgers
 from services import project_view as sub
 from services.export import ranking_workbook
 
@@ -85,23 +85,23 @@ async def export(update: Update, context: Context) -> None:
 
 
 async def honour(update: Update, context: Context) -> None:
-    """/honour PROJECT LEVELS [PAID]: record a project's honours and the subsidy paid."""
+    """/honour PROJECT LEVELS: record a project's honours (payments: /pay)."""
     w = await who(update, context)
     args = context.args or []
-    if len(args) not in (2, 3):
-        await reply(update, w.t("review.honour_usage"))
+    if len(args) == 3:  # the amount it once took: a payment is /pay's, one at a time
+        await reply(update, w.t("review.honour_no_amount", id=escape(args[0])))
         return
-    try:
-        paid = parse_amount(args[2]) if len(args) == 3 else 0
-    except ValueError:
-        await reply(update, w.t("bot.subsidy_bad_paid"))
+    if len(args) != 2:
+        await reply(update, w.t("review.honour_usage"))
         return
     words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")]
     try:
         project_id = record_id(args[0], "project")
         levels = _honour_ids(w, [word for word in words if word])
-        rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels,
-                                            paid)
+        rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels)
+    except ledgers.NotPayer:
+        await reply(update, w.t("decide.payer_only"))
+        return
     except sub.NotMember:
         await reply(update, w.t("review.only"))
         return

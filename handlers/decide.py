@@ -13,7 +13,7 @@ from domain.amounts import parse_amount
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
-from handlers.common import Context, Who, id_argument, keyboard, reply, who
+from handlers.common import Context, Who, admin_only, id_argument, keyboard, reply, who
 from services import handover, ranking
 from services import ledger as ledgers
 from services import project_view as sub
@@ -48,13 +48,15 @@ async def _refused(update: Update, w: Who, err: Exception) -> None:
         await reply(update, w.t("walk.gone"))
     elif isinstance(err, ledgers.AlreadyRecorded):
         await reply(update, w.t("decide.already"))
+    elif isinstance(err, ledgers.NotPayer):
+        await reply(update, w.t("decide.payer_only"))
     elif isinstance(err, InputError):
         await reply(update, w.problem(err))
     else:
         await reply(update, w.t("review.only"))
 
 
-REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded)
+REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded, ledgers.NotPayer)
 
 
 # -- the ranking ----------------------------------------------------------------------------
@@ -130,18 +132,28 @@ async def ranking_page(update: Update, context: Context) -> None:
 # -- a project's card and the decisions -----------------------------------------------------
 def card_text(w: Who, book: ledgers.ProjectLedger, claimed: int | None = None,
               verified: int | None = None) -> str:
-    b = book.balance
     values = dict(id=book.project_id, name=escape(book.name),
                   organization=escape(book.organization), district=book.district,
                   honours=_levels(w, book.honours), recommended=_levels(w, book.recommended),
-                  entitled=b.entitled, matching=b.matching, paid=b.paid, due=b.due)
+                  money=money_text(w, book))
     if claimed is None:
         text = w.t("decide.card_ledger", **values)
     else:
         text = w.t("decide.card", claimed=claimed, verified=verified, **values)
     if book.lines:
         text += "\n\n" + w.t("decide.history") + "\n" + "\n".join(
-            escape(ledgers.line_text(w.svc, x, w.lang)) for x in book.lines)
+            escape(ledgers.line_text(w.svc, x, w.lang, book)) for x in book.lines)
+    return text
+
+
+def money_text(w: Who, book: ledgers.ProjectLedger) -> str:
+    """The city's entitlement and, where there is one, the district's matching beside it,
+    each with its own payments and due."""
+    b = book.balance
+    text = w.t("decide.money_city", entitled=b.city_amount, paid=b.city_paid, due=b.city_due)
+    if b.matching or b.district_paid:
+        text += "\n" + w.t("decide.money_district", district=book.district,
+                           entitled=b.matching, paid=b.district_paid, due=b.district_due)
     return text
 
 
@@ -221,12 +233,83 @@ async def pay(update: Update, context: Context) -> None:
     try:
         amount = parse_amount(args[1])
     except ValueError:
-        await reply(update, w.t("bot.subsidy_bad_paid") + "\n\n" + w.t("decide.pay_usage"))
+        amount = None
+    if not amount:  # a payment is a whole amount above 0; a wrong one is reversed
+        err = InputError("paid", "payment", value=args[1])
+        await reply(update, w.problem(err) + "\n\n" + w.t("decide.pay_usage"))
         return
     payer = args[2] if len(args) > 2 else ""
     note = " ".join(args[3:])
-    await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount,
-                                          payer, note))
+    context.user_data["pay"] = {"pid": pid, "amount": amount, "payer": payer, "note": note}
+    await _paid(update, w, pid, amount, payer, note, confirmed=False)
+
+
+async def _paid(update: Update, w: Who, pid: int, amount: int, payer: str, note: str,
+                confirmed: bool) -> None:
+    try:
+        await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount, payer,
+                                              note, confirmed=confirmed))
+    except ledgers.NeedsConfirmation as err:
+        text = w.t("decide.pay_refused", payer=escape(err.payer), due=err.due,
+                   entitled=err.entitled, amount=err.amount,
+                   none="" if err.entitled else w.t("decide.pay_no_honour"))
+        if w.account.user_id not in w.svc.admin_ids:
+            await reply(update, text)
+            return
+        await reply(update, text, keyboard([[(w.t("decide.btn_pay_confirm", amount=amount),
+                                              cb.data("pay_confirm", pid, amount))]]))
+
+
+async def pay_confirm(update: Update, context: Context) -> None:
+    """An administrator's button under a refused payment: record it, beyond what is due."""
+    w, press = await _press(update, context, "pay_confirm")
+    if not press:
+        return
+    pending = context.user_data.get("pay")
+    if not pending or (pending["pid"], pending["amount"]) != (press.pid, press.amount):
+        await reply(update, w.t("decide.pay_confirm_gone"))
+        return
+    context.user_data.pop("pay", None)
+    await _paid(update, w, press.pid, press.amount, pending["payer"], pending["note"],
+                confirmed=True)
+
+
+async def reverse(update: Update, context: Context) -> None:
+    """/reverse PROJECT ROW REASON…: a dated row that reverses an earlier one."""
+    w = await who(update, context)
+    args = context.args or []
+    if len(args) < 3:
+        await reply(update, w.t("decide.reverse_usage"))
+        return
+    pid = await id_argument(update, w, args[0], "decide.reverse_usage")
+    number = await id_argument(update, w, args[1], "decide.reverse_usage")
+    if pid is None or number is None:
+        return
+    try:
+        await _decided(update, w, ledgers.reverse(w.svc, w.account.user_id, pid, number,
+                                                  " ".join(args[2:])))
+    except ledgers.NotReversible:
+        await reply(update, w.t("decide.reverse_none", number=number))
+
+
+async def payer_command(update: Update, context: Context) -> None:
+    """/payer add|remove USER_ID (administrators)."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    args = context.args or []
+    if len(args) != 2 or args[0] not in ("add", "remove"):
+        await reply(update, w.t("decide.payer_usage"))
+        return
+    user = await id_argument(update, w, args[1], "decide.payer_usage")
+    if user is None:
+        return
+    on = args[0] == "add"
+    if not await ledgers.grant_payer(w.svc, w.account.user_id, user, on):
+        await reply(update, w.t("decide.payer_unknown", user=user))
+        return
+    await reply(update, w.t("decide.payer_set", user=user,
+                            state=w.t("decide.payer_on" if on else "decide.payer_off")))
 
 
 # -- the ledger -----------------------------------------------------------------------------
@@ -240,17 +323,26 @@ async def _show_ledger(update: Update, w: Who, page: int) -> None:
         await reply(update, w.t("decide.ledger_none"))
         return
     page, pages = _pages(len(books), page)
+    matching = sum(b.balance.matching + b.balance.district_paid for b in books)
     lines = [w.t("decide.ledger_title", count=len(books), page=page + 1, pages=pages,
-                 entitled=sum(b.balance.entitled for b in books),
-                 paid=sum(b.balance.paid for b in books),
-                 due=sum(b.balance.due for b in books))]
+                 entitled=sum(b.balance.city_amount for b in books),
+                 paid=sum(b.balance.city_paid for b in books),
+                 due=sum(b.balance.city_due for b in books),
+                 matching=w.t("decide.ledger_matching",
+                              entitled=sum(b.balance.matching for b in books),
+                              paid=sum(b.balance.district_paid for b in books),
+                              due=sum(b.balance.district_due for b in books))
+                 if matching else "")]
     shown = books[page * PAGE:(page + 1) * PAGE]
     for book in shown:
         b = book.balance
         lines.append(w.t("decide.ledger_line", id=book.project_id, name=escape(book.name),
                          district=book.district,
                          level=_level(w, b.highest) if b.highest else w.t("decide.none"),
-                         entitled=b.entitled, paid=b.paid, due=b.due))
+                         entitled=b.city_amount, paid=b.city_paid, due=b.city_due,
+                         matching=w.t("decide.ledger_line_matching", entitled=b.matching,
+                                      paid=b.district_paid, due=b.district_due)
+                         if b.matching or b.district_paid else ""))
     rows = [[(w.t("decide.open", id=b.project_id, name=b.name[:24]),
               cb.data("decide", b.project_id))] for b in shown]
     nav = _nav(w, "ledger_page", page, pages)
@@ -355,8 +447,10 @@ def handlers() -> list:
 
     buttons = {"rank_page": ranking_page, "rank_export": rank_export, "decide": decide,
                "honour_city": honour_city, "recommend": recommend, "outcome": outcome,
-               "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier}
+               "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier,
+               "pay_confirm": pay_confirm}
     return [CommandHandler("ranking", ranking_command), CommandHandler("decide", decide_command),
             CommandHandler("ledger", ledger_command), CommandHandler("pay", pay),
+            CommandHandler("reverse", reverse), CommandHandler("payer", payer_command),
             CommandHandler("dossier", dossier_command),
             *(CallbackQueryHandler(fn, cb.pattern(action)) for action, fn in buttons.items())]

@@ -13,7 +13,8 @@ from store.uow import UnitOfWork
 
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
            "extension", "honour", "payment", "organization", "reviewer", "verified",
-           "remove_evidence", "remove_member", "revoke_invite", "recommend", "outcome")
+           "remove_evidence", "remove_member", "revoke_invite", "recommend", "outcome",
+           "reversal", "payer")
 
 
 def plain(value: Any) -> Any:

@@ -75,8 +75,9 @@ async def test_recorded_honours_answer_the_subsidy_question_at_once(bot, member)
     reviewer = bot.chat(1, "管理员")
     await reviewer.send("/honour 1 gold")
     assert "未知的取值 gold" in reviewer.last_text
-    await reviewer.send("/honour 1 provincial,national 2万")
+    await reviewer.send("/honour 1 provincial,national")
     assert "已记录：社区法律服务站" in reviewer.last_text
+    await reviewer.send("/pay 1 2万 市总工会")
     await member.send("/subsidy")
     await member.press("📁 按记录计算：社区法律服务站")
     assert "社区法律服务站" in member.last_text and "还应补齐10000元" in member.last_text

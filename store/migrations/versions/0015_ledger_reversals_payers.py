@@ -1,0 +1,32 @@
+"""ledger: a reversal row points at the row it reverses; a payment says who pays (the
+city's subsidy or the district's matching); users: the payer role (records honours and
+payments, granted by administrators)
+
+Revision ID: 0015
+Revises: 0011 (the coordinator re-chains at merge)
+Create Date: 2026-12-06 05:00:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0015'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # ADD COLUMN in place (no batch copy: other tables point at `users` and `ledger`)
+    op.add_column('ledger', sa.Column('reverses', sa.Integer(), nullable=True))
+    op.add_column('ledger', sa.Column('funder', sa.String(length=12), nullable=False,
+                                      server_default='city'))
+    op.add_column('users', sa.Column('payer', sa.Boolean(), nullable=False,
+                                     server_default='0'))
+
+
+def downgrade() -> None:
+    op.drop_column('users', 'payer')
+    op.drop_column('ledger', 'funder')
+    op.drop_column('ledger', 'reverses')

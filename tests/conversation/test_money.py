@@ -1,0 +1,147 @@
+"""Money held to SPEC (issue 21): payments checked against what is due and corrected by a
+reversal row, the district's matching as its own entitlement with its own payments, and
+honours and payments recorded by the payer role only — through the whole PTB stack."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from domain.subsidy import DistrictRule
+from services import audit
+from services import ledger as ledgers
+from tests.conversation.test_decisions import _submitted_with_a_file
+from tests.conversation.test_desk_people import appointed
+
+
+def _laoshan_matches(bot) -> None:
+    """崂山区 publishes a matching standard (配套支持标准): 5,000 for a provincial honour."""
+    table = bot.svc.subsidy_table
+    bot.svc.subsidy_table = dataclasses.replace(table, districts={
+        "崂山区": DistrictRule("崂山区", {"national": 8000, "provincial": 5000, "city": 3000})})
+
+
+async def test_a_payment_beyond_what_is_due_is_refused_until_an_admin_confirms(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")
+    admin = bot.chat(1, "管理员")
+
+    await admin.send("/pay 1 0 市总工会")
+    assert "0 不是有效的拨付金额，应为正整数" in admin.last_text
+    assert "没有拨付请填 0" not in admin.last_text
+    await admin.send("/pay 1 -5000 市总工会 冲正")
+    assert "冲正" in admin.last_text and "/reverse" in admin.last_text
+
+    await admin.send("/pay 1 10000 市总工会")  # no honour yet
+    assert "未记录" in admin.last_text and "项目尚无任何荣誉" in admin.last_text
+    assert "已记录" not in admin.last_text
+    assert admin.buttons == ["⚠️ 确认超额拨付 10000 元"]
+    assert (await ledgers.project_ledger(bot.svc, 1, 1)).balance.paid == 0
+
+    await ledgers.honour(bot.svc, 1, 1, "city")
+    await admin.send("/pay 1 99999 市总工会 录入")
+    assert "还应补齐 10000 元（应得 10000 元），这笔 99999 元超出了应补金额" in admin.last_text
+    await admin.press("⚠️ 确认超额拨付 99999 元")
+    assert "已记录" in admin.last_text
+    assert "市级补助：应得 10000 元 · 已拨付 99999 元 · 还应补齐 0 元" in admin.last_text
+    [entry] = [e for e in await audit.history(bot.svc, 1, project_id=1)
+               if e.action == "payment"]
+    assert "管理员确认" in entry.reason and entry.actor_id == 1
+    await admin.press("⚠️ 确认超额拨付 99999 元")  # the same button again: nothing twice
+    assert "已不存在" in admin.last_text
+    assert (await ledgers.project_ledger(bot.svc, 1, 1)).balance.paid == 99999
+
+
+async def test_a_wrong_payment_is_reversed_by_a_dated_row_with_its_reason(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")
+    admin = bot.chat(1, "管理员")
+    await ledgers.honour(bot.svc, 1, 1, "city")
+    await admin.send("/pay 1 8000 市总工会 首笔")
+    assert "2. 2026-11-23 💰 拨付 8000 元（市总工会），备注：首笔" in admin.last_text
+
+    await admin.send("/reverse 1 2")
+    assert "用法：/reverse 项目编号 记录序号 原因" in admin.last_text
+    await admin.send("/reverse 1 9 录错")
+    assert "没有可冲正的第 9 条" in admin.last_text
+    await admin.send("/reverse 1 2 金额录错，应为5000元")
+    text = admin.last_text
+    assert ("2. 2026-11-23 💰 拨付 8000 元（市总工会），备注：首笔 — 记录人 1"
+            "（已于 2026-11-23 冲正/撤销）") in text
+    assert "3. 2026-11-23 ↩️ 冲正/撤销第 2 条，原因：金额录错，应为5000元" in text
+    assert "已拨付 0 元 · 还应补齐 10000 元" in text
+    await admin.send("/reverse 1 2 再来一次")
+    assert "没有可冲正的第 2 条" in admin.last_text
+    await admin.send("/pay 1 5000 市总工会")
+    assert "已拨付 5000 元 · 还应补齐 5000 元" in admin.last_text
+
+    await admin.send("/ledger")
+    assert "已拨付 5000 元 · 待补齐 5000 元" in admin.last_text
+    await admin.send("/history 1")
+    assert "金额录错，应为5000元" in admin.last_text
+
+
+async def test_honour_records_no_amount_so_a_running_total_is_not_paid_twice(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")
+    admin = bot.chat(1, "管理员")
+    await ledgers.honour(bot.svc, 1, 1, "city")
+    await admin.send("/pay 1 10000 市总工会")
+    await admin.send("/honour 1 省级 10000")  # the officer means "10,000 paid so far"
+    assert "/honour 只记录荣誉，不记录金额" in admin.last_text
+    assert "/pay 1 本笔金额 拨付单位" in admin.last_text
+    book = await ledgers.project_ledger(bot.svc, 1, 1)
+    assert (book.honours, book.balance.paid) == (("city",), 10000)
+
+
+async def test_only_the_payer_role_records_honours_and_payments(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")
+    admin = bot.chat(1, "管理员")
+    reviewer = await appointed(bot, admin, 5005, "崂山区")  # a district's reviewer
+    await ledgers.honour(bot.svc, 1, 1, "city")
+
+    await reviewer.send("/pay 1 99999 市总工会")
+    assert "只能由市总工会管理员或其授权的拨付人员记录" in reviewer.last_text
+    await reviewer.send("/honour 1 省级")
+    assert "只能由市总工会管理员或其授权的拨付人员记录" in reviewer.last_text
+    assert (await ledgers.project_ledger(bot.svc, 1, 1)).balance.paid == 0
+
+    await reviewer.send("/payer add 5005")
+    assert "只有管理员" in reviewer.last_text or "管理员" in reviewer.last_text
+    await admin.send("/payer add 5005")
+    assert "用户 5005 现在可以记录荣誉和拨付" in admin.last_text
+    await reviewer.send("/pay 1 99999 市总工会")  # a payer, but not an administrator
+    assert "未记录" in reviewer.last_text and "须由管理员确认" in reviewer.last_text
+    assert reviewer.buttons == [] or "确认超额拨付" not in " ".join(reviewer.buttons)
+    await reviewer.send("/pay 1 6000 市总工会")
+    assert "已拨付 6000 元 · 还应补齐 4000 元" in reviewer.last_text
+    await admin.send("/payer remove 5005")
+    await reviewer.send("/pay 1 1000 市总工会")
+    assert "只能由市总工会管理员或其授权的拨付人员记录" in reviewer.last_text
+
+
+async def test_district_matching_is_its_own_entitlement_with_its_own_payments(bot, member):
+    _laoshan_matches(bot)
+    await _submitted_with_a_file(member, "社区法律服务站")
+    admin = bot.chat(1, "管理员")
+    await ledgers.honour(bot.svc, 1, 1, "provincial")
+
+    await admin.send("/pay 1 16000 市总工会 首笔")
+    assert "市级补助：应得 20000 元 · 已拨付 16000 元 · 还应补齐 4000 元" in admin.last_text
+    assert "崂山区配套补助（另行拨付）：应得 5000 元 · 已拨付 0 元 · 还应补齐 5000 元" \
+        in admin.last_text
+    assert "9000" not in admin.last_text
+    await admin.send("/pay 1 6000 市总工会")  # the city owes 4,000, not 9,000
+    assert "未记录：市总工会对这个项目还应补齐 4000 元" in admin.last_text
+
+    await admin.send("/pay 1 5000 崂山区总工会 区配套")
+    assert "💰 拨付 5000 元（崂山区总工会），备注：区配套" in admin.last_text
+    assert "崂山区配套补助（另行拨付）：应得 5000 元 · 已拨付 5000 元 · 还应补齐 0 元" \
+        in admin.last_text
+    assert "市级补助：应得 20000 元 · 已拨付 16000 元 · 还应补齐 4000 元" in admin.last_text
+    await admin.send("/pay 1 100 区")
+    assert "未记录：崂山区总工会对这个项目还应补齐 0 元" in admin.last_text
+    await admin.send("/pay 1 100 火星总工会")
+    assert "拨付单位" in admin.last_text and "市总工会、崂山区总工会" in admin.last_text
+
+    await admin.send("/ledger")
+    assert "#1 社区法律服务站（崂山区）省级：应得 20000 · 已付 16000 · 待补 4000；" \
+           "区市配套 应得 5000 · 已付 5000 · 待补 0" in admin.last_text
+    assert "区市配套合计（另行拨付）：应得 5000 元 · 已拨付 5000 元 · 待补齐 0 元" \
+        in admin.last_text
