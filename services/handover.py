@@ -60,6 +60,15 @@ def _level(svc: Services, level: str | None, lang: str) -> str:
     return local(svc.subsidy_table.level(level).short, lang) if level else ""
 
 
+# the city's entitlement and the district's matching, each with its own payments and due
+MONEY = ("city_amount", "paid", "due", "matching", "matching_paid", "matching_due")
+
+
+def money_cells(b) -> list[int]:
+    return [b.city_amount, b.city_paid, b.city_due, b.matching, b.district_paid,
+            b.district_due]
+
+
 # -- the ranking workbook -------------------------------------------------------------------
 def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes:
     from openpyxl import Workbook  # here: openpyxl slows the bot's start
@@ -76,8 +85,8 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
         label = local(item.label, lang)
         header += [t("handover.col_item_claimed", lang, item=label),
                    t("handover.col_item_verified", lang, item=label)]
-    header += [t(f"handover.col_{k}", lang) for k in (
-        "verdicts", "honours", "recommended", "entitled", "paid", "due")]
+    header += [t(f"handover.col_{k}", lang) for k in ("verdicts", "honours", "recommended",
+                                                      *MONEY)]
     append_row(ws, header)
     sep = t("ask.list_sep", lang)
     for rp in ranked:
@@ -92,7 +101,7 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
         row += ["；".join(local(i.message, lang) for i in rp.verified.issues),
                 sep.join(_level(svc, h, lang) for h in book.honours),
                 sep.join(_level(svc, h, lang) for h in book.recommended),
-                book.balance.entitled, book.balance.paid, book.balance.due]
+                *money_cells(book.balance)]
         append_row(ws, row)
     buf = io.BytesIO()
     wb.save(buf)
@@ -113,25 +122,26 @@ def ledger_xlsx(svc: Services, books: list[ledgers.ProjectLedger], lang: str) ->
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(t("handover.ledger_sheet", lang))
     append_row(summary, [t(f"handover.col_{k}", lang) for k in (
-        "id", "project", "organization", "uscc", "district", "honours", "highest",
-        "city_amount", "matching", "entitled", "paid", "due")])
+        "id", "project", "organization", "uscc", "district", "honours", "highest", *MONEY)])
     rows = wb.create_sheet(t("handover.rows_sheet", lang))
     append_row(rows, [t(f"handover.col_{k}", lang) for k in (
-        "id", "project", "date", "kind", "level", "awarded", "amount", "payer", "note",
-        "recorded_by")])
+        "id", "project", "number", "date", "kind", "level", "awarded", "amount", "payer",
+        "note", "reverses", "recorded_by")])
     sep = t("ask.list_sep", lang)
     for book in books:
         b = book.balance
         append_row(summary, [book.project_id, book.name, book.organization, book.uscc,
                              book.district, sep.join(_level(svc, h, lang) for h in book.honours),
-                             _level(svc, b.highest, lang), b.city_amount, b.matching,
-                             b.entitled, b.paid, b.due])
+                             _level(svc, b.highest, lang), *money_cells(b)])
+        numbers = {x.id: x.number for x in book.lines}
         for x in book.lines:
-            append_row(rows, [book.project_id, book.name, x.on_date.isoformat(),
+            append_row(rows, [book.project_id, book.name, x.number, x.on_date.isoformat(),
                               t(f"handover.kind_{x.kind}", lang), _level(svc, x.level, lang),
                               "" if x.awarded is None else t(
                                   "walk.yes" if x.awarded else "walk.no", lang),
-                              x.amount or "", x.payer, x.note, x.recorded_by or ""])
+                              x.amount or "", x.payer, x.note,
+                              numbers.get(x.reverses, "") if x.reverses else "",
+                              x.recorded_by or ""])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -5,6 +5,9 @@ honours and payments recorded by the payer role only — through the whole PTB s
 from __future__ import annotations
 
 import dataclasses
+import io
+
+from openpyxl import load_workbook
 
 from domain.subsidy import DistrictRule
 from services import audit
@@ -145,3 +148,13 @@ async def test_district_matching_is_its_own_entitlement_with_its_own_payments(bo
            "区市配套 应得 5000 · 已付 5000 · 待补 0" in admin.last_text
     assert "区市配套合计（另行拨付）：应得 5000 元 · 已拨付 5000 元 · 待补齐 0 元" \
         in admin.last_text
+    await admin.press("📥 导出补助台账")
+    [doc] = admin.documents_since
+    book = load_workbook(io.BytesIO(doc.file))
+    header, row = list(book.worksheets[0].iter_rows(values_only=True))
+    assert header[-6:] == ("市级补助应得（按最高荣誉，元）", "市级补助已拨付（元）",
+                           "市级补助待补齐（元）", "区市配套应得（元）", "区市配套已拨付（元）",
+                           "区市配套待补齐（元）")
+    assert row[-6:] == (20000, 16000, 4000, 5000, 5000, 0)
+    payments = [r for r in book.worksheets[1].iter_rows(values_only=True) if r[4] == "拨付"]
+    assert [(r[7], r[8]) for r in payments] == [(16000, "市总工会"), (5000, "崂山区总工会")]
