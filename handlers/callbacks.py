@@ -98,6 +98,9 @@ DECISION_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ledger_export": ("lx", ()),
     "dossier": ("z", ("pid",)),
     "pay_confirm": ("pc", ("pid", "amount")),
+    "honour_ok": ("hc", ("pid", "honour")),
+    "recommend_ok": ("rc", ("pid", "honour")),
+    "outcome_ok": ("oc", ("pid", "honour", "flag")),
 }
 ACTIONS |= {name: (f"{DECISIONS}:{code}", names)
             for name, (code, names) in DECISION_ACTIONS.items()}

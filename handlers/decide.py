@@ -77,7 +77,8 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
     line = ranking.selection_line(ranked.round_year)
     lines = [w.t("decide.rank_title", round=ranked.round_year or w.t("decide.no_round"),
                  district=where, count=ranked.count, page=ranked.page + 1, pages=ranked.pages,
-                 places=line.places, min_total=line.min_total)]
+                 places=line.places, min_total=line.min_total),
+             w.t("decide.line_origin", places=line.places, min_total=line.min_total)]
     shown = ranked.shown
     for rp in shown:
         r = rp.row
@@ -143,6 +144,7 @@ def card_text(w: Who, book: ledgers.ProjectLedger, claimed: int | None = None,
     if book.lines:
         text += "\n\n" + w.t("decide.history") + "\n" + "\n".join(
             escape(ledgers.line_text(w.svc, x, w.lang, book)) for x in book.lines)
+        text += "\n" + w.t("decide.reverse_hint", id=book.project_id)
     return text
 
 
@@ -200,24 +202,84 @@ async def _decided(update: Update, w: Who, write) -> None:
                 card_buttons(w, book))
 
 
+def warnings(w: Who, placed: ranking.Placement) -> list[str]:
+    """Where the project stands, and what a decision for it would go against."""
+    r, line = placed.row, placed.line
+    if r is None:
+        return [w.t("decide.warn_unranked"), w.t("decide.warn_recorded")]
+    out = [w.t("decide.place", place=r.place, count=placed.count, verified=r.verified_total,
+               mark=" ⭐" if r.selected else "")]
+    if not r.eligible:
+        out.append(w.t("decide.warn_ineligible"))
+    if not r.selected:
+        out.append(w.t("decide.warn_outside", places=line.places, min_total=line.min_total))
+        if placed.gap:
+            out.append(w.t("decide.warn_below", gap=placed.gap))
+        out += [w.t("decide.line_origin", places=line.places, min_total=line.min_total),
+                w.t("decide.warn_recorded")]
+    return out
+
+
+async def _confirm(update: Update, w: Who, pid: int, kind: str, level: str,
+                   awarded: bool | None = None) -> None:
+    """A decision asks to be confirmed; an honour or a recommendation says first where the
+    project stands and whether the decision goes against the ranking."""
+    try:
+        book = await ledgers.project_ledger(w.svc, w.account.user_id, pid)
+        placed = None if kind == "outcome" else await ranking.placement(
+            w.svc, w.account.user_id, pid)
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    names = dict(id=pid, name=escape(book.name), level=_level(w, level))
+    if kind == "outcome":
+        text = w.t("decide.confirm_outcome", result=w.t(
+            "decide.result_awarded" if awarded else "decide.result_declined"), **names)
+        ok = cb.data("outcome_ok", pid, level, int(bool(awarded)))
+    else:
+        text = "\n".join((w.t(f"decide.confirm_{kind}", **names), *warnings(w, placed)))
+        ok = cb.data(f"{kind}_ok", pid, level)
+    await reply(update, text, keyboard([[(w.t("decide.btn_confirm"), ok),
+                                         (w.t("decide.btn_cancel"), cb.data("decide", pid))]]))
+
+
 async def honour_city(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "honour_city")
     if press:
-        await _decided(update, w, ledgers.honour(w.svc, w.account.user_id, press.pid, "city"))
+        await _confirm(update, w, press.pid, "honour", "city")
 
 
 async def recommend(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "recommend")
     if press:
-        await _decided(update, w, ledgers.recommend(w.svc, w.account.user_id, press.pid,
-                                                    press.honour))
+        await _confirm(update, w, press.pid, "recommend", press.honour)
 
 
 async def outcome(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "outcome")
     if press:
-        await _decided(update, w, ledgers.outcome(w.svc, w.account.user_id, press.pid,
-                                                  press.honour, press.flag))
+        await _confirm(update, w, press.pid, "outcome", press.honour, press.flag)
+
+
+async def honour_ok(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "honour_ok")
+    if press:
+        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                                 "honour", press.honour))
+
+
+async def recommend_ok(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "recommend_ok")
+    if press and press.honour in ledgers.UPWARD:
+        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                                 "recommend", press.honour))
+
+
+async def outcome_ok(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "outcome_ok")
+    if press and press.honour in ledgers.UPWARD:
+        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                                 "outcome", press.honour, press.flag))
 
 
 async def pay(update: Update, context: Context) -> None:
@@ -448,7 +510,8 @@ def handlers() -> list:
     buttons = {"rank_page": ranking_page, "rank_export": rank_export, "decide": decide,
                "honour_city": honour_city, "recommend": recommend, "outcome": outcome,
                "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier,
-               "pay_confirm": pay_confirm}
+               "pay_confirm": pay_confirm, "honour_ok": honour_ok, "recommend_ok": recommend_ok,
+               "outcome_ok": outcome_ok}
     return [CommandHandler("ranking", ranking_command), CommandHandler("decide", decide_command),
             CommandHandler("ledger", ledger_command), CommandHandler("pay", pay),
             CommandHandler("reverse", reverse), CommandHandler("payer", payer_command),

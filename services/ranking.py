@@ -22,6 +22,7 @@ from services.project_view import (
     outcomes,
     submission,
 )
+from services.projects import reviewed_project
 from services.reviewers import in_scope
 from services.totals import CHUNK, basis, totals
 from store.datafiles import load_ranking
@@ -154,6 +155,60 @@ async def ranking(svc: Services, user_id: int, district: str | None = None,
     """The whole ranking with every project's detail (the exports)."""
     ranked = await standing(svc, user_id, district, round_id)
     return await detail(svc, ranked.rows, ranked.round_year)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a project stands in its round's city-wide ranking, for a decision on it."""
+
+    row: Ranked | None  # None: not ranked (not submitted in a round)
+    line: Selection
+    count: int
+
+    @property
+    def departs(self) -> bool:
+        """A decision for it would go against the ranking: not within the selection line."""
+        return self.row is None or not self.row.selected
+
+    @property
+    def gap(self) -> int:
+        """How far its verified total is below the line's minimum (0: not below)."""
+        return max(0, self.line.min_total - self.row.verified_total) if self.row else 0
+
+
+async def placement(svc: Services, user_id: int, project_id: int) -> Placement:
+    """The project's place in its round's ranking (the whole city's, as the reviewer's
+    scope allows), with the round's selection line."""
+    async with svc.uow() as uow:
+        project = await reviewed_project(uow, svc, user_id, project_id)
+        round_id = project.round_id
+    ranked = await standing(svc, user_id, None, round_id)
+    row = next((r for r in ranked.rows if r.project_id == project_id), None)
+    return Placement(row, selection_line(ranked.round_year), len(ranked.rows))
+
+
+def departure_note(svc: Services, placed: Placement) -> str:
+    """What a decision that departs from the ranking says about it on its row (zh: the
+    ledger is the federation's record)."""
+    t, r = svc.catalog.t, placed.row
+    if r is None:
+        return t("decide.departs_unranked", "zh")
+    return t("decide.departs_note", "zh", place=r.place, verified=r.verified_total,
+             places=placed.line.places, min_total=placed.line.min_total,
+             eligible="" if r.eligible else t("decide.ineligible", "zh").strip())
+
+
+async def decide(svc: Services, user_id: int, project_id: int, kind: str, level: str,
+                 awarded: bool | None = None) -> ledgers.ProjectLedger:
+    """A confirmed decision: an honour, a recommendation upward or a recommendation's
+    outcome. One that departs from the ranking says so on its row."""
+    if kind == "outcome":
+        return await ledgers.outcome(svc, user_id, project_id, level, bool(awarded))
+    placed = await placement(svc, user_id, project_id)
+    note = departure_note(svc, placed) if placed.departs else ""
+    if kind == "honour":
+        return await ledgers.honour(svc, user_id, project_id, level, note)
+    return await ledgers.recommend(svc, user_id, project_id, level, note)
 
 
 def _detailed(rows: Sequence[Ranked], loaded: dict[int, Loaded], books,

@@ -158,3 +158,34 @@ async def test_district_matching_is_its_own_entitlement_with_its_own_payments(bo
     assert row[-6:] == (20000, 16000, 4000, 5000, 5000, 0)
     payments = [r for r in book.worksheets[1].iter_rows(values_only=True) if r[4] == "拨付"]
     assert [(r[7], r[8]) for r in payments] == [(16000, "市总工会"), (5000, "崂山区总工会")]
+
+
+async def test_a_decision_is_confirmed_warned_against_the_ranking_and_revocable(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")  # verified at 0 of 100
+    admin = bot.chat(1, "管理员")
+    await admin.send("/decide 1")
+    await admin.press("🏅 评为市级优秀项目")
+    assert "请确认：将 #1 社区法律服务站 评为市级优秀项目？" in admin.last_text
+    assert "⚠️ 与排名不一致：不在市级评选线内（前 10 名且核定分不低于 60 分）" in admin.last_text
+    assert "⚠️ 核定分比评选线低 60 分" in admin.last_text
+    assert "市总工会自定的规则，两份政策文件中都没有" in admin.last_text
+    assert admin.buttons == ["✅ 确认", "✖️ 取消"]
+    await admin.press("✖️ 取消")  # back to the card, nothing recorded
+    assert "荣誉：无" in admin.last_text
+    assert (await ledgers.project_ledger(bot.svc, 1, 1)).lines == ()
+
+    await admin.press("🏅 评为市级优秀项目")
+    await admin.press("✅ 确认")
+    assert "✅ 已记录" in admin.last_text and "荣誉：市级" in admin.last_text
+    assert "1. 2026-11-23 🏅 获评市级优秀项目，备注：与排名不一致：第 1 名、核定 0 分" \
+        in admin.last_text
+    assert "撤销一项决定或冲正一笔拨付：/reverse 1 序号 原因" in admin.last_text
+
+    await admin.send("/reverse 1 1 核定分远低于评选线，误评")
+    assert "荣誉：无" in admin.last_text
+    assert "（已于 2026-11-23 冲正/撤销）" in admin.last_text
+    assert "2. 2026-11-23 ↩️ 冲正/撤销第 1 条，原因：核定分远低于评选线，误评" in admin.last_text
+    assert "🏅 评为市级优秀项目" in admin.buttons  # it may be decided again
+    [entry] = [e for e in await audit.history(bot.svc, 1, project_id=1)
+               if e.action == "reversal"]
+    assert entry.reason == "核定分远低于评选线，误评"
