@@ -80,14 +80,20 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
                  places=line.places, min_total=line.min_total),
              w.t("decide.line_origin", places=line.places, min_total=line.min_total)]
     shown = ranked.shown
-    for rp in shown:
+    for n, rp in enumerate(shown):
         r = rp.row
         honours = rp.ledger.honours
+        honours = f" 🏅{_levels(w, honours)}" if honours else ""
+        values = dict(id=r.project_id, name=escape(r.name), district=r.district,
+                      verified=r.verified_total, claimed=r.claimed_total, honours=honours)
+        if not r.eligible:  # listed apart, after the eligible
+            if n == 0 or shown[n - 1].row.eligible:
+                lines.append(w.t("decide.rank_apart"))
+            lines.append(w.t("decide.rank_line_apart", issues=issues_text(w, r.blocking),
+                             **values))
+            continue
         lines.append(w.t("decide.rank_line", place=r.place, mark="⭐" if r.selected else "",
-                         id=r.project_id, name=escape(r.name), district=r.district,
-                         verified=r.verified_total, claimed=r.claimed_total,
-                         eligible="" if r.eligible else w.t("decide.ineligible"),
-                         honours=f" 🏅{_levels(w, honours)}" if honours else ""))
+                         eligible="", **values) + tie_text(w, r))
     rows = [[(w.t("decide.open", id=rp.row.project_id, name=rp.row.name[:24]),
               cb.data("decide", rp.row.project_id))] for rp in shown]
     nav = _nav(w, "rank_page", ranked.page, ranked.pages, district_index)
@@ -95,6 +101,24 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
         rows.append(nav)
     rows.append([(w.t("decide.export_ranking"), cb.data("rank_export", district_index))])
     await reply(update, "\n".join(lines), keyboard(rows))
+
+
+def issues_text(w: Who, codes) -> str:
+    return w.t("ask.list_sep").join(w.t(f"issue.short_{c}") for c in codes) or w.t(
+        "decide.ineligible").strip()
+
+
+def tie_text(w: Who, r) -> str:
+    """For a project tied on the verified total: what separated it from its neighbour."""
+    if r.separated_by is None:
+        return ""
+    day = r.submitted_at.astimezone(w.svc.clock.tz).strftime("%m-%d %H:%M") \
+        if r.submitted_at else "—"
+    return w.t("decide.tie", key=w.t(f"decide.tie_{r.separated_by}"),
+               values=w.t("decide.tie_values",
+                          satisfaction=ranking.tie_value(r, "satisfaction_points"),
+                          reach=ranking.tie_value(r, "media_exchange_points"),
+                          submitted=day))
 
 
 async def ranking_command(update: Update, context: Context) -> None:

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from domain.ranking import Ranked, Selection, rank
+from domain.ranking import KEYS, Ranked, Selection, rank
 from domain.scoring import ScoreReport, score
 from services import ledger as ledgers
 from services.core import Services
@@ -50,6 +50,13 @@ class RankedProject:
 def selection_line(year: int | None) -> Selection:
     """The city's selection for a round of that year: places and the minimum total."""
     return load_ranking().selection_for(year)
+
+
+def tie_value(row: Ranked, key: str) -> object:
+    """A ranked row's value of a tie-break key, as the ranking compared it ("—": a key
+    data/ranking.toml does not define)."""
+    rules = load_ranking()
+    return rules.value(row, key) if key in rules.points or key in KEYS else "—"
 
 
 async def may_rank(svc: Services, uow, user_id: int) -> None:
@@ -94,7 +101,8 @@ async def standing(svc: Services, user_id: int, district: str | None = None,
     ranked = rank(rules, (Ranked(x.id, x.name, x.organization_name, x.uscc,
                                  x.organization.district, round_id, scored[x.id].claimed,
                                  scored[x.id].verified, scored[x.id].eligible, x.figure,
-                                 x.submitted_at) for x in rows), year)
+                                 x.submitted_at, criteria=scored[x.id].criteria,
+                                 blocking=scored[x.id].blocking) for x in rows), year)
     return Standing(tuple(ranked), round_id, year)
 
 

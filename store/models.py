@@ -377,3 +377,6 @@ class ProjectTotals(Base):
     claimed_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     verified_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     eligible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # verified points by criterion id (the ranking's tie-breaks), the blocking issues' codes
+    criteria: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    blocking: Mapped[list | None] = mapped_column(JSON, nullable=True)

@@ -5,15 +5,50 @@ honours and payments recorded by the payer role only — through the whole PTB s
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 
 from openpyxl import load_workbook
 
 from domain.subsidy import DistrictRule
-from services import audit
+from domain.uscc import check_character
+from services import accounts, audit, evidence, projects, review
 from services import ledger as ledgers
 from tests.conversation.test_decisions import _submitted_with_a_file
 from tests.conversation.test_desk_people import appointed
+
+PDF = b"%PDF-1.4 "
+
+
+async def reviewed(bot, n: int, name: str, *, rate: float, national: int = 0, city: int = 0,
+                   union_work: bool = False, valid_until: dt.date = dt.date(2030, 1, 1)) -> int:
+    """Organisation n of 崂山区 and its project, submitted and every item accepted:
+    study records and the union's approval (20), the satisfaction rate with its survey,
+    `national` and `city` media reports, the union's work materials if `union_work`."""
+    first = f"91370200MA{n:07d}"
+    org = await accounts.create_organization(
+        bot.svc, name=f"社会组织{n}", uscc=first + check_character(first), district="崂山区",
+        established_on=dt.date(2019, 5, 10), valid_until=valid_until)
+    staff = 3000 + n
+    await accounts.join(bot.svc, staff, org.invite_code, f"职工{n}")
+    pid = (await projects.create_project(
+        bot.svc, staff, name=name, area="心理关怀", started_on=dt.date(2024, 3, 1),
+        completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)).id
+    slots = ["study_records", "union_approval", "satisfaction_rate"]
+    for slot in slots + (["union_work_materials"] if union_work else []):
+        await evidence.add_file(bot.svc, staff, pid, slot, PDF + f"{n}{slot}".encode(),
+                                f"{slot}.pdf", "application/pdf")
+    await evidence.set_figure(bot.svc, staff, pid, "satisfaction_rate", rate, 0)
+    for k, level in enumerate(["national"] * national + ["city"] * city):
+        await evidence.add_entry(bot.svc, staff, pid, "media_reports", level=level,
+                                 title=f"报道{n}-{k}", happened_on=dt.date(2026, 1, 5),
+                                 link=f"https://example.org/{n}/{k}")
+    await projects.submit(bot.svc, staff, pid)
+    for target in (await review.open_project(bot.svc, 1, pid)).targets:
+        await review.give_verdict(bot.svc, 1, pid, target, "accept")
+    await review.verify(bot.svc, 1, pid)
+    bot.svc.clock.advance(dt.timedelta(minutes=5))  # the next one submits later
+    return pid
 
 
 def _laoshan_matches(bot) -> None:
@@ -189,3 +224,29 @@ async def test_a_decision_is_confirmed_warned_against_the_ranking_and_revocable(
     [entry] = [e for e in await audit.history(bot.svc, 1, project_id=1)
                if e.action == "reversal"]
     assert entry.reason == "核定分远低于评选线，误评"
+
+
+async def test_ties_follow_spec_and_the_ineligible_are_listed_apart(bot):
+    # 36 each: the later one has the lower rate (both score 10) but more media points
+    second = await reviewed(bot, 1, "职工心理驿站", rate=99, city=1, union_work=True)
+    first = await reviewed(bot, 2, "法律援助站", rate=90, national=2)
+    expired = await reviewed(bot, 3, "过期证书项目", rate=95, national=3,
+                             valid_until=dt.date(2025, 1, 1))
+    admin = bot.chat(1, "管理员")
+    await admin.send("/ranking")
+    text = admin.last_text
+    assert f"1. #{first} 法律援助站（崂山区）核定 36 分 / 申报 36 分" in text
+    assert f"2. #{second} 职工心理驿站（崂山区）核定 36 分 / 申报 36 分" in text
+    assert text.count("⚖️ 同分，由媒体报道+经验推广得分区分") == 2
+    assert "满意度得分 10 · 媒体+推广得分 6" in text and "满意度得分 10 · 媒体+推广得分 1" in text
+    assert "两份政策文件中都没有" in text
+    apart = text.index("⛔ 有阻断性资格问题，单列，不参与排名：")
+    assert text.index(f"— #{expired} 过期证书项目（崂山区）") > apart
+    assert "登记证书已过期" in text[apart:]
+    assert "3. " not in text  # no place among the eligible
+
+    await admin.send("/review")
+    text = admin.last_text
+    apart = text.index("⛔ 有阻断性资格问题，单列，不参与排名：")
+    assert text.index(f"#{expired} 过期证书项目（崂山区，已审核通过）") > apart
+    assert "⛔登记证书已过期" in text[apart:] and "法律援助站" in text[:apart]
