@@ -11,11 +11,11 @@ from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
 from domain.limits import record_id
+from handlers import decide
 from handlers.common import Context, Who, admin_only, pressed, reply, who
 from services import accounts, projects
 from services import ledger as ledgers
 from services import project_view as sub
-from services.export import ranking_workbook
 
 
 async def new_org(update: Update, context: Context) -> None:
@@ -70,18 +70,8 @@ async def reopen(update: Update, context: Context) -> None:
 
 
 async def export(update: Update, context: Context) -> None:
-    """/export [all]: the ranking as an Excel file (submitted projects, or all with "all")."""
-    w = await who(update, context)
-    all_words = {w.t("export.all_word", lang) for lang in ("zh", "en")}
-    everything = bool(context.args) and context.args[0].lower() in all_words
-    try:
-        data, count = await ranking_workbook(w.svc, w.account.user_id, w.lang, everything)
-    except sub.NotMember:
-        await reply(update, w.t("review.only"))
-        return
-    name = w.t("export.file_name", date=w.svc.clock.today().isoformat())
-    await update.effective_chat.send_document(data, filename=name,
-                                              caption=w.t("export.caption", count=count))
+    """/export [DISTRICT]: the one ranking workbook, as /ranking's button gives it."""
+    await decide.export_command(update, context)
 
 
 async def honour(update: Update, context: Context) -> None:

@@ -472,15 +472,34 @@ async def _send_file(update: Update, w: Who, build, file_name: str, caption) -> 
                                               caption=caption(count))
 
 
+async def _send_ranking(update: Update, w: Who, district: str | None) -> None:
+    """The one ranking workbook (/ranking's button, /export): built off the update loop."""
+    await _send_file(update, w, handover.ranking_file(w.svc, w.account.user_id, w.lang,
+                                                      district),
+                     w.t("decide.ranking_file", date=w.svc.clock.today().isoformat()),
+                     lambda n: w.t("decide.file_caption", count=n))
+
+
 async def rank_export(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "rank_export")
     if press:
         names = w.svc.districts.names
-        district = names[press.district - 1] if press.district else None
-        await _send_file(update, w, handover.ranking_file(w.svc, w.account.user_id, w.lang,
-                                                          district),
-                         w.t("decide.ranking_file", date=w.svc.clock.today().isoformat()),
-                         lambda n: w.t("decide.file_caption", count=n))
+        await _send_ranking(update, w, names[press.district - 1] if press.district else None)
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export [DISTRICT] (a word "all"/"全部" from before means the whole city)."""
+    w = await who(update, context)
+    words = [a for a in context.args or []
+             if a.lower() not in {w.t("export.all_word", lang) for lang in ("zh", "en")}]
+    district = None
+    if words:
+        try:
+            district = w.svc.districts.resolve(" ".join(words))
+        except InputError as err:
+            await reply(update, w.problem(err) + "\n\n" + w.t("decide.ranking_usage"))
+            return
+    await _send_ranking(update, w, district)
 
 
 async def ledger_export(update: Update, context: Context) -> None:

@@ -22,7 +22,7 @@ from services import audit
 from services import ledger as ledgers
 from services.core import Services
 from services.project_view import FileView, load
-from services.ranking import RankedProject, may_rank, ranking, verified_report
+from services.ranking import RankedProject, may_rank, ranking, verdict_lines, verified_report
 
 PDF_FONT_FILE = "SimHei.ttf"  # mplfonts' TrueType CJK font (reportlab cannot embed the CFF .otf)
 PDF_FONT = "UnionCJK"
@@ -80,7 +80,7 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
     ws.freeze_panes = "E2"
     header = [t(f"handover.col_{k}", lang) for k in (
         "place", "selected", "id", "project", "organization", "uscc", "district",
-        "claimed", "verified", "eligible")]
+        "verified", "claimed", "eligible", "issues", "tie")]
     for item in items:
         label = local(item.label, lang)
         header += [t("handover.col_item_claimed", lang, item=label),
@@ -93,12 +93,14 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
         r, book = rp.row, rp.ledger
         claimed = {i.id: i.points for c in rp.claimed.criteria for i in c.items}
         verified = {i.id: i.points for c in rp.verified.criteria for i in c.items}
-        row = [r.place, "⭐" if r.selected else "", r.project_id, r.name, r.organization,
-               r.uscc, r.district, r.claimed_total, r.verified_total,
-               t("walk.yes" if r.eligible else "walk.no", lang)]
+        row = [r.place or t("handover.apart", lang), "⭐" if r.selected else "", r.project_id,
+               r.name, r.organization, r.uscc, r.district, r.verified_total, r.claimed_total,
+               t("walk.yes" if r.eligible else "walk.no", lang),
+               "；".join(local(i.message, lang) for i in rp.verified.issues),
+               t(f"decide.tie_{r.separated_by}", lang) if r.separated_by else ""]
         for item in items:
             row += [claimed.get(item.id, 0), verified.get(item.id, 0)]
-        row += ["；".join(local(i.message, lang) for i in rp.verified.issues),
+        row += ["\n".join(rp.opinions),
                 sep.join(_level(svc, h, lang) for h in book.honours),
                 sep.join(_level(svc, h, lang) for h in book.recommended),
                 *money_cells(book.balance)]
@@ -280,23 +282,7 @@ async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
 
 def verdicts(svc: Services, loaded, view) -> list[str]:
     """Each evidence target's verdict with its reason, in checklist order (issue 11)."""
-    t = svc.catalog.t
-    entries = {f"entry:{e.id}": e for e in loaded.entries}
-    out = []
-    for target in view.targets:
-        o = view.outcomes[target]
-        if target in entries:
-            e = entries[target]
-            what = f"{local(svc.rubric.item(e.item_id).label, 'zh')}：{e.title}"
-        else:
-            item, _, kind = target.partition(".")
-            what = local(svc.rubric.item(item).label, "zh") + (f"（{kind}）" if kind else "")
-        v = o.verdict
-        state = "adjusted" if v is not None and v.verdict == "adjust" else o.state
-        out.append(t(f"handover.verdict_{state}", "zh", what=what,
-                     reason=v.reason if v is not None else "",
-                     change=(v.level or v.value) if v is not None else ""))
-    return out
+    return verdict_lines(svc, loaded, view.outcomes, "zh", view.targets)
 
 
 def trail(svc: Services, entries: list) -> list[str]:

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from domain.i18n import local
 from domain.ranking import KEYS, Ranked, Selection, rank
 from domain.scoring import ScoreReport, score
 from services import ledger as ledgers
@@ -45,6 +46,7 @@ class RankedProject:
     verified: ScoreReport
     ledger: ledgers.ProjectLedger
     round_year: int | None
+    opinions: tuple[str, ...] = ()  # the reviewers' verdicts with their reasons (zh)
 
 
 def selection_line(year: int | None) -> Selection:
@@ -227,7 +229,45 @@ def _detailed(rows: Sequence[Ranked], loaded: dict[int, Loaded], books,
         if x is None:  # gone between the two reads
             continue
         # the two reports a view holds, without the rest of the view (slots, marks)
+        outs = outcomes(x)
         out.append(RankedProject(r, score(x.svc.rubric, submission(x)),
-                                 score(x.svc.rubric, submission(x, outcomes(x))),
-                                 books[r.project_id], year))
+                                 score(x.svc.rubric, submission(x, outs)),
+                                 books[r.project_id], year,
+                                 tuple(verdict_lines(x.svc, x, outs, accepted=False))))
+    return out
+
+
+def verdict_lines(svc: Services, loaded: Loaded, outs: dict, lang: str = "zh",
+                  targets=None, accepted: bool = True) -> list[str]:
+    """Each evidence target's verdict with its reason, in words (`targets`: their order;
+    `accepted=False`: those accepted as they were counted in one line first)."""
+    t, rubric = svc.catalog.t, svc.rubric
+    entries = {f"entry:{e.id}": e for e in loaded.entries}
+    out, passed = [], 0
+    for target in targets or outs:
+        o = outs[target]
+        v = o.verdict
+        state = "adjusted" if v is not None and v.verdict == "adjust" else o.state
+        if state == "accepted" and not accepted:
+            passed += 1
+            continue
+        if target in entries:
+            e = entries[target]
+            item = rubric.item(e.item_id)
+            what = f"{local(item.label, lang)}：{e.title}"
+        else:
+            item_id, _, kind = target.partition(".")
+            item = rubric.item(item_id)
+            label = item.rule.slot_label(kind) if kind else None
+            what = local(item.label, lang) + (f"（{local(label, lang)}）" if label else "")
+        change = ""
+        if v is not None and v.level:
+            level = getattr(item.rule, "levels", {}).get(v.level)
+            change = local(level.label, lang) if level else v.level
+        elif v is not None and v.value is not None:
+            change = t("handover.rate_value", lang, value=f"{v.value:g}")
+        out.append(t(f"handover.verdict_{state}", lang, what=what,
+                     reason=v.reason if v is not None else "", change=change))
+    if not accepted and passed:
+        out.insert(0, t("handover.verdicts_passed", lang, count=passed))
     return out

@@ -141,7 +141,7 @@ async def test_from_ranking_to_honours_recommendation_payment_and_top_up(bot, me
                           "统一社会信用代码", "区市")
     assert first[:9] == (1, None, 1, "社区法律服务站", "青岛海都心理健康服务中心",
                          "91350100M000100Y43", "崂山区", 10, 10)
-    assert first[-9:] == (None, "市级、省级", "省级", 20000, 20000, 0, 0, 0, 0)
+    assert first[-9:] == ("✅ 其余 1 项通过", "市级、省级", "省级", 20000, 20000, 0, 0, 0, 0)
     assert "建立工会的批复文件（核定）" in header
     formula_cell = sheet.cell(row=3, column=4)
     assert formula_cell.value == '=HYPERLINK("x")' and formula_cell.data_type == "s"
