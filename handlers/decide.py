@@ -4,10 +4,12 @@ select it as a city honour, recommend it upward and record the outcome, /pay, /l
 
 from __future__ import annotations
 
+import logging
 import math
 from html import escape
 
 from telegram import Update
+from telegram.error import Forbidden
 
 from domain.amounts import parse_amount
 from domain.errors import InputError
@@ -19,6 +21,7 @@ from services import ledger as ledgers
 from services import project_view as sub
 
 PAGE = 10
+log = logging.getLogger("unionbot")
 
 
 def _level(w: Who, level: str) -> str:
@@ -224,6 +227,22 @@ async def _decided(update: Update, w: Who, write) -> None:
     await reply(update, w.t("decide.recorded", date=last.on_date.isoformat(),
                             who=w.account.user_id) + "\n\n" + card_text(w, book),
                 card_buttons(w, book))
+    await tell_staff(update, w, book)
+
+
+async def tell_staff(update: Update, w: Who, book: ledgers.ProjectLedger) -> None:
+    """The organisation's staff hear of an honour, a recommendation, an outcome, a payment
+    or a reversal on their project, each in their own language, after it is stored."""
+    new = [x for x in book.lines if x.id in book.appended]
+    for user_id, lang in book.staff:
+        them = Who(w.svc, w.account, lang or "zh")
+        text = "\n".join((them.t("decide.staff_news", name=escape(book.name)),
+                          *(escape(ledgers.line_text(w.svc, x, them.lang, book)) for x in new),
+                          money_text(them, book), them.t("decide.staff_more")))
+        try:
+            await update.get_bot().send_message(user_id, text)
+        except Forbidden:  # they blocked the bot: the record stands, nobody else waits
+            log.info("staff member %s has blocked the bot", user_id)
 
 
 def warnings(w: Who, placed: ranking.Placement) -> list[str]:

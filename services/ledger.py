@@ -11,7 +11,7 @@ project's card, staff's own projects) are apart; every read is set-based."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from domain.errors import InputError
 from domain.i18n import local
@@ -76,6 +76,10 @@ class ProjectLedger:
     status: str
     lines: tuple[Line, ...]
     balance: Balance
+    # after a write: the rows it appended, and the organisation's staff to tell of them
+    # (user id, language)
+    appended: tuple[int, ...] = ()
+    staff: tuple[tuple[int, str | None], ...] = ()
 
     @property
     def live(self) -> tuple[Line, ...]:
@@ -182,8 +186,14 @@ async def append(svc: Services, user_id: int, project_id: int, *rows: dict,
                                        recorded_at=svc.clock.now(),
                                        **dict(values, on_date=values["on_date"]
                                               or svc.clock.today())))
+        staff = tuple((u.id, u.language) for u in
+                      await uow.users.in_organization(project.organization_id)
+                      if u.role == "staff" and not u.blocked_bot)
         await uow.commit()
-        return build(svc, project, org, await uow.ledger.of_projects([project.id]))
+        after = build(svc, project, org, await uow.ledger.of_projects([project.id]))
+        known = {x.id for x in before.lines}
+        return replace(after, appended=tuple(x.id for x in after.lines if x.id not in known),
+                       staff=staff)
 
 
 def _check_new(svc: Services, before: ProjectLedger, values: dict) -> None:

@@ -215,12 +215,17 @@ async def test_a_decision_is_confirmed_warned_against_the_ranking_and_revocable(
     assert "1. 2026-11-23 🏅 获评市级优秀项目，备注：与排名不一致：第 1 名、核定 0 分" \
         in admin.last_text
     assert "撤销一项决定或冲正一笔拨付：/reverse 1 序号 原因" in admin.last_text
+    # the organisation's staff hear of it, from the record
+    assert "📣 您单位的项目《社区法律服务站》有新的荣誉或补助记录" in member.last_text
+    assert "获评市级优秀项目" in member.last_text
+    assert "市级补助：应得 10000 元 · 已拨付 0 元 · 还应补齐 10000 元" in member.last_text
 
     await admin.send("/reverse 1 1 核定分远低于评选线，误评")
     assert "荣誉：无" in admin.last_text
     assert "（已于 2026-11-23 冲正/撤销）" in admin.last_text
     assert "2. 2026-11-23 ↩️ 冲正/撤销第 1 条，原因：核定分远低于评选线，误评" in admin.last_text
     assert "🏅 评为市级优秀项目" in admin.buttons  # it may be decided again
+    assert "冲正/撤销第 1 条，原因：核定分远低于评选线，误评" in member.last_text
     [entry] = [e for e in await audit.history(bot.svc, 1, project_id=1)
                if e.action == "reversal"]
     assert entry.reason == "核定分远低于评选线，误评"
@@ -250,3 +255,25 @@ async def test_ties_follow_spec_and_the_ineligible_are_listed_apart(bot):
     apart = text.index("⛔ 有阻断性资格问题，单列，不参与排名：")
     assert text.index(f"#{expired} 过期证书项目（崂山区，已审核通过）") > apart
     assert "⛔登记证书已过期" in text[apart:] and "法律援助站" in text[:apart]
+
+
+async def test_staff_hear_of_a_recommendation_its_outcome_and_each_payment(bot, member):
+    await _submitted_with_a_file(member, "社区法律服务站")
+    admin = bot.chat(1, "管理员")
+    english = bot.chat(1002, "Li", lang="en")
+    await english.send(f"/start {bot.invite}")
+    await english.send("/lang")
+    await english.press("English")
+    await admin.send("/decide 1")
+    await admin.press("⬆️ 推荐参评省级")
+    await admin.press("✅ 确认")
+    assert "⬆️ 推荐参评省级" in member.last_text
+    assert "recommended to the provincial round" in english.last_text
+    await admin.press("✅ 省级：获评")
+    await admin.press("✅ 确认")
+    assert "✅ 省级评选结果：获评" in member.last_text and "获评省级优秀项目" in member.last_text
+    assert "应得 20000 元" in member.last_text
+    await admin.send("/pay 1 1万 市总工会 首笔")
+    assert "💰 拨付 10000 元（市总工会），备注：首笔" in member.last_text
+    assert "已拨付 10000 元 · 还应补齐 10000 元" in member.last_text
+    assert "paid 10000 yuan" in english.last_text
