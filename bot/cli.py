@@ -76,7 +76,8 @@ def _parse_amount(text: str) -> int:
 
 def cmd_subsidy(args: argparse.Namespace) -> int:
     table = load_subsidy_table()
-    honours = [h.strip() for h in args.honours.split(",") if h.strip()]
+    honours = [table.resolve(h) for h in args.honours.replace("，", ",").replace("、", ",")
+               .split(",") if h.strip()]
     result = compute_subsidy(table, honours, _parse_amount(args.paid), args.district)
     if args.json:
         print(_dump(result.to_dict()))

@@ -47,6 +47,18 @@ class SubsidyTable:
     def ids(self) -> tuple[str, ...]:
         return tuple(lv.id for lv in self.levels)
 
+    def resolve(self, word: str) -> str:
+        """A level as typed → its id: the id, or its short or full name in either language,
+        with or without 级 (national, 全国, 全国级, 省级, 市级 …). InputError otherwise."""
+        text = word.strip().lower()
+        for lv in self.levels:
+            names = {lv.id, *(str(v).lower() for v in (*lv.short.values(),
+                                                       *lv.label.values()))}
+            if text in names or text + "级" in names:
+                return lv.id
+        raise InputError("honours", "unknown_choice", value=word,
+                         choices="、".join(str(lv.short.get("zh", lv.id)) for lv in self.levels))
+
 
 @dataclass(frozen=True, slots=True)
 class SubsidyResult:

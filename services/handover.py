@@ -227,6 +227,8 @@ def summary_pdf(svc: Services, facts: dict) -> bytes:
     story += [grid, p(t("handover.pdf_eligibility", "zh"), head),
               p(t("walk.yes" if facts["eligible"] else "walk.no", "zh"))]
     story += [p("· " + issue) for issue in facts["issues"]]
+    story += [p(t("handover.pdf_entries", "zh"), head)]
+    story += [p("· " + line) for line in facts["entries"]] or [p(t("decide.none", "zh"))]
     story += [p(t("handover.pdf_verdicts", "zh"), head)]
     story += [p("· " + v) for v in facts["verdicts"]] or [p(t("decide.none", "zh"))]
     story += [p(t("handover.pdf_trail", "zh"), head)]
@@ -272,12 +274,27 @@ async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
              "claimed": claimed.report.total, "verified": verified.total,
              "max": claimed.report.max, "eligible": verified.eligible,
              "issues": [local(i.message, "zh") for i in verified.issues],
-             "verdicts": verdicts(svc, loaded, claimed),
+             "verdicts": verdicts(svc, loaded, claimed), "entries": entry_lines(svc, loaded),
              "trail": trail(svc, await audit.log(svc, project_id)), "files": names}
     pdf = await asyncio.to_thread(summary_pdf, svc, facts)
     summary = f"{project_id}_{safe_name(claimed.name, 40)}_汇总.pdf"
     data = await asyncio.to_thread(_zip, [(summary, pdf), *contents])
     return Dossier(project_id, claimed.name, data, len(contents), (summary, *names))
+
+
+def entry_lines(svc: Services, loaded) -> list[str]:
+    """Each media report and exchange with its level, date and link (for a report found
+    online, its link is its only proof)."""
+    t, rubric = svc.catalog.t, svc.rubric
+    out = []
+    for e in loaded.entries:
+        item = rubric.item(e.item_id)
+        level = getattr(item.rule, "levels", {}).get(e.level)
+        out.append(t("handover.entry_line", "zh", item=local(item.label, "zh"), title=e.title,
+                     level=local(level.label, "zh") if level else e.level,
+                     date=e.happened_on.isoformat() if e.happened_on else "—",
+                     link=t("handover.entry_link", "zh", link=e.link) if e.link else ""))
+    return out
 
 
 def verdicts(svc: Services, loaded, view) -> list[str]:
