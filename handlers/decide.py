@@ -9,7 +9,7 @@ import math
 from html import escape
 
 from telegram import Update
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
 from domain.amounts import parse_amount
 from domain.errors import InputError
@@ -241,8 +241,9 @@ async def tell_staff(update: Update, w: Who, book: ledgers.ProjectLedger) -> Non
                           money_text(them, book), them.t("decide.staff_more")))
         try:
             await update.get_bot().send_message(user_id, text)
-        except Forbidden:  # they blocked the bot: the record stands, nobody else waits
-            log.info("staff member %s has blocked the bot", user_id)
+        except (Forbidden, BadRequest) as err:  # blocked the bot, or no chat with it: the
+            # record stands and the others are still told
+            log.info("staff member %s not told: %s", user_id, err)
 
 
 def warnings(w: Who, placed: ranking.Placement) -> list[str]:
