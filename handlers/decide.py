@@ -314,14 +314,14 @@ async def honour_ok(update: Update, context: Context) -> None:
 
 async def recommend_ok(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "recommend_ok")
-    if press and press.honour in ledgers.UPWARD:
+    if press:
         await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
                                                  "recommend", press.honour))
 
 
 async def outcome_ok(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "outcome_ok")
-    if press and press.honour in ledgers.UPWARD:
+    if press:
         await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
                                                  "outcome", press.honour, press.flag))
 

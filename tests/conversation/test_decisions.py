@@ -245,6 +245,8 @@ async def test_decisions_speak_the_users_language_and_refuse_forged_buttons(bot,
     assert "This button has expired" in english.last_text
     await english.press_forged("dc:rc:1:galactic")
     assert "This button has expired" in english.last_text
+    await english.press_forged("dc:rc:1:city")  # a level one is not recommended to
+    assert "city" in english.last_text and "provincial, national" in english.last_text
     await english.press_forged("dc:rk:99:0")  # a district that does not exist
     assert "This button has expired" in english.last_text
     await english.send("/pay 1 -5")
