@@ -326,14 +326,21 @@ async def outcome_ok(update: Update, context: Context) -> None:
                                                  "outcome", press.honour, press.flag))
 
 
-async def pay(update: Update, context: Context) -> None:
-    """/pay PROJECT AMOUNT [PAYER] [NOTE…]"""
+async def _on_project_args(update: Update, context: Context, least: int,
+                           usage: str) -> tuple[Who, list[str], int | None]:
+    """Who, a command's words (at least `least`) and the project its first one names (None
+    once the user was told how to use the command)."""
     w = await who(update, context)
     args = context.args or []
-    if len(args) < 2:
-        await reply(update, w.t("decide.pay_usage"))
-        return
-    pid = await id_argument(update, w, args[0], "decide.pay_usage")
+    if len(args) < least:
+        await reply(update, w.t(usage))
+        return w, args, None
+    return w, args, await id_argument(update, w, args[0], usage)
+
+
+async def pay(update: Update, context: Context) -> None:
+    """/pay PROJECT AMOUNT [PAYER] [NOTE…]"""
+    w, args, pid = await _on_project_args(update, context, 2, "decide.pay_usage")
     if pid is None:
         return
     try:
@@ -382,14 +389,11 @@ async def pay_confirm(update: Update, context: Context) -> None:
 
 async def reverse(update: Update, context: Context) -> None:
     """/reverse PROJECT ROW REASON…: a dated row that reverses an earlier one."""
-    w = await who(update, context)
-    args = context.args or []
-    if len(args) < 3:
-        await reply(update, w.t("decide.reverse_usage"))
+    w, args, pid = await _on_project_args(update, context, 3, "decide.reverse_usage")
+    if pid is None:
         return
-    pid = await id_argument(update, w, args[0], "decide.reverse_usage")
     number = await id_argument(update, w, args[1], "decide.reverse_usage")
-    if pid is None or number is None:
+    if number is None:
         return
     try:
         await _decided(update, w, ledgers.reverse(w.svc, w.account.user_id, pid, number,
