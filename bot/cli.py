@@ -82,7 +82,8 @@ def _parse_amount(text: str) -> int:
 
 def cmd_subsidy(args: argparse.Namespace) -> int:
     table = load_subsidy_table()
-    honours = [h.strip() for h in args.honours.split(",") if h.strip()]
+    honours = [table.resolve(h) for h in args.honours.replace("，", ",").replace("、", ",")
+               .split(",") if h.strip()]
     result = compute_subsidy(table, honours, _parse_amount(args.paid), args.district)
     if args.json:
         print(_dump(result.to_dict()))
@@ -158,27 +159,6 @@ def cmd_org_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from services.export import ranking_workbook
-    from store.migrate import upgrade
-
-    settings = Settings()
-    if not settings.admin_ids:
-        raise InputError("ADMIN_IDS", "admin_needed")
-    upgrade(settings.database_url)
-    svc = build_services(settings)
-    data, count = asyncio.run(ranking_workbook(svc, settings.admin_ids[0], args.lang, args.all))
-    try:
-        Path(args.out).write_bytes(data)
-    except OSError as exc:  # a missing folder, no permission: one line, not a traceback
-        raise InputError("--out", "cannot_write", path=args.out,
-                         problem=exc.strerror or str(exc)) from exc
-    print(load_catalog().t("cli.exported", args.lang, count=count, path=args.out))
-    return 0
-
-
 def build_parser() -> Parser:
     parser = Parser(prog="unionbot", description="工会服务助手 unionbot")
     parser.add_argument("--lang", choices=("zh", "en"), default=DEFAULT_LANG,
@@ -227,10 +207,6 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_org_add)
     cli_org.register(org)
     cli_org.register_members(org)
-    p = sub.add_parser("export", help="the reviewers' ranking as an Excel file")
-    p.add_argument("--out", required=True, help="the .xlsx file to write")
-    p.add_argument("--all", action="store_true", help="include projects not yet submitted")
-    p.set_defaults(func=cmd_export)
 
     cli_ask.register(sub)
     cli_decide.register(sub)

@@ -62,6 +62,8 @@ class StoredTotals:
     claimed_total: int | None
     verified_total: int | None
     eligible: bool | None
+    criteria: Mapping[str, int] | None = None  # verified points by criterion
+    blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +252,8 @@ class Projects(Repo):
                    func.coalesce(Project.recommended_on, Round.recommended_on)]
         stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
                   ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
-                  ProjectTotals.verified_total, ProjectTotals.eligible]
+                  ProjectTotals.verified_total, ProjectTotals.eligible,
+                  ProjectTotals.criteria, ProjectTotals.blocking]
         query = (select(*columns, *(stored if totals else ()),
                         *((EvidenceFigure.value,) if figure else ()))
                  .join(Organization, Organization.id == Project.organization_id)
@@ -282,7 +285,7 @@ class Projects(Repo):
             closes = None if deadline is None else max(deadline, until) if until else deadline
             kept = None
             if totals and row[12] is not None:
-                kept = StoredTotals(*row[12:19])
+                kept = StoredTotals(*row[12:19], row[19], tuple(row[20] or ()))
             out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
                                   org_name, uscc, closes, recommended, kept,
                                   row[-1] if figure else None))
@@ -429,7 +432,8 @@ class Totals(Repo):
                                 table.c.generation == bindparam("seen"))
             .values(scored_generation=bindparam("seen"), basis=bindparam("basis"),
                     on_date=bindparam("on_date"), claimed_total=bindparam("claimed"),
-                    verified_total=bindparam("verified"), eligible=bindparam("eligible"))
+                    verified_total=bindparam("verified"), eligible=bindparam("eligible"),
+                    criteria=bindparam("criteria"), blocking=bindparam("blocking"))
             .execution_options(synchronize_session=False), list(rows))
 
 

@@ -70,6 +70,14 @@ def test_subsidy_json_contract():
                                       "paid": 10000, "due": 20000}
 
 
+def test_subsidy_takes_level_names_in_chinese():
+    out = cli("subsidy", "--honours", "市级,省级", "--paid", "10000", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["highest"] == "provincial"
+    out = cli("subsidy", "--honours", "全国、市级", "--paid", "0", "--json")
+    assert json.loads(out.stdout)["entitled"] == 30000
+
+
 def test_subsidy_readable_cites_the_top_up_rule():
     out = cli("subsidy", "--honours", "provincial", "--paid", "10000")
     assert "还应补齐10000元" in out.stdout and "差额补齐" in out.stdout

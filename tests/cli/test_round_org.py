@@ -48,14 +48,20 @@ def test_round_add_refuses_a_recommendation_date_before_the_opening(cli):
         "错误：recommended：推荐日期不能早于开始日期（2026-11-01）"], out.stderr
 
 
-def test_export_writes_an_excel_ranking(cli, tmp_path):
+def test_export_writes_the_one_ranking_workbook(cli, tmp_path):
+    """`export` and `ranking` write the same workbook (issue 21): by verified total, claimed
+    beside it, the reviewers' verdicts."""
     from openpyxl import load_workbook
 
     out = cli("export", "--out", str(tmp_path / "ranking.xlsx"), "--all")
     assert out.returncode == 0, out.stderr
     assert "已导出 0 个项目" in out.stdout
     header = next(load_workbook(tmp_path / "ranking.xlsx").active.iter_rows(values_only=True))
-    assert header[:2] == ("名次", "项目") and "政治建设（20）" in header
+    assert header[:3] == ("名次", "市级评选线内", "项目编号")
+    assert header[7:9] == ("核定分", "申报分") and "审核意见" in header
+    assert cli("ranking", "--out", str(tmp_path / "same.xlsx")).returncode == 0
+    same = next(load_workbook(tmp_path / "same.xlsx").active.iter_rows(values_only=True))
+    assert same == header
 
 
 def test_bad_typed_values_on_the_command_line_are_one_line(cli, tmp_path):
