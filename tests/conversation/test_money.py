@@ -82,7 +82,7 @@ async def test_a_payment_beyond_what_is_due_is_refused_until_an_admin_confirms(b
     await admin.press("⚠️ 确认超额拨付 99999 元")
     assert "已记录" in admin.last_text
     assert "市级补助：应得 10000 元 · 已拨付 99999 元 · 还应补齐 0 元" in admin.last_text
-    [entry] = [e for e in await audit.history(bot.svc, 1, project_id=1)
+    [entry] = [e for e in (await audit.history(bot.svc, 1, project_id=1)).entries
                if e.action == "payment"]
     assert "管理员确认" in entry.reason and entry.actor_id == 1
     await admin.press("⚠️ 确认超额拨付 99999 元")  # the same button again: nothing twice
@@ -228,9 +228,12 @@ async def test_a_decision_is_confirmed_warned_against_the_ranking_and_revocable(
     assert "2. 2026-11-23 ↩️ 冲正/撤销第 1 条，原因：核定分远低于评选线，误评" in admin.last_text
     assert "🏅 评为市级优秀项目" in admin.buttons  # it may be decided again
     assert "冲正/撤销第 1 条，原因：核定分远低于评选线，误评" in member.last_text
-    [entry] = [e for e in await audit.history(bot.svc, 1, project_id=1)
+    [entry] = [e for e in (await audit.history(bot.svc, 1, project_id=1)).entries
                if e.action == "reversal"]
     assert entry.reason == "核定分远低于评选线，误评"
+    await member.send("/history 1")  # the staff read the log in words: no ids, no JSON
+    assert "核定分远低于评选线，误评" in member.last_text
+    assert not any(c in member.last_text for c in "{}[]\""), member.last_text
 
 
 async def test_ties_follow_spec_and_the_ineligible_are_listed_apart(bot):
