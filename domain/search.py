@@ -42,6 +42,7 @@ _SYMBOL_RE = re.compile(r"[a-z0-9]+|[^a-z0-9]")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
+_LETTERS_RE = re.compile(r"[a-z]+")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
     r"|[（(][一二三四五六七八九十]+[）)]|第\S{1,4}[编章节条])\s*")
@@ -224,6 +225,12 @@ class SearchParams:
     other_document: float = 0.6  # score factor for a document other than the one named
     contents: float = 0.7  # score factor for a list of contents (it names other sections)
     later: float = 0.03  # per place after the first in its section, a passage counts less
+    # Where documents disagree the newest stands: a passage of a newer document this alike
+    # to the best one (rapidfuzz ratio) replaces it (the 2021 list's line for the 2018 one),
+    # or, when it also scores ``newer_share`` of the best, this alike (一式五份 for 一式三份).
+    newer_alike: float = 75.0
+    newer_related: float = 45.0
+    newer_share: float = 0.5
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -255,6 +262,7 @@ class Results:
     hits: tuple[Hit, ...]
     confidence: float  # share of the question's weight the best passage matches, 0–1
     evidence: float  # that weight itself (feature weight × idf): low for off-topic questions
+    replaces: Passage | None = None  # an older document's passage the first hit stands for
 
 
 # --------------------------------------------------------------------------- documents
@@ -378,6 +386,7 @@ class SearchIndex:
     document_of: np.ndarray  # passage index → position in ``documents``
     names: dict[str, tuple[str, ...]]  # document id → what a question may call it by
     prior: np.ndarray  # passage index → score factor (a list of contents counts less)
+    dates: Mapping[str, Any] = field(default_factory=dict)  # document id → its date
     known_words: frozenset[str] = frozenset()  # spelled right: never corrected (后来, 计算)
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
@@ -391,12 +400,14 @@ class SearchIndex:
         *,
         contexts: Mapping[str, str] | None = None,
         names: Mapping[str, Sequence[str]] | None = None,
+        dates: Mapping[str, Any] | None = None,
         params: SearchParams = DEFAULT_PARAMS,
     ) -> SearchIndex:
         """Index ``passages``. ``tokenizer`` splits a text into words (it is called on
         every passage text and heading, never at question time); ``contexts`` maps a
         document id to extra heading text (see ``document_context``), ``names`` to what
-        a question may call it by (see ``document_names``)."""
+        a question may call it by (see ``document_names``), ``dates`` to its date (where
+        documents disagree, the newest stands)."""
         contexts = contexts or {}
         headings = [" ".join((*p.section, contexts.get(p.doc_id, ""))) for p in passages]
         body_words = [clean_words(tokenizer(p.text)) for p in passages]
@@ -445,7 +456,7 @@ class SearchIndex:
             document_of=np.array([position[p.doc_id] for p in passages], dtype=np.int32),
             names={doc: tuple(n for name in doc_names if (n := "".join(runs(name))))
                    for doc, doc_names in (names or {}).items()},
-            prior=prior,
+            prior=prior, dates=dict(dates or {}),
         )
         index._name_patterns = index._compile_names()
         return index
@@ -609,11 +620,50 @@ class SearchIndex:
         query = self.query(question)
         scores = self.scores(query)
         ranked = _top(scores, k)
+        if not ranked:
+            return Results(query, (), 0.0, 0.0)
+        replaces = None
+        newer = self._newer_counterpart(query, int(ranked[0]), scores)
+        if newer is not None:
+            old = ranked[0]
+            ranked = [newer, *[i for i in ranked if i != newer]][:k]
+            if fold("".join(runs(self.passages[old].text))) \
+                    != fold("".join(runs(self.passages[newer].text))):
+                replaces = self.passages[old]
+            scores[newer] = max(scores[newer], scores[old])
         hits = tuple(Hit(self.passages[i], float(scores[i])) for i in ranked)
-        if not hits:
-            return Results(query, hits, 0.0, 0.0)
         matched, total = self._matched(query, int(ranked[0]))
-        return Results(query, hits, matched / total if total else 0.0, matched)
+        return Results(query, hits, matched / total if total else 0.0, matched, replaces)
+
+    def _newer_counterpart(self, query: Query, best: int, scores: np.ndarray) -> int | None:
+        """The passage of a newer document that says what passage ``best`` says, as it
+        stands now (the 2021 list's 法律工作部部长 for the 2018 one; a 补充通知's 一式五份
+        for an earlier 一式三份), or None: also when the question names the older
+        document (18年) or something only the older passage holds (梁海泉)."""
+        p = self.params
+        date = self.dates.get(self.passages[best].doc_id)
+        if date is None or self.passages[best].doc_id in query.documents:
+            return None
+        newer = [i for i, passage in enumerate(self.passages)
+                 if (d := self.dates.get(passage.doc_id)) is not None and d > date]
+        if not newer:
+            return None
+        texts = self.memo.get("flat")
+        if texts is None:
+            texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
+        found = process.extract(texts[best], [texts[i] for i in newer], scorer=fuzz.ratio,
+                                score_cutoff=p.newer_related, limit=None)
+        alike = [(similarity, newer[at]) for _, similarity, at in found
+                 if similarity >= p.newer_alike
+                 or scores[newer[at]] >= p.newer_share * scores[best]]
+        held = self._matched(query, best)[0]
+        alike = [(similarity, i) for similarity, i in alike
+                 if self._matched(query, i)[0] >= held - 1e-9]
+        if not alike:
+            return None
+        # the newest document's, then the most alike
+        return max(alike, key=lambda pair: (self.dates[self.passages[pair[1]].doc_id],
+                                            pair[0]))[1]
 
     def score_of(self, query: Query, passage: Passage) -> float:
         """The score ``passage`` has for ``query`` (0 when it is not in the index)."""
@@ -633,13 +683,17 @@ class SearchIndex:
     def _matched(self, query: Query, index: int) -> tuple[float, float]:
         """The question's weight (feature weight × idf) found in passage ``index``, and its
         whole weight, where features unknown to the corpus count as rare. Uncertain
-        corrections and named headings are left out: they are not what the question says."""
+        corrections and named headings are left out: they are not what the question says;
+        so are English words the corpus does not know (the term table has given the
+        Chinese terms of those that matter; the rest is the question's frame)."""
         total = matched = 0.0
         max_idf = max(self.idf.values(), default=1.0)
         for feature, weight in query.features.items():
             if feature.startswith("h:") or feature in query.guessed:
                 continue
             idf = self.idf.get(feature)
+            if idf is None and _LETTERS_RE.fullmatch(feature[2:]):
+                continue
             total += weight * (idf if idf is not None else max_idf)
             if idf is not None and _weight_at(self.postings[feature], index):
                 matched += weight * idf

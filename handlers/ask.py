@@ -80,6 +80,9 @@ def _render(w, answer: Answer, n: int) -> tuple[str, object]:
     if answer.computed:
         parts.append(w.t("bot.ask_computed", answer=escape(answer.computed)))
     parts += frame + [_passage(w, h) for h in answer.hits[:FIRST]]
+    if answer.replaces is not None and answer.hits:
+        parts.append(w.t("ask.reply.replaces", citation=escape(answer.replaces.citation),
+                         text=escape(answer.replaces.text)))
     return "\n\n".join(parts), _buttons(w, n, FIRST, len(answer.hits), answer.own)
 
 

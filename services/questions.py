@@ -37,6 +37,7 @@ class Answer:
     own: OwnAnswer | None = None  # the asker's own data, answered first
     contact: Contact | None = None  # whom to ask (the newest document's contact)
     english: bool = False  # an English question: the Chinese passages get an English frame
+    replaces: Hit | None = None  # an older document's passage the first one replaces
 
 
 async def _library(svc: Services) -> tuple[SearchIndex, Contact | None]:
@@ -88,8 +89,9 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
     if own is not None and result.fallback:
         hits = []  # the own data answers it; passages that merely look alike would not
     confident = not result.fallback or own is not None
+    replaces = hit(result.replaces, 0.0) if result.replaces is not None else None
     return Answer(hits=hits, computed=computed, confident=confident, own=own,
-                  contact=contact, english=english)
+                  contact=contact, english=english, replaces=replaces)
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,7 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     passages = [p for doc in documents for p in doc.passages]
     contexts = {doc.id: document_context(doc) for doc in documents}
     names = {doc.id: document_names(doc) for doc in documents}
+    dates = {doc.id: doc.date for doc in documents}
     texts = [p.text for p in passages] + sorted(
         {" ".join((*p.section, contexts[p.doc_id])) for p in passages})
     key = _corpus_key(texts)
@@ -158,7 +159,7 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
                 break
     tokenizer = CachedTokenizer(cached.get("tokens", {}))
     index = SearchIndex.build(passages, synonyms if synonyms is not None else load_synonyms(),
-                              tokenizer, contexts=contexts, names=names,
+                              tokenizer, contexts=contexts, names=names, dates=dates,
                               params=params or DEFAULT_PARAMS)
     targets = index.correction_targets()
     targets_key = _corpus_key(targets)

@@ -204,8 +204,10 @@ def dated_rate(questions: Sequence[dict[str, Any]]) -> tuple[float, list[str]]:
 
 
 def _first(outcomes: Sequence[Outcome]) -> tuple[float, int, list[str]]:
-    return (rates(outcomes)["first"] if outcomes else 1.0, len(outcomes),
-            [o.question["text"] for o in outcomes if not o.first])
+    """Answered (not declined) with the right passage first."""
+    right = [o for o in outcomes if o.first and not o.answer.fallback]
+    return (len(right) / len(outcomes) if outcomes else 1.0, len(outcomes),
+            [o.question["text"] for o in outcomes if o not in right])
 
 
 def _measure(kind: str, questions: list[dict[str, Any]]) -> tuple[float, int, list[str]]:
