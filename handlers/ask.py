@@ -33,7 +33,9 @@ def _buttons(w, n: int, shown: int, total: int, own: OwnAnswer | None = None):
     rows = []
     if own is not None and own.button in OWN_BUTTONS:
         rows.append([(w.t(f"own.btn.{own.button}"), OWN_BUTTONS[own.button])])
-    if shown < total:
+    if own is not None and total:  # the policy behind an own-data answer, on request
+        rows.append([(w.t("bot.ask_source"), cb.data("ask_more", n, 0))])
+    elif shown < total:
         rows.append([(w.t("bot.ask_more"), cb.data("ask_more", n, shown))])
     rows.append([(w.t("bot.ask_helpful"), cb.data("ask_feedback", n, 1)),
                  (w.t("bot.ask_unhelpful"), cb.data("ask_feedback", n, 0))])
@@ -51,6 +53,10 @@ def _own(w, own: OwnAnswer) -> str:
             value = w.t("ask.list_sep").join(
                 w.t("own.missing_item", label=escape(local(i["label"], w.lang)), gain=i["gain"])
                 for i in value)
+        elif name == "rounds":
+            value = w.t("ask.list_sep").join(
+                w.t("own.deadline_item", round=escape(r["round"]), deadline=r["deadline"],
+                    days=r["days"]) for r in value)
         elif name == "ranked":
             value = w.t("ask.list_sep").join(
                 w.t("own.queue_item", rank=r["rank"], name=escape(r["name"]), total=r["total"])
@@ -74,9 +80,9 @@ def _render(w, answer: Answer, n: int) -> tuple[str, object]:
         parts = ([w.t("ask.reply.uncovered")] + frame + [_passage(w, h) for h in answer.hits[:3]]
                  + [escape(contact_line(answer.contact, w.svc.catalog, w.lang))])
         return "\n\n".join(parts), _buttons(w, n, 3, 3)
+    if answer.own is not None:  # stands alone: the passages behind 📖 原文
+        return _own(w, answer.own), _buttons(w, n, 0, len(answer.hits), answer.own)
     parts = []
-    if answer.own is not None:
-        parts.append(_own(w, answer.own))
     if answer.computed:
         parts.append(w.t("bot.ask_computed", answer=escape(answer.computed)))
     parts += frame + [_passage(w, h) for h in answer.hits[:FIRST]]
@@ -104,6 +110,7 @@ async def _ask(w, text: str) -> Answer:
     account = w.account
     return await ask(w.svc, text, w.lang, user_id=account.user_id,
                      organization=account.organization_name,
+                     organization_id=account.organization_id,
                      reviewer=w.svc.may_review(account.user_id, account.role))
 
 
@@ -146,7 +153,8 @@ async def more(update: Update, context: Context) -> None:
     if not batch:
         await reply(update, w.t("bot.ask_no_more"))
         return
-    body = "\n\n".join([w.t("bot.ask_more_title")] + [_passage(w, h) for h in batch])
+    title = w.t("bot.ask_source_title") if start == 0 else w.t("bot.ask_more_title")
+    body = "\n\n".join([title] + [_passage(w, h) for h in batch])
     await reply(update, body, _buttons(w, n, start + len(batch), len(answer.hits)))
 
 

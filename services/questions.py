@@ -57,7 +57,8 @@ async def _library(svc: Services) -> tuple[SearchIndex, Contact | None]:
 
 
 async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int | None = None,
-              organization: str | None = None, reviewer: bool = False) -> Answer:
+              organization: str | None = None, reviewer: bool = False,
+              organization_id: int | None = None) -> Answer:
     from domain.answers import answer, render_computed
     from domain.asking import english_share, own_intent, past_date
     from store.search_index import load_answer_rules, load_question_rules
@@ -70,7 +71,7 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
     intent = own_intent(text, qrules, reviewer)
     if intent is not None and user_id is not None:
         own = await own_answer(svc, user_id, organization, intent, reviewer, text,
-                               qrules.generic)
+                               qrules.generic, organization_id=organization_id)
     result = answer(text, index, svc.rubric, svc.subsidy_table, k, rules=rules)
     today = svc.clock.today()
 
@@ -86,8 +87,12 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
         if rests_on is not None:
             hits = [hit(rests_on, result.computed.score),
                     *[h for h in hits if h.passage_id != rests_on.id]]
-    if own is not None and result.fallback:
-        hits = []  # the own data answers it; passages that merely look alike would not
+    if own is not None:
+        # the own data answers it, standing alone: the passages (the policy behind it) only
+        # behind the 📖 原文 button, none when they merely look alike
+        computed = None
+        if result.fallback:
+            hits = []
     confident = not result.fallback or own is not None
     replaces = hit(result.replaces, 0.0) if result.replaces is not None else None
     return Answer(hits=hits, computed=computed, confident=confident, own=own,

@@ -481,6 +481,10 @@ class Extensions(Repo):
     async def all(self) -> list[RoundExtension]:
         return list(await self.session.scalars(select(RoundExtension)))
 
+    async def of_organization(self, organization_id: int) -> list[RoundExtension]:
+        return list(await self.session.scalars(
+            select(RoundExtension).where(RoundExtension.organization_id == organization_id)))
+
     async def grant(self, round_id: int, organization_id: int, until: dt.datetime,
                     granted_by: int) -> None:
         ext = await self.get(round_id, organization_id)
