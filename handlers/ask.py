@@ -76,10 +76,14 @@ def _render(w, answer: Answer, n: int) -> tuple[str, object]:
     from domain.asking import contact_line  # the search stack loads on the first question
 
     frame = [w.t("ask.reply.english_frame")] if answer.english else []
-    if not answer.confident:
-        parts = ([w.t("ask.reply.uncovered")] + frame + [_passage(w, h) for h in answer.hits[:3]]
-                 + [escape(contact_line(answer.contact, w.svc.catalog, w.lang))])
-        return "\n\n".join(parts), _buttons(w, n, 3, 3)
+    if not answer.confident:  # what the documents cover nearby, by name; whom to ask
+        nearby = "\n".join(w.t("ask.reply.nearby_item", citation=escape(citation))
+                           for citation in dict.fromkeys(h.citation for h in answer.hits[:3]))
+        parts = [w.t("ask.reply.uncovered")]
+        if nearby:
+            parts.append(w.t("ask.reply.nearby", topics=nearby))
+        parts.append(escape(contact_line(answer.contact, w.svc.catalog, w.lang)))
+        return "\n\n".join(parts), _buttons(w, n, 0, len(answer.hits[:3]))
     if answer.own is not None:  # stands alone: the passages behind 📖 原文
         return _own(w, answer.own), _buttons(w, n, 0, len(answer.hits), answer.own)
     parts = []
