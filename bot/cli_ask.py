@@ -39,6 +39,15 @@ def register(subparsers: Any) -> None:
                         "(with its extension)")
     p.set_defaults(func=_guard(cmd_ask))
 
+    gaps = subparsers.add_parser("questions", help="the questions the answers did not serve")
+    inner = gaps.add_subparsers(dest="questions_command", required=True,
+                                parser_class=type(gaps))
+    report = inner.add_parser("report", help="questions declined or marked 👎: the question, "
+                                              "how often, what was answered, which organisations")
+    report.add_argument("--since", default=None, help="from this day on, YYYY-MM-DD")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(func=_guard(cmd_questions_report))
+
     docs = subparsers.add_parser("docs", help="add, list or remove policy documents")
     inner = docs.add_subparsers(dest="docs_command", required=True, parser_class=type(docs))
     add = inner.add_parser("add", help="add a .txt, .md, .docx or .pdf document")
@@ -184,10 +193,40 @@ def _past_date(text: str) -> datetime.date | None:
     return past_date(text, SystemClock().today(), load_question_rules())
 
 
+# --------------------------------------------------------------------------- questions
+
+
+def cmd_questions_report(args: argparse.Namespace) -> int:
+    """The questions declined or marked 👎 (no person: the organisation only), most asked
+    first: what staff ask that the documents do not answer."""
+    import asyncio
+
+    from services.questions import gaps
+    from store.datafiles import load_catalog
+
+    since = None if args.since is None else _date(args.since, "--since")
+    lines = asyncio.run(gaps(_services(), since=since))
+    if args.json:
+        print(_dump({"questions": [
+            {"question": line.question, "count": line.count, "kinds": list(line.kinds),
+             "answered": list(line.answered), "organizations": list(line.organizations),
+             "last_asked": line.last_asked.isoformat()} for line in lines]}))
+        return 0
+    cat = load_catalog()
+    print(cat.t("cli.questions_header", args.lang, count=len(lines)))
+    for line in lines:
+        print(cat.t("cli.questions_line", args.lang, count=line.count, question=line.question,
+                    answered="；".join(line.answered) or cat.t("ask.digest.none_answered",
+                                                              args.lang),
+                    organizations="、".join(line.organizations)
+                    or cat.t("ask.digest.none_org", args.lang)))
+    return 0
+
+
 # --------------------------------------------------------------------------- docs
 
 
-def _date(raw: str | None) -> datetime.date:
+def _date(raw: str | None, option: str = "--date") -> datetime.date:
     if raw is None:
         from services.clock import SystemClock
 
@@ -195,7 +234,7 @@ def _date(raw: str | None) -> datetime.date:
     try:
         return datetime.date.fromisoformat(raw.strip())
     except ValueError as exc:
-        raise InputError("--date", "ask.error.date", value=raw) from exc
+        raise InputError(option, "ask.error.date", value=raw) from exc
 
 
 def cmd_docs_add(args: argparse.Namespace) -> int:

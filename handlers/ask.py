@@ -72,9 +72,27 @@ def _own(w, own: OwnAnswer) -> str:
     return f"{header}\n{w.t(own.key, **values)}"
 
 
+def _card(w, answer: Answer, n: int) -> tuple[str, object]:
+    card = answer.card
+    text = "\n\n".join([escape(card.answer), w.t("ask.reply.card",
+                                                  date=card.added_at.strftime("%Y-%m-%d"))])
+    return text, _buttons(w, n, 0, 0)
+
+
+def _answered(answer: Answer) -> str:
+    """What an answer gave, for the federation's view of the gaps (a 👎 names it)."""
+    if answer.card is not None:
+        return answer.card.question
+    if answer.own is not None:
+        return answer.own.key
+    return answer.computed or (answer.hits[0].citation if answer.hits else "")
+
+
 def _render(w, answer: Answer, n: int) -> tuple[str, object]:
     from domain.asking import contact_line  # the search stack loads on the first question
 
+    if answer.card is not None:
+        return _card(w, answer, n)
     frame = [w.t("ask.reply.english_frame")] if answer.english else []
     if not answer.confident:  # what the documents cover nearby, by name; whom to ask
         nearby = "\n".join(w.t("ask.reply.nearby_item", citation=escape(citation))
@@ -126,7 +144,8 @@ async def answer_question(update: Update, context: Context, text: str,
     n = context.user_data.get("q_n", 0) + 1
     context.user_data["q_n"] = n
     context.user_data["q"] = {"n": n, "text": text[:500],
-                              "hits": [h.passage_id for h in answer.hits]}
+                              "hits": [h.passage_id for h in answer.hits],
+                              "answered": _answered(answer)[:500]}
     body, markup = _render(w, answer, n)
     await reply(update, body, markup)
 
@@ -168,8 +187,35 @@ async def feedback(update: Update, context: Context) -> None:
         return
     w, press, q = got
     await record_feedback(w.svc, update.effective_user.id, q["text"],
-                          q["hits"][0] if q["hits"] else "", press.flag)
+                          q["hits"][0] if q["hits"] else "", press.flag,
+                          answered=q.get("answered", ""),
+                          organization_id=w.account.organization_id)
     await update.callback_query.answer(w.t("bot.ask_thanks"))
+
+
+# ---- answer cards, for administrators: /card 问题 | 回答
+
+CARD_SEPARATORS = ("|", "｜")
+
+
+async def card_command(update: Update, context: Context) -> None:
+    """/card QUESTION | ANSWER: the answer to a question the documents do not answer,
+    given from the next question on (no restart)."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    text = (update.message.text or "").partition(" ")[2]
+    separator = next((sep for sep in CARD_SEPARATORS if sep in text), None)
+    if separator is None:
+        await reply(update, w.t("ask.card.usage"))
+        return
+    question, _, answer_text = text.partition(separator)
+    try:
+        card = await questions.add_card(w.svc, w.account.user_id, question, answer_text)
+    except InputError as err:
+        await reply(update, _problem(w, err, w.t(f"field.{err.field}")))
+        return
+    await reply(update, w.t("ask.card.added", question=escape(card.question)))
 
 
 # ---- documents, for administrators: /docs (list), /docs remove ID, a file captioned /docs

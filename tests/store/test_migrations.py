@@ -134,7 +134,9 @@ def test_empty_database_upgrades_to_head_matching_the_models(database_url):
 @pytest.mark.parametrize("start", REVISIONS[:-1])
 def test_rows_written_at_a_revision_survive_the_upgrade_to_head(database_url, start):
     upgrade(database_url, start)
-    written = run(_with_connection(database_url, _fill))
+    run(_with_connection(database_url, _fill))
+    # as stored (project_totals' triggers bump a generation as the later tables are filled)
+    written = run(_with_connection(database_url, _read))
     upgrade(database_url)
     after = run(_with_connection(database_url, _read))
     for table, rows in written.items():
