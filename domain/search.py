@@ -231,6 +231,8 @@ class SearchParams:
     newer_alike: float = 75.0
     newer_related: float = 45.0
     newer_share: float = 0.5
+    newer_floor: float = 0.3  # a newer passage scoring less than this share is not looked at
+    newer_candidates: int = 12  # …nor one outside the question's best newer passages
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -644,21 +646,32 @@ class SearchIndex:
         date = self.dates.get(self.passages[best].doc_id)
         if date is None or self.passages[best].doc_id in query.documents:
             return None
-        newer = [i for i, passage in enumerate(self.passages)
-                 if (d := self.dates.get(passage.doc_id)) is not None and d > date]
-        if not newer:
+        order = self.memo.get("date_order")
+        if order is None:  # each passage's document, by date: later documents rank higher
+            ranks = {doc: rank for rank, doc in enumerate(sorted(
+                self.dates, key=lambda doc: self.dates[doc]))}
+            order = self.memo["date_order"] = np.array(
+                [ranks.get(doc, -1) for doc in self.documents], dtype=np.int32)[self.document_of]
+        candidates = np.flatnonzero((order > order[best])
+                                    & (scores >= p.newer_floor * scores[best]))
+        if not len(candidates):
             return None
+        if len(candidates) > p.newer_candidates:  # the question's best newer passages only
+            top = np.argpartition(-scores[candidates], p.newer_candidates)
+            candidates = candidates[top[:p.newer_candidates]]
         texts = self.memo.get("flat")
         if texts is None:
             texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
-        found = process.extract(texts[best], [texts[i] for i in newer], scorer=fuzz.ratio,
-                                score_cutoff=p.newer_related, limit=None)
-        alike = [(similarity, newer[at]) for _, similarity, at in found
-                 if similarity >= p.newer_alike
-                 or scores[newer[at]] >= p.newer_share * scores[best]]
-        held = self._matched(query, best)[0]
-        alike = [(similarity, i) for similarity, i in alike
-                 if self._matched(query, i)[0] >= held - 1e-9]
+        alike = []
+        for i in candidates:
+            similarity = fuzz.ratio(texts[best], texts[i], score_cutoff=p.newer_related)
+            if similarity and (similarity >= p.newer_alike
+                               or scores[i] >= p.newer_share * scores[best]):
+                alike.append((similarity, int(i)))
+        if alike:
+            held = self._matched(query, best)[0]
+            alike = [(similarity, i) for similarity, i in alike
+                     if self._matched(query, i)[0] >= held - 1e-9]
         if not alike:
             return None
         # the newest document's, then the most alike
@@ -687,7 +700,9 @@ class SearchIndex:
         so are English words the corpus does not know (the term table has given the
         Chinese terms of those that matter; the rest is the question's frame)."""
         total = matched = 0.0
-        max_idf = max(self.idf.values(), default=1.0)
+        max_idf = self.memo.get("max_idf")
+        if max_idf is None:
+            max_idf = self.memo["max_idf"] = max(self.idf.values(), default=1.0)
         for feature, weight in query.features.items():
             if feature.startswith("h:") or feature in query.guessed:
                 continue
