@@ -87,6 +87,7 @@ class AnswerRules:
     uncovered: tuple[str, ...] = ()  # neighbouring topics the documents do not cover
     coverage_below: float = 0.0  # the best passage covers less of the question: "not covered"
     covered_above: float = 1.0  # it covers this much: covered, however common the words
+    unknown_below: float = 0.0  # a question with words the documents never use, covered less
     asks: tuple[AskKind, ...] = ()  # kinds of thing asked for, and how a passage states them
 
 
@@ -123,6 +124,7 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         uncovered=_terms(data.get("fallback", {}).get("uncovered", [])),
         coverage_below=float(data.get("fallback", {}).get("coverage_below", 0.0)),
         covered_above=float(data.get("fallback", {}).get("covered_above", 1.0)),
+        unknown_below=float(data.get("fallback", {}).get("unknown_below", 0.0)),
         asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]))
                    for name, entry in data.get("fallback", {}).get("asks", {}).items()),
     )
@@ -637,6 +639,8 @@ def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
         return "evidence"
     if results.confidence < rules.coverage_below:
         return "coverage"
+    if results.query.unknown and results.confidence < rules.unknown_below:
+        return "unknown"
     text = _flat(passage.text) + _flat("".join(passage.section))
     spaced = " ".join(runs(fold(results.query.text)))
     for kind in rules.asks:

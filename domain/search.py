@@ -256,6 +256,7 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     documents: frozenset[str] = frozenset()  # documents the question names (18年, 青工…号)
     guessed: frozenset[str] = frozenset()  # features only an uncertain correction gave
+    unknown: tuple[str, ...] = ()  # words it asks about that the documents never use (纸质)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +391,9 @@ class SearchIndex:
     prior: np.ndarray  # passage index → score factor (a list of contents counts less)
     dates: Mapping[str, Any] = field(default_factory=dict)  # document id → its date
     known_words: frozenset[str] = frozenset()  # spelled right: never corrected (后来, 计算)
+    # Words of the language, neither rare nor common (a dictionary's middle frequencies:
+    # 纸质, 上缴, 购物): one the documents never use names something they do not cover.
+    specific_words: frozenset[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -476,10 +480,12 @@ class SearchIndex:
         """The words a question piece may be corrected to (corpus words, synonym terms)."""
         return [w for words in self.by_length.values() for w in words]
 
-    def with_known_words(self, words: Iterable[str]) -> SearchIndex:
+    def with_known_words(self, words: Iterable[str], specific: Iterable[str] = ()
+                         ) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
-        correction targets), so that 后来 is not "corrected" to 以来."""
-        return replace(self, known_words=frozenset(words))
+        correction targets), so that 后来 is not "corrected" to 以来, and which words of
+        the language are specific (``specific_words``)."""
+        return replace(self, known_words=frozenset(words), specific_words=frozenset(specific))
 
     # ----------------------------------------------------------------------- questions
 
@@ -490,18 +496,41 @@ class SearchIndex:
         text, named = self._without_names(fold(question))
         found = _Found()
         pieces = runs(text)
+        unknown: list[str] = []
         for run in pieces:
             syms = symbols(run)
             covered = self._add_words(syms, found)
             self._add_bigrams(syms, found)
+            corrected = len(found.corrections)
             self._add_corrections(syms, covered, found)
+            unknown += self._unknown(syms, covered,
+                                     {piece for piece, _ in found.corrections[corrected:]})
         flat = "".join(pieces)
         for number in self.synonyms.counts(flat):
             found.add(f"s:{number}", self.params.synonym)
         for key in self._headed_keys(flat):
             found.add(f"h:{key}", 1.0)
         return Query(question, found.features, tuple(found.corrections), frozenset(named),
-                     frozenset(found.guessed))
+                     frozenset(found.guessed), tuple(dict.fromkeys(unknown)))
+
+    def _unknown(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str]
+                 ) -> list[str]:
+        """The specific words (``specific_words``) in the stretches of the run no corpus
+        word, synonym or question word covers, and no correction explains."""
+        if not self.specific_words:
+            return []
+        out, span = [], ""
+        for sym, known in zip([*syms, ""], [*covered, True], strict=True):
+            if not known and is_cjk(sym):
+                span += sym
+                continue
+            if len(span) >= 2 and not any(piece in span for piece in corrected):
+                out += [word for i in range(len(span))
+                        for j in range(i + 2, min(len(span), i + 4) + 1)
+                        if (word := span[i:j]) in self.specific_words
+                        and not self._in_corpus(word)]
+            span = ""
+        return out
 
     def _without_names(self, text: str) -> tuple[str, set[str]]:
         """The documents a question names; a number (青工〔2018〕21号) is taken out of it,
@@ -535,6 +564,12 @@ class SearchIndex:
             weak = p.weak if piece in self.synonyms.weak else 1.0
             found.add(f"w:{piece}", p.word * weak * (p.subword if inside else 1.0))
         return covered
+
+    def _in_corpus(self, word: str) -> bool:
+        """Whether the documents say ``word`` (a word of theirs, or inside one: 莱西 in
+        莱西市): every bigram of it is theirs."""
+        return word in self.vocabulary or all(
+            f"b:{word[i:i + 2]}" in self.idf for i in range(len(word) - 1))
 
     def _add_bigrams(self, syms: Sequence[str], found: _Found) -> None:
         fillers, weak = self.synonyms.fillers, self.synonyms.weak

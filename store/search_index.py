@@ -39,6 +39,7 @@ CACHE_ENV = "UNIONBOT_CACHE_DIR"
 TOKENIZER = "jieba-precise-v1"
 KEEP_CACHE_FILES = 3
 KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely not a typo
+SPECIFIC_MAX_FREQ = 1000  # …and under which it is not a common word (这块, 只有): specific
 
 
 def cache_dir() -> Path:
@@ -112,6 +113,17 @@ def jieba_known_words(targets: Sequence[str]) -> list[str]:
     return near_misses(words, targets)
 
 
+def jieba_specific_words() -> list[str]:
+    """Words of jieba's dictionary neither rare (typos, names) nor common (这块, 只有,
+    工资): a question naming one the documents never use asks about something else."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return sorted(w for w, f in jieba.dt.FREQ.items()
+                  if KNOWN_MIN_FREQ <= f < SPECIFIC_MAX_FREQ and 2 <= len(w) <= 4 and is_cjk(w))
+
+
 def _read_cache(path: Path) -> dict[str, Any]:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -166,9 +178,14 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     known = cached.get("known", {})
     if known.get("key") != targets_key:
         known = {"key": targets_key, "words": jieba_known_words(targets)}
-    if tokenizer.missed or cached.get("known") != known or not path.exists():
-        _write_cache(folder, key, {"tokens": tokenizer.used, "known": known})
-    return index.with_known_words(known["words"])
+    specific = cached.get("specific")
+    if not isinstance(specific, dict) or specific.get("max") != SPECIFIC_MAX_FREQ:
+        specific = {"max": SPECIFIC_MAX_FREQ, "words": jieba_specific_words()}
+    if tokenizer.missed or cached.get("known") != known or not path.exists() \
+            or cached.get("specific") != specific:
+        _write_cache(folder, key, {"tokens": tokenizer.used, "known": known,
+                                   "specific": specific})
+    return index.with_known_words(known["words"], specific["words"])
 
 
 def load_index(directory: Path | None = None) -> SearchIndex:

@@ -9,7 +9,7 @@ DECLINED = "抱歉，文件里没有涉及这个问题"
 
 
 @pytest.mark.parametrize("question", ["怎么注册社会组织", "补助资金啥时候到账",
-                                      "困难职工帮扶怎么申请"])
+                                      "困难职工帮扶怎么申请", "工会经费能发购物卡吗"])
 async def test_questions_the_documents_do_not_answer_are_declined(chat, question):
     await chat.send(question)
     text = chat.last_text
