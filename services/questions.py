@@ -111,8 +111,8 @@ async def ask(svc: Services, text: str, lang: str, k: int = 10, *, user_id: int 
         if result.fallback:
             hits = []
     confident = not result.fallback or own is not None
-    if not confident:  # stored before the answer goes: the federation sees the gap
-        await _record_gap(svc, "declined", text, "", organization_id)
+    if not confident and user_id is not None:  # someone asked (not a "more" of theirs):
+        await _record_gap(svc, "declined", text, "", organization_id)  # stored first
     replaces = hit(result.replaces, 0.0) if result.replaces is not None else None
     return Answer(hits=hits, computed=computed, confident=confident, own=own,
                   contact=contact, english=english, replaces=replaces)

@@ -28,6 +28,7 @@ async def test_declined_and_unhelpful_questions_reach_the_administrators_weekly(
     await member.send("困难职工帮扶怎么申请")
     assert DECLINED in member.last_text
     await member.send("困难职工帮扶怎么申请？")  # asked again, worded alike
+    await member.press("📚 更多相关条文")  # the nearby passages: not asked again
     await member.send("报告交给谁")
     await member.press("👎 没用")
     rows = await gap_rows(bot)
