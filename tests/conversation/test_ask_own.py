@@ -36,6 +36,8 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
     assert "《职工心理关爱项目》目前 0/100 分" in text
     assert "（+10分）" in text
     assert "出处" not in text and "评估依据" not in text  # no rubric passage after the list
+    await in_round.send("还缺哪些材料没交")
+    assert "还差这些" in in_round.last_text and "评估依据" not in in_round.last_text
     assert "📝 去补材料" in in_round.buttons
     await in_round.press("📝 去补材料")
     assert "材料清单" in in_round.last_text
