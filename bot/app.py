@@ -39,6 +39,7 @@ from handlers import (
     assign,
     decide,
     desk,
+    digest,
     members,
     menus,
     org_import,
@@ -209,6 +210,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("lang", start.lang),
         CommandHandler("ask", ask.prompt),
         CommandHandler("docs", ask.docs_command),
+        CommandHandler("card", ask.card_command),
         CommandHandler("score", score.score),
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),
@@ -328,4 +330,5 @@ def build_application(settings: Settings, *, services: Services | None = None,
     instrument(app)  # one log line per handled update, the monitor behind the health checks
     reminders.add_job(app, settings.reminder_interval_s)
     totals.add_job(app, settings.totals_interval_s)  # the ranking's stored totals kept warm
+    digest.add_job(app)  # the weekly digest of the questions the answers did not serve
     return app

@@ -280,6 +280,44 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = _now_col()
 
 
+class QuestionGap(Base):
+    """A question the answers did not serve: declined ("not covered") or marked 👎, with
+    what was answered and the asker's organisation (no person), for the federation to
+    close the gap (a document or an answer card)."""
+
+    __tablename__ = "question_gaps"
+    __table_args__ = (Index("ix_question_gaps_asked", "asked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # declined | unhelpful
+    question: Mapped[str] = mapped_column(Text)
+    answered: Mapped[str] = mapped_column(Text, default="")  # the citation or figure given
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"),
+                                                        nullable=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerCard(Base):
+    """An administrator's answer to a question the documents do not answer: it answers
+    that question (and ones worded nearly alike) from the next question on."""
+
+    __tablename__ = "answer_cards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class GapDigest(Base):
+    """A weekly digest of the question gaps sent to the administrators (stored before it
+    is sent: one digest a week, whichever process sends it), and the last gap it covers."""
+
+    __tablename__ = "gap_digests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_gap_id: Mapped[int] = mapped_column(Integer)
+
+
 class ConversationState(Base):
     """PTB persistence: conversation states, user data, chat data, bot data, as JSON."""
 

@@ -17,17 +17,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from store.db import upsert_insert
 from store.errors import Duplicate, StaleWrite
 from store.models import (
+    AnswerCard,
     Assignment,
     AuditEntry,
     EvidenceEntry,
     EvidenceFigure,
     EvidenceFile,
     Feedback,
+    GapDigest,
     Invite,
     LedgerEntry,
     Organization,
     Project,
     ProjectTotals,
+    QuestionGap,
     Recusal,
     Reminder,
     Round,
@@ -471,6 +474,30 @@ class Feedbacks(Repo):
         return int(await self.session.scalar(query) or 0)
 
 
+class QuestionGaps(Repo):
+    async def since(self, moment: dt.datetime | None = None, *, after_id: int = 0
+                    ) -> list[tuple[QuestionGap, str | None]]:
+        """The gaps asked at or after ``moment`` (all without one) and recorded after gap
+        ``after_id``, in the order recorded, each with its organisation's name."""
+        query = (select(QuestionGap, Organization.name)
+                 .outerjoin(Organization, Organization.id == QuestionGap.organization_id)
+                 .where(QuestionGap.id > after_id).order_by(QuestionGap.id))
+        if moment is not None:
+            query = query.where(QuestionGap.asked_at >= moment)
+        return [(gap, name) for gap, name in (await self.session.execute(query)).all()]
+
+
+class AnswerCards(Repo):
+    async def all(self) -> list[AnswerCard]:
+        return list(await self.session.scalars(select(AnswerCard).order_by(AnswerCard.id)))
+
+
+class GapDigests(Repo):
+    async def last(self) -> GapDigest | None:
+        return await self.session.scalar(
+            select(GapDigest).order_by(GapDigest.sent_at.desc(), GapDigest.id.desc()).limit(1))
+
+
 class Rounds(Repo):
     async def get(self, round_id: int) -> Round | None:
         return await self.session.get(Round, round_id)
@@ -493,6 +520,10 @@ class Extensions(Repo):
 
     async def all(self) -> list[RoundExtension]:
         return list(await self.session.scalars(select(RoundExtension)))
+
+    async def of_organization(self, organization_id: int) -> list[RoundExtension]:
+        return list(await self.session.scalars(
+            select(RoundExtension).where(RoundExtension.organization_id == organization_id)))
 
     async def grant(self, round_id: int, organization_id: int, until: dt.datetime,
                     granted_by: int) -> None:
@@ -808,6 +839,9 @@ class UnitOfWork:
         self.invites = Invites(self.session)
         self.projects = Projects(self.session)
         self.feedback = Feedbacks(self.session)
+        self.gaps = QuestionGaps(self.session)
+        self.cards = AnswerCards(self.session)
+        self.digests = GapDigests(self.session)
         self.rounds = Rounds(self.session)
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)

@@ -112,3 +112,30 @@ def test_invites_members_and_files_from_the_command_line(cli, tmp_path):
     gc = cli("files", "gc", "--grace-minutes", "0")
     assert gc.returncode == 0 and "已删除 1 个" in gc.stdout, gc.stderr
     assert not orphan.exists()
+
+
+def test_ask_answers_a_round_question_from_the_open_rounds_and_an_extension(cli):
+    """issue 22: `python -m bot ask` knows no user, but the database knows the open round
+    (the 2018 paragraph is not the answer), and with --org the organisation's extension."""
+    import datetime as dt
+    import json
+
+    today = dt.date.today()
+    deadline = today + dt.timedelta(days=20)
+    assert cli("round", "add", "--name", "本年度市级优秀项目", "--level", "city", "--year",
+               str(today.year), "--opens", (today - dt.timedelta(days=5)).isoformat(),
+               "--deadline", f"{deadline.isoformat()} 17:00",
+               "--recommended", (deadline + dt.timedelta(days=5)).isoformat()).returncode == 0
+    out = cli("ask", "本轮截止日期是哪天")
+    assert out.returncode == 0, out.stderr
+    assert "本年度市级优秀项目" in out.stdout and f"{deadline.isoformat()} 17:00" in out.stdout
+    assert "2018" not in out.stdout and "出处" not in out.stdout
+    assert cli("org", "add", "--name", "青岛海都心理健康服务中心", "--uscc", "52370200MJD602994T",
+               "--district", "市南区", "--established", "2019-03-01").returncode == 0
+    later = deadline + dt.timedelta(days=7)
+    assert cli("round", "extend", "1", "--org", "1", "--until",
+               f"{later.isoformat()} 17:00").returncode == 0
+    data = json.loads(cli("ask", "--json", "--org", "1", "截止还有几天").stdout)
+    assert data["results"] == [] and data["own"]["intent"] == "deadline"
+    assert f"延期至 {later.isoformat()} 17:00" in data["own"]["text"]
+    assert f"原为 {deadline.isoformat()} 17:00" in data["own"]["text"]

@@ -1,0 +1,37 @@
+"""What the documents do not answer is declined, with what they cover nearby and whom to
+ask; what they do answer is answered, in English too (issue 22)."""
+
+from __future__ import annotations
+
+import pytest
+
+DECLINED = "抱歉，文件里没有涉及这个问题"
+
+
+@pytest.mark.parametrize("question", ["怎么注册社会组织", "补助资金啥时候到账",
+                                      "困难职工帮扶怎么申请", "工会经费能发购物卡吗"])
+async def test_questions_the_documents_do_not_answer_are_declined(chat, question):
+    await chat.send(question)
+    text = chat.last_text
+    assert DECLINED in text
+    assert "文件涉及的相近内容" in text  # what the documents do cover nearby
+    assert "樊朝斌" in text and "83092827" in text  # the newest document's contact
+
+
+async def test_the_union_criterion_answers_a_colloquial_question_about_no_union(chat):
+    await chat.send("没成立工会扣多少分")
+    text = chat.last_text
+    assert DECLINED not in text
+    assert "建立工会的批复文件" in text and "登记证书" not in text
+
+
+async def test_english_questions_get_the_passage_that_answers_them(bot):
+    chat = bot.chat(2002, "Ann", lang="en")
+    await chat.send("How many points are media reports worth?")
+    text = chat.last_text
+    assert "The documents say (original Chinese):" in text
+    assert "设区市级1条1分" in text and "2018年11月30日" not in text
+    await chat.send("What kinds of services can social organisations provide to workers?")
+    text = chat.last_text
+    assert "Sorry, the documents do not cover this" not in text
+    assert "文体活动、婚恋交友" in text
