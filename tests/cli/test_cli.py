@@ -1,4 +1,5 @@
-"""The command-line contracts of SPEC.md, through a real subprocess."""
+"""The command-line contracts of SPEC.md, in-process (tests/support/cli.py); the entry points
+once as real processes."""
 
 from __future__ import annotations
 
@@ -9,13 +10,25 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import ROOT, run_in_process, run_process
+
 EXAMPLE = ROOT / "data" / "examples" / "submission.json"
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return run_in_process(args, stdin=stdin)
+
+
+def test_the_entry_points_exit_with_the_commands_status():
+    """`python -m bot` and the installed `unionbot` script, as an operator's shell runs them."""
+    bad = run_process(["score", "-", "--json"], stdin='{"colour": "red"}')
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert len(bad.stderr.strip().splitlines()) == 1 and "colour" in bad.stderr
+    script = Path(sys.executable).with_name("unionbot")
+    out = subprocess.run([str(script), "score", str(EXAMPLE), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["total"] == 78
 
 
 def test_score_json_contract():
