@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@$(BIN)/python -m bot start
 
+# The tests run on every core (pytest-xdist); the end-to-end tests stay together in one worker
+# (tests/conftest.py). TEST_WORKERS=0 runs them all in this one process.
+TEST_WORKERS ?= auto
+TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+
 test: $(STAMP)
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q $(TEST_PARALLEL)
 
 # The tests that use a database, again on a throwaway PostgreSQL server (tests/support/
 # postgres.py starts it in a temporary folder and stops it; Debian: apt-get install postgresql).
