@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@$(BIN)/python -m bot start
 
-# The tests run on every core (pytest-xdist); the end-to-end tests stay together in one worker
-# (tests/conftest.py). TEST_WORKERS=0 runs them all in this one process.
+# The tests run on every core (pytest-xdist), a test module's tests in one worker (module- and
+# session-wide fixtures made once per worker). TEST_WORKERS=0 runs them all in this process.
 TEST_WORKERS ?= auto
-TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 
 test: $(STAMP)
 	@$(BIN)/python -m pytest -q $(TEST_PARALLEL)

@@ -13,16 +13,11 @@ from tests.support.databases import Databases
 TODAY = dt.date(2026, 11, 23)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use a database are marked `database`: `make test-postgres` runs those. The
-    end-to-end tests share one emulator and bot per process (tests/e2e/conftest.py): with
-    `pytest -n N --dist loadgroup` (the Makefile) they all run in the same worker."""
+    """Tests that use a database are marked `database`: `make test-postgres` runs those."""
     for item in items:
         if "databases" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.database)
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.fixture(scope="session")
