@@ -19,11 +19,17 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return run_in_process(args, stdin=stdin)
 
 
-def test_the_entry_points_exit_with_the_commands_status():
-    """`python -m bot` and the installed `unionbot` script, as an operator's shell runs them."""
-    bad = run_process(["score", "-", "--json"], stdin='{"colour": "red"}')
-    assert bad.returncode == 2 and bad.stdout == ""
-    assert len(bad.stderr.strip().splitlines()) == 1 and "colour" in bad.stderr
+def test_the_entry_points_answer_as_the_in_process_runs_do():
+    """`python -m bot` and the installed `unionbot` script, as an operator's shell runs them:
+    the exit status and output the in-process runs of the other tests stand for."""
+    bad, good = ((run_process(args, stdin=stdin), cli(*args, stdin=stdin)) for args, stdin in (
+        (["score", "-", "--json"], '{"colour": "red"}'),
+        (["subsidy", "--honours", "provincial", "--paid", "10000"], None)))
+    for real, here in (bad, good):
+        assert (real.returncode, real.stdout, real.stderr) == (
+            here.returncode, here.stdout, here.stderr)
+    assert bad[0].returncode == 2 and bad[0].stdout == "" and "colour" in bad[0].stderr
+    assert good[0].returncode == 0 and "还应补齐10000元" in good[0].stdout
     script = Path(sys.executable).with_name("unionbot")
     out = subprocess.run([str(script), "score", str(EXAMPLE), "--json"], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
