@@ -27,7 +27,8 @@ test: $(STAMP)
 # postgres.py starts it in a temporary folder and stops it; Debian: apt-get install postgresql).
 # Against a server of your own instead: TEST_DATABASE_URL=postgresql://user@host/db make test
 test-postgres: $(STAMP)
-	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database
+	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database \
+		$(TEST_PARALLEL)
 
 bench: $(STAMP)
 	@$(BIN)/python -m tests.bench
