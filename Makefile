@@ -24,14 +24,20 @@ $(CJK_FONT):
 run: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m bot start
 
+# The tests run on every core (pytest-xdist), a test module's tests in one worker (module- and
+# session-wide fixtures made once per worker). TEST_WORKERS=0 runs them all in this process.
+TEST_WORKERS ?= auto
+TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
+
 test: $(STAMP) $(CJK_FONT)
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q $(TEST_PARALLEL)
 
 # The tests that use a database, again on a throwaway PostgreSQL server (tests/support/
 # postgres.py starts it in a temporary folder and stops it; Debian: apt-get install postgresql).
 # Against a server of your own instead: TEST_DATABASE_URL=postgresql://user@host/db make test
 test-postgres: $(STAMP) $(CJK_FONT)
-	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database
+	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database \
+		$(TEST_PARALLEL)
 
 # docs/deploy.md followed in a temporary root: its tested blocks run as root, a fresh virtual
 # environment and pip install, the bot started and chatted with through the Bot API emulator

@@ -1,24 +1,21 @@
-"""`python -m bot ask` and `python -m bot docs`, through a real subprocess."""
+"""`python -m bot ask` and `python -m bot docs`, in-process (tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from domain.corpus import normalize
+from tests.support.cli import run_in_process
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_2021 = "关于工会联系引导社会组织为职工提供专业化服务的实施意见"
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
+    return run_in_process(args, env=env)
 
 
 def ask_json(*args: str, env: dict[str, str] | None = None) -> dict:

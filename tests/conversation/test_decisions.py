@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services import accounts, audit, projects
 from tests.conversation.conftest import new_project
+from tests.support.cli import run_in_process
 
 
 async def _submitted_with_a_file(member, name: str) -> None:
@@ -157,11 +158,7 @@ def _pdf_text(data: bytes) -> str:
 
 async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_summary(
         bot, member, tmp_path):
-    import os
-    import subprocess
-    import sys
     import zipfile
-    from pathlib import Path
 
     await new_project(member, "社区/法律..服务站")
     await member.press("⬜ 工会建设")
@@ -197,17 +194,14 @@ async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_
     assert "只有评审人员" in member.last_text
 
     out = tmp_path / "dossier.zip"
-    env = {**os.environ, "DATABASE_URL": bot.settings.database_url,
+    env = {"DATABASE_URL": bot.settings.database_url,
            "EVIDENCE_DIR": str(bot.settings.evidence_dir), "ADMIN_IDS": "1"}
-    root = Path(__file__).resolve().parents[2]
-    run = subprocess.run([sys.executable, "-m", "bot", "dossier", "1", "--out", str(out)],
-                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    run = run_in_process(["dossier", "1", "--out", str(out)], env=env)
     assert run.returncode == 0, run.stderr
     assert "2 个证明材料" in run.stdout
     with zipfile.ZipFile(out) as z:
         assert len(z.namelist()) == 3
-    missing = subprocess.run([sys.executable, "-m", "bot", "dossier", "99", "--out", str(out)],
-                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    missing = run_in_process(["dossier", "99", "--out", str(out)], env=env)
     assert missing.returncode == 2 and "99" in missing.stderr
 
 
