@@ -521,7 +521,8 @@ async def rank_export(update: Update, context: Context) -> None:
 
 
 async def export_command(update: Update, context: Context) -> None:
-    """/export [DISTRICT] (a word "all"/"全部" from before means the whole city)."""
+    """/export [DISTRICT] (the word for "all" of earlier versions, export.all_word in the
+    catalog, means the whole city)."""
     w = await who(update, context)
     words = [a for a in context.args or []
              if a.lower() not in {w.t("export.all_word", lang) for lang in ("zh", "en")}]
