@@ -175,12 +175,23 @@ class Synonyms:
         return text + (" " + " ".join(dict.fromkeys(found)) if found else "")
 
 
+def _inflected(word: str) -> str:
+    """A word of the term table with its inflections: a plural s (every word), and for a
+    word of four letters or more its -ed, -ing, -ion, -ation forms (implemented,
+    completion, recommendation: complete → complet-ion)."""
+    if len(word) < 4 or not word.isalpha():
+        return re.escape(word) + r"(?:s|es)?"
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + r"(?:e|es|ed|ing|ion|ions)"
+    return re.escape(word) + r"(?:s|es|ed|ing|ion|ions|ation|ations)?"
+
+
 def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words, longest
-    phrase first, a plural s optional."""
+    phrase first, each word with its inflections (``_inflected``)."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"\b" + r"\s+".join(re.escape(w) for w in fold(en).split())
-                             + r"(?:s|es)?\b"), zh) for en, zh in pairs)
+    return tuple((re.compile(r"\b" + r"\s+".join(_inflected(w) for w in fold(en).split())
+                             + r"\b"), zh) for en, zh in pairs)
 
 
 def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None
