@@ -9,7 +9,10 @@ DECLINED = "抱歉，文件里没有涉及这个问题"
 
 
 @pytest.mark.parametrize("question", ["怎么注册社会组织", "补助资金啥时候到账",
-                                      "困难职工帮扶怎么申请", "工会经费能发购物卡吗"])
+                                      "困难职工帮扶怎么申请", "工会经费能发购物卡吗",
+                                      # what kind of thing is asked, the passage not stating it
+                                      "社工证怎么考", "购买服务的合同一般签几年",
+                                      "职工子女托管班收费标准是多少", "基金会的注册流程是什么"])
 async def test_questions_the_documents_do_not_answer_are_declined(chat, question):
     await chat.send(question)
     text = chat.last_text
@@ -35,3 +38,13 @@ async def test_english_questions_get_the_passage_that_answers_them(bot):
     text = chat.last_text
     assert "Sorry, the documents do not cover this" not in text
     assert "文体活动、婚恋交友" in text
+
+
+async def test_english_questions_in_inflected_words_find_their_passage(bot):
+    chat = bot.chat(2003, "Ben", lang="en")
+    await chat.send("Within how many years of completion can a project be recommended?")
+    text = chat.last_text
+    assert "Sorry, the documents do not cover this" not in text
+    assert "完成时间距推荐时间不超过3年" in text
+    await chat.send("What should unions do about grassroots organisations?")
+    assert "草根组织" in chat.last_text
