@@ -51,17 +51,22 @@ def test_most_off_topic_questions_are_answered_not_found():
     assert len(answered) <= len(OFF_TOPIC) // 4, answered
 
 
-# Each kind of question has its own development set (tests/qa/*.toml) and bar. The
-# held-out sets (tests/qa/heldout_*.toml) were written on 2026-12-06 before the tuning of
-# issue 22 and never tuned on; their bars sit a little under what they measured at the
-# end of that work (docs/benchmarks.md), to catch a regression, and a failure names
-# no held-out question.
+# Each kind of question has its own development set (tests/qa/*.toml) and bar; the first
+# held-out generation (tests/qa/heldout_*.toml, written 2026-12-06) has been read and is
+# part of the development sets now (its figures still shown on their own). The second
+# generation (tests/qa/heldout2_*.toml) was written on 2026-12-06 before the further
+# tuning and never tuned on; its bars sit a little under what it measured at the end of
+# that work (docs/benchmarks.md), to catch a regression, and a failure names no held-out
+# question.
 KIND_BARS = {"documents": 0.90, "typos": 0.88, "colloquial": 0.90, "own data": 0.95,
-             "out of scope": 0.88, "English": 0.80, "multi-part": 0.99, "dated": 0.99,
+             "out of scope": 0.85, "English": 0.90, "multi-part": 0.99, "dated": 0.99,
              "documents, 1st gen (read)": 0.95, "typos, 1st gen (read)": 0.80,
-             "colloquial, 1st gen (read)": 0.70, "English, 1st gen (read)": 0.60,
-             "multi-part, 1st gen (read)": 0.99, "own data, 1st gen (read)": 0.55,
-             "out of scope, 1st gen (read)": 0.35, "dated, 1st gen (read)": 0.95}
+             "colloquial, 1st gen (read)": 0.70, "English, 1st gen (read)": 0.90,
+             "multi-part, 1st gen (read)": 0.99, "own data, 1st gen (read)": 0.95,
+             "out of scope, 1st gen (read)": 0.65, "dated, 1st gen (read)": 0.95,
+             "documents, held out": 0.90, "typos, held out": 0.75,
+             "colloquial, held out": 0.75, "English, held out": 0.90,
+             "own data, held out": 0.80, "out of scope, held out": 0.40}
 
 
 @pytest.fixture(scope="module")
