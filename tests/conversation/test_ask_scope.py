@@ -12,13 +12,22 @@ DECLINED = "抱歉，文件里没有涉及这个问题"
                                       "困难职工帮扶怎么申请", "工会经费能发购物卡吗",
                                       # what kind of thing is asked, the passage not stating it
                                       "社工证怎么考", "购买服务的合同一般签几年",
-                                      "职工子女托管班收费标准是多少", "基金会的注册流程是什么"])
+                                      "职工子女托管班收费标准是多少", "基金会的注册流程是什么",
+                                      # the thing a yes/no question asks about, not named
+                                      "申报要交纸质材料吗", "项目经费可以用来买设备吗"])
 async def test_questions_the_documents_do_not_answer_are_declined(chat, question):
     await chat.send(question)
     text = chat.last_text
     assert DECLINED in text
     assert "文件涉及的相近内容" in text  # what the documents do cover nearby
     assert "樊朝斌" in text and "83092827" in text  # the newest document's contact
+
+
+async def test_what_the_subsidy_may_be_spent_on_is_answered(chat):
+    await chat.send("补助经费能用在哪些地方")
+    text = chat.last_text
+    assert DECLINED not in text
+    assert "补助经费用于各级工会通过购买服务" in text
 
 
 async def test_the_union_criterion_answers_a_colloquial_question_about_no_union(chat):
