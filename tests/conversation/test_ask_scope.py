@@ -14,7 +14,9 @@ DECLINED = "抱歉，文件里没有涉及这个问题"
                                       "社工证怎么考", "购买服务的合同一般签几年",
                                       "职工子女托管班收费标准是多少", "基金会的注册流程是什么",
                                       # the thing a yes/no question asks about, not named
-                                      "申报要交纸质材料吗", "项目经费可以用来买设备吗"])
+                                      "申报要交纸质材料吗", "项目经费可以用来买设备吗",
+                                      # a time asked, a term stated; an address, an office
+                                      "优秀项目的奖牌什么时候发", "市总工会的办公地址在哪"])
 async def test_questions_the_documents_do_not_answer_are_declined(chat, question):
     await chat.send(question)
     text = chat.last_text
@@ -28,6 +30,13 @@ async def test_what_the_subsidy_may_be_spent_on_is_answered(chat):
     text = chat.last_text
     assert DECLINED not in text
     assert "补助经费用于各级工会通过购买服务" in text
+
+
+async def test_a_time_asked_as_a_condition_is_answered_by_the_term(chat):
+    await chat.send("项目啥时候做完的才能报")
+    text = chat.last_text
+    assert DECLINED not in text
+    assert "完成时间距推荐时间不超过3年" in text
 
 
 async def test_the_union_criterion_answers_a_colloquial_question_about_no_union(chat):
