@@ -240,7 +240,7 @@ def _held_out_set(kind: str, name: str) -> list[dict[str, Any]]:
 def development_sets() -> dict[str, list[dict[str, Any]]]:
     """The development sets, the first held-out generation (read) included."""
     documents = [q for name in SETS for q in load_set(name)] + load_set("heldout_documents") \
-        + load_set("heldout_typos") + load_set("heldout_colloquial")
+        + load_set("heldout_typos") + load_set("heldout_colloquial") + load_set("documents_dev2")
     return {
         "documents": documents,
         "typos": [q for q in documents if q.get("style") == "typo"],
@@ -250,7 +250,7 @@ def development_sets() -> dict[str, list[dict[str, Any]]]:
         "multi-part": load_set("multipart") + load_set("heldout_multipart"),
         "own data": load_set("own_data") + load_set("heldout_own_data"),
         "out of scope": load_set("out_of_scope") + load_set("out_of_scope_holdout")
-        + load_set("heldout_out_of_scope"),
+        + load_set("heldout_out_of_scope") + load_set("out_of_scope_dev2"),
         "dated": load_set("dated") + load_set("heldout_dated"),
     }
 

@@ -66,3 +66,13 @@ async def test_english_questions_in_inflected_words_find_their_passage(bot):
     assert "完成时间距推荐时间不超过3年" in text
     await chat.send("What should unions do about grassroots organisations?")
     assert "草根组织" in chat.last_text
+
+
+async def test_an_english_question_about_something_the_documents_never_say_is_declined(bot):
+    chat = bot.chat(2004, "Cai", lang="en")
+    await chat.send("Can union funds pay for shopping cards?")
+    assert "Sorry, the documents do not cover this" in chat.last_text
+    await chat.send("What is the subsidy for a Shandong provincial excellent project?")
+    text = chat.last_text
+    assert "Sorry, the documents do not cover this" not in text
+    assert "给予经费补助2万元" in text

@@ -59,7 +59,7 @@ def test_most_off_topic_questions_are_answered_not_found():
 # that work (docs/benchmarks.md), to catch a regression, and a failure names no held-out
 # question.
 KIND_BARS = {"documents": 0.90, "typos": 0.88, "colloquial": 0.90, "own data": 0.95,
-             "out of scope": 0.85, "English": 0.90, "multi-part": 0.99, "dated": 0.99,
+             "out of scope": 0.82, "English": 0.90, "multi-part": 0.99, "dated": 0.99,
              "documents, 1st gen (read)": 0.95, "typos, 1st gen (read)": 0.80,
              "colloquial, 1st gen (read)": 0.70, "English, 1st gen (read)": 0.90,
              "multi-part, 1st gen (read)": 0.99, "own data, 1st gen (read)": 0.95,
