@@ -166,6 +166,11 @@ HELDOUT2_WRITTEN = "2026-12-06"
 HELDOUT2 = {"documents": "heldout2_documents", "typos": "heldout2_documents",
             "colloquial": "heldout2_documents", "English": "heldout2_english",
             "own data": "heldout2_own_data", "out of scope": "heldout2_out_of_scope"}
+# The third generation (tests/qa/heldout3_*.toml), written on this date after the second
+# generation's first read (figures only) and before the further tuning of the "not
+# covered" signal; never tuned on: figures only.
+HELDOUT3_WRITTEN = "2026-12-06"
+HELDOUT3 = {"documents": "heldout3_documents", "out of scope": "heldout3_out_of_scope"}
 
 
 def own_intent_rate(questions: Sequence[dict[str, Any]]) -> tuple[float, list[str]]:
@@ -274,6 +279,8 @@ def kinds(held_out: bool = True) -> dict[str, tuple[float, int, list[str]]]:
             out[f"{kind}, 1st gen (read)"] = _measure(kind, load_set(name))
         for kind, name in HELDOUT2.items():
             out[f"{kind}, held out"] = _measure(kind, _held_out_set(kind, name))
+        for kind, name in HELDOUT3.items():
+            out[f"{kind}, held out 3"] = _measure(kind, load_set(name))
     return out
 
 
@@ -282,9 +289,10 @@ def kinds_report() -> list[str]:
              "intent for own data; every figure for multi-part; newest first for dated)",
              f"   held out: tests/qa/heldout2_*.toml, written {HELDOUT2_WRITTEN}, never tuned "
              "on (figures only); 1st gen: tests/qa/heldout_*.toml, written "
-             f"{HELDOUT_WRITTEN}, read since (in the development sets)"]
+             f"{HELDOUT_WRITTEN}, read since (in the development sets); held out 3: "
+             f"tests/qa/heldout3_*.toml, written {HELDOUT3_WRITTEN}, never tuned on"]
     for kind, (rate, n, misses) in kinds().items():
-        own = kind.endswith(("held out", "(read)"))
+        own = kind.endswith(("held out", "held out 3", "(read)"))
         wrong = f"  ({n - round(rate * n)} wrong)" if own else ""
         lines.append(f"{kind:<26} n={n:<4} {rate:6.1%}{wrong}")
         if not own:
