@@ -166,27 +166,29 @@ class Synonyms:
     def translate(self, text: str) -> str:
         """A question with the Chinese terms of the English phrases it uses appended (the
         bilingual term table, data/terms_en.toml): the same search then finds the passage."""
-        if not self.english or not _LATIN_RE.search(text):
-            return text
-        folded = fold(text)
-        found: list[str] = []
-        for pattern, chinese in self.english:
-            if pattern.search(folded):
-                folded = pattern.sub(" ", folded)
-                found.append(chinese)
-        return text + (" " + " ".join(dict.fromkeys(found)) if found else "")
+        return self.translated(text)[0]
 
     def untranslated(self, text: str) -> tuple[str, ...]:
         """The English words of a question the term table does not translate and that are
         not frame words (``english_stop``: what, how, our …): what an English question asks
         about that the documents never say (insurance, password)."""
-        if not self.english or not _LATIN_RE.search(text) or any(map(is_cjk, text)):
-            return ()  # a Chinese question's Latin letters (NGO) are an abbreviation
+        return self.translated(text)[1]
+
+    def translated(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """``translate`` and ``untranslated`` in one pass over the term table."""
+        if not self.english or not _LATIN_RE.search(text):
+            return text, ()
         folded = fold(text)
-        for pattern, _ in self.english:
-            folded = pattern.sub(" ", folded)
+        found: list[str] = []
+        for pattern, chinese in self.english:
+            folded, count = pattern.subn(" ", folded)
+            if count:
+                found.append(chinese)
+        text_out = text + (" " + " ".join(dict.fromkeys(found)) if found else "")
+        if any(map(is_cjk, text)):
+            return text_out, ()  # a Chinese question's Latin letters (NGO) abbreviate
         words = (w for w in _ENGLISH_WORD_RE.findall(folded) if len(w) >= 3)
-        return tuple(dict.fromkeys(
+        return text_out, tuple(dict.fromkeys(
             w for w in words if w not in self.english_stop
             and not (w.endswith("s") and w[:-1] in self.english_stop)))
 
@@ -521,8 +523,7 @@ class SearchIndex:
     def query(self, question: str) -> Query:
         """The question's features: corpus words in it, its bigrams, synonym groups, named
         headings, and corrections of the pieces the corpus does not know."""
-        untranslated = self.synonyms.untranslated(question)
-        question = self.synonyms.translate(question)
+        question, untranslated = self.synonyms.translated(question)
         text, named = self._without_names(fold(question))
         found = _Found()
         pieces = runs(text)
