@@ -89,6 +89,9 @@ class AnswerRules:
     covered_above: float = 1.0  # it covers this much: covered, however common the words
     unknown_below: float = 0.0  # a question with words the documents never use, covered less
     asks: tuple[AskKind, ...] = ()  # kinds of thing asked for, and how a passage states them
+    objects: tuple[re.Pattern[str], ...] = ()  # the thing a yes/no question asks about
+    object_skip: tuple[str, ...] = ()  # words of no content in it (哪些, 什么)
+    object_held: float = 0.5  # share of its character pairs a passage must hold
 
 
 def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
@@ -127,6 +130,10 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         unknown_below=float(data.get("fallback", {}).get("unknown_below", 0.0)),
         asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]))
                    for name, entry in data.get("fallback", {}).get("asks", {}).items()),
+        objects=tuple(re.compile(p) for p in
+                      data.get("fallback", {}).get("objects", {}).get("patterns", [])),
+        object_skip=_terms(data.get("fallback", {}).get("objects", {}).get("skip", [])),
+        object_held=float(data.get("fallback", {}).get("objects", {}).get("held", 0.5)),
     )
 
 
@@ -647,7 +654,19 @@ def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
         if (kind.question.search(flat) or kind.question.search(spaced)) \
                 and not kind.passage.search(text):
             return kind.name
+    if any((found := pattern.search(flat)) and not _holds_object(found["object"], text, rules)
+           for pattern in rules.objects):
+        return "object"
     return uncovered(flat, passage, rules)
+
+
+def _holds_object(thing: str, text: str, rules: AnswerRules) -> bool:
+    """Whether a passage names the thing a question asks about (可以用来买设备吗 → 买设备):
+    it holds enough of its character pairs, words of no content (哪些, 什么) left out."""
+    for word in rules.object_skip:
+        thing = thing.replace(word, " ")
+    pairs = [piece[i:i + 2] for piece in thing.split() for i in range(len(piece) - 1)]
+    return not pairs or sum(pair in text for pair in pairs) >= rules.object_held * len(pairs)
 
 
 def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:

@@ -43,6 +43,7 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
 _LETTERS_RE = re.compile(r"[a-z]+")
+_ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
     r"|[（(][一二三四五六七八九十]+[）)]|第\S{1,4}[编章节条])\s*")
@@ -132,6 +133,7 @@ class Synonyms:
     fillers: frozenset[str] = frozenset()  # question words never corrected (多少, 怎么, 吗)
     weak: frozenset[str] = frozenset()  # words a question uses for the documents (文件)
     english: tuple[tuple[re.Pattern[str], str], ...] = ()  # bilingual terms, longest first
+    english_stop: frozenset[str] = frozenset()  # English words that ask nothing (what, our)
     term_groups: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _matcher: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _prefixes: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -164,23 +166,51 @@ class Synonyms:
     def translate(self, text: str) -> str:
         """A question with the Chinese terms of the English phrases it uses appended (the
         bilingual term table, data/terms_en.toml): the same search then finds the passage."""
+        return self.translated(text)[0]
+
+    def untranslated(self, text: str) -> tuple[str, ...]:
+        """The English words of a question the term table does not translate and that are
+        not frame words (``english_stop``: what, how, our …): what an English question asks
+        about that the documents never say (insurance, password)."""
+        return self.translated(text)[1]
+
+    def translated(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """``translate`` and ``untranslated`` in one pass over the term table."""
         if not self.english or not _LATIN_RE.search(text):
-            return text
+            return text, ()
         folded = fold(text)
         found: list[str] = []
         for pattern, chinese in self.english:
-            if pattern.search(folded):
-                folded = pattern.sub(" ", folded)
+            folded, count = pattern.subn(" ", folded)
+            if count:
                 found.append(chinese)
-        return text + (" " + " ".join(dict.fromkeys(found)) if found else "")
+        text_out = text + (" " + " ".join(dict.fromkeys(found)) if found else "")
+        if any(map(is_cjk, text)):
+            return text_out, ()  # a Chinese question's Latin letters (NGO) abbreviate
+        words = (w for w in _ENGLISH_WORD_RE.findall(folded) if len(w) >= 3)
+        return text_out, tuple(dict.fromkeys(
+            w for w in words if w not in self.english_stop
+            and not (w.endswith("s") and w[:-1] in self.english_stop)))
+
+
+def _inflected(word: str) -> str:
+    """A word of the term table with its inflections: a plural s (every word), and for a
+    word of four letters or more its -ed, -ing, -ion, -ation forms (implemented,
+    completion, recommendation: complete → complet-ion)."""
+    if len(word) < 4 or not word.isalpha():
+        return re.escape(word) + r"(?:s|es)?"
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + r"(?:e|es|ed|ing|ion|ions)"
+    return re.escape(word) + r"(?:s|es|ed|ing|ion|ions|ation|ations)?"
 
 
 def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words, longest
-    phrase first, a plural s optional."""
+    """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
+    abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
+    with its inflections (``_inflected``)."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"\b" + r"\s+".join(re.escape(w) for w in fold(en).split())
-                             + r"(?:s|es)?\b"), zh) for en, zh in pairs)
+    return tuple((re.compile(r"(?<![a-z0-9])" + r"\s+".join(
+        _inflected(w) for w in fold(en).split()) + r"(?![a-z0-9])"), zh) for en, zh in pairs)
 
 
 def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None
@@ -198,7 +228,8 @@ def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | Non
     question = data.get("question", {})
     fillers = frozenset(t for raw in question.get("fillers", []) if (t := "".join(runs(raw))))
     weak = frozenset(t for raw in question.get("weak", []) if (t := "".join(runs(raw))))
-    return Synonyms(tuple(groups), fillers, weak, term_table_from_dict(english or {}))
+    stop = frozenset(fold(w) for w in (english or {}).get("stop", {}).get("words", []))
+    return Synonyms(tuple(groups), fillers, weak, term_table_from_dict(english or {}), stop)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -492,11 +523,11 @@ class SearchIndex:
     def query(self, question: str) -> Query:
         """The question's features: corpus words in it, its bigrams, synonym groups, named
         headings, and corrections of the pieces the corpus does not know."""
-        question = self.synonyms.translate(question)
+        question, untranslated = self.synonyms.translated(question)
         text, named = self._without_names(fold(question))
         found = _Found()
         pieces = runs(text)
-        unknown: list[str] = []
+        unknown: list[str] = list(untranslated)
         for run in pieces:
             syms = symbols(run)
             covered = self._add_words(syms, found)
@@ -733,7 +764,9 @@ class SearchIndex:
         whole weight, where features unknown to the corpus count as rare. Uncertain
         corrections and named headings are left out: they are not what the question says;
         so are English words the corpus does not know (the term table has given the
-        Chinese terms of those that matter; the rest is the question's frame)."""
+        Chinese terms of those that matter), except the question's English words that are
+        neither translated nor frame words (``Synonyms.untranslated``), which count as the
+        rarest and unmatched: what it asks about that the documents never say."""
         total = matched = 0.0
         max_idf = self.memo.get("max_idf")
         if max_idf is None:
@@ -747,6 +780,8 @@ class SearchIndex:
             total += weight * (idf if idf is not None else max_idf)
             if idf is not None and _weight_at(self.postings[feature], index):
                 matched += weight * idf
+        english = [w for w in query.unknown if w.isascii() and f"w:{w}" not in self.idf]
+        total += len(english) * (self.params.word + 2 * self.params.bigram) * max_idf
         return matched, total
 
     def closest(self, question: str, hits: Sequence[Hit], k: int = 3) -> tuple[Hit, ...]:

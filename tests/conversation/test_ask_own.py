@@ -38,6 +38,8 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
     assert "出处" not in text and "评估依据" not in text  # no rubric passage after the list
     await in_round.send("还缺哪些材料没交")
     assert "还差这些" in in_round.last_text and "评估依据" not in in_round.last_text
+    await in_round.send("还有啥没弄完的")  # in other words
+    assert "还差这些" in in_round.last_text
     assert "📝 去补材料" in in_round.buttons
     await in_round.press("📝 去补材料")
     assert "材料清单" in in_round.last_text
@@ -49,6 +51,8 @@ async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(
     from services.projects import record_honours
 
     await in_round.send("项目提交了吗")
+    assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
+    await in_round.send("我们的项目现在是什么状态")  # in other words
     assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
     await in_round.send("我们单位能拿多少补助")
     assert "您单位的项目还没有登记荣誉，暂无补助" in in_round.last_text
@@ -135,7 +139,9 @@ async def test_an_administrator_sends_a_document_with_docs_and_it_answers_at_onc
 
 
 @pytest.mark.parametrize("question", ["材料什么时候交", "哪天交", "几号前交", "最后期限",
-                                      "咱们这批啥时候截止呀"])
+                                      "咱们这批啥时候截止呀", "报材料最晚到哪天",
+                                      "交材料的最后一天是哪天", "我们还剩多长时间交材料",
+                                      "提交期限是哪天"])
 async def test_deadline_questions_in_other_words_are_answered_from_the_open_round(
         in_round, question):
     await in_round.send(question)

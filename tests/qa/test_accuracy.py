@@ -51,17 +51,24 @@ def test_most_off_topic_questions_are_answered_not_found():
     assert len(answered) <= len(OFF_TOPIC) // 4, answered
 
 
-# Each kind of question has its own development set (tests/qa/*.toml) and bar. The
-# held-out sets (tests/qa/heldout_*.toml) were written on 2026-12-06 before the tuning of
-# issue 22 and never tuned on; their bars sit a little under what they measured at the
-# end of that work (docs/benchmarks.md), to catch a regression, and a failure names
-# no held-out question.
+# Each kind of question has its own development set (tests/qa/*.toml) and bar; the first
+# held-out generation (tests/qa/heldout_*.toml, written 2026-12-06) has been read and is
+# part of the development sets now (its figures still shown on their own). The second
+# generation (tests/qa/heldout2_*.toml) was written on 2026-12-06 before the further
+# tuning and never tuned on, the third (heldout3_*) after the second's first read; their
+# bars sit a little under what they measured at the end of
+# that work (docs/benchmarks.md), to catch a regression, and a failure names no held-out
+# question.
 KIND_BARS = {"documents": 0.90, "typos": 0.88, "colloquial": 0.90, "own data": 0.95,
-             "out of scope": 0.88, "English": 0.80, "multi-part": 0.99, "dated": 0.99,
-             "documents, held out": 0.95, "typos, held out": 0.80,
-             "colloquial, held out": 0.70, "English, held out": 0.60,
-             "multi-part, held out": 0.99, "own data, held out": 0.55,
-             "out of scope, held out": 0.35, "dated, held out": 0.95}
+             "out of scope": 0.82, "English": 0.90, "multi-part": 0.99, "dated": 0.99,
+             "documents, 1st gen (read)": 0.95, "typos, 1st gen (read)": 0.80,
+             "colloquial, 1st gen (read)": 0.70, "English, 1st gen (read)": 0.90,
+             "multi-part, 1st gen (read)": 0.99, "own data, 1st gen (read)": 0.95,
+             "out of scope, 1st gen (read)": 0.85, "dated, 1st gen (read)": 0.95,
+             "documents, held out": 0.90, "typos, held out": 0.75,
+             "colloquial, held out": 0.75, "English, held out": 0.85,
+             "own data, held out": 0.80, "out of scope, held out": 0.45,
+             "documents, held out 3": 0.85, "out of scope, held out 3": 0.30}
 
 
 @pytest.fixture(scope="module")
@@ -75,11 +82,11 @@ def kinds_measured():
 def test_each_kind_of_question_meets_its_bar(kinds_measured, kind):
     rate, n, misses = kinds_measured[kind]
     bar = KIND_BARS[kind]
-    shown = [] if kind.endswith("held out") else misses
+    shown = [] if kind.endswith(("held out", "held out 3")) else misses
     assert n >= 4 and rate >= bar, f"{kind}: {rate:.1%} < {bar:.0%}; {shown}"
 
 
 def test_document_questions_are_not_taken_for_own_data_questions():
-    from tests.qa_report import not_own_data
+    from tests.qa_report import DOCUMENT_SETS, not_own_data
 
-    assert not_own_data() == []
+    assert not_own_data(DOCUMENT_SETS) == []
