@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 # Micro Hei (Apache-2.0 or GPL-3 with the font exception), a TrueType font reportlab can embed.
 CJK_FONT ?= /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-.PHONY: run test test-postgres bench lint qa-report clean
+.PHONY: run test test-postgres test-deploy bench lint qa-report clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,14 +34,26 @@ $(CHROMEDRIVER):
 run: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m bot start
 
+# The tests run on every core (pytest-xdist), a test module's tests in one worker (module- and
+# session-wide fixtures made once per worker). TEST_WORKERS=0 runs them all in this process.
+TEST_WORKERS ?= auto
+TEST_PARALLEL = -n $(TEST_WORKERS) --dist loadfile
+
 test: $(STAMP) $(CJK_FONT) $(CHROMEDRIVER)
-	@$(BIN)/python -m pytest -q
+	@$(BIN)/python -m pytest -q $(TEST_PARALLEL)
 
 # The tests that use a database, again on a throwaway PostgreSQL server (tests/support/
 # postgres.py starts it in a temporary folder and stops it; Debian: apt-get install postgresql).
 # Against a server of your own instead: TEST_DATABASE_URL=postgresql://user@host/db make test
 test-postgres: $(STAMP) $(CJK_FONT)
-	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database
+	@$(BIN)/python -m tests.support.postgres -- $(BIN)/python -m pytest -q -m database \
+		$(TEST_PARALLEL)
+
+# docs/deploy.md followed in a temporary root: its tested blocks run as root, a fresh virtual
+# environment and pip install, the bot started and chatted with through the Bot API emulator
+# (tests/deploy/test_guide.py; a few minutes)
+test-deploy: $(STAMP) $(CJK_FONT)
+	@UNIONBOT_TEST_DEPLOY=1 $(BIN)/python -m pytest -q -m deploy tests/deploy
 
 bench: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m tests.bench

@@ -39,6 +39,7 @@ from handlers import (
     assign,
     decide,
     desk,
+    digest,
     members,
     menus,
     org_import,
@@ -210,6 +211,7 @@ def add_handlers(app: Application) -> None:
         CommandHandler("lang", start.lang),
         CommandHandler("ask", ask.prompt),
         CommandHandler("docs", ask.docs_command),
+        CommandHandler("card", ask.card_command),
         CommandHandler("score", score.score),
         CommandHandler("standard", score.standard),
         CommandHandler("cancel", start.cancel_idle),
@@ -322,11 +324,13 @@ def build_application(settings: Settings, *, services: Services | None = None,
     else:
         builder = with_shared_tls(builder.token(settings.token or "")
                                   .base_url(settings.telegram_api_base_url)
-                                  .base_file_url(settings.telegram_file_base_url))
+                                  .base_file_url(settings.telegram_file_base_url),
+                                  settings.proxy)
     app = builder.build()
     app.bot_data["services"] = svc
     add_handlers(app)
     instrument(app)  # one log line per handled update, the monitor behind the health checks
     reminders.add_job(app, settings.reminder_interval_s)
     totals.add_job(app, settings.totals_interval_s)  # the ranking's stored totals kept warm
+    digest.add_job(app)  # the weekly digest of the questions the answers did not serve
     return app

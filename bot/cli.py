@@ -2,6 +2,11 @@
 
 Every subcommand prints its result on stdout and exits 0; bad input exits 2
 with one line on stderr naming the field and the problem, and nothing on stdout.
+What the bot cannot reach is one line on stderr too (what failed, what was tried, what to
+check), never a traceback, with its own exit status (bot/failures.py):
+
+    0 done    1 a check failed / unhealthy    2 bad input or setting
+    3 database unreachable    4 migrations failed    5 Telegram's Bot API unreachable
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from bot import (
     cli_round,
     cli_webdesk,
 )
+from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -33,6 +39,7 @@ from domain.scoring import read_submission, score
 from domain.subsidy import compute_subsidy
 from services.clock import SystemClock
 from store.datafiles import DATA_DIR, load_catalog, load_rubric, load_subsidy_table
+from store.errors import DatabaseUnreachable, MigrationFailed
 
 EXAMPLE = DATA_DIR / "examples" / "submission.json"
 
@@ -84,7 +91,8 @@ def _parse_amount(text: str) -> int:
 
 def cmd_subsidy(args: argparse.Namespace) -> int:
     table = load_subsidy_table()
-    honours = [h.strip() for h in args.honours.split(",") if h.strip()]
+    honours = [table.resolve(h) for h in args.honours.replace("，", ",").replace("、", ",")
+               .split(",") if h.strip()]
     result = compute_subsidy(table, honours, _parse_amount(args.paid), args.district)
     if args.json:
         print(_dump(result.to_dict()))
@@ -160,27 +168,6 @@ def cmd_org_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from services.export import ranking_workbook
-    from store.migrate import upgrade
-
-    settings = Settings()
-    if not settings.admin_ids:
-        raise InputError("ADMIN_IDS", "admin_needed")
-    upgrade(settings.database_url)
-    svc = build_services(settings)
-    data, count = asyncio.run(ranking_workbook(svc, settings.admin_ids[0], args.lang, args.all))
-    try:
-        Path(args.out).write_bytes(data)
-    except OSError as exc:  # a missing folder, no permission: one line, not a traceback
-        raise InputError("--out", "cannot_write", path=args.out,
-                         problem=exc.strerror or str(exc)) from exc
-    print(load_catalog().t("cli.exported", args.lang, count=count, path=args.out))
-    return 0
-
-
 def build_parser() -> Parser:
     parser = Parser(prog="unionbot", description="工会服务助手 unionbot")
     parser.add_argument("--lang", choices=("zh", "en"), default=DEFAULT_LANG,
@@ -229,10 +216,6 @@ def build_parser() -> Parser:
     p.set_defaults(func=cmd_org_add)
     cli_org.register(org)
     cli_org.register_members(org)
-    p = sub.add_parser("export", help="the reviewers' ranking as an Excel file")
-    p.add_argument("--out", required=True, help="the .xlsx file to write")
-    p.add_argument("--all", action="store_true", help="include projects not yet submitted")
-    p.set_defaults(func=cmd_export)
 
     cli_ask.register(sub)
     cli_decide.register(sub)
@@ -259,3 +242,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         problem = cat.t(f"input.{exc.code}", DEFAULT_LANG, **exc.params)
         print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem), file=sys.stderr)
         return 2
+    except DatabaseUnreachable as exc:
+        print(cat.t("cli.failed.database", DEFAULT_LANG, address=exc.address, cause=exc.cause),
+              file=sys.stderr)
+        return EXIT_DATABASE
+    except MigrationFailed as exc:
+        print(cat.t("cli.failed.migration", DEFAULT_LANG, address=exc.address,
+                    revision=exc.revision, head=exc.head, cause=exc.cause), file=sys.stderr)
+        return EXIT_MIGRATION
+    except TelegramUnreachable as exc:
+        print(cat.t("cli.failed.telegram", DEFAULT_LANG, address=exc.address,
+                    proxy=exc.proxy or "—", seconds=exc.seconds,
+                    cause=exc.cause), file=sys.stderr)
+        return EXIT_TELEGRAM

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.cli_round import _services
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
+from domain.limits import record_id
 
 MAX_K = 20
 FALLBACK_SHOWN = 3
@@ -32,7 +34,19 @@ def register(subparsers: Any) -> None:
     p.add_argument("question", nargs="*", help="the question, in your own words")
     p.add_argument("-k", default="3", help=f"how many results, 1–{MAX_K} (default 3)")
     p.add_argument("--json", action="store_true", help="print JSON: {\"results\": [...]}")
+    p.add_argument("--org", default=None,
+                   help="an organisation's id: a deadline question gets its deadline "
+                        "(with its extension)")
     p.set_defaults(func=_guard(cmd_ask))
+
+    gaps = subparsers.add_parser("questions", help="the questions the answers did not serve")
+    inner = gaps.add_subparsers(dest="questions_command", required=True,
+                                parser_class=type(gaps))
+    report = inner.add_parser("report", help="questions declined or marked 👎: the question, "
+                                              "how often, what was answered, which organisations")
+    report.add_argument("--since", default=None, help="from this day on, YYYY-MM-DD")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(func=_guard(cmd_questions_report))
 
     docs = subparsers.add_parser("docs", help="add, list or remove policy documents")
     inner = docs.add_subparsers(dest="docs_command", required=True, parser_class=type(docs))
@@ -94,10 +108,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
         raise InputError("QUESTION", "ask.error.empty_question")
 
     from domain.answers import answer, result_rows
+    from domain.asking import own_intent
     from store.datafiles import load_catalog, load_rubric, load_subsidy_table
-    from store.search_index import load_answer_rules, load_index
+    from store.search_index import load_answer_rules, load_index, load_question_rules
 
     catalog = load_catalog()
+    organization = None if args.org is None else record_id(args.org, "--org")
+    if own_intent(question, load_question_rules()) == "deadline":
+        return _round_answer(args, organization, catalog)
     result = answer(question, load_index(), load_rubric(), load_subsidy_table(), k,
                     rules=load_answer_rules())
     rows = result_rows(result, catalog, args.lang)
@@ -105,6 +123,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(_dump({"results": [row.to_dict() for row in rows], "fallback": result.fallback}))
         return 0
     print("\n".join(_reply_lines(result, rows, catalog, args.lang)))
+    return 0
+
+
+def _round_answer(args: argparse.Namespace, organization: int | None, catalog: Any) -> int:
+    """A deadline question, answered from the open rounds in the database (the
+    organisation's extension with --org), standing alone: no passage after it."""
+    import asyncio
+
+    from services.own_data import round_deadlines
+
+    own = asyncio.run(round_deadlines(_services(), organization_id=organization))
+    values = dict(own.values)
+    if "rounds" in values:
+        values["rounds"] = catalog.t("ask.list_sep", args.lang).join(
+            catalog.t("own.deadline_item", args.lang, **r) for r in values["rounds"])
+    text = catalog.t(own.key, args.lang, **values)
+    as_of = own.as_of.strftime("%Y-%m-%d %H:%M") if own.as_of else ""
+    if args.json:
+        print(_dump({"own": {"intent": own.intent, "text": text, "as_of": as_of,
+                             "values": own.values},
+                     "results": [], "fallback": False}))
+        return 0
+    print(catalog.t("own.header_rounds", args.lang, as_of=as_of))
+    print(text)
     return 0
 
 
@@ -151,10 +193,40 @@ def _past_date(text: str) -> datetime.date | None:
     return past_date(text, SystemClock().today(), load_question_rules())
 
 
+# --------------------------------------------------------------------------- questions
+
+
+def cmd_questions_report(args: argparse.Namespace) -> int:
+    """The questions declined or marked 👎 (no person: the organisation only), most asked
+    first: what staff ask that the documents do not answer."""
+    import asyncio
+
+    from services.questions import gaps
+    from store.datafiles import load_catalog
+
+    since = None if args.since is None else _date(args.since, "--since")
+    lines = asyncio.run(gaps(_services(), since=since))
+    if args.json:
+        print(_dump({"questions": [
+            {"question": line.question, "count": line.count, "kinds": list(line.kinds),
+             "answered": list(line.answered), "organizations": list(line.organizations),
+             "last_asked": line.last_asked.isoformat()} for line in lines]}))
+        return 0
+    cat = load_catalog()
+    print(cat.t("cli.questions_header", args.lang, count=len(lines)))
+    for line in lines:
+        print(cat.t("cli.questions_line", args.lang, count=line.count, question=line.question,
+                    answered="；".join(line.answered) or cat.t("ask.digest.none_answered",
+                                                              args.lang),
+                    organizations="、".join(line.organizations)
+                    or cat.t("ask.digest.none_org", args.lang)))
+    return 0
+
+
 # --------------------------------------------------------------------------- docs
 
 
-def _date(raw: str | None) -> datetime.date:
+def _date(raw: str | None, option: str = "--date") -> datetime.date:
     if raw is None:
         from services.clock import SystemClock
 
@@ -162,7 +234,7 @@ def _date(raw: str | None) -> datetime.date:
     try:
         return datetime.date.fromisoformat(raw.strip())
     except ValueError as exc:
-        raise InputError("--date", "ask.error.date", value=raw) from exc
+        raise InputError(option, "ask.error.date", value=raw) from exc
 
 
 def cmd_docs_add(args: argparse.Namespace) -> int:

@@ -22,7 +22,11 @@ def _admin() -> int:
 
 
 def _write(args: argparse.Namespace, data: bytes, key: str, **values: object) -> int:
-    Path(args.out).write_bytes(data)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:  # a missing folder, no permission: one line, not a traceback
+        raise InputError("--out", "cannot_write", path=args.out,
+                         problem=exc.strerror or str(exc)) from exc
     print(load_catalog().t(key, args.lang, path=args.out, **values))
     return 0
 
@@ -66,10 +70,14 @@ def register(sub) -> None:
     p.add_argument("project", type=int, help="the project's number")
     p.add_argument("--out", required=True, help="the .zip file to write")
     p.set_defaults(func=cmd_dossier)
-    p = sub.add_parser("ranking", help="the ranking on verified totals, item by item (.xlsx)")
-    p.add_argument("--out", required=True, help="the .xlsx file to write")
-    p.add_argument("--district", help="one district only")
-    p.set_defaults(func=cmd_ranking)
+    for name in ("ranking", "export"):  # one ranking workbook, by either name
+        p = sub.add_parser(name, help="the ranking on verified totals (claimed beside), item "
+                                      "by item, with the reviewers' verdicts (.xlsx)")
+        p.add_argument("--out", required=True, help="the .xlsx file to write")
+        p.add_argument("--district", help="one district only")
+        p.add_argument("--all", action="store_true",
+                       help="kept for old scripts: the ranking holds every submitted project")
+        p.set_defaults(func=cmd_ranking)
     p = sub.add_parser("ledger", help="the subsidy ledger: entitled, paid, due, rows (.xlsx)")
     p.add_argument("--out", required=True, help="the .xlsx file to write")
     p.set_defaults(func=cmd_ledger)

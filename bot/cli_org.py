@@ -105,7 +105,9 @@ def cmd_import(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     print("\n".join(lines))
-    return 0 if not report.bad and not report.missing else 2
+    if report.missing or (report.bad and not (args.good_only and report.written)):
+        return 2
+    return 0  # --good-only: the good rows were registered, as asked (the bad ones listed)
 
 
 def cmd_edit(args: argparse.Namespace) -> int:

@@ -1,4 +1,6 @@
-"""Logging set-up: readable text, or with LOG_FORMAT=json one JSON object per line.
+"""Logging set-up: readable text, or with LOG_FORMAT=json one JSON object per line. Some
+records also move the metrics (bot/metrics.py): a reminder run's outcomes (a record carrying
+`reminders`), a failed poll for updates (PTB's Updater logs it).
 
 What is logged at INFO never carries personal data (names, phone numbers, file names, message
 text): ids, handler names and durations only (bot/observe.py)."""
@@ -9,6 +11,8 @@ import datetime as dt
 import json
 import logging
 from pathlib import Path
+
+from bot import metrics
 
 # Extra fields a record may carry (logger.info(..., extra={...})), in the order written.
 FIELDS = ("update_id", "user_id", "handler", "duration_ms")
@@ -32,6 +36,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class MetricsHandler(logging.Handler):
+    """Log records that are also measurements, counted in the metrics."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        outcomes = getattr(record, "reminders", None)
+        if isinstance(outcomes, dict):
+            metrics.reminders(outcomes)
+        if record.name == "telegram.ext.Updater" and record.exc_info and record.exc_info[1]:
+            metrics.bot_api_error(record.exc_info[1], "getUpdates")
+
+
 def setup_logging(log_format: str = "text", log_file: Path | None = None) -> None:
     """Logs go to stderr, or for the terminal chat to a file, so the chat stays readable."""
     if log_file is not None:
@@ -40,7 +55,7 @@ def setup_logging(log_format: str = "text", log_file: Path | None = None) -> Non
                                 if log_file is not None else logging.StreamHandler())
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(
         "%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    logging.basicConfig(level=logging.INFO, handlers=[handler, MetricsHandler()])
     # httpx logs every request URL at INFO, and the URL carries the bot token; tornado logs
     # every webhook request, APScheduler every run of every job (the heartbeat's too).
     for name in ("httpx", "tornado.access", "apscheduler.executors.default"):

@@ -1,7 +1,8 @@
-"""Every handled update leaves one log line (update id, user id, handler, duration) and moves
-the Monitor's "last update handled"; a job writes the heartbeat file. No handler is edited: the
-handlers' callbacks are wrapped once the Application is built, and two TypeHandlers open
-(group -1) and close (last group) each update."""
+"""Every handled update leaves one log line (update id, user id, handler, duration), moves
+the Monitor's "last update handled" and the metrics (bot/metrics.py); a job writes the
+heartbeat file and refreshes the metrics read from outside the process (inbox, backup). No
+handler is edited: the handlers' callbacks are wrapped once the Application is built, and two
+TypeHandlers open (group -1) and close (last group) each update."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import contextvars
 import functools
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +20,10 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHandler
 
+from bot import metrics
+from bot.inbox import InboxQueue
 from services.health import Monitor, beat
+from store.health import read_heartbeat
 
 log = logging.getLogger("unionbot.updates")
 
@@ -32,6 +37,7 @@ class _Handling:
     user_id: int | None
     started: float
     handler: str | None = None
+    failed: bool = False
 
 
 _CURRENT: contextvars.ContextVar[_Handling | None] = contextvars.ContextVar(
@@ -55,7 +61,12 @@ def _named(callback: Callable[..., Any], name: str) -> Callable[..., Any]:
         handling = _CURRENT.get()
         if handling is not None and handling.handler is None:
             handling.handler = name
-        return await callback(update, context)
+        try:
+            return await callback(update, context)
+        except Exception:
+            if handling is not None:
+                handling.failed = True
+            raise
 
     return run
 
@@ -85,7 +96,9 @@ def instrument(app: Application, mode: str = "polling") -> Monitor:
             return
         _CURRENT.set(None)
         monitor.handled(time.time())
-        duration = round((time.perf_counter() - handling.started) * 1000, 1)
+        seconds = time.perf_counter() - handling.started
+        metrics.update_handled(handling.handler, seconds, handling.failed)
+        duration = round(seconds * 1000, 1)
         log.info("update %s handled by %s in %s ms", handling.update_id, handling.handler,
                  duration, extra={"update_id": handling.update_id, "user_id": handling.user_id,
                                   "handler": handling.handler, "duration_ms": duration})
@@ -99,12 +112,22 @@ def monitor_of(app: Application) -> Monitor:
     return app.bot_data[MONITOR]
 
 
-def start_heartbeat(app: Application, path: Path, every: float) -> None:
-    """A job writes the heartbeat file: a fresh file also shows that jobs run."""
+def start_heartbeat(app: Application, path: Path, every: float,
+                    backup_status: Path | None = None) -> None:
+    """A job writes the heartbeat file: a fresh file also shows that jobs run. It refreshes
+    the inbox's depth and the backup's age (from `backup_status`) in the metrics too."""
     monitor = monitor_of(app)
 
     async def heartbeat(context: Any) -> None:
-        beat(path, monitor, time.time(), os.getpid())
+        now = time.time()
+        beat(path, monitor, now, os.getpid(), host=socket.gethostname())
+        if backup_status is not None:
+            metrics.backup(read_heartbeat(backup_status), now)
+        if isinstance(app.update_queue, InboxQueue):
+            try:
+                metrics.inbox(await app.update_queue.inbox.store.counts())
+            except Exception:  # the database is away: /healthz says so; the beat goes on
+                log.warning("could not count the inbox's updates", exc_info=True)
 
     assert app.job_queue is not None
     # One beat as soon as the job queue starts (a due one-off job runs however late the start
@@ -112,3 +135,9 @@ def start_heartbeat(app: Application, path: Path, every: float) -> None:
     app.job_queue.run_once(heartbeat, 0, name="heartbeat",
                            job_kwargs={"misfire_grace_time": None})
     app.job_queue.run_repeating(heartbeat, interval=every, first=every, name="heartbeat")
+
+
+def stop_heartbeat(app: Application, path: Path) -> None:
+    """The last heartbeat, marked stopped: `python -m bot health` is unhealthy at once."""
+    beat(path, monitor_of(app), time.time(), os.getpid(), host=socket.gethostname(),
+         stopped=True)

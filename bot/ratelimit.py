@@ -7,8 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiolimiter import AsyncLimiter
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter
 
+from bot import metrics
 from bot.delivery import RetryPolicy, acknowledge, deliver
 
 
@@ -36,8 +38,13 @@ class ChatRateLimiter(AIORateLimiter):
     async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
                               endpoint: str, data: dict[str, Any],
                               rate_limit_args: int | None) -> Any:
-        def once() -> Any:
-            return self._limited(callback, args, kwargs, endpoint, data, rate_limit_args)
+        async def once() -> Any:
+            try:
+                return await self._limited(callback, args, kwargs, endpoint, data,
+                                           rate_limit_args)
+            except TelegramError as exc:  # every failed call, repeated or not (metrics)
+                metrics.bot_api_error(exc, endpoint)
+                raise
 
         if endpoint == "answerCallbackQuery":
             async def send(message: dict[str, Any]) -> Any:

@@ -7,7 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from bot import metrics
 from bot.app import build_application
+from bot.network import reach_telegram
 from bot.settings import Settings
 from store.datafiles import load_catalog
 from store.migrate import upgrade
@@ -39,23 +41,37 @@ async def ensure_demo_membership(settings: Settings, user_id: int, name: str) ->
 
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     """Long polling, or with `webhook_url` Telegram's POSTs (bot/webhook.py)."""
-    from bot.observe import monitor_of, start_heartbeat
+    from bot.observe import monitor_of, start_heartbeat, stop_heartbeat
 
     setup_logging(settings)
     upgrade(settings.database_url)
     app = build_application(settings)
-    start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds)
+    start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds,
+                    settings.backup_status_file)
     if settings.webapp_port:
         from webapp.server import attach
 
         attach(app, settings)  # the desk's web pages beside the bot (issue 24)
-    if webhook_url:
-        from bot.webhook import serve
+    try:
+        if webhook_url:
+            from bot.webhook import serve
 
-        monitor_of(app).mode = "webhook"
-        asyncio.run(serve(app, settings, webhook_url))
-    else:
-        app.run_polling(drop_pending_updates=False)
+            monitor_of(app).mode = "webhook"
+            asyncio.run(serve(app, settings, webhook_url))
+        else:
+            if settings.metrics_port:
+                metrics.serve(settings.metrics_port, settings.webhook_listen)
+            # run_polling runs on the current event loop: the start-up's tries run on it first
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(reach_telegram(app, settings))
+            except BaseException:
+                loop.close()
+                raise
+            app.run_polling(drop_pending_updates=False)
+    finally:
+        stop_heartbeat(app, settings.heartbeat_file)  # health: unhealthy now, not in 3 beats
     return 0
 
 

@@ -65,6 +65,10 @@ class Settings:
     cjk_font: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    # An outbound proxy for every call to Telegram: http://host:port or socks5://host:port
+    # (user:password@ allowed); "" calls directly (bot/network.py).
+    telegram_proxy_url: Secret | None = None
+    startup_wait_s: float = 300  # how long a start keeps trying an unreachable Bot API
     max_file_mb: int = 20
     invite_days: int = 14  # an invite code works this many days (org invite --days: another)
     allowed_file_types: list[str] = field(default_factory=lambda: list(DEFAULT_FILE_TYPES))
@@ -85,7 +89,9 @@ class Settings:
     webhook_path: str = ""  # "": the path of the --webhook URL
     webhook_secret: Secret | None = None
     heartbeat_file: Path = ROOT / "var" / "heartbeat.json"
-    heartbeat_seconds: float = 30.0
+    heartbeat_seconds: float = 10.0
+    metrics_port: int = 0  # polling mode: /metrics on WEBHOOK_LISTEN:METRICS_PORT (0: none)
+    backup_status_file: Path = ROOT / "var" / "backup-status.json"  # written by `backup`
     log_format: Literal["text", "json"] = "text"
     # The desk's web pages (the Mini App, webapp/): the port they are served on (0: not
     # served), their public address (https for Telegram's Web App button) and the key of
@@ -115,6 +121,11 @@ class Settings:
     def token(self) -> str | None:
         secret = self.telegram_bot_token
         return secret.get_secret_value() if secret else None
+
+    @property
+    def proxy(self) -> str | None:
+        secret = self.telegram_proxy_url
+        return secret.get_secret_value() or None if secret else None
 
 
 TYPES: dict[str, Any] = get_type_hints(Settings)  # each setting's type, by field name

@@ -1,5 +1,6 @@
 """Webhook mode: Telegram POSTs each update to WEBHOOK_PATH on WEBHOOK_LISTEN:WEBHOOK_PORT
-(behind an HTTPS reverse proxy, docs/deploy.md); `GET /healthz` answers on the same port.
+(behind an HTTPS reverse proxy, docs/deploy.md); `GET /healthz` and `GET /metrics`
+(bot/metrics.py) answer on the same port.
 
 Built as PTB's custom-webhook examples do (a web server of our own feeding
 `Application.update_queue`), on tornado, the server PTB's own webhook mode uses, so that the
@@ -25,6 +26,8 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
+from bot import metrics
+from bot.network import reach_telegram
 from bot.observe import monitor_of
 from bot.settings import Settings
 from domain.errors import InputError
@@ -87,11 +90,18 @@ class _Health(tornado.web.RequestHandler):
         self.finish(json.dumps(report.to_dict(), ensure_ascii=False))
 
 
+class _Metrics(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", metrics.CONTENT_TYPE)
+        self.finish(metrics.generate_latest())
+
+
 def web_app(app: Application, settings: Settings, path: str, secret: str,
             ) -> tornado.web.Application:
     return tornado.web.Application([
         (rf"{re.escape(path)}/?", _Updates, {"app": app, "secret": secret}),
         (r"/healthz", _Health, {"app": app, "settings": settings}),
+        (r"/metrics", _Metrics),
     ])
 
 
@@ -107,6 +117,7 @@ async def serve(app: Application, settings: Settings, url: str,
         loop.add_signal_handler(sig, stop.set)
     server = HTTPServer(web_app(app, settings, local_path(settings, url), secret),
                         xheaders=True)
+    await reach_telegram(app, settings)
     async with app:  # initialize … shutdown
         if app.post_init:
             await app.post_init(app)

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from domain.corpus import Passage, normalize
 from domain.i18n import Catalog, local
 from domain.rubric import BandsRule, Criterion, PerKindRule, PerLevelRule, Rubric
-from domain.search import Hit, Query, SearchIndex, fold, runs
+from domain.search import Hit, Query, Results, SearchIndex, fold, runs
 from domain.subsidy import SubsidyTable, compute_subsidy
 
 FUZZY_ALIAS_MIN_LEN = 4  # aliases this long also match with one wrong character
@@ -56,6 +56,17 @@ class SubsidyCues:
 
 
 @dataclass(frozen=True, slots=True)
+class AskKind:
+    """What kind of thing a question asks for (a time, a procedure), and what a passage
+    that answers it states: a passage without it does not answer that question, however
+    many of its words it shares (补助资金啥时候到账 → the funding paragraph names no time)."""
+
+    name: str
+    question: re.Pattern[str]
+    passage: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerRules:
     points_cues: tuple[str, ...]
     points_unit: str
@@ -74,6 +85,13 @@ class AnswerRules:
     subsidy: SubsidyCues
     fallback_below: float  # search evidence under which we say "not found"
     uncovered: tuple[str, ...] = ()  # neighbouring topics the documents do not cover
+    coverage_below: float = 0.0  # the best passage covers less of the question: "not covered"
+    covered_above: float = 1.0  # it covers this much: covered, however common the words
+    unknown_below: float = 0.0  # a question with words the documents never use, covered less
+    asks: tuple[AskKind, ...] = ()  # kinds of thing asked for, and how a passage states them
+    objects: tuple[re.Pattern[str], ...] = ()  # the thing a yes/no question asks about
+    object_skip: tuple[str, ...] = ()  # words of no content in it (哪些, 什么)
+    object_held: float = 0.5  # share of its character pairs a passage must hold
 
 
 def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
@@ -107,6 +125,15 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
                             difference=_terms(sub.get("difference", []))),
         fallback_below=float(data.get("fallback", {}).get("below", 0.0)),
         uncovered=_terms(data.get("fallback", {}).get("uncovered", [])),
+        coverage_below=float(data.get("fallback", {}).get("coverage_below", 0.0)),
+        covered_above=float(data.get("fallback", {}).get("covered_above", 1.0)),
+        unknown_below=float(data.get("fallback", {}).get("unknown_below", 0.0)),
+        asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]))
+                   for name, entry in data.get("fallback", {}).get("asks", {}).items()),
+        objects=tuple(re.compile(p) for p in
+                      data.get("fallback", {}).get("objects", {}).get("patterns", [])),
+        object_skip=_terms(data.get("fallback", {}).get("objects", {}).get("skip", [])),
+        object_held=float(data.get("fallback", {}).get("objects", {}).get("held", 0.5)),
     )
 
 
@@ -148,6 +175,7 @@ class Answer:
     evidence: float  # how much of it, idf-weighted: under rules.fallback_below → fallback
     fallback: bool
     corrections: tuple[tuple[str, str], ...] = ()
+    replaces: Passage | None = None  # the older document's passage the first hit replaces
 
 
 @dataclass(frozen=True, slots=True)
@@ -601,11 +629,44 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
         others = tuple(h for h in results.hits if h.passage != passage)[: max(0, k - 1)]
         return Answer(question, computed, others, results.confidence, results.evidence, False,
                       query.corrections)
-    fallback = (not results.hits or results.evidence < rules.fallback_below
-                or uncovered(flat, results.hits[0].passage, rules) is not None)
+    fallback = not results.hits or not_covered(flat, results, rules) is not None
     hits = index.closest(question, results.hits, min(k, 3)) if fallback else results.hits[:k]
     return Answer(question, None, hits, results.confidence, results.evidence, fallback,
-                  query.corrections)
+                  query.corrections, None if fallback else results.replaces)
+
+
+def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
+    """Why the best passage does not answer the question, or None when it does: it
+    covers too little of what the question specifically asks (its words and entities,
+    weighted by how rare they are in the documents: ``Results.confidence``), or the
+    question asks for a kind of thing (a time, a procedure) the passage does not state,
+    or names a neighbouring topic the passage does not."""
+    passage = results.hits[0].passage
+    if results.evidence < rules.fallback_below and results.confidence < rules.covered_above:
+        return "evidence"
+    if results.confidence < rules.coverage_below:
+        return "coverage"
+    if results.query.unknown and results.confidence < rules.unknown_below:
+        return "unknown"
+    text = _flat(passage.text) + _flat("".join(passage.section))
+    spaced = " ".join(runs(fold(results.query.text)))
+    for kind in rules.asks:
+        if (kind.question.search(flat) or kind.question.search(spaced)) \
+                and not kind.passage.search(text):
+            return kind.name
+    if any((found := pattern.search(flat)) and not _holds_object(found["object"], text, rules)
+           for pattern in rules.objects):
+        return "object"
+    return uncovered(flat, passage, rules)
+
+
+def _holds_object(thing: str, text: str, rules: AnswerRules) -> bool:
+    """Whether a passage names the thing a question asks about (可以用来买设备吗 → 买设备):
+    it holds enough of its character pairs, words of no content (哪些, 什么) left out."""
+    for word in rules.object_skip:
+        thing = thing.replace(word, " ")
+    pairs = [piece[i:i + 2] for piece in thing.split() for i in range(len(piece) - 1)]
+    return not pairs or sum(pair in text for pair in pairs) >= rules.object_held * len(pairs)
 
 
 def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:

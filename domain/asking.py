@@ -40,6 +40,7 @@ class QuestionRules:
     contact: tuple[re.Pattern[str], ...]
     date: re.Pattern[str]
     generic: frozenset[str] = frozenset()  # words that do not name a project (项目, 中心)
+    card_similarity: float = 85.0  # a question this alike to an answer card's takes it
 
 
 def question_rules_from_dict(data: Mapping[str, Any]) -> QuestionRules:
@@ -52,7 +53,8 @@ def question_rules_from_dict(data: Mapping[str, Any]) -> QuestionRules:
     contact = tuple(re.compile(p) for p in data.get("contact", {}).get("patterns", []))
     date = re.compile(data.get("dates", {}).get("pattern", r"(\d{4})年(\d{1,2})月(\d{1,2})日"))
     generic = frozenset(data.get("names", {}).get("generic", []))
-    return QuestionRules(intents, contact, date, generic)
+    similarity = float(data.get("cards", {}).get("similarity", 85.0))
+    return QuestionRules(intents, contact, date, generic, similarity)
 
 
 def _flat(text: str) -> str:

@@ -42,6 +42,8 @@ _SYMBOL_RE = re.compile(r"[a-z0-9]+|[^a-z0-9]")
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
+_LETTERS_RE = re.compile(r"[a-z]+")
+_ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
     r"|[（(][一二三四五六七八九十]+[）)]|第\S{1,4}[编章节条])\s*")
@@ -131,6 +133,7 @@ class Synonyms:
     fillers: frozenset[str] = frozenset()  # question words never corrected (多少, 怎么, 吗)
     weak: frozenset[str] = frozenset()  # words a question uses for the documents (文件)
     english: tuple[tuple[re.Pattern[str], str], ...] = ()  # bilingual terms, longest first
+    english_stop: frozenset[str] = frozenset()  # English words that ask nothing (what, our)
     term_groups: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _matcher: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _prefixes: Mapping[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
@@ -163,23 +166,51 @@ class Synonyms:
     def translate(self, text: str) -> str:
         """A question with the Chinese terms of the English phrases it uses appended (the
         bilingual term table, data/terms_en.toml): the same search then finds the passage."""
+        return self.translated(text)[0]
+
+    def untranslated(self, text: str) -> tuple[str, ...]:
+        """The English words of a question the term table does not translate and that are
+        not frame words (``english_stop``: what, how, our …): what an English question asks
+        about that the documents never say (insurance, password)."""
+        return self.translated(text)[1]
+
+    def translated(self, text: str) -> tuple[str, tuple[str, ...]]:
+        """``translate`` and ``untranslated`` in one pass over the term table."""
         if not self.english or not _LATIN_RE.search(text):
-            return text
+            return text, ()
         folded = fold(text)
         found: list[str] = []
         for pattern, chinese in self.english:
-            if pattern.search(folded):
-                folded = pattern.sub(" ", folded)
+            folded, count = pattern.subn(" ", folded)
+            if count:
                 found.append(chinese)
-        return text + (" " + " ".join(dict.fromkeys(found)) if found else "")
+        text_out = text + (" " + " ".join(dict.fromkeys(found)) if found else "")
+        if any(map(is_cjk, text)):
+            return text_out, ()  # a Chinese question's Latin letters (NGO) abbreviate
+        words = (w for w in _ENGLISH_WORD_RE.findall(folded) if len(w) >= 3)
+        return text_out, tuple(dict.fromkeys(
+            w for w in words if w not in self.english_stop
+            and not (w.endswith("s") and w[:-1] in self.english_stop)))
+
+
+def _inflected(word: str) -> str:
+    """A word of the term table with its inflections: a plural s (every word), and for a
+    word of four letters or more its -ed, -ing, -ion, -ation forms (implemented,
+    completion, recommendation: complete → complet-ion)."""
+    if len(word) < 4 or not word.isalpha():
+        return re.escape(word) + r"(?:s|es)?"
+    if word.endswith("e"):
+        return re.escape(word[:-1]) + r"(?:e|es|ed|ing|ion|ions)"
+    return re.escape(word) + r"(?:s|es|ed|ing|ion|ions|ation|ations)?"
 
 
 def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
-    """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words, longest
-    phrase first, a plural s optional."""
+    """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
+    abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
+    with its inflections (``_inflected``)."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"\b" + r"\s+".join(re.escape(w) for w in fold(en).split())
-                             + r"(?:s|es)?\b"), zh) for en, zh in pairs)
+    return tuple((re.compile(r"(?<![a-z0-9])" + r"\s+".join(
+        _inflected(w) for w in fold(en).split()) + r"(?![a-z0-9])"), zh) for en, zh in pairs)
 
 
 def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None
@@ -197,7 +228,8 @@ def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | Non
     question = data.get("question", {})
     fillers = frozenset(t for raw in question.get("fillers", []) if (t := "".join(runs(raw))))
     weak = frozenset(t for raw in question.get("weak", []) if (t := "".join(runs(raw))))
-    return Synonyms(tuple(groups), fillers, weak, term_table_from_dict(english or {}))
+    stop = frozenset(fold(w) for w in (english or {}).get("stop", {}).get("words", []))
+    return Synonyms(tuple(groups), fillers, weak, term_table_from_dict(english or {}), stop)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -224,6 +256,14 @@ class SearchParams:
     other_document: float = 0.6  # score factor for a document other than the one named
     contents: float = 0.7  # score factor for a list of contents (it names other sections)
     later: float = 0.03  # per place after the first in its section, a passage counts less
+    # Where documents disagree the newest stands: a passage of a newer document this alike
+    # to the best one (rapidfuzz ratio) replaces it (the 2021 list's line for the 2018 one),
+    # or, when it also scores ``newer_share`` of the best, this alike (一式五份 for 一式三份).
+    newer_alike: float = 75.0
+    newer_related: float = 45.0
+    newer_share: float = 0.5
+    newer_floor: float = 0.3  # a newer passage scoring less than this share is not looked at
+    newer_candidates: int = 12  # …nor one outside the question's best newer passages
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -247,6 +287,7 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()
     documents: frozenset[str] = frozenset()  # documents the question names (18年, 青工…号)
     guessed: frozenset[str] = frozenset()  # features only an uncertain correction gave
+    unknown: tuple[str, ...] = ()  # words it asks about that the documents never use (纸质)
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +296,7 @@ class Results:
     hits: tuple[Hit, ...]
     confidence: float  # share of the question's weight the best passage matches, 0–1
     evidence: float  # that weight itself (feature weight × idf): low for off-topic questions
+    replaces: Passage | None = None  # an older document's passage the first hit stands for
 
 
 # --------------------------------------------------------------------------- documents
@@ -378,7 +420,11 @@ class SearchIndex:
     document_of: np.ndarray  # passage index → position in ``documents``
     names: dict[str, tuple[str, ...]]  # document id → what a question may call it by
     prior: np.ndarray  # passage index → score factor (a list of contents counts less)
+    dates: Mapping[str, Any] = field(default_factory=dict)  # document id → its date
     known_words: frozenset[str] = frozenset()  # spelled right: never corrected (后来, 计算)
+    # Words of the language, neither rare nor common (a dictionary's middle frequencies:
+    # 纸质, 上缴, 购物): one the documents never use names something they do not cover.
+    specific_words: frozenset[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -391,12 +437,14 @@ class SearchIndex:
         *,
         contexts: Mapping[str, str] | None = None,
         names: Mapping[str, Sequence[str]] | None = None,
+        dates: Mapping[str, Any] | None = None,
         params: SearchParams = DEFAULT_PARAMS,
     ) -> SearchIndex:
         """Index ``passages``. ``tokenizer`` splits a text into words (it is called on
         every passage text and heading, never at question time); ``contexts`` maps a
         document id to extra heading text (see ``document_context``), ``names`` to what
-        a question may call it by (see ``document_names``)."""
+        a question may call it by (see ``document_names``), ``dates`` to its date (where
+        documents disagree, the newest stands)."""
         contexts = contexts or {}
         headings = [" ".join((*p.section, contexts.get(p.doc_id, ""))) for p in passages]
         body_words = [clean_words(tokenizer(p.text)) for p in passages]
@@ -445,7 +493,7 @@ class SearchIndex:
             document_of=np.array([position[p.doc_id] for p in passages], dtype=np.int32),
             names={doc: tuple(n for name in doc_names if (n := "".join(runs(name))))
                    for doc, doc_names in (names or {}).items()},
-            prior=prior,
+            prior=prior, dates=dict(dates or {}),
         )
         index._name_patterns = index._compile_names()
         return index
@@ -463,32 +511,57 @@ class SearchIndex:
         """The words a question piece may be corrected to (corpus words, synonym terms)."""
         return [w for words in self.by_length.values() for w in words]
 
-    def with_known_words(self, words: Iterable[str]) -> SearchIndex:
+    def with_known_words(self, words: Iterable[str], specific: Iterable[str] = ()
+                         ) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
-        correction targets), so that 后来 is not "corrected" to 以来."""
-        return replace(self, known_words=frozenset(words))
+        correction targets), so that 后来 is not "corrected" to 以来, and which words of
+        the language are specific (``specific_words``)."""
+        return replace(self, known_words=frozenset(words), specific_words=frozenset(specific))
 
     # ----------------------------------------------------------------------- questions
 
     def query(self, question: str) -> Query:
         """The question's features: corpus words in it, its bigrams, synonym groups, named
         headings, and corrections of the pieces the corpus does not know."""
-        question = self.synonyms.translate(question)
+        question, untranslated = self.synonyms.translated(question)
         text, named = self._without_names(fold(question))
         found = _Found()
         pieces = runs(text)
+        unknown: list[str] = list(untranslated)
         for run in pieces:
             syms = symbols(run)
             covered = self._add_words(syms, found)
             self._add_bigrams(syms, found)
+            corrected = len(found.corrections)
             self._add_corrections(syms, covered, found)
+            unknown += self._unknown(syms, covered,
+                                     {piece for piece, _ in found.corrections[corrected:]})
         flat = "".join(pieces)
         for number in self.synonyms.counts(flat):
             found.add(f"s:{number}", self.params.synonym)
         for key in self._headed_keys(flat):
             found.add(f"h:{key}", 1.0)
         return Query(question, found.features, tuple(found.corrections), frozenset(named),
-                     frozenset(found.guessed))
+                     frozenset(found.guessed), tuple(dict.fromkeys(unknown)))
+
+    def _unknown(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str]
+                 ) -> list[str]:
+        """The specific words (``specific_words``) in the stretches of the run no corpus
+        word, synonym or question word covers, and no correction explains."""
+        if not self.specific_words:
+            return []
+        out, span = [], ""
+        for sym, known in zip([*syms, ""], [*covered, True], strict=True):
+            if not known and is_cjk(sym):
+                span += sym
+                continue
+            if len(span) >= 2 and not any(piece in span for piece in corrected):
+                out += [word for i in range(len(span))
+                        for j in range(i + 2, min(len(span), i + 4) + 1)
+                        if (word := span[i:j]) in self.specific_words
+                        and not self._in_corpus(word)]
+            span = ""
+        return out
 
     def _without_names(self, text: str) -> tuple[str, set[str]]:
         """The documents a question names; a number (青工〔2018〕21号) is taken out of it,
@@ -522,6 +595,12 @@ class SearchIndex:
             weak = p.weak if piece in self.synonyms.weak else 1.0
             found.add(f"w:{piece}", p.word * weak * (p.subword if inside else 1.0))
         return covered
+
+    def _in_corpus(self, word: str) -> bool:
+        """Whether the documents say ``word`` (a word of theirs, or inside one: 莱西 in
+        莱西市): every bigram of it is theirs."""
+        return word in self.vocabulary or all(
+            f"b:{word[i:i + 2]}" in self.idf for i in range(len(word) - 1))
 
     def _add_bigrams(self, syms: Sequence[str], found: _Found) -> None:
         fillers, weak = self.synonyms.fillers, self.synonyms.weak
@@ -609,11 +688,61 @@ class SearchIndex:
         query = self.query(question)
         scores = self.scores(query)
         ranked = _top(scores, k)
+        if not ranked:
+            return Results(query, (), 0.0, 0.0)
+        replaces = None
+        newer = self._newer_counterpart(query, int(ranked[0]), scores)
+        if newer is not None:
+            old = ranked[0]
+            ranked = [newer, *[i for i in ranked if i != newer]][:k]
+            if fold("".join(runs(self.passages[old].text))) \
+                    != fold("".join(runs(self.passages[newer].text))):
+                replaces = self.passages[old]
+            scores[newer] = max(scores[newer], scores[old])
         hits = tuple(Hit(self.passages[i], float(scores[i])) for i in ranked)
-        if not hits:
-            return Results(query, hits, 0.0, 0.0)
         matched, total = self._matched(query, int(ranked[0]))
-        return Results(query, hits, matched / total if total else 0.0, matched)
+        return Results(query, hits, matched / total if total else 0.0, matched, replaces)
+
+    def _newer_counterpart(self, query: Query, best: int, scores: np.ndarray) -> int | None:
+        """The passage of a newer document that says what passage ``best`` says, as it
+        stands now (the 2021 list's 法律工作部部长 for the 2018 one; a 补充通知's 一式五份
+        for an earlier 一式三份), or None: also when the question names the older
+        document (18年) or something only the older passage holds (梁海泉)."""
+        p = self.params
+        date = self.dates.get(self.passages[best].doc_id)
+        if date is None or self.passages[best].doc_id in query.documents:
+            return None
+        order = self.memo.get("date_order")
+        if order is None:  # each passage's document, by date: later documents rank higher
+            ranks = {doc: rank for rank, doc in enumerate(sorted(
+                self.dates, key=lambda doc: self.dates[doc]))}
+            order = self.memo["date_order"] = np.array(
+                [ranks.get(doc, -1) for doc in self.documents], dtype=np.int32)[self.document_of]
+        candidates = np.flatnonzero((order > order[best])
+                                    & (scores >= p.newer_floor * scores[best]))
+        if not len(candidates):
+            return None
+        if len(candidates) > p.newer_candidates:  # the question's best newer passages only
+            top = np.argpartition(-scores[candidates], p.newer_candidates)
+            candidates = candidates[top[:p.newer_candidates]]
+        texts = self.memo.get("flat")
+        if texts is None:
+            texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
+        alike = []
+        for i in candidates:
+            similarity = fuzz.ratio(texts[best], texts[i], score_cutoff=p.newer_related)
+            if similarity and (similarity >= p.newer_alike
+                               or scores[i] >= p.newer_share * scores[best]):
+                alike.append((similarity, int(i)))
+        if alike:
+            held = self._matched(query, best)[0]
+            alike = [(similarity, i) for similarity, i in alike
+                     if self._matched(query, i)[0] >= held - 1e-9]
+        if not alike:
+            return None
+        # the newest document's, then the most alike
+        return max(alike, key=lambda pair: (self.dates[self.passages[pair[1]].doc_id],
+                                            pair[0]))[1]
 
     def score_of(self, query: Query, passage: Passage) -> float:
         """The score ``passage`` has for ``query`` (0 when it is not in the index)."""
@@ -633,16 +762,26 @@ class SearchIndex:
     def _matched(self, query: Query, index: int) -> tuple[float, float]:
         """The question's weight (feature weight × idf) found in passage ``index``, and its
         whole weight, where features unknown to the corpus count as rare. Uncertain
-        corrections and named headings are left out: they are not what the question says."""
+        corrections and named headings are left out: they are not what the question says;
+        so are English words the corpus does not know (the term table has given the
+        Chinese terms of those that matter), except the question's English words that are
+        neither translated nor frame words (``Synonyms.untranslated``), which count as the
+        rarest and unmatched: what it asks about that the documents never say."""
         total = matched = 0.0
-        max_idf = max(self.idf.values(), default=1.0)
+        max_idf = self.memo.get("max_idf")
+        if max_idf is None:
+            max_idf = self.memo["max_idf"] = max(self.idf.values(), default=1.0)
         for feature, weight in query.features.items():
             if feature.startswith("h:") or feature in query.guessed:
                 continue
             idf = self.idf.get(feature)
+            if idf is None and _LETTERS_RE.fullmatch(feature[2:]):
+                continue
             total += weight * (idf if idf is not None else max_idf)
             if idf is not None and _weight_at(self.postings[feature], index):
                 matched += weight * idf
+        english = [w for w in query.unknown if w.isascii() and f"w:{w}" not in self.idf]
+        total += len(english) * (self.params.word + 2 * self.params.bigram) * max_idf
         return matched, total
 
     def closest(self, question: str, hits: Sequence[Hit], k: int = 3) -> tuple[Hit, ...]:

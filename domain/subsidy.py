@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from domain.errors import InputError
@@ -31,6 +31,11 @@ class SubsidyTable:
     source: Mapping[str, str]
     currency: str = "元"
     districts: Mapping[str, DistrictRule] = field(default_factory=dict)
+    # who pays, as typed: words for the city's federation and for the district's, and the
+    # names a payment row carries ("{district}" filled in)
+    payers: Mapping[str, Any] = field(default_factory=lambda: {
+        "city": ("市", "city"), "district": ("区", "district"),
+        "city_name": "市总工会", "district_name": "{district}总工会"})
 
     def level(self, level_id: str) -> HonourLevel:
         for lv in self.levels:
@@ -41,6 +46,18 @@ class SubsidyTable:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(lv.id for lv in self.levels)
+
+    def resolve(self, word: str) -> str:
+        """A level as typed → its id: the id, or its short or full name in either language,
+        with or without 级 (national, 全国, 全国级, 省级, 市级 …). InputError otherwise."""
+        text = word.strip().lower()
+        for lv in self.levels:
+            names = {lv.id, *(str(v).lower() for v in (*lv.short.values(),
+                                                       *lv.label.values()))}
+            if text in names or text + "级" in names:
+                return lv.id
+        raise InputError("honours", "unknown_choice", value=word,
+                         choices="、".join(str(lv.short.get("zh", lv.id)) for lv in self.levels))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +82,15 @@ def subsidy_table_from_dict(data: Mapping[str, Any]) -> SubsidyTable:
     districts = {name: DistrictRule(name, {k: int(v) for k, v in d.get("matching", {}).items()},
                                     d.get("note", ""))
                  for name, d in data.get("district", {}).items()}
-    return SubsidyTable(levels=levels, source=data.get("source", {}),
-                        currency=data.get("currency", "元"), districts=districts)
+    table = SubsidyTable(levels=levels, source=data.get("source", {}),
+                         currency=data.get("currency", "元"), districts=districts)
+    payers = data.get("payers")
+    if payers:
+        table = replace(table, payers={
+            "city": tuple(w.lower() for w in payers["city"]),
+            "district": tuple(w.lower() for w in payers["district"]),
+            "city_name": payers["city_name"], "district_name": payers["district_name"]})
+    return table
 
 
 def compute_subsidy(table: SubsidyTable, honours: Iterable[str], paid: int = 0,
@@ -87,28 +111,55 @@ def compute_subsidy(table: SubsidyTable, honours: Iterable[str], paid: int = 0,
                          due=max(0, entitled - paid), district_matching=matching)
 
 
+FUNDERS = ("city", "district")  # who pays: the city's subsidy, the district's matching
+
+
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """A project's subsidy from its ledger: the highest honour's amount plus the district's
-    matching amount for it (if the district published a standard), what was paid, and
-    what is still due (差额补齐)."""
+    """A project's subsidy from its ledger, as two entitlements side by side: the city's
+    (the highest honour's amount) and its district's matching support for that honour (if
+    the district published a standard), each with its own payments and what is still due
+    (差额补齐)."""
 
     highest: str | None
     city_amount: int
     matching: int
-    paid: int
+    city_paid: int
+    district_paid: int = 0
+
+    @property
+    def city_due(self) -> int:
+        return max(0, self.city_amount - self.city_paid)
+
+    @property
+    def district_due(self) -> int:
+        return max(0, self.matching - self.district_paid)
 
     @property
     def entitled(self) -> int:
         return self.city_amount + self.matching
 
     @property
+    def paid(self) -> int:
+        return self.city_paid + self.district_paid
+
+    @property
     def due(self) -> int:
-        return max(0, self.entitled - self.paid)
+        """Each entitlement topped up on its own: a district's payment does not make up
+        for the city's, nor the other way round."""
+        return self.city_due + self.district_due
+
+    def entitled_from(self, funder: str) -> int:
+        return self.matching if funder == "district" else self.city_amount
+
+    def due_from(self, funder: str) -> int:
+        return self.district_due if funder == "district" else self.city_due
 
 
 def balance(table: SubsidyTable, honours: Iterable[str], paid: int,
-            district: str | None) -> Balance:
+            district: str | None, district_paid: int = 0) -> Balance:
+    """`paid`: the city's payments; `district_paid`: the district's."""
     known = district if district in table.districts else None
     result = compute_subsidy(table, honours, paid, known)
-    return Balance(result.highest, result.entitled, result.district_matching or 0, paid)
+    return Balance(result.highest, result.entitled, result.district_matching or 0, paid,
+                   district_paid)

@@ -8,12 +8,12 @@ from html import escape
 
 from telegram import Update
 
-from domain.amounts import parse_amount
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS, local
 from domain.limits import record_id
 from handlers import callbacks as cb
+from handlers import decide
 from handlers.common import (
     Context,
     Who,
@@ -25,8 +25,8 @@ from handlers.common import (
     who,
 )
 from services import accounts, projects
+from services import ledger as ledgers
 from services import project_view as sub
-from services.export import ranking_workbook
 
 
 async def new_org(update: Update, context: Context) -> None:
@@ -102,38 +102,28 @@ async def reopen_confirmed(update: Update, context: Context) -> None:
 
 
 async def export(update: Update, context: Context) -> None:
-    """/export [all]: the ranking as an Excel file (submitted projects, or all with "all")."""
-    w = await who(update, context)
-    all_words = {w.t("export.all_word", lang) for lang in ("zh", "en")}
-    everything = bool(context.args) and context.args[0].lower() in all_words
-    try:
-        data, count = await ranking_workbook(w.svc, w.account.user_id, w.lang, everything)
-    except sub.NotMember:
-        await reply(update, w.t("review.only"))
-        return
-    name = w.t("export.file_name", date=w.svc.clock.today().isoformat())
-    await update.effective_chat.send_document(data, filename=name,
-                                              caption=w.t("export.caption", count=count))
+    """/export [DISTRICT]: the one ranking workbook, as /ranking's button gives it."""
+    await decide.export_command(update, context)
 
 
 async def honour(update: Update, context: Context) -> None:
-    """/honour PROJECT LEVELS [PAID]: record a project's honours and the subsidy paid."""
+    """/honour PROJECT LEVELS: record a project's honours (payments: /pay)."""
     w = await who(update, context)
     args = context.args or []
-    if len(args) not in (2, 3):
-        await reply(update, w.t("review.honour_usage"))
+    if len(args) == 3:  # the amount it once took: a payment is /pay's, one at a time
+        await reply(update, w.t("review.honour_no_amount", id=escape(args[0])))
         return
-    try:
-        paid = parse_amount(args[2]) if len(args) == 3 else 0
-    except ValueError:
-        await reply(update, w.t("bot.subsidy_bad_paid"))
+    if len(args) != 2:
+        await reply(update, w.t("review.honour_usage"))
         return
     words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")]
     try:
         project_id = record_id(args[0], "project")
         levels = _honour_ids(w, [word for word in words if word])
-        rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels,
-                                            paid)
+        rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels)
+    except ledgers.NotPayer:
+        await reply(update, w.t("decide.payer_only"))
+        return
     except sub.NotMember:
         await reply(update, not_theirs(w))
         return

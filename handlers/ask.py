@@ -33,7 +33,9 @@ def _buttons(w, n: int, shown: int, total: int, own: OwnAnswer | None = None):
     rows = []
     if own is not None and own.button in OWN_BUTTONS:
         rows.append([(w.t(f"own.btn.{own.button}"), OWN_BUTTONS[own.button])])
-    if shown < total:
+    if own is not None and total:  # the policy behind an own-data answer, on request
+        rows.append([(w.t("bot.ask_source"), cb.data("ask_more", n, 0))])
+    elif shown < total:
         rows.append([(w.t("bot.ask_more"), cb.data("ask_more", n, shown))])
     rows.append([(w.t("bot.ask_helpful"), cb.data("ask_feedback", n, 1)),
                  (w.t("bot.ask_unhelpful"), cb.data("ask_feedback", n, 0))])
@@ -51,6 +53,10 @@ def _own(w, own: OwnAnswer) -> str:
             value = w.t("ask.list_sep").join(
                 w.t("own.missing_item", label=escape(local(i["label"], w.lang)), gain=i["gain"])
                 for i in value)
+        elif name == "rounds":
+            value = w.t("ask.list_sep").join(
+                w.t("own.deadline_item", round=escape(r["round"]), deadline=r["deadline"],
+                    days=r["days"]) for r in value)
         elif name == "ranked":
             value = w.t("ask.list_sep").join(
                 w.t("own.queue_item", rank=r["rank"], name=escape(r["name"]), total=r["total"])
@@ -66,20 +72,45 @@ def _own(w, own: OwnAnswer) -> str:
     return f"{header}\n{w.t(own.key, **values)}"
 
 
+def _card(w, answer: Answer, n: int) -> tuple[str, object]:
+    card = answer.card
+    text = "\n\n".join([escape(card.answer), w.t("ask.reply.card",
+                                                  date=card.added_at.strftime("%Y-%m-%d"))])
+    return text, _buttons(w, n, 0, 0)
+
+
+def _answered(answer: Answer) -> str:
+    """What an answer gave, for the federation's view of the gaps (a 👎 names it)."""
+    if answer.card is not None:
+        return answer.card.question
+    if answer.own is not None:
+        return answer.own.key
+    return answer.computed or (answer.hits[0].citation if answer.hits else "")
+
+
 def _render(w, answer: Answer, n: int) -> tuple[str, object]:
     from domain.asking import contact_line  # the search stack loads on the first question
 
+    if answer.card is not None:
+        return _card(w, answer, n)
     frame = [w.t("ask.reply.english_frame")] if answer.english else []
-    if not answer.confident:
-        parts = ([w.t("ask.reply.uncovered")] + frame + [_passage(w, h) for h in answer.hits[:3]]
-                 + [escape(contact_line(answer.contact, w.svc.catalog, w.lang))])
-        return "\n\n".join(parts), _buttons(w, n, 3, 3)
+    if not answer.confident:  # what the documents cover nearby, by name; whom to ask
+        nearby = "\n".join(w.t("ask.reply.nearby_item", citation=escape(citation))
+                           for citation in dict.fromkeys(h.citation for h in answer.hits[:3]))
+        parts = [w.t("ask.reply.uncovered")]
+        if nearby:
+            parts.append(w.t("ask.reply.nearby", topics=nearby))
+        parts.append(escape(contact_line(answer.contact, w.svc.catalog, w.lang)))
+        return "\n\n".join(parts), _buttons(w, n, 0, len(answer.hits[:3]))
+    if answer.own is not None:  # stands alone: the passages behind 📖 原文
+        return _own(w, answer.own), _buttons(w, n, 0, len(answer.hits), answer.own)
     parts = []
-    if answer.own is not None:
-        parts.append(_own(w, answer.own))
     if answer.computed:
         parts.append(w.t("bot.ask_computed", answer=escape(answer.computed)))
     parts += frame + [_passage(w, h) for h in answer.hits[:FIRST]]
+    if answer.replaces is not None and answer.hits:
+        parts.append(w.t("ask.reply.replaces", citation=escape(answer.replaces.citation),
+                         text=escape(answer.replaces.text)))
     return "\n\n".join(parts), _buttons(w, n, FIRST, len(answer.hits), answer.own)
 
 
@@ -101,6 +132,7 @@ async def _ask(w, text: str) -> Answer:
     account = w.account
     return await ask(w.svc, text, w.lang, user_id=account.user_id,
                      organization=account.organization_name,
+                     organization_id=account.organization_id,
                      reviewer=w.svc.may_review(account.user_id, account.role))
 
 
@@ -112,7 +144,8 @@ async def answer_question(update: Update, context: Context, text: str,
     n = context.user_data.get("q_n", 0) + 1
     context.user_data["q_n"] = n
     context.user_data["q"] = {"n": n, "text": text[:500],
-                              "hits": [h.passage_id for h in answer.hits]}
+                              "hits": [h.passage_id for h in answer.hits],
+                              "answered": _answered(answer)[:500]}
     body, markup = _render(w, answer, n)
     await reply(update, body, markup)
 
@@ -143,7 +176,8 @@ async def more(update: Update, context: Context) -> None:
     if not batch:
         await reply(update, w.t("bot.ask_no_more"))
         return
-    body = "\n\n".join([w.t("bot.ask_more_title")] + [_passage(w, h) for h in batch])
+    title = w.t("bot.ask_source_title") if start == 0 else w.t("bot.ask_more_title")
+    body = "\n\n".join([title] + [_passage(w, h) for h in batch])
     await reply(update, body, _buttons(w, n, start + len(batch), len(answer.hits)))
 
 
@@ -153,8 +187,35 @@ async def feedback(update: Update, context: Context) -> None:
         return
     w, press, q = got
     await record_feedback(w.svc, update.effective_user.id, q["text"],
-                          q["hits"][0] if q["hits"] else "", press.flag)
+                          q["hits"][0] if q["hits"] else "", press.flag,
+                          answered=q.get("answered", ""),
+                          organization_id=w.account.organization_id)
     await update.callback_query.answer(w.t("bot.ask_thanks"))
+
+
+# ---- answer cards, for administrators: /card 问题 | 回答
+
+CARD_SEPARATORS = ("|", "｜")
+
+
+async def card_command(update: Update, context: Context) -> None:
+    """/card QUESTION | ANSWER: the answer to a question the documents do not answer,
+    given from the next question on (no restart)."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    text = (update.message.text or "").partition(" ")[2]
+    separator = next((sep for sep in CARD_SEPARATORS if sep in text), None)
+    if separator is None:
+        await reply(update, w.t("ask.card.usage"))
+        return
+    question, _, answer_text = text.partition(separator)
+    try:
+        card = await questions.add_card(w.svc, w.account.user_id, question, answer_text)
+    except InputError as err:
+        await reply(update, _problem(w, err, w.t(f"field.{err.field}")))
+        return
+    await reply(update, w.t("ask.card.added", question=escape(card.question)))
 
 
 # ---- documents, for administrators: /docs (list), /docs remove ID, a file captioned /docs

@@ -99,6 +99,10 @@ DECISION_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ledger_page": ("lg", ("page",)),
     "ledger_export": ("lx", ()),
     "dossier": ("z", ("pid",)),
+    "pay_confirm": ("pc", ("pid", "amount")),
+    "honour_ok": ("hc", ("pid", "honour")),
+    "recommend_ok": ("rc", ("pid", "honour")),
+    "outcome_ok": ("oc", ("pid", "honour", "flag")),
 }
 ACTIONS |= {name: (f"{DECISIONS}:{code}", names)
             for name, (code, names) in DECISION_ACTIONS.items()}
@@ -109,7 +113,8 @@ _TYPES = {"pid": r"\d{1,9}", "state": "|".join(QUEUE_STATES), "page": r"\d{1,5}"
           "level": r"[a-z_]{1,20}", "fact": "|".join(FACTS), "honour": r"[a-z_]{1,20}",
           "question": r"\d{1,9}", "shown": r"\d{1,3}", "switch": "on|off", "lang": "zh|en",
           "org": r"\d{1,9}", "org_field": "|".join(ORG_FIELDS), "district": r"\d{1,3}",
-          "code": r"[A-Za-z0-9_-]{1,32}", "user": r"\d{1,16}"}
+          "code": r"[A-Za-z0-9_-]{1,32}", "user": r"\d{1,16}",
+          "amount": r"[1-9]\d{0,9}"}
 _TEXT = {"level", "fact", "honour", "switch", "lang", "org_field", "code", "state", "target"}
 
 

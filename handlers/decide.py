@@ -4,21 +4,33 @@ select it as a city honour, recommend it upward and record the outcome, /pay, /l
 
 from __future__ import annotations
 
+import logging
 import math
 from html import escape
 
 from telegram import Update
+from telegram.error import BadRequest, Forbidden
 
 from domain.amounts import parse_amount
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
-from handlers.common import Context, Who, id_argument, keyboard, not_theirs, reply, who
+from handlers.common import (
+    Context,
+    Who,
+    admin_only,
+    id_argument,
+    keyboard,
+    not_theirs,
+    reply,
+    who,
+)
 from services import handover, ranking
 from services import ledger as ledgers
 from services import project_view as sub
 
 PAGE = 10
+log = logging.getLogger("unionbot")
 
 
 def _level(w: Who, level: str) -> str:
@@ -48,13 +60,15 @@ async def _refused(update: Update, w: Who, err: Exception) -> None:
         await reply(update, w.t("walk.gone"))
     elif isinstance(err, ledgers.AlreadyRecorded):
         await reply(update, w.t("decide.already"))
+    elif isinstance(err, ledgers.NotPayer):
+        await reply(update, w.t("decide.payer_only"))
     elif isinstance(err, InputError):
         await reply(update, w.problem(err))
     else:
         await reply(update, not_theirs(w))
 
 
-REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded)
+REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded, ledgers.NotPayer)
 
 
 # -- the ranking ----------------------------------------------------------------------------
@@ -75,16 +89,23 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
     line = ranking.selection_line(ranked.round_year)
     lines = [w.t("decide.rank_title", round=ranked.round_year or w.t("decide.no_round"),
                  district=where, count=ranked.count, page=ranked.page + 1, pages=ranked.pages,
-                 places=line.places, min_total=line.min_total)]
+                 places=line.places, min_total=line.min_total),
+             w.t("decide.line_origin", places=line.places, min_total=line.min_total)]
     shown = ranked.shown
-    for rp in shown:
+    for n, rp in enumerate(shown):
         r = rp.row
         honours = rp.ledger.honours
+        honours = f" 🏅{_levels(w, honours)}" if honours else ""
+        values = dict(id=r.project_id, name=escape(r.name), district=r.district,
+                      verified=r.verified_total, claimed=r.claimed_total, honours=honours)
+        if not r.eligible:  # listed apart, after the eligible
+            if n == 0 or shown[n - 1].row.eligible:
+                lines.append(w.t("decide.rank_apart"))
+            lines.append(w.t("decide.rank_line_apart", issues=issues_text(w, r.blocking),
+                             **values))
+            continue
         lines.append(w.t("decide.rank_line", place=r.place, mark="⭐" if r.selected else "",
-                         id=r.project_id, name=escape(r.name), district=r.district,
-                         verified=r.verified_total, claimed=r.claimed_total,
-                         eligible="" if r.eligible else w.t("decide.ineligible"),
-                         honours=f" 🏅{_levels(w, honours)}" if honours else ""))
+                         eligible="", **values) + tie_text(w, r))
     rows = [[(w.t("decide.open", id=rp.row.project_id, name=rp.row.name[:24]),
               cb.data("decide", rp.row.project_id))] for rp in shown]
     nav = _nav(w, "rank_page", ranked.page, ranked.pages, district_index)
@@ -92,6 +113,24 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
         rows.append(nav)
     rows.append([(w.t("decide.export_ranking"), cb.data("rank_export", district_index))])
     await reply(update, "\n".join(lines), keyboard(rows))
+
+
+def issues_text(w: Who, codes) -> str:
+    return w.t("ask.list_sep").join(w.t(f"issue.short_{c}") for c in codes) or w.t(
+        "decide.ineligible").strip()
+
+
+def tie_text(w: Who, r) -> str:
+    """For a project tied on the verified total: what separated it from its neighbour."""
+    if r.separated_by is None:
+        return ""
+    day = r.submitted_at.astimezone(w.svc.clock.tz).strftime("%m-%d %H:%M") \
+        if r.submitted_at else "—"
+    return w.t("decide.tie", key=w.t(f"decide.tie_{r.separated_by}"),
+               values=w.t("decide.tie_values",
+                          satisfaction=ranking.tie_value(r, "satisfaction_points"),
+                          reach=ranking.tie_value(r, "media_exchange_points"),
+                          submitted=day))
 
 
 async def ranking_command(update: Update, context: Context) -> None:
@@ -130,18 +169,29 @@ async def ranking_page(update: Update, context: Context) -> None:
 # -- a project's card and the decisions -----------------------------------------------------
 def card_text(w: Who, book: ledgers.ProjectLedger, claimed: int | None = None,
               verified: int | None = None) -> str:
-    b = book.balance
     values = dict(id=book.project_id, name=escape(book.name),
                   organization=escape(book.organization), district=book.district,
                   honours=_levels(w, book.honours), recommended=_levels(w, book.recommended),
-                  entitled=b.entitled, matching=b.matching, paid=b.paid, due=b.due)
+                  money=money_text(w, book))
     if claimed is None:
         text = w.t("decide.card_ledger", **values)
     else:
         text = w.t("decide.card", claimed=claimed, verified=verified, **values)
     if book.lines:
         text += "\n\n" + w.t("decide.history") + "\n" + "\n".join(
-            escape(ledgers.line_text(w.svc, x, w.lang)) for x in book.lines)
+            escape(ledgers.line_text(w.svc, x, w.lang, book)) for x in book.lines)
+        text += "\n" + w.t("decide.reverse_hint", id=book.project_id)
+    return text
+
+
+def money_text(w: Who, book: ledgers.ProjectLedger) -> str:
+    """The city's entitlement and, where there is one, the district's matching beside it,
+    each with its own payments and due."""
+    b = book.balance
+    text = w.t("decide.money_city", entitled=b.city_amount, paid=b.city_paid, due=b.city_due)
+    if b.matching or b.district_paid:
+        text += "\n" + w.t("decide.money_district", district=book.district,
+                           entitled=b.matching, paid=b.district_paid, due=b.district_due)
     return text
 
 
@@ -186,47 +236,199 @@ async def _decided(update: Update, w: Who, write) -> None:
     await reply(update, w.t("decide.recorded", date=last.on_date.isoformat(),
                             who=w.account.user_id) + "\n\n" + card_text(w, book),
                 card_buttons(w, book))
+    await tell_staff(update, w, book)
+
+
+async def tell_staff(update: Update, w: Who, book: ledgers.ProjectLedger) -> None:
+    """The organisation's staff hear of an honour, a recommendation, an outcome, a payment
+    or a reversal on their project, each in their own language, after it is stored."""
+    new = [x for x in book.lines if x.id in book.appended]
+    for user_id, lang in book.staff:
+        them = Who(w.svc, w.account, lang or "zh")
+        text = "\n".join((them.t("decide.staff_news", name=escape(book.name)),
+                          *(escape(ledgers.line_text(w.svc, x, them.lang, book)) for x in new),
+                          money_text(them, book), them.t("decide.staff_more")))
+        try:
+            await update.get_bot().send_message(user_id, text)
+        except (Forbidden, BadRequest) as err:  # blocked the bot, or no chat with it: the
+            # record stands and the others are still told
+            log.info("staff member %s not told: %s", user_id, err)
+
+
+def warnings(w: Who, placed: ranking.Placement) -> list[str]:
+    """Where the project stands, and what a decision for it would go against."""
+    r, line = placed.row, placed.line
+    if r is None:
+        return [w.t("decide.warn_unranked"), w.t("decide.warn_recorded")]
+    out = [w.t("decide.place", place=r.place, count=placed.count, verified=r.verified_total,
+               mark=" ⭐" if r.selected else "")]
+    if not r.eligible:
+        out.append(w.t("decide.warn_ineligible"))
+    if not r.selected:
+        out.append(w.t("decide.warn_outside", places=line.places, min_total=line.min_total))
+        if placed.gap:
+            out.append(w.t("decide.warn_below", gap=placed.gap))
+        out += [w.t("decide.line_origin", places=line.places, min_total=line.min_total),
+                w.t("decide.warn_recorded")]
+    return out
+
+
+async def _confirm(update: Update, w: Who, pid: int, kind: str, level: str,
+                   awarded: bool | None = None) -> None:
+    """A decision asks to be confirmed; an honour or a recommendation says first where the
+    project stands and whether the decision goes against the ranking."""
+    try:
+        book = await ledgers.project_ledger(w.svc, w.account.user_id, pid)
+        placed = None if kind == "outcome" else await ranking.placement(
+            w.svc, w.account.user_id, pid)
+    except REFUSALS as err:
+        await _refused(update, w, err)
+        return
+    names = dict(id=pid, name=escape(book.name), level=_level(w, level))
+    if kind == "outcome":
+        text = w.t("decide.confirm_outcome", result=w.t(
+            "decide.result_awarded" if awarded else "decide.result_declined"), **names)
+        ok = cb.data("outcome_ok", pid, level, int(bool(awarded)))
+    else:
+        text = "\n".join((w.t(f"decide.confirm_{kind}", **names), *warnings(w, placed)))
+        ok = cb.data(f"{kind}_ok", pid, level)
+    await reply(update, text, keyboard([[(w.t("decide.btn_confirm"), ok),
+                                         (w.t("decide.btn_cancel"), cb.data("decide", pid))]]))
 
 
 async def honour_city(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "honour_city")
     if press:
-        await _decided(update, w, ledgers.honour(w.svc, w.account.user_id, press.pid, "city"))
+        await _confirm(update, w, press.pid, "honour", "city")
 
 
 async def recommend(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "recommend")
     if press:
-        await _decided(update, w, ledgers.recommend(w.svc, w.account.user_id, press.pid,
-                                                    press.honour))
+        await _confirm(update, w, press.pid, "recommend", press.honour)
 
 
 async def outcome(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "outcome")
     if press:
-        await _decided(update, w, ledgers.outcome(w.svc, w.account.user_id, press.pid,
-                                                  press.honour, press.flag))
+        await _confirm(update, w, press.pid, "outcome", press.honour, press.flag)
+
+
+async def honour_ok(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "honour_ok")
+    if press:
+        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                                 "honour", press.honour))
+
+
+async def recommend_ok(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "recommend_ok")
+    if press:
+        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                                 "recommend", press.honour))
+
+
+async def outcome_ok(update: Update, context: Context) -> None:
+    w, press = await _press(update, context, "outcome_ok")
+    if press:
+        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                                 "outcome", press.honour, press.flag))
+
+
+async def _on_project_args(update: Update, context: Context, least: int,
+                           usage: str) -> tuple[Who, list[str], int | None]:
+    """Who, a command's words (at least `least`) and the project its first one names (None
+    once the user was told how to use the command)."""
+    w = await who(update, context)
+    args = context.args or []
+    if len(args) < least:
+        await reply(update, w.t(usage))
+        return w, args, None
+    return w, args, await id_argument(update, w, args[0], usage)
 
 
 async def pay(update: Update, context: Context) -> None:
     """/pay PROJECT AMOUNT [PAYER] [NOTE…]"""
-    w = await who(update, context)
-    args = context.args or []
-    if len(args) < 2:
-        await reply(update, w.t("decide.pay_usage"))
-        return
-    pid = await id_argument(update, w, args[0], "decide.pay_usage")
+    w, args, pid = await _on_project_args(update, context, 2, "decide.pay_usage")
     if pid is None:
         return
     try:
         amount = parse_amount(args[1])
     except ValueError:
-        await reply(update, w.t("bot.subsidy_bad_paid") + "\n\n" + w.t("decide.pay_usage"))
+        amount = None
+    if not amount:  # a payment is a whole amount above 0; a wrong one is reversed
+        err = InputError("paid", "payment", value=args[1])
+        await reply(update, w.problem(err) + "\n\n" + w.t("decide.pay_usage"))
         return
     payer = args[2] if len(args) > 2 else ""
     note = " ".join(args[3:])
-    await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount,
-                                          payer, note))
+    context.user_data["pay"] = {"pid": pid, "amount": amount, "payer": payer, "note": note}
+    await _paid(update, w, pid, amount, payer, note, confirmed=False)
+
+
+async def _paid(update: Update, w: Who, pid: int, amount: int, payer: str, note: str,
+                confirmed: bool) -> None:
+    try:
+        await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount, payer,
+                                              note, confirmed=confirmed))
+    except ledgers.NeedsConfirmation as err:
+        text = w.t("decide.pay_refused", payer=escape(err.payer), due=err.due,
+                   entitled=err.entitled, amount=err.amount,
+                   none="" if err.entitled else w.t("decide.pay_no_honour"))
+        if w.account.user_id not in w.svc.admin_ids:
+            await reply(update, text)
+            return
+        await reply(update, text, keyboard([[(w.t("decide.btn_pay_confirm", amount=amount),
+                                              cb.data("pay_confirm", pid, amount))]]))
+
+
+async def pay_confirm(update: Update, context: Context) -> None:
+    """An administrator's button under a refused payment: record it, beyond what is due."""
+    w, press = await _press(update, context, "pay_confirm")
+    if not press:
+        return
+    pending = context.user_data.get("pay")
+    if not pending or (pending["pid"], pending["amount"]) != (press.pid, press.amount):
+        await reply(update, w.t("decide.pay_confirm_gone"))
+        return
+    context.user_data.pop("pay", None)
+    await _paid(update, w, press.pid, press.amount, pending["payer"], pending["note"],
+                confirmed=True)
+
+
+async def reverse(update: Update, context: Context) -> None:
+    """/reverse PROJECT ROW REASON…: a dated row that reverses an earlier one."""
+    w, args, pid = await _on_project_args(update, context, 3, "decide.reverse_usage")
+    if pid is None:
+        return
+    number = await id_argument(update, w, args[1], "decide.reverse_usage")
+    if number is None:
+        return
+    try:
+        await _decided(update, w, ledgers.reverse(w.svc, w.account.user_id, pid, number,
+                                                  " ".join(args[2:])))
+    except ledgers.NotReversible:
+        await reply(update, w.t("decide.reverse_none", number=number))
+
+
+async def payer_command(update: Update, context: Context) -> None:
+    """/payer add|remove USER_ID (administrators)."""
+    w = await admin_only(update, context)
+    if w is None:
+        return
+    args = context.args or []
+    if len(args) != 2 or args[0] not in ("add", "remove"):
+        await reply(update, w.t("decide.payer_usage"))
+        return
+    user = await id_argument(update, w, args[1], "decide.payer_usage")
+    if user is None:
+        return
+    on = args[0] == "add"
+    if not await ledgers.grant_payer(w.svc, w.account.user_id, user, on):
+        await reply(update, w.t("decide.payer_unknown", user=user))
+        return
+    await reply(update, w.t("decide.payer_set", user=user,
+                            state=w.t("decide.payer_on" if on else "decide.payer_off")))
 
 
 # -- the ledger -----------------------------------------------------------------------------
@@ -240,17 +442,26 @@ async def _show_ledger(update: Update, w: Who, page: int) -> None:
         await reply(update, w.t("decide.ledger_none"))
         return
     page, pages = _pages(len(books), page)
+    matching = sum(b.balance.matching + b.balance.district_paid for b in books)
     lines = [w.t("decide.ledger_title", count=len(books), page=page + 1, pages=pages,
-                 entitled=sum(b.balance.entitled for b in books),
-                 paid=sum(b.balance.paid for b in books),
-                 due=sum(b.balance.due for b in books))]
+                 entitled=sum(b.balance.city_amount for b in books),
+                 paid=sum(b.balance.city_paid for b in books),
+                 due=sum(b.balance.city_due for b in books),
+                 matching=w.t("decide.ledger_matching",
+                              entitled=sum(b.balance.matching for b in books),
+                              paid=sum(b.balance.district_paid for b in books),
+                              due=sum(b.balance.district_due for b in books))
+                 if matching else "")]
     shown = books[page * PAGE:(page + 1) * PAGE]
     for book in shown:
         b = book.balance
         lines.append(w.t("decide.ledger_line", id=book.project_id, name=escape(book.name),
                          district=book.district,
                          level=_level(w, b.highest) if b.highest else w.t("decide.none"),
-                         entitled=b.entitled, paid=b.paid, due=b.due))
+                         entitled=b.city_amount, paid=b.city_paid, due=b.city_due,
+                         matching=w.t("decide.ledger_line_matching", entitled=b.matching,
+                                      paid=b.district_paid, due=b.district_due)
+                         if b.matching or b.district_paid else ""))
     rows = [[(w.t("decide.open", id=b.project_id, name=b.name[:24]),
               cb.data("decide", b.project_id))] for b in shown]
     nav = _nav(w, "ledger_page", page, pages)
@@ -294,15 +505,35 @@ async def _send_file(update: Update, w: Who, build, file_name: str, caption) -> 
                                               caption=caption(count))
 
 
+async def _send_ranking(update: Update, w: Who, district: str | None) -> None:
+    """The one ranking workbook (/ranking's button, /export): built off the update loop."""
+    await _send_file(update, w, handover.ranking_file(w.svc, w.account.user_id, w.lang,
+                                                      district),
+                     w.t("decide.ranking_file", date=w.svc.clock.today().isoformat()),
+                     lambda n: w.t("decide.file_caption", count=n))
+
+
 async def rank_export(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "rank_export")
     if press:
         names = w.svc.districts.names
-        district = names[press.district - 1] if press.district else None
-        await _send_file(update, w, handover.ranking_file(w.svc, w.account.user_id, w.lang,
-                                                          district),
-                         w.t("decide.ranking_file", date=w.svc.clock.today().isoformat()),
-                         lambda n: w.t("decide.file_caption", count=n))
+        await _send_ranking(update, w, names[press.district - 1] if press.district else None)
+
+
+async def export_command(update: Update, context: Context) -> None:
+    """/export [DISTRICT] (the word for "all" of earlier versions, export.all_word in the
+    catalog, means the whole city)."""
+    w = await who(update, context)
+    words = [a for a in context.args or []
+             if a.lower() not in {w.t("export.all_word", lang) for lang in ("zh", "en")}]
+    district = None
+    if words:
+        try:
+            district = w.svc.districts.resolve(" ".join(words))
+        except InputError as err:
+            await reply(update, w.problem(err) + "\n\n" + w.t("decide.ranking_usage"))
+            return
+    await _send_ranking(update, w, district)
 
 
 async def ledger_export(update: Update, context: Context) -> None:
@@ -355,8 +586,11 @@ def handlers() -> list:
 
     buttons = {"rank_page": ranking_page, "rank_export": rank_export, "decide": decide,
                "honour_city": honour_city, "recommend": recommend, "outcome": outcome,
-               "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier}
+               "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier,
+               "pay_confirm": pay_confirm, "honour_ok": honour_ok, "recommend_ok": recommend_ok,
+               "outcome_ok": outcome_ok}
     return [CommandHandler("ranking", ranking_command), CommandHandler("decide", decide_command),
             CommandHandler("ledger", ledger_command), CommandHandler("pay", pay),
+            CommandHandler("reverse", reverse), CommandHandler("payer", payer_command),
             CommandHandler("dossier", dossier_command),
             *(CallbackQueryHandler(fn, cb.pattern(action)) for action, fn in buttons.items())]

@@ -31,6 +31,7 @@ from handlers.common import (
     tell,
     who,
 )
+from handlers.decide import issues_text
 from services import audit, notices, review, reviewers
 from services import desk_queue as dq
 from services import project_view as pv
@@ -180,12 +181,18 @@ async def show_queue(update: Update, w: Who, state: str | None = None, district:
                             for s, n in q.counts.items() if n or s != "mine"))
     if not q.views:
         lines.append(w.t("desk.queue_empty"))
-    for v in q.views:
+    # a project with a blocking eligibility issue listed apart, after the page's others
+    listed = sorted(q.views, key=lambda v: not v.verified.eligible)
+    for n, v in enumerate(listed):
+        blocking = [i.code for i in v.verified.issues if i.severity == "blocking"]
+        if blocking and (n == 0 or listed[n - 1].verified.eligible):
+            lines.append(w.t("decide.rank_apart"))
         lines.append(w.t("desk.queue_line", id=v.id, name=escape(v.name),
                          district=escape(v.district), status=w.t(f"bot.status_{v.status}"),
-                         claimed=v.report.total, verified=v.verified.total))
+                         claimed=v.report.total, verified=v.verified.total)
+                     + (" ⛔" + issues_text(w, blocking) if blocking else ""))
     rows = [[(w.t("desk.btn_open", id=v.id, name=v.name[:24]), cb.data("open", v.id))]
-            for v in q.views]
+            for v in listed]
     states = [(("• " if s == state else "") + w.t(f"desk.filter_{s}"),
                cb.data("queue", s, district, 0)) for s in cb.QUEUE_STATES]
     rows += [states[:3], states[3:]]  # mine, all, awaiting · in review, returned, verified

@@ -13,10 +13,11 @@ log = logging.getLogger("unionbot")
 
 STAFF = ("menu", "submit", "ask", "score", "status", "subsidy", "standard", "rounds",
          "remind", "history", "join", "lang", "help", "cancel")
-REVIEWER = ("menu", "review", "desk", "ranking", "decide", "pay", "ledger", "dossier", "history",
-            "export", "honour", "extend", "rounds", "ask", "standard", "lang", "help", "cancel")
-ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
-         "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")
+REVIEWER = ("menu", "review", "desk", "ranking", "decide", "pay", "reverse", "ledger",
+            "dossier", "history", "export", "honour", "extend", "rounds", "ask", "standard",
+            "lang", "help", "cancel")
+ADMIN = (*REVIEWER, "reviewer", "payer", "neworg", "editorg", "invite", "revoke", "members",
+         "newround", "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")
 BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}
 
 

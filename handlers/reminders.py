@@ -133,7 +133,8 @@ async def dispatch_due(app: Application, concurrency: int = CONCURRENCY,
 
 async def _tick(context: Context) -> None:
     try:
-        await dispatch_due(context.application)
+        if outcomes := await dispatch_due(context.application):  # counted in the metrics
+            log.info("reminders: %s", outcomes, extra={"reminders": outcomes})
     except Exception:  # the next tick tries again; rows in flight are recovered by lease
         log.exception("sending reminders failed")
 

@@ -63,10 +63,12 @@ async def recorded(update: Update, context: Context) -> int:
         await reply(update, w.t("walk.gone"), main_menu(w))
         return ConversationHandler.END
     head = w.t("bot.subsidy_for_project", name=escape(book.name))
-    rows = "\n".join(escape(ledgers.line_text(w.svc, x, w.lang)) for x in book.lines)
-    await reply(update, "\n".join((head, _result(w, book.honours, book.balance.paid,
-                                                 book.district),
-                                   "", w.t("decide.history"), rows,
+    rows = "\n".join(escape(ledgers.line_text(w.svc, x, w.lang, book)) for x in book.lines)
+    b = book.balance
+    matching = [w.t("decide.money_district", district=book.district, entitled=b.matching,
+                    paid=b.district_paid, due=b.district_due)] if b.matching else []
+    await reply(update, "\n".join((head, _result(w, book.honours, b.city_paid, book.district),
+                                   *matching, "", w.t("decide.history"), rows,
                                    w.t("decide.subsidy_from_ledger"))), main_menu(w))
     return ConversationHandler.END
 

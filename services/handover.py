@@ -22,7 +22,7 @@ from services import ledger as ledgers
 from services.charts import require_font
 from services.core import Services
 from services.project_view import FileView, load
-from services.ranking import RankedProject, may_rank, ranking, verified_report
+from services.ranking import RankedProject, may_rank, ranking, verdict_lines, verified_report
 
 
 # -- cells and names ------------------------------------------------------------------------
@@ -57,6 +57,15 @@ def _level(svc: Services, level: str | None, lang: str) -> str:
     return local(svc.subsidy_table.level(level).short, lang) if level else ""
 
 
+# the city's entitlement and the district's matching, each with its own payments and due
+MONEY = ("city_amount", "paid", "due", "matching", "matching_paid", "matching_due")
+
+
+def money_cells(b) -> list[int]:
+    return [b.city_amount, b.city_paid, b.city_due, b.matching, b.district_paid,
+            b.district_due]
+
+
 # -- the ranking workbook -------------------------------------------------------------------
 def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes:
     from openpyxl import Workbook  # here: openpyxl slows the bot's start
@@ -68,28 +77,30 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
     ws.freeze_panes = "E2"
     header = [t(f"handover.col_{k}", lang) for k in (
         "place", "selected", "id", "project", "organization", "uscc", "district",
-        "claimed", "verified", "eligible")]
+        "verified", "claimed", "eligible", "issues", "tie")]
     for item in items:
         label = local(item.label, lang)
         header += [t("handover.col_item_claimed", lang, item=label),
                    t("handover.col_item_verified", lang, item=label)]
-    header += [t(f"handover.col_{k}", lang) for k in (
-        "verdicts", "honours", "recommended", "entitled", "paid", "due")]
+    header += [t(f"handover.col_{k}", lang) for k in ("verdicts", "honours", "recommended",
+                                                      *MONEY)]
     append_row(ws, header)
     sep = t("ask.list_sep", lang)
     for rp in ranked:
         r, book = rp.row, rp.ledger
         claimed = {i.id: i.points for c in rp.claimed.criteria for i in c.items}
         verified = {i.id: i.points for c in rp.verified.criteria for i in c.items}
-        row = [r.place, "⭐" if r.selected else "", r.project_id, r.name, r.organization,
-               r.uscc, r.district, r.claimed_total, r.verified_total,
-               t("walk.yes" if r.eligible else "walk.no", lang)]
+        row = [r.place or t("handover.apart", lang), "⭐" if r.selected else "", r.project_id,
+               r.name, r.organization, r.uscc, r.district, r.verified_total, r.claimed_total,
+               t("walk.yes" if r.eligible else "walk.no", lang),
+               "；".join(local(i.message, lang) for i in rp.verified.issues),
+               t(f"decide.tie_{r.separated_by}", lang) if r.separated_by else ""]
         for item in items:
             row += [claimed.get(item.id, 0), verified.get(item.id, 0)]
-        row += ["；".join(local(i.message, lang) for i in rp.verified.issues),
+        row += ["\n".join(rp.opinions),
                 sep.join(_level(svc, h, lang) for h in book.honours),
                 sep.join(_level(svc, h, lang) for h in book.recommended),
-                book.balance.entitled, book.balance.paid, book.balance.due]
+                *money_cells(book.balance)]
         append_row(ws, row)
     buf = io.BytesIO()
     wb.save(buf)
@@ -110,25 +121,26 @@ def ledger_xlsx(svc: Services, books: list[ledgers.ProjectLedger], lang: str) ->
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(t("handover.ledger_sheet", lang))
     append_row(summary, [t(f"handover.col_{k}", lang) for k in (
-        "id", "project", "organization", "uscc", "district", "honours", "highest",
-        "city_amount", "matching", "entitled", "paid", "due")])
+        "id", "project", "organization", "uscc", "district", "honours", "highest", *MONEY)])
     rows = wb.create_sheet(t("handover.rows_sheet", lang))
     append_row(rows, [t(f"handover.col_{k}", lang) for k in (
-        "id", "project", "date", "kind", "level", "awarded", "amount", "payer", "note",
-        "recorded_by")])
+        "id", "project", "number", "date", "kind", "level", "awarded", "amount", "payer",
+        "note", "reverses", "recorded_by")])
     sep = t("ask.list_sep", lang)
     for book in books:
         b = book.balance
         append_row(summary, [book.project_id, book.name, book.organization, book.uscc,
                              book.district, sep.join(_level(svc, h, lang) for h in book.honours),
-                             _level(svc, b.highest, lang), b.city_amount, b.matching,
-                             b.entitled, b.paid, b.due])
+                             _level(svc, b.highest, lang), *money_cells(b)])
+        numbers = {x.id: x.number for x in book.lines}
         for x in book.lines:
-            append_row(rows, [book.project_id, book.name, x.on_date.isoformat(),
+            append_row(rows, [book.project_id, book.name, x.number, x.on_date.isoformat(),
                               t(f"handover.kind_{x.kind}", lang), _level(svc, x.level, lang),
                               "" if x.awarded is None else t(
                                   "walk.yes" if x.awarded else "walk.no", lang),
-                              x.amount or "", x.payer, x.note, x.recorded_by or ""])
+                              x.amount or "", x.payer, x.note,
+                              numbers.get(x.reverses, "") if x.reverses else "",
+                              x.recorded_by or ""])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -206,6 +218,8 @@ def summary_pdf(svc: Services, facts: dict) -> bytes:
     story += [grid, p(t("handover.pdf_eligibility", "zh"), head),
               p(t("walk.yes" if facts["eligible"] else "walk.no", "zh"))]
     story += [p("· " + issue) for issue in facts["issues"]]
+    story += [p(t("handover.pdf_entries", "zh"), head)]
+    story += [p("· " + line) for line in facts["entries"]] or [p(t("decide.none", "zh"))]
     story += [p(t("handover.pdf_verdicts", "zh"), head)]
     story += [p("· " + v) for v in facts["verdicts"]] or [p(t("decide.none", "zh"))]
     story += [p(t("handover.pdf_trail", "zh"), head)]
@@ -251,7 +265,7 @@ async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
              "claimed": claimed.report.total, "verified": verified.total,
              "max": claimed.report.max, "eligible": verified.eligible,
              "issues": [local(i.message, "zh") for i in verified.issues],
-             "verdicts": verdicts(svc, loaded, claimed),
+             "verdicts": verdicts(svc, loaded, claimed), "entries": entry_lines(svc, loaded),
              "trail": audit.history_text(svc, await audit.project_history(svc, project_id),
                                          "zh"), "files": names}
     pdf = await asyncio.to_thread(summary_pdf, svc, facts)
@@ -260,22 +274,21 @@ async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
     return Dossier(project_id, claimed.name, data, len(contents), (summary, *names))
 
 
+def entry_lines(svc: Services, loaded) -> list[str]:
+    """Each media report and exchange with its level, date and link (for a report found
+    online, its link is its only proof)."""
+    t, rubric = svc.catalog.t, svc.rubric
+    out = []
+    for e in loaded.entries:
+        item = rubric.item(e.item_id)
+        level = getattr(item.rule, "levels", {}).get(e.level)
+        out.append(t("handover.entry_line", "zh", item=local(item.label, "zh"), title=e.title,
+                     level=local(level.label, "zh") if level else e.level,
+                     date=e.happened_on.isoformat() if e.happened_on else "—",
+                     link=t("handover.entry_link", "zh", link=e.link) if e.link else ""))
+    return out
+
+
 def verdicts(svc: Services, loaded, view) -> list[str]:
     """Each evidence target's verdict with its reason, in checklist order (issue 11)."""
-    t = svc.catalog.t
-    entries = {f"entry:{e.id}": e for e in loaded.entries}
-    out = []
-    for target in view.targets:
-        o = view.outcomes[target]
-        if target in entries:
-            e = entries[target]
-            what = f"{local(svc.rubric.item(e.item_id).label, 'zh')}：{e.title}"
-        else:
-            item, _, kind = target.partition(".")
-            what = local(svc.rubric.item(item).label, "zh") + (f"（{kind}）" if kind else "")
-        v = o.verdict
-        state = "adjusted" if v is not None and v.verdict == "adjust" else o.state
-        out.append(t(f"handover.verdict_{state}", "zh", what=what,
-                     reason=v.reason if v is not None else "",
-                     change=(v.level or v.value) if v is not None else ""))
-    return out
+    return verdict_lines(svc, loaded, view.outcomes, "zh", view.targets)

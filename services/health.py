@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from store.health import DatabaseStatus, database_status, read_heartbeat, write_heartbeat
+from store.health import (
+    DatabaseStatus,
+    database_status,
+    process_alive,
+    read_heartbeat,
+    write_heartbeat,
+)
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,18 @@ class Monitor:
         self.last_update_at = now
         self.updates_handled += 1
 
-    def heartbeat(self, now: float, pid: int) -> dict[str, Any]:
-        return {"mode": self.mode, "pid": pid, "written_at": now,
+    def heartbeat(self, now: float, pid: int, host: str | None = None,
+                  stopped: bool = False) -> dict[str, Any]:
+        return {"mode": self.mode, "pid": pid, "host": host, "written_at": now,
                 "started_at": self.started_at, "last_update_at": self.last_update_at,
-                "updates_handled": self.updates_handled}
+                "updates_handled": self.updates_handled,
+                "stopped_at": now if stopped else None}
 
 
-def beat(path: Path, monitor: Monitor, now: float, pid: int) -> None:
-    write_heartbeat(path, monitor.heartbeat(now, pid))
+def beat(path: Path, monitor: Monitor, now: float, pid: int, *, host: str | None = None,
+         stopped: bool = False) -> None:
+    """The heartbeat file; `stopped` for the last one, written when the bot stops cleanly."""
+    write_heartbeat(path, monitor.heartbeat(now, pid, host, stopped))
 
 
 async def live(database_url: str, monitor: Monitor, *, jobs_running: bool, now: float,
@@ -78,9 +88,12 @@ async def live(database_url: str, monitor: Monitor, *, jobs_running: bool, now: 
 
 
 async def from_outside(database_url: str, heartbeat_file: Path, *, max_age: float,
-                       now: float) -> HealthReport:
+                       now: float, host: str | None = None) -> HealthReport:
     """`python -m bot health`: the database answers and is migrated, and the running bot's
-    heartbeat (written by one of its jobs, so jobs run) is at most `max_age` seconds old."""
+    heartbeat (written by one of its jobs, so jobs run) is at most `max_age` seconds old. A
+    bot that stopped cleanly said so in its last heartbeat (`bot_stopped`); one that ended
+    otherwise is seen by its process id being gone, when it ran on this `host`
+    (`bot_not_running`): either is unhealthy at once, not `max_age` later."""
     problems, facts = _database(await database_status(database_url))
     beat_data = read_heartbeat(heartbeat_file)
     if beat_data is None:
@@ -88,10 +101,16 @@ async def from_outside(database_url: str, heartbeat_file: Path, *, max_age: floa
         facts["heartbeat"] = None
     else:
         age = now - float(beat_data.get("written_at") or 0)
-        if age > max_age:
+        pid = beat_data.get("pid")
+        if beat_data.get("stopped_at"):
+            problems.append("bot_stopped")
+        elif host and beat_data.get("host") == host and isinstance(pid, int) and not (
+                process_alive(pid)):
+            problems.append("bot_not_running")
+        elif age > max_age:
             problems.append("heartbeat_stale")
         facts["heartbeat"] = {"age_seconds": round(age, 1), "mode": beat_data.get("mode"),
-                              "pid": beat_data.get("pid"),
+                              "pid": pid, "stopped_at": _iso(beat_data.get("stopped_at")),
                               "last_update_at": _iso(beat_data.get("last_update_at")),
                               "updates_handled": beat_data.get("updates_handled")}
     return HealthReport(tuple(problems), facts)

@@ -22,7 +22,7 @@ from services.project_view import (
     organization_names,
     submitted_projects,
 )
-from services.rounds import open_round
+from services.rounds import open_deadlines
 from services.subsidy import subsidy_due
 
 MAX_OPEN = 3  # open items named in a "what is missing" answer
@@ -57,20 +57,42 @@ def _named(question: str, names: dict[int, tuple[str, ...]], generic: frozenset[
     return hits[0] if len(hits) == 1 else None
 
 
+def _moment(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+async def round_deadlines(svc: Services, *, organization_id: int | None = None,
+                          whose: str = "") -> OwnAnswer:
+    """The deadline of the round open now, and the days left, from the database: the
+    organisation's own (its extension) when one is given, else every open round's."""
+    now = svc.clock.now()
+    found = await open_deadlines(svc, organization_id)
+    if not found:
+        return OwnAnswer("deadline", "own.no_round", {}, whose, now, None)
+    if organization_id is None and len(found) > 1:
+        rounds = [{"round": d.round.name, "deadline": _moment(d.deadline_at),
+                   "days": days_left(now, d.deadline_at)} for d in found]
+        return OwnAnswer("deadline", "own.deadlines", {"rounds": rounds}, whose, now, None)
+    first = found[0]
+    values = {"round": first.round.name, "deadline": _moment(first.deadline_at),
+              "days": days_left(now, first.deadline_at)}
+    if first.extended:
+        return OwnAnswer("deadline", "own.deadline_extended",
+                         {**values, "original": _moment(first.round.deadline_at)},
+                         whose, now, "submit")
+    return OwnAnswer("deadline", "own.deadline", values, whose, now, "submit")
+
+
 async def own_answer(svc: Services, user_id: int, organization: str | None, intent: str,
                      reviewer: bool = False, question: str = "",
-                     generic: frozenset[str] = frozenset()) -> OwnAnswer | None:
+                     generic: frozenset[str] = frozenset(), *,
+                     organization_id: int | None = None) -> OwnAnswer | None:
     """The answer to an own-data question, or None when it has no own-data answer (the
     documents answer it instead)."""
     now = svc.clock.now()
     whose = organization or ""
     if intent == "deadline":
-        current = await open_round(svc)
-        if current is None:
-            return OwnAnswer(intent, "own.no_round", {}, whose, now, None)
-        return OwnAnswer(intent, "own.deadline", {
-            "round": current.name, "deadline": current.deadline_at.strftime("%Y-%m-%d %H:%M"),
-            "days": days_left(now, current.deadline_at)}, whose, now, "submit")
+        return await round_deadlines(svc, organization_id=organization_id, whose=whose)
     if intent == "queue":
         if not reviewer:
             return None

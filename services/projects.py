@@ -168,18 +168,15 @@ async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
         return (await load(uow, svc, user_id, project_id)).view()
 
 
-async def record_honours(svc: Services, user_id: int, project_id: int, honours: list[str],
-                         paid: int) -> Honours:
-    """/honour: the honours a project received and a payment, appended to its ledger
-    (services/ledger.py); nothing recorded before is overwritten."""
+async def record_honours(svc: Services, user_id: int, project_id: int,
+                         honours: list[str]) -> Honours:
+    """/honour: the honours a project received, appended to its ledger
+    (services/ledger.py); nothing recorded before is overwritten. No amount: each payment
+    is its own /pay (a running total typed here was once recorded as one more payment)."""
     from services import ledger
 
-    if paid < 0:
-        raise InputError("paid", "amount", value=paid)
     held = (await ledger.project_ledger(svc, user_id, project_id)).honours
     rows = [ledger.row("honour", level=level) for level in dict.fromkeys(honours)
             if level not in held]
-    if paid:
-        rows.append(ledger.row("payment", amount=paid))
     book = await ledger.append(svc, user_id, project_id, *rows)
     return Honours(book.project_id, book.name, book.honours, book.balance.paid)

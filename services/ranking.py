@@ -10,7 +10,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from domain.ranking import Ranked, Selection, rank
+from domain.i18n import local
+from domain.ranking import KEYS, Ranked, Selection, rank
 from domain.scoring import ScoreReport, score
 from services import ledger as ledgers
 from services.core import Services
@@ -22,6 +23,7 @@ from services.project_view import (
     outcomes,
     submission,
 )
+from services.projects import reviewed_project
 from services.reviewers import in_scope
 from services.totals import CHUNK, basis, totals
 from store.datafiles import load_ranking
@@ -44,11 +46,19 @@ class RankedProject:
     verified: ScoreReport
     ledger: ledgers.ProjectLedger
     round_year: int | None
+    opinions: tuple[str, ...] = ()  # the reviewers' verdicts with their reasons (zh)
 
 
 def selection_line(year: int | None) -> Selection:
     """The city's selection for a round of that year: places and the minimum total."""
     return load_ranking().selection_for(year)
+
+
+def tie_value(row: Ranked, key: str) -> object:
+    """A ranked row's value of a tie-break key, as the ranking compared it ("—": a key
+    data/ranking.toml does not define)."""
+    rules = load_ranking()
+    return rules.value(row, key) if key in rules.points or key in KEYS else "—"
 
 
 async def may_rank(svc: Services, uow, user_id: int) -> None:
@@ -93,7 +103,8 @@ async def standing(svc: Services, user_id: int, district: str | None = None,
     ranked = rank(rules, (Ranked(x.id, x.name, x.organization_name, x.uscc,
                                  x.organization.district, round_id, scored[x.id].claimed,
                                  scored[x.id].verified, scored[x.id].eligible, x.figure,
-                                 x.submitted_at) for x in rows), year)
+                                 x.submitted_at, criteria=scored[x.id].criteria,
+                                 blocking=scored[x.id].blocking) for x in rows), year)
     return Standing(tuple(ranked), round_id, year)
 
 
@@ -156,6 +167,60 @@ async def ranking(svc: Services, user_id: int, district: str | None = None,
     return await detail(svc, ranked.rows, ranked.round_year)
 
 
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a project stands in its round's city-wide ranking, for a decision on it."""
+
+    row: Ranked | None  # None: not ranked (not submitted in a round)
+    line: Selection
+    count: int
+
+    @property
+    def departs(self) -> bool:
+        """A decision for it would go against the ranking: not within the selection line."""
+        return self.row is None or not self.row.selected
+
+    @property
+    def gap(self) -> int:
+        """How far its verified total is below the line's minimum (0: not below)."""
+        return max(0, self.line.min_total - self.row.verified_total) if self.row else 0
+
+
+async def placement(svc: Services, user_id: int, project_id: int) -> Placement:
+    """The project's place in its round's ranking (the whole city's, as the reviewer's
+    scope allows), with the round's selection line."""
+    async with svc.uow() as uow:
+        project = await reviewed_project(uow, svc, user_id, project_id)
+        round_id = project.round_id
+    ranked = await standing(svc, user_id, None, round_id)
+    row = next((r for r in ranked.rows if r.project_id == project_id), None)
+    return Placement(row, selection_line(ranked.round_year), len(ranked.rows))
+
+
+def departure_note(svc: Services, placed: Placement) -> str:
+    """What a decision that departs from the ranking says about it on its row (zh: the
+    ledger is the federation's record)."""
+    t, r = svc.catalog.t, placed.row
+    if r is None:
+        return t("decide.departs_unranked", "zh")
+    return t("decide.departs_note", "zh", place=r.place, verified=r.verified_total,
+             places=placed.line.places, min_total=placed.line.min_total,
+             eligible="" if r.eligible else t("decide.ineligible", "zh").strip())
+
+
+async def decide(svc: Services, user_id: int, project_id: int, kind: str, level: str,
+                 awarded: bool | None = None) -> ledgers.ProjectLedger:
+    """A confirmed decision: an honour, a recommendation upward or a recommendation's
+    outcome. One that departs from the ranking says so on its row."""
+    if kind == "outcome":
+        return await ledgers.outcome(svc, user_id, project_id, level, bool(awarded))
+    placed = await placement(svc, user_id, project_id)
+    note = departure_note(svc, placed) if placed.departs else ""
+    if kind == "honour":
+        return await ledgers.honour(svc, user_id, project_id, level, note)
+    return await ledgers.recommend(svc, user_id, project_id, level, note)
+
+
 def _detailed(rows: Sequence[Ranked], loaded: dict[int, Loaded], books,
               year: int | None) -> list[RankedProject]:
     out = []
@@ -164,7 +229,45 @@ def _detailed(rows: Sequence[Ranked], loaded: dict[int, Loaded], books,
         if x is None:  # gone between the two reads
             continue
         # the two reports a view holds, without the rest of the view (slots, marks)
+        outs = outcomes(x)
         out.append(RankedProject(r, score(x.svc.rubric, submission(x)),
-                                 score(x.svc.rubric, submission(x, outcomes(x))),
-                                 books[r.project_id], year))
+                                 score(x.svc.rubric, submission(x, outs)),
+                                 books[r.project_id], year,
+                                 tuple(verdict_lines(x.svc, x, outs, accepted=False))))
+    return out
+
+
+def verdict_lines(svc: Services, loaded: Loaded, outs: dict, lang: str = "zh",
+                  targets=None, accepted: bool = True) -> list[str]:
+    """Each evidence target's verdict with its reason, in words (`targets`: their order;
+    `accepted=False`: those accepted as they were counted in one line first)."""
+    t, rubric = svc.catalog.t, svc.rubric
+    entries = {f"entry:{e.id}": e for e in loaded.entries}
+    out, passed = [], 0
+    for target in targets or outs:
+        o = outs[target]
+        v = o.verdict
+        state = "adjusted" if v is not None and v.verdict == "adjust" else o.state
+        if state == "accepted" and not accepted:
+            passed += 1
+            continue
+        if target in entries:
+            e = entries[target]
+            item = rubric.item(e.item_id)
+            what = f"{local(item.label, lang)}：{e.title}"
+        else:
+            item_id, _, kind = target.partition(".")
+            item = rubric.item(item_id)
+            label = item.rule.slot_label(kind) if kind else None
+            what = local(item.label, lang) + (f"（{local(label, lang)}）" if label else "")
+        change = ""
+        if v is not None and v.level:
+            level = getattr(item.rule, "levels", {}).get(v.level)
+            change = local(level.label, lang) if level else v.level
+        elif v is not None and v.value is not None:
+            change = t("handover.rate_value", lang, value=f"{v.value:g}")
+        out.append(t(f"handover.verdict_{state}", lang, what=what,
+                     reason=v.reason if v is not None else "", change=change))
+    if not accepted and passed:
+        out.insert(0, t("handover.verdicts_passed", lang, count=passed))
     return out

@@ -115,6 +115,35 @@ async def rounds(svc: Services) -> list[RoundView]:
         return [_view(r, svc) for r in await uow.rounds.all()]
 
 
+@dataclass(frozen=True, slots=True)
+class OpenDeadline:
+    """A round open for an organisation, and its deadline for it (its extension, if any)."""
+
+    round: RoundView
+    deadline_at: dt.datetime
+    extended: bool
+
+
+async def open_deadlines(svc: Services, organization_id: int | None = None
+                         ) -> list[OpenDeadline]:
+    """The rounds taking submissions now, nearest deadline first, each with the deadline of
+    ``organization_id`` (an extension moves it later; a round past its own deadline stays
+    open for an organisation whose extension has not passed). Without an organisation,
+    the rounds' own deadlines."""
+    now = svc.clock.now()
+    async with svc.uow() as uow:
+        views = [_view(r, svc) for r in await uow.rounds.all()]
+        extended = {} if organization_id is None else {
+            e.round_id: _aware(e.until, svc)
+            for e in await uow.extensions.of_organization(organization_id)}
+    out = []
+    for view in views:
+        until = max(view.deadline_at, extended.get(view.id, view.deadline_at))
+        if view.opens_on <= now.date() and now < until:
+            out.append(OpenDeadline(view, until, until != view.deadline_at))
+    return sorted(out, key=lambda d: d.deadline_at)
+
+
 async def open_round(svc: Services) -> RoundView | None:
     """The round that takes submissions now (the one with the nearest deadline)."""
     now = svc.clock.now()

@@ -25,15 +25,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
 
 from domain.scoring import score
 from services.core import Services
 from services.project_view import Loaded, load_many, outcomes, submission
 from store.uow import ProjectRow
 
-SCORING_VERSION = 1  # raise when the scoring code changes what a total is
+SCORING_VERSION = 2  # raise when the scoring code changes what a total is (2: criteria, blocking)
 CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between
 SLOW = 500  # this many projects to score take a second or more: the caller is told first
 
@@ -43,6 +43,8 @@ class Totals:
     claimed: int
     verified: int
     eligible: bool  # verified eligibility
+    criteria: Mapping[str, int] = field(default_factory=dict)  # verified points by criterion
+    blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
 
 
 _bases: dict[int, tuple[object, str]] = {}  # id → (the rubric, kept alive; its basis)
@@ -68,14 +70,17 @@ def fresh(svc: Services, row: ProjectRow, rules: str | None = None,
             or kept.basis != (rules or basis(svc))
             or kept.on_date != (row.recommended_on or today or svc.clock.today())):
         return None
-    return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible))
+    return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible),
+                  dict(kept.criteria or {}), kept.blocking)
 
 
 def totals_of(loaded: Loaded) -> Totals:
     """A project's totals, scored from its evidence as loaded (what its view shows)."""
     rubric = loaded.svc.rubric
     verified = score(rubric, submission(loaded, outcomes(loaded)))
-    return Totals(score(rubric, submission(loaded)).total, verified.total, verified.eligible)
+    return Totals(score(rubric, submission(loaded)).total, verified.total, verified.eligible,
+                  {c.id: c.points for c in verified.criteria},
+                  tuple(i.code for i in verified.issues if i.severity == "blocking"))
 
 
 async def totals(svc: Services, rows: Collection[ProjectRow], chunk: int = CHUNK,
@@ -116,7 +121,9 @@ async def _rescore(svc: Services, ids: list[int]) -> dict[int, Totals]:
              "on_date": x.recommended_on or svc.clock.today(),
              "claimed": scored[x.project.id].claimed,
              "verified": scored[x.project.id].verified,
-             "eligible": scored[x.project.id].eligible}
+             "eligible": scored[x.project.id].eligible,
+             "criteria": dict(scored[x.project.id].criteria),
+             "blocking": list(scored[x.project.id].blocking)}
             for x in loaded if x.project.id in seen])
         await uow.commit()
     return scored

@@ -159,6 +159,35 @@ async def backup(url: str, folders: dict[str, Path], out: Path) -> Summary:
                    sum(e["size"] for e in entries))
 
 
+def check_log_folder(log_file: Path) -> None:
+    """BackupError `log_folder` unless `log_file` can be appended to (its folder exists and
+    is writable): checked before anything is backed up, so a missing folder is said at once."""
+    folder = log_file.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise BackupError("log_folder", str(folder))
+
+
+def append_log(log_file: Path, line: str, now: float) -> None:
+    """One line, after the time (UTC, ISO 8601) it was written at (`now`, Unix seconds)."""
+    stamp = dt.datetime.fromtimestamp(now, dt.UTC).isoformat(timespec="seconds")
+    with log_file.open("a", encoding="utf-8") as log:
+        log.write(f"{stamp} {line}\n")
+
+
+def prune(root: Path, keep_days: float, now: float, keep: Path) -> list[Path]:
+    """Remove the backups in `root` (folders with a manifest.json) older than `keep_days`,
+    never `keep` (the one just made); folders without a manifest are left alone."""
+    removed = []
+    for folder in sorted(root.iterdir()):
+        manifest = folder / "manifest.json"
+        if folder.resolve() == keep.resolve() or not manifest.is_file():
+            continue
+        if now - manifest.stat().st_mtime > keep_days * 86400:
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
+
+
 def _entry(root: Path, path: Path) -> dict[str, Any]:
     return {"path": path.relative_to(root).as_posix(), "sha256": _sha256(path),
             "size": path.stat().st_size}

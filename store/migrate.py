@@ -17,11 +17,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from alembic.config import Config
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from store.db import normalize_url, sqlite_path
+from store.errors import DatabaseUnreachable, MigrationFailed
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ROOT / "store" / "migrations" / "versions"
 _ASSIGNMENT = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+?)\s*$", re.MULTILINE)
+CONNECT_TIMEOUT = 15.0  # seconds to wait for a database server's answer
+URL_FORMS = "postgresql://USER:PASSWORD@HOST:PORT/NAME or sqlite:///PATH"
 
 
 def alembic_config(url: str) -> Config:
@@ -87,15 +93,82 @@ def at_head(url: str) -> bool:
     return found == heads
 
 
+def address(url: str) -> str:
+    """`url` as it may be shown to an operator: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r":[^:@/]*@", ":***@", url)
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its kind and the first line of what it says."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+async def _select_one(url: str, timeout: float) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_async_engine(normalize_url(url), poolclass=NullPool)
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+def reach(url: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """DatabaseUnreachable unless `url` reads as a database address and its server answers
+    (a SQLite file's folder exists or can be made: connecting creates the file)."""
+    try:
+        path = sqlite_path(normalize_url(url))
+    except ArgumentError:
+        raise DatabaseUnreachable(address(url), f"not a database address ({URL_FORMS})"
+                                  ) from None
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseUnreachable(address(url), one_line(exc)) from None
+        return
+    try:
+        asyncio.run(_select_one(url, timeout))
+    except TimeoutError:
+        raise DatabaseUnreachable(address(url), f"no answer in {timeout:g} s") from None
+    except Exception as exc:  # any driver's error: refused, unknown host, credentials
+        raise DatabaseUnreachable(address(url), one_line(exc)) from None
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`. Runs its own event loop: call it
-    outside one, or through `upgrade_async`."""
-    if revision == "head" and at_head(url):
+    outside one, or through `upgrade_async`. A database that does not answer raises
+    DatabaseUnreachable, a migration that cannot be made MigrationFailed (no traceback for
+    the operator: bot/cli.py prints one line)."""
+    if revision == "head" and _readable(url) and at_head(url):
         return
+    reach(url)
     from alembic import command
+    from alembic.util import CommandError
+    from sqlalchemy.exc import DBAPIError
 
-    command.upgrade(alembic_config(url), revision)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except (CommandError, DBAPIError) as exc:
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+        raise MigrationFailed(address(url), revision, ", ".join(sorted(script_heads())),
+                              one_line(cause)) from None
     check_foreign_keys(url)
+
+
+def _readable(url: str) -> bool:
+    try:
+        make_url(normalize_url(url))
+    except ArgumentError:
+        return False
+    return True
 
 
 def check_foreign_keys(url: str) -> None:

@@ -102,6 +102,8 @@ class User(Base):
     lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # a reviewer's scope: one district (区市总工会), or None for the whole city
     review_district: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    # records honours and payments (the city's administrators always may; they grant it)
+    payer: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = _now_col()
 
 
@@ -188,18 +190,23 @@ class Project(Base):
 
 class LedgerEntry(Base):
     """One dated decision or payment on a project, never updated or deleted: an honour
-    (level), a recommendation upward (level), the outcome of one (level, `awarded`), or a
-    payment (amount, payer). Entitled, paid and due are computed from these rows."""
+    (level), a recommendation upward (level), the outcome of one (level, `awarded`), a
+    payment (amount, payer, `funder`: the city's subsidy or the district's matching), or a
+    reversal of an earlier row (`reverses`, with its reason in `note`). Entitled, paid and
+    due are computed from these rows."""
 
     __tablename__ = "ledger"
     __table_args__ = (Index("ix_ledger_project", "project_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
-    kind: Mapped[str] = mapped_column(String(12))  # honour|recommend|outcome|payment
+    kind: Mapped[str] = mapped_column(String(12))  # honour|recommend|outcome|payment|reversal
     level: Mapped[str | None] = mapped_column(String(20), nullable=True)
     awarded: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # outcomes only
     amount: Mapped[int] = mapped_column(Integer, default=0)  # payments, yuan
     payer: Mapped[str] = mapped_column(String(100), default="")
+    funder: Mapped[str] = mapped_column(String(12), default="city",
+                                        server_default="city")  # city | district
+    reverses: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a reversal's row
     note: Mapped[str] = mapped_column(String(500), default="")
     on_date: Mapped[dt.date] = mapped_column(Date)  # when it was decided or paid
     recorded_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -271,6 +278,44 @@ class Feedback(Base):
     passage_id: Mapped[str] = mapped_column(String(80))
     helpful: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = _now_col()
+
+
+class QuestionGap(Base):
+    """A question the answers did not serve: declined ("not covered") or marked 👎, with
+    what was answered and the asker's organisation (no person), for the federation to
+    close the gap (a document or an answer card)."""
+
+    __tablename__ = "question_gaps"
+    __table_args__ = (Index("ix_question_gaps_asked", "asked_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))  # declined | unhelpful
+    question: Mapped[str] = mapped_column(Text)
+    answered: Mapped[str] = mapped_column(Text, default="")  # the citation or figure given
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"),
+                                                        nullable=True)
+    asked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AnswerCard(Base):
+    """An administrator's answer to a question the documents do not answer: it answers
+    that question (and ones worded nearly alike) from the next question on."""
+
+    __tablename__ = "answer_cards"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class GapDigest(Base):
+    """A weekly digest of the question gaps sent to the administrators (stored before it
+    is sent: one digest a week, whichever process sends it), and the last gap it covers."""
+
+    __tablename__ = "gap_digests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_gap_id: Mapped[int] = mapped_column(Integer)
 
 
 class ConversationState(Base):
@@ -385,3 +430,6 @@ class ProjectTotals(Base):
     claimed_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     verified_total: Mapped[int | None] = mapped_column(Integer, nullable=True)
     eligible: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # verified points by criterion id (the ranking's tie-breaks), the blocking issues' codes
+    criteria: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    blocking: Mapped[list | None] = mapped_column(JSON, nullable=True)

@@ -38,6 +38,7 @@ from store.documents import all_documents
 TOKENIZER = "jieba-precise-v1"
 KEEP_CACHE_FILES = 3
 KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely not a typo
+SPECIFIC_MAX_FREQ = 1000  # …and under which it is not a common word (这块, 只有): specific
 
 
 @cache
@@ -107,6 +108,17 @@ def jieba_known_words(targets: Sequence[str]) -> list[str]:
     return near_misses(words, targets)
 
 
+def jieba_specific_words() -> list[str]:
+    """Words of jieba's dictionary neither rare (typos, names) nor common (这块, 只有,
+    工资): a question naming one the documents never use asks about something else."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return sorted(w for w, f in jieba.dt.FREQ.items()
+                  if KNOWN_MIN_FREQ <= f < SPECIFIC_MAX_FREQ and 2 <= len(w) <= 4 and is_cjk(w))
+
+
 def _read_cache(path: Path) -> dict[str, Any]:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -142,6 +154,7 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     passages = [p for doc in documents for p in doc.passages]
     contexts = {doc.id: document_context(doc) for doc in documents}
     names = {doc.id: document_names(doc) for doc in documents}
+    dates = {doc.id: doc.date for doc in documents}
     texts = [p.text for p in passages] + sorted(
         {" ".join((*p.section, contexts[p.doc_id])) for p in passages})
     key = _corpus_key(texts)
@@ -153,16 +166,21 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
                 break
     tokenizer = CachedTokenizer(cached.get("tokens", {}))
     index = SearchIndex.build(passages, synonyms if synonyms is not None else load_synonyms(),
-                              tokenizer, contexts=contexts, names=names,
+                              tokenizer, contexts=contexts, names=names, dates=dates,
                               params=params or DEFAULT_PARAMS)
     targets = index.correction_targets()
     targets_key = _corpus_key(targets)
     known = cached.get("known", {})
     if known.get("key") != targets_key:
         known = {"key": targets_key, "words": jieba_known_words(targets)}
-    if tokenizer.missed or cached.get("known") != known or not path.exists():
-        _write_cache(folder, key, {"tokens": tokenizer.used, "known": known})
-    return index.with_known_words(known["words"])
+    specific = cached.get("specific")
+    if not isinstance(specific, dict) or specific.get("max") != SPECIFIC_MAX_FREQ:
+        specific = {"max": SPECIFIC_MAX_FREQ, "words": jieba_specific_words()}
+    if tokenizer.missed or cached.get("known") != known or not path.exists() \
+            or cached.get("specific") != specific:
+        _write_cache(folder, key, {"tokens": tokenizer.used, "known": known,
+                                   "specific": specific})
+    return index.with_known_words(known["words"], specific["words"])
 
 
 def load_index(directory: Path | None = None) -> SearchIndex:

@@ -17,17 +17,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from store.db import upsert_insert
 from store.errors import Duplicate, StaleWrite
 from store.models import (
+    AnswerCard,
     Assignment,
     AuditEntry,
     EvidenceEntry,
     EvidenceFigure,
     EvidenceFile,
     Feedback,
+    GapDigest,
     Invite,
     LedgerEntry,
     Organization,
     Project,
     ProjectTotals,
+    QuestionGap,
     Recusal,
     Reminder,
     Round,
@@ -62,6 +65,8 @@ class StoredTotals:
     claimed_total: int | None
     verified_total: int | None
     eligible: bool | None
+    criteria: Mapping[str, int] | None = None  # verified points by criterion
+    blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +255,8 @@ class Projects(Repo):
                    func.coalesce(Project.recommended_on, Round.recommended_on)]
         stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
                   ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
-                  ProjectTotals.verified_total, ProjectTotals.eligible]
+                  ProjectTotals.verified_total, ProjectTotals.eligible,
+                  ProjectTotals.criteria, ProjectTotals.blocking]
         query = (select(*columns, *(stored if totals else ()),
                         *((EvidenceFigure.value,) if figure else ()))
                  .join(Organization, Organization.id == Project.organization_id)
@@ -282,7 +288,7 @@ class Projects(Repo):
             closes = None if deadline is None else max(deadline, until) if until else deadline
             kept = None
             if totals and row[12] is not None:
-                kept = StoredTotals(*row[12:19])
+                kept = StoredTotals(*row[12:19], row[19], tuple(row[20] or ()))
             out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
                                   org_name, uscc, closes, recommended, kept,
                                   row[-1] if figure else None))
@@ -429,7 +435,8 @@ class Totals(Repo):
                                 table.c.generation == bindparam("seen"))
             .values(scored_generation=bindparam("seen"), basis=bindparam("basis"),
                     on_date=bindparam("on_date"), claimed_total=bindparam("claimed"),
-                    verified_total=bindparam("verified"), eligible=bindparam("eligible"))
+                    verified_total=bindparam("verified"), eligible=bindparam("eligible"),
+                    criteria=bindparam("criteria"), blocking=bindparam("blocking"))
             .execution_options(synchronize_session=False), list(rows))
 
 
@@ -467,6 +474,30 @@ class Feedbacks(Repo):
         return int(await self.session.scalar(query) or 0)
 
 
+class QuestionGaps(Repo):
+    async def since(self, moment: dt.datetime | None = None, *, after_id: int = 0
+                    ) -> list[tuple[QuestionGap, str | None]]:
+        """The gaps asked at or after ``moment`` (all without one) and recorded after gap
+        ``after_id``, in the order recorded, each with its organisation's name."""
+        query = (select(QuestionGap, Organization.name)
+                 .outerjoin(Organization, Organization.id == QuestionGap.organization_id)
+                 .where(QuestionGap.id > after_id).order_by(QuestionGap.id))
+        if moment is not None:
+            query = query.where(QuestionGap.asked_at >= moment)
+        return [(gap, name) for gap, name in (await self.session.execute(query)).all()]
+
+
+class AnswerCards(Repo):
+    async def all(self) -> list[AnswerCard]:
+        return list(await self.session.scalars(select(AnswerCard).order_by(AnswerCard.id)))
+
+
+class GapDigests(Repo):
+    async def last(self) -> GapDigest | None:
+        return await self.session.scalar(
+            select(GapDigest).order_by(GapDigest.sent_at.desc(), GapDigest.id.desc()).limit(1))
+
+
 class Rounds(Repo):
     async def get(self, round_id: int) -> Round | None:
         return await self.session.get(Round, round_id)
@@ -489,6 +520,10 @@ class Extensions(Repo):
 
     async def all(self) -> list[RoundExtension]:
         return list(await self.session.scalars(select(RoundExtension)))
+
+    async def of_organization(self, organization_id: int) -> list[RoundExtension]:
+        return list(await self.session.scalars(
+            select(RoundExtension).where(RoundExtension.organization_id == organization_id)))
 
     async def grant(self, round_id: int, organization_id: int, until: dt.datetime,
                     granted_by: int) -> None:
@@ -804,6 +839,9 @@ class UnitOfWork:
         self.invites = Invites(self.session)
         self.projects = Projects(self.session)
         self.feedback = Feedbacks(self.session)
+        self.gaps = QuestionGaps(self.session)
+        self.cards = AnswerCards(self.session)
+        self.digests = GapDigests(self.session)
         self.rounds = Rounds(self.session)
         self.extensions = Extensions(self.session)
         self.reminders = Reminders(self.session)

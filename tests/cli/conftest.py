@@ -1,27 +1,33 @@
-"""The command line through a real subprocess, on the test's database."""
+"""The command line on the test's database: `cli` runs it in the test process (as `python -m
+bot` would run it, tests/support/cli.py), `cli_process` as a real child process, for the tests
+where the process boundary is the point."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import ROOT, run_in_process, run_process
+
+__all__ = ["ROOT", "run_cli"]
 
 
 @pytest.fixture
 def cli(tmp_path, database_url):
-    """`python -m bot …` on this test's database."""
+    """`python -m bot …` on this test's database, in this process."""
     return lambda *args: run_cli(tmp_path, database_url, *args)
 
 
-def run_cli(tmp_path, database_url: str, *args: str) -> subprocess.CompletedProcess:
+@pytest.fixture
+def cli_process(tmp_path, database_url):
+    """`python -m bot …` on this test's database, as a child process."""
+    return lambda *args: run_cli(tmp_path, database_url, *args, process=True)
+
+
+def run_cli(tmp_path, database_url: str, *args: str,
+            process: bool = False) -> subprocess.CompletedProcess:
     plain = re.sub(r"^(\w+)\+\w+://", r"\1://", database_url)  # as operators write it
-    env = {**os.environ, "DATABASE_URL": plain,
-           "EVIDENCE_DIR": str(tmp_path / "evidence"), "ADMIN_IDS": "1"}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {"DATABASE_URL": plain, "EVIDENCE_DIR": str(tmp_path / "evidence"), "ADMIN_IDS": "1"}
+    return (run_process if process else run_in_process)(args, env=env)

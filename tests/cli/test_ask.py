@@ -1,24 +1,22 @@
-"""`python -m bot ask` and `python -m bot docs`, through a real subprocess."""
+"""`python -m bot ask` and `python -m bot docs`, in-process (tests/support/cli.py)."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from domain.corpus import normalize
+from tests.support.cli import run_in_process
 
-ROOT = Path(__file__).resolve().parents[2]
 SEED_2021 = "关于工会联系引导社会组织为职工提供专业化服务的实施意见"
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
+    return run_in_process(args, env=env)
 
 
 def ask_json(*args: str, env: dict[str, str] | None = None) -> dict:
@@ -249,3 +247,62 @@ def test_docs_bad_input_exits_2_with_one_line(args, user_env):
     assert out.returncode == 2, out.stdout
     assert out.stdout == ""
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+# ---- `python -m bot questions report` (issue 22): what the answers did not serve
+
+
+@pytest.fixture
+def gaps_recorded(tmp_path, database_url, monkeypatch):
+    """Two organisations' staff asked; one question twice (declined), one got 👎."""
+    import asyncio
+    import datetime as dt
+
+    from bot.app import build_services
+    from bot.cli import main
+    from bot.settings import Settings
+    from services import accounts, questions
+    from services.clock import FixedClock
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
+    assert main(["round", "list"]) == 0  # migrates the database
+
+    async def record() -> None:
+        clock = FixedClock(dt.datetime(2026, 11, 20, 10, 0))
+        svc = build_services(Settings(), clock=clock)
+        for name, uscc in (("青岛海都心理健康服务中心", "91350100M000100Y43"),
+                           ("即墨区国立社会工作服务中心", "52370200MJD602994T")):
+            await accounts.create_organization(svc, name=name, uscc=uscc, district="崂山区",
+                                               established_on=dt.date(2019, 5, 10),
+                                               valid_until=None)
+        await questions.record_feedback(svc, 1001, "报告交给谁", "p1", False,
+                                        answered="《意见》 › 报送要求", organization_id=1)
+        clock.advance(dt.timedelta(days=5))
+        await questions.ask(svc, "困难职工帮扶怎么申请", "zh", user_id=1001,
+                            organization_id=1)
+        await questions.ask(svc, "困难职工帮扶怎么申请？", "zh", user_id=2002,
+                            organization_id=2)
+        await svc.close()
+
+    asyncio.run(record())
+    return {**os.environ, "DATABASE_URL": database_url,
+            "EVIDENCE_DIR": str(tmp_path / "evidence")}
+
+
+def test_questions_report_lists_what_was_not_answered_without_persons(gaps_recorded):
+    data = json.loads(cli("questions", "report", "--json", env=gaps_recorded).stdout)
+    assert [(q["question"], q["count"], q["kinds"], q["answered"], q["organizations"])
+            for q in data["questions"]] == [
+        ("困难职工帮扶怎么申请？", 2, ["declined"], [],
+         ["青岛海都心理健康服务中心", "即墨区国立社会工作服务中心"]),
+        ("报告交给谁", 1, ["unhelpful"], ["《意见》 › 报送要求"], ["青岛海都心理健康服务中心"])]
+    assert "1001" not in json.dumps(data) and "2002" not in json.dumps(data)
+    since = json.loads(cli("questions", "report", "--json", "--since", "2026-11-24",
+                           env=gaps_recorded).stdout)
+    assert [q["question"] for q in since["questions"]] == ["困难职工帮扶怎么申请？"]
+    text = cli("questions", "report", env=gaps_recorded)
+    assert text.returncode == 0 and "2\t困难职工帮扶怎么申请？\t未回答\t" in text.stdout
+    bad = cli("questions", "report", "--since", "yesterday", env=gaps_recorded)
+    assert bad.returncode == 2 and "--since" in bad.stderr

@@ -1,24 +1,21 @@
-"""`python -m bot backup` / `restore` through a real subprocess: a snapshot and the evidence
-files come back into an empty database and folder, every SHA-256 checked; damaged files and
-non-empty targets are refused with one line."""
+"""`python -m bot backup` / `restore` (in-process, tests/support/cli.py): a snapshot and the
+evidence files come back into an empty database and folder, every SHA-256 checked; damaged
+files and non-empty targets are refused with one line."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import text
 
 from store.db import make_engine, sqlite_path
 from store.evidence_store import EvidenceStore
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_in_process
 
 # `database_url` (tests/conftest.py) is a fresh database of the run's kind: SQLite under
 # `make test`, PostgreSQL under `make test-postgres` (TEST_DATABASE_URL).
@@ -44,13 +41,12 @@ def _wipe(url: str) -> None:
 
 def cli(url: str, evidence: Path, *args: str, path: str | None = None,
         ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": url, "EVIDENCE_DIR": str(evidence), "ADMIN_IDS": "1",
+    env = {"DATABASE_URL": url, "EVIDENCE_DIR": str(evidence), "ADMIN_IDS": "1",
            "UNIONBOT_DOCS_DIR": str(evidence.parent / "policies"),
            "UNIONBOT_CACHE_DIR": str(evidence.parent / "cache")}
     if path is not None:
         env["PATH"] = path
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_in_process(args, env=env)
 
 
 def files_in(folder: Path) -> dict[str, bytes]:

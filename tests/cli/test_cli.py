@@ -1,4 +1,5 @@
-"""The command-line contracts of SPEC.md, through a real subprocess."""
+"""The command-line contracts of SPEC.md, in-process (tests/support/cli.py); the entry points
+once as real processes."""
 
 from __future__ import annotations
 
@@ -9,13 +10,31 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import ROOT, run_in_process, run_process
+
 EXAMPLE = ROOT / "data" / "examples" / "submission.json"
 
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return run_in_process(args, stdin=stdin)
+
+
+def test_the_entry_points_answer_as_the_in_process_runs_do():
+    """`python -m bot` and the installed `unionbot` script, as an operator's shell runs them:
+    the exit status and output the in-process runs of the other tests stand for."""
+    bad, good = ((run_process(args, stdin=stdin), cli(*args, stdin=stdin)) for args, stdin in (
+        (["score", "-", "--json"], '{"colour": "red"}'),
+        (["subsidy", "--honours", "provincial", "--paid", "10000"], None)))
+    for real, here in (bad, good):
+        assert (real.returncode, real.stdout, real.stderr) == (
+            here.returncode, here.stdout, here.stderr)
+    assert bad[0].returncode == 2 and bad[0].stdout == "" and "colour" in bad[0].stderr
+    assert good[0].returncode == 0 and "还应补齐10000元" in good[0].stdout
+    script = Path(sys.executable).with_name("unionbot")
+    out = subprocess.run([str(script), "score", str(EXAMPLE), "--json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["total"] == 78
 
 
 def test_score_json_contract():
@@ -68,6 +87,14 @@ def test_subsidy_json_contract():
     assert out.returncode == 0
     assert json.loads(out.stdout) == {"highest": "national", "entitled": 30000,
                                       "paid": 10000, "due": 20000}
+
+
+def test_subsidy_takes_level_names_in_chinese():
+    out = cli("subsidy", "--honours", "市级,省级", "--paid", "10000", "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["highest"] == "provincial"
+    out = cli("subsidy", "--honours", "全国、市级", "--paid", "0", "--json")
+    assert json.loads(out.stdout)["entitled"] == 30000
 
 
 def test_subsidy_readable_cites_the_top_up_rule():

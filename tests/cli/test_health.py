@@ -4,34 +4,30 @@ without a usable secret."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 from services.health import Monitor, beat
+from tests.support.cli import run_in_process, run_process
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def cli(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    full = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+def cli(tmp_path, *args: str, process: bool = False, **env: str) -> subprocess.CompletedProcess:
+    """In-process, or with `process=True` as a real `python -m bot`."""
+    full = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
             "EVIDENCE_DIR": str(tmp_path / "evidence"),
             "HEARTBEAT_FILE": str(tmp_path / "heartbeat.json"), "HEARTBEAT_SECONDS": "10",
             "WEBHOOK_SECRET": "", **env}
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=full,
-                          capture_output=True, text=True, timeout=120)
+    return (run_process if process else run_in_process)(args, env=full)
 
 
-def health(tmp_path) -> tuple[int, dict]:
-    out = cli(tmp_path, "health")
+def health(tmp_path, process: bool = False) -> tuple[int, dict]:
+    out = cli(tmp_path, "health", process=process)
     line, = out.stdout.strip().splitlines()
     return out.returncode, json.loads(line)
 
 
 def test_health_needs_the_database_at_head_and_a_fresh_heartbeat(tmp_path):
-    code, report = health(tmp_path)
+    code, report = health(tmp_path, process=True)  # as a supervisor runs it: its exit status
     assert code == 1 and "database_unreachable" in report["problems"]  # no database yet
 
     assert cli(tmp_path, "db", "upgrade", "0002").returncode == 0

@@ -17,10 +17,10 @@ ADD = ["org", "add", "--name", "青岛海都心理健康服务中心", "--uscc",
        "--district", "崂山区", "--established", "2019-05-10", "--valid-until", "2026-01-31"]
 
 
-def test_org_edit_corrects_facts_and_org_list_shows_them(cli):
+def test_org_edit_corrects_facts_and_org_list_shows_them(cli, cli_process):
     assert cli(*ADD).returncode == 0
-    out = cli("org", "edit", "1", "--valid-until", "2031-01-31", "--district", "黄岛",
-              "--json")
+    out = cli_process("org", "edit", "1", "--valid-until", "2031-01-31", "--district", "黄岛",
+                      "--json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {
         "id": 1, "name": "青岛海都心理健康服务中心", "uscc": "91350100M000100Y43",

@@ -48,14 +48,20 @@ def test_round_add_refuses_a_recommendation_date_before_the_opening(cli):
         "错误：recommended：推荐日期不能早于开始日期（2026-11-01）"], out.stderr
 
 
-def test_export_writes_an_excel_ranking(cli, tmp_path):
+def test_export_writes_the_one_ranking_workbook(cli, tmp_path):
+    """`export` and `ranking` write the same workbook (issue 21): by verified total, claimed
+    beside it, the reviewers' verdicts."""
     from openpyxl import load_workbook
 
     out = cli("export", "--out", str(tmp_path / "ranking.xlsx"), "--all")
     assert out.returncode == 0, out.stderr
     assert "已导出 0 个项目" in out.stdout
     header = next(load_workbook(tmp_path / "ranking.xlsx").active.iter_rows(values_only=True))
-    assert header[:2] == ("名次", "项目") and "政治建设（20）" in header
+    assert header[:3] == ("名次", "市级评选线内", "项目编号")
+    assert header[7:9] == ("核定分", "申报分") and "审核意见" in header
+    assert cli("ranking", "--out", str(tmp_path / "same.xlsx")).returncode == 0
+    same = next(load_workbook(tmp_path / "same.xlsx").active.iter_rows(values_only=True))
+    assert same == header
 
 
 def test_bad_typed_values_on_the_command_line_are_one_line(cli, tmp_path):
@@ -106,3 +112,30 @@ def test_invites_members_and_files_from_the_command_line(cli, tmp_path):
     gc = cli("files", "gc", "--grace-minutes", "0")
     assert gc.returncode == 0 and "已删除 1 个" in gc.stdout, gc.stderr
     assert not orphan.exists()
+
+
+def test_ask_answers_a_round_question_from_the_open_rounds_and_an_extension(cli):
+    """issue 22: `python -m bot ask` knows no user, but the database knows the open round
+    (the 2018 paragraph is not the answer), and with --org the organisation's extension."""
+    import datetime as dt
+    import json
+
+    today = dt.date.today()
+    deadline = today + dt.timedelta(days=20)
+    assert cli("round", "add", "--name", "本年度市级优秀项目", "--level", "city", "--year",
+               str(today.year), "--opens", (today - dt.timedelta(days=5)).isoformat(),
+               "--deadline", f"{deadline.isoformat()} 17:00",
+               "--recommended", (deadline + dt.timedelta(days=5)).isoformat()).returncode == 0
+    out = cli("ask", "本轮截止日期是哪天")
+    assert out.returncode == 0, out.stderr
+    assert "本年度市级优秀项目" in out.stdout and f"{deadline.isoformat()} 17:00" in out.stdout
+    assert "2018" not in out.stdout and "出处" not in out.stdout
+    assert cli("org", "add", "--name", "青岛海都心理健康服务中心", "--uscc", "52370200MJD602994T",
+               "--district", "市南区", "--established", "2019-03-01").returncode == 0
+    later = deadline + dt.timedelta(days=7)
+    assert cli("round", "extend", "1", "--org", "1", "--until",
+               f"{later.isoformat()} 17:00").returncode == 0
+    data = json.loads(cli("ask", "--json", "--org", "1", "截止还有几天").stdout)
+    assert data["results"] == [] and data["own"]["intent"] == "deadline"
+    assert f"延期至 {later.isoformat()} 17:00" in data["own"]["text"]
+    assert f"原为 {deadline.isoformat()} 17:00" in data["own"]["text"]

@@ -79,7 +79,7 @@ async def test_honours_are_named_in_the_users_language(bot, member):
                              started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
                              closed_and_evaluated=True)
     reviewer = bot.chat(1, "管理员")
-    await reviewer.send("/honour 1 省级,city 2万")
+    await reviewer.send("/honour 1 省级,city")
     assert "获得 省级、市级" in reviewer.last_text and "city" not in reviewer.last_text
     await reviewer.send("/honour 1 金牌")
     assert "⚠️ 荣誉级别：未知的取值 金牌，可选：全国级、省级、市级" in reviewer.last_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services import accounts
+from services import accounts, review
 from tests.conversation.conftest import new_project
 
 
@@ -60,13 +60,24 @@ async def test_reviewers_export_the_ranking_as_excel(bot, member):
     await member.press("✅ 确认提交")
     admin = bot.chat(1, "管理员")
     await admin.send("/export")
+    assert "正在生成文件" in admin.replies[0]  # built off the update loop, said first
     [doc] = admin.documents_since
-    assert doc.file_name.startswith("评审排名-2026-11-23") and "1 个项目" in doc.text
-    sheet = load_workbook(io.BytesIO(doc.file)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("名次", "项目", "社会组织", "状态") and rows[0][-3] == "总分"
-    assert rows[1][:4] == (1, "社区法律服务站", "青岛海都心理健康服务中心", "已提交审核")
-    assert rows[1][-3] == 10 and rows[1][-2] == "是"
+    assert doc.file_name == "排名表-2026-11-23.xlsx" and "1 个项目" in doc.text
+    rows = list(load_workbook(io.BytesIO(doc.file)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("名次", "市级评选线内", "项目编号", "项目")
+    assert rows[0][7:9] == ("核定分", "申报分")
+    assert rows[1][:4] == (1, None, 1, "社区法律服务站") and rows[1][7:9] == (0, 10)
+    # reviewed and returned, it stays in the one ranking (the old export kept "submitted"
+    # ones only), with the reviewers' verdict and its reason
+    view = await review.open_project(bot.svc, 1, 1)
+    for target in view.targets:
+        await review.give_verdict(bot.svc, 1, 1, target, "reject", "材料不清晰")
+    await review.return_project(bot.svc, 1, 1)
+    await admin.send("/export")
+    [doc] = admin.documents_since
+    rows = list(load_workbook(io.BytesIO(doc.file)).active.iter_rows(values_only=True))
+    assert rows[1][:4] == (1, None, 1, "社区法律服务站") and rows[1][7:9] == (0, 10)
+    assert "❌ 建立工会的批复文件：不予认定，理由：材料不清晰" in rows[1][rows[0].index("审核意见")]
     await member.send("/export")
     assert "只有评审人员" in member.last_text
 
@@ -76,8 +87,9 @@ async def test_recorded_honours_answer_the_subsidy_question_at_once(bot, member)
     reviewer = bot.chat(1, "管理员")
     await reviewer.send("/honour 1 gold")
     assert "未知的取值 gold" in reviewer.last_text
-    await reviewer.send("/honour 1 provincial,national 2万")
+    await reviewer.send("/honour 1 provincial,national")
     assert "已记录：社区法律服务站" in reviewer.last_text
+    await reviewer.send("/pay 1 2万 市总工会")
     await member.send("/subsidy")
     await member.press("📁 按记录计算：社区法律服务站")
     assert "社区法律服务站" in member.last_text and "还应补齐10000元" in member.last_text

@@ -25,14 +25,21 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
     text = in_round.last_text
     assert "青岛海都心理健康服务中心的数据（截至 2026-11-23 10:00）" in text
     assert "2026年度市级优秀项目" in text and "2026-12-15 17:00" in text and "还有 22 天" in text
-    assert text.index("还有 22 天") < text.index("2018-11-30")  # the round first
-    assert "⏳ 此段注明的日期 2018-11-30 已过" in text
+    assert "2018" not in text and "出处" not in text  # stands alone: no trailing passage
     assert "📝 去补材料" in in_round.buttons
+    await in_round.press("📖 原文")  # the policy behind it, on request, its past date labelled
+    assert "📖 相关文件原文" in in_round.last_text
+    assert "⏳ 此段注明的日期 2018-11-30 已过" in in_round.last_text
 
     await in_round.send("我们还差什么")
     text = in_round.last_text
     assert "《职工心理关爱项目》目前 0/100 分" in text
     assert "（+10分）" in text
+    assert "出处" not in text and "评估依据" not in text  # no rubric passage after the list
+    await in_round.send("还缺哪些材料没交")
+    assert "还差这些" in in_round.last_text and "评估依据" not in in_round.last_text
+    await in_round.send("还有啥没弄完的")  # in other words
+    assert "还差这些" in in_round.last_text
     assert "📝 去补材料" in in_round.buttons
     await in_round.press("📝 去补材料")
     assert "材料清单" in in_round.last_text
@@ -40,13 +47,17 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
 
 async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(bot, in_round):
     from services import accounts
+    from services.ledger import pay
     from services.projects import record_honours
 
     await in_round.send("项目提交了吗")
     assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
+    await in_round.send("我们的项目现在是什么状态")  # in other words
+    assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
     await in_round.send("我们单位能拿多少补助")
     assert "您单位的项目还没有登记荣誉，暂无补助" in in_round.last_text
-    await record_honours(bot.svc, 1, 1, ["city", "provincial"], 10000)
+    await record_honours(bot.svc, 1, 1, ["city", "provincial"])
+    await pay(bot.svc, 1, 1, 10000)
     await in_round.send("我们单位能拿多少补助")
     assert "可得补助 2万元，已拨付 1万元，还应补 1万元" in in_round.last_text
     await in_round.send("/submit")  # straight back into the project's checklist
@@ -125,3 +136,26 @@ async def test_an_administrator_sends_a_document_with_docs_and_it_answers_at_onc
     assert "doc-yizhan" in admin.last_text
     await chat.send("户外劳动者驿站运营补贴每年多少")
     assert "每年运营补贴六千元" not in chat.last_text
+
+
+@pytest.mark.parametrize("question", ["材料什么时候交", "哪天交", "几号前交", "最后期限",
+                                      "咱们这批啥时候截止呀", "报材料最晚到哪天",
+                                      "交材料的最后一天是哪天", "我们还剩多长时间交材料",
+                                      "提交期限是哪天"])
+async def test_deadline_questions_in_other_words_are_answered_from_the_open_round(
+        in_round, question):
+    await in_round.send(question)
+    text = in_round.last_text
+    assert "2026年度市级优秀项目" in text and "2026-12-15 17:00" in text
+    assert "项目实施" not in text and "2018" not in text and "出处" not in text
+
+
+async def test_a_deadline_answer_uses_the_organisations_extension(bot, in_round):
+    from services import rounds
+
+    await rounds.extend(bot.svc, 1, 1, 1, dt.datetime(2026, 12, 22, 17, 0,
+                                                      tzinfo=bot.svc.clock.tz))
+    await in_round.send("截止还有几天")
+    text = in_round.last_text
+    assert "延期至 2026-12-22 17:00（原为 2026-12-15 17:00），还有 29 天" in text
+    assert "还有 22 天" not in text

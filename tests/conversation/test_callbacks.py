@@ -24,7 +24,9 @@ SAMPLES = {"new": (), "stop": (), "area": (3,), "closed": (1,), "project": (7,),
            "join_confirm": ("AbC-12_x",), "join_cancel": (), "member_remove": (4, 7_000_000_001),
            "rank_page": (3, 1), "rank_export": (0,), "decide": (7,), "honour_city": (7,),
            "recommend": (7, "provincial"), "outcome": (7, "national", 1),
-           "ledger_page": (2,), "ledger_export": (), "dossier": (7,)}
+           "ledger_page": (2,), "ledger_export": (), "dossier": (7,),
+           "pay_confirm": (7, 99999), "honour_ok": (7, "city"),
+           "recommend_ok": (7, "provincial"), "outcome_ok": (7, "national", 0)}
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services import accounts, audit, projects
 from tests.conversation.conftest import new_project
+from tests.support.cli import run_in_process
 
 
 async def _submitted_with_a_file(member, name: str) -> None:
@@ -72,17 +73,28 @@ async def test_from_ranking_to_honours_recommendation_payment_and_top_up(bot, me
     await reviewer.press("⚖️ #1 社区法律服务站")
     assert "荣誉：无" in reviewer.last_text and "申报 10 分 · 核定 10 分" in reviewer.last_text
     await reviewer.press("🏅 评为市级优秀项目")
+    assert "请确认：将 #1 社区法律服务站 评为市级优秀项目？" in reviewer.last_text
+    assert "本轮排名：第 1/2 名，核定 10 分" in reviewer.last_text
+    assert "⚠️ 与排名不一致：不在市级评选线内（前 10 名且核定分不低于 60 分）" in reviewer.last_text
+    assert "⚠️ 核定分比评选线低 50 分" in reviewer.last_text
+    assert "荣誉：无" not in reviewer.last_text  # nothing recorded yet
+    await reviewer.press("✅ 确认")
     assert "已记录（2026-11-23，记录人 1）" in reviewer.last_text
+    assert "与排名不一致：第 1 名、核定 10 分，不在评选线（前 10 名且≥60 分）内" \
+        in reviewer.last_text
     assert "荣誉：市级" in reviewer.last_text and "还应补齐 10000 元" in reviewer.last_text
     assert "🏅 评为市级优秀项目" not in reviewer.buttons
 
     await reviewer.press("⬆️ 推荐参评省级")
+    await reviewer.press("✅ 确认")
     assert "推荐：省级" in reviewer.last_text
-    assert "2026-11-23 ⬆️ 推荐参评省级 — 记录人 1" in reviewer.last_text
+    assert "2026-11-23 ⬆️ 推荐参评省级，备注：与排名不一致" in reviewer.last_text
     await reviewer.press("✅ 省级：获评")
+    assert "请确认：#1 社区法律服务站 的省级评选结果为“获评”？" in reviewer.last_text
+    await reviewer.press("✅ 确认")
     assert "荣誉：市级、省级" in reviewer.last_text
     assert "应得 20000 元" in reviewer.last_text and "已拨付 0 元" in reviewer.last_text
-    await reviewer.press_forged("dc:o:1:provincial:1")  # the outcome's button, pressed again
+    await reviewer.press_forged("dc:oc:1:provincial:1")  # the outcome's confirmation, again
     assert "已经记录过了" in reviewer.last_text
 
     await reviewer.send("/pay 1 1万 市总工会 首笔")
@@ -116,7 +128,8 @@ async def test_from_ranking_to_honours_recommendation_payment_and_top_up(bot, me
     [doc] = reviewer.documents_since
     book = load_workbook(io.BytesIO(doc.file))
     summary = list(book.worksheets[0].iter_rows(values_only=True))
-    assert summary[1][:2] == (1, "社区法律服务站") and summary[1][-3:] == (20000, 20000, 0)
+    assert summary[1][:2] == (1, "社区法律服务站")
+    assert summary[1][-6:] == (20000, 20000, 0, 0, 0, 0)  # the city's; no district matching
     assert len(list(book.worksheets[1].iter_rows())) == 1 + 6  # 2 honours, 1 recommendation,
     # 1 outcome, 2 payments
 
@@ -131,7 +144,7 @@ async def test_from_ranking_to_honours_recommendation_payment_and_top_up(bot, me
                           "统一社会信用代码", "区市")
     assert first[:9] == (1, None, 1, "社区法律服务站", "青岛海都心理健康服务中心",
                          "91350100M000100Y43", "崂山区", 10, 10)
-    assert first[-6:] == (None, "市级、省级", "省级", 20000, 20000, 0)
+    assert first[-9:] == ("✅ 其余 1 项通过", "市级、省级", "省级", 20000, 20000, 0, 0, 0, 0)
     assert "建立工会的批复文件（核定）" in header
     formula_cell = sheet.cell(row=3, column=4)
     assert formula_cell.value == '=HYPERLINK("x")' and formula_cell.data_type == "s"
@@ -145,11 +158,7 @@ def _pdf_text(data: bytes) -> str:
 
 async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_summary(
         bot, member, tmp_path):
-    import os
-    import subprocess
-    import sys
     import zipfile
-    from pathlib import Path
 
     await new_project(member, "社区/法律..服务站")
     await member.press("⬜ 工会建设")
@@ -164,6 +173,7 @@ async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_
     await _review(bot, 1, reject=view.targets[-1])
     await reviewer.send("/decide 1")
     await reviewer.press("🏅 评为市级优秀项目")
+    await reviewer.press("✅ 确认")
     await reviewer.press("📦 材料包")
     [doc] = reviewer.documents_since
     assert doc.file_name == "材料包-1.zip" and "2 个证明材料" in doc.text
@@ -184,17 +194,14 @@ async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_
     assert "只有评审人员" in member.last_text
 
     out = tmp_path / "dossier.zip"
-    env = {**os.environ, "DATABASE_URL": bot.settings.database_url,
+    env = {"DATABASE_URL": bot.settings.database_url,
            "EVIDENCE_DIR": str(bot.settings.evidence_dir), "ADMIN_IDS": "1"}
-    root = Path(__file__).resolve().parents[2]
-    run = subprocess.run([sys.executable, "-m", "bot", "dossier", "1", "--out", str(out)],
-                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    run = run_in_process(["dossier", "1", "--out", str(out)], env=env)
     assert run.returncode == 0, run.stderr
     assert "2 个证明材料" in run.stdout
     with zipfile.ZipFile(out) as z:
         assert len(z.namelist()) == 3
-    missing = subprocess.run([sys.executable, "-m", "bot", "dossier", "99", "--out", str(out)],
-                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    missing = run_in_process(["dossier", "99", "--out", str(out)], env=env)
     assert missing.returncode == 2 and "99" in missing.stderr
 
 
@@ -271,10 +278,17 @@ async def test_decisions_speak_the_users_language_and_refuse_forged_buttons(bot,
                                    "⬆️ Recommend to the provincial round",
                                    "⬆️ Recommend to the national round"]
     await english.press("⬆️ Recommend to the national round")
+    assert "Please confirm: recommend #1 社区法律服务站 to the national round?" \
+        in english.last_text
+    await english.press("✅ Confirm")
     assert "Recommended: national" in english.last_text
     assert "✅ national: awarded" in english.buttons
     await english.press_forged("dc:r:1:galactic")
     assert "This button has expired" in english.last_text
+    await english.press_forged("dc:rc:1:galactic")
+    assert "This button has expired" in english.last_text
+    await english.press_forged("dc:rc:1:city")  # a level one is not recommended to
+    assert "city" in english.last_text and "provincial, national" in english.last_text
     await english.press_forged("dc:rk:99:0")  # a district that does not exist
     assert "This button has expired" in english.last_text
     await english.send("/pay 1 -5")

@@ -163,17 +163,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def backends(stack: ExitStack, databases: Databases, node: str, tmp: Path
+             ) -> tuple[str, str, RepairProxy]:
+    """A fresh database, the emulator and its repair proxy, each ended with `stack`:
+    (database URL, emulator URL, proxy)."""
+    database_url = databases.create(tmp)
+    stack.callback(databases.drop, database_url)
+    emulator_url = _start_emulator(stack, node, tmp / "emulator.log")
+    proxy = RepairProxy(emulator_url, TOKEN).start()
+    stack.callback(proxy.stop)
+    return database_url, emulator_url, proxy
+
+
 def _launch(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
             webhook: bool) -> Iterator[World]:
     """An emulator, its repair proxy and the bot (polling, or in webhook mode on loopback)."""
     node = _install_emulator()
     tmp = tmp_path_factory.mktemp("e2e-webhook" if webhook else "e2e")
     with ExitStack() as stack:
-        database_url = databases.create(tmp)
-        stack.callback(databases.drop, database_url)
-        emulator_url = _start_emulator(stack, node, tmp / "emulator.log")
-        proxy = RepairProxy(emulator_url, TOKEN).start()
-        stack.callback(proxy.stop)
+        database_url, emulator_url, proxy = backends(stack, databases, node, tmp)
         env = _bot_env(tmp, proxy.url, database_url)
         command = [sys.executable, "-m", "bot", "run"]
         ready = proxy.polling

@@ -135,8 +135,7 @@ def test_empty_database_upgrades_to_head_matching_the_models(database_url):
 def test_rows_written_at_a_revision_survive_the_upgrade_to_head(database_url, start):
     upgrade(database_url, start)
     run(_with_connection(database_url, _fill))
-    # as read back, not as written: from 0011 on, triggers bump project_totals.generation
-    # while the rows after it are inserted
+    # as the database holds them: its triggers (0011's totals) have run on what was written
     written = run(_with_connection(database_url, _read))
     upgrade(database_url)
     after = run(_with_connection(database_url, _read))

@@ -84,7 +84,8 @@ async def _check(svc, written: set[int], same: frozenset[int] = frozenset()) -> 
             if k is not None and k != truth[pid]} == {}
     assert {pid for pid, k in kept.items() if k is None} == written
     assert [pid for pid, before in _FILLED.items()
-            if pid in written and truth[pid] == before] == sorted(same)
+            if pid in written and (truth[pid].claimed, truth[pid].verified, truth[pid].eligible)
+            == (before.claimed, before.verified, before.eligible)] == sorted(same)
 
 
 _FILLED: dict[int, totals.Totals] = {}
@@ -211,7 +212,8 @@ async def test_the_ranking_is_the_one_scored_afresh(svc, round_):
     afresh = rank(rules, [Ranked(x.project.id, x.project.name, x.organization.name,
                                  x.organization.uscc, x.organization.district, round_.id,
                                  t.claimed, t.verified, t.eligible,
-                                 x.figures["satisfaction_rate"][0], x.project.submitted_at)
+                                 x.figures["satisfaction_rate"][0], x.project.submitted_at,
+                                 criteria=t.criteria, blocking=t.blocking)
                           for x in loaded for t in [totals.totals_of(x)]], 2026)
     assert list(stored.rows) == afresh
     assert stored.rows != first.rows  # the rejection moved #2 down
@@ -235,7 +237,8 @@ async def test_totals_scored_while_a_write_lands_are_not_kept(svc, round_):
     async with svc.uow() as uow:
         await uow.totals.store([{"pid": pid, "seen": seen[pid], "basis": totals.basis(svc),
                                  "on_date": RECOMMENDED, "claimed": before.claimed,
-                                 "verified": before.verified, "eligible": before.eligible}])
+                                 "verified": before.verified, "eligible": before.eligible,
+                                 "criteria": {}, "blocking": []}])
         await uow.commit()
     truth, kept = await _truth(svc)
     assert kept == {pid: None} and truth[pid].claimed == before.claimed + 3

@@ -1,0 +1,21 @@
+"""`python -m bot check` beside the running bot, against the local Bot API emulator: every part
+reached, one line each."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_check_reaches_everything_the_running_bot_uses(world):
+    out = subprocess.run([sys.executable, "-m", "bot", "--lang", "en", "check"], env=world.env,
+                         cwd=world.log_path.parent, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "database", "migrations", "proxy", "bot_api", "webhook"]
+    assert all(": ok" in line for line in lines), lines
