@@ -17,7 +17,16 @@ REVIEWER = ("menu", "review", "ranking", "decide", "pay", "ledger", "dossier", "
             "export", "honour", "extend", "rounds", "ask", "standard", "lang", "help", "cancel")
 ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
          "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")
-BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}
+# a member of an organisation appointed reviewer: the desk and their organisation's work
+MEMBER_REVIEWER = (*REVIEWER, "submit", "score", "status", "subsidy", "remind")
+BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN,
+           "member_reviewer": MEMBER_REVIEWER}
+
+
+def menu_of(role: str, *, member: bool) -> str:
+    """The menu a user gets: a reviewer who is a member of an organisation keeps its staff's
+    commands."""
+    return "member_reviewer" if role == "reviewer" and member else role
 
 
 def commands(svc: Services, role: str, lang: str) -> list[BotCommand]:

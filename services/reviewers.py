@@ -84,6 +84,7 @@ class ReviewerView:
     user_id: int
     name: str
     district: str | None  # None: the whole city
+    member: bool = False  # a member of an organisation too (staff of its projects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,8 @@ async def appoint(svc: Services, admin_id: int | None, district: str | None = No
 async def reviewers(svc: Services, admin_id: int | None = None) -> list[ReviewerView]:
     _admin(svc, admin_id)
     async with svc.uow() as uow:
-        return [ReviewerView(u.id, u.first_name, u.review_district)
+        return [ReviewerView(u.id, u.first_name, u.review_district,
+                             member=u.organization_id is not None)
                 for u in await uow.users.with_role("reviewer")]
 
 

@@ -172,8 +172,13 @@ async def test_a_member_who_reviews_is_still_told_and_reminded_as_staff_of_their
     colleague = bot.chat(1002, "韩梅")
     await colleague.send(f"/start {bot.invite}")
     await opens_invite(bot, admin, colleague)  # a member and, from now on, a reviewer
-    await colleague.send("/start")  # the menu of both
+    await colleague.send("/start")  # the menu, help and commands of both
     assert {"🗂 评审列表", "📎 提交材料", "📊 看评分"} <= set(colleague.buttons)
+    await colleague.send("/help")
+    assert "/review 评审列表" in colleague.last_text and "/status 项目进度" in colleague.last_text
+    commands = [c["command"] for c in bot.fake.commands(
+        scope={"type": "chat", "chat_id": 1002}) or []]
+    assert {"review", "submit", "score", "status"} <= set(commands)
     await admin.send("/newround 2026年度市级优秀项目 city 2026 2026-11-01 2026-12-15 17:00 "
                      "2026-12-20")
     await admin.send("/reviewdeadline 1 2026-12-31 17:00")
