@@ -29,6 +29,16 @@ async def study_record_submitted(member) -> None:
     await member.press("✅ 确认提交")
 
 
+async def study_records_returned(reviewer, reason: str) -> None:
+    """From their list, the reviewer returns #1 for its study records, with a reason."""
+    await reviewer.send("/review")
+    await reviewer.press("🔍 #1 职工心理关爱项目")
+    await reviewer.press("⬜ 学习制度、学习记录")
+    await reviewer.press("❌ 退回")
+    await reviewer.press(reason)
+    await reviewer.press("↩️ 退回申报单位修改")
+
+
 async def test_two_reviews_are_blind_and_the_admin_is_told_which_buttons_decide(bot, member):
     await two_review_round(bot)
     await study_record_submitted(member)
@@ -139,12 +149,7 @@ async def test_reminders_only_about_work_staff_can_change(bot, member):
     shinan = await shinan_project_submitted(bot)
     reviewer = await appointed(bot, admin, 5005)
     await review.give_verdict(bot.svc, 5005, shinan, "union_approval", "accept")  # in review
-    await reviewer.send("/review")
-    await reviewer.press("🔍 #1 职工心理关爱项目")
-    await reviewer.press("⬜ 学习制度、学习记录")
-    await reviewer.press("❌ 退回")
-    await reviewer.press("超出时间范围")
-    await reviewer.press("↩️ 退回申报单位修改")
+    await study_records_returned(reviewer, "超出时间范围")
     bot.svc.clock.current = dt.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI)
     assert await dispatch_due(bot.app) == {"sent": 1, "skipped": 1}
     [text] = [m.text for m in member.messages if m.text.startswith("⏰ 提醒")]
@@ -189,12 +194,7 @@ async def test_a_member_who_reviews_is_still_told_and_reminded_as_staff_of_their
     await colleague.press_forged("d:o:1")
     assert "您是该组织的成员，须回避" in colleague.last_text  # never their own
     reviewer = await appointed(bot, admin, 5005)
-    await reviewer.send("/review")
-    await reviewer.press("🔍 #1 职工心理关爱项目")
-    await reviewer.press("⬜ 学习制度、学习记录")
-    await reviewer.press("❌ 退回")
-    await reviewer.press("超出时间范围")
-    await reviewer.press("↩️ 退回申报单位修改")
+    await study_records_returned(reviewer, "超出时间范围")
     assert "已通知 2 位工作人员" in reviewer.replies[0]
     assert "已被退回修改" in colleague.last_text and "超出时间范围" in colleague.last_text
     await colleague.send("/history 1")
