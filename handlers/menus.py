@@ -17,10 +17,10 @@ REVIEWER = ("menu", "review", "ranking", "decide", "pay", "ledger", "dossier", "
             "export", "honour", "extend", "rounds", "ask", "standard", "lang", "help", "cancel")
 ADMIN = (*REVIEWER, "reviewer", "neworg", "editorg", "invite", "revoke", "members", "newround",
          "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")
+BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}
 # a member of an organisation appointed reviewer: the desk and their organisation's work
-MEMBER_REVIEWER = (*REVIEWER, "submit", "score", "status", "subsidy", "remind")
-BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN,
-           "member_reviewer": MEMBER_REVIEWER}
+MENUS = {**BY_ROLE, "member_reviewer": (*REVIEWER, "submit", "score", "status", "subsidy",
+                                        "remind")}
 
 
 def menu_of(role: str, *, member: bool) -> str:
@@ -30,7 +30,7 @@ def menu_of(role: str, *, member: bool) -> str:
 
 
 def commands(svc: Services, role: str, lang: str) -> list[BotCommand]:
-    return [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in BY_ROLE[role]]
+    return [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in MENUS[role]]
 
 
 async def set_menu(bot: Bot, svc: Services, chat_id: int, role: str) -> None:
