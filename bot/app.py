@@ -294,7 +294,8 @@ async def register_commands(app: Application) -> None:
     calls = [app.bot.set_my_commands(menus.commands(svc, "staff", lang),
                                      scope=BotCommandScopeDefault(), language_code=code)
              for lang, code in (("zh", None), ("zh", "zh"), ("en", "en"))]
-    calls += [menus.set_menu(app.bot, svc, found.user_id, "reviewer")
+    calls += [menus.set_menu(app.bot, svc, found.user_id,
+                             menus.menu_of("reviewer", member=found.member))
               for found in await reviewers_service.reviewers(svc)]
     calls += [menus.set_menu(app.bot, svc, admin_id, "admin") for admin_id in svc.admin_ids]
     await asyncio.gather(*calls)

@@ -60,9 +60,10 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 def main_menu(w: Who) -> InlineKeyboardMarkup:
     """The menu of the user's role: a reviewer's leads to the review queue instead of the
-    staff's submission, score and subsidy; an administrator has both."""
+    staff's submission, score and subsidy; an administrator, and a member of an organisation
+    appointed reviewer, have both."""
     queue = [(w.t("bot.btn_review"), cb.data("queue", "all", 0, 0))]
-    if w.account.role == "reviewer":
+    if w.account.role == "reviewer" and w.account.organization_id is None:
         return keyboard([
             queue,
             [(w.t("bot.btn_ask"), cb.data("menu_ask")),
@@ -75,7 +76,7 @@ def main_menu(w: Who) -> InlineKeyboardMarkup:
          (w.t("bot.btn_submit"), cb.data("menu_submit"))],
         [(w.t("bot.btn_standard"), cb.data("menu_standard")),
          (w.t("bot.btn_help"), cb.data("menu_help"))],
-        *([queue] if w.account.role == "admin" else []),
+        *([queue] if w.account.role in ("admin", "reviewer") else []),
     ])
 
 

@@ -14,7 +14,7 @@ from domain.i18n import LANGS
 from domain.limits import record_id
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
-from handlers.menus import set_menu
+from handlers.menus import menu_of, set_menu
 from handlers.reminders import after_join
 from services import accounts, reviewers
 
@@ -179,7 +179,8 @@ async def joining(update: Update, context: Context, code: str, *,
         return
     await after_join(context.application, user.id)
     if account.role in ("reviewer", "admin"):
-        await set_menu(context.bot, w.svc, user.id, account.role)
+        await set_menu(context.bot, w.svc, user.id,
+                       menu_of(account.role, member=account.organization_id is not None))
     w = await who(update, context)
     if account.appointed_by is not None:  # a member appointed: they and the admin are told
         await _tell_appointer(context, w, account, user.first_name or str(user.id))

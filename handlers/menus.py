@@ -19,10 +19,19 @@ REVIEWER = ("menu", "review", "desk", "ranking", "decide", "pay", "reverse", "le
 ADMIN = (*REVIEWER, "reviewer", "payer", "neworg", "editorg", "invite", "revoke", "members",
          "newround", "deadline", "assign", "progress", "reviewdeadline", "as", "submit", "score")
 BY_ROLE = {"staff": STAFF, "guest": STAFF, "reviewer": REVIEWER, "admin": ADMIN}
+# a member of an organisation appointed reviewer: the desk and their organisation's work
+MENUS = {**BY_ROLE, "member_reviewer": (*REVIEWER, "submit", "score", "status", "subsidy",
+                                        "remind")}
+
+
+def menu_of(role: str, *, member: bool) -> str:
+    """The menu a user gets: a reviewer who is a member of an organisation keeps its staff's
+    commands."""
+    return "member_reviewer" if role == "reviewer" and member else role
 
 
 def commands(svc: Services, role: str, lang: str) -> list[BotCommand]:
-    return [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in BY_ROLE[role]]
+    return [BotCommand(c, svc.catalog.t(f"cmd.{c}", lang)) for c in MENUS[role]]
 
 
 async def set_menu(bot: Bot, svc: Services, chat_id: int, role: str) -> None:

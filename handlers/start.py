@@ -36,6 +36,8 @@ async def help_command(update: Update, context: Context) -> None:
     w = await who(update, context)
     extra = {"staff": ("help.staff",), "reviewer": ("help.reviewer",),
              "admin": ("help.reviewer", "help.admin")}.get(w.account.role, ())
+    if w.account.role == "reviewer" and w.account.organization_id is not None:
+        extra = (*extra, "help.staff")  # a member appointed reviewer is staff too
     await reply(update, w.t("bot.help") + "".join(w.t(key) for key in extra), main_menu(w))
 
 

@@ -128,7 +128,7 @@ async def history(svc: Services, user_id: int, project_id: int) -> History:
         user, project, org, *_ = await uow.projects.in_context(user_id, project_id)
         if project is None or user is None:
             raise NoHistory(project_id)
-        own = user.organization_id == project.organization_id and user.role == "staff"
+        own = user.organization_id == project.organization_id  # a member, whatever their role
         if not (own or in_scope(svc, user_id, user, org)):
             raise NoHistory(project_id)
         return await _history(uow, svc, project_id)

@@ -37,13 +37,13 @@ async def reviewers_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
 
 
 async def staff_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
-    """The staff of the project's organisation."""
+    """The staff of the project's organisation: its members, whatever their role (a member
+    appointed reviewer stays one)."""
     async with svc.uow() as uow:
         project = await uow.projects.get(project_id)
         if project is None:
             return ()
-        return _recipients(u for u in await uow.users.in_organization(project.organization_id)
-                           if u.role == "staff")
+        return _recipients(await uow.users.in_organization(project.organization_id))
 
 
 async def resubmitted_to(svc: Services, project_id: int,

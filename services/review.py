@@ -207,7 +207,7 @@ async def return_project(svc: Services, user_id: int, project_id: int) -> Return
         project.status = "returned"
         staff = tuple((u.id, u.language) for u in
                       await uow.users.in_organization(project.organization_id)
-                      if u.role == "staff" and not u.blocked_bot)
+                      if not u.blocked_bot)  # its members, reviewers among them too
         await uow.commit()
         return Returned(loaded.view(), staff, rejected)
 

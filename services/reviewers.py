@@ -48,7 +48,8 @@ async def conflicts(uow: UnitOfWork, svc: Services, reviewers: Collection[User],
     for user in reviewers:
         for p in projects:
             gone = left.get((user.id, p.organization_id))
-            why = excluded(svc.review, member_of=user.organization_id,
+            why = excluded(svc.review,
+                           member_of=None if _playing(svc, user) else user.organization_id,
                            scope=user.review_district, organization_id=p.organization_id,
                            district=p.district,
                            left_on=gone.astimezone(svc.clock.tz).date() if gone else None,
@@ -61,9 +62,10 @@ async def conflicts(uow: UnitOfWork, svc: Services, reviewers: Collection[User],
 
 
 def _playing(svc: Services, user: User) -> bool:
-    """An administrator playing a reviewer after playing staff (`switch`, /as: the terminal
-    chat's one user plays every part) reviews what they wrote as that staff member."""
-    return user.id in svc.admin_ids and user.role == "reviewer" and user.organization_id is None
+    """An administrator playing a reviewer (`switch`, /as: the terminal chat's one user
+    plays every part) reviews what they wrote as staff of the organisation they stay a
+    member of (and so are told what its staff are told)."""
+    return user.id in svc.admin_ids and user.role == "reviewer"
 
 
 async def refusal(uow: UnitOfWork, svc: Services, user_id: int, user,
@@ -82,6 +84,7 @@ class ReviewerView:
     user_id: int
     name: str
     district: str | None  # None: the whole city
+    member: bool = False  # a member of an organisation too (staff of its projects)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,8 @@ async def appoint(svc: Services, admin_id: int | None, district: str | None = No
 async def reviewers(svc: Services, admin_id: int | None = None) -> list[ReviewerView]:
     _admin(svc, admin_id)
     async with svc.uow() as uow:
-        return [ReviewerView(u.id, u.first_name, u.review_district)
+        return [ReviewerView(u.id, u.first_name, u.review_district,
+                             member=u.organization_id is not None)
                 for u in await uow.users.with_role("reviewer")]
 
 
@@ -144,7 +148,8 @@ async def remove(svc: Services, admin_id: int | None, user_id: int) -> ReviewerV
 async def switch(svc: Services, admin_id: int, role: str,
                  organization_id: int | None = None) -> None:
     """An administrator acts as a reviewer (of the whole city) or as staff of an
-    organisation (the terminal chat's one user plays every part)."""
+    organisation (the terminal chat's one user plays every part). Playing a reviewer, they
+    stay a member of their organisation, as a member appointed reviewer does."""
     _admin(svc, admin_id)
     if role not in ("reviewer", "staff"):
         raise InputError("role", "unknown_choice", value=role, choices="reviewer, staff")
@@ -153,7 +158,8 @@ async def switch(svc: Services, admin_id: int, role: str,
         if user is None:
             raise NotMember(None)
         user.role, user.review_district = role, None
-        user.organization_id = organization_id if role == "staff" else None
+        if role == "staff" and organization_id is not None:
+            user.organization_id = organization_id
         await uow.commit()
 
 

@@ -308,8 +308,8 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
         elif row.kind.startswith(REVIEW) and row.role == "reviewer" \
                 and row.reminders_enabled and not row.blocked_bot:
             reviewing.append(row)
-        elif not row.reminders_enabled or row.blocked_bot or row.organization_id is None \
-                or row.role != "staff":
+        elif row.kind.startswith(REVIEW) or not row.reminders_enabled or row.blocked_bot \
+                or row.organization_id is None:  # staff: members, whatever their role
             skipped.setdefault("reminders off or user gone", []).append(row.id)
         else:
             live.append(row)

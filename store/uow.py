@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from domain.reminders import REVIEW
 from store.db import upsert_insert
 from store.errors import Duplicate, StaleWrite
 from store.models import (
@@ -573,10 +574,14 @@ class Reminders(Repo):
         `orgs`, all but `not_orgs`; or one user) whose deadline is `deadline_at`: a row per
         kind of `due` for everyone who has none; rows about another deadline planned anew
         where their new time is still ahead; kinds no longer in `due` dropped. With
-        `reviewers`: for these reviewers instead (their review deadline)."""
-        conds = [User.role == "staff", User.organization_id.is_not(None)]
+        `reviewers`: for these reviewers instead (their review deadline). Staff are the
+        members of an organisation, whatever their role (a member appointed reviewer stays
+        one and has rows of both families)."""
+        conds = [User.organization_id.is_not(None)]
+        family = Reminder.kind.not_like(f"{REVIEW}%")
         if reviewers is not None:
             conds = [User.role == "reviewer", User.id.in_(list(reviewers))]
+            family = Reminder.kind.like(f"{REVIEW}%")
         if orgs is not None:
             conds.append(User.organization_id.in_(list(orgs)))
         if not_orgs:
@@ -584,7 +589,7 @@ class Reminders(Repo):
         if user_id is not None:
             conds.append(User.id == user_id)
         staff = select(User.id).where(*conds)
-        mine = and_(Reminder.round_id == round_id, Reminder.user_id.in_(staff))
+        mine = and_(Reminder.round_id == round_id, Reminder.user_id.in_(staff), family)
         deadline = literal(deadline_at, UTCDateTime())
         for kind, at in due.items():
             rows = select(User.id, literal(round_id), literal(kind), literal(at, UTCDateTime()),

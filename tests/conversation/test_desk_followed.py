@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from handlers.reminders import dispatch_due
 from services import rounds
+from services.clock import SHANGHAI
 from tests.conversation.conftest import new_project
 from tests.conversation.test_desk_people import appointed
+from tests.conversation.test_desk_trust import appointed as opens_invite
 
 
 async def two_review_round(bot) -> None:
@@ -24,6 +27,16 @@ async def study_record_submitted(member) -> None:
     await member.press("◀ 返回清单")
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")
+
+
+async def study_records_returned(reviewer, reason: str) -> None:
+    """From their list, the reviewer returns #1 for its study records, with a reason."""
+    await reviewer.send("/review")
+    await reviewer.press("🔍 #1 职工心理关爱项目")
+    await reviewer.press("⬜ 学习制度、学习记录")
+    await reviewer.press("❌ 退回")
+    await reviewer.press(reason)
+    await reviewer.press("↩️ 退回申报单位修改")
 
 
 async def test_two_reviews_are_blind_and_the_admin_is_told_which_buttons_decide(bot, member):
@@ -136,12 +149,7 @@ async def test_reminders_only_about_work_staff_can_change(bot, member):
     shinan = await shinan_project_submitted(bot)
     reviewer = await appointed(bot, admin, 5005)
     await review.give_verdict(bot.svc, 5005, shinan, "union_approval", "accept")  # in review
-    await reviewer.send("/review")
-    await reviewer.press("🔍 #1 职工心理关爱项目")
-    await reviewer.press("⬜ 学习制度、学习记录")
-    await reviewer.press("❌ 退回")
-    await reviewer.press("超出时间范围")
-    await reviewer.press("↩️ 退回申报单位修改")
+    await study_records_returned(reviewer, "超出时间范围")
     bot.svc.clock.current = dt.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI)
     assert await dispatch_due(bot.app) == {"sent": 1, "skipped": 1}
     [text] = [m.text for m in member.messages if m.text.startswith("⏰ 提醒")]
@@ -161,3 +169,52 @@ async def test_a_title_pasted_whole_is_refused_politely_and_the_entry_goes_on(bo
     assert "标题须为1至150个字（现在是6000个字）" in member.last_text
     await member.send("工人日报：海都心理关爱走进车间")
     assert "日期" in member.last_text  # the walk goes on to the date
+
+
+async def test_a_member_who_reviews_is_still_told_and_reminded_as_staff_of_their_own(
+        bot, member):
+    admin = bot.chat(1, "管理员")
+    colleague = bot.chat(1002, "韩梅")
+    await colleague.send(f"/start {bot.invite}")
+    await opens_invite(bot, admin, colleague)  # a member and, from now on, a reviewer
+    await colleague.send("/start")  # the menu, help and commands of both
+    assert {"🗂 评审列表", "📎 提交材料", "📊 看评分"} <= set(colleague.buttons)
+    await colleague.send("/help")
+    assert "/review 评审列表" in colleague.last_text and "/status 项目进度" in colleague.last_text
+    commands = [c["command"] for c in bot.fake.commands(
+        scope={"type": "chat", "chat_id": 1002}) or []]
+    assert {"review", "submit", "score", "status"} <= set(commands)
+    await admin.send("/newround 2026年度市级优秀项目 city 2026 2026-11-01 2026-12-15 17:00 "
+                     "2026-12-20")
+    await admin.send("/reviewdeadline 1 2026-12-31 17:00")
+    await study_record_submitted(member)
+    shinan = await shinan_project_submitted(bot)
+    await admin.send(f"/assign {shinan} 1002")  # another organisation's: theirs to review
+    assert "→ 韩梅（1002）" in admin.last_text
+    await colleague.press_forged("d:o:1")
+    assert "您是该组织的成员，须回避" in colleague.last_text  # never their own
+    reviewer = await appointed(bot, admin, 5005)
+    await study_records_returned(reviewer, "超出时间范围")
+    assert "已通知 2 位工作人员" in reviewer.replies[0]
+    assert "已被退回修改" in colleague.last_text and "超出时间范围" in colleague.last_text
+    await colleague.send("/history 1")
+    assert "退回修改" in colleague.last_text and "超出时间范围" in colleague.last_text
+    bot.svc.clock.current = dt.datetime(2026, 12, 8, 9, 0, tzinfo=SHANGHAI)
+    await dispatch_due(bot.app)
+    reminders = [m.text for m in colleague.messages if m.text.startswith("⏰")]
+    assert any("已退回修改" in text and "超出时间范围" in text for text in reminders)
+    await colleague.send("/submit")  # they fix it as any member would
+    await colleague.press(next(b for b in colleague.buttons if "职工心理关爱项目" in b))
+    await colleague.press("🔧 修改：学习制度、学习记录")
+    await colleague.upload(b"%PDF 2025", "学习记录2025.pdf", "application/pdf")
+    await colleague.press("◀ 返回清单")
+    await colleague.press("📤 提交审核")
+    await colleague.press("✅ 确认提交")
+    await reviewer.press("🔍 #1 职工心理关爱项目")
+    await reviewer.press("❌ 学习制度、学习记录")
+    await reviewer.press("✅ 通过")
+    await reviewer.press("🏁 审核通过")
+    assert "🏁 您的项目“职工心理关爱项目”已审核通过。" in colleague.last_text
+    bot.svc.clock.current = dt.datetime(2026, 12, 24, 9, 0, tzinfo=SHANGHAI)
+    await dispatch_due(bot.app)  # and as a reviewer, reminded of what they review
+    assert [m for m in colleague.messages if m.text.startswith("⏰ 评审提醒")]
