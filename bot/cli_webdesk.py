@@ -1,6 +1,6 @@
 """`python -m bot desk-link USER_ID`: a short-lived, single-use sign-in link to the desk's web
-pages (webapp/) for a plain browser, signed with WEBAPP_SECRET (or the bot's token), so the
-running bot's web server accepts it once."""
+pages (handlers/webpages.py) for a plain browser, signed with WEBAPP_SECRET (or the bot's
+token), so the running bot's web server accepts it once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from domain.errors import InputError
 
 def cmd_desk_link(args: argparse.Namespace) -> int:
     from bot.settings import Settings
-    from webapp.server import desk_key, link_url, public_url
+    from bot.webapp import desk_key, public_url
+    from handlers.webdesk import link_url
 
     settings = Settings()
     if not (settings.webapp_secret or settings.token):

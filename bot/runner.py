@@ -49,7 +49,7 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds,
                     settings.backup_status_file)
     if settings.webapp_port:
-        from webapp.server import attach
+        from bot.webapp import attach
 
         attach(app, settings)  # the desk's web pages beside the bot (issue 24)
     try:
@@ -103,7 +103,7 @@ def run_console(settings: Settings) -> int:
     files = Path(settings.evidence_dir).parent / "console-files"  # var/console-files
 
     async def chat() -> None:
-        from webapp.server import serving
+        from bot.webapp import serving
 
         # the desk's web pages on this machine: /desk prints a signed link to them
         async with serving(app, settings, settings.webapp_port or CONSOLE_WEBAPP_PORT):

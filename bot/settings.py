@@ -93,7 +93,7 @@ class Settings:
     metrics_port: int = 0  # polling mode: /metrics on WEBHOOK_LISTEN:METRICS_PORT (0: none)
     backup_status_file: Path = ROOT / "var" / "backup-status.json"  # written by `backup`
     log_format: Literal["text", "json"] = "text"
-    # The desk's web pages (the Mini App, webapp/): the port they are served on (0: not
+    # The desk's web pages (the Mini App, bot/webapp.py): the port they are served on (0: not
     # served), their public address (https for Telegram's Web App button) and the key of
     # the sign-in links and sessions ("": derived from the bot's token).
     webapp_listen: str = "127.0.0.1"

@@ -1,17 +1,23 @@
-"""/desk: the desk's web pages (webapp/, issue 24) for reviewers and administrators: a Web App
-button that opens them inside Telegram (when WEBAPP_URL is https) and a short-lived
-single-use 🔗 sign-in link for a plain browser (the terminal chat prints it)."""
+"""/desk: the desk's web pages (handlers/webpages.py, served by bot/webapp.py; issue 24)
+for reviewers and administrators: a Web App button that opens them inside Telegram (when
+WEBAPP_URL is https) and a short-lived single-use 🔗 sign-in link for a plain browser (the
+terminal chat prints it)."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, field
 from html import escape
+from urllib.parse import urlencode
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 
+from domain import signin
 from domain.signin import LINK_MAX_AGE
 from handlers.common import Context, reply, who
+from services.core import Services
 
-DESK = "webdesk"  # the served desk in bot_data (webapp/server.py puts it there)
+DESK = "webdesk"  # the served desk in bot_data (bot/webapp.py puts it there)
 
 
 async def desk(update: Update, context: Context) -> None:
@@ -30,3 +36,35 @@ async def desk(update: Update, context: Context) -> None:
     await reply(update, w.t("web.desk_intro", minutes=LINK_MAX_AGE // 60, url=escape(link)),
                 InlineKeyboardMarkup([[InlineKeyboardButton(
                     w.t("web.btn_open"), web_app=WebAppInfo(f"{served.url}/desk/"))]]))
+
+
+@dataclass
+class Desk:
+    """What the pages share: the services, the bot (to tell staff), the keys, the links
+    already used (single use: kept until they expire) and the public address."""
+
+    svc: Services
+    bot: Bot | None
+    key: bytes  # signs sign-in links, sessions and CSRF tokens
+    bot_token: str  # checks Telegram's init data ("" without a token: only links work)
+    url: str  # public base address, no trailing slash
+    secure: bool = False  # cookies only over https
+    used: dict[str, float] = field(default_factory=dict)  # link nonce → when it expires
+
+    def link(self, user_id: int) -> str:
+        """A short-lived single-use sign-in link for a plain browser."""
+        return link_url(self.url, self.key, user_id, self.svc.clock.now().timestamp())
+
+    def use_link(self, token: str, now: float) -> int:
+        """The user a sign-in link names; Refused if forged, expired or used before."""
+        found = signin.read_token(self.key, "link", token, now, signin.LINK_MAX_AGE)
+        self.used = {n: until for n, until in self.used.items() if until > now}
+        if found.nonce in self.used:
+            raise signin.Refused("reused")
+        self.used[found.nonce] = found.issued + signin.LINK_MAX_AGE + 1
+        return found.user_id
+
+
+def link_url(base: str, key: bytes, user_id: int, now: float) -> str:
+    token = signin.make_token(key, "link", user_id, now, secrets.token_urlsafe(9))
+    return f"{base}/desk/link?{urlencode({'t': token})}"

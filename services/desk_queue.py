@@ -14,7 +14,7 @@ from services.rounds import open_round
 
 STATES = ("submitted", "in_review", "returned", "verified")
 PAGE = 8
-SORTS = ("id", "submitted", "claimed", "verified")  # the web desk's orders (webapp/)
+SORTS = ("id", "submitted", "claimed", "verified")  # the web desk's orders (handlers/webpages.py)
 
 
 @dataclass(frozen=True, slots=True)

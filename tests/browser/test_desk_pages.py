@@ -23,6 +23,7 @@ from selenium.webdriver.support.ui import Select
 from bot import cli, cli_webdesk
 from bot.settings import Secret
 from bot.transport import FakeUser
+from bot.webapp import serving
 from domain import signin
 from services import accounts, assignments, evidence, projects
 from tests.browser.conftest import free_port
@@ -30,7 +31,6 @@ from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted
 from tests.conversation.test_desk_story import press_starting
 from tests.support.chat import Chat, running
-from webapp.server import serving
 
 TOKEN = "123456:TEST-TOKEN"
 REVIEWER, OTHER, ADMIN = 5005, 6006, 1

@@ -7,12 +7,12 @@ import re
 
 import httpx
 
+from bot.webapp import make_desk, menu_buttons, serving
 from services import accounts
 from tests.browser.conftest import free_port
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
 from tests.conversation.test_desk_people import appointed
 from tests.conversation.test_desk_story import appoint_reviewer
-from webapp.server import make_desk, menu_buttons, serving
 
 
 async def test_desk_offers_a_web_app_button_and_a_link_to_reviewers_only(bot, member):

@@ -1,5 +1,5 @@
 """The desk's web server (issue 24): a tornado app beside the bot, in the bot's own event
-loop, on WEBAPP_LISTEN:WEBAPP_PORT, public at WEBAPP_URL. Its pages are in webapp/pages.py;
+loop, on WEBAPP_LISTEN:WEBAPP_PORT, public at WEBAPP_URL. Its pages are in handlers/webpages.py;
 signing in (Telegram's init data, the bot's single-use links, the session cookie, CSRF) is
 here and in domain/signin.py.
 """
@@ -11,12 +11,8 @@ import hashlib
 import hmac
 import logging
 import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlencode
 
 import tornado.web
 from telegram import Bot, MenuButtonWebApp, WebAppInfo
@@ -24,42 +20,15 @@ from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
 from bot.settings import Settings
-from domain import signin
-from handlers import webdesk
+from handlers import webdesk, webpages
+from handlers.webdesk import Desk
 from services import reviewers as reviewers_service
 from services.core import Services
-from webapp import pages
+from store.datafiles import DATA_DIR
 
 log = logging.getLogger("unionbot.webapp")
-HERE = Path(__file__).resolve().parent
+WEB = DATA_DIR / "web"  # the pages' templates and static files
 DESK = webdesk.DESK  # the Desk in Application.bot_data, for /desk
-
-
-@dataclass
-class Desk:
-    """What the pages share: the services, the bot (to tell staff), the keys, the links
-    already used (single use: kept until they expire) and the public address."""
-
-    svc: Services
-    bot: Bot | None
-    key: bytes  # signs sign-in links, sessions and CSRF tokens
-    bot_token: str  # checks Telegram's init data ("" without a token: only links work)
-    url: str  # public base address, no trailing slash
-    secure: bool = False  # cookies only over https
-    used: dict[str, float] = field(default_factory=dict)  # link nonce → when it expires
-
-    def link(self, user_id: int) -> str:
-        """A short-lived single-use sign-in link for a plain browser."""
-        return link_url(self.url, self.key, user_id, self.svc.clock.now().timestamp())
-
-    def use_link(self, token: str, now: float) -> int:
-        """The user a sign-in link names; Refused if forged, expired or used before."""
-        found = signin.read_token(self.key, "link", token, now, signin.LINK_MAX_AGE)
-        self.used = {n: until for n, until in self.used.items() if until > now}
-        if found.nonce in self.used:
-            raise signin.Refused("reused")
-        self.used[found.nonce] = found.issued + signin.LINK_MAX_AGE + 1
-        return found.user_id
 
 
 def desk_key(settings: Settings) -> bytes:
@@ -70,11 +39,6 @@ def desk_key(settings: Settings) -> bytes:
     if not base:
         return os.urandom(32)
     return hmac.new(b"unionbot desk", base.encode(), hashlib.sha256).digest()
-
-
-def link_url(base: str, key: bytes, user_id: int, now: float) -> str:
-    token = signin.make_token(key, "link", user_id, now, secrets.token_urlsafe(9))
-    return f"{base}/desk/link?{urlencode({'t': token})}"
 
 
 def public_url(settings: Settings, port: int) -> str:
@@ -89,9 +53,9 @@ def make_desk(svc: Services, bot: Bot | None, settings: Settings, port: int) -> 
 
 def make_app(desk: Desk) -> tornado.web.Application:
     return tornado.web.Application(
-        pages.routes(desk), template_path=str(HERE / "templates"),
-        static_path=str(HERE / "static"), static_url_prefix="/desk/static/",
-        xsrf_cookies=False,  # CSRF: our own per-session token (pages.Page.check_csrf)
+        webpages.routes(desk), template_path=str(WEB / "templates"),
+        static_path=str(WEB / "static"), static_url_prefix="/desk/static/",
+        xsrf_cookies=False,  # CSRF: our own per-session token (handlers/webpages.py)
         compress_response=True)
 
 

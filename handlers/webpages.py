@@ -36,7 +36,7 @@ from services import ledger as ledgers
 from services import project_view as pv
 
 if TYPE_CHECKING:
-    from webapp.server import Desk
+    from handlers.webdesk import Desk
 
 log = logging.getLogger("unionbot.webapp")
 
