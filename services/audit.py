@@ -5,7 +5,7 @@ and `python -m bot audit`."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.history import Reading, history_lines
@@ -115,6 +115,17 @@ async def project_history(svc: Services, project_id: int) -> History:
         return await _history(uow, svc, project_id)
 
 
+BLIND_ACTIONS = ("verdict", "adjust")  # another reviewer's word, hidden in blind rounds
+
+
+def blind(found: History, user_id: int) -> History:
+    """The history as one of several independent reviewers may read it: no other
+    reviewer's verdicts (a round that asks for two reviews is blind)."""
+    return replace(found, entries=tuple(
+        e for e in found.entries
+        if e.action not in BLIND_ACTIONS or e.actor_id in (user_id, None)))
+
+
 class NoHistory(Exception):
     """The user may not see this project's history (or it does not exist)."""
 
@@ -131,4 +142,8 @@ async def history(svc: Services, user_id: int, project_id: int) -> History:
         own = user.organization_id == project.organization_id  # a member, whatever their role
         if not (own or in_scope(svc, user_id, user, org)):
             raise NoHistory(project_id)
-        return await _history(uow, svc, project_id)
+        found = await _history(uow, svc, project_id)
+        r = await uow.rounds.get(project.round_id) if project.round_id is not None else None
+    if not own and user_id not in svc.admin_ids and r is not None and r.reviews_required > 1:
+        found = blind(found, user_id)
+    return found

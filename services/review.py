@@ -5,7 +5,7 @@ disagreement. Each is one unit of work with its audit entry, committed before it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from domain.errors import InputError
 from domain.review import ACCEPT, ADJUST, REJECT
@@ -27,7 +27,6 @@ from store.models import Recusal, Verdict
 from store.uow import UnitOfWork
 
 MAX_REASON = 500
-BLIND_ACTIONS = ("verdict", "adjust")  # another reviewer's word, hidden in blind rounds
 REVIEWABLE = ("submitted", "in_review")
 
 
@@ -97,9 +96,7 @@ async def project_page(svc: Services, user_id: int, project_id: int, lang: str, 
         loaded = await reviewed(uow, svc, user_id, project_id)
         found = await audit.project_log(uow, svc, project_id)
     if loaded.required > 1 and user_id not in svc.admin_ids:  # blind reviews: not the others'
-        found = replace(found, entries=tuple(
-            e for e in found.entries
-            if e.action not in BLIND_ACTIONS or e.actor_id in (user_id, None)))
+        found = audit.blind(found, user_id)
     org = loaded.project.organization_id
     files = {f.id: svc.evidence.get(org, project_id, f.sha256, f.suffix)
              for f in loaded.files if f.suffix.lower() in contents}

@@ -56,6 +56,8 @@ async def test_two_reviews_are_blind_and_the_admin_is_told_which_buttons_decide(
     assert "✅" not in second.last_text.split("逐项审核")[1].split("\n", 1)[1]
     await second.press("⬜ 学习制度、学习记录")
     assert "已通过" not in second.last_text  # the first reviewer's word is not shown
+    await second.send("/history 1")  # nor in the project's history
+    assert "提交审核" in second.last_text and "通过" not in second.last_text, second.last_text
     await second.press("❌ 退回")
     await second.press("超出时间范围")
     await admin.press("⚖️ 查看并裁定")
