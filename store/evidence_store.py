@@ -34,7 +34,10 @@ class EvidenceStore:
     def put(self, org_id: int, project_id: int, data: bytes, suffix: str = "") -> StoredFile:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(org_id, project_id, digest, suffix.lower())
-        if not target.exists():
+        try:  # there already: its age starts again, so that the sweep of orphans, which may
+            # have read the rows before this upload's row is committed, leaves it alone
+            os.utime(target)
+        except FileNotFoundError:
             _make_dirs(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                        dir=target.parent)
