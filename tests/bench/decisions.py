@@ -1,23 +1,27 @@
-"""Decisions at city scale (issue 14): 1,000 and 10,000 organisations, each with a submitted
-project with evidence that a reviewer has reviewed (a verdict on every target: most projects
-verified, every 25th in review with its media report rejected for a reason), a tenth of them
-honoured and part-paid in the ledger. Through the whole PTB stack and the in-process Bot
-API, as a reviewer would:
+"""Decisions at city scale (issues 14, 19, 21): organisations each with a submitted
+project as a reviewed round really has it (20 evidence files on disk, 5 entries, 14
+verdicts: one on every target; most projects verified, every 25th in review with its media
+reports rejected for a reason), a tenth of them honoured and part-paid in the ledger.
 
-- `/review` (its first page), `/ranking` (its first page: cold, the first one, which stores
-  every project's totals; then warm), `/ledger` (its first page);
+- the start-up of `python -m bot run` on that data (tests/bench/_startup.py), to its first
+  poll, twice; then in process, through the whole PTB stack and the in-process Bot API, as
+  a reviewer would:
+- `/review` (its first page), `/ranking` (its first page: cold, the first, which stores
+  every project's totals, with the time to its progress message; then warm), `/ledger`;
 - the full ranking export (the button, until the workbook arrives);
 - while that export of every project runs, another user's `/start`: the time until its
   answer is sent;
 - after a bulk invalidation (the round's recommendation date moved: every stored total
   outdated), `/ranking` cold and warm again;
-- the baseline, side by side: the same user's `/start` on an idle bot.
+- the baseline, side by side: the same user's `/start` on an idle bot; the peak memory of
+  the process (the data is generated in a child process, not counted).
 
 The generator (`populate`) builds the synthetic database: the reminders bench's
-organisations, projects and evidence, the projects submitted in one round and spread over
-the districts, the reviewer's verdicts (bulk inserted, each with what its target held when
-it was given, as the desk stores it), and ledger rows. `BENCH_ORGS` (default
-"1000,10000") changes the sizes."""
+organisations and projects, their evidence files written where and as the evidence store
+keeps them (in bulk, without its per-file fsync), the projects submitted in one round and
+spread over the districts, the reviewer's verdicts (bulk inserted, each with what its
+target held when it was given, as the desk stores it), and ledger rows. `BENCH_ORGS`
+(default "1000,10000") changes the sizes; the load average is read before and after."""
 
 from __future__ import annotations
 
