@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import logging
 import warnings
@@ -73,6 +74,8 @@ from store.inbox import InboxStore
 from store.persistence import DatabasePersistence
 
 log = logging.getLogger("unionbot")
+SWEEP_JOB = "evidence_sweep"  # the orphaned evidence files' sweep, daily
+SWEEP_AFTER = 60  # seconds after start: the first poll and the first users come first
 
 # Commands shown in Telegram's menu: per role in handlers/menus.py (every one's description is
 # the catalog key cmd.<command>).
@@ -282,7 +285,13 @@ async def on_start(app: Application) -> None:
 
 async def _tidy_up(app: Application) -> None:
     await reminders.start_up(app)
-    await collect_garbage(app.bot_data["services"])  # files a crash left without a row
+
+
+async def _sweep_files(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Evidence files a crash left without a row, deleted in the background once the bot
+    polls (a round's 200,000 files listed before the first poll delayed it by seconds)."""
+    gone = await collect_garbage(context.application.bot_data["services"])
+    log.info("evidence sweep: %d orphaned files deleted", len(gone))
 
 
 async def register_commands(app: Application) -> None:
@@ -334,4 +343,7 @@ def build_application(settings: Settings, *, services: Services | None = None,
     reminders.add_job(app, settings.reminder_interval_s)
     totals.add_job(app, settings.totals_interval_s)  # the ranking's stored totals kept warm
     digest.add_job(app)  # the weekly digest of the questions the answers did not serve
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(_sweep_files, interval=dt.timedelta(days=1),
+                                    first=SWEEP_AFTER, name=SWEEP_JOB)
     return app

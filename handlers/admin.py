@@ -25,7 +25,6 @@ from handlers.common import (
     who,
 )
 from services import accounts, projects
-from services import ledger as ledgers
 from services import project_view as sub
 
 
@@ -107,32 +106,22 @@ async def export(update: Update, context: Context) -> None:
 
 
 async def honour(update: Update, context: Context) -> None:
-    """/honour PROJECT LEVELS: record a project's honours (payments: /pay)."""
+    """/honour PROJECT LEVELS: each level asks to be confirmed, with where the project stands,
+    as 🏅 on /decide's card does (payments: /pay)."""
     w = await who(update, context)
     args = context.args or []
     if len(args) == 3:  # the amount it once took: a payment is /pay's, one at a time
         await reply(update, w.t("review.honour_no_amount", id=escape(args[0])))
         return
-    if len(args) != 2:
-        await reply(update, w.t("review.honour_usage"))
-        return
-    words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")]
+    words = [lv.strip() for lv in args[1].replace("，", ",").replace("、", ",").split(",")
+             ] if len(args) == 2 else []
     try:
-        project_id = record_id(args[0], "project")
+        project_id = record_id(args[0], "project") if words else None
         levels = _honour_ids(w, [word for word in words if word])
-        rec = await projects.record_honours(w.svc, w.account.user_id, project_id, levels)
-    except ledgers.NotPayer:
-        await reply(update, w.t("decide.payer_only"))
-        return
-    except sub.NotMember:
-        await reply(update, not_theirs(w))
-        return
-    except sub.NotFound:
-        await reply(update, w.t("walk.gone"))
-        return
     except InputError as err:
         await reply(update, w.problem(err) + "\n\n" + w.t("review.honour_usage"))
         return
-    names = [local(w.svc.subsidy_table.level(h).short, w.lang) for h in rec.honours]
-    await reply(update, w.t("review.honour_recorded", name=escape(rec.name),
-                            honours=w.t("ask.list_sep").join(names), paid=rec.paid))
+    if not levels:
+        await reply(update, w.t("review.honour_usage"))
+    for level in dict.fromkeys(levels):
+        await decide.confirm(update, w, project_id, "honour", level)

@@ -273,12 +273,12 @@ def warnings(w: Who, placed: ranking.Placement) -> list[str]:
     return out
 
 
-async def _confirm(update: Update, w: Who, pid: int, kind: str, level: str,
+async def confirm(update: Update, w: Who, pid: int, kind: str, level: str,
                    awarded: bool | None = None) -> None:
     """A decision asks to be confirmed; an honour or a recommendation says first where the
     project stands and whether the decision goes against the ranking."""
     try:
-        book = await ledgers.project_ledger(w.svc, w.account.user_id, pid)
+        book = await ledgers.project_ledger(w.svc, w.account.user_id, pid, deciding=kind)
         placed = None if kind == "outcome" else await ranking.placement(
             w.svc, w.account.user_id, pid)
     except REFUSALS as err:
@@ -299,19 +299,19 @@ async def _confirm(update: Update, w: Who, pid: int, kind: str, level: str,
 async def honour_city(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "honour_city")
     if press:
-        await _confirm(update, w, press.pid, "honour", "city")
+        await confirm(update, w, press.pid, "honour", "city")
 
 
 async def recommend(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "recommend")
     if press:
-        await _confirm(update, w, press.pid, "recommend", press.honour)
+        await confirm(update, w, press.pid, "recommend", press.honour)
 
 
 async def outcome(update: Update, context: Context) -> None:
     w, press = await _press(update, context, "outcome")
     if press:
-        await _confirm(update, w, press.pid, "outcome", press.honour, press.flag)
+        await confirm(update, w, press.pid, "outcome", press.honour, press.flag)
 
 
 async def honour_ok(update: Update, context: Context) -> None:

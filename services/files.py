@@ -1,10 +1,11 @@
 """Evidence files on disk follow the rows: a file no row points at any more is deleted, at
-once when a file or an entry is deleted in chat, and by `collect_garbage` (at start-up and
-`python -m bot files gc`) for what a crash left behind. (The audit log of issue 11 is to
-record each removal once it exists.)"""
+once when a file or an entry is deleted in chat, and by `collect_garbage` (a background job
+once the bot polls, and `python -m bot files gc`) for what a crash left behind. (The audit
+log of issue 11 is to record each removal once it exists.)"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import time
@@ -39,10 +40,13 @@ async def drop_unreferenced(uow: UnitOfWork, svc: Services, organization_id: int
 
 
 async def collect_garbage(svc: Services, grace: dt.timedelta = GRACE) -> list[Path]:
-    """Delete the files no row points at (older than `grace`); the paths deleted."""
+    """Delete the files no row points at (older than `grace`: an upload whose row is not
+    committed yet, or whose file was there already, is younger); the paths deleted. The
+    folders are walked in a thread, not on the event loop."""
     async with svc.uow() as uow:
         keep = await uow.projects.every_stored_file()
-    gone = svc.evidence.remove_except(keep, time.time() - grace.total_seconds())
+    gone = await asyncio.to_thread(svc.evidence.remove_except, keep,
+                                   time.time() - grace.total_seconds())
     for path in gone:
         log.info("orphaned evidence file deleted: %s", path.name)
     return gone

@@ -338,15 +338,20 @@ async def grant_payer(svc: Services, admin_id: int, user_id: int, on: bool) -> b
 
 
 # -- reads ---------------------------------------------------------------------------------
-async def project_ledger(svc: Services, user_id: int, project_id: int) -> ProjectLedger:
-    """One project's ledger: reviewers and administrators, or the project's own staff."""
+async def project_ledger(svc: Services, user_id: int, project_id: int,
+                         deciding: str = "") -> ProjectLedger:
+    """One project's ledger: reviewers and administrators, or the project's own staff. For
+    a decision of kind `deciding` about to be confirmed: the reviewers in scope, and for
+    the payer role's rows only payers (refused before the confirmation, not after)."""
     async with svc.uow() as uow:
         user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
         if project is None:
             raise NotFound(project_id)
         if not in_scope(svc, user_id, user, org) and (
-                user is None or user.organization_id != project.organization_id):
+                deciding or user is None or user.organization_id != project.organization_id):
             raise NotMember(project_id)
+        if deciding in PAYER_KINDS and not may_pay(svc, user_id, user):
+            raise NotPayer(project_id)
         return build(svc, project, org, await uow.ledger.of_projects([project_id]))
 
 

@@ -1,5 +1,6 @@
 """Writes on projects: create, correct the facts, move the user's place in the walk,
-submit, reopen, record honours. Each is one unit of work, committed before it returns."""
+submit, reopen (honours: services/ledger.py). Each is one unit of work, committed before it
+returns."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from domain.errors import MAX_NAME, InputError
 from services import audit
 from services.core import Services
 from services.project_view import (
-    Honours,
     Loaded,
     Locked,
     NotFound,
@@ -167,16 +167,3 @@ async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:
         await uow.commit()
         return (await load(uow, svc, user_id, project_id)).view()
 
-
-async def record_honours(svc: Services, user_id: int, project_id: int,
-                         honours: list[str]) -> Honours:
-    """/honour: the honours a project received, appended to its ledger
-    (services/ledger.py); nothing recorded before is overwritten. No amount: each payment
-    is its own /pay (a running total typed here was once recorded as one more payment)."""
-    from services import ledger
-
-    held = (await ledger.project_ledger(svc, user_id, project_id)).honours
-    rows = [ledger.row("honour", level=level) for level in dict.fromkeys(honours)
-            if level not in held]
-    book = await ledger.append(svc, user_id, project_id, *rows)
-    return Honours(book.project_id, book.name, book.honours, book.balance.paid)

@@ -122,21 +122,21 @@ async def refresh_totals(svc: Services, chunk: int = 500) -> int:
 
 async def detail(svc: Services, rows: Sequence[Ranked], year: int | None
                  ) -> list[RankedProject]:
-    """These ranked rows with their claimed and verified reports and their ledgers: the
-    projects loaded in eight statements per 2,000 (as plain rows), their ledgers in one,
-    scored in a worker thread."""
-    ids = [r.project_id for r in rows]
-    if not ids:
-        return []
-    loaded: dict[int, Loaded] = {}
-    async with svc.uow() as uow:
-        for start in range(0, len(ids), CHUNK):  # the event loop free between chunks
-            loaded.update((x.project.id, x) for x in await load_many(
-                uow, svc, ids=ids[start:start + CHUNK]))
-        books = await ledgers.balances(svc, uow, [(x.project, x.organization)
-                                                  for x in loaded.values()])
-    # scoring thousands of projects is CPU work: off the event loop, in a worker thread
-    return await asyncio.to_thread(_detailed, rows, loaded, books, year)
+    """These ranked rows with their claimed and verified reports and their ledgers, 2,000
+    at a time: the projects loaded in eight statements (as plain rows), their ledgers in
+    one, scored in a worker thread; each chunk's evidence let go before the next is read
+    (the event loop free, and memory bounded, between chunks)."""
+    out: list[RankedProject] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        async with svc.uow() as uow:
+            loaded: dict[int, Loaded] = {x.project.id: x for x in await load_many(
+                uow, svc, ids=[r.project_id for r in chunk])}
+            books = await ledgers.balances(svc, uow, [(x.project, x.organization)
+                                                      for x in loaded.values()])
+        # scoring thousands of projects is CPU work: off the event loop, in a worker thread
+        out += await asyncio.to_thread(_detailed, chunk, loaded, books, year)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -369,15 +369,19 @@ class Projects(Repo):
 
     async def evidence_of(self, project_ids: Collection[int]) -> tuple[list, list, list]:
         """Files, entries and figures of several projects, three queries in all: plain
-        read-only rows (Core), with the columns' names as attributes."""
+        read-only rows (Core), with the columns' names as attributes; of files and entries
+        only what their views show (services/project_view.py: a round holds 200,000 files,
+        and who uploaded them when is converted for none of them)."""
         ids = list(project_ids)
         if not ids:
             return [], [], []
         f, e, g = EvidenceFile.__table__, EvidenceEntry.__table__, EvidenceFigure.__table__
-        files = await self.session.execute(select(f).where(f.c.project_id.in_(ids))
-                                           .order_by(f.c.id))
-        entries = await self.session.execute(select(e).where(e.c.project_id.in_(ids))
-                                             .order_by(e.c.id))
+        files = await self.session.execute(select(
+            f.c.id, f.c.project_id, f.c.item_id, f.c.kind, f.c.entry_id, f.c.file_name,
+            f.c.size, f.c.sha256, f.c.suffix).where(f.c.project_id.in_(ids)).order_by(f.c.id))
+        entries = await self.session.execute(select(
+            e.c.id, e.c.project_id, e.c.item_id, e.c.level, e.c.title, e.c.happened_on,
+            e.c.link, e.c.version).where(e.c.project_id.in_(ids)).order_by(e.c.id))
         figures = await self.session.execute(select(g).where(g.c.project_id.in_(ids)))
         return files.all(), entries.all(), figures.all()
 

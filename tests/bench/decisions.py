@@ -1,34 +1,41 @@
-"""Decisions at city scale (issue 14): 1,000 and 10,000 organisations, each with a submitted
-project with evidence that a reviewer has reviewed (a verdict on every target: most projects
-verified, every 25th in review with its media report rejected for a reason), a tenth of them
-honoured and part-paid in the ledger. Through the whole PTB stack and the in-process Bot
-API, as a reviewer would:
+"""Decisions at city scale (issues 14, 19, 21): organisations each with a submitted
+project as a reviewed round really has it (20 evidence files on disk, 5 entries, 14
+verdicts: one on every target; most projects verified, every 25th in review with its media
+reports rejected for a reason), a tenth of them honoured and part-paid in the ledger.
 
-- `/review` (its first page), `/ranking` (its first page: cold, the first one, which stores
-  every project's totals; then warm), `/ledger` (its first page);
+- the start-up of `python -m bot run` on that data (tests/bench/_startup.py), to its first
+  poll, twice; then in process, through the whole PTB stack and the in-process Bot API, as
+  a reviewer would:
+- `/review` (its first page), `/ranking` (its first page: cold, the first, which stores
+  every project's totals, with the time to its progress message; then warm), `/ledger`;
 - the full ranking export (the button, until the workbook arrives);
 - while that export of every project runs, another user's `/start`: the time until its
   answer is sent;
 - after a bulk invalidation (the round's recommendation date moved: every stored total
   outdated), `/ranking` cold and warm again;
-- the baseline, side by side: the same user's `/start` on an idle bot.
+- the baseline, side by side: the same user's `/start` on an idle bot; the peak memory of
+  the process (the data is generated in a child process, not counted).
 
 The generator (`populate`) builds the synthetic database: the reminders bench's
-organisations, projects and evidence, the projects submitted in one round and spread over
-the districts, the reviewer's verdicts (bulk inserted, each with what its target held when
-it was given, as the desk stores it), and ledger rows. `BENCH_ORGS` (default
-"1000,10000") changes the sizes."""
+organisations and projects, their evidence files written where and as the evidence store
+keeps them (in bulk, without its per-file fsync), the projects submitted in one round and
+spread over the districts, the reviewer's verdicts (bulk inserted, each with what its
+target held when it was given, as the desk stores it), and ledger rows. `BENCH_ORGS`
+(default "1000,10000") changes the sizes; the load average is read before and after."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
@@ -46,6 +53,8 @@ from store.models import (
     Round,
     Verdict,
 )
+from tests.bench._harness import rss_kib
+from tests.bench.bot_vs_echo import _child
 from tests.bench.reminders import _populate
 from tests.support.chat import Chat
 
@@ -56,9 +65,10 @@ REJECTED_EVERY = 25  # every 25th project: its media report rejected, the projec
 
 
 async def _verdicts(s) -> None:
-    """The reviewer's verdict on every target of every project, each with the fingerprint
-    of what the target held (services/project_view.py `fingerprint`): three statements to
-    read, one bulk insert, two updates of the statuses."""
+    """The reviewer's verdict on every target of every project (a slot with its files or
+    figure, an entry with its proofs), each with the fingerprint of what the target held
+    (services/project_view.py `fingerprint`): three statements to read, one bulk insert,
+    two updates of the statuses."""
     files = (await s.execute(select(EvidenceFile.id, EvidenceFile.project_id,
                                     EvidenceFile.item_id, EvidenceFile.kind,
                                     EvidenceFile.entry_id))).all()
@@ -67,13 +77,18 @@ async def _verdicts(s) -> None:
     figures = (await s.execute(select(EvidenceFigure.project_id, EvidenceFigure.item_id,
                                       EvidenceFigure.value))).all()
     proofs: dict[int, list[int]] = {}
+    slots: dict[tuple[int, str, str], list[int]] = {}
     for f in files:
         if f.entry_id is not None:
             proofs.setdefault(f.entry_id, []).append(f.id)
-    rows = [dict(project_id=f.project_id, target=f"{f.item_id}.{f.kind}" if f.kind
-                 else f.item_id, seen=[[f.id], None]) for f in files if f.entry_id is None]
-    rows += [dict(project_id=g.project_id, target=g.item_id, seen=[[], g.value])
-             for g in figures]
+        else:
+            slots.setdefault((f.project_id, f.item_id, f.kind), []).append(f.id)
+    values = {(g.project_id, g.item_id): g.value for g in figures}
+    rows = [dict(project_id=p, target=f"{item}.{kind}" if kind else item,
+                 seen=[sorted(ids), values.pop((p, item), None)])
+            for (p, item, kind), ids in slots.items()]
+    rows += [dict(project_id=p, target=item, seen=[[], value])
+             for (p, item), value in values.items()]
     rows += [dict(project_id=e.project_id, target=f"entry:{e.id}",
                   seen=[e.version, sorted(proofs.get(e.id, []))]) for e in entries]
     for r in rows:
@@ -85,6 +100,70 @@ async def _verdicts(s) -> None:
     await s.execute(update(Project).values(status="verified"))
     await s.execute(update(Project).where(Project.id % REJECTED_EVERY == 0)
                     .values(status="in_review"))
+
+
+# A reviewed project's evidence, as staff upload it: 15 files in 8 slots (item, kind, the
+# name it was sent under), 5 entries (the reminders bench's media report and 4 more), each
+# entry with a screenshot as its proof, and the satisfaction rate: 14 targets, 14 verdicts.
+SLOT_FILES = [("study_records", "", f"2025年{m}月学习记录.pdf") for m in (3, 6, 9)] + [
+    ("activity_materials", "", f"活动签到表_第{k}期.jpg") for k in (1, 2, 3)] + [
+    ("registration_certificate", "", "民办非企业单位登记证书.jpg"),
+    ("premises_photos", "", "服务场地照片1.jpg"), ("premises_photos", "", "服务场地照片2.jpg"),
+    ("union_approval", "", "关于同意成立工会的批复.pdf"),
+    ("project_documents", "contract", "项目服务合同（盖章）.pdf"),
+    ("project_documents", "plan", "项目实施方案.docx"),
+    ("project_documents", "plan", "项目实施方案（修订）.pdf"),
+    ("project_documents", "evaluation_summary", "结项评估报告.pdf"),
+    ("project_documents", "evaluation_summary", "服务对象满意度调查汇总.xlsx")]
+MORE_ENTRIES = [("media_reports", "provincial", "省级媒体报道"),
+                ("media_reports", "city", "青岛日报报道"),
+                ("exchanges", "city", "全市经验交流会发言"),
+                ("exchanges", "provincial", "全省社会组织工作推进会交流")]
+MIME = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".xlsx":
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def _content(project_id: int, n: int, suffix: str) -> bytes:
+    """A small file of its type, different for every project and slot (400–2,000 bytes)."""
+    head = b"%PDF-1.4\n" if suffix == ".pdf" else b"\xff\xd8\xff\xe0" \
+        if suffix == ".jpg" else b"PK\x03\x04"
+    return head + f"project {project_id} file {n} ".encode() * (10 + (project_id + n) % 60)
+
+
+def _write(store, org_id: int, project_id: int, n: int, file_name: str) -> dict:
+    """One file written where and as the evidence store keeps it (content-addressed, per
+    organisation and project), without its per-file fsync (the bench's data, written in
+    bulk); the values of its row."""
+    suffix = Path(file_name).suffix
+    data = _content(project_id, n, suffix)
+    digest = hashlib.sha256(data).hexdigest()
+    path = store.path_for(org_id, project_id, digest, suffix)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return {"project_id": project_id, "sha256": digest, "size": len(data), "suffix": suffix,
+            "mime_type": MIME[suffix], "file_name": file_name, "uploaded_by": None}
+
+
+async def _evidence(svc, s, organisations: int) -> None:
+    """Every project's 20 files on disk and in rows, and its 5 entries."""
+    await s.execute(delete(EvidenceFile))  # the reminders bench's rows have no file on disk
+    await s.execute(insert(EvidenceEntry), [
+        {"project_id": p, "item_id": item, "level": level, "title": f"{title}{p}",
+         "happened_on": dt.date(2026, 1 + k, 10), "link": f"https://example.org/{p}/{k}"}
+        for p in range(1, organisations + 1) for k, (item, level, title)
+        in enumerate(MORE_ENTRIES)])
+    entries = (await s.execute(select(EvidenceEntry.id, EvidenceEntry.project_id,
+                                      EvidenceEntry.item_id))).all()
+    org_of = dict((await s.execute(select(Project.id, Project.organization_id))).all())
+    rows = [dict(_write(svc.evidence, org_of[p], p, n, name), item_id=item, kind=kind,
+                 entry_id=None)
+            for p in range(1, organisations + 1)
+            for n, (item, kind, name) in enumerate(SLOT_FILES)]
+    rows += [dict(_write(svc.evidence, org_of[e.project_id], e.project_id, 100 + e.id,
+                         f"报道截图{e.id}.jpg"), item_id=e.item_id, kind="", entry_id=e.id)
+             for e in entries]
+    await s.execute(insert(EvidenceFile), rows)
 
 
 async def populate(svc, organisations: int) -> None:
@@ -109,6 +188,7 @@ async def populate(svc, organisations: int) -> None:
              "amount": 5000 if kind == "payment" else 0, "payer": "市总工会", "note": "",
              "on_date": dt.date(2026, 11, 1), "recorded_by": 1, "recorded_at": NOW}
             for p in honoured for kind in ("honour", "payment")])
+        await _evidence(svc, s, organisations)
         await _verdicts(s)
         await uow.commit()
 
@@ -119,8 +199,9 @@ async def _timed(step) -> float:
     return round(time.perf_counter() - started, 3)
 
 
-async def _answered(chat: Chat, text: str) -> float:
-    """The time from sending `text` to the bot's first message in that chat."""
+async def _answered(chat: Chat, text: str, whole: bool = False) -> float | tuple:
+    """The time from sending `text` to the bot's first message in that chat (`whole`: and
+    to the end of its handling)."""
     before = len(chat.messages)
     started = time.perf_counter()
     task = asyncio.create_task(chat.send(text))
@@ -128,33 +209,48 @@ async def _answered(chat: Chat, text: str) -> float:
         await asyncio.sleep(0.002)
     took = time.perf_counter() - started
     await task
+    if whole:
+        return round(took, 3), round(time.perf_counter() - started, 3)
     return round(took, 3)
 
 
-async def _size(workdir: Path, organisations: int) -> dict:
-    settings = Settings(_env_file=None, telegram_bot_token=None,
-                        database_url=f"sqlite+aiosqlite:///{workdir / f'd{organisations}.db'}",
-                        evidence_dir=workdir / "evidence", admin_ids=[1], chat_send_rate=0,
-                        send_rate=0, reminder_interval_s=3600,
-                        totals_interval_s=0)  # the cold rankings timed, not the job's
+def _settings(workdir: Path) -> Settings:
+    """The database and the evidence folder where `python -m bot run` finds them under
+    tests/bench/_startup.py."""
+    return Settings(_env_file=None, telegram_bot_token=None,
+                    database_url=f"sqlite+aiosqlite:///{workdir / 'start.db'}",
+                    evidence_dir=workdir / "evidence", admin_ids=[1], chat_send_rate=0,
+                    send_rate=0, reminder_interval_s=3600,
+                    totals_interval_s=0)  # the cold rankings timed, not the job's
+
+
+async def _generate(workdir: Path, organisations: int) -> None:
+    settings = _settings(workdir)
     await upgrade_async(settings.database_url)
     svc = build_services(settings, clock=FixedClock(NOW))
-    started = time.perf_counter()
     await populate(svc, organisations)
-    out: dict = {"organisations": organisations,
-                 "generate_s": round(time.perf_counter() - started, 1)}
+    await svc.close()
+
+
+async def _measure(workdir: Path, out: dict) -> None:
+    settings = _settings(workdir)
+    svc = build_services(settings, clock=FixedClock(NOW))
     fake = FakeTelegram()
     app = build_application(settings, services=svc,
                             configure=lambda b: build_inprocess(b, fake))
     reviewer = Chat(app, fake, FakeUser(1, "评审"), settle_timeout=600)
     other = Chat(app, fake, FakeUser(99, "路人"), settle_timeout=600)
+    started = time.perf_counter()
     async with running(app):
+        out["start_in_process_s"] = round(time.perf_counter() - started, 2)
         await other.send("/start")  # accounts exist before timing
         await reviewer.send("/start")
         out["baseline_start_idle_s"] = await _answered(other, "/start")
         out["review_first_page_s"] = await _timed(reviewer.send("/review"))
         # the first ranking stores every project's totals (none yet: cold); then warm
-        out["ranking_first_page_cold_s"] = await _timed(reviewer.send("/ranking"))
+        out["ranking_cold_first_message_s"], out["ranking_first_page_cold_s"] = \
+            await _answered(reviewer, "/ranking", whole=True)
+        out["ranking_cold_first_message"] = reviewer.since[0].text[:60]
         out["ranking_first_page_s"] = await _timed(reviewer.send("/ranking"))
         out["ledger_first_page_s"] = await _timed(reviewer.send("/ledger"))
         started, finished = time.perf_counter(), []
@@ -177,13 +273,32 @@ async def _size(workdir: Path, organisations: int) -> dict:
     await svc.close()
     base = max(out["baseline_start_idle_s"], 0.001)
     out["start_during_export_vs_idle"] = round(out["start_during_export_s"] / base, 1)
+    out["peak_rss_mib"] = round(rss_kib()[1] / 1024, 1)
+
+
+def _size(workdir: Path, organisations: int) -> dict:
+    """The data generated in a child process (its memory not counted), the start-up of
+    `python -m bot run` on it timed in another, then the chats and the peak memory here."""
+    workdir.mkdir()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "tests.bench.decisions", "generate", str(workdir),
+                    str(organisations)], check=True)
+    out: dict = {"organisations": organisations,
+                 "generate_s": round(time.perf_counter() - started, 1),
+                 "evidence_files_on_disk": sum(1 for _ in (workdir / "evidence").rglob("*.*")),
+                 "load_average": os.getloadavg()}
+    out["startup_to_first_poll_s"] = [
+        round(_child(["-m", "tests.bench._startup", "unionbot", str(workdir)], "POLLING",
+                     timeout=600)[0], 2) for _ in range(2)]  # with reminders to plan, then not
+    asyncio.run(_measure(workdir, out))
+    out["load_average_after"] = os.getloadavg()
     return out
-
-
-async def _bench(workdir: Path) -> dict:
-    return {f"orgs_{n}": await _size(workdir, n) for n in SIZES}
 
 
 def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        return asyncio.run(_bench(Path(tmp)))
+        return {f"orgs_{n}": _size(Path(tmp) / str(n), n) for n in SIZES}
+
+
+if __name__ == "__main__":  # the generator's child process: generate WORKDIR ORGANISATIONS
+    asyncio.run(_generate(Path(sys.argv[2]), int(sys.argv[3])))

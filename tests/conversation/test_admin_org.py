@@ -79,13 +79,18 @@ async def test_honours_are_named_in_the_users_language(bot, member):
                              started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
                              closed_and_evaluated=True)
     reviewer = bot.chat(1, "管理员")
-    await reviewer.send("/honour 1 省级,city")
-    assert "获得 省级、市级" in reviewer.last_text and "city" not in reviewer.last_text
+    for level in ("省级", "city"):
+        await reviewer.send(f"/honour 1 {level}")
+        assert "请确认" in reviewer.last_text
+        await reviewer.press("✅ 确认")
+    assert "荣誉：省级、市级" in reviewer.last_text and "city" not in reviewer.last_text
     await reviewer.send("/honour 1 金牌")
     assert "⚠️ 荣誉级别：未知的取值 金牌，可选：全国级、省级、市级" in reviewer.last_text
     english = bot.chat(1, "Admin", lang="en")
     await english.send("/honour 1 national")
-    assert "holds provincial, city, national" in english.last_text  # appended, never overwritten
+    assert "select #1 社区法律服务站 as a national honour?" in english.last_text
+    await english.press("✅ Confirm")
+    assert "Honours: provincial, city, national" in english.last_text  # appended, not overwritten
 
 
 async def test_facts_are_corrected_with_buttons_and_a_typed_value(bot, member):

@@ -87,8 +87,10 @@ async def test_recorded_honours_answer_the_subsidy_question_at_once(bot, member)
     reviewer = bot.chat(1, "管理员")
     await reviewer.send("/honour 1 gold")
     assert "未知的取值 gold" in reviewer.last_text
-    await reviewer.send("/honour 1 provincial,national")
-    assert "已记录：社区法律服务站" in reviewer.last_text
+    for level in ("provincial", "national"):  # each honour confirmed on its own
+        await reviewer.send(f"/honour 1 {level}")
+        await reviewer.press("✅ 确认")
+    assert "✅ 已记录" in reviewer.last_text and "荣誉：省级、全国级" in reviewer.last_text
     await reviewer.send("/pay 1 2万 市总工会")
     await member.send("/subsidy")
     await member.press("📁 按记录计算：社区法律服务站")

@@ -47,8 +47,7 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
 
 async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(bot, in_round):
     from services import accounts
-    from services.ledger import pay
-    from services.projects import record_honours
+    from services.ledger import honour, pay
 
     await in_round.send("项目提交了吗")
     assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
@@ -56,7 +55,8 @@ async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(
     assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
     await in_round.send("我们单位能拿多少补助")
     assert "您单位的项目还没有登记荣誉，暂无补助" in in_round.last_text
-    await record_honours(bot.svc, 1, 1, ["city", "provincial"])
+    await honour(bot.svc, 1, 1, "city")
+    await honour(bot.svc, 1, 1, "provincial")
     await pay(bot.svc, 1, 1, 10000)
     await in_round.send("我们单位能拿多少补助")
     assert "可得补助 2万元，已拨付 1万元，还应补 1万元" in in_round.last_text

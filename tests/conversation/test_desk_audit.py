@@ -21,6 +21,7 @@ async def test_submit_reopen_honour_and_payment_are_recorded_in_order(bot, membe
     await admin.press("🔓 重新开放：职工心理关爱项目")
     await admin.press("🔓 确认重新开放")
     await admin.send("/honour 1 city")
+    await admin.press("✅ 确认")
     await admin.send("/pay 1 5000")
     entries = await audit.log(bot.svc, 1)
     assert [(e.action, e.actor_id, e.old, e.new) for e in entries] == [

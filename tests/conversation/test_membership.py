@@ -9,7 +9,7 @@ import os
 import re
 import time
 
-from bot.app import build_application
+from bot.app import SWEEP_JOB, build_application
 from bot.transport import build_inprocess
 from services import accounts, audit
 from tests.conversation.conftest import new_project
@@ -131,7 +131,8 @@ async def test_deleted_files_leave_the_disk_unless_still_used(bot, member):
     assert removal.actor_id == member.user.id and removal.old["file"] == "学习制度.pdf"
 
 
-async def test_orphaned_files_are_collected_at_start_up(bot, member, tmp_path):
+async def test_orphaned_files_are_collected_in_the_background_once_the_bot_runs(
+        bot, member, tmp_path):
     await new_project(member)
     await member.press("➡️ 下一项：学习制度、学习记录（+10分）")
     await member.upload(b"%PDF-1.4 study", "学习制度.pdf", PDF)
@@ -151,5 +152,8 @@ async def test_orphaned_files_are_collected_at_start_up(bot, member, tmp_path):
         again = Chat(app, bot.fake, member.user)
         await again.send("/score")
         assert "合计：10/100分" in again.replies[0]
-    assert kept.exists() and young.exists()
-    assert not orphan.exists() and not leftover.exists()
+        assert orphan.exists()  # not swept on the way to the first poll
+        [sweep] = app.job_queue.get_jobs_by_name(SWEEP_JOB)  # its time come
+        await sweep.run(app)
+        assert kept.exists() and young.exists()
+        assert not orphan.exists() and not leftover.exists()

@@ -130,6 +130,21 @@ async def test_honour_records_no_amount_so_a_running_total_is_not_paid_twice(bot
     assert (book.honours, book.balance.paid) == (("city",), 10000)
 
 
+async def test_a_typed_honour_is_confirmed_and_warned_like_the_button(bot, member):
+    legal = await reviewed(bot, 1, "法律援助站", rate=90, national=2)
+    officer = bot.chat(1, "市总工会管理员")
+    await officer.send(f"/honour {legal} 市级")
+    assert f"请确认：将 #{legal} 法律援助站 评为市级优秀项目？" in officer.last_text
+    assert "⚠️ 与排名不一致" in officer.last_text and "低 24 分" in officer.last_text
+    assert officer.buttons == ["✅ 确认", "✖️ 取消"]
+    assert (await ledgers.project_ledger(bot.svc, 1, legal)).honours == ()  # not yet
+    await officer.press("✅ 确认")
+    assert "✅ 已记录" in officer.last_text and "荣誉：市级" in officer.last_text
+    await officer.send(f"/honour {legal} 市级")
+    await officer.press("✅ 确认")
+    assert "这一项已经记录过了" in officer.last_text
+
+
 async def test_only_the_payer_role_records_honours_and_payments(bot, member):
     await _submitted_with_a_file(member, "社区法律服务站")
     admin = bot.chat(1, "管理员")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 
@@ -54,6 +55,19 @@ def test_a_second_put_of_the_same_content_syncs_the_folder_again(tmp_path, journ
     again = store.put(1, 2, b"same", ".pdf")
     assert again == first
     assert journal == [("fsync dir", str(first.path.parent))]
+
+
+def test_content_sent_again_is_not_swept_by_a_sweep_that_read_the_rows_before(
+        tmp_path) -> None:
+    """An orphan (its row gone, its file left) sent again: the sweep, which read the rows
+    before the new row was committed, leaves the file its new row points at."""
+    store = EvidenceStore(tmp_path)
+    orphan = store.put(1, 2, b"%PDF-1.4 report", ".pdf").path
+    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    rows_read = set()  # the sweep's view: no row points at it
+    store.put(1, 2, b"%PDF-1.4 report", ".pdf")  # sent again; its row is being committed
+    assert store.remove_except(rows_read, time.time() - 3600) == []
+    assert orphan.read_bytes() == b"%PDF-1.4 report"
 
 
 def test_a_failed_write_leaves_neither_the_file_nor_a_temporary(tmp_path, monkeypatch) -> None:
