@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 $(CJK_FONT):
+	@if [ "$$(id -u)" != 0 ]; then echo "The CJK font $(CJK_FONT) is missing: run" \
+		"'sudo apt-get install fonts-wqy-microhei', or set CJK_FONT to a TrueType CJK font."; \
+		exit 1; fi
 	@echo "installing the CJK font $(CJK_FONT) (Debian: fonts-wqy-microhei)"
 	@apt-get update -qq
 	@DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
