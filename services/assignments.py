@@ -18,7 +18,7 @@ from services.charts import Stack, render_stacked
 from services.core import Services
 from services.project_view import NotMember, in_scope
 from services.reviewers import conflicts, judged
-from services.rounds import RoundView, plan_review_reminders, rounds
+from services.rounds import RoundView, plan_review_reminders, round_row, rounds
 from store.models import Assignment
 from store.uow import ProjectRow, UnitOfWork
 
@@ -50,9 +50,7 @@ async def set_review_deadline(svc: Services, admin_id: int | None, round_id: int
     if at.tzinfo is None:
         at = at.replace(tzinfo=svc.clock.tz)
     async with svc.uow() as uow:
-        r = await uow.rounds.get(round_id)
-        if r is None:
-            raise InputError("round", "round_unknown", value=round_id)
+        r = await round_row(uow, round_id)
         if at <= r.deadline_at:
             raise InputError("review_deadline", "review_deadline_before_deadline",
                              deadline=r.deadline_at.astimezone(svc.clock.tz)

@@ -90,15 +90,21 @@ async def create_round(svc: Services, *, name: str, level: str, year: int, opens
         return _view(r, svc)
 
 
+async def round_row(uow: UnitOfWork, round_id: int) -> Round:
+    """The round with this id, or the input error that names it."""
+    r = await uow.rounds.get(round_id)
+    if r is None:
+        raise InputError("round", "round_unknown", value=round_id)
+    return r
+
+
 async def change_deadline(svc: Services, round_id: int, deadline_at: dt.datetime,
                           actor_id: int | None = None) -> RoundView:
     """Move a round's deadline; reminders not yet sent are planned anew."""
     if deadline_at.tzinfo is None:
         deadline_at = deadline_at.replace(tzinfo=svc.clock.tz)
     async with svc.uow() as uow:
-        r = await uow.rounds.get(round_id)
-        if r is None:
-            raise InputError("round", "round_unknown", value=round_id)
+        r = await round_row(uow, round_id)
         if deadline_at.date() < r.opens_on:
             raise InputError("deadline", "deadline_before_open", opens=r.opens_on.isoformat())
         await audit.record(uow, svc, actor_id, "deadline", subject=f"round:{r.id}",
@@ -160,9 +166,7 @@ async def extend(svc: Services, user_id: int, round_id: int, organization_id: in
         user = await uow.users.get(user_id)
         if not svc.may_review(user_id, user.role if user else None):
             raise PermissionError(user_id)
-        round_ = await uow.rounds.get(round_id)
-        if round_ is None:
-            raise InputError("round", "round_unknown", value=round_id)
+        round_ = await round_row(uow, round_id)
         if until <= round_.deadline_at:  # an extension moves the deadline later, never earlier
             raise InputError("until", "extension_before_deadline",
                              deadline=_aware(round_.deadline_at, svc).strftime("%Y-%m-%d %H:%M"))
