@@ -171,6 +171,16 @@ HELDOUT2 = {"documents": "heldout2_documents", "typos": "heldout2_documents",
 # covered" signal; never tuned on: figures only.
 HELDOUT3_WRITTEN = "2026-12-06"
 HELDOUT3 = {"documents": "heldout3_documents", "out of scope": "heldout3_out_of_scope"}
+# The fourth generation (tests/qa/heldout4_*.toml), written at this time before the
+# tuning of the "not covered" signal against the documents and unseen by it: figures
+# only. Two out-of-scope sets of 15 (A and B); typos and colloquial questions are the
+# documents set's styles.
+HELDOUT4_WRITTEN = "2026-12-06 07:08 UTC"
+HELDOUT4 = (("documents", "heldout4_documents"), ("typos", "heldout4_documents"),
+            ("colloquial", "heldout4_documents"), ("English", "heldout4_english"),
+            ("multi-part", "heldout4_multipart"), ("own data", "heldout4_own_data"),
+            ("out of scope", "heldout4_out_of_scope_a"),
+            ("out of scope", "heldout4_out_of_scope_b"))
 
 
 def own_intent_rate(questions: Sequence[dict[str, Any]]) -> tuple[float, list[str]]:
@@ -281,6 +291,11 @@ def kinds(held_out: bool = True) -> dict[str, tuple[float, int, list[str]]]:
             out[f"{kind}, held out"] = _measure(kind, _held_out_set(kind, name))
         for kind, name in HELDOUT3.items():
             out[f"{kind}, held out 3"] = _measure(kind, load_set(name))
+        for kind, name in HELDOUT4:
+            part = name.removeprefix("heldout4_out_of_scope_").upper() \
+                if kind == "out of scope" else ""
+            label = f"{kind} {part}".rstrip()
+            out[f"{label}, held out 4"] = _measure(kind, _held_out_set(kind, name))
     return out
 
 
@@ -290,9 +305,11 @@ def kinds_report() -> list[str]:
              f"   held out: tests/qa/heldout2_*.toml, written {HELDOUT2_WRITTEN}, never tuned "
              "on (figures only); 1st gen: tests/qa/heldout_*.toml, written "
              f"{HELDOUT_WRITTEN}, read since (in the development sets); held out 3: "
-             f"tests/qa/heldout3_*.toml, written {HELDOUT3_WRITTEN}, never tuned on"]
+             f"tests/qa/heldout3_*.toml, written {HELDOUT3_WRITTEN}, never tuned on; "
+             f"held out 4: tests/qa/heldout4_*.toml, written {HELDOUT4_WRITTEN}, never "
+             "tuned on"]
     for kind, (rate, n, misses) in kinds().items():
-        own = kind.endswith(("held out", "held out 3", "(read)"))
+        own = kind.endswith(("held out", "held out 3", "held out 4", "(read)"))
         wrong = f"  ({n - round(rate * n)} wrong)" if own else ""
         lines.append(f"{kind:<26} n={n:<4} {rate:6.1%}{wrong}")
         if not own:
