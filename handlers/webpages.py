@@ -156,32 +156,58 @@ class Index(Page):
                     signed_in=self.current_user is not None)
 
 
-class TelegramSignIn(Page):
+class SignIn(Page):
+    """A sign-in: refused while its address or the user it names has failed too often
+    (429, the wait in words), each failure counted (domain/signin.Throttle)."""
+
     signed_in_only = False
 
+    def throttled(self, given: str) -> list[str] | None:
+        """The keys this sign-in counts under; None (and the 429 page) if held off."""
+        claimed = signin.claimed_user(given)
+        keys = [f"ip:{self.request.remote_ip}"] + (
+            [f"user:{claimed}"] if claimed is not None else [])
+        wait = self.desk.throttle.held_off(keys, self.now())
+        if wait:
+            log.warning("web desk: sign-ins from %s (user %s) held off for %d s",
+                        self.request.remote_ip, claimed, wait)
+            self.set_header("Retry-After", str(wait))
+            self.refuse(HTTPStatus.TOO_MANY_REQUESTS, "web.too_many",
+                        minutes=max(1, (wait + 59) // 60))
+            return None
+        return keys
+
+    def failed(self, keys: list[str], what: str, why: signin.Refused) -> None:
+        log.warning("web desk: refused %s (%s) from %s", what, why, self.request.remote_ip)
+        self.desk.throttle.failed(keys, self.now())
+        self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+
+
+class TelegramSignIn(SignIn):
     def post(self) -> None:
+        given = self.get_body_argument("init_data", "")
+        keys = self.throttled(given)
+        if keys is None:
+            return
         try:
-            found = signin.check_init_data(self.get_body_argument("init_data", ""),
-                                           self.desk.bot_token, self.now())
+            found = signin.check_init_data(given, self.desk.bot_token, self.now())
         except signin.Refused as why:
-            log.warning("web desk: refused Telegram init data (%s) from %s", why,
-                        self.request.remote_ip)
-            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            self.failed(keys, "Telegram init data", why)
             return
         self.start_session(found.user_id)
         self.write({"next": "/desk/queue"})
 
 
-class LinkSignIn(Page):
-    signed_in_only = False
-
-    def get(self) -> None:
+class LinkSignIn(SignIn):
+    async def get(self) -> None:
+        given = self.get_query_argument("t", "")
+        keys = self.throttled(given)
+        if keys is None:
+            return
         try:
-            user_id = self.desk.use_link(self.get_query_argument("t", ""), self.now())
+            user_id = await self.desk.use_link(given, self.now())
         except signin.Refused as why:
-            log.warning("web desk: refused a sign-in link (%s) from %s", why,
-                        self.request.remote_ip)
-            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            self.failed(keys, "a sign-in link", why)
             return
         self.start_session(user_id)
         self.redirect("/desk/queue", status=303)
