@@ -142,6 +142,14 @@ class Page(tornado.web.RequestHandler):
         return None
 
 
+def page_asked(page: Page) -> int:
+    """The page the address asks for (?page=N, from 1), from 0."""
+    try:
+        return max(0, int(page.get_query_argument("page", "1")) - 1)
+    except ValueError:
+        return 0
+
+
 # -- signing in -----------------------------------------------------------------------------
 class Index(Page):
     """Telegram opens this with the init data in the address's fragment: desk.js posts it
@@ -227,13 +235,9 @@ class Queue(Page):
         eligible = {"yes": True, "no": False}.get(arg("eligible", ""))
         search = arg("q", "").strip()[:60]
         assignee = int(arg("assignee")) if arg("assignee", "").isdigit() else None
-        try:
-            page = max(0, int(arg("page", "1")) - 1)
-        except ValueError:
-            page = 0
         found = await self.guarded(dq.queue(
-            self.desk.svc, self.w.account.user_id, state, district, page, search=search,
-            sort=sort, eligible=eligible, page_size=PAGE_SIZE, assignees=True,
+            self.desk.svc, self.w.account.user_id, state, district, page_asked(self),
+            search=search, sort=sort, eligible=eligible, page_size=PAGE_SIZE, assignees=True,
             assignee=assignee))
         if found is None:
             return
@@ -467,24 +471,22 @@ class Ranking(Page):
     """The round's ranking, read-only, a page at a time (as /ranking)."""
 
     async def get(self) -> None:
-        try:
-            page = max(0, int(self.get_query_argument("page", "1")) - 1)
-        except ValueError:
-            page = 0
         found = await self.guarded(ranking.ranking_page(
-            self.desk.svc, self.w.account.user_id, None, page, PAGE_SIZE))
+            self.desk.svc, self.w.account.user_id, None, page_asked(self), PAGE_SIZE))
         if found is not None:
             self.render("ranking.html", ranking=found,
                         page_url=lambda n: "/desk/ranking?" + urlencode({"page": n}))
 
 
 class Ledger(Page):
-    """The subsidy ledger, read-only (as /ledger)."""
+    """The subsidy ledger, read-only (as /ledger), a page at a time."""
 
     async def get(self) -> None:
-        books = await self.guarded(ledgers.ledger(self.desk.svc, self.w.account.user_id))
-        if books is not None:
-            self.render("ledger.html", books=books, level=self._level)
+        found = await self.guarded(ledgers.ledger_page(
+            self.desk.svc, self.w.account.user_id, page_asked(self), PAGE_SIZE))
+        if found is not None:
+            self.render("ledger.html", ledger=found, level=self._level,
+                        page_url=lambda n: "/desk/ledger?" + urlencode({"page": n}))
 
     def _level(self, level: str | None) -> str:
         if not level:

@@ -25,7 +25,9 @@ from bot.settings import Secret
 from bot.transport import FakeUser
 from bot.webapp import serving
 from domain import signin
+from handlers import webpages
 from services import accounts, assignments, evidence, projects
+from services import ledger as ledgers
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted
@@ -317,3 +319,30 @@ async def test_the_round_progress_ranking_and_ledger_read_only_with_workbooks(de
         await web.post("/desk/telegram", data={"init_data": desk.init_data()})
         assert (await web.get("/desk/round")).status_code == 403
         assert (await web.get("/desk/ranking")).status_code == 200
+
+
+async def test_the_ranking_and_the_ledger_page_like_the_queue(desk, browser, monkeypatch):
+    monkeypatch.setattr(webpages, "PAGE_SIZE", 1)
+    for project_id in (1, desk.shinan):
+        await ledgers.honour(desk.bot.svc, ADMIN, project_id, "city")
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(desk.served.link(ADMIN))
+    await browser.wait_for("table.queue")
+    await browser.get(f"{desk.base}/desk/ledger")
+    await browser.wait_for("#ledger-xlsx")
+    shown = await browser.text("table.queue")
+    assert "职工心理关爱项目" in shown and "市南职工法律援助" not in shown
+    assert "第 1/2 页" in await browser.text("nav.pages")
+    await browser.call((await browser.css("nav.pages a"))[0].click)  # 下一页
+    await browser.wait_for("nav.pages a[href='/desk/ledger?page=1']")
+    shown = await browser.text("table.queue")
+    assert "市南职工法律援助" in shown and "职工心理关爱项目" not in shown
+    assert "第 2/2 页" in await browser.text("nav.pages")
+
+    await browser.get(f"{desk.base}/desk/ranking")
+    await browser.wait_for("#ranking-xlsx")
+    first = await browser.text("table.queue")
+    await browser.call((await browser.css("nav.pages a"))[0].click)
+    await browser.wait_for("nav.pages a[href='/desk/ranking?page=1']")
+    assert await browser.text("table.queue") != first
+    assert "第 2/" in await browser.text("nav.pages")
