@@ -45,6 +45,10 @@ def _line(e: Any, r: Reading) -> str:
     subject = _subject(e, r)
     subject = f" {subject}" if subject else ""
     change = ""
+    if e.action == "note":  # the note's text is the entry's reason
+        return t("audit.line", r.lang, at=e.at.strftime("%Y-%m-%d %H:%M"), actor=_actor(e, r),
+                 action=t("audit.action_note", r.lang), subject="",
+                 change=t("audit.note", r.lang, text=e.reason), reason="")
     if e.old is not None or e.new is not None:
         change = t("audit.change", r.lang, old=_value(e, e.old, r), new=_value(e, e.new, r))
     return t("audit.line", r.lang, at=e.at.strftime("%Y-%m-%d %H:%M"), actor=_actor(e, r),

@@ -290,6 +290,7 @@ class Project(Page):
                 rate=not target.startswith("entry:") and self._is_rate(target),
                 lower=self._lower_levels(view, target)))
         self.render("project.html", view=view, items=items, history=found.history,
+                    notes=found.notes,
                     kind=_kind, status=self.t(f"bot.status_{view.status}"),
                     reviewable=view.status in review.REVIEWABLE,
                     reasons=[local(r, w.lang) for r in self.desk.svc.review.reject_reasons],
@@ -417,6 +418,16 @@ class Verdict(Page):
             self.redirect(f"/desk/p/{int(pid)}?said=done", status=303)
 
 
+class NoteAdd(Page):
+    """A reviewer's note on the project (the federation's own; staff never see it)."""
+
+    async def post(self, pid: str) -> None:
+        done = await self.guarded(review.add_note(
+            self.desk.svc, self.w.account.user_id, int(pid), self.get_body_argument("text", "")))
+        if done is not None:
+            self.redirect(f"/desk/p/{int(pid)}#notes", status=303)
+
+
 class Return(Page):
     async def post(self, pid: str) -> None:
         done = await self.guarded(review.return_project(
@@ -520,7 +531,8 @@ def routes(desk: Desk) -> list:
              (rf"/desk/p/{n}", Project), (rf"/desk/p/{n}/f/{n}", File),
              (rf"/desk/p/{n}/f/{n}/page/{n}\.png", PdfPage),
              (rf"/desk/p/{n}/verdict", Verdict), (rf"/desk/p/{n}/return", Return),
-             (rf"/desk/p/{n}/verify", Verify), (r"/desk/round", Round),
+             (rf"/desk/p/{n}/verify", Verify), (rf"/desk/p/{n}/note", NoteAdd),
+             (r"/desk/round", Round),
              (r"/desk/round/chart\.png", RoundChart), (r"/desk/ranking", Ranking),
              (r"/desk/ledger", Ledger), (r"/desk/(ranking|ledger)\.xlsx", Workbook)]
     return [(path, page, dict(desk=desk)) for path, page in pages]

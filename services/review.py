@@ -5,6 +5,7 @@ disagreement. Each is one unit of work with its audit entry, committed before it
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from domain.errors import InputError
@@ -23,10 +24,11 @@ from services.project_view import (
     stored_file,
 )
 from services.reviewers import judged, refusal
-from store.models import Recusal, Verdict
+from store.models import Recusal, ReviewNote, Verdict
 from store.uow import UnitOfWork
 
 MAX_REASON = 500
+MAX_NOTE = 2000
 REVIEWABLE = ("submitted", "in_review")
 
 
@@ -79,12 +81,23 @@ async def open_project(svc: Services, user_id: int, project_id: int) -> ProjectV
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A reviewer's note on a project: the federation's own, never shown to its staff."""
+
+    author: str
+    at: dt.datetime  # in the clock's zone
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectPage:
-    """A project as the web desk shows it: the view and its history in words."""
+    """A project as the web desk shows it: the view, its history in words and the
+    reviewers' notes (in a blind round, the reader's own)."""
 
     view: ProjectView
     history: tuple[str, ...]
     contents: dict[int, bytes]  # file id → its bytes, for the suffixes asked for
+    notes: tuple[Note, ...] = ()
 
 
 async def project_page(svc: Services, user_id: int, project_id: int, lang: str, *,
@@ -95,12 +108,34 @@ async def project_page(svc: Services, user_id: int, project_id: int, lang: str, 
     async with svc.uow() as uow:
         loaded = await reviewed(uow, svc, user_id, project_id)
         found = await audit.project_log(uow, svc, project_id)
+        notes = await uow.notes.of_project(project_id)
+        names = await uow.users.names({n.author_id for n in notes})
     if loaded.required > 1 and user_id not in svc.admin_ids:  # blind reviews: not the others'
         found = audit.blind(found, user_id)
+        notes = [n for n in notes if n.author_id == user_id]
     org = loaded.project.organization_id
     files = {f.id: svc.evidence.get(org, project_id, f.sha256, f.suffix)
              for f in loaded.files if f.suffix.lower() in contents}
-    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)), files)
+    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)), files,
+                       tuple(Note(names.get(n.author_id) or str(n.author_id),
+                                  n.at.astimezone(svc.clock.tz), n.text) for n in notes))
+
+
+async def add_note(svc: Services, user_id: int, project_id: int, text: str) -> Note:
+    """A note on a project the reviewer may review, in any state: stored and in the audit
+    log, read by reviewers and administrators only."""
+    text = (text or "").strip()[:MAX_NOTE]
+    if not text:
+        raise InputError("note", "note_needed")
+    async with svc.uow() as uow:
+        loaded = await reviewed(uow, svc, user_id, project_id)
+        now = svc.clock.now()
+        uow.notes.add(ReviewNote(project_id=project_id, author_id=user_id, text=text, at=now))
+        await audit.record(uow, svc, user_id, "note", project_id=project_id,
+                           organization_id=loaded.project.organization_id, reason=text)
+        await uow.commit()
+        author = (await uow.users.names({user_id})).get(user_id) or str(user_id)
+    return Note(author, now.astimezone(svc.clock.tz), text)
 
 
 async def evidence_file(svc: Services, user_id: int, project_id: int,

@@ -160,6 +160,11 @@ async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told
     await browser.call((await browser.css(f"{section} button"))[0].click)
     await browser.wait_for("#said")
     assert "❌" in await browser.text("section[id='item-study_records'] h2")
+    note = (await browser.css("form.note textarea"))[0]  # the reviewer's own note
+    await browser.call(note.send_keys, "照片与登记名称核对过<i>一致</i>")
+    await browser.call((await browser.css("#add-note"))[0].click)
+    await browser.wait_for("p.note")
+    assert "照片与登记名称核对过<i>一致</i>" in await browser.text("#notes")  # as typed
     await browser.call((await browser.css("#return"))[0].click)
     await browser.wait_for("#message")
     assert "已通知 1 位工作人员" in await browser.text("#message")
@@ -167,6 +172,7 @@ async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told
     told = desk.staff.last_text
     assert "已被退回修改" in told
     assert "❌ 学习制度、学习记录：学习记录<b>不清晰</b>，请重新扫描" in told  # as typed
+    assert "核对过" not in told  # the note stays with the federation
 
     # the chat's desk sees the same verdict at once
     reviewer = desk.bot.chat(REVIEWER)

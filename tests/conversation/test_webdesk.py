@@ -10,7 +10,7 @@ import httpx
 
 from bot.settings import Secret
 from bot.webapp import make_desk, menu_buttons, serving
-from services import accounts
+from services import accounts, audit
 from tests.browser.conftest import free_port
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
 from tests.conversation.test_desk_people import appointed
@@ -148,3 +148,38 @@ async def test_failed_sign_ins_naming_one_user_are_held_off_from_any_address(bot
             assert (await web.get(link[link.index("/desk/link"):])).status_code == 429
             other = served.link(1)  # another user from a fresh address is let in
             assert (await web.get(other[other.index("/desk/link"):])).status_code == 303
+
+
+async def test_reviewers_notes_are_kept_audited_and_never_shown_to_staff(bot, member):
+    await two_review_round(bot)
+    await study_record_submitted(member)
+    admin = bot.chat(1, "管理员")
+    await appointed(bot, admin, 5005)
+    await appointed(bot, admin, 6006)
+    async with serving(bot.app, bot.settings, free_port()) as served:
+        async with httpx.AsyncClient(follow_redirects=True) as web:
+            await web.get(served.link(5005))
+            page = (await web.get(f"{served.url}/desk/p/1")).text
+            assert "还没有备注" in page
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+            empty = await web.post(f"{served.url}/desk/p/1/note", data={"csrf": csrf,
+                                                                       "text": "  "})
+            assert empty.status_code == 400 and "请填写备注内容" in empty.text
+            page = await web.post(f"{served.url}/desk/p/1/note", data={
+                "csrf": csrf, "text": "已电话核实<b>负责人</b>，材料真实"})
+            assert page.url.path == "/desk/p/1"
+            assert "已电话核实&lt;b&gt;负责人&lt;/b&gt;，材料真实" in page.text  # never HTML
+            assert "评审5005" in page.text.split('id="notes"')[1]
+        async with httpx.AsyncClient(follow_redirects=True) as web:  # blind: not the others'
+            await web.get(served.link(6006))
+            assert "已电话核实" not in (await web.get(f"{served.url}/desk/p/1")).text
+        async with httpx.AsyncClient(follow_redirects=True) as web:
+            await web.get(served.link(1))
+            assert "已电话核实" in (await web.get(f"{served.url}/desk/p/1")).text
+
+    await admin.send("/history 1")  # the chat's desk reads it in the project's history
+    assert "评审5005 记下评审备注：已电话核实<b>负责人</b>，材料真实" in admin.last_text  # as typed
+    await member.send("/history 1")  # the organisation's staff never see it
+    assert "已电话核实" not in member.last_text and "备注" not in member.last_text
+    logged = [e for e in await audit.log(bot.svc, 1) if e.action == "note"]
+    assert [(e.actor_id, e.reason) for e in logged] == [(5005, "已电话核实<b>负责人</b>，材料真实")]
