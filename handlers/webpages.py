@@ -10,6 +10,7 @@ the services, which apply the chat's roles, scope and conflict rules.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import logging
 import secrets
@@ -23,7 +24,9 @@ import pypdfium2
 import tornado.web
 from docx import Document
 
+from domain import changes as changes_
 from domain import signin
+from domain.changes import Change
 from domain.errors import InputError
 from domain.i18n import local, pick_lang
 from domain.review import ACCEPT, ADJUST, REJECT
@@ -285,6 +288,7 @@ class Project(Page):
             items.append(dict(
                 target=target, label=views.target_label(w, view, target),
                 mark=MARK[outcome.state], changed=target in view.changed,
+                since=self._since(view, *found.changes.get(target, (None, ()))),
                 claim=self._claim(view, target), files=files, texts=texts, pages=pages,
                 verdict=unescape(chat_desk.verdict_line(w, view, mine)) if mine else "",
                 rate=not target.startswith("entry:") and self._is_rate(target),
@@ -295,6 +299,42 @@ class Project(Page):
                     reviewable=view.status in review.REVIEWABLE,
                     reasons=[local(r, w.lang) for r in self.desk.svc.review.reject_reasons],
                     message=self.get_query_argument("said", ""))
+
+    def _when(self, at: dt.datetime | None) -> str:
+        return at.astimezone(self.desk.svc.clock.tz).strftime("%m-%d %H:%M") if at else "—"
+
+    def _since(self, view: pv.ProjectView, verdict_at: dt.datetime | None,
+               changes: tuple[Change, ...]) -> tuple[str, list[str]]:
+        """What changed since the item's last verdict: a heading and a line per change."""
+        if not changes:
+            return "", []
+        lines = []
+        for c in changes:
+            at = self._when(c.at)
+            if c.what == changes_.FILE_ADDED:
+                lines.append(self.t("web.change_added", name=c.name, at=at))
+            elif c.what == changes_.FILE_REMOVED:
+                lines.append(self.t("web.change_removed",
+                                    name=c.name or self.t("web.change_a_file"), at=at))
+            elif c.what == changes_.FIGURE:
+                lines.append(self.t("web.change_figure", old=_shown(c.old), new=_shown(c.new),
+                                    at=at))
+            elif c.what == changes_.FIELD:
+                lines.append(self.t("web.change_field", field=self.t(f"audit.field_{c.name}"),
+                                    old=self._field(view, c.name, c.old),
+                                    new=self._field(view, c.name, c.new), at=at))
+            else:
+                return self.t("web.change_entry_added", at=at), []
+        return self.t("web.changed_since", at=self._when(verdict_at)), lines
+
+    def _field(self, view: pv.ProjectView, name: str, value: object) -> str:
+        if name == "level" and value:
+            for slot in view.slots:
+                levels = getattr(self.desk.svc.rubric.item(slot.slot.item_id).rule, "levels",
+                                 {})
+                if value in levels:
+                    return local(levels[value].label, self.w.lang)
+        return _shown(value)
 
     def _claim(self, view: pv.ProjectView, target: str) -> str:
         if target.startswith("entry:"):
@@ -317,6 +357,12 @@ class Project(Page):
 
     def _is_rate(self, target: str) -> bool:
         return self.desk.svc.rubric.item(target.partition(".")[0]).rule.step == "rate"
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def docx_text(content: bytes, limit: int = 3000) -> str:

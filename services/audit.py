@@ -15,7 +15,7 @@ from store.uow import UnitOfWork
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
            "extension", "honour", "payment", "organization", "reviewer", "verified",
            "remove_evidence", "remove_member", "revoke_invite", "recommend", "outcome",
-           "assign", "reversal", "payer", "note")
+           "assign", "reversal", "payer", "note", "edit_evidence")
 
 
 def plain(value: Any) -> Any:

@@ -354,6 +354,16 @@ class Projects(Repo):
             select(EvidenceEntry).where(EvidenceEntry.project_id == project_id)
             .order_by(EvidenceEntry.id)))
 
+    async def evidence_times(self, project_id: int
+                             ) -> tuple[dict[int, dt.datetime], dict[int, dt.datetime]]:
+        """When each file and each entry of a project was added (file id → time, entry id →
+        time), two narrow statements: what changed since a verdict."""
+        files = await self.session.execute(select(EvidenceFile.id, EvidenceFile.created_at)
+                                           .where(EvidenceFile.project_id == project_id))
+        entries = await self.session.execute(select(EvidenceEntry.id, EvidenceEntry.created_at)
+                                             .where(EvidenceEntry.project_id == project_id))
+        return dict(files.all()), dict(entries.all())
+
 
     async def figures(self, project_id: int) -> list[EvidenceFigure]:
         return list(await self.session.scalars(

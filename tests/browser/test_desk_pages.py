@@ -26,7 +26,7 @@ from bot.transport import FakeUser
 from bot.webapp import serving
 from domain import signin
 from handlers import webpages
-from services import accounts, assignments, evidence, projects
+from services import accounts, assignments, evidence, projects, review
 from services import ledger as ledgers
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
@@ -352,3 +352,43 @@ async def test_the_ranking_and_the_ledger_page_like_the_queue(desk, browser, mon
     await browser.wait_for("nav.pages a[href='/desk/ranking?page=1']")
     assert await browser.text("table.queue") != first
     assert "第 2/" in await browser.text("nav.pages")
+
+
+async def test_a_resubmitted_project_shows_per_item_what_the_staff_changed(desk, browser):
+    svc = desk.bot.svc
+    view = await review.open_project(svc, REVIEWER, 1)
+    entry = next(e for s in view.slots for e in s.entries)
+    old_pdf = next(f for s in view.slots for f in s.files if f.file_name == "学习记录.pdf")
+    await review.give_verdict(svc, REVIEWER, 1, "study_records", "reject", "不清晰")
+    await review.give_verdict(svc, REVIEWER, 1, f"entry:{entry.id}", "reject", "标题不符")
+    await review.give_verdict(svc, REVIEWER, 1, "premises_photos", "accept")
+    await review.return_project(svc, REVIEWER, 1)
+
+    svc.clock.advance(dt.timedelta(days=1, hours=2))  # the staff fix what was returned
+    await evidence.add_file(svc, 1001, 1, "study_records", pdf(), "学习记录（重扫）.pdf",
+                            "application/pdf")
+    await evidence.remove_file(svc, 1001, 1, old_pdf.id)
+    await evidence.update_entry(svc, 1001, 1, entry.id, entry.version,
+                                title="工人日报（更正）", level="provincial")
+    added, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="city",
+                                        title="青岛日报", happened_on=None)
+    await projects.submit(svc, 1001, 1)
+
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(desk.served.link(REVIEWER))
+    await browser.wait_for("table.queue")
+    await browser.get(f"{desk.base}/desk/p/1")
+    await browser.wait_for("section.item")
+    study = await browser.text("[id='changed-study_records']")
+    assert "上次审核（11-23 10:00）后的修改" in study
+    assert "＋ 新增 学习记录（重扫）.pdf（11-24 12:00）" in study
+    assert "－ 删除 学习记录.pdf（11-24 12:00）" in study
+    changed = await browser.text(f"[id='changed-entry:{entry.id}']")
+    assert ("标题：工人日报<script>alert(1)</script> → 工人日报（更正）（11-24 12:00）"
+            in changed)  # user text as text
+    assert "级别：国家级 → 省部级" in changed
+    assert "🆕 上次审核后新登记（11-24 12:00）" in await browser.text(
+        f"[id='changed-entry:{added}']")
+    assert not await browser.css("[id='changed-premises_photos']")  # nothing changed there
+    assert "修改材料" in await browser.text("ol.history")
+    await browser.shot("project-changed", 360)
