@@ -133,12 +133,27 @@ async def desk(tmp_path, migrated_database_url):
 
 async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told(
         desk, browser):
+    for refused in (desk.init_data(age=2 * 3600),  # expired
+                    desk.init_data(user=json.dumps({"id": OTHER, "first_name": "评审员"}))):
+        await browser.get("about:blank")  # a new page each time (not a new fragment only)
+        await browser.get(desk.mini_app(refused))
+        await browser.wait_for("#message[data-refused='403']")
+        assert "登录无效" in await browser.text("#message")
+    await browser.get("about:blank")
     await browser.get(desk.mini_app(desk.init_data()))
     await browser.wait_for("table.queue")
     assert "职工心理关爱项目" in await browser.text("table.queue")
     assert "市南职工法律援助" not in await browser.text()  # another district's
     await browser.shot("queue", 360)
     await browser.shot("queue", 1280)
+    district = (await browser.css("select[name=district]"))[0]
+    await browser.call(lambda: Select(district).select_by_value("市南区"))  # applies at once
+    await browser.wait_for("select[name=district] option[value='市南区'][selected]")
+    assert "没有符合条件的项目" in await browser.text()  # none of 市南区 in their scope
+    district = (await browser.css("select[name=district]"))[0]  # the page was replaced
+    await browser.call(lambda: Select(district).select_by_value("崂山区"))
+    await browser.wait_for("select[name=district] option[value='崂山区'][selected]")
+    assert "职工心理关爱项目" in await browser.text("table.queue")
 
     search = (await browser.css("input[name=q]"))[0]
     await browser.call(search.send_keys, "91350100M000100Y43\n")  # by its credit code
@@ -209,6 +224,10 @@ async def test_the_same_story_through_a_sign_in_link_in_a_plain_browser(desk, br
     await browser.call(browser.driver.delete_all_cookies)
     await browser.get(link)  # the same link again
     assert "登录无效" in await browser.text("#message")
+    for _ in range(4):  # and again: five failed sign-ins from this address
+        await browser.get(link)
+    await browser.get(link)
+    assert "登录失败次数过多，请 10 分钟后再试" in await browser.text("#message")
 
 
 async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are_refused(
