@@ -411,3 +411,4 @@ async def test_a_resubmitted_project_shows_per_item_what_the_staff_changed(desk,
     assert not await browser.css("[id='changed-premises_photos']")  # nothing changed there
     assert "修改材料" in await browser.text("ol.history")
     await browser.shot("project-changed", 360)
+    await browser.shot("project-changed", 1280)
