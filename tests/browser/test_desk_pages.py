@@ -346,13 +346,18 @@ async def test_the_round_progress_ranking_and_ledger_read_only_with_workbooks(de
         assert (await web.get("/desk/ranking")).status_code == 200
 
 
+async def signed_in_by_link(desk, browser, user_id: int) -> None:
+    """A new browser session signed in with a link of the bot's: the queue is shown."""
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(desk.served.link(user_id))
+    await browser.wait_for("table.queue")
+
+
 async def test_the_ranking_and_the_ledger_page_like_the_queue(desk, browser, monkeypatch):
     monkeypatch.setattr(webpages, "PAGE_SIZE", 1)
     for project_id in (1, desk.shinan):
         await ledgers.honour(desk.bot.svc, ADMIN, project_id, "city")
-    await browser.call(browser.driver.delete_all_cookies)
-    await browser.get(desk.served.link(ADMIN))
-    await browser.wait_for("table.queue")
+    await signed_in_by_link(desk, browser, ADMIN)
     await browser.get(f"{desk.base}/desk/ledger")
     await browser.wait_for("#ledger-xlsx")
     shown = await browser.text("table.queue")
@@ -393,9 +398,7 @@ async def test_a_resubmitted_project_shows_per_item_what_the_staff_changed(desk,
                                         title="青岛日报", happened_on=None)
     await projects.submit(svc, 1001, 1)
 
-    await browser.call(browser.driver.delete_all_cookies)
-    await browser.get(desk.served.link(REVIEWER))
-    await browser.wait_for("table.queue")
+    await signed_in_by_link(desk, browser, REVIEWER)
     await browser.get(f"{desk.base}/desk/p/1")
     await browser.wait_for("section.item")
     study = await browser.text("[id='changed-study_records']")
