@@ -45,6 +45,10 @@ def _line(e: Any, r: Reading) -> str:
     subject = _subject(e, r)
     subject = f" {subject}" if subject else ""
     change = ""
+    if e.action == "note":  # the note's text is the entry's reason
+        return t("audit.line", r.lang, at=e.at.strftime("%Y-%m-%d %H:%M"), actor=_actor(e, r),
+                 action=t("audit.action_note", r.lang), subject="",
+                 change=t("audit.note", r.lang, text=e.reason), reason="")
     if e.old is not None or e.new is not None:
         change = t("audit.change", r.lang, old=_value(e, e.old, r), new=_value(e, e.new, r))
     return t("audit.line", r.lang, at=e.at.strftime("%Y-%m-%d %H:%M"), actor=_actor(e, r),
@@ -96,6 +100,8 @@ def _subject(e: Any, r: Reading) -> str:
             target_text(t, r) for t in e.subject.split(","))
     if e.action == "remove_evidence":
         return _item_label(e.subject, None, r)
+    if e.action == "edit_evidence":
+        return target_text(e.subject, r)
     if e.action in LEVEL_ACTIONS and e.subject in r.honours:
         return local(r.honours[e.subject], r.lang)
     return e.subject
@@ -118,6 +124,12 @@ def _value(e: Any, value: Any, r: Reading) -> str:
                                level=_level_label(e.subject, str(value.get("level", "")), r),
                                title=value.get("title", ""))
         return str(value.get("file", "—"))
+    if e.action == "edit_evidence" and isinstance(value, dict):  # an entry's fields
+        found = r.entries.get(int(e.subject[6:])) if e.subject[6:].isdigit() else None
+        return t("ask.list_sep", r.lang).join(
+            t(f"audit.field_{k}", r.lang) + t("audit.field_value", r.lang, value=(
+                _level_label(found[0], str(v), r) if k == "level" and found else v or "—"))
+            for k, v in value.items())
     if e.action == "outcome" and value in OUTCOMES:
         return t(f"audit.outcome_{value.replace(' ', '_')}", r.lang)
     if e.action in LEVEL_ACTIONS and isinstance(value, list):

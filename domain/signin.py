@@ -13,12 +13,14 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 INIT_DATA_MAX_AGE = 3600  # seconds an init data signs in (Telegram gives no expiry of its own)
 LINK_MAX_AGE = 600  # seconds a sign-in link works (and it works once)
 SESSION_MAX_AGE = 8 * 3600
+FAILURES_ALLOWED = 5  # failed sign-ins from one address, or naming one user, in a window …
+FAILURE_WINDOW = 600  # … of this many seconds; more are answered 429 until it has passed
 
 
 class Refused(Exception):
@@ -115,3 +117,50 @@ def csrf_token(key: bytes, session: str) -> str:
 
 def csrf_ok(key: bytes, session: str, given: str) -> bool:
     return bool(given) and hmac.compare_digest(csrf_token(key, session), given)
+
+
+def claimed_user(text: str) -> int | None:
+    """The user a sign-in (init data or a link's token) names, signed or not: failed
+    sign-ins are counted per user too."""
+    if "=" in text:
+        try:
+            return int(json.loads(dict(parse_qsl(text)).get("user", "")).get("id"))
+        except (ValueError, TypeError, AttributeError):
+            return None
+    head = text.partition(".")[0]
+    return int(head) if head.isdigit() and len(head) < 20 else None
+
+
+@dataclass
+class Throttle:
+    """Failed sign-ins per key (an address, a user) in the last FAILURE_WINDOW seconds:
+    past FAILURES_ALLOWED the key is held off until its oldest failure leaves the window."""
+
+    allowed: int = FAILURES_ALLOWED
+    window: int = FAILURE_WINDOW
+    failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        kept = [at for at in self.failures.get(key, ()) if now - at < self.window]
+        if kept:
+            self.failures[key] = kept
+        else:
+            self.failures.pop(key, None)
+        return kept
+
+    def held_off(self, keys: list[str], now: float) -> int:
+        """Seconds until these keys may try again (0: now)."""
+        wait = 0.0
+        for key in keys:
+            recent = self._recent(key, now)
+            if len(recent) >= self.allowed:
+                wait = max(wait, recent[-self.allowed] + self.window - now)
+        return int(wait + 0.999)
+
+    def failed(self, keys: list[str], now: float) -> None:
+        if len(self.failures) > 10_000:  # many addresses: forget those past their window
+            for key in list(self.failures):
+                self._recent(key, now)
+        for key in keys:
+            self.failures.setdefault(key, []).append(now)
+            self._recent(key, now)

@@ -15,6 +15,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, We
 from domain import signin
 from domain.signin import LINK_MAX_AGE
 from handlers.common import Context, reply, who
+from services import signins
 from services.core import Services
 
 DESK = "webdesk"  # the served desk in bot_data (bot/webapp.py puts it there)
@@ -40,8 +41,8 @@ async def desk(update: Update, context: Context) -> None:
 
 @dataclass
 class Desk:
-    """What the pages share: the services, the bot (to tell staff), the keys, the links
-    already used (single use: kept until they expire) and the public address."""
+    """What the pages share: the services, the bot (to tell staff), the keys, the public
+    address and the failed sign-ins (services/signins.py keeps the links already used)."""
 
     svc: Services
     bot: Bot | None
@@ -49,19 +50,19 @@ class Desk:
     bot_token: str  # checks Telegram's init data ("" without a token: only links work)
     url: str  # public base address, no trailing slash
     secure: bool = False  # cookies only over https
-    used: dict[str, float] = field(default_factory=dict)  # link nonce → when it expires
+    throttle: signin.Throttle = field(default_factory=signin.Throttle)
 
     def link(self, user_id: int) -> str:
         """A short-lived single-use sign-in link for a plain browser."""
         return link_url(self.url, self.key, user_id, self.svc.clock.now().timestamp())
 
-    def use_link(self, token: str, now: float) -> int:
-        """The user a sign-in link names; Refused if forged, expired or used before."""
+    async def use_link(self, token: str, now: float) -> int:
+        """The user a sign-in link names; Refused if forged, expired or used before (also
+        before a restart: the database remembers it)."""
         found = signin.read_token(self.key, "link", token, now, signin.LINK_MAX_AGE)
-        self.used = {n: until for n, until in self.used.items() if until > now}
-        if found.nonce in self.used:
+        if not await signins.use_once(self.svc, found.nonce,
+                                      found.issued + signin.LINK_MAX_AGE + 1):
             raise signin.Refused("reused")
-        self.used[found.nonce] = found.issued + signin.LINK_MAX_AGE + 1
         return found.user_id
 
 

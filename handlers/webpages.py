@@ -10,6 +10,7 @@ the services, which apply the chat's roles, scope and conflict rules.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import logging
 import secrets
@@ -23,7 +24,9 @@ import pypdfium2
 import tornado.web
 from docx import Document
 
+from domain import changes as changes_
 from domain import signin
+from domain.changes import Change
 from domain.errors import InputError
 from domain.i18n import local, pick_lang
 from domain.review import ACCEPT, ADJUST, REJECT
@@ -142,6 +145,14 @@ class Page(tornado.web.RequestHandler):
         return None
 
 
+def page_asked(page: Page) -> int:
+    """The page the address asks for (?page=N, from 1), from 0."""
+    try:
+        return max(0, int(page.get_query_argument("page", "1")) - 1)
+    except ValueError:
+        return 0
+
+
 # -- signing in -----------------------------------------------------------------------------
 class Index(Page):
     """Telegram opens this with the init data in the address's fragment: desk.js posts it
@@ -156,32 +167,58 @@ class Index(Page):
                     signed_in=self.current_user is not None)
 
 
-class TelegramSignIn(Page):
+class SignIn(Page):
+    """A sign-in: refused while its address or the user it names has failed too often
+    (429, the wait in words), each failure counted (domain/signin.Throttle)."""
+
     signed_in_only = False
 
+    def throttled(self, given: str) -> list[str] | None:
+        """The keys this sign-in counts under; None (and the 429 page) if held off."""
+        claimed = signin.claimed_user(given)
+        keys = [f"ip:{self.request.remote_ip}"] + (
+            [f"user:{claimed}"] if claimed is not None else [])
+        wait = self.desk.throttle.held_off(keys, self.now())
+        if wait:
+            log.warning("web desk: sign-ins from %s (user %s) held off for %d s",
+                        self.request.remote_ip, claimed, wait)
+            self.set_header("Retry-After", str(wait))
+            self.refuse(HTTPStatus.TOO_MANY_REQUESTS, "web.too_many",
+                        minutes=max(1, (wait + 59) // 60))
+            return None
+        return keys
+
+    def failed(self, keys: list[str], what: str, why: signin.Refused) -> None:
+        log.warning("web desk: refused %s (%s) from %s", what, why, self.request.remote_ip)
+        self.desk.throttle.failed(keys, self.now())
+        self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+
+
+class TelegramSignIn(SignIn):
     def post(self) -> None:
+        given = self.get_body_argument("init_data", "")
+        keys = self.throttled(given)
+        if keys is None:
+            return
         try:
-            found = signin.check_init_data(self.get_body_argument("init_data", ""),
-                                           self.desk.bot_token, self.now())
+            found = signin.check_init_data(given, self.desk.bot_token, self.now())
         except signin.Refused as why:
-            log.warning("web desk: refused Telegram init data (%s) from %s", why,
-                        self.request.remote_ip)
-            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            self.failed(keys, "Telegram init data", why)
             return
         self.start_session(found.user_id)
         self.write({"next": "/desk/queue"})
 
 
-class LinkSignIn(Page):
-    signed_in_only = False
-
-    def get(self) -> None:
+class LinkSignIn(SignIn):
+    async def get(self) -> None:
+        given = self.get_query_argument("t", "")
+        keys = self.throttled(given)
+        if keys is None:
+            return
         try:
-            user_id = self.desk.use_link(self.get_query_argument("t", ""), self.now())
+            user_id = await self.desk.use_link(given, self.now())
         except signin.Refused as why:
-            log.warning("web desk: refused a sign-in link (%s) from %s", why,
-                        self.request.remote_ip)
-            self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
+            self.failed(keys, "a sign-in link", why)
             return
         self.start_session(user_id)
         self.redirect("/desk/queue", status=303)
@@ -201,13 +238,9 @@ class Queue(Page):
         eligible = {"yes": True, "no": False}.get(arg("eligible", ""))
         search = arg("q", "").strip()[:60]
         assignee = int(arg("assignee")) if arg("assignee", "").isdigit() else None
-        try:
-            page = max(0, int(arg("page", "1")) - 1)
-        except ValueError:
-            page = 0
         found = await self.guarded(dq.queue(
-            self.desk.svc, self.w.account.user_id, state, district, page, search=search,
-            sort=sort, eligible=eligible, page_size=PAGE_SIZE, assignees=True,
+            self.desk.svc, self.w.account.user_id, state, district, page_asked(self),
+            search=search, sort=sort, eligible=eligible, page_size=PAGE_SIZE, assignees=True,
             assignee=assignee))
         if found is None:
             return
@@ -255,15 +288,53 @@ class Project(Page):
             items.append(dict(
                 target=target, label=views.target_label(w, view, target),
                 mark=MARK[outcome.state], changed=target in view.changed,
+                since=self._since(view, *found.changes.get(target, (None, ()))),
                 claim=self._claim(view, target), files=files, texts=texts, pages=pages,
                 verdict=unescape(chat_desk.verdict_line(w, view, mine)) if mine else "",
                 rate=not target.startswith("entry:") and self._is_rate(target),
                 lower=self._lower_levels(view, target)))
         self.render("project.html", view=view, items=items, history=found.history,
+                    notes=found.notes,
                     kind=_kind, status=self.t(f"bot.status_{view.status}"),
                     reviewable=view.status in review.REVIEWABLE,
                     reasons=[local(r, w.lang) for r in self.desk.svc.review.reject_reasons],
                     message=self.get_query_argument("said", ""))
+
+    def _when(self, at: dt.datetime | None) -> str:
+        return at.astimezone(self.desk.svc.clock.tz).strftime("%m-%d %H:%M") if at else "—"
+
+    def _since(self, view: pv.ProjectView, verdict_at: dt.datetime | None,
+               changes: tuple[Change, ...]) -> tuple[str, list[str]]:
+        """What changed since the item's last verdict: a heading and a line per change."""
+        if not changes:
+            return "", []
+        lines = []
+        for c in changes:
+            at = self._when(c.at)
+            if c.what == changes_.FILE_ADDED:
+                lines.append(self.t("web.change_added", name=c.name, at=at))
+            elif c.what == changes_.FILE_REMOVED:
+                lines.append(self.t("web.change_removed",
+                                    name=c.name or self.t("web.change_a_file"), at=at))
+            elif c.what == changes_.FIGURE:
+                lines.append(self.t("web.change_figure", old=_shown(c.old), new=_shown(c.new),
+                                    at=at))
+            elif c.what == changes_.FIELD:
+                lines.append(self.t("web.change_field", field=self.t(f"audit.field_{c.name}"),
+                                    old=self._field(view, c.name, c.old),
+                                    new=self._field(view, c.name, c.new), at=at))
+            else:
+                return self.t("web.change_entry_added", at=at), []
+        return self.t("web.changed_since", at=self._when(verdict_at)), lines
+
+    def _field(self, view: pv.ProjectView, name: str, value: object) -> str:
+        if name == "level" and value:
+            for slot in view.slots:
+                levels = getattr(self.desk.svc.rubric.item(slot.slot.item_id).rule, "levels",
+                                 {})
+                if value in levels:
+                    return local(levels[value].label, self.w.lang)
+        return _shown(value)
 
     def _claim(self, view: pv.ProjectView, target: str) -> str:
         if target.startswith("entry:"):
@@ -286,6 +357,12 @@ class Project(Page):
 
     def _is_rate(self, target: str) -> bool:
         return self.desk.svc.rubric.item(target.partition(".")[0]).rule.step == "rate"
+
+
+def _shown(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def docx_text(content: bytes, limit: int = 3000) -> str:
@@ -387,6 +464,16 @@ class Verdict(Page):
             self.redirect(f"/desk/p/{int(pid)}?said=done", status=303)
 
 
+class NoteAdd(Page):
+    """A reviewer's note on the project (the federation's own; staff never see it)."""
+
+    async def post(self, pid: str) -> None:
+        done = await self.guarded(review.add_note(
+            self.desk.svc, self.w.account.user_id, int(pid), self.get_body_argument("text", "")))
+        if done is not None:
+            self.redirect(f"/desk/p/{int(pid)}#notes", status=303)
+
+
 class Return(Page):
     async def post(self, pid: str) -> None:
         done = await self.guarded(review.return_project(
@@ -441,24 +528,22 @@ class Ranking(Page):
     """The round's ranking, read-only, a page at a time (as /ranking)."""
 
     async def get(self) -> None:
-        try:
-            page = max(0, int(self.get_query_argument("page", "1")) - 1)
-        except ValueError:
-            page = 0
         found = await self.guarded(ranking.ranking_page(
-            self.desk.svc, self.w.account.user_id, None, page, PAGE_SIZE))
+            self.desk.svc, self.w.account.user_id, None, page_asked(self), PAGE_SIZE))
         if found is not None:
             self.render("ranking.html", ranking=found,
                         page_url=lambda n: "/desk/ranking?" + urlencode({"page": n}))
 
 
 class Ledger(Page):
-    """The subsidy ledger, read-only (as /ledger)."""
+    """The subsidy ledger, read-only (as /ledger), a page at a time."""
 
     async def get(self) -> None:
-        books = await self.guarded(ledgers.ledger(self.desk.svc, self.w.account.user_id))
-        if books is not None:
-            self.render("ledger.html", books=books, level=self._level)
+        found = await self.guarded(ledgers.ledger_page(
+            self.desk.svc, self.w.account.user_id, page_asked(self), PAGE_SIZE))
+        if found is not None:
+            self.render("ledger.html", ledger=found, level=self._level,
+                        page_url=lambda n: "/desk/ledger?" + urlencode({"page": n}))
 
     def _level(self, level: str | None) -> str:
         if not level:
@@ -492,7 +577,8 @@ def routes(desk: Desk) -> list:
              (rf"/desk/p/{n}", Project), (rf"/desk/p/{n}/f/{n}", File),
              (rf"/desk/p/{n}/f/{n}/page/{n}\.png", PdfPage),
              (rf"/desk/p/{n}/verdict", Verdict), (rf"/desk/p/{n}/return", Return),
-             (rf"/desk/p/{n}/verify", Verify), (r"/desk/round", Round),
+             (rf"/desk/p/{n}/verify", Verify), (rf"/desk/p/{n}/note", NoteAdd),
+             (r"/desk/round", Round),
              (r"/desk/round/chart\.png", RoundChart), (r"/desk/ranking", Ranking),
              (r"/desk/ledger", Ledger), (r"/desk/(ranking|ledger)\.xlsx", Workbook)]
     return [(path, page, dict(desk=desk)) for path, page in pages]

@@ -15,7 +15,7 @@ from store.uow import UnitOfWork
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
            "extension", "honour", "payment", "organization", "reviewer", "verified",
            "remove_evidence", "remove_member", "revoke_invite", "recommend", "outcome",
-           "assign", "reversal", "payer")
+           "assign", "reversal", "payer", "note", "edit_evidence")
 
 
 def plain(value: Any) -> Any:
@@ -86,12 +86,18 @@ class History:
 
 
 async def project_log(uow: UnitOfWork, svc: Services, project_id: int) -> History:
-    """Within a unit of work whose caller has checked the reader (services/review.py)."""
-    return await _history(uow, svc, project_id)
+    """Within a unit of work whose caller has checked the reader (services/review.py): a
+    reviewer or an administrator, who reads the reviewers' notes too."""
+    return await _history(uow, svc, project_id, notes=True)
 
 
-async def _history(uow: UnitOfWork, svc: Services, project_id: int) -> History:
-    rows = [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)]
+PRIVATE_ACTIONS = ("note",)  # the federation's own: not in the history its staff read
+
+
+async def _history(uow: UnitOfWork, svc: Services, project_id: int, *,
+                   notes: bool = False) -> History:
+    rows = [_view(r, svc) for r in await uow.audit.entries(project_id=project_id)
+            if notes or r.action not in PRIVATE_ACTIONS]
     names = await uow.users.names({r.actor_id for r in rows if r.actor_id is not None})
     evidence = {e.id: (e.item_id, e.level, e.title)
                 for e in await uow.projects.entries(project_id)}
@@ -115,7 +121,7 @@ async def project_history(svc: Services, project_id: int) -> History:
         return await _history(uow, svc, project_id)
 
 
-BLIND_ACTIONS = ("verdict", "adjust")  # another reviewer's word, hidden in blind rounds
+BLIND_ACTIONS = ("verdict", "adjust", "note")  # another reviewer's word: hidden when blind
 
 
 def blind(found: History, user_id: int) -> History:
@@ -142,7 +148,7 @@ async def history(svc: Services, user_id: int, project_id: int) -> History:
         own = user.organization_id == project.organization_id  # a member, whatever their role
         if not (own or in_scope(svc, user_id, user, org)):
             raise NoHistory(project_id)
-        found = await _history(uow, svc, project_id)
+        found = await _history(uow, svc, project_id, notes=not own)
         r = await uow.rounds.get(project.round_id) if project.round_id is not None else None
     if not own and user_id not in svc.admin_ids and r is not None and r.reviews_required > 1:
         found = blind(found, user_id)

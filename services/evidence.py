@@ -77,7 +77,7 @@ async def _store_file(uow: UnitOfWork, svc: Services, loaded: Loaded, item_id: s
     values = dict(project_id=project.id, item_id=item_id, kind=kind or "", entry_id=entry_id,
                   sha256=stored.sha256, size=stored.size, mime_type=mime_type[:100],
                   file_name=file_name[:255], suffix=suffix, telegram_file_id=telegram_file_id,
-                  uploaded_by=loaded.user_id)
+                  uploaded_by=loaded.user_id, created_at=svc.clock.now())
     try:
         new_id = await uow.projects.insert_file(**values)
     except Duplicate:
@@ -128,7 +128,8 @@ async def remove_file(svc: Services, user_id: int, project_id: int, file_id: int
         content = (row.sha256, row.suffix)
         await uow.projects.delete(row)
         await audit.record(uow, svc, user_id, "remove_evidence", project_id=project_id,
-                           subject=row.item_id, old={"file": row.file_name, "sha256": row.sha256})
+                           subject=row.item_id, old={"file": row.file_name, "sha256": row.sha256,
+                                                     "id": row.id})
         await uow.commit()
         await drop_unreferenced(uow, svc, loaded.project.organization_id, project_id,
                                 [content])
@@ -156,6 +157,9 @@ async def set_figure(svc: Services, user_id: int, project_id: int, item_id: str,
         else:
             fig = await uow.projects.figure(project_id, item_id)
             fig.value, fig.updated_by = value, user_id
+        if version and old != value:  # a figure corrected (what changed since a verdict)
+            await audit.record(uow, svc, user_id, "edit_evidence", project_id=project_id,
+                               subject=item_id, old=old, new=value)
         try:
             await uow.commit()
         except (Duplicate, StaleWrite) as exc:  # someone wrote it in between
@@ -200,7 +204,8 @@ async def add_entry(svc: Services, user_id: int, project_id: int, item_id: str, 
         before = loaded.view().report.total
         entry = EvidenceEntry(project_id=project_id, item_id=item_id, level=level,
                               title=title, happened_on=happened_on,
-                              link=link.strip()[:MAX_LINK], created_by=user_id)
+                              link=link.strip()[:MAX_LINK], created_by=user_id,
+                              created_at=svc.clock.now())
         uow.projects.add(entry)
         await uow.flush()
         loaded.entries.append(entry_view(entry))
@@ -236,6 +241,11 @@ async def update_entry(svc: Services, user_id: int, project_id: int, entry_id: i
                      changes.get("happened_on", entry.happened_on))  # type: ignore[arg-type]
         if entry.version != seen_version:
             raise Conflict(entry_id)
+        edited = {k: v for k, v in changes.items() if getattr(entry, k) != v}
+        if edited:  # what changed since a verdict
+            await audit.record(uow, svc, user_id, "edit_evidence", project_id=project_id,
+                               subject=entry_target(entry_id),
+                               old={k: getattr(entry, k) for k in edited}, new=edited)
         for key, value in changes.items():
             setattr(entry, key, value)
         try:

@@ -355,13 +355,41 @@ async def project_ledger(svc: Services, user_id: int, project_id: int,
         return build(svc, project, org, await uow.ledger.of_projects([project_id]))
 
 
+async def _may_read(uow, svc: Services, user_id: int) -> None:
+    """The whole ledger is for reviewers and administrators."""
+    user = await uow.users.get(user_id)
+    if not svc.may_review(user_id, user.role if user else None):
+        raise NotMember(None)
+
+
 async def ledger(svc: Services, user_id: int) -> list[ProjectLedger]:
     """Every project with ledger rows (reviewers and administrators): two statements."""
     async with svc.uow() as uow:
-        user = await uow.users.get(user_id)
-        if not svc.may_review(user_id, user.role if user else None):
-            raise NotMember(None)
+        await _may_read(uow, svc, user_id)
         return await _ledgers(svc, uow, None)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPage:
+    total: int  # projects with ledger rows
+    page: int  # from 0, within the pages there are
+    pages: int
+    books: tuple[ProjectLedger, ...]
+
+
+async def ledger_page(svc: Services, user_id: int, page: int = 0,
+                      size: int = 20) -> LedgerPage:
+    """One page of the ledger (the web desk), by project number: the rows of the page's
+    projects only, two statements."""
+    async with svc.uow() as uow:
+        await _may_read(uow, svc, user_id)
+        projects = await uow.ledger.projects_with_rows(None)
+        pages = max(1, -(-len(projects) // size))
+        page = min(max(page, 0), pages - 1)
+        shown = projects[page * size:(page + 1) * size]
+        rows = group(await uow.ledger.of_projects([p.id for p, _ in shown]))
+        return LedgerPage(len(projects), page, pages,
+                          tuple(build(svc, p, o, rows.get(p.id, [])) for p, o in shown))
 
 
 async def own_ledger(svc: Services, user_id: int) -> list[ProjectLedger]:

@@ -5,10 +5,12 @@ disagreement. Each is one unit of work with its audit entry, committed before it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
+from domain.changes import Change, Logged, registered, since
 from domain.errors import InputError
-from domain.review import ACCEPT, ADJUST, REJECT
+from domain.review import ACCEPT, ADJUST, REJECT, entry_target
 from services import audit
 from services.core import Services
 from services.project_view import (
@@ -17,16 +19,18 @@ from services.project_view import (
     NotFound,
     NotMember,
     ProjectView,
+    VerdictView,
     fingerprint,
     load,
     outcomes,
     stored_file,
 )
 from services.reviewers import judged, refusal
-from store.models import Recusal, Verdict
+from store.models import Recusal, ReviewNote, Verdict
 from store.uow import UnitOfWork
 
 MAX_REASON = 500
+MAX_NOTE = 2000
 REVIEWABLE = ("submitted", "in_review")
 
 
@@ -79,12 +83,26 @@ async def open_project(svc: Services, user_id: int, project_id: int) -> ProjectV
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A reviewer's note on a project: the federation's own, never shown to its staff."""
+
+    author: str
+    at: dt.datetime  # in the clock's zone
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectPage:
-    """A project as the web desk shows it: the view and its history in words."""
+    """A project as the web desk shows it: the view, its history in words and the
+    reviewers' notes (in a blind round, the reader's own)."""
 
     view: ProjectView
     history: tuple[str, ...]
     contents: dict[int, bytes]  # file id → its bytes, for the suffixes asked for
+    notes: tuple[Note, ...] = ()
+    # target → (its last verdict's time, what changed since: domain/changes.py)
+    changes: dict[str, tuple[dt.datetime | None, tuple[Change, ...]]] = field(
+        default_factory=dict)
 
 
 async def project_page(svc: Services, user_id: int, project_id: int, lang: str, *,
@@ -95,12 +113,71 @@ async def project_page(svc: Services, user_id: int, project_id: int, lang: str, 
     async with svc.uow() as uow:
         loaded = await reviewed(uow, svc, user_id, project_id)
         found = await audit.project_log(uow, svc, project_id)
-    if loaded.required > 1 and user_id not in svc.admin_ids:  # blind reviews: not the others'
+        notes = await uow.notes.of_project(project_id)
+        names = await uow.users.names({n.author_id for n in notes})
+        added = await uow.projects.evidence_times(project_id)
+    blind = loaded.required > 1 and user_id not in svc.admin_ids
+    changes = changed_since(loaded, found, added, user_id if blind else None)
+    if blind:  # blind reviews: not the others'
         found = audit.blind(found, user_id)
+        notes = [n for n in notes if n.author_id == user_id]
     org = loaded.project.organization_id
     files = {f.id: svc.evidence.get(org, project_id, f.sha256, f.suffix)
              for f in loaded.files if f.suffix.lower() in contents}
-    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)), files)
+    return ProjectPage(loaded.view(), tuple(audit.history_text(svc, found, lang)), files,
+                       tuple(Note(names.get(n.author_id) or str(n.author_id),
+                                  n.at.astimezone(svc.clock.tz), n.text) for n in notes),
+                       changes)
+
+
+def _target_files(loaded: Loaded, target: str) -> list[FileView]:
+    if target.startswith("entry:"):
+        return [f for f in loaded.files if f.entry_id == int(target[6:])]
+    item_id, _, kind = target.partition(".")
+    return [f for f in loaded.files if f.entry_id is None and f.item_id == item_id
+            and (not kind or f.kind == kind)]
+
+
+def changed_since(loaded: Loaded, found: audit.History,
+                  added: tuple[dict[int, dt.datetime], dict[int, dt.datetime]],
+                  reader: int | None) -> dict[str, tuple[dt.datetime | None, tuple[Change, ...]]]:
+    """Per target, what changed since its last verdict (the reader's own in a blind round:
+    `reader`), and the entries registered since the project's last verdict."""
+    file_times, entry_times = added
+    last: dict[str, VerdictView] = {}
+    for v in sorted((v for v in loaded.verdicts if v.reviewer_id
+                     and reader in (None, v.reviewer_id)), key=lambda v: v.at):
+        last[v.verdict.target] = v
+    log = [Logged(e.at, e.action, e.subject, e.old, e.new) for e in found.entries]
+    out: dict[str, tuple[dt.datetime | None, tuple[Change, ...]]] = {}
+    live = outcomes(loaded)
+    for target, v in last.items():
+        if target in live and v.seen != fingerprint(loaded, target):
+            files = {f.id: (f.file_name, file_times.get(f.id))
+                     for f in _target_files(loaded, target)}
+            out[target] = (v.at, since(target, v.seen, v.at, files, log))
+    newest = max((v.at for v in last.values()), default=None)
+    for target, change in registered({entry_target(e.id): entry_times.get(e.id)
+                                      for e in loaded.entries}, last, newest).items():
+        out[target] = (None, (change,))
+    return out
+
+
+async def add_note(svc: Services, user_id: int, project_id: int, text: str) -> Note:
+    """A note on a project the reviewer may review, in any state: stored and in the audit
+    log, read by reviewers and administrators only."""
+    text = (text or "").strip()[:MAX_NOTE]
+    if not text:
+        raise InputError("note", "note_needed")
+    async with svc.uow() as uow:
+        loaded = await reviewed(uow, svc, user_id, project_id)
+        now = svc.clock.now()
+        uow.notes.add(ReviewNote(project_id=project_id, author_id=user_id, text=text, at=now))
+        await audit.record(uow, svc, user_id, "note", project_id=project_id,
+                           organization_id=loaded.project.organization_id, reason=text)
+        await uow.commit()
+        author = (await uow.users.names({user_id})).get(user_id) or str(user_id)
+    return Note(author, now.astimezone(svc.clock.tz), text)
 
 
 async def evidence_file(svc: Services, user_id: int, project_id: int,

@@ -382,6 +382,27 @@ class Verdict(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class ReviewNote(Base):
+    """A reviewer's or an administrator's note on a project: the federation's own, never
+    shown to the organisation's staff. Appended (each is in the audit log too)."""
+
+    __tablename__ = "review_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class UsedSignIn(Base):
+    """A single-use sign-in link of the web desk that was used, kept until it expires (a
+    link used once is refused after a restart too)."""
+
+    __tablename__ = "used_signins"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Assignment(Base):
     """A project given to a reviewer to review (by an administrator, by hand or balanced
     automatically). Reassigning deletes the row and adds another; the audit log keeps both."""

@@ -34,8 +34,10 @@ from store.models import (
     QuestionGap,
     Recusal,
     Reminder,
+    ReviewNote,
     Round,
     RoundExtension,
+    UsedSignIn,
     User,
     UTCDateTime,
     Verdict,
@@ -351,6 +353,16 @@ class Projects(Repo):
         return list(await self.session.scalars(
             select(EvidenceEntry).where(EvidenceEntry.project_id == project_id)
             .order_by(EvidenceEntry.id)))
+
+    async def evidence_times(self, project_id: int
+                             ) -> tuple[dict[int, dt.datetime], dict[int, dt.datetime]]:
+        """When each file and each entry of a project was added (file id → time, entry id →
+        time), two narrow statements: what changed since a verdict."""
+        files = await self.session.execute(select(EvidenceFile.id, EvidenceFile.created_at)
+                                           .where(EvidenceFile.project_id == project_id))
+        entries = await self.session.execute(select(EvidenceEntry.id, EvidenceEntry.created_at)
+                                             .where(EvidenceEntry.project_id == project_id))
+        return dict(files.all()), dict(entries.all())
 
 
     async def figures(self, project_id: int) -> list[EvidenceFigure]:
@@ -837,6 +849,28 @@ class Assignments(Repo):
         return bool(result.rowcount)
 
 
+class Notes(Repo):
+    """The reviewers' notes on projects (the federation's own), appended."""
+
+    def add(self, note: ReviewNote) -> None:
+        self.session.add(note)
+
+    async def of_project(self, project_id: int) -> list[ReviewNote]:
+        return list(await self.session.scalars(select(ReviewNote).where(
+            ReviewNote.project_id == project_id).order_by(ReviewNote.id)))
+
+
+class SignIns(Repo):
+    """The web desk's single-use sign-in links already used, until they expire."""
+
+    async def forget_expired(self, now: dt.datetime) -> None:
+        await self.session.execute(UsedSignIn.__table__.delete().where(
+            UsedSignIn.expires_at <= now))
+
+    def add(self, nonce: str, expires_at: dt.datetime) -> None:
+        self.session.add(UsedSignIn(nonce=nonce, expires_at=expires_at))
+
+
 class UnitOfWork:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self._sessions = sessions
@@ -859,6 +893,8 @@ class UnitOfWork:
         self.audit = AuditLog(self.session)
         self.reviews = Reviews(self.session)
         self.assignments = Assignments(self.session)
+        self.notes = Notes(self.session)
+        self.signins = SignIns(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

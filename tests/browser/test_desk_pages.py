@@ -25,7 +25,9 @@ from bot.settings import Secret
 from bot.transport import FakeUser
 from bot.webapp import serving
 from domain import signin
-from services import accounts, assignments, evidence, projects
+from handlers import webpages
+from services import accounts, assignments, evidence, projects, review
+from services import ledger as ledgers
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted
@@ -131,12 +133,27 @@ async def desk(tmp_path, migrated_database_url):
 
 async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told(
         desk, browser):
+    for refused in (desk.init_data(age=2 * 3600),  # expired
+                    desk.init_data(user=json.dumps({"id": OTHER, "first_name": "评审员"}))):
+        await browser.get("about:blank")  # a new page each time (not a new fragment only)
+        await browser.get(desk.mini_app(refused))
+        await browser.wait_for("#message[data-refused='403']")
+        assert "登录无效" in await browser.text("#message")
+    await browser.get("about:blank")
     await browser.get(desk.mini_app(desk.init_data()))
     await browser.wait_for("table.queue")
     assert "职工心理关爱项目" in await browser.text("table.queue")
     assert "市南职工法律援助" not in await browser.text()  # another district's
     await browser.shot("queue", 360)
     await browser.shot("queue", 1280)
+    district = (await browser.css("select[name=district]"))[0]
+    await browser.call(lambda: Select(district).select_by_value("市南区"))  # applies at once
+    await browser.wait_for("select[name=district] option[value='市南区'][selected]")
+    assert "没有符合条件的项目" in await browser.text()  # none of 市南区 in their scope
+    district = (await browser.css("select[name=district]"))[0]  # the page was replaced
+    await browser.call(lambda: Select(district).select_by_value("崂山区"))
+    await browser.wait_for("select[name=district] option[value='崂山区'][selected]")
+    assert "职工心理关爱项目" in await browser.text("table.queue")
 
     search = (await browser.css("input[name=q]"))[0]
     await browser.call(search.send_keys, "91350100M000100Y43\n")  # by its credit code
@@ -158,6 +175,11 @@ async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told
     await browser.call((await browser.css(f"{section} button"))[0].click)
     await browser.wait_for("#said")
     assert "❌" in await browser.text("section[id='item-study_records'] h2")
+    note = (await browser.css("form.note textarea"))[0]  # the reviewer's own note
+    await browser.call(note.send_keys, "照片与登记名称核对过<i>一致</i>")
+    await browser.call((await browser.css("#add-note"))[0].click)
+    await browser.wait_for("p.note")
+    assert "照片与登记名称核对过<i>一致</i>" in await browser.text("#notes")  # as typed
     await browser.call((await browser.css("#return"))[0].click)
     await browser.wait_for("#message")
     assert "已通知 1 位工作人员" in await browser.text("#message")
@@ -165,6 +187,7 @@ async def test_a_reviewer_rejects_and_returns_in_the_mini_app_and_staff_are_told
     told = desk.staff.last_text
     assert "已被退回修改" in told
     assert "❌ 学习制度、学习记录：学习记录<b>不清晰</b>，请重新扫描" in told  # as typed
+    assert "核对过" not in told  # the note stays with the federation
 
     # the chat's desk sees the same verdict at once
     reviewer = desk.bot.chat(REVIEWER)
@@ -201,6 +224,10 @@ async def test_the_same_story_through_a_sign_in_link_in_a_plain_browser(desk, br
     await browser.call(browser.driver.delete_all_cookies)
     await browser.get(link)  # the same link again
     assert "登录无效" in await browser.text("#message")
+    for _ in range(4):  # and again: five failed sign-ins from this address
+        await browser.get(link)
+    await browser.get(link)
+    assert "登录失败次数过多，请 10 分钟后再试" in await browser.text("#message")
 
 
 async def test_forged_expired_reused_out_of_scope_and_another_reviewers_csrf_are_refused(
@@ -317,3 +344,74 @@ async def test_the_round_progress_ranking_and_ledger_read_only_with_workbooks(de
         await web.post("/desk/telegram", data={"init_data": desk.init_data()})
         assert (await web.get("/desk/round")).status_code == 403
         assert (await web.get("/desk/ranking")).status_code == 200
+
+
+async def signed_in_by_link(desk, browser, user_id: int) -> None:
+    """A new browser session signed in with a link of the bot's: the queue is shown."""
+    await browser.call(browser.driver.delete_all_cookies)
+    await browser.get(desk.served.link(user_id))
+    await browser.wait_for("table.queue")
+
+
+async def test_the_ranking_and_the_ledger_page_like_the_queue(desk, browser, monkeypatch):
+    monkeypatch.setattr(webpages, "PAGE_SIZE", 1)
+    for project_id in (1, desk.shinan):
+        await ledgers.honour(desk.bot.svc, ADMIN, project_id, "city")
+    await signed_in_by_link(desk, browser, ADMIN)
+    await browser.get(f"{desk.base}/desk/ledger")
+    await browser.wait_for("#ledger-xlsx")
+    shown = await browser.text("table.queue")
+    assert "职工心理关爱项目" in shown and "市南职工法律援助" not in shown
+    assert "第 1/2 页" in await browser.text("nav.pages")
+    await browser.call((await browser.css("nav.pages a"))[0].click)  # 下一页
+    await browser.wait_for("nav.pages a[href='/desk/ledger?page=1']")
+    shown = await browser.text("table.queue")
+    assert "市南职工法律援助" in shown and "职工心理关爱项目" not in shown
+    assert "第 2/2 页" in await browser.text("nav.pages")
+
+    await browser.get(f"{desk.base}/desk/ranking")
+    await browser.wait_for("#ranking-xlsx")
+    first = await browser.text("table.queue")
+    await browser.call((await browser.css("nav.pages a"))[0].click)
+    await browser.wait_for("nav.pages a[href='/desk/ranking?page=1']")
+    assert await browser.text("table.queue") != first
+    assert "第 2/" in await browser.text("nav.pages")
+
+
+async def test_a_resubmitted_project_shows_per_item_what_the_staff_changed(desk, browser):
+    svc = desk.bot.svc
+    view = await review.open_project(svc, REVIEWER, 1)
+    entry = next(e for s in view.slots for e in s.entries)
+    old_pdf = next(f for s in view.slots for f in s.files if f.file_name == "学习记录.pdf")
+    await review.give_verdict(svc, REVIEWER, 1, "study_records", "reject", "不清晰")
+    await review.give_verdict(svc, REVIEWER, 1, f"entry:{entry.id}", "reject", "标题不符")
+    await review.give_verdict(svc, REVIEWER, 1, "premises_photos", "accept")
+    await review.return_project(svc, REVIEWER, 1)
+
+    svc.clock.advance(dt.timedelta(days=1, hours=2))  # the staff fix what was returned
+    await evidence.add_file(svc, 1001, 1, "study_records", pdf(), "学习记录（重扫）.pdf",
+                            "application/pdf")
+    await evidence.remove_file(svc, 1001, 1, old_pdf.id)
+    await evidence.update_entry(svc, 1001, 1, entry.id, entry.version,
+                                title="工人日报（更正）", level="provincial")
+    added, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="city",
+                                        title="青岛日报", happened_on=None)
+    await projects.submit(svc, 1001, 1)
+
+    await signed_in_by_link(desk, browser, REVIEWER)
+    await browser.get(f"{desk.base}/desk/p/1")
+    await browser.wait_for("section.item")
+    study = await browser.text("[id='changed-study_records']")
+    assert "上次审核（11-23 10:00）后的修改" in study
+    assert "＋ 新增 学习记录（重扫）.pdf（11-24 12:00）" in study
+    assert "－ 删除 学习记录.pdf（11-24 12:00）" in study
+    changed = await browser.text(f"[id='changed-entry:{entry.id}']")
+    assert ("标题：工人日报<script>alert(1)</script> → 工人日报（更正）（11-24 12:00）"
+            in changed)  # user text as text
+    assert "级别：国家级 → 省部级" in changed
+    assert "🆕 上次审核后新登记（11-24 12:00）" in await browser.text(
+        f"[id='changed-entry:{added}']")
+    assert not await browser.css("[id='changed-premises_photos']")  # nothing changed there
+    assert "修改材料" in await browser.text("ol.history")
+    await browser.shot("project-changed", 360)
+    await browser.shot("project-changed", 1280)
