@@ -244,7 +244,7 @@ def _held_out_set(kind: str, name: str) -> list[dict[str, Any]]:
 
 # Every development set of document questions (the read first held-out generation too).
 DOCUMENT_SETS = (*SETS, "heldout_documents", "heldout_typos", "heldout_colloquial",
-                 "documents_dev2")
+                 "documents_dev2", "documents_dev3")
 
 
 def development_sets() -> dict[str, list[dict[str, Any]]]:
@@ -260,7 +260,8 @@ def development_sets() -> dict[str, list[dict[str, Any]]]:
         "own data": load_set("own_data") + load_set("heldout_own_data")
         + load_set("own_data_dev2"),
         "out of scope": load_set("out_of_scope") + load_set("out_of_scope_holdout")
-        + load_set("heldout_out_of_scope") + load_set("out_of_scope_dev2"),
+        + load_set("heldout_out_of_scope") + load_set("out_of_scope_dev2")
+        + load_set("out_of_scope_dev3"),
         "dated": load_set("dated") + load_set("heldout_dated"),
     }
 
