@@ -207,9 +207,9 @@ def _inflected(word: str) -> str:
 def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
-    with its inflections (``_inflected``)."""
+    with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations)."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"(?<![a-z0-9])" + r"\s+".join(
+    return tuple((re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
         _inflected(w) for w in fold(en).split()) + r"(?![a-z0-9])"), zh) for en, zh in pairs)
 
 

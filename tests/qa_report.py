@@ -255,7 +255,7 @@ def development_sets() -> dict[str, list[dict[str, Any]]]:
         "typos": [q for q in documents if q.get("style") == "typo"],
         "colloquial": [q for q in documents if q.get("style") == "colloquial"],
         "English": load_set("english") + load_set("english_holdout")
-        + load_set("heldout_english"),
+        + load_set("heldout_english") + load_set("english_dev3"),
         "multi-part": load_set("multipart") + load_set("heldout_multipart"),
         "own data": load_set("own_data") + load_set("heldout_own_data")
         + load_set("own_data_dev2"),

@@ -192,3 +192,9 @@ def test_seed_synonyms_load_and_are_groups():
 def test_a_group_needs_two_terms():
     with pytest.raises(ValueError):
         synonyms_from_dict({"group": [{"terms": ["补助"]}]})
+
+
+def test_an_english_phrase_is_found_with_a_hyphen_between_its_words():
+    synonyms = synonyms_from_dict({}, {"terms": {"labour relations": "劳动关系领域"}})
+    assert "劳动关系领域" in synonyms.translate("What is a labour-relations organisation?")
+    assert "劳动关系领域" in synonyms.translate("labour relations organisations")
