@@ -584,9 +584,12 @@ class SearchIndex:
             self._add_bigrams(syms, found)
             corrected = len(found.corrections)
             self._add_corrections(syms, covered, found)
-            fixed = {piece for piece, _ in found.corrections[corrected:]}
+            made = found.corrections[corrected:]
+            fixed = {piece for piece, _ in made}
             unknown += self._unknown(syms, covered, fixed)
-            strange = self._foreign(syms, covered, fixed) if number < own else []
+            sure = {piece for piece, word in made if word in self.vocabulary
+                    and [p for p, _ in made].count(piece) == 1}
+            strange = self._foreign(syms, covered, fixed, sure) if number < own else []
             foreign += strange  # (not the Chinese terms the term table gave)
             # a correction inside a word of the language is none (子版 in 电子版)
             found.fixes += [term for piece, term in found.fixed
@@ -602,15 +605,15 @@ class SearchIndex:
                      tuple(dict.fromkeys(foreign)), tuple(dict.fromkeys(found.terms)),
                      tuple(dict.fromkeys(found.fixes)))
 
-    def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str]
-                 ) -> list[tuple[str, float]]:
+    def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
+                 sure: set[str]) -> list[tuple[str, float]]:
         """The stretches of the run no corpus word, synonym or question word covers, cut
         into the language's words (longest first, from the left), each with its
         ``rarity``; in a stretch a correction explains (补主 → 补助), only the language's
-        own words of two characters or more that are not the piece corrected (电子版 is
-        no typo of 子女, 财物 in 财物部 may be one of 财务部); pieces the
-        documents hold all the same (every character pair of theirs) are left out: a
-        passage may say them."""
+        own words of two characters or more, and none inside a piece ``sure`` (corrected
+        to one word of the documents: 财物 in 财物部 → 财务部; 电子版 is no typo of 子女);
+        pieces the documents hold all the same (every character pair of theirs) are left
+        out: a passage may say them."""
         out: list[tuple[str, float]] = []
         span = ""
         for sym, known in zip([*syms, ""], [*covered, True], strict=True):
@@ -621,23 +624,32 @@ class SearchIndex:
             out += [(word, rarity) for word in self._cut(span)
                     if not (len(word) >= 2 and self._in_corpus(word))
                     and not (typo and (len(word) < 2 or word not in self.frequencies
-                                       or any(word in piece for piece in corrected)))
+                                       or any(word in piece for piece in sure)))
                     and (rarity := self.rarity(word)) > 0]
             span = ""
         return out
 
     def _cut(self, span: str) -> list[str]:
-        """``span`` cut into the dictionary's words, the longest from the left (a piece no
-        word of two characters or more starts: one character)."""
+        """``span`` cut into the dictionary's words, the longest first, from the left and
+        from the right, whichever cut has fewer pieces, then fewer single characters (from
+        the right on a tie: 要开发票 → 要, 开, 发票); two characters the dictionary does not
+        know, side by side, are one rare word."""
+        forward, backward = self._cut_from(span, 1), self._cut_from(span[::-1], -1)[::-1]
+        return min((backward, forward),
+                   key=lambda cut: (len(cut), sum(len(word) == 1 for word in cut)))
+
+    def _cut_from(self, span: str, direction: int) -> list[str]:
+        """``_cut`` one way: ``span`` read from its start (``direction`` -1: ``span`` is
+        reversed, its words are read backwards and given the right way round)."""
         words, start = [], 0
         while start < len(span):
             end = next((end for end in range(min(len(span), start + 4), start + 1, -1)
-                        if span[start:end] in self.frequencies), start + 1)
+                        if span[start:end][::direction] in self.frequencies), start + 1)
             if end == start + 1 and start + 2 <= len(span) \
                     and span[start] not in self.frequencies \
                     and span[start + 1] not in self.frequencies:
                 end = start + 2  # two characters the dictionary does not know: one rare word
-            words.append(span[start:end])
+            words.append(span[start:end][::direction])
             start = end
         return words
 
