@@ -417,8 +417,9 @@ class _Found:
     features: dict[str, float] = field(default_factory=dict)
     guessed: set[str] = field(default_factory=set)
     corrections: list[tuple[str, str]] = field(default_factory=list)
-    terms: list[tuple[str, tuple[str, ...], float]] = field(default_factory=list)
-    fixes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    terms: list[tuple[str, tuple[str, ...], float]] = field(default_factory=list)  # Query.terms
+    fixes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # Query.fixes
+    # the run's sure corrections, by the piece corrected, until its foreign words are known
     fixed: list[tuple[str, tuple[str, tuple[str, ...]]]] = field(default_factory=list)
 
     def add(self, feature: str, weight: float, guess: bool = False) -> None:
