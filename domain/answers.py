@@ -638,13 +638,14 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
 def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
     """Why the best passage does not answer the question, or None when it does: it
     covers too little of what the question specifically asks (its words and entities,
-    weighted by how rare they are in the documents: ``Results.confidence``), or the
+    weighted by how rare they are in the documents, and what the documents do not know
+    by how rare it is in the language: ``Results.coverage``), or the
     question asks for a kind of thing (a time, a procedure) the passage does not state,
     or names a neighbouring topic the passage does not."""
     passage = results.hits[0].passage
     if results.evidence < rules.fallback_below and results.confidence < rules.covered_above:
         return "evidence"
-    if results.confidence < rules.coverage_below:
+    if results.coverage < rules.coverage_below:
         return "coverage"
     if results.query.unknown and results.confidence < rules.unknown_below:
         return "unknown"

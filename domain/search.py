@@ -207,9 +207,9 @@ def _inflected(word: str) -> str:
 def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
-    with its inflections (``_inflected``)."""
+    with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations)."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"(?<![a-z0-9])" + r"\s+".join(
+    return tuple((re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
         _inflected(w) for w in fold(en).split()) + r"(?![a-z0-9])"), zh) for en, zh in pairs)
 
 
@@ -264,6 +264,17 @@ class SearchParams:
     newer_share: float = 0.5
     newer_floor: float = 0.3  # a newer passage scoring less than this share is not looked at
     newer_candidates: int = 12  # …nor one outside the question's best newer passages
+    # A piece of a question the documents do not know weighs by its rarity in the language
+    # (the dictionary's frequency f of the word, as information log(total / f)): at or
+    # under ``language_common`` it asks nothing specific (交给, 任务: 0), at or over
+    # ``language_rare`` as much as the documents' rarest word (拨付, 纸质, 电子版: 1).
+    language_common: float = 9.0
+    language_rare: float = 13.0
+    foreign: float = 1.0  # a rare such piece weighs this many times the rarest corpus word
+    # an English word neither the term table nor the frame words know counts this much of
+    # a rare piece (English has no frequencies here: general words too are unknown)
+    english: float = 0.5
+    generic: float = 0.5  # a word of theirs the language uses everywhere (要求) counts this much
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -288,6 +299,15 @@ class Query:
     documents: frozenset[str] = frozenset()  # documents the question names (18年, 青工…号)
     guessed: frozenset[str] = frozenset()  # features only an uncertain correction gave
     unknown: tuple[str, ...] = ()  # words it asks about that the documents never use (纸质)
+    # The pieces of it the documents do not know (no word, synonym or question word of
+    # theirs covers them), each with its rarity in the language, 0–1 (``SearchIndex.rarity``):
+    # 拨付 1.0, 退休 0.5, 适合 0.2. What it specifically asks that no passage can hold.
+    foreign: tuple[tuple[str, float], ...] = ()
+    # The documents' words and synonyms it names, each once (none inside another, no
+    # question word): the term, the features that hold it, and its weight (a weak word's
+    # less). What ``SearchIndex.coverage`` weighs.
+    terms: tuple[tuple[str, tuple[str, ...], float], ...] = ()
+    fixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # …and the words sure corrections give
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +317,7 @@ class Results:
     confidence: float  # share of the question's weight the best passage matches, 0–1
     evidence: float  # that weight itself (feature weight × idf): low for off-topic questions
     replaces: Passage | None = None  # an older document's passage the first hit stands for
+    coverage: float = 0.0  # share of its terms, by rarity, the best passage holds, 0–1
 
 
 # --------------------------------------------------------------------------- documents
@@ -396,6 +417,10 @@ class _Found:
     features: dict[str, float] = field(default_factory=dict)
     guessed: set[str] = field(default_factory=set)
     corrections: list[tuple[str, str]] = field(default_factory=list)
+    terms: list[tuple[str, tuple[str, ...], float]] = field(default_factory=list)  # Query.terms
+    fixes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # Query.fixes
+    # the run's sure corrections, by the piece corrected, until its foreign words are known
+    fixed: list[tuple[str, tuple[str, tuple[str, ...]]]] = field(default_factory=list)
 
     def add(self, feature: str, weight: float, guess: bool = False) -> None:
         if weight > self.features.get(feature, 0.0):
@@ -425,6 +450,11 @@ class SearchIndex:
     # Words of the language, neither rare nor common (a dictionary's middle frequencies:
     # 纸质, 上缴, 购物): one the documents never use names something they do not cover.
     specific_words: frozenset[str] = frozenset()
+    # How often the language uses a word or character (a dictionary's frequencies, the
+    # words of 1–4 characters it holds at least ``KNOWN_MIN_FREQ`` times), and its total:
+    # the rarity of what a question asks that the documents never say (``rarity``).
+    frequencies: Mapping[str, int] = field(default_factory=dict)
+    frequency_total: int = 0
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -511,38 +541,118 @@ class SearchIndex:
         """The words a question piece may be corrected to (corpus words, synonym terms)."""
         return [w for words in self.by_length.values() for w in words]
 
-    def with_known_words(self, words: Iterable[str], specific: Iterable[str] = ()
-                         ) -> SearchIndex:
+    def with_known_words(self, words: Iterable[str], specific: Iterable[str] = (), *,
+                         frequencies: Mapping[str, int] | None = None) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
-        correction targets), so that 后来 is not "corrected" to 以来, and which words of
-        the language are specific (``specific_words``)."""
-        return replace(self, known_words=frozenset(words), specific_words=frozenset(specific))
+        correction targets), so that 后来 is not "corrected" to 以来, which words of
+        the language are specific (``specific_words``), and how often the language uses
+        its words (``frequencies``, for ``rarity``)."""
+        frequencies = dict(frequencies or {})
+        return replace(self, known_words=frozenset(words), specific_words=frozenset(specific),
+                       frequencies=frequencies, frequency_total=sum(frequencies.values()))
+
+    def rarity(self, word: str) -> float:
+        """How specific ``word`` is in the language, 0–1: its information log(total / f)
+        between ``language_common`` (0) and ``language_rare`` (1); a word of two characters
+        or more the dictionary does not hold (返聘, 补签) is rare: 1; a character it does
+        not hold asks nothing on its own: 0. Without frequencies, every word is rare."""
+        if not self.frequency_total:
+            return 1.0 if len(word) >= 2 else 0.0
+        count = self.frequencies.get(word)
+        if count is None:
+            return 1.0 if len(word) >= 2 else 0.0
+        p = self.params
+        information = math.log(self.frequency_total / count)
+        return min(1.0, max(0.0, (information - p.language_common)
+                            / (p.language_rare - p.language_common)))
 
     # ----------------------------------------------------------------------- questions
 
     def query(self, question: str) -> Query:
         """The question's features: corpus words in it, its bigrams, synonym groups, named
         headings, and corrections of the pieces the corpus does not know."""
+        asked = question
         question, untranslated = self.synonyms.translated(question)
         text, named = self._without_names(fold(question))
         found = _Found()
         pieces = runs(text)
+        own = len(pieces) - len(runs(question[len(asked):]))  # the term table's come last
         unknown: list[str] = list(untranslated)
-        for run in pieces:
+        foreign: list[tuple[str, float]] = []
+        for number, run in enumerate(pieces):
             syms = symbols(run)
             covered = self._add_words(syms, found)
             self._add_bigrams(syms, found)
             corrected = len(found.corrections)
             self._add_corrections(syms, covered, found)
-            unknown += self._unknown(syms, covered,
-                                     {piece for piece, _ in found.corrections[corrected:]})
+            made = found.corrections[corrected:]
+            fixed = {piece for piece, _ in made}
+            unknown += self._unknown(syms, covered, fixed)
+            sure = {piece for piece, word in made if word in self.vocabulary
+                    and [p for p, _ in made].count(piece) == 1}
+            strange = self._foreign(syms, covered, fixed, sure) if number < own else []
+            foreign += strange  # (not the Chinese terms the term table gave)
+            # a correction inside a word of the language is none (子版 in 电子版)
+            found.fixes += [term for piece, term in found.fixed
+                            if not any(piece in word for word, _ in strange)]
+            found.fixed.clear()
         flat = "".join(pieces)
         for number in self.synonyms.counts(flat):
             found.add(f"s:{number}", self.params.synonym)
         for key in self._headed_keys(flat):
             found.add(f"h:{key}", 1.0)
         return Query(question, found.features, tuple(found.corrections), frozenset(named),
-                     frozenset(found.guessed), tuple(dict.fromkeys(unknown)))
+                     frozenset(found.guessed), tuple(dict.fromkeys(unknown)),
+                     tuple(dict.fromkeys(foreign)), tuple(dict.fromkeys(found.terms)),
+                     tuple(dict.fromkeys(found.fixes)))
+
+    def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
+                 sure: set[str]) -> list[tuple[str, float]]:
+        """The stretches of the run no corpus word, synonym or question word covers, cut
+        into the language's words (longest first, from the left), each with its
+        ``rarity``; in a stretch a correction explains (补主 → 补助), only the language's
+        own words of two characters or more, and none inside a piece ``sure`` (corrected
+        to one word of the documents: 财物 in 财物部 → 财务部; 电子版 is no typo of 子女);
+        pieces the documents hold all the same (every character pair of theirs) are left
+        out: a passage may say them."""
+        out: list[tuple[str, float]] = []
+        span = ""
+        for sym, known in zip([*syms, ""], [*covered, True], strict=True):
+            if not known and is_cjk(sym):
+                span += sym
+                continue
+            typo = any(piece in span for piece in corrected)
+            out += [(word, rarity) for word in self._cut(span)
+                    if not (len(word) >= 2 and self._in_corpus(word))
+                    and not (typo and (len(word) < 2 or word not in self.frequencies
+                                       or any(word in piece for piece in sure)))
+                    and (rarity := self.rarity(word)) > 0]
+            span = ""
+        return out
+
+    def _cut(self, span: str) -> list[str]:
+        """``span`` cut into the dictionary's words, the longest first, from the left and
+        from the right, whichever cut has fewer pieces, then fewer single characters (from
+        the right on a tie: 要开发票 → 要, 开, 发票); two characters the dictionary does not
+        know, side by side, are one rare word."""
+        forward, backward = self._cut_from(span, 1), self._cut_from(span[::-1], -1)[::-1]
+        return min((backward, forward),
+                   key=lambda cut: (len(cut), sum(len(word) == 1 for word in cut)))
+
+    def _cut_from(self, span: str, direction: int) -> list[str]:
+        """``_cut`` one way: ``span`` read from its start (``direction`` -1: ``span`` is
+        reversed, its words are read backwards and given the right way round)."""
+        words, start = [], 0
+        while start < len(span):
+            end = next((end for end in range(min(len(span), start + 4), start + 1, -1)
+                        if span[start:end][::direction] in self.frequencies), start + 1)
+            if end == start + 1 and start + 2 <= len(span) \
+                    and span[start] not in self.frequencies \
+                    and span[start + 1] not in self.frequencies:
+                end = start + 2  # two characters the dictionary does not know: one rare word
+            words.append(span[start:end][::direction])
+            start = end
+        return words
 
     def _unknown(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str]
                  ) -> list[str]:
@@ -582,18 +692,28 @@ class SearchIndex:
         p = self.params
         covered = [False] * len(syms)
         words: list[tuple[int, int, str]] = []
+        spans: list[tuple[int, int, str]] = []  # words, synonym terms and question words
         for start in range(len(syms)):
             for end in range(start + 1, min(len(syms), start + p.max_word) + 1):
                 piece = "".join(syms[start:end])
                 if piece in self.vocabulary and (end - start > 1 or piece.isascii()):
                     words.append((start, end, piece))
+                    spans.append((start, end, piece))
                     covered[start:end] = [True] * (end - start)
                 elif piece in self.synonyms.term_groups or piece in self.synonyms.fillers:
+                    spans.append((start, end, piece))
                     covered[start:end] = [True] * (end - start)
         for start, end, piece in words:
             inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in words)
             weak = p.weak if piece in self.synonyms.weak else 1.0
             found.add(f"w:{piece}", p.word * weak * (p.subword if inside else 1.0))
+        for start, end, piece in spans:
+            if piece in self.synonyms.fillers or any(
+                    s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans):
+                continue
+            groups = self.synonyms.term_groups.get(piece, ())
+            found.terms.append((piece, (f"w:{piece}", *(f"s:{n}" for n in groups)),
+                                p.weak if piece in self.synonyms.weak else 1.0))
         return covered
 
     def _in_corpus(self, word: str) -> bool:
@@ -625,11 +745,15 @@ class SearchIndex:
                 candidates = self._corrections(piece)
                 for fixed, share in candidates:
                     weight, guess = p.fuzzy * share, len(candidates) > 1
+                    groups = self.synonyms.term_groups.get(fixed, ())
                     if fixed in self.vocabulary:
                         found.add(f"w:{fixed}", weight * p.word, guess=guess)
-                    for number in self.synonyms.term_groups.get(fixed, ()):
+                    for number in groups:
                         found.add(f"s:{number}", weight * p.synonym, guess=guess)
                     found.corrections.append((piece, fixed))
+                    if not guess:  # a sure correction names the word it corrects to
+                        found.fixed.append((piece, (fixed, (
+                            f"w:{fixed}", *(f"s:{n}" for n in groups)))))
 
     def _corrections(self, piece: str) -> list[tuple[str, float]]:
         """Corpus words one edit away from ``piece`` (rapidfuzz), sharing the weight."""
@@ -701,7 +825,8 @@ class SearchIndex:
             scores[newer] = max(scores[newer], scores[old])
         hits = tuple(Hit(self.passages[i], float(scores[i])) for i in ranked)
         matched, total = self._matched(query, int(ranked[0]))
-        return Results(query, hits, matched / total if total else 0.0, matched, replaces)
+        return Results(query, hits, matched / total if total else 0.0, matched, replaces,
+                       self.coverage(query, int(ranked[0])))
 
     def _newer_counterpart(self, query: Query, best: int, scores: np.ndarray) -> int | None:
         """The passage of a newer document that says what passage ``best`` says, as it
@@ -783,6 +908,44 @@ class SearchIndex:
         english = [w for w in query.unknown if w.isascii() and f"w:{w}" not in self.idf]
         total += len(english) * (self.params.word + 2 * self.params.bigram) * max_idf
         return matched, total
+
+    def coverage(self, query: Query, index: int) -> float:
+        """How much of what ``query`` specifically asks passage ``index`` holds, 0–1: each
+        of its terms (``Query.terms``: the documents' words and synonyms it names, each
+        once) weighted by how rare it is in the documents (idf) and held when the passage
+        has it or a synonym of it; each piece the documents do not know (``Query.foreign``)
+        weighted by its rarity in the language (the rarest: as much as the documents'
+        rarest word, times ``foreign``) and never held; so is each English word neither
+        translated nor a frame word. A word of theirs the language uses everywhere (要求,
+        工作) counts ``generic`` of its idf; a number (69.9, 21年) is a value the question
+        gives, not what it asks; a sure correction's word (补主 → 补助) counts when the
+        passage confirms it. 拨付 in 项目补助能分期拨付吗 weighs as much as the documents'
+        rarest word: no passage on 补助 covers that question."""
+        max_idf = self.memo.get("max_idf")
+        if max_idf is None:
+            max_idf = self.memo["max_idf"] = max(self.idf.values(), default=1.0)
+        total = held = 0.0
+        terms = [(*term, True) for term in query.terms] \
+            + [(word, features, self.params.fuzzy, False) for word, features in query.fixes]
+        for term, features, factor, sure in terms:
+            idfs = [self.idf[f] for f in features if f in self.idf]
+            if not idfs or term.isdigit():
+                continue
+            weight = factor * max(idfs) * max(self.params.generic, self.rarity(term))
+            if any(_weight_at(self.postings[f], index) for f in features if f in self.idf):
+                held += weight
+                total += weight
+            elif sure:
+                total += weight
+        total += self.foreign_mass(query) * self.params.foreign * max_idf
+        return held / total if total else 0.0
+
+    def foreign_mass(self, query: Query) -> float:
+        """How much of what ``query`` asks the documents do not know, in rare words: the
+        sum of its foreign pieces' rarities, and one for each English word neither
+        translated nor a frame word."""
+        english = [w for w in query.unknown if w.isascii() and f"w:{w}" not in self.idf]
+        return sum(rarity for _, rarity in query.foreign) + self.params.english * len(english)
 
     def closest(self, question: str, hits: Sequence[Hit], k: int = 3) -> tuple[Hit, ...]:
         """``hits`` made up to ``k`` with the passages most alike in characters (rapidfuzz),

@@ -119,6 +119,17 @@ def jieba_specific_words() -> list[str]:
                   if KNOWN_MIN_FREQ <= f < SPECIFIC_MAX_FREQ and 2 <= len(w) <= 4 and is_cjk(w))
 
 
+def jieba_frequencies() -> dict[str, int]:
+    """jieba's dictionary frequencies of its words of one to four CJK characters used at
+    least ``KNOWN_MIN_FREQ`` times: how specific a word the documents never use is."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return {w: f for w, f in jieba.dt.FREQ.items()
+            if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)}
+
+
 def _read_cache(path: Path) -> dict[str, Any]:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -176,11 +187,16 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     specific = cached.get("specific")
     if not isinstance(specific, dict) or specific.get("max") != SPECIFIC_MAX_FREQ:
         specific = {"max": SPECIFIC_MAX_FREQ, "words": jieba_specific_words()}
+    frequencies = cached.get("frequencies")
+    if not isinstance(frequencies, dict) or frequencies.get("min") != KNOWN_MIN_FREQ \
+            or not isinstance(frequencies.get("words"), dict):
+        frequencies = {"min": KNOWN_MIN_FREQ, "words": jieba_frequencies()}
     if tokenizer.missed or cached.get("known") != known or not path.exists() \
-            or cached.get("specific") != specific:
+            or cached.get("specific") != specific or cached.get("frequencies") != frequencies:
         _write_cache(folder, key, {"tokens": tokenizer.used, "known": known,
-                                   "specific": specific})
-    return index.with_known_words(known["words"], specific["words"])
+                                   "specific": specific, "frequencies": frequencies})
+    return index.with_known_words(known["words"], specific["words"],
+                                  frequencies=frequencies["words"])
 
 
 def load_index(directory: Path | None = None) -> SearchIndex:

@@ -254,7 +254,7 @@ def _held_out_set(kind: str, name: str) -> list[dict[str, Any]]:
 
 # Every development set of document questions (the read first held-out generation too).
 DOCUMENT_SETS = (*SETS, "heldout_documents", "heldout_typos", "heldout_colloquial",
-                 "documents_dev2")
+                 "documents_dev2", "documents_dev3")
 
 
 def development_sets() -> dict[str, list[dict[str, Any]]]:
@@ -265,12 +265,13 @@ def development_sets() -> dict[str, list[dict[str, Any]]]:
         "typos": [q for q in documents if q.get("style") == "typo"],
         "colloquial": [q for q in documents if q.get("style") == "colloquial"],
         "English": load_set("english") + load_set("english_holdout")
-        + load_set("heldout_english"),
+        + load_set("heldout_english") + load_set("english_dev3"),
         "multi-part": load_set("multipart") + load_set("heldout_multipart"),
         "own data": load_set("own_data") + load_set("heldout_own_data")
         + load_set("own_data_dev2"),
         "out of scope": load_set("out_of_scope") + load_set("out_of_scope_holdout")
-        + load_set("heldout_out_of_scope") + load_set("out_of_scope_dev2"),
+        + load_set("heldout_out_of_scope") + load_set("out_of_scope_dev2")
+        + load_set("out_of_scope_dev3"),
         "dated": load_set("dated") + load_set("heldout_dated"),
     }
 

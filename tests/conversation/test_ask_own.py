@@ -150,6 +150,24 @@ async def test_deadline_questions_in_other_words_are_answered_from_the_open_roun
     assert "项目实施" not in text and "2018" not in text and "出处" not in text
 
 
+async def test_a_deadline_question_is_answered_from_the_round_with_a_notice_stating_a_date(
+        in_round, tmp_path, monkeypatch):
+    """An added notice that states a date does not take a deadline question from the open
+    round (nor does the rubric's 项目实施 row)."""
+    from store.documents import add_document
+
+    monkeypatch.setenv("UNIONBOT_DOCS_DIR", str(tmp_path / "docs"))
+    source = tmp_path / "notice.txt"
+    source.write_text("关于报送优秀项目申报材料的通知\n\n申报材料请于2026年12月10日前报送至市总工会"
+                      "法律工作部。\n", encoding="utf-8")
+    add_document(source, title="关于报送优秀项目申报材料的通知", date=dt.date(2026, 11, 20))
+    for question in ("材料什么时候交", "最后期限", "几号前交"):
+        await in_round.send(question)
+        text = in_round.last_text
+        assert "2026年度市级优秀项目" in text and "2026-12-15 17:00" in text, question
+        assert "项目实施" not in text and "出处" not in text, question
+
+
 async def test_a_deadline_answer_uses_the_organisations_extension(bot, in_round):
     from services import rounds
 

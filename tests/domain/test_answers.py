@@ -218,6 +218,20 @@ def test_a_neighbouring_topic_is_declined(ask, question):
     assert ask(question).fallback
 
 
+@pytest.mark.parametrize("question", ["项目补助能分期拨付吗", "社会组织的法人代表可以是外籍人士吗",
+                                      "优秀项目的牌匾是铜的吗", "社会组织负责人需要什么学历"])
+def test_a_question_asking_what_the_documents_never_say_is_declined(ask, question):
+    """No list names 拨付, 外籍, 牌匾 or 学历: the passage found holds the question's other
+    words, not the rare thing it asks about."""
+    assert ask(question).fallback
+
+
+def test_the_same_words_asked_of_what_the_documents_say_are_answered(ask):
+    result = ask("补助经费可以用于哪些项目")
+    assert not result.fallback
+    assert "补助经费用于" in result.hits[0].passage.text
+
+
 def test_a_covered_question_sharing_a_neighbouring_word_is_answered(ask):
     result = ask("补助能不能发给社会组织当人员工资")
     assert not result.fallback

@@ -135,6 +135,32 @@ def test_results_say_how_much_of_the_question_was_found(small):
     assert missing.hits == () and missing.evidence == 0
 
 
+# A stand-in dictionary: how often the language uses a word (as jieba's frequencies).
+FREQUENCIES = {"交给": 200_000, "拨付": 5, "分期": 300, "的": 5_000_000, "能": 900_000,
+               "谁": 400_000, "来": 2_000_000, "做": 1_000_000}
+
+
+def test_a_word_the_documents_never_use_weighs_by_its_rarity_in_the_language(small):
+    index = small.with_known_words((), frequencies=FREQUENCIES)
+    assert index.rarity("拨付") == 1.0 and index.rarity("返聘") == 1.0  # rare, or unknown
+    assert index.rarity("交给") == 0.0 and index.rarity("的") == 0.0
+    assert dict(index.query("经费补助能分期拨付吗").foreign) == {
+        "分期": index.rarity("分期"), "拨付": 1.0}
+    assert dict(index.query("经费补助交给谁来做").foreign) == {}
+
+
+def test_coverage_counts_what_the_documents_never_say_as_not_held(small):
+    """The passage on 经费补助 holds all of 经费补助交给谁来做 that asks something, and
+    less of 经费补助能分期拨付吗: 拨付 weighs as much as the documents' rarest word (经费
+    and 补助, in one passage of five, are such words), 分期 by its rarity."""
+    index = small.with_known_words((), frequencies=FREQUENCIES)
+    asked = index.results("经费补助交给谁来做")
+    rare = index.results("经费补助能分期拨付吗")
+    assert asked.hits[0].passage.id == rare.hits[0].passage.id == "d#1"
+    assert asked.coverage == 1.0
+    assert rare.coverage == pytest.approx(2 / (2 + 1 + index.rarity("分期")))
+
+
 def test_closest_passages_even_when_nothing_matches(small):
     assert len(small.closest("今天天气怎么样", (), 3)) == 3
 
@@ -166,3 +192,9 @@ def test_seed_synonyms_load_and_are_groups():
 def test_a_group_needs_two_terms():
     with pytest.raises(ValueError):
         synonyms_from_dict({"group": [{"terms": ["补助"]}]})
+
+
+def test_an_english_phrase_is_found_with_a_hyphen_between_its_words():
+    synonyms = synonyms_from_dict({}, {"terms": {"labour relations": "劳动关系领域"}})
+    assert "劳动关系领域" in synonyms.translate("What is a labour-relations organisation?")
+    assert "劳动关系领域" in synonyms.translate("labour relations organisations")

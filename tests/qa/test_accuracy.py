@@ -40,9 +40,11 @@ def test_computed_answers_have_their_figure(measured):
 
 def test_real_questions_are_not_answered_not_found(measured):
     """The "not covered" line (data/answers.toml [fallback]) is calibrated so that at most
-    one in a hundred document questions falls under it."""
+    one in a hundred document questions the search answers right (the passage that answers
+    it first, which a decline shows as the closest) falls under it; one it gets wrong is
+    better declined than answered with the wrong passage as if it answered it."""
     name, outcomes, _ = measured
-    declined = [o.question["text"] for o in outcomes if o.answer.fallback]
+    declined = [o.question["text"] for o in outcomes if o.answer.fallback and o.first]
     assert len(declined) <= len(outcomes) // 100, (name, declined)
 
 
@@ -64,11 +66,11 @@ KIND_BARS = {"documents": 0.90, "typos": 0.88, "colloquial": 0.90, "own data": 0
              "documents, 1st gen (read)": 0.95, "typos, 1st gen (read)": 0.80,
              "colloquial, 1st gen (read)": 0.70, "English, 1st gen (read)": 0.90,
              "multi-part, 1st gen (read)": 0.99, "own data, 1st gen (read)": 0.95,
-             "out of scope, 1st gen (read)": 0.85, "dated, 1st gen (read)": 0.95,
+             "out of scope, 1st gen (read)": 0.90, "dated, 1st gen (read)": 0.95,
              "documents, held out": 0.90, "typos, held out": 0.75,
              "colloquial, held out": 0.75, "English, held out": 0.85,
-             "own data, held out": 0.80, "out of scope, held out": 0.45,
-             "documents, held out 3": 0.85, "out of scope, held out 3": 0.30}
+             "own data, held out": 0.80, "out of scope, held out": 0.70,
+             "documents, held out 3": 0.85, "out of scope, held out 3": 0.55}
 
 
 @pytest.fixture(scope="module")
