@@ -79,7 +79,7 @@ def run_console(settings: Settings) -> int:
     """The terminal chat: the same Application, on the same database, through our in-process
     Bot API transport. The terminal user is an administrator, so everything can be tried."""
     from bot.console import TerminalChat
-    from bot.transport import FakeTelegram, FakeUser, build_inprocess
+    from fakegram import FakeTelegram, FakeUser, build_inprocess
 
     log_file = Path(settings.database_url.split("///")[-1]).parent / "console.log"
     setup_logging(settings, log_file if "sqlite" in settings.database_url else None)

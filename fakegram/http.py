@@ -22,7 +22,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from bot.transport import ConnectionFault, FakeTelegram, FakeUser, SentMessage
+from fakegram import ConnectionFault, FakeTelegram, FakeUser, SentMessage
 from tests.support.chat import Chat
 
 # Parameters PTB sends as plain strings that could also parse as JSON ("123", "true").

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.transport import FakeUser, SentMessage
-from tests.bench._http import Watch
+from fakegram import FakeUser, SentMessage
+from fakegram.http import Watch
 from tests.e2e.client import envelope, pressed, typed
 from tests.e2e.proxy import RepairProxy
 

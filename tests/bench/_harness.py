@@ -1,7 +1,7 @@
 """What the bot-against-echo benchmarks share: the bare echo bot, a unionbot world on a fresh
 database, and a chat driver that goes through the update queue as polling does.
 
-Both bots talk to their own `FakeTelegram` (bot/transport.py) through the whole
+Both bots talk to their own `FakeTelegram` (fakegram/) through the whole
 python-telegram-bot stack; nothing leaves the process.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder
 
-from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from fakegram import FakeTelegram, FakeUser, build_inprocess
 from tests.bench._echo import add_echo_handlers
 from tests.support.chat import Chat
 

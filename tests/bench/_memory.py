@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.transport import FakeTelegram, running
+from fakegram import FakeTelegram, running
 from tests.bench._harness import chat, echo_app, forget_sent, questions, rss_kib, unionbot_world
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from fakegram.http import HttpChat, HttpFront, WatchedTelegram
 from tests.bench._harness import (
     ADMIN,
     REPO,
@@ -27,7 +28,6 @@ from tests.bench._harness import (
     upload_steps,
     uscc,
 )
-from tests.bench._http import HttpChat, HttpFront, WatchedTelegram
 from tests.conversation.conftest import new_project
 
 ROUNDTRIPS = int(os.environ.get("BENCH_ROUNDTRIPS", "30"))
@@ -294,7 +294,7 @@ async def interactive(workdir: Path, serve: Serve = fake_front) -> dict:
 
 
 def _user(n: int):
-    from bot.transport import FakeUser
+    from fakegram import FakeUser
 
     return FakeUser(2000 + n, f"职工{n}")
 

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.transport import FakeTelegram, build_inprocess
+from fakegram import FakeTelegram, build_inprocess
 
 
 class MarkingTelegram(FakeTelegram):

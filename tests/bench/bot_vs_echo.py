@@ -29,7 +29,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.transport import FakeTelegram, FakeUser, running
+from fakegram import FakeTelegram, FakeUser, running
 from tests.bench._harness import (
     REPO,
     QueuedChat,

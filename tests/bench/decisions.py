@@ -39,7 +39,7 @@ from sqlalchemy import delete, insert, select, update
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
-from bot.transport import FakeTelegram, FakeUser, build_inprocess, running
+from fakegram import FakeTelegram, FakeUser, build_inprocess, running
 from services import rounds
 from services.clock import SHANGHAI, FixedClock
 from store.migrate import upgrade_async

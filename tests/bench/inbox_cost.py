@@ -38,7 +38,7 @@ def _without_inbox() -> None:
 async def _measure(workdir: Path) -> dict:
     from sqlalchemy import event
 
-    from bot.transport import running
+    from fakegram import running
     from tests.conversation.conftest import new_project
 
     world = await unionbot_world(workdir)

@@ -22,9 +22,9 @@ from selenium.webdriver.support.ui import Select
 
 from bot import cli, cli_webdesk
 from bot.settings import Secret
-from bot.transport import FakeUser
 from bot.webapp import serving
 from domain import signin
+from fakegram import FakeUser
 from services import accounts, assignments, evidence, projects
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot

@@ -10,7 +10,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.transport import FakeTelegram, FakeUser
+from fakegram import FakeTelegram, FakeUser
 from tests.conversation.conftest import new_project
 
 GUARD = 10.0  # seconds: only to turn a hang into a failure, never a speed goal

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from bot.console import TerminalChat
-from bot.transport import FakeUser
+from fakegram import FakeUser
 
 
 class Press(str):

@@ -14,7 +14,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.inbox import inbox_of, offer
-from bot.transport import FakeTelegram, FakeUser, running
+from fakegram import FakeTelegram, FakeUser, running
 from services.clock import SHANGHAI
 from store.inbox import InboxStore
 from store.models import EvidenceEntry, EvidenceFile

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from telegram.error import NetworkError, TimedOut
 
 from bot.app import build_application, build_services
-from bot.transport import ApiError, build_inprocess
+from fakegram import ApiError, build_inprocess
 from handlers.reminders import dispatch_due, start_up
 from services import rounds
 from services.clock import SHANGHAI

@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot.delivery import RetryPolicy
 from bot.inbox import InboxApplication
 from bot.ratelimit import ChatRateLimiter
-from bot.transport import ALL_FAULTS, FakeTelegram, FakeUser, build_inprocess, running
+from fakegram import ALL_FAULTS, FakeTelegram, FakeUser, build_inprocess, running
 from handlers.errors import is_stand_in
 from tests.support.chat import Chat
 
