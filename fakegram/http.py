@@ -1,34 +1,38 @@
-"""The Bot API over real HTTP on 127.0.0.1: a tornado front for `FakeTelegram`
-(bot/transport.py), and a driver that waits on the fake's events.
+"""A `FakeTelegram` over real HTTP on 127.0.0.1 (tornado, which python-telegram-bot[webhooks]
+already brings): the Bot API and file downloads for a bot in another process, and the users'
+side for a test or a benchmark in another thread or process.
 
-tornado is already installed (python-telegram-bot[webhooks] needs it), serves long polls as
-coroutines on the same event loop as the fake, and parses the form and multipart bodies that
-PTB's HTTPXRequest sends; nothing new is added to the dependencies.
+    POST /bot<token>/<method>          the Bot API (form, multipart or JSON bodies, as PTB sends)
+    GET  /file/bot<token>/<path>       file downloads
+    POST /_user/message                {"user": {"id", "first_name", …}, "text": "…"}
+    POST /_user/press                  {"user": …, "message_id": n, "data": "callback data"}
+    POST /_user/document?user_id=…&first_name=…&name=…&mime=…[&caption=…]   the bytes as body
+    GET  /_chat/<id>                   {"seq": n, "messages": [the bot's messages, as shown]}
+    GET  /_state                       {"calls": [[method, params]], "deliveries": …, "webhook"}
 
-PTB sends each parameter as a form field: strings as they are, everything else as JSON
-(`RequestParameter.json_value`); the front turns them back into what the in-process transport
-hands the fake (`request_data.parameters` through JSON).
+`HttpFront(fake)` serves on the running event loop (a benchmark that drives the fake directly);
+`Background()` serves a fresh fake on a loop of its own in a thread (synchronous tests).
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
-from collections import Counter
+import threading
+from typing import Any
 
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from fakegram import ConnectionFault, FakeTelegram, FakeUser, SentMessage
-from tests.support.chat import Chat
+from fakegram.server import ConnectionFault, FakeTelegram, FakeUser, SentMessage
 
 # Parameters PTB sends as plain strings that could also parse as JSON ("123", "true").
 _STRINGS = frozenset({"text", "caption", "callback_query_id", "file_id", "parse_mode", "action",
                       "url", "title", "description", "short_description", "name", "query",
-                      "business_connection_id", "message_effect_id", "language_code"})
+                      "business_connection_id", "message_effect_id", "language_code",
+                      "secret_token"})
 
 
 def _value(key: str, raw: str) -> object:
@@ -40,10 +44,23 @@ def _value(key: str, raw: str) -> object:
         return raw
 
 
-class _Api(tornado.web.RequestHandler):
+def shown(message: SentMessage) -> dict[str, Any]:
+    """A bot message as the user's side reads it over HTTP."""
+    return {"message_id": message.message_id, "kind": message.kind, "text": message.text,
+            "raw_text": message.raw_text, "keyboard": message.keyboard, "seq": message.seq}
+
+
+class _Handler(tornado.web.RequestHandler):
     def initialize(self, fake: FakeTelegram) -> None:
         self.fake = fake
 
+    def answer(self, data: object, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(data, ensure_ascii=False))
+
+
+class _Api(_Handler):
     async def post(self, _token: str, method: str) -> None:
         if self.request.headers.get("Content-Type", "").startswith("application/json"):
             params = json.loads(self.request.body or b"{}")
@@ -57,168 +74,120 @@ class _Api(tornado.web.RequestHandler):
         except ConnectionFault:
             self.request.connection.close()
             return
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(answer, ensure_ascii=False))
+        self.answer(answer, status)
 
-    def get(self, _token: str, _method: str) -> None:
-        self.set_status(405)
-        self.finish()
+    get = post
 
 
-class _File(tornado.web.RequestHandler):
-    def initialize(self, fake: FakeTelegram) -> None:
-        self.fake = fake
-
+class _File(_Handler):
     def get(self, _path: str) -> None:
         status, data = self.fake.download(self.request.full_url())
         self.set_status(status)
         self.finish(data)
 
 
-# A killed bot leaves its long poll unanswerable: not worth a traceback per benchmark start.
+def _user(data: dict[str, Any]) -> FakeUser:
+    return FakeUser(int(data["id"]), str(data.get("first_name") or "用户"),
+                    str(data.get("language_code") or "zh-hans"), data.get("username"))
+
+
+class _Users(_Handler):
+    """The users' side: what a person does in the Telegram app."""
+
+    def post(self, action: str) -> None:
+        fake = self.fake
+        if action == "document":
+            arg = self.get_query_argument
+            user = _user({"id": arg("user_id"), "first_name": arg("first_name", None)})
+            fake.user_document(user, self.request.body, arg("name"), arg("mime"),
+                               arg("caption", None))
+            self.answer(True)
+            return
+        body = json.loads(self.request.body)
+        if action == "message":
+            fake.user_message(_user(body["user"]), body["text"])
+        elif action == "press":
+            fake.user_press(_user(body["user"]), int(body["message_id"]), body["data"])
+        else:
+            raise tornado.web.HTTPError(404)
+        self.answer(True)
+
+
+class _Chat(_Handler):
+    def get(self, chat_id: str) -> None:
+        messages = self.fake.messages(int(chat_id))
+        self.answer({"seq": self.fake.seq, "messages": [shown(m) for m in messages]})
+
+
+class _State(_Handler):
+    def get(self) -> None:
+        fake = self.fake
+        self.answer({"calls": fake.calls, "deliveries": fake.deliveries,
+                     "callback_answers": fake.callback_answers,
+                     "webhook": fake.webhook[0] if fake.webhook else ""})
+
+
+# A killed bot leaves its long poll unanswerable: not worth a traceback each time.
 logging.getLogger("tornado.access").setLevel(logging.CRITICAL)
 logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
 
 
 class HttpFront:
-    """`fake` served on 127.0.0.1 (a free port): Bot API at `base_url`, files at `file_url`."""
+    """`fake` served on 127.0.0.1 (a free port) by the running event loop: the Bot API at
+    `base_url`, files at `file_url`, the users' side at `url`."""
 
     def __init__(self, fake: FakeTelegram) -> None:
         self.fake = fake
-        app = tornado.web.Application([
-            (r"/bot([^/]+)/([A-Za-z]+)", _Api, {"fake": fake}),
-            (r"/file/bot(.+)", _File, {"fake": fake}),
-        ])
+        routes: list[Any] = [
+            (r"/bot([^/]+)/([A-Za-z]+)", _Api),
+            (r"/file/bot(.+)", _File),
+            (r"/_user/(message|press|document)", _Users),
+            (r"/_chat/(-?\d+)", _Chat),
+            (r"/_state", _State),
+        ]
+        app = tornado.web.Application([(path, kind, {"fake": fake}) for path, kind in routes])
         self.server = tornado.httpserver.HTTPServer(app, max_body_size=60 << 20)
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         self.port = sockets[0].getsockname()[1]
         self.server.add_sockets(sockets)
 
     @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"{self.url}/bot"
 
     @property
     def file_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/file/bot"
+        return f"{self.url}/file/bot"
 
     def stop(self) -> None:
+        self.fake.stop()
         self.server.stop()
 
 
-class Watch:
-    """Counts, per chat, what the bot shows the user (messages sent, edited or deleted;
-    callback answers), so a driver can await the n-th of them; and signals the first
-    getUpdates. Its methods run on the driver's event loop."""
+class Background:
+    """A fresh `FakeTelegram` and its `HttpFront` on an event loop of their own, in a thread
+    of this process: for tests that drive it over HTTP from synchronous code."""
 
-    def _watch(self) -> None:
-        self.shown: Counter[int] = Counter()
-        self._waits: list[tuple[int, int, asyncio.Future[None]]] = []
-        self._activity = asyncio.Event()
-        self.first_poll = asyncio.Event()
+    def __init__(self, **fake_options: Any) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="fakegram",
+                                        daemon=True)
+        self._thread.start()
 
-    def _hit(self, chat_id: int) -> None:
-        self.shown[chat_id] += 1
-        self._activity.set()
-        for wait in list(self._waits):
-            chat, target, future = wait
-            if chat == chat_id and self.shown[chat] >= target and not future.done():
-                future.set_result(None)
-                self._waits.remove(wait)
+        async def start() -> HttpFront:
+            return HttpFront(FakeTelegram(**fake_options))
 
-    async def until(self, chat_id: int, target: int, timeout: float = 60) -> None:
-        """Wait until chat `chat_id` has been shown `target` things in all."""
-        if self.shown[chat_id] >= target:
-            return
-        future = asyncio.get_running_loop().create_future()
-        self._waits.append((chat_id, target, future))
-        await asyncio.wait_for(future, timeout)
+        self.front = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
 
-    async def quiet(self, seconds: float = 0.4) -> None:
-        """Wait until the bot has shown nothing for `seconds` (calibration only)."""
-        while True:
-            self._activity.clear()
-            try:
-                await asyncio.wait_for(self._activity.wait(), seconds)
-            except TimeoutError:
-                return
+    @property
+    def url(self) -> str:
+        return self.front.url
 
-
-class WatchedTelegram(Watch, FakeTelegram):
-    """A fake whose user actions always go to getUpdates, watched (`Watch`)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._watch()
-        self.on_send = lambda message: self._hit(message.chat_id)
-        self.on_answer = lambda answer: self._hit(answer["user_id"])
-
-    def _push(self, payload, queue):  # noqa: ARG002 - every action is delivered by polling
-        return super()._push(payload, True)
-
-    async def call(self, method, params, files):
-        if method == "getUpdates":
-            self.first_poll.set()
-        return await super().call(method, params, files)
-
-
-class HttpChat(Chat):
-    """`Chat`'s actions against a bot polling `fake` over HTTP. With `expected` None an
-    action waits for a first reply and then until the bot has been quiet a moment; with
-    `expected` n it waits for exactly n things shown (what calibration found), no timer."""
-
-    def __init__(self, fake: WatchedTelegram, user: FakeUser) -> None:  # noqa: D107
-        self.app = None
-        self.fake = fake
-        self.user = user
-        self.settle_timeout = 60.0
-        self.expected: int | None = None
-        fake.add_user(user)
-        self._mark = fake.seq
-
-    async def _feed(self, update) -> list[str]:  # noqa: ARG002 - already queued for polling
-        raise AssertionError("HttpChat actions go through act()")
-
-    async def act(self, action) -> int:
-        """Run `action` (a user action on the fake); the number of things shown in reply."""
-        self._mark = self.fake.seq
-        before = self.fake.shown[self.user.id]
-        done = action()
-        if inspect.isawaitable(done):  # a user action over HTTP (tests/bench/_emulated.py)
-            await done
-        if self.expected is None:  # the first reply, then a quiet moment
-            await self.fake.until(self.user.id, before + 1, self.settle_timeout)
-            await self.fake.quiet()
-        else:
-            await self.fake.until(self.user.id, before + self.expected, self.settle_timeout)
-        return self.fake.shown[self.user.id] - before
-
-    async def send(self, text: str) -> list[str]:
-        await self.act(lambda: self.fake.user_message(self.user, text))
-        return self.replies
-
-    async def press(self, label: str) -> list[str]:
-        found = self._button(label)
-        if found is None:
-            keyboard = self._reply_keyboard()
-            if keyboard is not None and label in keyboard.buttons:
-                return await self.send(label)
-            raise AssertionError(f"no button {label!r}; buttons now: {self._all_labels()}")
-        message, data = found
-        await self.act(lambda: self.fake.user_press(self.user, message.message_id, data))
-        return self.replies
-
-    async def upload(self, data: bytes, file_name: str, mime_type: str = "application/pdf",
-                     caption: str | None = None) -> list[str]:
-        await self.act(lambda: self.fake.user_document(self.user, data, file_name, mime_type,
-                                                       caption))
-        return self.replies
-
-    def _button(self, label: str) -> tuple[SentMessage, str] | None:
-        for message in reversed(self.messages):
-            for row in message.keyboard if message.is_inline else ():
-                for button in row:
-                    if button["text"] == label and "callback_data" in button:
-                        return message, button["callback_data"]
-        return None
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.front.stop)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)

@@ -248,6 +248,9 @@ class FakeTelegram:
         self._queries: dict[str, _Query] = {}
         self._query_ids = itertools.count(1)
         self._waiters: set[asyncio.Future[None]] = set()
+        self.webhook: tuple[str, str | None] | None = None  # setWebhook's (url, secret token)
+        self.deliveries: list[tuple[int, int]] = []  # webhook POSTs: (update id, HTTP status)
+        self._pusher: asyncio.Task[None] | None = None
         self._retry_after: tuple[int, int] = (0, 0)  # (calls left, seconds)
         self._faults: FaultPlan | None = None
         self._scripted: dict[str, list[object]] = {}  # method (lower case) → next faults
@@ -497,9 +500,10 @@ class FakeTelegram:
         return {
             "getme": lambda p, f: self.bot_user,
             "getupdates": lambda p, f: self._get_updates(p),
+            "setwebhook": lambda p, f: self._set_webhook(p),
             "deletewebhook": lambda p, f: self._delete_webhook(p),
             "getwebhookinfo": lambda p, f: {
-                "url": "", "has_custom_certificate": False,
+                "url": self.webhook[0] if self.webhook else "", "has_custom_certificate": False,
                 "pending_update_count": len(self._updates),
             },
             "setmycommands": lambda p, f: self._set_my_commands(p),
@@ -525,6 +529,9 @@ class FakeTelegram:
     # ----- updates ----------------------------------------------------------------------------
 
     async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         if offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -546,9 +553,46 @@ class FakeTelegram:
             self._waiters.discard(waiter)
 
     def _delete_webhook(self, params: JSON) -> bool:
+        self.webhook = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
+
+    def _set_webhook(self, params: JSON) -> bool:
+        url = str(params.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = (url, params.get("secret_token")) if url else None
+        if url and self._pusher is None:
+            self._pusher = asyncio.get_running_loop().create_task(self._push_updates())
+        return True
+
+    async def _push_updates(self) -> None:
+        """While a webhook is set, POST the updates to it in order, each until answered 200 (as
+        Telegram does, with the secret token header); every attempt is in `deliveries`."""
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            while True:
+                if self.webhook is None or not self._updates:
+                    await self._wait_for_update(0.2)
+                    continue
+                url, secret = self.webhook
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                update = self._updates[0]
+                try:
+                    status = (await http.post(url, json=update, headers=headers)).status_code
+                except httpx.HTTPError:
+                    status = 0  # not listening yet, or gone
+                self.deliveries.append((update["update_id"], status))
+                if status == 200:
+                    self._updates = [u for u in self._updates if u is not update]
+                else:
+                    await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop pushing updates to a webhook (the loop is about to end)."""
+        if self._pusher is not None:
+            self._pusher.cancel()
+            self._pusher = None
 
     def _push(self, payload: JSON, queue: bool) -> Update:
         data = {"update_id": self._next_update_id, **payload}

@@ -252,19 +252,12 @@ def _inprocess(workdir: Path) -> dict:
 
 
 def run() -> dict:
-    """The harnesses BENCH_HARNESS names, all three unless it is set: `emulator` (the Bot
-    API emulator behind the e2e proxy, where the issue's goals are judged; needs node and
-    npm, and is skipped with the reason when they are missing), `http`, `inprocess`."""
-    from tests.bench import _emulated, _over_http
+    """The harnesses BENCH_HARNESS names, both unless it is set: `http`, `inprocess`."""
+    from tests.bench import _over_http
 
-    chosen = os.environ.get("BENCH_HARNESS", "emulator,http,inprocess").split(",")
+    chosen = os.environ.get("BENCH_HARNESS", "http,inprocess").split(",")
     figures = {}
     with tempfile.TemporaryDirectory(prefix="unionbot-bench-") as tmp:
-        if "emulator" in chosen:
-            try:
-                figures["emulator"] = asyncio.run(_emulated.run_all(Path(tmp) / "emulator"))
-            except _emulated.Unavailable as exc:
-                figures["emulator"] = {"skipped": str(exc)}
         if "http" in chosen:
             figures["http"] = asyncio.run(_over_http.run_all(Path(tmp) / "http"))
         if "inprocess" in chosen:
