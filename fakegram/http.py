@@ -51,8 +51,9 @@ def shown(message: SentMessage) -> dict[str, Any]:
 
 
 class _Handler(tornado.web.RequestHandler):
-    def initialize(self, fake: FakeTelegram) -> None:
+    def initialize(self, fake: FakeTelegram, latency: float = 0.0) -> None:
         self.fake = fake
+        self.latency = latency
 
     def answer(self, data: object, status: int = 200) -> None:
         self.set_status(status)
@@ -69,6 +70,8 @@ class _Api(_Handler):
                       for key, values in self.request.body_arguments.items()}
         files = {part: (f[0].filename, f[0].body, f[0].content_type)
                  for part, f in self.request.files.items()}
+        if self.latency:
+            await asyncio.sleep(self.latency)  # the network between the bot and Telegram
         try:
             status, answer = await self.fake.call(method, params, files)
         except ConnectionFault:
@@ -134,9 +137,10 @@ logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
 
 class HttpFront:
     """`fake` served on 127.0.0.1 (a free port) by the running event loop: the Bot API at
-    `base_url`, files at `file_url`, the users' side at `url`."""
+    `base_url`, files at `file_url`, the users' side at `url`. With `latency` (seconds) each
+    Bot API call is answered that much later, as over the network to Telegram."""
 
-    def __init__(self, fake: FakeTelegram) -> None:
+    def __init__(self, fake: FakeTelegram, *, latency: float = 0.0) -> None:
         self.fake = fake
         routes: list[Any] = [
             (r"/bot([^/]+)/([A-Za-z]+)", _Api),
@@ -145,7 +149,8 @@ class HttpFront:
             (r"/_chat/(-?\d+)", _Chat),
             (r"/_state", _State),
         ]
-        app = tornado.web.Application([(path, kind, {"fake": fake}) for path, kind in routes])
+        app = tornado.web.Application([(path, kind, {"fake": fake, "latency": latency})
+                                       for path, kind in routes])
         self.server = tornado.httpserver.HTTPServer(app, max_body_size=60 << 20)
         sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         self.port = sockets[0].getsockname()[1]
