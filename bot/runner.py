@@ -57,6 +57,7 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
             from bot.webhook import serve
 
             monitor_of(app).mode = "webhook"
+            metrics.enable()  # /metrics beside the webhook
             asyncio.run(serve(app, settings, webhook_url))
         else:
             if settings.metrics_port:

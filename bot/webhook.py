@@ -92,8 +92,9 @@ class _Health(tornado.web.RequestHandler):
 
 class _Metrics(tornado.web.RequestHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", metrics.CONTENT_TYPE)
-        self.finish(metrics.generate_latest())
+        content_type, body = metrics.exposition()
+        self.set_header("Content-Type", content_type)
+        self.finish(body)
 
 
 def web_app(app: Application, settings: Settings, path: str, secret: str,

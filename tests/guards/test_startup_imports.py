@@ -28,6 +28,7 @@ LOADED_LATER = {
     "sqlalchemy.dialects.postgresql": "a PostgreSQL database",
     "store.documents": "the first question (the policy documents and their parser)",
     "pydantic": "nothing at all (bot/settings.py reads the settings itself)",
+    "prometheus_client": "serving /metrics (webhook mode, or METRICS_PORT when polling)",
 }
 
 
