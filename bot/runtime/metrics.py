@@ -1,8 +1,9 @@
 """What an operator watches, in Prometheus' text format (prometheus_client's default registry,
 with its process_* metrics): scraped at `/metrics` on the health port (WEBHOOK_PORT in webhook
-mode, METRICS_PORT in polling mode). Fed from the observation points — bot/observe.py (each
-update, the heartbeat job), bot/logs.py (what the rest logs), bot/ratelimit.py (each Bot API
-call) — never by the handlers themselves. docs/deploy.md lists them with two alerts."""
+mode, METRICS_PORT in polling mode). Fed from the observation points — bot/runtime/observe.py
+(each update, the heartbeat job), bot/runtime/logs.py (what the rest logs),
+bot/runtime/ratelimit.py (each Bot API call) — never by the handlers themselves.
+docs/deploy.md lists them with two alerts."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def inbox(counts: Mapping[str, int]) -> None:
 
 
 def backup(status: dict[str, Any] | None, now: float) -> None:
-    """From the status file `python -m bot backup` writes (bot/cli_ops.py)."""
+    """From the status file `python -m bot backup` writes (bot/cli/ops.py)."""
     if _meters is None:
         return
     last = float((status or {}).get("last_success_at") or 0)

@@ -20,9 +20,10 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 from selenium.webdriver.support.ui import Select
 
-from bot import cli, cli_webdesk
+from bot import cli
+from bot.cli import webdesk as cli_webdesk
+from bot.runtime.webapp import serving
 from bot.settings import Secret
-from bot.webapp import serving
 from domain import signin
 from fakegram import FakeUser
 from services import accounts, assignments, evidence, projects

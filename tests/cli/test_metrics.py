@@ -12,8 +12,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.error import TimedOut
 
-from bot import metrics
-from bot.logs import MetricsHandler
+from bot.runtime import metrics
+from bot.runtime.logs import MetricsHandler
 from tests.cli.test_failures import running, wait_for
 from tests.support.fake_bot_api import FakeBotApi, free_port
 

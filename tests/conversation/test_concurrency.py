@@ -1,7 +1,7 @@
 """Several people at once: each one's updates in order, nobody waits for somebody else.
 
 Updates go in through `Application.update_queue`, as polling delivers them, so the
-application's update processor (bot/updates.py) decides what runs when."""
+application's update processor (bot/runtime/updates.py) decides what runs when."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.ext import Application
 
-from bot.inbox import inbox_of, offer
+from bot.runtime.inbox import inbox_of, offer
 from fakegram import FakeTelegram, FakeUser, running
 from services.clock import SHANGHAI
 from store.inbox import InboxStore

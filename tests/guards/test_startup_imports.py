@@ -11,7 +11,7 @@ import sys
 from tests.guards.scan import ROOT
 
 # What `python -m bot run` imports up to the Application's start (bot/runner.py).
-START = "import bot.cli, bot.runner, bot.app, bot.observe, bot.logs"
+START = "import bot.cli, bot.runner, bot.app, bot.runtime.observe, bot.runtime.logs"
 
 LOADED_LATER = {
     "numpy": "the search index, on the first question",
