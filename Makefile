@@ -53,7 +53,7 @@ test-postgres: $(STAMP) $(CJK_FONT)
 		$(TEST_PARALLEL)
 
 # docs/deploy.md followed in a temporary root: its tested blocks run as root, a fresh virtual
-# environment and pip install, the bot started and chatted with through the Bot API emulator
+# environment and pip install, the bot started and chatted with through the fake Telegram (fakegram)
 # (tests/deploy/test_guide.py; a few minutes)
 test-deploy: $(STAMP) $(CJK_FONT)
 	@UNIONBOT_TEST_DEPLOY=1 $(BIN)/python -m pytest -q -m deploy tests/deploy
@@ -62,7 +62,7 @@ bench: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m tests.bench
 
 lint: $(STAMP)
-	@$(BIN)/ruff check bot handlers domain store services tests webapp
+	@$(BIN)/ruff check bot handlers domain store services fakegram tests
 
 qa-report: $(STAMP)
 	@$(BIN)/python -m tests.qa_report

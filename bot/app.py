@@ -26,13 +26,13 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.delivery import RetryPolicy
-from bot.inbox import Inbox, InboxApplication, InboxQueue, replay
-from bot.network import with_shared_tls
-from bot.observe import instrument
-from bot.ratelimit import ChatRateLimiter
+from bot.runtime.delivery import RetryPolicy
+from bot.runtime.inbox import Inbox, InboxApplication, InboxQueue, replay
+from bot.runtime.network import with_shared_tls
+from bot.runtime.observe import instrument
+from bot.runtime.ratelimit import ChatRateLimiter
+from bot.runtime.updates import PerUserUpdateProcessor
 from bot.settings import Settings
-from bot.updates import PerUserUpdateProcessor
 from domain.reminders import ReminderPolicy
 from handlers import (
     admin,

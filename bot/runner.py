@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from bot import metrics
 from bot.app import build_application
-from bot.network import reach_telegram
+from bot.runtime import metrics
+from bot.runtime.network import reach_telegram
 from bot.settings import Settings
 from store.datafiles import load_catalog
 from store.migrate import upgrade
@@ -19,7 +19,7 @@ CONSOLE_WEBAPP_PORT = 8765  # the terminal chat's web desk when WEBAPP_PORT is 0
 
 
 def setup_logging(settings: Settings, log_file: Path | None = None) -> None:
-    from bot.logs import setup_logging as setup
+    from bot.runtime.logs import setup_logging as setup
 
     setup(settings.log_format, log_file)
 
@@ -40,8 +40,8 @@ async def ensure_demo_membership(settings: Settings, user_id: int, name: str) ->
 
 
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
-    """Long polling, or with `webhook_url` Telegram's POSTs (bot/webhook.py)."""
-    from bot.observe import monitor_of, start_heartbeat, stop_heartbeat
+    """Long polling, or with `webhook_url` Telegram's POSTs (bot/runtime/webhook.py)."""
+    from bot.runtime.observe import monitor_of, start_heartbeat, stop_heartbeat
 
     setup_logging(settings)
     upgrade(settings.database_url)
@@ -49,14 +49,15 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     start_heartbeat(app, settings.heartbeat_file, settings.heartbeat_seconds,
                     settings.backup_status_file)
     if settings.webapp_port:
-        from bot.webapp import attach
+        from bot.runtime.webapp import attach
 
         attach(app, settings)  # the desk's web pages beside the bot (issue 24)
     try:
         if webhook_url:
-            from bot.webhook import serve
+            from bot.runtime.webhook import serve
 
             monitor_of(app).mode = "webhook"
+            metrics.enable()  # /metrics beside the webhook
             asyncio.run(serve(app, settings, webhook_url))
         else:
             if settings.metrics_port:
@@ -78,8 +79,8 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
 def run_console(settings: Settings) -> int:
     """The terminal chat: the same Application, on the same database, through our in-process
     Bot API transport. The terminal user is an administrator, so everything can be tried."""
-    from bot.console import TerminalChat
-    from bot.transport import FakeTelegram, FakeUser, build_inprocess
+    from bot.cli.console import TerminalChat
+    from fakegram import FakeTelegram, FakeUser, build_inprocess
 
     log_file = Path(settings.database_url.split("///")[-1]).parent / "console.log"
     setup_logging(settings, log_file if "sqlite" in settings.database_url else None)
@@ -103,7 +104,7 @@ def run_console(settings: Settings) -> int:
     files = Path(settings.evidence_dir).parent / "console-files"  # var/console-files
 
     async def chat() -> None:
-        from bot.webapp import serving
+        from bot.runtime.webapp import serving
 
         # the desk's web pages on this machine: /desk prints a signed link to them
         async with serving(app, settings, settings.webapp_port or CONSOLE_WEBAPP_PORT):

@@ -66,7 +66,7 @@ class Settings:
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_file_base_url: str = "https://api.telegram.org/file/bot"
     # An outbound proxy for every call to Telegram: http://host:port or socks5://host:port
-    # (user:password@ allowed); "" calls directly (bot/network.py).
+    # (user:password@ allowed); "" calls directly (bot/runtime/network.py).
     telegram_proxy_url: Secret | None = None
     startup_wait_s: float = 300  # how long a start keeps trying an unreachable Bot API
     max_file_mb: int = 20
@@ -80,7 +80,8 @@ class Settings:
     totals_interval_s: float = 120  # how often outdated ranking totals are rescored (0: never)
     send_rate: float = 30.0  # messages a second overall (0: unlimited)
     send_retries: int = 3  # retries after Telegram's RetryAfter before giving up for now
-    send_attempts: int = 6  # calls in all when Telegram or the network fails (bot/delivery.py)
+    # calls in all when Telegram or the network fails (bot/runtime/delivery.py)
+    send_attempts: int = 6
     send_backoff: float = 0.5  # seconds before the 2nd call; doubles for each further one
     chat_send_rate: float = 1.0  # messages a second per chat, after a burst of 3 (0: unlimited)
     # Operations (docs/deploy.md): webhook mode, health, logs.
@@ -93,8 +94,8 @@ class Settings:
     metrics_port: int = 0  # polling mode: /metrics on WEBHOOK_LISTEN:METRICS_PORT (0: none)
     backup_status_file: Path = ROOT / "var" / "backup-status.json"  # written by `backup`
     log_format: Literal["text", "json"] = "text"
-    # The desk's web pages (the Mini App, bot/webapp.py): the port they are served on (0: not
-    # served), their public address (https for Telegram's Web App button) and the key of
+    # The desk's web pages (the Mini App, bot/runtime/webapp.py): the port they are served on
+    # (0: not served), their public address (https for Telegram's Web App button) and the key of
     # the sign-in links and sessions ("": derived from the bot's token).
     webapp_listen: str = "127.0.0.1"
     webapp_port: int = 0

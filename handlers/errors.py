@@ -1,10 +1,11 @@
 """One error handler: log with context, tell the user in their language, never a traceback;
 and the one rule for "did Telegram get it?" (`performed`), which the sending layer
-(bot/delivery.py) and the reminders (handlers/reminders.py) both go by.
+(bot/runtime/delivery.py) and the reminders (handlers/reminders.py) both go by.
 
-A step that failed because Telegram could not be reached even after the retries (bot/delivery.py)
-gets no apology: the action itself may well have succeeded, an apology would invite the user to
-repeat it, and it would not get through either. That failure is logged.
+A step that failed because Telegram could not be reached even after the retries
+(bot/runtime/delivery.py) gets no apology: the action itself may well have succeeded, an
+apology would invite the user to repeat it, and it would not get through either. That
+failure is logged.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ log = logging.getLogger("unionbot")
 # Transport failures where the request certainly did not reach Telegram.
 _NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
                     httpx.WriteError, httpx.WriteTimeout)
-# The message_id of the stand-in a send returns when no answer came (bot/delivery.py).
+# The message_id of the stand-in a send returns when no answer came (bot/runtime/delivery.py).
 STAND_IN_ID = 0
 
 
@@ -50,7 +51,7 @@ def transient(error: BaseException) -> bool:
 
 def is_stand_in(message: Any) -> bool:
     """True for the stand-in a send returns when Telegram may or may not have shown it (no
-    answer came: `performed` is None; bot/delivery.py)."""
+    answer came: `performed` is None; bot/runtime/delivery.py)."""
     return getattr(message, "message_id", None) == STAND_IN_ID
 
 

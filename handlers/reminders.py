@@ -80,7 +80,7 @@ async def send(app: Application, msg: rounds.ReminderMessage) -> rounds.Outcome:
     it is judged by the one rule (handlers/errors.py `performed`). A send that went out but got
     no answer (a timeout, a connection lost: the sending layer's stand-in) is sent once more:
     a second reminder costs less than a missed deadline. Replies to a user's own action are
-    not repeated (bot/delivery.py)."""
+    not repeated (bot/runtime/delivery.py)."""
     svc: Services = app.bot_data["services"]
     text, markup = render(svc, msg)
     for attempt in range(1, SENDS + 1):

@@ -1,4 +1,4 @@
-"""/desk: the desk's web pages (handlers/webpages.py, served by bot/webapp.py; issue 24)
+"""/desk: the desk's web pages (handlers/webpages.py, served by bot/runtime/webapp.py; issue 24)
 for reviewers and administrators: a Web App button that opens them inside Telegram (when
 WEBAPP_URL is https) and a short-lived single-use 🔗 sign-in link for a plain browser (the
 terminal chat prints it)."""
@@ -18,7 +18,7 @@ from handlers.common import Context, reply, who
 from services import signins
 from services.core import Services
 
-DESK = "webdesk"  # the served desk in bot_data (bot/webapp.py puts it there)
+DESK = "webdesk"  # the served desk in bot_data (bot/runtime/webapp.py puts it there)
 
 
 async def desk(update: Update, context: Context) -> None:

@@ -1,23 +1,18 @@
-"""What the bot-against-echo benchmarks share: the bare echo bot, a unionbot world on a fresh
-database, and a chat driver that goes through the update queue as polling does.
-
-Both bots talk to their own `FakeTelegram` (bot/transport.py) through the whole
-python-telegram-bot stack; nothing leaves the process.
-"""
+"""What the benchmarks share: a unionbot world on a fresh database talking to its own
+`FakeTelegram` in process, a chat driver that goes through the update queue as polling
+does, the policy questions, and the bookkeeping of long runs."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application
 
-from bot.transport import FakeTelegram, FakeUser, build_inprocess
-from tests.bench._echo import add_echo_handlers
+from fakegram import FakeTelegram, FakeUser, build_inprocess
 from tests.support.chat import Chat
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,23 +21,9 @@ ADMIN = 1
 PDF = "application/pdf"
 
 
-def upload_steps(me, echo_me):
-    """The upload step of both bots (any chat with `upload`): a new small PDF each time
-    for unionbot (a file it has not stored yet), the same kind for the echo bot."""
-
-    async def upload(i: int) -> None:
-        await me.upload(b"%PDF-1.4 bench " + str(i).encode() + os.urandom(8),
-                        f"材料{i}.pdf", PDF)
-
-    async def echo_upload(i: int) -> None:
-        await echo_me.upload(b"%PDF-1.4 bench " + str(i).encode(), f"材料{i}.pdf", PDF)
-
-    return upload, echo_upload
-
-
 def compile_code() -> None:
     """Bytecode for unionbot's own modules, as `pip install` writes it for a deployed bot (and
-    as the echo bot's python-telegram-bot already has in site-packages). Without it, a shell
+    as the anchor's python-telegram-bot already has in site-packages). Without it, a shell
     with PYTHONDONTWRITEBYTECODE set (as the project machine's are) makes every timed start
     compile unionbot's sources again: about 0.1 s that no deployed start pays."""
     import compileall
@@ -56,20 +37,6 @@ def questions() -> list[str]:
         return [q["text"] for q in tomllib.load(fh)["q"]]
 
 
-# ----- the baseline: a bare python-telegram-bot echo bot (tests/bench/_echo.py) ---------
-
-
-def echo_builder(fake: FakeTelegram) -> ApplicationBuilder:
-    """PTB's defaults: one update at a time, no persistence, no rate limiter."""
-    return build_inprocess(ApplicationBuilder(), fake)
-
-
-def echo_app(fake: FakeTelegram) -> Application:
-    app = echo_builder(fake).build()
-    add_echo_handlers(app)
-    return app
-
-
 # ----- unionbot on a fresh database ------------------------------------------------------------
 
 
@@ -79,7 +46,7 @@ def bench_settings(workdir: Path):
     return Settings(_env_file=None, telegram_bot_token=None,
                     database_url=f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
                     evidence_dir=workdir / "evidence", admin_ids=[ADMIN],
-                    send_rate=0, chat_send_rate=0)  # rate limits off, as for the echo bot
+                    send_rate=0, chat_send_rate=0)  # rate limits off
 
 
 @dataclass

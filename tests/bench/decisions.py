@@ -3,8 +3,8 @@ project as a reviewed round really has it (20 evidence files on disk, 5 entries,
 verdicts: one on every target; most projects verified, every 25th in review with its media
 reports rejected for a reason), a tenth of them honoured and part-paid in the ledger.
 
-- the start-up of `python -m bot run` on that data (tests/bench/_startup.py), to its first
-  poll, twice; then in process, through the whole PTB stack and the in-process Bot API, as
+- the start-up of `python -m bot run` on that data (over HTTP, tests/bench/_over_http.py), to
+  its first poll, twice; then in process, through the whole PTB stack and the in-process Bot API, as
   a reviewer would:
 - `/review` (its first page), `/ranking` (its first page: cold, the first, which stores
   every project's totals, with the time to its progress message; then warm), `/ledger`;
@@ -39,7 +39,7 @@ from sqlalchemy import delete, insert, select, update
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
-from bot.transport import FakeTelegram, FakeUser, build_inprocess, running
+from fakegram import FakeTelegram, FakeUser, build_inprocess, running
 from services import rounds
 from services.clock import SHANGHAI, FixedClock
 from store.migrate import upgrade_async
@@ -54,7 +54,7 @@ from store.models import (
     Verdict,
 )
 from tests.bench._harness import rss_kib
-from tests.bench.bot_vs_echo import _child
+from tests.bench._over_http import first_poll_seconds
 from tests.bench.reminders import _populate
 from tests.support.chat import Chat
 
@@ -287,9 +287,8 @@ def _size(workdir: Path, organisations: int) -> dict:
                  "generate_s": round(time.perf_counter() - started, 1),
                  "evidence_files_on_disk": sum(1 for _ in (workdir / "evidence").rglob("*.*")),
                  "load_average": os.getloadavg()}
-    out["startup_to_first_poll_s"] = [
-        round(_child(["-m", "tests.bench._startup", "unionbot", str(workdir)], "POLLING",
-                     timeout=600)[0], 2) for _ in range(2)]  # with reminders to plan, then not
+    out["startup_to_first_poll_s"] = [  # with reminders to plan, then not
+        round(asyncio.run(first_poll_seconds(workdir, "start.db")), 2) for _ in range(2)]
     asyncio.run(_measure(workdir, out))
     out["load_average_after"] = os.getloadavg()
     return out

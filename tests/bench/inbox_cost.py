@@ -1,4 +1,4 @@
-"""What storing each update before acknowledging it costs (issue 13, bot/inbox.py).
+"""What storing each update before acknowledging it costs (issue 13, bot/runtime/inbox.py).
 
 In-process, one user, one update at a time: milliseconds per round trip, database commits and
 SQL statements per update, for each interaction of the bot-against-echo benchmark; once as the
@@ -27,18 +27,18 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDTRIPS", "30"))
 
 
 def _without_inbox() -> None:
-    import bot.inbox
+    import bot.runtime.inbox
 
     async def receive(_self, _update) -> bool:
         return True  # not stored, so not tracked: never marked done either
 
-    bot.inbox.Inbox.receive = receive
+    bot.runtime.inbox.Inbox.receive = receive
 
 
 async def _measure(workdir: Path) -> dict:
     from sqlalchemy import event
 
-    from bot.transport import running
+    from fakegram import running
     from tests.conversation.conftest import new_project
 
     world = await unionbot_world(workdir)

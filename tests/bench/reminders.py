@@ -28,7 +28,7 @@ from sqlalchemy import delete, insert
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
-from bot.transport import FakeTelegram, FakeUser, build_inprocess, running
+from fakegram import FakeTelegram, FakeUser, build_inprocess, running
 from handlers.reminders import CONCURRENCY, dispatch_due
 from services import accounts, rounds
 from services.clock import SHANGHAI, FixedClock

@@ -18,7 +18,7 @@ from sqlalchemy import event
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
-from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from fakegram import FakeTelegram, FakeUser, build_inprocess
 from services import accounts
 from services.clock import SHANGHAI, FixedClock
 from store.migrate import upgrade_async

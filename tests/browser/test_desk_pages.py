@@ -20,11 +20,12 @@ from PIL import Image
 from reportlab.pdfgen import canvas
 from selenium.webdriver.support.ui import Select
 
-from bot import cli, cli_webdesk
+from bot import cli
+from bot.cli import webdesk as cli_webdesk
+from bot.runtime.webapp import serving
 from bot.settings import Secret
-from bot.transport import FakeUser
-from bot.webapp import serving
 from domain import signin
+from fakegram import FakeUser
 from handlers import webpages
 from services import accounts, assignments, evidence, projects, review
 from services import ledger as ledgers

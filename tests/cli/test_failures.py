@@ -1,5 +1,5 @@
 """What an operator sees when the bot cannot reach what it needs (issue 23): one line naming
-what failed, what was tried and what to check, an exit status per kind (bot/failures.py),
+what failed, what was tried and what to check, an exit status per kind (bot/runtime/failures.py),
 never a traceback; a Bot API unreachable at start-up is tried again with growing pauses."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM
+from bot.runtime.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM
 from bot.settings import TYPES
 from store.migrate import script_heads
 from tests.support.fake_bot_api import FakeBotApi, free_port

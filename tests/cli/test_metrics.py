@@ -12,7 +12,8 @@ from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.error import TimedOut
 
-from bot.logs import MetricsHandler
+from bot.runtime import metrics
+from bot.runtime.logs import MetricsHandler
 from tests.cli.test_failures import running, wait_for
 from tests.support.fake_bot_api import FakeBotApi, free_port
 
@@ -57,6 +58,7 @@ def test_a_polling_bot_serves_its_metrics(tmp_path):
 
 
 def test_reminder_runs_and_failed_polls_are_counted_from_the_log():
+    metrics.enable()  # as where /metrics is served
     def value(name: str, **labels: str) -> float:
         return REGISTRY.get_sample_value(name, labels) or 0.0
 

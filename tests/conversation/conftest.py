@@ -8,7 +8,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, build_services
 from bot.settings import Settings
-from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from fakegram import FakeTelegram, FakeUser, build_inprocess
 from services import accounts
 from services.clock import FixedClock
 from services.core import Services

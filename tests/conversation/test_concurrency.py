@@ -1,7 +1,7 @@
 """Several people at once: each one's updates in order, nobody waits for somebody else.
 
 Updates go in through `Application.update_queue`, as polling delivers them, so the
-application's update processor (bot/updates.py) decides what runs when."""
+application's update processor (bot/runtime/updates.py) decides what runs when."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import asyncio
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.transport import FakeTelegram, FakeUser
+from fakegram import FakeTelegram, FakeUser
 from tests.conversation.conftest import new_project
 
 GUARD = 10.0  # seconds: only to turn a hang into a failure, never a speed goal

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from bot.console import TerminalChat
-from bot.transport import FakeUser
+from bot.cli.console import TerminalChat
+from fakegram import FakeUser
 
 
 class Press(str):

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.ext import Application
 
-from bot.inbox import inbox_of, offer
-from bot.transport import FakeTelegram, FakeUser, running
+from bot.runtime.inbox import inbox_of, offer
+from fakegram import FakeTelegram, FakeUser, running
 from services.clock import SHANGHAI
 from store.inbox import InboxStore
 from store.models import EvidenceEntry, EvidenceFile

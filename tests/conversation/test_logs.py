@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import JsonFormatter
+from bot.runtime.logs import JsonFormatter
 from tests.conversation.conftest import new_project
 
 PDF = "application/pdf"

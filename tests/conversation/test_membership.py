@@ -10,7 +10,7 @@ import re
 import time
 
 from bot.app import SWEEP_JOB, build_application
-from bot.transport import build_inprocess
+from fakegram import build_inprocess
 from services import accounts, audit
 from tests.conversation.conftest import new_project
 from tests.support.chat import Chat, running

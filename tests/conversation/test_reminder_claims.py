@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import insert
 
 from bot.app import build_application, build_services
-from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from fakegram import FakeTelegram, FakeUser, build_inprocess
 from handlers.reminders import dispatch_due
 from services import accounts, rounds
 from services.clock import SHANGHAI, FixedClock

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from telegram.error import NetworkError, TimedOut
 
 from bot.app import build_application, build_services
-from bot.transport import ApiError, build_inprocess
+from fakegram import ApiError, build_inprocess
 from handlers.reminders import dispatch_due, start_up
 from services import rounds
 from services.clock import SHANGHAI
@@ -319,8 +319,8 @@ def read_timeout() -> Exception:
 async def test_a_reminder_telegram_certainly_did_not_deliver_is_retried_until_it_goes(
         bot, member, round_):
     # Calls Telegram did not perform are first repeated at once by the sending layer
-    # (bot/delivery.py, SEND_ATTEMPTS in all); a failure that outlasts them, or a refusal (400),
-    # reaches the reminder, which goes again minutes later.
+    # (bot/runtime/delivery.py, SEND_ATTEMPTS in all); a failure that outlasts them, or a
+    # refusal (400), reaches the reminder, which goes again minutes later.
     attempts = bot.settings.send_attempts
     failing_sends(bot, [ApiError(500, "Internal Server Error")] * attempts
                   + [connect_error()] * attempts
@@ -370,8 +370,8 @@ async def test_a_reminder_whose_answer_was_lost_is_sent_once_more_and_no_more(
 async def test_a_send_that_never_left_is_judged_as_every_call_to_telegram_is(
         bot, member, round_):
     # A write error: the request never reached Telegram. The sending layer repeats it as a
-    # call not performed (bot/delivery.py); when that outlasts its attempts the reminder goes
-    # again later, by the same rule — not given up as "perhaps delivered".
+    # call not performed (bot/runtime/delivery.py); when that outlasts its attempts the
+    # reminder goes again later, by the same rule — not given up as "perhaps delivered".
     never_left = network_error(httpx.WriteError("broken pipe"))
     failing_sends(bot, [never_left] * bot.settings.send_attempts)
     bot.svc.clock.current = at("2026-12-08 09:00")

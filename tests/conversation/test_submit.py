@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.app import build_application, build_services
-from bot.transport import build_inprocess
+from fakegram import build_inprocess
 from services.clock import FixedClock
 from tests.conversation.conftest import NOW, new_project
 from tests.support.chat import Chat, running

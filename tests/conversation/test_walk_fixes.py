@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 
 from bot.app import build_application, build_services
-from bot.transport import build_inprocess
+from fakegram import build_inprocess
 from services import accounts
 from services.clock import FixedClock
 from tests.conversation.conftest import NOW, new_project

@@ -8,8 +8,8 @@ import re
 
 import httpx
 
+from bot.runtime.webapp import make_desk, menu_buttons, serving
 from bot.settings import Secret
-from bot.webapp import make_desk, menu_buttons, serving
 from services import accounts, audit
 from tests.browser.conftest import free_port
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round

@@ -3,10 +3,11 @@
 paths (APP, DATA, LOGS, CACHE, ETC) moved under a temporary folder and BOT_USER the user the
 test runs as; the checkout is copied where the guide clones it. The bot the guide installed
 (its own virtual environment, pip install included) is started by the guide's line and chatted
-with through the Bot API emulator; then health, the metrics and the nightly backup, as written.
+with through the fake Telegram (fakegram over HTTP); then health, the metrics and the nightly
+backup, as written.
 
 Slow (a virtual environment and pip install): `make test-deploy` runs it (CI: .ci/run), not
-`make test`. Needs root (runuser), node and npm (the emulator), and a package index pip can use.
+`make test`. Needs root (runuser) and a package index pip can use.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.client import Emulator
-from tests.e2e.conftest import ADMIN_ID, TOKEN, _install_emulator, _stop, backends
+from tests.e2e.client import Telegram
+from tests.e2e.conftest import ADMIN_ID, TOKEN, _stop, backends, ready
 from tests.support.fake_bot_api import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +78,6 @@ def set_settings(env_file: Path, **values: str) -> None:
 
 
 def test_the_guide_installs_a_bot_that_answers(tmp_path_factory, databases):
-    node = _install_emulator()
     root = tmp_path_factory.mktemp("deploy-root")
     steps = blocks()
     (_, paths), *rest = steps
@@ -109,11 +109,11 @@ def test_the_guide_installs_a_bot_that_answers(tmp_path_factory, databases):
     assert oct(env_file.stat().st_mode & 0o777) == "0o600"
 
     with ExitStack() as stack:
-        database_url, emulator_url, proxy = backends(stack, databases, node, root)
+        database_url, fake = backends(stack, databases, root)
         metrics_port = free_port()
         set_settings(env_file, TELEGRAM_BOT_TOKEN=TOKEN, ADMIN_IDS=str(ADMIN_ID),
-                     DATABASE_URL=database_url, TELEGRAM_API_BASE_URL=f"{proxy.url}/bot",
-                     TELEGRAM_FILE_BASE_URL=f"{proxy.url}/file/bot",
+                     DATABASE_URL=database_url, TELEGRAM_API_BASE_URL=f"{fake.url}/bot",
+                     TELEGRAM_FILE_BASE_URL=f"{fake.url}/file/bot",
                      METRICS_PORT=str(metrics_port))
         checked = run(migrate)
         assert len(checked.stdout.strip().splitlines()) == 5 and checked.stderr.strip() == ""
@@ -125,11 +125,12 @@ def test_the_guide_installs_a_bot_that_answers(tmp_path_factory, databases):
                                stderr=subprocess.STDOUT)
         stack.callback(_stop, bot)
         deadline = time.monotonic() + 90
-        while not proxy.polling.wait(0.2):
+        telegram = Telegram(fake.url)
+        stack.callback(telegram.close)
+        while not ready(telegram, "getUpdates"):
             assert bot.poll() is None and time.monotonic() < deadline, log.read_text()
-        emulator = Emulator(emulator_url, TOKEN, proxy.url)
-        stack.callback(emulator.close)
-        chat = emulator.user(5001, "王芳")
+            time.sleep(0.2)
+        chat = telegram.user(5001, "王芳")
         chat.send("/start")
         assert "📊 看评分" in chat.expect("工会服务助手", timeout=30).buttons
 

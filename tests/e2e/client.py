@@ -1,17 +1,15 @@
-"""The user's side of telegram-test-api: a person typing, pressing buttons and sending files.
+"""The users' side of the fake Telegram (fakegram, over HTTP): a person typing, pressing
+buttons and sending files.
 
-    chat = emulator.user(2001, "王芳")
+    chat = telegram.user(2001, "王芳")
     chat.send("/start")
     welcome = chat.expect("工会服务助手")
     chat.press("💰 查补助")
 
-Everything goes over HTTP: what the user does is posted to the emulator's client endpoints
-(``/sendMessage``, ``/sendCommand``, ``/sendCallback``), which queue it for the bot's getUpdates;
-what the chat shows is read from the emulator's ``/getUpdatesHistory`` (the bot's messages with
-their edits applied; its ``/getUpdates`` hands each message out once and never its edits). The
-bytes of a file the user sends are first put into the repair proxy (``/_e2e/files``), which
-serves the bot's getFile and download; the message carrying the document goes through the
-emulator like any other.
+What the user does is posted to the fake's users' side (``/_user/message``, ``/_user/press``,
+``/_user/document``), which queues it for the bot's getUpdates (or pushes it to the bot's
+webhook); what the chat shows is read from ``/_chat/<id>`` (the bot's messages with their edits
+applied, deleted ones gone).
 
 The bot answers asynchronously, so `expect` and `press` wait (bounded) for what they need among
 the messages that are new or changed since the user's latest action.
@@ -19,8 +17,6 @@ the messages that are new or changed since the user's latest action.
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,10 +24,7 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.proxy import visible_text
-
 JSON = dict[str, Any]
-_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(@\w+)?")
 
 
 @dataclass(frozen=True)
@@ -43,6 +36,7 @@ class BotMessage:
     raw_text: str  # what the bot sent
     keyboard: list[list[JSON]]
     kind: str  # "text" | "photo" | "document"
+    seq: int  # the fake's change counter at this message's latest change
 
     @property
     def buttons(self) -> list[str]:
@@ -51,93 +45,53 @@ class BotMessage:
     def button(self, label: str) -> JSON | None:
         return next((b for row in self.keyboard for b in row if b["text"] == label), None)
 
-    def _state(self) -> str:
-        return json.dumps([self.raw_text, self.keyboard], ensure_ascii=False)
-
     def __str__(self) -> str:
         buttons = f"\n    [{' | '.join(self.buttons)}]" if self.buttons else ""
         return f"#{self.message_id} {self.kind}: {self.text}{buttons}"
 
 
-class Emulator:
-    """telegram-test-api's client side, for one bot token."""
+class Telegram:
+    """The fake's users' side at `url`."""
 
-    def __init__(self, url: str, token: str, proxy_url: str, *, timeout: float = 10.0,
+    def __init__(self, url: str, *, timeout: float = 10.0,
                  diagnose: Callable[[], str] = lambda: "") -> None:
         self.url = url.rstrip("/")
-        self.token = token
-        self.proxy_url = proxy_url.rstrip("/")
         self.timeout = timeout
         self.diagnose = diagnose
-        self.http = httpx.Client(timeout=5.0)
+        self.http = httpx.Client(timeout=10.0)
 
     def user(self, user_id: int, first_name: str, language_code: str = "zh-hans") -> ChatUser:
         return ChatUser(self, user_id, first_name, language_code)
 
-    def post(self, path: str, body: JSON) -> JSON:
-        response = self.http.post(f"{self.url}{path}", json={"botToken": self.token, **body})
+    def post(self, path: str, **kwargs: Any) -> None:
+        self.http.post(f"{self.url}{path}", **kwargs).raise_for_status()
+
+    def chat(self, chat_id: int) -> tuple[int, list[BotMessage]]:
+        """(the fake's change counter, the bot's messages in a private chat now)."""
+        response = self.http.get(f"{self.url}/_chat/{chat_id}")
+        response.raise_for_status()
+        data = response.json()
+        return data["seq"], [BotMessage(**m) for m in data["messages"]]
+
+    def state(self) -> JSON:
+        """Every Bot API call, webhook delivery and callback answer so far."""
+        response = self.http.get(f"{self.url}/_state")
         response.raise_for_status()
         return response.json()
-
-    def bot_messages(self, chat_id: int) -> list[BotMessage]:
-        """The bot's messages in a private chat now: edits applied, deleted ones gone."""
-        response = self.http.post(f"{self.url}/getUpdatesHistory", json={"token": self.token})
-        response.raise_for_status()
-        found = []
-        for record in response.json().get("result") or []:
-            message = record.get("message") or {}
-            if "chat_id" not in message or str(message["chat_id"]) != str(chat_id):
-                continue  # a user's message (those carry "chat", not "chat_id")
-            markup = message.get("reply_markup") or {}
-            raw = str(message.get("text") or "")
-            kind = "photo" if "photo" in message else "document" if "document" in message \
-                else "text"
-            found.append(BotMessage(
-                message_id=int(record["messageId"]), raw_text=raw,
-                text=visible_text(raw, message.get("parse_mode")),
-                keyboard=markup.get("inline_keyboard") or markup.get("keyboard") or [],
-                kind=kind))
-        return sorted(found, key=lambda m: m.message_id)
 
     def close(self) -> None:
         self.http.close()
 
 
-def envelope(user: JSON) -> JSON:
-    """Sender, private chat and date of a message `user` sends (chat id == user id)."""
-    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-    return {"from": user, "chat": chat, "date": int(time.time())}
-
-
-def typed(user: JSON, text: str) -> tuple[str, JSON]:
-    """The client endpoint and message for `text` typed by `user`: "/command …" goes to
-    ``/sendCommand`` with its bot_command entity, anything else to ``/sendMessage``."""
-    message: JSON = {**envelope(user), "text": text}
-    command = _COMMAND.match(text)
-    if not command:
-        return "/sendMessage", message
-    length = len(command.group(0).encode("utf-16-le")) // 2
-    message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-    return "/sendCommand", message
-
-
-def pressed(user: JSON, message_id: int, text: str, data: str) -> JSON:
-    """The ``/sendCallback`` body of `user` pressing a button with `data` on a bot message."""
-    shown = {"message_id": message_id, "date": int(time.time()),
-             "chat": envelope(user)["chat"], "text": text}
-    return {"from": user, "message": shown, "data": data}
-
-
 class ChatUser:
     """One user's private chat with the bot (chat id == user id)."""
 
-    def __init__(self, emulator: Emulator, user_id: int, first_name: str,
+    def __init__(self, telegram: Telegram, user_id: int, first_name: str,
                  language_code: str) -> None:
-        self.emulator = emulator
+        self.telegram = telegram
         self.id = user_id
-        self.user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name,
+        self.user: JSON = {"id": user_id, "first_name": first_name,
                            "language_code": language_code}
-        self._seen: dict[int, str] = {}
         self._mark()
 
     # ----- what the user does -----------------------------------------------------------------
@@ -145,7 +99,7 @@ class ChatUser:
     def send(self, text: str) -> None:
         """Type a message; "/command …" is sent as a command (with its bot_command entity)."""
         self._mark()
-        self.emulator.post(*typed(self.user, text))
+        self.telegram.post("/_user/message", json={"user": self.user, "text": text})
 
     def press(self, label: str) -> None:
         """Press the inline button `label`, on the newest message showing it; waits (bounded)
@@ -161,31 +115,26 @@ class ChatUser:
         if "callback_data" not in button:
             raise AssertionError(f"{label!r} is not a callback button: {button}")
         self._mark()
-        self.emulator.post("/sendCallback", pressed(self.user, message.message_id, message.text,
-                                                    button["callback_data"]))
+        self.telegram.post("/_user/press", json={"user": self.user, "data": button[
+            "callback_data"], "message_id": message.message_id})
 
     def upload(self, data: bytes, file_name: str, mime_type: str,
                caption: str | None = None) -> None:
         """Send a file as a document."""
-        response = self.emulator.http.post(
-            f"{self.emulator.proxy_url}/_e2e/files", content=data,
-            params={"name": file_name, "mime": mime_type})
-        response.raise_for_status()
-        message: JSON = {**envelope(self.user), "document": response.json()}
-        if caption:
-            message["caption"] = caption
+        params = {"user_id": self.id, "first_name": self.user["first_name"], "name": file_name,
+                  "mime": mime_type, **({"caption": caption} if caption else {})}
         self._mark()
-        self.emulator.post("/sendMessage", message)
+        self.telegram.post("/_user/document", content=data, params=params)
 
     # ----- what the chat shows ----------------------------------------------------------------
 
     @property
     def messages(self) -> list[BotMessage]:
-        return self.emulator.bot_messages(self.id)
+        return self.telegram.chat(self.id)[1]
 
     def since(self) -> list[BotMessage]:
         """Bot messages new or changed since the user's latest action, in chat order."""
-        return [m for m in self.messages if self._seen.get(m.message_id) != m._state()]
+        return [m for m in self.messages if m.seq > self._seq]
 
     def expect(self, text: str | None = None, *, button: str | None = None,
                timeout: float | None = None) -> BotMessage:
@@ -199,11 +148,11 @@ class ChatUser:
     # ----- internals --------------------------------------------------------------------------
 
     def _mark(self) -> None:
-        self._seen = {m.message_id: m._state() for m in self.messages}
+        self._seq = self.telegram.chat(self.id)[0]
 
     def _wait(self, wanted: Callable[[BotMessage], bool], what: str,
               timeout: float | None = None) -> BotMessage:
-        deadline = time.monotonic() + (timeout or self.emulator.timeout)
+        deadline = time.monotonic() + (timeout or self.telegram.timeout)
         while True:
             new = self.since()
             found = [m for m in new if wanted(m)]
@@ -212,7 +161,7 @@ class ChatUser:
             if time.monotonic() >= deadline:
                 shown = "\n".join(f"  {m}" for m in new) or "  (nothing)"
                 raise AssertionError(
-                    f"user {self.id} waited {timeout or self.emulator.timeout:.0f}s for {what}; "
+                    f"user {self.id} waited {timeout or self.telegram.timeout:.0f}s for {what}; "
                     f"the bot sent or changed since the last action:\n{shown}\n"
-                    f"{self.emulator.diagnose()}")
+                    f"{self.telegram.diagnose()}")
             time.sleep(0.05)

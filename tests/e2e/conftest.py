@@ -1,26 +1,19 @@
 """End-to-end set-up, once per test session:
 
-    telegram-test-api (node, tests/e2e/emulator.js)   the Bot API emulator, 127.0.0.1:<free port>
-        ▲ HTTP                       ▲ HTTP (user side: tests/e2e/client.py)
-    RepairProxy (tests/e2e/proxy.py, a thread here)   repairs the emulator's answers
-        ▲ HTTP: TELEGRAM_API_BASE_URL / TELEGRAM_FILE_BASE_URL
-    python -m bot run (a subprocess)                  the bot, untouched, on a fresh database
-                                                      (SQLite, or TEST_DATABASE_URL's server)
+    fakegram's HTTP front (fakegram/http.py, a thread here)    the Bot API, 127.0.0.1:<free port>
+        ▲ HTTP: TELEGRAM_API_BASE_URL / TELEGRAM_FILE_BASE_URL      ▲ HTTP: the users' side
+    python -m bot run (a subprocess)                              (tests/e2e/client.py)
+        the bot, untouched, on a fresh database (SQLite, or TEST_DATABASE_URL's server)
 
-In webhook mode (the `webhook_world` fixture: its own emulator and proxy) the bot runs
-`python -m bot run --webhook http://127.0.0.1:<port>/telegram` and the proxy POSTs the
-updates to it with the secret token header.
-
-`npm ci` runs in tests/e2e when telegram-test-api is not installed there yet; without node/npm,
-or when the install fails (no registry), every e2e test is skipped with the reason.
+In webhook mode (the `webhook_world` fixture: its own fake Telegram) the bot runs
+`python -m bot run --webhook http://127.0.0.1:<port>/telegram` and the fake POSTs the updates
+to it with the secret token header.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import selectors
-import shutil
 import socket
 import subprocess
 import sys
@@ -33,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from bot.settings import TYPES
-from tests.e2e.client import ChatUser, Emulator
-from tests.e2e.proxy import RepairProxy
+from fakegram.http import Background
+from tests.e2e.client import ChatUser, Telegram
 from tests.support.databases import Databases
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -51,8 +44,7 @@ START_TIMEOUT = 60.0  # the bot's start (imports, migrations, getMe, setMyComman
 class World:
     """The running system, from the users' side."""
 
-    emulator: Emulator
-    proxy: RepairProxy
+    telegram: Telegram
     invite_code: str
     bot: subprocess.Popen
     log_path: Path
@@ -61,7 +53,7 @@ class World:
     webhook_url: str | None = None
 
     def chat(self, user_id: int, first_name: str = "王芳") -> ChatUser:
-        return self.emulator.user(user_id, first_name)
+        return self.telegram.user(user_id, first_name)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -71,54 +63,10 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def _install_emulator() -> str:
-    """node's path, after `npm ci` if needed; skips the e2e tests when that cannot be had."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        pytest.skip("e2e: node and npm are needed for the Bot API emulator (telegram-test-api) "
-                    "and were not found on PATH")
-    if (E2E_DIR / "node_modules" / "telegram-test-api" / "package.json").is_file():
-        return node
-    command = [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error",
-               "--fetch-retries=1", "--fetch-retry-mintimeout=1000",
-               "--fetch-retry-maxtimeout=5000"]  # no registry: give up within seconds
-    try:
-        done = subprocess.run(command, cwd=E2E_DIR, capture_output=True, text=True, timeout=240)
-    except (subprocess.TimeoutExpired, OSError) as exc:
-        pytest.skip(f"e2e: `npm ci` in tests/e2e did not finish ({exc}); no npm registry?")
-    if done.returncode != 0:
-        errors = [line for line in done.stderr.splitlines()
-                  if line.strip() and "complete log" not in line and "nodedir" not in line]
-        why = " / ".join(errors[:3]) or f"exit status {done.returncode}"
-        pytest.skip(f"e2e: `npm ci` in tests/e2e failed (no npm registry?): {why}")
-    return node
-
-
-def _start_emulator(stack: ExitStack, node: str, log: Path) -> str:
-    err = stack.enter_context(log.open("w"))
-    proc = subprocess.Popen([node, "emulator.js"], cwd=E2E_DIR, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=err, text=True)
-    stack.callback(_stop, proc, close_stdin=True)
-    selector = selectors.DefaultSelector()
-    selector.register(proc.stdout, selectors.EVENT_READ)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and proc.poll() is None:
-        if selector.select(timeout=0.2):
-            line = proc.stdout.readline()
-            if line.startswith("READY "):
-                selector.close()
-                return f"http://127.0.0.1:{int(line.split()[1])}"
-    selector.close()
-    pytest.fail(f"the emulator did not start:\n{_tail(log)}")
-
-
-def _stop(proc: subprocess.Popen, close_stdin: bool = False) -> None:
+def _stop(proc: subprocess.Popen) -> None:
     """End a process this fixture started: politely, then by force (bounded either way)."""
     if proc.poll() is None:
-        if close_stdin and proc.stdin:
-            proc.stdin.close()
-        else:
-            proc.terminate()
+        proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -129,13 +77,13 @@ def _stop(proc: subprocess.Popen, close_stdin: bool = False) -> None:
             stream.close()
 
 
-def _bot_env(tmp: Path, proxy_url: str, database_url: str) -> dict[str, str]:
+def _bot_env(tmp: Path, url: str, database_url: str) -> dict[str, str]:
     settings = {name.upper() for name in TYPES}
     env = {k: v for k, v in os.environ.items() if k.upper() not in settings}
     env.update({
         "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": f"{proxy_url}/bot",
-        "TELEGRAM_FILE_BASE_URL": f"{proxy_url}/file/bot",
+        "TELEGRAM_API_BASE_URL": f"{url}/bot",
+        "TELEGRAM_FILE_BASE_URL": f"{url}/file/bot",
         "DATABASE_URL": database_url,
         "EVIDENCE_DIR": str(tmp / "evidence"),
         "HEARTBEAT_FILE": str(tmp / "heartbeat.json"),
@@ -163,28 +111,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def backends(stack: ExitStack, databases: Databases, node: str, tmp: Path
-             ) -> tuple[str, str, RepairProxy]:
-    """A fresh database, the emulator and its repair proxy, each ended with `stack`:
-    (database URL, emulator URL, proxy)."""
+def backends(stack: ExitStack, databases: Databases, tmp: Path) -> tuple[str, Background]:
+    """A fresh database and a fake Telegram on HTTP, each ended with `stack`."""
     database_url = databases.create(tmp)
     stack.callback(databases.drop, database_url)
-    emulator_url = _start_emulator(stack, node, tmp / "emulator.log")
-    proxy = RepairProxy(emulator_url, TOKEN).start()
-    stack.callback(proxy.stop)
-    return database_url, emulator_url, proxy
+    fake = Background(bot_id=int(TOKEN.split(":")[0]))
+    stack.callback(fake.stop)
+    return database_url, fake
+
+
+def ready(telegram: Telegram, method: str) -> bool:
+    """Has the bot called `method` (getUpdates: it polls; setWebhook: it listens)?"""
+    return any(called == method for called, _ in telegram.state()["calls"])
 
 
 def _launch(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
             webhook: bool) -> Iterator[World]:
-    """An emulator, its repair proxy and the bot (polling, or in webhook mode on loopback)."""
-    node = _install_emulator()
+    """A fake Telegram and the bot (polling, or in webhook mode on loopback)."""
     tmp = tmp_path_factory.mktemp("e2e-webhook" if webhook else "e2e")
     with ExitStack() as stack:
-        database_url, emulator_url, proxy = backends(stack, databases, node, tmp)
-        env = _bot_env(tmp, proxy.url, database_url)
+        database_url, fake = backends(stack, databases, tmp)
+        env = _bot_env(tmp, fake.url, database_url)
         command = [sys.executable, "-m", "bot", "run"]
-        ready = proxy.polling
         webhook_url = None
         if webhook:
             port = _free_port()
@@ -193,7 +141,6 @@ def _launch(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
                         "WEBHOOK_SECRET": WEBHOOK_SECRET, "HEARTBEAT_SECONDS": "1",
                         "LOG_FORMAT": "json"})
             command += ["--webhook", webhook_url]
-            ready = proxy.webhook_set
         invite = _create_organisation(env, tmp)  # cwd tmp: no stray .env is read
         log_path = tmp / "bot.log"
         log = stack.enter_context(log_path.open("w"))
@@ -202,20 +149,21 @@ def _launch(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
         stack.callback(_stop, bot)
 
         def diagnose() -> str:
-            state = proxy.snapshot()
+            state = telegram.state()
             calls = " ".join(method for method, _ in state["calls"][-12:])
-            return (f"latest Bot API calls: {calls}\nunsupported: {state['unsupported']}\n"
+            return (f"latest Bot API calls: {calls}\n"
                     f"webhook deliveries: {state['deliveries'][-8:]}\n"
                     f"bot log ({log_path}):\n{_tail(log_path)}")
 
+        telegram = Telegram(fake.url, diagnose=diagnose)
+        stack.callback(telegram.close)
         deadline = time.monotonic() + START_TIMEOUT
-        while not ready.wait(0.1):
+        while not ready(telegram, "setWebhook" if webhook else "getUpdates"):
             if bot.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the bot did not start {'webhook mode' if webhook else 'polling'}"
                             f":\n{diagnose()}")
-        emulator = Emulator(emulator_url, TOKEN, proxy.url, diagnose=diagnose)
-        stack.callback(emulator.close)
-        yield World(emulator, proxy, invite, bot, log_path, Path(env["EVIDENCE_DIR"]), env,
+            time.sleep(0.1)
+        yield World(telegram, invite, bot, log_path, Path(env["EVIDENCE_DIR"]), env,
                     webhook_url)
 
 
@@ -227,5 +175,5 @@ def world(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Ite
 @pytest.fixture(scope="session")
 def webhook_world(tmp_path_factory: pytest.TempPathFactory, databases: Databases
                   ) -> Iterator[World]:
-    """The same, with `python -m bot run --webhook URL`: Telegram's pushes come from the proxy."""
+    """The same, with `python -m bot run --webhook URL`: the fake pushes the updates."""
     yield from _launch(tmp_path_factory, databases, webhook=True)

@@ -1,4 +1,4 @@
-"""`python -m bot check` beside the running bot, against the local Bot API emulator: every part
+"""`python -m bot check` beside the running bot, against the fake Telegram over HTTP: every part
 reached, one line each."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The reviewers' core loop over the local Bot API emulator: staff submit; a reviewer
+"""The reviewers' core loop over the fake Telegram (HTTP): staff submit; a reviewer
 (appointed with `python -m bot reviewer add`) opens the project, downloads its file,
 rejects it with a reason and returns it; staff fix it and resubmit; the reviewer accepts and
 verifies. Then the desk's story: a project assigned by the administrator, a media report

@@ -1,4 +1,5 @@
-"""The bot as a separate process over real HTTP: a user in the emulator, the bot on the other end.
+"""The bot as a separate process over real HTTP: a user on the fake Telegram, the bot on the
+other end.
 
 Each test is one person (their own Telegram user id), so the chats do not disturb each other.
 """

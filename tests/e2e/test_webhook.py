@@ -1,5 +1,5 @@
 """The bot in webhook mode (`python -m bot run --webhook URL`): Telegram's POSTs (here the
-repair proxy's) reach it on loopback with the secret token; anything else is refused."""
+fake Telegram's) reach it on loopback with the secret token; anything else is refused."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _healthz(world) -> tuple[int, dict]:
 
 
 def _calls_to(world, chat_id: int) -> list[str]:
-    return [method for method, params in world.proxy.snapshot()["calls"]
+    return [method for method, params in world.telegram.state()["calls"]
             if params.get("chat_id") == chat_id]
 
 
@@ -42,8 +42,8 @@ def test_start_and_a_question_are_answered_through_the_webhook(webhook_world):
     chat.send("国家级的项目能补多少钱")
     answer = chat.expect("出处", timeout=30)
     assert "3万元" in answer.text or "30000" in answer.text
-    state = webhook_world.proxy.snapshot()
-    assert state["polls"] == 0  # no getUpdates: every update came as a POST
+    state = webhook_world.telegram.state()
+    assert "getUpdates" not in [m for m, _ in state["calls"]]  # every update came as a POST
     assert state["deliveries"] and {status for _, status in state["deliveries"][-2:]} == {200}
     hook = [params for method, params in state["calls"] if method == "setWebhook"]
     assert hook[-1]["url"] == webhook_world.webhook_url

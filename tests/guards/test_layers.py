@@ -1,4 +1,5 @@
-"""Layers import inward only: bot → handlers → services → store → domain."""
+"""Layers import inward only: bot → handlers → services → store → domain; the fake Telegram
+(fakegram/) imports none of them."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_each_forbidden_direction_is_caught(tmp_path):
         "store/db.py": "from services import clock",
         "services/clock.py": "from handlers.common import Who",
         "handlers/score.py": "from store.models import Project",
+        "fakegram/server.py": "from bot.settings import Settings",
     }
     for file, line in crossings.items():
         path = root / file

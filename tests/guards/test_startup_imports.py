@@ -11,7 +11,7 @@ import sys
 from tests.guards.scan import ROOT
 
 # What `python -m bot run` imports up to the Application's start (bot/runner.py).
-START = "import bot.cli, bot.runner, bot.app, bot.observe, bot.logs"
+START = "import bot.cli, bot.runner, bot.app, bot.runtime.observe, bot.runtime.logs"
 
 LOADED_LATER = {
     "numpy": "the search index, on the first question",
@@ -28,6 +28,7 @@ LOADED_LATER = {
     "sqlalchemy.dialects.postgresql": "a PostgreSQL database",
     "store.documents": "the first question (the policy documents and their parser)",
     "pydantic": "nothing at all (bot/settings.py reads the settings itself)",
+    "prometheus_client": "serving /metrics (webhook mode, or METRICS_PORT when polling)",
 }
 
 

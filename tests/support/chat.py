@@ -28,7 +28,7 @@ from contextlib import asynccontextmanager
 from telegram import Update
 from telegram.ext import Application
 
-from bot.transport import FakeTelegram, FakeUser, SentMessage, feed, running
+from fakegram import FakeTelegram, FakeUser, SentMessage, feed, running
 
 __all__ = ["Chat", "chatting", "running"]
 

@@ -8,7 +8,7 @@ turns what would end the process into its exit status: SystemExit's code, or 1 a
 on stderr for an uncaught exception. A warning logged while no handler is configured goes to
 stderr, as Python's last-resort handler writes it in a real process. Afterwards the environment,
 the working directory, the standard streams and logging are as they were. (What a command leaves
-open stays open: bot/cli_round.py and bot/cli_desk.py do not close their services, which a
+open stays open: bot/cli/rounds.py and bot/cli/desk.py do not close their services, which a
 process's exit does for them; here each such call leaves an idle SQLite connection thread.)
 
 `run_process` is the real thing, for the tests where the process boundary is the point: the
@@ -128,7 +128,8 @@ def _last_resort_logging(err: io.StringIO) -> Iterator[None]:
     so warnings and errors reach stderr as bare messages (logging.lastResort). Here pytest's
     handlers sit on the root logger; this one writes to the command's stderr what a real
     process would have written there. The root logger's handlers and level are restored after
-    (a command that sets logging up, bot/logs.py, must not leave it set for the next test)."""
+    (a command that sets logging up, bot/runtime/logs.py, must not leave it set for the next
+    test)."""
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     handler = logging.StreamHandler(err)

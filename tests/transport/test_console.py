@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.console import TerminalChat, render_message
-from bot.transport import FakeTelegram, SentMessage
+from bot.cli.console import TerminalChat, render_message
+from fakegram import FakeTelegram, SentMessage
 from tests.transport.test_transport import PNG, USER, build_tiny_app, no_network  # noqa: F401
 
 MENU = {"inline_keyboard": [[

@@ -1,5 +1,5 @@
 """Telegram's bad moments, injected by the in-process transport, and what the bot's sending layer
-(bot/delivery.py through the rate limiter) makes of them."""
+(bot/runtime/delivery.py through the rate limiter) makes of them."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.delivery import RetryPolicy
-from bot.inbox import InboxApplication
-from bot.ratelimit import ChatRateLimiter
-from bot.transport import ALL_FAULTS, FakeTelegram, FakeUser, build_inprocess, running
+from bot.runtime.delivery import RetryPolicy
+from bot.runtime.inbox import InboxApplication
+from bot.runtime.ratelimit import ChatRateLimiter
+from fakegram import ALL_FAULTS, FakeTelegram, FakeUser, build_inprocess, running
 from handlers.errors import is_stand_in
 from tests.support.chat import Chat
 

@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 from telegram.helpers import escape
 
-from bot.transport import (
+from fakegram import (
     FakeTelegram,
     FakeTelegramError,
     FakeUser,

@@ -1,6 +1,7 @@
 """Telegram's flood limits: about 30 messages a second overall (PTB's AIORateLimiter) and
 about one a second per private chat, which AIORateLimiter leaves out. Every Bot API call but
-getUpdates passes here, so this is also where failed calls are repeated (bot/delivery.py)."""
+getUpdates passes here, so this is also where failed calls are repeated
+(bot/runtime/delivery.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from aiolimiter import AsyncLimiter
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter
 
-from bot import metrics
-from bot.delivery import RetryPolicy, acknowledge, deliver
+from bot.runtime import metrics
+from bot.runtime.delivery import RetryPolicy, acknowledge, deliver
 
 
 class ChatRateLimiter(AIORateLimiter):

@@ -1,7 +1,7 @@
 """Calls to Telegram that survive its bad moments: which failed calls are repeated, and how.
 
 Every Bot API call but getUpdates passes through `deliver` (from the rate limiter,
-bot/ratelimit.py). A failed call is one of three things (whether Telegram performed it is
+bot/runtime/ratelimit.py). A failed call is one of three things (whether Telegram performed it is
 decided by one rule, `performed` in handlers/errors.py):
 
 - **not performed**: Telegram answered with an error (5xx), or the request never got through
@@ -44,8 +44,8 @@ from handlers.errors import STAND_IN_ID, performed
 
 log = logging.getLogger("unionbot.delivery")
 
-# The chat of the update being handled (set by the Application, bot/inbox.py): where an alert
-# that could not be shown on the button goes instead.
+# The chat of the update being handled (set by the Application, bot/runtime/inbox.py): where
+# an alert that could not be shown on the button goes instead.
 handling_chat: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "handling_chat", default=None)
 

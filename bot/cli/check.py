@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.network import shown
+from bot.runtime.network import shown
 from bot.settings import Settings
 from store.errors import DatabaseUnreachable
 from store.health import database_status

@@ -1,6 +1,6 @@
 """Webhook mode: Telegram POSTs each update to WEBHOOK_PATH on WEBHOOK_LISTEN:WEBHOOK_PORT
 (behind an HTTPS reverse proxy, docs/deploy.md); `GET /healthz` and `GET /metrics`
-(bot/metrics.py) answer on the same port.
+(bot/runtime/metrics.py) answer on the same port.
 
 Built as PTB's custom-webhook examples do (a web server of our own feeding
 `Application.update_queue`), on tornado, the server PTB's own webhook mode uses, so that the
@@ -26,9 +26,9 @@ from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
 
-from bot import metrics
-from bot.network import reach_telegram
-from bot.observe import monitor_of
+from bot.runtime import metrics
+from bot.runtime.network import reach_telegram
+from bot.runtime.observe import monitor_of
 from bot.settings import Settings
 from domain.errors import InputError
 from services import health
@@ -92,8 +92,9 @@ class _Health(tornado.web.RequestHandler):
 
 class _Metrics(tornado.web.RequestHandler):
     def get(self) -> None:
-        self.set_header("Content-Type", metrics.CONTENT_TYPE)
-        self.finish(metrics.generate_latest())
+        content_type, body = metrics.exposition()
+        self.set_header("Content-Type", content_type)
+        self.finish(body)
 
 
 def web_app(app: Application, settings: Settings, path: str, secret: str,

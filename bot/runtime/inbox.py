@@ -38,7 +38,7 @@ from telegram import Bot, Update
 from telegram.error import NetworkError
 from telegram.ext import Application, ContextTypes, Updater
 
-from bot.delivery import handling_chat
+from bot.runtime.delivery import handling_chat
 from services.clock import Clock
 from store.inbox import InboxStore
 from store.persistence import DatabasePersistence, Write

@@ -1,7 +1,7 @@
 """The terminal side of the console chat: the bot's messages as text, typed lines as messages.
 
 `TerminalChat.run` talks to a PTB Application wired to a `FakeTelegram` (see
-`bot.transport.build_inprocess`). Everything the bot sends is printed as it happens — replies
+`fakegram.build_inprocess`). Everything the bot sends is printed as it happens — replies
 and messages sent later by jobs alike; inline buttons are numbered and typing the number
 presses one.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application
 
-from bot.transport import (
+from fakegram import (
     JSON,
     FakeTelegram,
     FakeTelegramError,

@@ -1,5 +1,5 @@
 """Every handled update leaves one log line (update id, user id, handler, duration), moves
-the Monitor's "last update handled" and the metrics (bot/metrics.py); a job writes the
+the Monitor's "last update handled" and the metrics (bot/runtime/metrics.py); a job writes the
 heartbeat file and refreshes the metrics read from outside the process (inbox, backup). No
 handler is edited: the handlers' callbacks are wrapped once the Application is built, and two
 TypeHandlers open (group -1) and close (last group) each update."""
@@ -20,8 +20,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHandler
 
-from bot import metrics
-from bot.inbox import InboxQueue
+from bot.runtime import metrics
+from bot.runtime.inbox import InboxQueue
 from services.health import Monitor, beat
 from store.health import read_heartbeat
 

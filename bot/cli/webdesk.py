@@ -11,8 +11,8 @@ from domain.errors import InputError
 
 
 def cmd_desk_link(args: argparse.Namespace) -> int:
+    from bot.runtime.webapp import desk_key, public_url
     from bot.settings import Settings
-    from bot.webapp import desk_key, public_url
     from handlers.webdesk import link_url
 
     settings = Settings()

@@ -1,28 +1,9 @@
-"""An in-process Bot API: a fake Telegram server and a PTB request object that talks to it.
-
-The bot runs through the whole python-telegram-bot stack, but every Bot API call and every
-file download is answered here, in memory — nothing ever contacts api.telegram.org::
-
-    fake = FakeTelegram()
-    app = build_inprocess(ApplicationBuilder(), fake).build()
-    async with running(app):
-        await feed(app, fake.user_message(FakeUser(1001, "王芳"), "/start"))
-        print(fake.messages(1001)[-1].text)
-
-`FakeTelegram` answers like the real server, including its limits and error wording
-(``{"ok": false, "error_code": 400, "description": "Bad Request: …"}``), so a handler that would
-fail against Telegram fails here with the same `telegram.error` exception. Users only have
-private chats with the bot (chat id == user id).
-
-Telegram's bad moments can be injected: ``fake.faults(rate=0.3, kinds=[500, 502, 429,
-"timeout", "reset"], seed=7)`` makes 30 % of the calls fail the way the network fails
-(see `FakeTelegram.faults` for what each kind means, and whether the call took effect).
-"""
+"""The fake Telegram server: bot identity, users, chats, updates and files, in memory; its
+answers, limits and error wording as Telegram's, and Telegram's bad moments on demand."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import inspect
 import itertools
@@ -33,7 +14,7 @@ import re
 import struct
 import time
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -41,45 +22,26 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from telegram import Bot, Update
 from telegram.error import NetworkError, TimedOut
-from telegram.ext import Application, ApplicationBuilder, ExtBot
-from telegram.request import BaseRequest, RequestData
+from telegram.ext import ExtBot
+
+from fakegram.api import (
+    BASE_URL,
+    JSON,
+    MAX_ALBUM,
+    MAX_CALLBACK_DATA,
+    MAX_CAPTION,
+    MAX_DOWNLOAD,
+    MAX_PHOTO_UPLOAD,
+    MAX_TEXT,
+    MAX_UPLOAD,
+    ApiError,
+    Upload,
+    bad_request,
+    u16,
+)
+from fakegram.html import parse_html
 
 _LOG = logging.getLogger(__name__)
-
-BASE_URL = "http://fake.telegram/bot"
-BASE_FILE_URL = "http://fake.telegram/file/bot"
-
-MAX_TEXT = 4096  # UTF-16 code units, after entity parsing
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64  # bytes
-MAX_PHOTO_UPLOAD = 10 * 1024 * 1024
-MAX_UPLOAD = 50 * 1024 * 1024
-MAX_DOWNLOAD = 20 * 1024 * 1024
-MAX_ALBUM = 10
-
-JSON = dict[str, Any]
-Upload = tuple[str, bytes, str]  # (file name, content, mime type)
-
-
-class ApiError(Exception):
-    """A Bot API error answer: HTTP status, Telegram's description, optional parameters."""
-
-    def __init__(self, status: int, description: str, parameters: JSON | None = None) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def payload(self) -> JSON:
-        data: JSON = {"ok": False, "error_code": self.status, "description": self.description}
-        if self.parameters:
-            data["parameters"] = self.parameters
-        return data
-
-
-def bad_request(reason: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {reason}")
-
 
 class FakeTelegramError(Exception):
     """A user-side action Telegram's app would not allow, such as pressing a missing button."""
@@ -286,6 +248,9 @@ class FakeTelegram:
         self._queries: dict[str, _Query] = {}
         self._query_ids = itertools.count(1)
         self._waiters: set[asyncio.Future[None]] = set()
+        self.webhook: tuple[str, str | None] | None = None  # setWebhook's (url, secret token)
+        self.deliveries: list[tuple[int, int]] = []  # webhook POSTs: (update id, HTTP status)
+        self._pusher: asyncio.Task[None] | None = None
         self._retry_after: tuple[int, int] = (0, 0)  # (calls left, seconds)
         self._faults: FaultPlan | None = None
         self._scripted: dict[str, list[object]] = {}  # method (lower case) → next faults
@@ -391,7 +356,7 @@ class FakeTelegram:
         content: JSON = {"text": text}
         command = _COMMAND.match(text)
         if command:
-            length = _u16(command.group(0))
+            length = u16(command.group(0))
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self._push({"message": self._user_message_json(user, content)}, queue)
 
@@ -535,9 +500,10 @@ class FakeTelegram:
         return {
             "getme": lambda p, f: self.bot_user,
             "getupdates": lambda p, f: self._get_updates(p),
+            "setwebhook": lambda p, f: self._set_webhook(p),
             "deletewebhook": lambda p, f: self._delete_webhook(p),
             "getwebhookinfo": lambda p, f: {
-                "url": "", "has_custom_certificate": False,
+                "url": self.webhook[0] if self.webhook else "", "has_custom_certificate": False,
                 "pending_update_count": len(self._updates),
             },
             "setmycommands": lambda p, f: self._set_my_commands(p),
@@ -563,6 +529,9 @@ class FakeTelegram:
     # ----- updates ----------------------------------------------------------------------------
 
     async def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                "use deleteWebhook to delete the webhook first")
         offset = int(params.get("offset") or 0)
         if offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -584,9 +553,46 @@ class FakeTelegram:
             self._waiters.discard(waiter)
 
     def _delete_webhook(self, params: JSON) -> bool:
+        self.webhook = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
+
+    def _set_webhook(self, params: JSON) -> bool:
+        url = str(params.get("url") or "")
+        if url and not url.startswith(("http://", "https://")):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = (url, params.get("secret_token")) if url else None
+        if url and self._pusher is None:
+            self._pusher = asyncio.get_running_loop().create_task(self._push_updates())
+        return True
+
+    async def _push_updates(self) -> None:
+        """While a webhook is set, POST the updates to it in order, each until answered 200 (as
+        Telegram does, with the secret token header); every attempt is in `deliveries`."""
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            while True:
+                if self.webhook is None or not self._updates:
+                    await self._wait_for_update(0.2)
+                    continue
+                url, secret = self.webhook
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                update = self._updates[0]
+                try:
+                    status = (await http.post(url, json=update, headers=headers)).status_code
+                except httpx.HTTPError:
+                    status = 0  # not listening yet, or gone
+                self.deliveries.append((update["update_id"], status))
+                if status == 200:
+                    self._updates = [u for u in self._updates if u is not update]
+                else:
+                    await asyncio.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop pushing updates to a webhook (the loop is about to end)."""
+        if self._pusher is not None:
+            self._pusher.cancel()
+            self._pusher = None
 
     def _push(self, payload: JSON, queue: bool) -> Update:
         data = {"update_id": self._next_update_id, **payload}
@@ -709,7 +715,7 @@ class FakeTelegram:
         raw = str(params.get("caption") or "")
         mode, given = params.get("parse_mode"), params.get("caption_entities")
         caption, entities = _formatted(raw, mode, given)
-        if _u16(caption) > MAX_CAPTION:
+        if u16(caption) > MAX_CAPTION:
             raise bad_request("message caption is too long")
         name, data, mime, stored = self._input_file(kind, value, files)
         message = SentMessage(
@@ -826,7 +832,7 @@ class FakeTelegram:
         raw = str(params.get("caption") or "")
         mode, given = params.get("parse_mode"), params.get("caption_entities")
         caption, entities = _formatted(raw, mode, given)
-        if _u16(caption) > MAX_CAPTION:
+        if u16(caption) > MAX_CAPTION:
             raise bad_request("message caption is too long")
         if (caption, entities, markup) == (message.text, message.entities, message.reply_markup):
             raise _not_modified()
@@ -1006,15 +1012,11 @@ _CHAT_ACTIONS = frozenset(
 # ----- limits: text, entities, keyboards ------------------------------------------------------
 
 
-def _u16(text: str) -> int:
-    """Length in UTF-16 code units, as Telegram counts (and as entity offsets are given)."""
-    return len(text.encode("utf-16-le")) // 2
-
 
 def _check_text(text: str, *, too_long: str) -> None:
     if not text:
         raise bad_request("message text is empty")
-    if _u16(text) > MAX_TEXT:
+    if u16(text) > MAX_TEXT:
         raise bad_request(too_long)
 
 
@@ -1036,8 +1038,8 @@ def _formatted(
 
 def _strip(text: str, entities: list[JSON]) -> tuple[str, list[JSON]]:
     body = text.strip()
-    shift = _u16(text[: len(text) - len(text.lstrip())])
-    size = _u16(body)
+    shift = u16(text[: len(text) - len(text.lstrip())])
+    size = u16(body)
     kept = []
     for entity in entities:
         start = max(entity["offset"] - shift, 0)
@@ -1081,216 +1083,6 @@ def check_reply_markup(markup: JSON | None) -> JSON | None:
     return markup
 
 
-# ----- Telegram's HTML parse mode ---------------------------------------------------------------
-
-_HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
-}
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ENTITY = re.compile(r"&(?:#[xX]([0-9a-fA-F]+)|#([0-9]+)|([a-zA-Z]+))(;?)")
-
-
-def _entities_error(reason: str) -> ApiError:
-    return bad_request(f"can't parse entities: {reason}")
-
-
-@dataclass
-class _OpenTag:
-    name: str
-    attrs: dict[str, str]
-    offset: int  # UTF-16 offset in the output text
-
-
-class _HtmlParser:
-    """Telegram's HTML parse mode (after tdlib's parse_html), producing text + entities.
-
-    Stricter than Telegram in one way: a named entity other than &lt; &gt; &amp; &quot; (say
-    &nbsp;) is an error here — Telegram would show it literally to the user.
-    """
-
-    def __init__(self, source: str) -> None:
-        self.src = source
-        self.out: list[str] = []
-        self.u16 = 0
-        self.stack: list[_OpenTag] = []
-        self.entities: list[JSON] = []
-
-    def byte_offset(self, index: int) -> int:
-        return len(self.src[:index].encode())
-
-    def parse(self) -> tuple[str, list[JSON]]:
-        i, n = 0, len(self.src)
-        while i < n:
-            char = self.src[i]
-            if char == "&":
-                decoded = self.entity(i, strict=True)
-                if decoded is not None:
-                    self.emit(decoded[0])
-                    i = decoded[1]
-                    continue
-            if char != "<":
-                self.emit(char)
-                i += 1
-            elif i + 1 < n and self.src[i + 1] == "/":
-                i = self.end_tag(i)
-            else:
-                i = self.start_tag(i)
-        if self.stack:
-            raise _entities_error(
-                f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"'
-            )
-        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
-        return "".join(self.out), self.entities
-
-    def emit(self, text: str) -> None:
-        self.out.append(text)
-        self.u16 += _u16(text)
-
-    def entity(self, i: int, *, strict: bool) -> tuple[str, int] | None:
-        match = _ENTITY.match(self.src, i)
-        if match is None:
-            return None
-        hex_code, dec_code, name, semicolon = match.groups()
-        if name is not None:
-            if name in _NAMED_ENTITIES:
-                return _NAMED_ENTITIES[name], match.end()
-            if strict and semicolon:
-                raise _entities_error(
-                    f'Unsupported HTML entity "{match.group(0)}" at byte offset '
-                    f"{self.byte_offset(i)}; use &lt; &gt; &amp; &quot; or a numeric one"
-                )
-            return None
-        code = int(hex_code, 16) if hex_code else int(dec_code)
-        if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return None
-        return chr(code), match.end()
-
-    def unescape(self, value: str) -> str:
-        return _HtmlParser(value).decode_all()
-
-    def decode_all(self) -> str:
-        parts, i = [], 0
-        while i < len(self.src):
-            decoded = self.entity(i, strict=False) if self.src[i] == "&" else None
-            if decoded is None:
-                parts.append(self.src[i])
-                i += 1
-            else:
-                parts.append(decoded[0])
-                i = decoded[1]
-        return "".join(parts)
-
-    def start_tag(self, begin: int) -> int:
-        src, n = self.src, len(self.src)
-        i = begin + 1
-        while i < n and not src[i].isspace() and src[i] != ">":
-            i += 1
-        name = src[begin + 1 : i].lower()
-        at = self.byte_offset(begin)
-        if name not in _HTML_TAGS:
-            raise _entities_error(f'Unsupported start tag "{name}" at byte offset {at}')
-        attrs: dict[str, str] = {}
-        while True:
-            while i < n and src[i].isspace():
-                i += 1
-            if i >= n:
-                raise _entities_error(f"Unclosed start tag at byte offset {at}")
-            if src[i] == ">":
-                break
-            start = i
-            while i < n and not src[i].isspace() and src[i] not in "=>":
-                i += 1
-            attr = src[start:i].lower()
-            if not attr:
-                raise _entities_error(
-                    f'Empty attribute name in the tag "{name}" at byte offset {at}'
-                )
-            while i < n and src[i].isspace():
-                i += 1
-            if i >= n or src[i] != "=":
-                if name == "blockquote" and attr == "expandable":
-                    attrs[attr] = ""
-                    continue
-                raise _entities_error(
-                    f'Expected equal sign in declaration of an attribute of the tag "{name}" '
-                    f"at byte offset {at}"
-                )
-            i += 1
-            while i < n and src[i].isspace():
-                i += 1
-            if i < n and src[i] in "\"'":
-                end = src.find(src[i], i + 1)
-                if end < 0:
-                    raise _entities_error(f"Unclosed start tag at byte offset {at}")
-                attrs[attr] = self.unescape(src[i + 1 : end])
-                i = end + 1
-            else:
-                start = i
-                while i < n and (src[i].isalnum() or src[i] in ".-"):
-                    i += 1
-                attrs[attr] = src[start:i]
-        if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise _entities_error(f'Tag "span" must have class "tg-spoiler" at byte offset {at}')
-        if name == "tg-emoji" and not attrs.get("emoji-id", "").isdigit():
-            raise _entities_error(f"Custom emoji identifier must be non-empty at byte offset {at}")
-        self.stack.append(_OpenTag(name, attrs, self.u16))
-        return i + 1
-
-    def end_tag(self, begin: int) -> int:
-        src, n = self.src, len(self.src)
-        at = self.byte_offset(begin)
-        if not self.stack:
-            raise _entities_error(f"Unexpected end tag at byte offset {at}")
-        i = begin + 2
-        while i < n and not src[i].isspace() and src[i] != ">":
-            i += 1
-        name = src[begin + 2 : i].lower()
-        while i < n and src[i].isspace():
-            i += 1
-        if i >= n or src[i] != ">":
-            raise _entities_error(f"Unclosed end tag at byte offset {at}")
-        tag = self.stack.pop()
-        if name and name != tag.name:
-            raise _entities_error(
-                f'Unmatched end tag at byte offset {at}, expected "</{tag.name}>", '
-                f'found "</{name}>"'
-            )
-        self.close(tag)
-        return i + 1
-
-    def close(self, tag: _OpenTag) -> None:
-        parent = self.stack[-1] if self.stack else None
-        language = tag.attrs.get("class", "")
-        if tag.name == "code" and parent and parent.name == "pre" and parent.offset == tag.offset:
-            if language.startswith("language-"):
-                parent.attrs["language"] = language.removeprefix("language-")
-                return
-        length = self.u16 - tag.offset
-        if length == 0:
-            return
-        entity: JSON = {"type": _HTML_TAGS[tag.name], "offset": tag.offset, "length": length}
-        if tag.name == "a":
-            url = tag.attrs.get("href", "").strip()
-            if not url:
-                return
-            entity["url"] = url
-        elif tag.name == "pre" and tag.attrs.get("language"):
-            entity["language"] = tag.attrs["language"]
-        elif tag.name == "blockquote" and "expandable" in tag.attrs:
-            entity["type"] = "expandable_blockquote"
-        elif tag.name == "tg-emoji":
-            entity["custom_emoji_id"] = tag.attrs["emoji-id"]
-        self.entities.append(entity)
-
-
-def parse_html(source: str) -> tuple[str, list[JSON]]:
-    """Text and entities (UTF-16 offsets) for parse_mode HTML; ApiError 400 if Telegram refuses."""
-    return _HtmlParser(source).parse()
-
-
 # ----- images -----------------------------------------------------------------------------------
 
 
@@ -1324,134 +1116,3 @@ def gray_png(width: int, height: int) -> bytes:
     pixels = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
     body = chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + body
-
-
-# ----- the PTB side -----------------------------------------------------------------------------
-
-
-def _read(content: Any) -> bytes:
-    return content if isinstance(content, bytes) else content.read()
-
-
-class InProcessRequest(BaseRequest):
-    """A `BaseRequest` that answers every call from a `FakeTelegram`, without any network.
-
-    PTB POSTs Bot API calls to ``{base_url}{token}/{method}`` and GETs file downloads from
-    ``{base_file_url}{token}/{file_path}``; both are served by the fake.
-    """
-
-    def __init__(self, fake: FakeTelegram) -> None:
-        self.fake = fake
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        try:
-            if method == "GET":
-                return self.fake.download(url)
-            api_method = urlsplit(url).path.rsplit("/", 1)[-1]
-            params: JSON = {}
-            files: dict[str, Upload] = {}
-            if request_data is not None:
-                # Round-trip through JSON: the fake sees exactly what would go over the wire.
-                params = json.loads(json.dumps(request_data.parameters))
-                for part, (name, content, mime) in request_data.multipart_data.items():
-                    files[part] = (name, _read(content), mime)
-            status, answer = await self.fake.call(api_method, params, files)
-        except ConnectionFault as fault:
-            error = fault.as_telegram_error()
-            raise error from error.__cause__
-        return status, json.dumps(answer, ensure_ascii=False).encode()
-
-
-def build_inprocess(builder: ApplicationBuilder, fake: FakeTelegram) -> ApplicationBuilder:
-    """Point `builder` at `fake`: fake token and URLs, in-process requests for both channels.
-
-    Do not also set timeouts, proxies or pool sizes on the builder: PTB refuses those together
-    with a custom request object.
-    """
-    return (
-        builder.token(f"{fake.bot_id}:FAKE")
-        .base_url(BASE_URL)
-        .base_file_url(BASE_FILE_URL)
-        .request(InProcessRequest(fake))
-        .get_updates_request(InProcessRequest(fake))
-    )
-
-
-# ----- driving an Application in-process --------------------------------------------------------
-
-
-@contextlib.asynccontextmanager
-async def running(app: Application, *, hooks: bool = True) -> AsyncIterator[Application]:
-    """Initialize and start `app` (job queue included, no polling); stop and shut down after.
-
-    With `hooks`, post_init / post_stop / post_shutdown run as `run_polling` would run them.
-    If the app talks to a `FakeTelegram`, the fake's Updates get bound to the app's bot.
-    """
-    request = app.bot.request
-    if isinstance(request, InProcessRequest):
-        request.fake.bind(app.bot)
-    await app.initialize()
-    try:
-        if hooks and app.post_init:
-            await app.post_init(app)
-        await app.start()
-        try:
-            yield app
-        finally:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            await app.stop()
-            if hooks and app.post_stop:
-                await app.post_stop(app)
-    finally:
-        await app.shutdown()
-        if hooks and app.post_shutdown:
-            await app.post_shutdown(app)
-
-
-async def feed(app: Application, update: Update, *, settle_timeout: float = 10.0) -> None:
-    """`app.process_update(update)` through the app's update processor (as its update queue
-    would), then wait for the tasks it started (block=False handlers).
-
-    Raises TimeoutError if those tasks are still running after `settle_timeout` seconds.
-    """
-    before = asyncio.all_tasks()
-    await app.update_processor.process_update(update, app.process_update(update))
-    await settle(before, settle_timeout)
-
-
-async def settle(before: set[asyncio.Task[Any]], timeout: float) -> None:
-    """Wait until every task started since `before` has finished."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    current = asyncio.current_task()
-    while True:
-        # PTB's persistence loop re-arms an Event.wait every update_interval: not handler work.
-        started = {t for t in asyncio.all_tasks() if t not in before and t is not current
-                   and getattr(t.get_coro(), "__qualname__", "") != "Event.wait"}
-        if not started:
-            return
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            names = sorted(f"{task.get_name()}: {task.get_coro()}" for task in started)
-            raise TimeoutError(f"tasks still running after {timeout}s: {names}")
-        await asyncio.wait(started, timeout=remaining)

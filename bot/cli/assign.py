@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.cli_org import record_id
+from bot.cli.org import record_id
 from domain.dates import datetime_field
 from domain.errors import InputError
 from store.datafiles import load_catalog

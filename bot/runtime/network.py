@@ -22,7 +22,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot.failures import TelegramUnreachable
+from bot.runtime.failures import TelegramUnreachable
 from bot.settings import Settings
 from domain.errors import InputError
 

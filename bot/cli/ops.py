@@ -51,7 +51,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.check import check
+    from bot.cli.check import check
     from bot.settings import Settings
 
     settings = Settings()

@@ -3,7 +3,7 @@
 Every subcommand prints its result on stdout and exits 0; bad input exits 2
 with one line on stderr naming the field and the problem, and nothing on stdout.
 What the bot cannot reach is one line on stderr too (what failed, what was tried, what to
-check), never a traceback, with its own exit status (bot/failures.py):
+check), never a traceback, with its own exit status (bot/runtime/failures.py):
 
     0 done    1 a check failed / unhealthy    2 bad input or setting
     3 database unreachable    4 migrations failed    5 Telegram's Bot API unreachable
@@ -20,17 +20,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot import (
-    cli_ask,
-    cli_assign,
-    cli_decide,
-    cli_desk,
-    cli_ops,
-    cli_org,
-    cli_round,
-    cli_webdesk,
-)
-from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
+from bot.cli import ask as cli_ask
+from bot.cli import assign as cli_assign
+from bot.cli import decide as cli_decide
+from bot.cli import desk as cli_desk
+from bot.cli import ops as cli_ops
+from bot.cli import org as cli_org
+from bot.cli import rounds as cli_round
+from bot.cli import webdesk as cli_webdesk
+from bot.runtime.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -116,7 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
     if args.webhook:
-        from bot.webhook import checked_secret
+        from bot.runtime.webhook import checked_secret
 
         cli_ops.check_webhook_url(args.webhook)
         checked_secret(settings)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.cli_round import _services
+from bot.cli.rounds import _services
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
 from domain.limits import record_id

@@ -7,8 +7,8 @@ import asyncio
 import json
 from typing import Any
 
-from bot import cli_assign
-from bot.cli_org import record_id
+from bot.cli import assign as cli_assign
+from bot.cli.org import record_id
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from store.datafiles import load_catalog

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli_org import _run
+from bot.cli.org import _run
 from domain.errors import InputError
 from store.datafiles import load_catalog
 

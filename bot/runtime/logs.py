@@ -1,9 +1,9 @@
 """Logging set-up: readable text, or with LOG_FORMAT=json one JSON object per line. Some
-records also move the metrics (bot/metrics.py): a reminder run's outcomes (a record carrying
+records also move the metrics (bot/runtime/metrics.py): a reminder run's outcomes (a record carrying
 `reminders`), a failed poll for updates (PTB's Updater logs it).
 
 What is logged at INFO never carries personal data (names, phone numbers, file names, message
-text): ids, handler names and durations only (bot/observe.py)."""
+text): ids, handler names and durations only (bot/runtime/observe.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import json
 import logging
 from pathlib import Path
 
-from bot import metrics
+from bot.runtime import metrics
 
 # Extra fields a record may carry (logger.info(..., extra={...})), in the order written.
 FIELDS = ("update_id", "user_id", "handler", "duration_ms")
