@@ -30,16 +30,21 @@ from bot import (
     cli_round,
     cli_webdesk,
 )
+from bot.app import build_services
 from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
+from bot.runner import run, run_console, run_telegram
+from bot.settings import Settings
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
 from domain.report import score_lines, subsidy_lines
 from domain.scoring import read_submission, score
 from domain.subsidy import compute_subsidy
+from services.accounts import create_organization
 from services.clock import SystemClock
 from store.datafiles import DATA_DIR, load_catalog, load_rubric, load_subsidy_table
 from store.errors import DatabaseUnreachable, MigrationFailed
+from store.migrate import upgrade
 
 EXAMPLE = DATA_DIR / "examples" / "submission.json"
 
@@ -103,15 +108,10 @@ def cmd_subsidy(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     """What `make run` runs: the bot on Telegram with a token, else the terminal chat."""
-    from bot.runner import run
-
     return run()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run_telegram
-    from bot.settings import Settings
-
     settings = Settings()
     if not settings.token:
         raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
@@ -124,16 +124,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.runner import run_console
-    from bot.settings import Settings
-
     return run_console(Settings())
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from store.migrate import upgrade
-
     upgrade(Settings().database_url, args.revision)
     return 0
 
@@ -143,11 +137,6 @@ def _typed_date(text: str | None, field: str) -> dt.date | None:
 
 
 def cmd_org_add(args: argparse.Namespace) -> int:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from services.accounts import create_organization
-    from store.migrate import upgrade
-
     settings = Settings()
     established = _typed_date(args.established, "--established")
     valid_until = _typed_date(args.valid_until, "--valid-until")

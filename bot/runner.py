@@ -8,9 +8,14 @@ import sys
 from pathlib import Path
 
 from bot import metrics
-from bot.app import build_application
+from bot.app import build_application, build_services
+from bot.console import TerminalChat
+from bot.logs import setup_logging as setup
 from bot.network import reach_telegram
+from bot.observe import monitor_of, start_heartbeat, stop_heartbeat
 from bot.settings import Settings
+from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from services import accounts
 from store.datafiles import load_catalog
 from store.migrate import upgrade
 
@@ -19,17 +24,12 @@ CONSOLE_WEBAPP_PORT = 8765  # the terminal chat's web desk when WEBAPP_PORT is 0
 
 
 def setup_logging(settings: Settings, log_file: Path | None = None) -> None:
-    from bot.logs import setup_logging as setup
-
     setup(settings.log_format, log_file)
 
 
 async def ensure_demo_membership(settings: Settings, user_id: int, name: str) -> str | None:
     """The terminal user needs an organisation to try the evidence walk: when they have none,
     register a demo organisation (once) and join them to it. Returns its name if created."""
-    from bot.app import build_services
-    from services import accounts
-
     svc = build_services(settings)
     account = await accounts.ensure_account(svc, user_id, name)
     if account.organization_id is not None:
@@ -41,8 +41,6 @@ async def ensure_demo_membership(settings: Settings, user_id: int, name: str) ->
 
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     """Long polling, or with `webhook_url` Telegram's POSTs (bot/webhook.py)."""
-    from bot.observe import monitor_of, start_heartbeat, stop_heartbeat
-
     setup_logging(settings)
     upgrade(settings.database_url)
     app = build_application(settings)
@@ -78,9 +76,6 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
 def run_console(settings: Settings) -> int:
     """The terminal chat: the same Application, on the same database, through our in-process
     Bot API transport. The terminal user is an administrator, so everything can be tried."""
-    from bot.console import TerminalChat
-    from bot.transport import FakeTelegram, FakeUser, build_inprocess
-
     log_file = Path(settings.database_url.split("///")[-1]).parent / "console.log"
     setup_logging(settings, log_file if "sqlite" in settings.database_url else None)
     upgrade(settings.database_url)

@@ -143,8 +143,6 @@ def guarded_by(refusal: Callable[[Who, Exception], Refusal | None]
     """A conversation step's wrapper: who is talking, the button answered, and the
     services' refusals (`refusal` says the text, buttons and next state of its own kinds)
     turned into a polite reply; nothing is lost, the conversation stays where it was."""
-    from handlers import callbacks as cb
-
     def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
         @functools.wraps(func)
         async def run(update: Update, context: Context) -> int | None:
@@ -173,8 +171,6 @@ def guarded_by(refusal: Callable[[Who, Exception], Refusal | None]
 
 def pressed_by(guarded: Callable[[Callable[..., Awaitable[int | None]]], Handler]):
     """`pressed(action)`: a button's handler, its data parsed and checked into a Press."""
-    from handlers import callbacks as cb
-
     def pressed(action: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
         def wrap(func: Callable[..., Awaitable[int | None]]) -> Handler:
             @guarded

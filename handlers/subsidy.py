@@ -20,7 +20,7 @@ from services.subsidy import subsidy_due
 CHOOSE, PAID = range(2)
 
 
-def _chooser(w, chosen: list[str], recorded: list[sub.Honours] = ()):
+def _chooser(w, chosen: list[str], recorded: list[ledgers.Honours] = ()):
     table = w.svc.subsidy_table
     rows = [[(w.t("bot.subsidy_recorded", name=h.name[:30]),
               cb.data("subsidy_project", h.project_id))] for h in recorded]
@@ -43,7 +43,7 @@ async def begin(update: Update, context: Context) -> int:
     if update.callback_query:
         await update.callback_query.answer()
     context.user_data["subsidy"] = []
-    recorded = await sub.organization_honours(w.svc, w.account.user_id)
+    recorded = await ledgers.organization_honours(w.svc, w.account.user_id)
     await reply(update, w.t("bot.subsidy_choose"), _chooser(w, [], recorded))
     return CHOOSE
 
@@ -83,7 +83,7 @@ async def toggle(update: Update, context: Context) -> int:
     chosen: list[str] = context.user_data.setdefault("subsidy", [])
     chosen.remove(level) if level in chosen else chosen.append(level)
     await query.answer()
-    recorded = await sub.organization_honours(w.svc, w.account.user_id)
+    recorded = await ledgers.organization_honours(w.svc, w.account.user_id)
     await query.edit_message_reply_markup(_chooser(w, chosen, recorded))
     return CHOOSE
 

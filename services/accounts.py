@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
-from domain.uscc import check_uscc
+from domain.uscc import check_character, check_uscc
 from services import audit
 from services.core import Services
 from store.models import Invite, Organization, User
@@ -376,8 +376,6 @@ DEMO_USCC_PREFIX = "52370200MJ000000"  # 社会服务机构, 青岛市 (370200);
 
 async def demo_organization(svc: Services) -> NewOrganization:
     """The demo organisation of the terminal chat (made once, then reused)."""
-    from domain.uscc import check_character
-
     first17 = DEMO_USCC_PREFIX + "1"
     uscc = first17 + check_character(first17)
     async with svc.uow() as uow:

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.history import Reading, history_lines
 from services.core import Services
+from services.project_view import in_scope
 from store.uow import UnitOfWork
 
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
@@ -133,8 +134,6 @@ class NoHistory(Exception):
 async def history(svc: Services, user_id: int, project_id: int) -> History:
     """One project's history for someone who may see it: its organisation's staff, a
     reviewer whose scope holds it, an administrator."""
-    from services.reviewers import in_scope
-
     async with svc.uow() as uow:
         user, project, org, *_ = await uow.projects.in_context(user_id, project_id)
         if project is None or user is None:

@@ -242,13 +242,11 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
 
 async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
     """Reviewers and administrators: a project's evidence and its summary, as a ZIP."""
-    from services.ledger import build, group
-
     async with svc.uow() as uow:
         await may_rank(svc, uow, user_id)
         loaded = await load(uow, svc, user_id, project_id)
-        rows = group(await uow.ledger.of_projects([project_id]))
-    book = build(svc, loaded.project, loaded.organization, rows.get(project_id, []))
+        rows = ledgers.group(await uow.ledger.of_projects([project_id]))
+    book = ledgers.build(svc, loaded.project, loaded.organization, rows.get(project_id, []))
     claimed = loaded.view()
     verified = verified_report(loaded, claimed)
     names = evidence_names(svc, list(loaded.files))

@@ -373,6 +373,20 @@ async def own_ledger(svc: Services, user_id: int) -> list[ProjectLedger]:
         return await _ledgers(svc, uow, user.organization_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Honours:
+    project_id: int
+    name: str
+    honours: tuple[str, ...]
+    paid: int
+
+
+async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
+    """The user's organisation's projects that have honours or payments on record."""
+    return [Honours(book.project_id, book.name, book.honours, book.balance.paid)
+            for book in await own_ledger(svc, user_id)]
+
+
 async def _ledgers(svc: Services, uow, organization_id: int | None) -> list[ProjectLedger]:
     projects = await uow.ledger.projects_with_rows(organization_id)
     rows = group(await uow.ledger.of_projects(

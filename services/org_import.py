@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.dates import date_field
 from domain.errors import InputError
+from domain.fields import field_label
 from domain.uscc import check_uscc
 from services import audit
 from services.accounts import _check_dates, _org_name
@@ -146,8 +147,6 @@ async def import_organizations(svc: Services, data: bytes, file_name: str, *,
 def report_lines(svc: Services, report: ImportReport, lang: str) -> list[str]:
     """The report in words (plain text): the missing columns, or each bad row, then what
     was done."""
-    from domain.fields import field_label
-
     t = svc.catalog.t
     if report.missing:
         labels = [field_label(k, svc.catalog, svc.rubric, lang) for k in report.missing]

@@ -14,11 +14,11 @@ from typing import Any
 
 from domain.reminders import days_left
 from services.core import Services
+from services.ledger import organization_honours
 from services.project_view import (
     NotMember,
     ProjectView,
     list_projects,
-    organization_honours,
     organization_names,
     submitted_projects,
 )

@@ -526,20 +526,3 @@ async def submitted_projects(svc: Services, user_id: int,
 async def organization_names(svc: Services) -> dict[int, str]:
     async with svc.uow() as uow:
         return {o.id: o.name for o in await uow.organizations.all()}
-
-
-@dataclass(frozen=True, slots=True)
-class Honours:
-    project_id: int
-    name: str
-    honours: tuple[str, ...]
-    paid: int
-
-
-async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
-    """The user's organisation's projects that have honours or payments on record, from
-    the ledger (services/ledger.py)."""
-    from services.ledger import own_ledger
-
-    return [Honours(book.project_id, book.name, book.honours, book.balance.paid)
-            for book in await own_ledger(svc, user_id)]

@@ -21,6 +21,7 @@ from services.project_view import (
     load,
     outcomes,
     stored_file,
+    verdict_view,
 )
 from services.reviewers import judged, refusal
 from store.models import Recusal, Verdict
@@ -175,8 +176,6 @@ async def give_verdict(svc: Services, user_id: int, project_id: int, target: str
 
 
 async def _reload_verdicts(uow: UnitOfWork, loaded: Loaded) -> None:
-    from services.project_view import verdict_view
-
     loaded.verdicts = [verdict_view(v) for v in await uow.reviews.verdicts(loaded.project.id)]
 
 

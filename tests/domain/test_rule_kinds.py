@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from domain.evidence import Held
+from domain.rubric import Held
 from domain.rubric import RULE_KINDS
 
 
