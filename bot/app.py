@@ -56,10 +56,10 @@ from handlers import (
 )
 from handlers import callbacks as cb
 from handlers.errors import on_error
-from services import reviewers as reviewers_service
 from services.clock import Clock, SystemClock
 from services.core import Services
-from services.files import collect_garbage
+from services.desk import reviewers as reviewers_service
+from services.walk.files import collect_garbage
 from store.datafiles import (
     load_catalog,
     load_districts,

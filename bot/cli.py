@@ -40,8 +40,8 @@ from domain.i18n import DEFAULT_LANG
 from domain.report import score_lines, subsidy_lines
 from domain.scoring import read_submission, score
 from domain.subsidy import compute_subsidy
-from services.accounts import create_organization
 from services.clock import SystemClock
+from services.people.accounts import create_organization
 from store.datafiles import DATA_DIR, load_catalog, load_rubric, load_subsidy_table
 from store.errors import DatabaseUnreachable, MigrationFailed
 from store.migrate import upgrade

@@ -23,9 +23,9 @@ from bot.cli_round import _services
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
 from domain.limits import record_id
+from services.asking.own_data import round_deadlines
+from services.asking.questions import gaps
 from services.clock import SystemClock
-from services.own_data import round_deadlines
-from services.questions import gaps
 from store.datafiles import load_catalog, load_rubric, load_subsidy_table
 
 MAX_K = 20

@@ -17,7 +17,7 @@ from bot.cli_org import record_id
 from bot.settings import Settings
 from domain.dates import datetime_field
 from domain.errors import InputError
-from services import assignments
+from services.desk import assignments
 from store.datafiles import load_catalog
 from store.migrate import upgrade
 

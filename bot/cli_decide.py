@@ -10,8 +10,8 @@ from pathlib import Path
 from bot.cli_org import _run
 from bot.settings import Settings
 from domain.errors import InputError
-from services.handover import dossier, ledger_file, ranking_file
-from services.project_view import NotFound
+from services.decisions.handover import dossier, ledger_file, ranking_file
+from services.walk.view import NotFound
 from store.datafiles import load_catalog
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.app import build_services
 from bot.settings import Settings
-from services import audit, reviewers
+from services import audit
+from services.desk import reviewers
 from store.datafiles import load_catalog
 from store.migrate import upgrade
 

@@ -13,7 +13,7 @@ from bot.cli_org import record_id
 from bot.settings import Settings
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
-from services import rounds
+from services.schedule import rounds
 from store.datafiles import load_catalog
 from store.migrate import upgrade
 

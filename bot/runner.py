@@ -15,7 +15,7 @@ from bot.network import reach_telegram
 from bot.observe import monitor_of, start_heartbeat, stop_heartbeat
 from bot.settings import Settings
 from bot.transport import FakeTelegram, FakeUser, build_inprocess
-from services import accounts
+from services.people import accounts
 from store.datafiles import load_catalog
 from store.migrate import upgrade
 

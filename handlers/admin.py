@@ -24,8 +24,9 @@ from handlers.common import (
     reply,
     who,
 )
-from services import accounts, projects
-from services import project_view as sub
+from services.people import accounts
+from services.walk import projects
+from services.walk import view as sub
 
 
 async def new_org(update: Update, context: Context) -> None:

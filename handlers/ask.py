@@ -13,9 +13,9 @@ from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, pressed, reply, who
-from services import questions
-from services.own_data import OwnAnswer
-from services.questions import Answer, ask, record_feedback
+from services.asking import questions
+from services.asking.own_data import OwnAnswer
+from services.asking.questions import Answer, ask, record_feedback
 
 FIRST, MORE = 1, 3  # passages shown at first, and per "more"
 OWN_BUTTONS = {"score": cb.data("menu_score"), "submit": cb.data("menu_submit")}  # → where next

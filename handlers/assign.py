@@ -15,8 +15,8 @@ from domain.errors import InputError
 from domain.limits import record_id, user_id
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, reply, tell, who
-from services import assignments, reviewers
-from services import project_view as pv
+from services.desk import assignments, reviewers
+from services.walk import view as pv
 
 SHOWN = 8  # projects named in one reviewer's notice
 

@@ -18,8 +18,8 @@ from domain.fields import field_label
 from domain.i18n import pick_lang
 from domain.limits import record_id
 from handlers import callbacks as cb
-from services.accounts import Account, ensure_account
 from services.core import Services
+from services.people.accounts import Account, ensure_account
 
 log = logging.getLogger("unionbot")
 Context = ContextTypes.DEFAULT_TYPE

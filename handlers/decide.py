@@ -25,9 +25,9 @@ from handlers.common import (
     reply,
     who,
 )
-from services import handover, ranking
-from services import ledger as ledgers
-from services import project_view as sub
+from services.decisions import handover, ranking
+from services.decisions import ledger as ledgers
+from services.walk import view as sub
 
 PAGE = 10
 log = logging.getLogger("unionbot")

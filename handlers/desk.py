@@ -32,9 +32,10 @@ from handlers.common import (
     who,
 )
 from handlers.decide import issues_text
-from services import audit, notices, review, reviewers
-from services import desk_queue as dq
-from services import project_view as pv
+from services import audit
+from services.desk import notices, review, reviewers
+from services.desk import queue as dq
+from services.walk import view as pv
 
 DESK, REASON, RATE = range(100, 103)
 STAY = None

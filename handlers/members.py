@@ -16,7 +16,8 @@ from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
 from handlers.menus import menu_of, set_menu
 from handlers.reminders import after_join
-from services import accounts, reviewers
+from services.desk import reviewers
+from services.people import accounts
 
 MAX_LISTED = 40  # members shown at once, each with its button: within Telegram's limits
 

@@ -25,7 +25,7 @@ from domain.i18n import LANGS
 from domain.limits import record_id
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, pressed, reply
-from services import accounts
+from services.people import accounts
 
 FIELDS = cb.ORG_FIELDS  # what an administrator corrects
 WAIT = dt.timedelta(minutes=10)  # a value typed later is not taken for a forgotten correction

@@ -3,7 +3,7 @@
 Jobs follow rows: one periodic job claims the reminder rows that are due (whoever planned
 them: this process, the CLI, or another bot process) and sends them. At start-up the rows
 are brought in step with the rounds and staff, and rows of a process that died are
-recovered (services/rounds.py says how)."""
+recovered (services/schedule/rounds.py says how)."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from domain.limits import record_id
 from handlers import callbacks as cb
 from handlers.common import Context, admin_only, keyboard, pressed, reply, who
 from handlers.errors import is_stand_in, performed
-from services import rounds
 from services.core import Services
+from services.schedule import rounds
 
 log = logging.getLogger("unionbot.reminders")
 MAX_OPEN_LINES = 5

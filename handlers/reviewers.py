@@ -10,7 +10,7 @@ from telegram import Update
 from domain.errors import InputError
 from handlers.common import Context, Who, admin_only, reply, tell
 from handlers.menus import set_menu
-from services import reviewers
+from services.desk import reviewers
 
 
 def _scope(w: Who, district: str | None) -> str:

@@ -14,7 +14,7 @@ from domain.report import score_lines
 from handlers.common import Context, fits_caption, main_menu, reply, services, who
 from handlers.submit_views import claimed_and_verified, open_items, verified_lines
 from services.charts import CACHED_CHARTS, Bar, bars, render
-from services.scoring import organization_scores
+from services.walk.scoring import organization_scores
 
 
 async def score(update: Update, context: Context) -> None:

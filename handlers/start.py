@@ -11,7 +11,7 @@ from domain.i18n import LANGS
 from handlers import callbacks as cb
 from handlers.common import Context, keyboard, main_menu, pressed, reply, services, who
 from handlers.members import joining
-from services import accounts
+from services.people import accounts
 
 
 def _role_text(w, role: str) -> str:

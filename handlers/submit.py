@@ -38,8 +38,8 @@ from handlers.common import (
     who,
 )
 from handlers.desk import notify_resubmitted, notify_submitted
-from services import evidence, projects
-from services import project_view as pv
+from services.walk import evidence, projects
+from services.walk import view as pv
 
 (NEW_NAME, NEW_AREA, NEW_START, NEW_END, NEW_CLOSED, WALK, RATE, ENTRY_TITLE, ENTRY_DATE,
  ENTRY_PROOF, EDIT_NAME, EDIT_START, EDIT_END) = range(13)

@@ -13,9 +13,9 @@ from domain.i18n import local
 from domain.report import subsidy_lines
 from handlers import callbacks as cb
 from handlers.common import Context, keyboard, main_menu, pressed, reply, who
-from services import ledger as ledgers
-from services import project_view as sub
-from services.subsidy import subsidy_due
+from services.decisions import ledger as ledgers
+from services.decisions.subsidy import subsidy_due
+from services.walk import view as sub
 
 CHOOSE, PAID = range(2)
 

@@ -30,10 +30,12 @@ from domain.review import ACCEPT, ADJUST, REJECT
 from handlers import desk as chat_desk
 from handlers import submit_views as views
 from handlers.common import Who
-from services import accounts, assignments, handover, ranking, review
-from services import desk_queue as dq
-from services import ledger as ledgers
-from services import project_view as pv
+from services.decisions import handover, ranking
+from services.decisions import ledger as ledgers
+from services.desk import assignments, review
+from services.desk import queue as dq
+from services.people import accounts
+from services.walk import view as pv
 
 if TYPE_CHECKING:
     from handlers.webdesk import Desk
@@ -468,7 +470,8 @@ class Ledger(Page):
 
 
 class Workbook(Page):
-    """The ranking's or the ledger's workbook, as the chat sends it (services/handover.py)."""
+    """The ranking's or the ledger's workbook, as the chat sends it
+    (services/decisions/handover.py)."""
 
     async def get(self, which: str) -> None:
         svc, uid, lang = self.desk.svc, self.w.account.user_id, self.w.lang

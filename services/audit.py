@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.history import Reading, history_lines
 from services.core import Services
-from services.project_view import in_scope
+from services.walk.view import in_scope
 from store.uow import UnitOfWork
 
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
@@ -87,7 +87,7 @@ class History:
 
 
 async def project_log(uow: UnitOfWork, svc: Services, project_id: int) -> History:
-    """Within a unit of work whose caller has checked the reader (services/review.py)."""
+    """Within a unit of work whose caller has checked the reader (services/desk/review.py)."""
     return await _history(uow, svc, project_id)
 
 

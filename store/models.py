@@ -407,7 +407,7 @@ class ProjectTotals(Base):
     eligibility), stored so that a ranking of thousands reads one row per project instead of
     scoring each. Never the truth, only a copy of it: a row counts only while
     `scored_generation` equals `generation`, `basis` is the rules it was scored by and
-    `on_date` the recommendation date it was scored for (services/totals.py).
+    `on_date` the recommendation date it was scored for (services/decisions/totals.py).
 
     `generation` is bumped by database triggers (migration 0011) on every write that can
     change a score: evidence files, entries, figures and verdicts of the project; its facts

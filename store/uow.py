@@ -249,7 +249,7 @@ class Projects(Repo):
         """The projects in these statuses (of one round, and those in no round with
         `unrounded`), by id, as plain rows: one statement. `totals`: with their stored
         totals; `figure`: with their value of that figure; `outdated` (basis, today): only
-        those whose stored totals are missing or do not hold (services/totals.py)."""
+        those whose stored totals are missing or do not hold (services/decisions/totals.py)."""
         columns = [Project.id, Project.name, Project.status, Project.round_id,
                    Project.submitted_at, Project.organization_id, Organization.district,
                    Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
@@ -370,7 +370,7 @@ class Projects(Repo):
     async def evidence_of(self, project_ids: Collection[int]) -> tuple[list, list, list]:
         """Files, entries and figures of several projects, three queries in all: plain
         read-only rows (Core), with the columns' names as attributes; of files and entries
-        only what their views show (services/project_view.py: a round holds 200,000 files,
+        only what their views show (services/walk/view.py: a round holds 200,000 files,
         and who uploaded them when is converted for none of them)."""
         ids = list(project_ids)
         if not ids:

@@ -18,11 +18,17 @@ from pathlib import Path
 
 from domain.i18n import local
 from services import audit
-from services import ledger as ledgers
 from services.charts import require_font
 from services.core import Services
-from services.project_view import FileView, load
-from services.ranking import RankedProject, may_rank, ranking, verdict_lines, verified_report
+from services.decisions import ledger as ledgers
+from services.decisions.ranking import (
+    RankedProject,
+    may_rank,
+    ranking,
+    verdict_lines,
+    verified_report,
+)
+from services.walk.view import FileView, load
 
 
 # -- cells and names ------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from domain.i18n import local
 from domain.subsidy import FUNDERS, Balance, balance
 from services import audit
 from services.core import Services
-from services.project_view import NotFound, NotMember, in_scope
-from services.projects import reviewed_project
+from services.walk.projects import reviewed_project
+from services.walk.view import NotFound, NotMember, in_scope
 from store.models import LedgerEntry
 
 UPWARD = ("provincial", "national")  # the rounds a city project is recommended to

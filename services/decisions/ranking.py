@@ -1,7 +1,7 @@
 """The ranking of a round's submitted projects on their verified totals, with the
 tie-breaks and the city's selection line from data/ranking.toml (domain/ranking.py).
 Set-based: the ranking reads one light row per project with its stored totals
-(services/totals.py); only the projects shown (a page, or all for the exports) are loaded
+(services/decisions/totals.py); only the projects shown (a page, or all for the exports) are loaded
 with their evidence and ledgers."""
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from domain.i18n import local
 from domain.ranking import KEYS, Ranked, Selection, rank
 from domain.scoring import ScoreReport, score
-from services import ledger as ledgers
 from services.core import Services
-from services.project_view import (
+from services.decisions import ledger as ledgers
+from services.decisions.totals import CHUNK, basis, totals
+from services.desk.reviewers import in_scope
+from services.walk.projects import reviewed_project
+from services.walk.view import (
     Loaded,
     NotMember,
     ProjectView,
@@ -23,9 +26,6 @@ from services.project_view import (
     outcomes,
     submission,
 )
-from services.projects import reviewed_project
-from services.reviewers import in_scope
-from services.totals import CHUNK, basis, totals
 from store.datafiles import load_ranking
 
 REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status after a draft
@@ -33,7 +33,7 @@ REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status af
 
 def verified_report(loaded: Loaded | None, claimed: ProjectView) -> ScoreReport:
     """THE score honours and money go by: the reviewers' verified score (accepted evidence
-    only, services/project_view.py after issue 11's desk)."""
+    only, services/walk/view.py after issue 11's desk)."""
     return claimed.verified if claimed.verified is not None else claimed.report
 
 
@@ -80,7 +80,7 @@ async def standing(svc: Services, user_id: int, district: str | None = None,
                    round_id: int | None = None,
                    slow: Callable[[int], Awaitable[None]] | None = None) -> Standing:
     """Submitted (and reviewed) projects of a round (the latest round that has any when
-    not given) in one district or all, ranked on their stored totals (services/totals.py):
+    not given) in one district or all, ranked on their stored totals (services/decisions/totals.py):
     one statement for the projects with their totals and figure, whatever their number,
     plus the scoring of those whose totals are missing or outdated (`slow(n)` awaited
     first when they are many). Reviewers and administrators only."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from domain.scoring import score
 from services.core import Services
-from services.project_view import Loaded, load_many, outcomes, submission
+from services.walk.view import Loaded, load_many, outcomes, submission
 from store.uow import ProjectRow
 
 SCORING_VERSION = 2  # raise when the scoring code changes what a total is (2: criteria, blocking)

@@ -11,7 +11,8 @@ from domain.errors import InputError
 from domain.review import ACCEPT, ADJUST, REJECT
 from services import audit
 from services.core import Services
-from services.project_view import (
+from services.desk.reviewers import judged, refusal
+from services.walk.view import (
     FileView,
     Loaded,
     NotFound,
@@ -23,7 +24,6 @@ from services.project_view import (
     stored_file,
     verdict_view,
 )
-from services.reviewers import judged, refusal
 from store.models import Recusal, Verdict
 from store.uow import UnitOfWork
 

@@ -17,8 +17,8 @@ from domain.errors import InputError
 from domain.fields import field_label
 from domain.uscc import check_uscc
 from services import audit
-from services.accounts import _check_dates, _org_name
 from services.core import Services
+from services.people.accounts import _check_dates, _org_name
 from store.models import Invite, Organization
 
 # A column's header, in either language → the field it gives.

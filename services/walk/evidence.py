@@ -18,8 +18,9 @@ from domain.limits import entry_title
 from domain.review import entry_target, slot_target
 from services import audit
 from services.core import Services
-from services.files import drop_unreferenced
-from services.project_view import (
+from services.walk.files import drop_unreferenced
+from services.walk.projects import editable, writable
+from services.walk.view import (
     Conflict,
     FileView,
     Loaded,
@@ -29,7 +30,6 @@ from services.project_view import (
     load,
     slot_by_key,
 )
-from services.projects import editable, writable
 from store.errors import Duplicate, StaleWrite
 from store.models import EvidenceEntry, EvidenceFigure
 from store.uow import UnitOfWork

@@ -1,6 +1,6 @@
 """Writes on projects: create, correct the facts, move the user's place in the walk,
-submit, reopen (honours: services/ledger.py). Each is one unit of work, committed before it
-returns."""
+submit, reopen (honours: services/decisions/ledger.py). Each is one unit of work, committed
+before it returns."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import datetime as dt
 from domain.errors import MAX_NAME, InputError
 from services import audit
 from services.core import Services
-from services.project_view import (
+from services.schedule.rounds import open_round
+from services.walk.view import (
     Loaded,
     Locked,
     NotFound,
@@ -18,7 +19,6 @@ from services.project_view import (
     in_scope,
     load,
 )
-from services.rounds import open_round
 from store.models import Project
 from store.uow import UnitOfWork
 

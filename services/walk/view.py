@@ -1,7 +1,7 @@
 """The read model of the submission walk: a project as its staff see it — score, slots,
 files, entries — built from ONE load of its evidence, in plain frozen dataclasses.
 
-The writes (services/projects.py, services/evidence.py) load the same way, change the
+The writes (services/walk/projects.py, services/walk/evidence.py) load the same way, change the
 rows, and rebuild the view from what they loaded plus what they wrote, without reading
 again.
 """

@@ -25,7 +25,9 @@ from bot.settings import Secret
 from bot.transport import FakeUser
 from bot.webapp import serving
 from domain import signin
-from services import accounts, assignments, evidence, projects
+from services.desk import assignments
+from services.people import accounts
+from services.walk import evidence, projects
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted

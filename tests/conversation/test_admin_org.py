@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import accounts, evidence, projects
+from services.people import accounts
+from services.walk import evidence, projects
 
 
 async def test_editorg_lists_organizations_and_explains_itself(bot):

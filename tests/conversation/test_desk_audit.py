@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services import accounts, audit
+from services import audit
+from services.people import accounts
 from store.uow import AuditLog
 from tests.conversation.conftest import new_project
 

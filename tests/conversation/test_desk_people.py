@@ -7,7 +7,9 @@ import asyncio
 import json
 
 from bot.cli import main
-from services import accounts, audit, review
+from services import audit
+from services.desk import review
+from services.people import accounts
 from tests.conversation.conftest import new_project
 
 
@@ -136,7 +138,7 @@ async def test_two_reviewers_must_agree_and_an_administrator_decides_a_disagreem
         bot, member):
     import datetime as dt
 
-    from services import rounds
+    from services.schedule import rounds
 
     await rounds.create_round(bot.svc, name="2026年市级评选", level="city", year=2026,
                               opens_on=dt.date(2026, 11, 1),
@@ -171,7 +173,7 @@ async def test_two_reviewers_must_agree_and_an_administrator_decides_a_disagreem
 async def test_staff_are_told_in_their_own_language(bot):
     import datetime as dt
 
-    from services import evidence, projects
+    from services.walk import evidence, projects
 
     staff = bot.chat(1002, "Anna", lang="en")
     await staff.send(f"/start {bot.invite}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import accounts, evidence, projects, review, reviewers
+from services.desk import review, reviewers
+from services.people import accounts
+from services.walk import evidence, projects
 from tests.conversation.conftest import new_project
 
 BACK = "◀ 返回清单"

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from domain.errors import InputError
-from services import accounts, audit, evidence, project_view, projects, review
+from services import audit
+from services.desk import review
+from services.people import accounts
+from services.walk import evidence, projects
+from services.walk import view as project_view
 from tests.conversation.conftest import new_project
 
 
@@ -71,7 +75,7 @@ async def test_only_returned_items_are_editable_and_reviewers_see_what_changed(b
 async def test_a_returned_project_still_locks_at_the_deadline_unless_extended(bot, member):
     import datetime as dt
 
-    from services import rounds
+    from services.schedule import rounds
 
     round_ = await rounds.create_round(
         bot.svc, name="2026年市级评选", level="city", year=2026, opens_on=dt.date(2026, 11, 1),

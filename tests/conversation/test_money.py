@@ -12,8 +12,11 @@ from openpyxl import load_workbook
 
 from domain.subsidy import DistrictRule
 from domain.uscc import check_character
-from services import accounts, audit, evidence, projects, review
-from services import ledger as ledgers
+from services import audit
+from services.decisions import ledger as ledgers
+from services.desk import review
+from services.people import accounts
+from services.walk import evidence, projects
 from tests.conversation.test_decisions import _submitted_with_a_file
 from tests.conversation.test_desk_people import appointed
 

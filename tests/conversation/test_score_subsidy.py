@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import evidence, projects
+from services.walk import evidence, projects
 
 
 async def test_score_asks_guests_to_join_first(chat):

@@ -8,7 +8,7 @@ import re
 import httpx
 
 from bot.webapp import make_desk, menu_buttons, serving
-from services import accounts
+from services.people import accounts
 from tests.browser.conftest import free_port
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
 from tests.conversation.test_desk_people import appointed

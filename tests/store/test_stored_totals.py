@@ -1,5 +1,5 @@
-"""Stored totals (services/totals.py, table project_totals): after every kind of write that
-can change a score, through the services, the command line or plain SQL, a stored total
+"""Stored totals (services/decisions/totals.py, table project_totals): after every kind of
+write that can change a score, through the services, the command line or plain SQL, a stored total
 the ranking would use equals the total scored afresh, and only the projects written to
 are scored again. On SQLite and, with TEST_DATABASE_URL, PostgreSQL (the triggers are
 written for each)."""
@@ -15,9 +15,13 @@ import sqlalchemy as sa
 from bot.cli import main
 from domain.ranking import Ranked, rank
 from domain.uscc import check_character
-from services import accounts, evidence, projects, ranking, review, rounds, totals
 from services.clock import SHANGHAI
-from services.project_view import load_many
+from services.decisions import ranking, totals
+from services.desk import review
+from services.people import accounts
+from services.schedule import rounds
+from services.walk import evidence, projects
+from services.walk.view import load_many
 from store.datafiles import load_ranking
 from tests.store.test_reminder_migration import _execute
 

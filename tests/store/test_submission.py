@@ -8,9 +8,9 @@ import pytest
 
 from bot.app import build_services
 from domain.errors import InputError
-from services import evidence, projects
-from services import project_view as pv
 from services.clock import FixedClock
+from services.walk import evidence, projects
+from services.walk import view as pv
 from tests.store.conftest import NOW
 
 PDF = b"%PDF-1.4 contract"
