@@ -11,7 +11,7 @@ from bot.cli_org import _run
 from bot.settings import Settings
 from domain.errors import InputError
 from services.decisions.handover import dossier, ledger_file, ranking_file
-from services.walk.view import NotFound
+from services.errors import NotFound
 from store.datafiles import load_catalog
 
 

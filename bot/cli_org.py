@@ -15,6 +15,7 @@ from domain.dates import date_field
 from domain.errors import InputError
 from domain.limits import record_id as _record_id
 from domain.limits import user_id
+from services.errors import UnreadableFile
 from services.people.accounts import (
     edit_organization,
     issue_invite,
@@ -23,7 +24,7 @@ from services.people.accounts import (
     remove_member,
     revoke_invite,
 )
-from services.people.org_import import UnreadableFile, import_organizations, report_lines
+from services.people.org_import import import_organizations, report_lines
 from services.walk.files import collect_garbage
 from store.datafiles import load_catalog
 from store.migrate import upgrade

@@ -24,6 +24,7 @@ from handlers.common import (
     reply,
     who,
 )
+from services.errors import NotFound, NotMember
 from services.people import accounts
 from services.walk import projects
 from services.walk import view as sub
@@ -73,11 +74,11 @@ async def _on_project(update: Update, context: Context, action: str,
     await update.callback_query.answer()
     try:
         if not w.svc.may_review(w.account.user_id, w.account.role):
-            raise sub.NotMember(press.pid)
+            raise NotMember(press.pid)
         await act(w, press.pid)
-    except sub.NotMember:
+    except NotMember:
         await reply(update, not_theirs(w))
-    except sub.NotFound:
+    except NotFound:
         await reply(update, w.t("walk.gone"))
 
 

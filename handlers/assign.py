@@ -16,7 +16,7 @@ from domain.limits import record_id, user_id
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, reply, tell, who
 from services.desk import assignments, reviewers
-from services.walk import view as pv
+from services.errors import NotMember
 
 SHOWN = 8  # projects named in one reviewer's notice
 
@@ -146,7 +146,7 @@ async def status(update: Update, context: Context) -> None:
     w = await who(update, context)
     try:
         lines = await assignments.status_lines(w.svc, w.account.user_id)
-    except pv.NotMember:
+    except NotMember:
         await reply(update, w.t("own.need_org"))
         return
     if not lines:

@@ -27,6 +27,14 @@ from handlers.common import (
 )
 from services.decisions import handover, ranking
 from services.decisions import ledger as ledgers
+from services.errors import (
+    AlreadyRecorded,
+    NeedsConfirmation,
+    NotFound,
+    NotMember,
+    NotPayer,
+    NotReversible,
+)
 from services.walk import view as sub
 
 PAGE = 10
@@ -56,11 +64,11 @@ def _nav(w: Who, action: str, page: int, pages: int, *first: object) -> list[tup
 
 
 async def _refused(update: Update, w: Who, err: Exception) -> None:
-    if isinstance(err, sub.NotFound):
+    if isinstance(err, NotFound):
         await reply(update, w.t("walk.gone"))
-    elif isinstance(err, ledgers.AlreadyRecorded):
+    elif isinstance(err, AlreadyRecorded):
         await reply(update, w.t("decide.already"))
-    elif isinstance(err, ledgers.NotPayer):
+    elif isinstance(err, NotPayer):
         await reply(update, w.t("decide.payer_only"))
     elif isinstance(err, InputError):
         await reply(update, w.problem(err))
@@ -68,7 +76,7 @@ async def _refused(update: Update, w: Who, err: Exception) -> None:
         await reply(update, not_theirs(w))
 
 
-REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded, ledgers.NotPayer)
+REFUSALS = (NotMember, NotFound, InputError, AlreadyRecorded, NotPayer)
 
 
 # -- the ranking ----------------------------------------------------------------------------
@@ -218,7 +226,7 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
         book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
         view = await sub.project_view(w.svc, w.account.user_id, project_id)
         if not w.svc.may_review(w.account.user_id, w.account.role):
-            raise sub.NotMember(project_id)
+            raise NotMember(project_id)
     except REFUSALS as err:
         await _refused(update, w, err)
         return
@@ -371,7 +379,7 @@ async def _paid(update: Update, w: Who, pid: int, amount: int, payer: str, note:
     try:
         await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount, payer,
                                               note, confirmed=confirmed))
-    except ledgers.NeedsConfirmation as err:
+    except NeedsConfirmation as err:
         text = w.t("decide.pay_refused", payer=escape(err.payer), due=err.due,
                    entitled=err.entitled, amount=err.amount,
                    none="" if err.entitled else w.t("decide.pay_no_honour"))
@@ -407,7 +415,7 @@ async def reverse(update: Update, context: Context) -> None:
     try:
         await _decided(update, w, ledgers.reverse(w.svc, w.account.user_id, pid, number,
                                                   " ".join(args[2:])))
-    except ledgers.NotReversible:
+    except NotReversible:
         await reply(update, w.t("decide.reverse_none", number=number))
 
 

@@ -35,6 +35,7 @@ from handlers.decide import issues_text
 from services import audit
 from services.desk import notices, review, reviewers
 from services.desk import queue as dq
+from services.errors import NoHistory, NotFound, NotMember, Refused, WrongState
 from services.walk import view as pv
 
 DESK, REASON, RATE = range(100, 103)
@@ -43,13 +44,13 @@ STAY = None
 
 def _refusal(w: Who, exc: Exception):
     """The desk's refusals: (text, buttons, next state), or None for anything else."""
-    if isinstance(exc, review.Refused):
+    if isinstance(exc, Refused):
         return w.t(exc.key), None, STAY
-    if isinstance(exc, review.WrongState):
+    if isinstance(exc, WrongState):
         return w.t("desk.wrong_state", status=w.t(f"bot.status_{exc.status}")), None, STAY
-    if isinstance(exc, pv.NotFound):
+    if isinstance(exc, NotFound):
         return w.t("walk.gone"), None, STAY
-    if isinstance(exc, pv.NotMember):
+    if isinstance(exc, NotMember):
         return not_theirs(w), None, ConversationHandler.END
     return None
 
@@ -142,7 +143,7 @@ def _item_lines(w: Who, view: pv.ProjectView, target: str) -> list[str]:
 async def show_item(update: Update, w: Who, pid: int, target: str) -> int:
     view = await review.open_project(w.svc, w.account.user_id, pid)
     if target not in view.outcomes:
-        raise pv.NotFound(target)
+        raise NotFound(target)
     code = cb.target_code(w.svc, target)
     rows = [[(w.t("desk.btn_files"), cb.data("item_files", pid, code))]]
     lines = _item_lines(w, view, target)
@@ -369,7 +370,7 @@ async def reason_typed(update: Update, context: Context, w: Who) -> int | None:
         context.user_data.pop("desk", None)
         return await _verdict_given(update, w, view, target, by=0)
     if pending.get("do") not in ("reject", "lower"):
-        raise pv.NotFound(None)
+        raise NotFound(None)
     if pending["do"] == "reject":
         view = await review.give_verdict(w.svc, w.account.user_id, pid, target, "reject", text)
     else:
@@ -384,7 +385,7 @@ async def rate_typed(update: Update, context: Context, w: Who) -> int | None:
     """The corrected rate, then the reason (desk.ask_rate shows an example)."""
     pending = context.user_data.get("desk") or {}
     if pending.get("do") != "rate":
-        raise pv.NotFound(None)
+        raise NotFound(None)
     value_text, _, why = update.message.text.strip().partition(" ")
     try:
         value = parse_rate(value_text)
@@ -490,7 +491,7 @@ async def history(update: Update, context: Context) -> None:
         return
     try:
         found = await audit.history(w.svc, w.account.user_id, pid)
-    except audit.NoHistory:
+    except NoHistory:
         await reply(update, w.t("audit.not_yours"))
         return
     if not found.entries:

@@ -17,6 +17,7 @@ from handlers.common import Context, Who, admin_only, keyboard, main_menu, press
 from handlers.menus import menu_of, set_menu
 from handlers.reminders import after_join
 from services.desk import reviewers
+from services.errors import MemberElsewhere, NotAllowed
 from services.people import accounts
 
 MAX_LISTED = 40  # members shown at once, each with its button: within Telegram's limits
@@ -107,7 +108,7 @@ async def members(update: Update, context: Context) -> None:
                 await reply(update, w.t("members.usage"))
                 return
         name, listed = await accounts.members(w.svc, w.account.user_id, org_id)
-    except (accounts.NotAllowed, InputError) as exc:
+    except (NotAllowed, InputError) as exc:
         await reply(update, _refused(w, exc))
         return
     if not listed:
@@ -134,7 +135,7 @@ async def remove_pressed(update: Update, context: Context) -> None:
     try:
         name, gone = await accounts.remove_member(w.svc, w.account.user_id, press.org,
                                                   press.user)
-    except (accounts.NotAllowed, InputError) as exc:
+    except (NotAllowed, InputError) as exc:
         await reply(update, _refused(w, exc))
         return
     await reply(update, w.t("members.removed", name=escape(_name(gone)),
@@ -169,7 +170,7 @@ async def joining(update: Update, context: Context, code: str, *,
     except InputError as err:
         await reply(update, w.t(f"input.{err.code}", **err.params), main_menu(w))
         return
-    except accounts.MemberElsewhere as elsewhere:
+    except MemberElsewhere as elsewhere:
         names = {"current": escape(elsewhere.current), "target": escape(elsewhere.target)}
         if elsewhere.may_move and len(code) <= 32:
             await reply(update, w.t("bot.join_move_confirm", **names), keyboard([[

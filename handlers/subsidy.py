@@ -15,7 +15,7 @@ from handlers import callbacks as cb
 from handlers.common import Context, keyboard, main_menu, pressed, reply, who
 from services.decisions import ledger as ledgers
 from services.decisions.subsidy import subsidy_due
-from services.walk import view as sub
+from services.errors import NotFound, NotMember
 
 CHOOSE, PAID = range(2)
 
@@ -59,7 +59,7 @@ async def recorded(update: Update, context: Context) -> int:
     project_id = press.pid
     try:
         book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
-    except (sub.NotFound, sub.NotMember):
+    except (NotFound, NotMember):
         await reply(update, w.t("walk.gone"), main_menu(w))
         return ConversationHandler.END
     head = w.t("bot.subsidy_for_project", name=escape(book.name))

@@ -34,6 +34,7 @@ from services.decisions import handover, ranking
 from services.decisions import ledger as ledgers
 from services.desk import assignments, review
 from services.desk import queue as dq
+from services.errors import NotFound, NotMember, Refused, WrongState
 from services.people import accounts
 from services.walk import view as pv
 
@@ -129,14 +130,14 @@ class Page(tornado.web.RequestHandler):
         """A service's refusal as a page that says why (403 / 404 / 409)."""
         try:
             return await call
-        except review.Refused as exc:
+        except Refused as exc:
             self.refuse(HTTPStatus.FORBIDDEN, exc.key)
-        except pv.NotMember:  # as the chat says it (handlers/common.not_theirs)
+        except NotMember:  # as the chat says it (handlers/common.not_theirs)
             self.refuse(HTTPStatus.FORBIDDEN, "desk.out_of_scope" if self.desk.svc.may_review(
                 self.w.account.user_id, self.w.account.role) else "web.reviewers_only")
-        except pv.NotFound:
+        except NotFound:
             self.refuse(HTTPStatus.NOT_FOUND, "web.not_found")
-        except review.WrongState as exc:
+        except WrongState as exc:
             self.refuse(HTTPStatus.CONFLICT, "desk.wrong_state",
                         status=self.t(f"bot.status_{exc.status}"))
         except InputError as err:

@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.history import Reading, history_lines
 from services.core import Services
+from services.errors import NoHistory
 from services.walk.view import in_scope
 from store.uow import UnitOfWork
 
@@ -125,10 +126,6 @@ def blind(found: History, user_id: int) -> History:
     return replace(found, entries=tuple(
         e for e in found.entries
         if e.action not in BLIND_ACTIONS or e.actor_id in (user_id, None)))
-
-
-class NoHistory(Exception):
-    """The user may not see this project's history (or it does not exist)."""
 
 
 async def history(svc: Services, user_id: int, project_id: int) -> History:

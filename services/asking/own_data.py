@@ -16,14 +16,9 @@ from domain.reminders import days_left
 from services.core import Services
 from services.decisions.ledger import organization_honours
 from services.decisions.subsidy import subsidy_due
+from services.errors import NotMember
 from services.schedule.rounds import open_deadlines
-from services.walk.view import (
-    NotMember,
-    ProjectView,
-    list_projects,
-    organization_names,
-    submitted_projects,
-)
+from services.walk.view import ProjectView, list_projects, organization_names, submitted_projects
 
 MAX_OPEN = 3  # open items named in a "what is missing" answer
 

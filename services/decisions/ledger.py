@@ -18,34 +18,20 @@ from domain.i18n import local
 from domain.subsidy import FUNDERS, Balance, balance
 from services import audit
 from services.core import Services
+from services.errors import (
+    AlreadyRecorded,
+    NeedsConfirmation,
+    NotFound,
+    NotMember,
+    NotPayer,
+    NotReversible,
+)
 from services.walk.projects import reviewed_project
-from services.walk.view import NotFound, NotMember, in_scope
+from services.walk.view import in_scope
 from store.models import LedgerEntry
 
 UPWARD = ("provincial", "national")  # the rounds a city project is recommended to
 MAX_NOTE = 200
-
-
-class AlreadyRecorded(Exception):
-    """The decision is on record already (a second press of the same button)."""
-
-
-class NotPayer(Exception):
-    """Honours, outcomes, payments and reversals are recorded by the city's administrators
-    and those they made payers, not by every reviewer."""
-
-
-class NeedsConfirmation(Exception):
-    """A payment beyond what is due from its payer (or on a project with no honour): an
-    administrator must confirm it."""
-
-    def __init__(self, amount: int, due: int, entitled: int, payer: str) -> None:
-        super().__init__(amount, due)
-        self.amount, self.due, self.entitled, self.payer = amount, due, entitled, payer
-
-
-class NotReversible(Exception):
-    """No such row on the project's ledger, or it is a reversal or reversed already."""
 
 
 @dataclass(frozen=True, slots=True)

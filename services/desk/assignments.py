@@ -17,8 +17,9 @@ from services import audit
 from services.charts import Stack, render_stacked
 from services.core import Services
 from services.desk.reviewers import conflicts, judged
+from services.errors import NotMember
 from services.schedule.rounds import RoundView, plan_review_reminders, round_row, rounds
-from services.walk.view import NotMember, in_scope
+from services.walk.view import in_scope
 from store.models import Assignment
 from store.uow import ProjectRow, UnitOfWork
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from services.core import Services
 from services.desk.reviewers import conflicts, judged
+from services.errors import NotMember
 from services.schedule.rounds import open_round
-from services.walk.view import NotMember, ProjectView, in_scope, load_many
+from services.walk.view import ProjectView, in_scope, load_many
 
 STATES = ("submitted", "in_review", "returned", "verified")
 PAGE = 8

@@ -12,11 +12,10 @@ from domain.review import ACCEPT, ADJUST, REJECT
 from services import audit
 from services.core import Services
 from services.desk.reviewers import judged, refusal
+from services.errors import NotFound, NotMember, Refused, WrongState
 from services.walk.view import (
     FileView,
     Loaded,
-    NotFound,
-    NotMember,
     ProjectView,
     fingerprint,
     load,
@@ -29,22 +28,6 @@ from store.uow import UnitOfWork
 
 MAX_REASON = 500
 REVIEWABLE = ("submitted", "in_review")
-
-
-class Refused(Exception):
-    """The reviewer may not act on this project: `key` (a catalog key) says why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-class WrongState(Exception):
-    """The project is not in a state this action applies to (e.g. returned, verified)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 async def reviewed(uow: UnitOfWork, svc: Services, user_id: int, project_id: int) -> Loaded:

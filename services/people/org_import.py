@@ -18,6 +18,7 @@ from domain.fields import field_label
 from domain.uscc import check_uscc
 from services import audit
 from services.core import Services
+from services.errors import UnreadableFile
 from services.people.accounts import _check_dates, _org_name
 from store.models import Invite, Organization
 
@@ -45,10 +46,6 @@ class ImportReport:
     created: tuple[tuple[str, str], ...] = ()  # (name, invite code) of each registered
     written: bool = False
     missing: tuple[str, ...] = field(default=())  # required columns not found
-
-
-class UnreadableFile(Exception):
-    """Not a .csv or .xlsx this can read."""
 
 
 def read_rows(data: bytes, file_name: str) -> list[list[str]]:

@@ -18,18 +18,10 @@ from domain.limits import entry_title
 from domain.review import entry_target, slot_target
 from services import audit
 from services.core import Services
+from services.errors import Conflict, NotFound
 from services.walk.files import drop_unreferenced
 from services.walk.projects import editable, writable
-from services.walk.view import (
-    Conflict,
-    FileView,
-    Loaded,
-    NotFound,
-    Saved,
-    entry_view,
-    load,
-    slot_by_key,
-)
+from services.walk.view import FileView, Loaded, Saved, entry_view, load, slot_by_key
 from store.errors import Duplicate, StaleWrite
 from store.models import EvidenceEntry, EvidenceFigure
 from store.uow import UnitOfWork

@@ -9,16 +9,9 @@ import datetime as dt
 from domain.errors import MAX_NAME, InputError
 from services import audit
 from services.core import Services
+from services.errors import Locked, NotFound, NotMember
 from services.schedule.rounds import open_round
-from services.walk.view import (
-    Loaded,
-    Locked,
-    NotFound,
-    NotMember,
-    ProjectView,
-    in_scope,
-    load,
-)
+from services.walk.view import Loaded, ProjectView, in_scope, load
 from store.models import Project
 from store.uow import UnitOfWork
 

@@ -24,27 +24,8 @@ from domain.review import (
 )
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
+from services.errors import NotFound, NotMember
 from store.uow import UnitOfWork
-
-
-class Locked(Exception):
-    """The project is read-only: submitted for review, or past its round's deadline."""
-
-    def __init__(self, project_id: int | None, reason: str = "submitted") -> None:
-        super().__init__(project_id, reason)
-        self.reason = reason
-
-
-class Conflict(Exception):
-    """Someone else changed this since the user looked at it."""
-
-
-class NotFound(Exception):
-    """The project, file or entry does not exist (any more)."""
-
-
-class NotMember(Exception):
-    """The user does not belong to the project's organisation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import json
 from bot.cli import main
 from services import audit
 from services.desk import review
+from services.errors import Refused
 from services.people import accounts
 from tests.conversation.conftest import new_project
 
@@ -75,7 +76,7 @@ async def test_a_member_of_the_organisation_cannot_review_it_and_a_reviewer_may_
     assert "已记录回避" in other.replies[0] and "#1" not in other.last_text
     try:
         await review.open_project(bot.svc, 6006, 1)
-    except review.Refused as refused:
+    except Refused as refused:
         assert refused.key == "desk.recused_already"
     else:
         raise AssertionError("a recused reviewer opened the project")

@@ -7,9 +7,9 @@ import pytest
 from domain.errors import InputError
 from services import audit
 from services.desk import review
+from services.errors import Locked
 from services.people import accounts
 from services.walk import evidence, projects
-from services.walk import view as project_view
 from tests.conversation.conftest import new_project
 
 
@@ -63,7 +63,7 @@ async def test_only_returned_items_are_editable_and_reviewers_see_what_changed(b
     returned = await review.return_project(svc, 1, 1)
     assert returned.items == (("union_approval", "材料不清晰"),)
     assert [uid for uid, _ in returned.staff] == [1001]
-    with pytest.raises(project_view.Locked):
+    with pytest.raises(Locked):
         await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", 99, 1)
     saved = await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF clear",
                                     "批复-清晰.pdf", "application/pdf")
@@ -85,7 +85,7 @@ async def test_a_returned_project_still_locks_at_the_deadline_unless_extended(bo
     await review.give_verdict(svc, 1, 1, "union_approval", "reject", "材料不清晰")
     await review.return_project(svc, 1, 1)
     svc.clock.advance(dt.timedelta(days=8))  # past the deadline
-    with pytest.raises(project_view.Locked) as locked:
+    with pytest.raises(Locked) as locked:
         await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF late", "迟交.pdf",
                                 "application/pdf")
     assert locked.value.reason == "deadline"

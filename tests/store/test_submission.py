@@ -9,6 +9,7 @@ import pytest
 from bot.app import build_services
 from domain.errors import InputError
 from services.clock import FixedClock
+from services.errors import Conflict, Locked, NotMember
 from services.walk import evidence, projects
 from services.walk import view as pv
 from tests.store.conftest import NOW
@@ -82,7 +83,7 @@ async def test_two_staff_editing_the_same_figure_do_not_overwrite_silently(svc, 
     view = await pv.project_view(svc, 1001, project)
     seen = next(s for s in view.slots if s.slot.key == "satisfaction_rate").figure_version
     await evidence.set_figure(svc, 1002, project, "satisfaction_rate", 91, seen_version=seen)
-    with pytest.raises(pv.Conflict):
+    with pytest.raises(Conflict):
         await evidence.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=seen)
     view = await pv.project_view(svc, 1001, project)
     assert next(s for s in view.slots if s.slot.key == "satisfaction_rate").figure == 91
@@ -114,10 +115,10 @@ async def test_a_future_completion_date_is_refused(svc, staff):
 
 async def test_submitting_locks_and_a_reviewer_can_reopen(svc, project):
     await projects.submit(svc, 1001, project)
-    with pytest.raises(pv.Locked):
+    with pytest.raises(Locked):
         await evidence.add_file(svc, 1002, project, "study_records", PDF, "a.pdf",
                                 "application/pdf")
-    with pytest.raises(pv.NotMember):
+    with pytest.raises(NotMember):
         await projects.reopen(svc, 1001, project)  # staff cannot reopen
     view = await projects.reopen(svc, 1, project)  # an admin (or reviewer) can
     assert view.status == "draft"
@@ -127,7 +128,7 @@ async def test_submitting_locks_and_a_reviewer_can_reopen(svc, project):
 
 
 async def test_outsiders_cannot_touch_a_project(svc, project):
-    with pytest.raises(pv.NotMember):
+    with pytest.raises(NotMember):
         await evidence.add_file(svc, 4242, project, "study_records", PDF, "a.pdf",
                                 "application/pdf")
 
