@@ -1,5 +1,5 @@
 """The audit log: every state change recorded in the same transaction as the change —
-who, when, what, old → new, why. Appended only (store/uow.py AuditLog); read by /history
+who, when, what, old → new, why. Appended only (store/repositories/audit.py); read by /history
 and `python -m bot audit`."""
 
 from __future__ import annotations

@@ -347,7 +347,7 @@ class InboxUpdate(Base):
 
 class AuditEntry(Base):
     """One state change: who, when, what, old → new, why. Appended, never updated or
-    deleted by the application (store/uow.py AuditLog has no method that could)."""
+    deleted by the application (store/repositories/audit.py has no method that could)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_project", "project_id", "id"),)

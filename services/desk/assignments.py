@@ -21,7 +21,8 @@ from services.errors import NotMember
 from services.schedule.rounds import RoundView, plan_review_reminders, round_row, rounds
 from services.walk.view import in_scope
 from store.models import Assignment
-from store.uow import ProjectRow, UnitOfWork
+from store.repositories.projects import ProjectRow
+from store.uow import UnitOfWork
 
 STATES = ("submitted", "in_review", "returned", "verified")
 OPEN = ("submitted", "in_review", "returned")  # may be given to a reviewer

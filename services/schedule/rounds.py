@@ -23,7 +23,8 @@ from services.core import Services
 from services.walk.scoring import make_submission
 from services.walk.view import load_many
 from store.models import Project, Round
-from store.uow import ClaimedReminder, UnitOfWork
+from store.repositories.rounds import ClaimedReminder
+from store.uow import UnitOfWork
 
 LEVELS = ("city", "provincial", "national")
 

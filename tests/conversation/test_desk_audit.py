@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services import audit
 from services.people import accounts
-from store.uow import AuditLog
+from store.repositories.audit import AuditLog
 from tests.conversation.conftest import new_project
 
 
