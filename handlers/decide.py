@@ -84,8 +84,8 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
     names = w.svc.districts.names
     district = names[district_index - 1] if district_index else None
     try:
-        ranked = await ranking.ranking_page(w.svc, w.account.user_id, district, page, PAGE,
-                                            slow=lambda n: reply(update, w.t(
+        ranked = await ranking.ranking_page(w.svc, w.account.user_id, district=district,
+                                            page=page, size=PAGE, slow=lambda n: reply(update, w.t(
                                                 "decide.rank_scoring", count=n)))
     except REFUSALS as err:
         await _refused(update, w, err)

@@ -126,7 +126,7 @@ async def begin(update: Update, context: Context, w: Who) -> int:
         try:
             await pv.project_view(w.svc, w.account.user_id, pid)
         except (NotFound, NotMember):  # a place the user can no longer reach
-            await projects.set_cursor(w.svc, w.account.user_id, None, None)
+            await projects.set_cursor(w.svc, w.account.user_id)
             pid = None
     if pid is not None:
         await reply(update, w.t("walk.resumed"))
@@ -312,7 +312,9 @@ async def upload(update: Update, context: Context, w: Who) -> int | None:
     if got is None:
         return STAY
     try:
-        saved = await evidence.add_file(w.svc, w.account.user_id, None, None, *got)
+        data, name, mime, file_id = got
+        saved = await evidence.add_file(w.svc, w.account.user_id, data=data, file_name=name,
+                                        mime_type=mime, telegram_file_id=file_id)
     except NotFound:
         await reply(update, w.t("walk.not_here"))
         return STAY
@@ -460,8 +462,11 @@ async def _fix_entry(update: Update, context: Context, w: Who, link: str = "",
     fix = context.user_data.get("entry") or {}
     slot = pv.slots(w.svc)[fix["slot"]]
     if proof is not None:
-        saved = await evidence.add_file(w.svc, w.account.user_id, fix["project"], slot.key,
-                                        *proof, entry_id=fix["fix"])
+        data, name, mime, file_id = proof
+        saved = await evidence.add_file(w.svc, w.account.user_id, project_id=fix["project"],
+                                        slot_key=slot.key, data=data, file_name=name,
+                                        mime_type=mime, telegram_file_id=file_id,
+                                        entry_id=fix["fix"])
     else:
         saved = await evidence.update_entry(w.svc, w.account.user_id, fix["project"],
                                             fix["fix"], fix["version"], link=link)

@@ -449,7 +449,7 @@ class Ranking(Page):
         except ValueError:
             page = 0
         found = await self.guarded(ranking.ranking_page(
-            self.desk.svc, self.w.account.user_id, None, page, PAGE_SIZE))
+            self.desk.svc, self.w.account.user_id, page=page, size=PAGE_SIZE))
         if found is not None:
             self.render("ranking.html", ranking=found,
                         page_url=lambda n: "/desk/ranking?" + urlencode({"page": n}))

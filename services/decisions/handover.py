@@ -115,7 +115,7 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
 
 async def ranking_file(svc: Services, user_id: int, lang: str,
                        district: str | None = None) -> tuple[bytes, int]:
-    ranked = await ranking(svc, user_id, district)
+    ranked = await ranking(svc, user_id, district=district)
     return await asyncio.to_thread(ranking_xlsx, svc, ranked, lang), len(ranked)
 
 

@@ -70,7 +70,7 @@ class Standing:
     round_year: int | None
 
 
-async def standing(svc: Services, user_id: int, district: str | None = None,
+async def standing(svc: Services, user_id: int, *, district: str | None = None,
                    round_id: int | None = None,
                    slow: Callable[[int], Awaitable[None]] | None = None) -> Standing:
     """Submitted (and reviewed) projects of a round (the latest round that has any when
@@ -142,22 +142,22 @@ class RankingPage:
     shown: tuple[RankedProject, ...]  # this page's, with their detail
 
 
-async def ranking_page(svc: Services, user_id: int, district: str | None = None,
+async def ranking_page(svc: Services, user_id: int, *, district: str | None = None,
                        page: int = 0, size: int = 10,
                        slow: Callable[[int], Awaitable[None]] | None = None) -> RankingPage:
     """One page of the ranking (/ranking): every project placed on its stored totals, the
     detail (reports, ledger) of the page's only. `slow(n)`: see `standing`."""
-    ranked = await standing(svc, user_id, district, slow=slow)
+    ranked = await standing(svc, user_id, district=district, slow=slow)
     pages = max(1, -(-len(ranked.rows) // size))
     page = min(max(page, 0), pages - 1)
     shown = await detail(svc, ranked.rows[page * size:(page + 1) * size], ranked.round_year)
     return RankingPage(len(ranked.rows), ranked.round_year, page, pages, tuple(shown))
 
 
-async def ranking(svc: Services, user_id: int, district: str | None = None,
+async def ranking(svc: Services, user_id: int, *, district: str | None = None,
                   round_id: int | None = None) -> list[RankedProject]:
     """The whole ranking with every project's detail (the exports)."""
-    ranked = await standing(svc, user_id, district, round_id)
+    ranked = await standing(svc, user_id, district=district, round_id=round_id)
     return await detail(svc, ranked.rows, ranked.round_year)
 
 
@@ -186,7 +186,7 @@ async def placement(svc: Services, user_id: int, project_id: int) -> Placement:
     async with svc.uow() as uow:
         project = await reviewed_project(uow, svc, user_id, project_id)
         round_id = project.round_id
-    ranked = await standing(svc, user_id, None, round_id)
+    ranked = await standing(svc, user_id, round_id=round_id)
     row = next((r for r in ranked.rows if r.project_id == project_id), None)
     return Placement(row, selection_line(ranked.round_year), len(ranked.rows))
 

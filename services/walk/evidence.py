@@ -79,9 +79,9 @@ async def _store_file(uow: UnitOfWork, svc: Services, loaded: Loaded, item_id: s
     return True
 
 
-async def add_file(svc: Services, user_id: int, project_id: int | None, slot_key: str | None,
-                   data: bytes, file_name: str, mime_type: str, telegram_file_id: str = "",
-                   entry_id: int | None = None) -> Saved:
+async def add_file(svc: Services, user_id: int, *, project_id: int | None = None,
+                   slot_key: str | None = None, data: bytes, file_name: str, mime_type: str,
+                   telegram_file_id: str = "", entry_id: int | None = None) -> Saved:
     """Store a file in a slot (as the proof of one of its entries, with `entry_id`).
     Without a project and slot: in the slot the user has open (the place stored in the
     database when the slot was shown)."""

@@ -111,8 +111,8 @@ async def open_at(svc: Services, user_id: int, project_id: int,
         return loaded.view()
 
 
-async def set_cursor(svc: Services, user_id: int, project_id: int | None,
-                     slot_key: str | None) -> None:
+async def set_cursor(svc: Services, user_id: int, *, project_id: int | None = None,
+                     slot_key: str | None = None) -> None:
     async with svc.uow() as uow:
         await uow.users.move_cursor(user_id, project_id, slot_key)
         await uow.commit()

@@ -112,12 +112,13 @@ async def desk(tmp_path, migrated_database_url):
             svc, 1001, name="职工心理关爱项目", area="心理关怀",
             started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
             closed_and_evaluated=True)
-        await evidence.add_file(svc, 1001, view.id, "premises_photos", photo(), "招牌.jpg",
-                                "image/jpeg")
-        await evidence.add_file(svc, 1001, view.id, "study_records", pdf(), "学习记录.pdf",
-                                "application/pdf")
-        await evidence.add_file(svc, 1001, view.id, "activity_materials", docx(), "方案.docx",
-                                "application/vnd.openxmlformats-officedocument."
+        await evidence.add_file(svc, 1001, project_id=view.id, slot_key="premises_photos",
+                                data=photo(), file_name="招牌.jpg", mime_type="image/jpeg")
+        await evidence.add_file(svc, 1001, project_id=view.id, slot_key="study_records", data=pdf(),
+                                file_name="学习记录.pdf", mime_type="application/pdf")
+        await evidence.add_file(svc, 1001, project_id=view.id, slot_key="activity_materials",
+                                data=docx(), file_name="方案.docx",
+                                mime_type="application/vnd.openxmlformats-officedocument."
                                 "wordprocessingml.document")
         await evidence.add_entry(svc, 1001, view.id, "media_reports", level="national",
                                  title="工人日报<script>alert(1)</script>", happened_on=None,

@@ -343,8 +343,10 @@ async def test_the_ranking_pages_on_stored_totals_and_follows_a_verdict(bot, mem
                 started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
                 closed_and_evaluated=True)
         for slot in ("study_records", "union_approval")[:1 + (n == 0)]:
-            await evidence.add_file(bot.svc, 1001, view.id, slot, b"%PDF " + bytes([n]) * 9
-                                    + slot.encode(), "a.pdf", "application/pdf")
+            await evidence.add_file(bot.svc, 1001, project_id=view.id, slot_key=slot,
+                                    data=b"%PDF " + bytes([n]) * 9
+                                    + slot.encode(),
+                                    file_name="a.pdf", mime_type="application/pdf")
         await projects.submit(bot.svc, 1001, view.id)
         await _review(bot, view.id)
     reviewer = bot.chat(1, "管理员")

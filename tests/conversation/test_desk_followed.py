@@ -78,8 +78,8 @@ async def shinan_project_submitted(bot, name: str = "市南职工法律援助") 
     view = await projects.create_project(
         bot.svc, 1003, name=name, area="法律服务", started_on=dt.date(2024, 3, 1),
         completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await evidence.add_file(bot.svc, 1003, view.id, "union_approval", b"%PDF b", "b.pdf",
-                            "application/pdf")
+    await evidence.add_file(bot.svc, 1003, project_id=view.id, slot_key="union_approval",
+                            data=b"%PDF b", file_name="b.pdf", mime_type="application/pdf")
     await projects.submit(bot.svc, 1003, view.id)
     return view.id
 

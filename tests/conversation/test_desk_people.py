@@ -183,8 +183,8 @@ async def test_staff_are_told_in_their_own_language(bot):
     view = await projects.create_project(
         bot.svc, 1002, name="Care hotline", area="心理关怀", started_on=dt.date(2024, 3, 1),
         completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await evidence.add_file(bot.svc, 1002, view.id, "union_approval", b"%PDF a", "a.pdf",
-                            "application/pdf")
+    await evidence.add_file(bot.svc, 1002, project_id=view.id, slot_key="union_approval",
+                            data=b"%PDF a", file_name="a.pdf", mime_type="application/pdf")
     await projects.submit(bot.svc, 1002, view.id)
     reviewer = await appointed(bot, bot.chat(1, "管理员"), 5005)
     await reviewer.send("/review")

@@ -53,8 +53,9 @@ async def _project(svc, n: int, *, accept: bool = True, reject: str | None = Non
     pid = view.id
     for slot in ("study_records", "registration_certificate", "union_approval",
                  "satisfaction_rate"):
-        await evidence.add_file(svc, staff, pid, slot, PDF + f"{n}{slot}".encode(),
-                                f"{slot}.pdf", "application/pdf")
+        await evidence.add_file(svc, staff, project_id=pid, slot_key=slot,
+                                data=PDF + f"{n}{slot}".encode(), file_name=f"{slot}.pdf",
+                                mime_type="application/pdf")
     if figure:
         await evidence.set_figure(svc, staff, pid, "satisfaction_rate", 91, 0)
     await evidence.add_entry(svc, staff, pid, "media_reports", level=entry_level,
@@ -148,8 +149,9 @@ async def test_stored_totals_follow_every_write_that_changes_a_score(
     await evidence.set_figure(svc, figure[1], figure[0], "satisfaction_rate", 75, 1)
     await evidence.set_figure(svc, figure_new[1], figure_new[0], "satisfaction_rate", 91, 0)
     entry = await _entry(svc, proof)
-    await evidence.add_file(svc, proof[1], proof[0], "media_reports", PDF + b"proof",
-                            "截图.pdf", "application/pdf", entry_id=entry)
+    await evidence.add_file(svc, proof[1], project_id=proof[0], slot_key="media_reports",
+                            data=PDF + b"proof", file_name="截图.pdf", mime_type="application/pdf",
+                            entry_id=entry)
     await evidence.update_entry(svc, entry_edited[1], entry_edited[0],
                                 await _entry(svc, entry_edited), 1, level="national")
     await evidence.remove_entry(svc, entry_removed[1], entry_removed[0],
