@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.dates import date_field
 from domain.errors import InputError
@@ -127,3 +128,10 @@ async def honour(update: Update, context: Context) -> None:
         await reply(update, w.t("review.honour_usage"))
     for level in dict.fromkeys(levels):
         await decide.confirm(update, w, project_id, "honour", level)
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("neworg", new_org), CommandHandler("export", export),
+            CommandHandler("honour", honour), CallbackQueryHandler(reopen, cb.pattern("reopen")),
+            CallbackQueryHandler(reopen_confirmed, cb.pattern("reopen_confirm"))]

@@ -8,6 +8,7 @@ from html import escape
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.errors import InputError
 from domain.i18n import local
@@ -266,3 +267,12 @@ async def docs_upload(update: Update, context: Context) -> None:
         return
     await reply(update, escape(w.t("ask.docs.added", id=added.id, title=added.title,
                                    date=added.date.isoformat(), passages=added.passages)))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("ask", prompt), CommandHandler("docs", docs_command),
+            CommandHandler("card", card_command),
+            CallbackQueryHandler(prompt, cb.pattern("menu_ask")),
+            CallbackQueryHandler(more, cb.pattern("ask_more")),
+            CallbackQueryHandler(feedback, cb.pattern("ask_feedback"))]

@@ -9,6 +9,7 @@ from collections import defaultdict
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
 
 from domain.dates import datetime_field
 from domain.errors import InputError
@@ -153,3 +154,9 @@ async def status(update: Update, context: Context) -> None:
         await reply(update, w.t("status.none"))
         return
     await reply(update, "\n".join([w.t("status.title"), *(status_text(w, s) for s in lines)]))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("assign", assign), CommandHandler("progress", progress),
+            CommandHandler("reviewdeadline", review_deadline), CommandHandler("status", status)]

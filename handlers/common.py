@@ -11,7 +11,7 @@ from html import escape, unescape
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, filters
 
 from domain.errors import InputError
 from domain.fields import field_label
@@ -24,6 +24,9 @@ from services.people.accounts import Account, ensure_account
 log = logging.getLogger("unionbot")
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Awaitable["int | None"]]
+
+TYPED = filters.TEXT & ~filters.COMMAND  # what a user types in a dialog (not a command)
+UPLOADS = filters.Document.ALL | filters.PHOTO
 
 
 def services(context: Context) -> Services:

@@ -10,6 +10,7 @@ from html import escape
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.amounts import parse_amount
 from domain.errors import InputError
@@ -589,9 +590,7 @@ decide_command, decide = _on_project("decide", "decide.usage", _show_card)  # th
 dossier_command, dossier = _on_project("dossier", "decide.dossier_usage", _send_dossier)
 
 
-def handlers() -> list:
-    from telegram.ext import CallbackQueryHandler, CommandHandler
-
+def handlers() -> list[BaseHandler]:
     buttons = {"rank_page": ranking_page, "rank_export": rank_export, "decide": decide,
                "honour_city": honour_city, "recommend": recommend, "outcome": outcome,
                "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier,

@@ -10,8 +10,13 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
-from telegram.ext import filters as flt
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from domain.amounts import parse_rate
 from domain.i18n import local
@@ -19,6 +24,7 @@ from domain.review import Verdict
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.common import (
+    TYPED,
     Context,
     Handler,
     Who,
@@ -513,8 +519,20 @@ def buttons() -> list[BaseHandler]:
     return [CallbackQueryHandler(b, cb.pattern(b.action)) for b in BUTTONS]
 
 
-def states(text: flt.BaseFilter) -> dict[int, list[BaseHandler]]:
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("review", begin), *buttons()]
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("review", begin)]
+
+
+def states() -> dict[int, list[BaseHandler]]:
     desk = [*buttons(), CallbackQueryHandler(expired, cb.DESK_ANY)]
     return {DESK: desk,
-            REASON: [*desk, MessageHandler(text, reason_typed)],
-            RATE: [*desk, MessageHandler(text, rate_typed)]}
+            REASON: [*desk, MessageHandler(TYPED, reason_typed)],
+            RATE: [*desk, MessageHandler(TYPED, rate_typed)]}
+
+
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("history", history)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.errors import InputError
 from domain.i18n import LANGS
@@ -208,3 +209,12 @@ async def _tell_appointer(context: Context, w: Who, account: accounts.Account,
     await context.bot.send_message(admin_id, w.t(
         "reviewer.appointed_member", lang, name=escape(name), id=account.user_id,
         organization=escape(account.organization_name or "")))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("invite", invite), CommandHandler("revoke", revoke),
+            CommandHandler("members", members),
+            CallbackQueryHandler(remove_pressed, cb.pattern("member_remove")),
+            CallbackQueryHandler(join_confirmed, cb.pattern("join_confirm")),
+            CallbackQueryHandler(join_cancelled, cb.pattern("join_cancel"))]

@@ -15,7 +15,7 @@ from html import escape
 
 from telegram import Update
 from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
@@ -255,3 +255,11 @@ async def extend(update: Update, context: Context) -> None:
 async def after_join(app: Application, user_id: int | None = None) -> None:
     """A new staff member gets the reminders of the open rounds."""
     await rounds.plan_reminders(app.bot_data["services"], user_id=user_id)
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("remind", remind),
+            CallbackQueryHandler(remind_set, cb.pattern("remind")),
+            CommandHandler("rounds", list_rounds), CommandHandler("newround", new_round),
+            CommandHandler("deadline", set_deadline), CommandHandler("extend", extend)]

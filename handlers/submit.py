@@ -14,8 +14,13 @@ from html import escape
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
-from telegram.ext import filters as flt
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from domain import limits
 from domain.amounts import parse_rate
@@ -27,6 +32,8 @@ from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.ask import answer_question
 from handlers.common import (
+    TYPED,
+    UPLOADS,
     Context,
     Handler,
     Who,
@@ -628,7 +635,17 @@ def buttons() -> list[BaseHandler]:
     return [CallbackQueryHandler(b, cb.pattern(b.action)) for b in BUTTONS]
 
 
-def states(text: flt.BaseFilter, uploads: flt.BaseFilter) -> dict[int, list[BaseHandler]]:
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("submit", begin), CallbackQueryHandler(begin, cb.pattern("menu_submit")),
+            *buttons()]
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("submit", begin)]
+
+
+def states() -> dict[int, list[BaseHandler]]:
+    text, uploads = TYPED, UPLOADS
     walk = [*buttons(), CallbackQueryHandler(expired, cb.ANY)]  # then the expired ones
     return {
         NEW_NAME: [MessageHandler(text, new_name)],

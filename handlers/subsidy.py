@@ -6,13 +6,19 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from domain.amounts import parse_amount
 from domain.i18n import local
 from domain.report import subsidy_lines
 from handlers import callbacks as cb
-from handlers.common import Context, keyboard, main_menu, pressed, reply, who
+from handlers.common import TYPED, Context, keyboard, main_menu, pressed, reply, who
 from services.decisions import ledger as ledgers
 from services.decisions.subsidy import subsidy_due
 from services.errors import NotFound, NotMember
@@ -111,3 +117,20 @@ async def paid(update: Update, context: Context) -> int:
     honours = context.user_data.pop("subsidy", [])
     await reply(update, _result(w, honours, amount), main_menu(w))
     return ConversationHandler.END
+
+
+# -- wiring (bot/app.py builds the ConversationHandler from these) -----------------------------
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("subsidy", begin),
+            CallbackQueryHandler(begin, cb.pattern("menu_subsidy"))]
+
+
+def states() -> dict[int, list[BaseHandler]]:
+    return {CHOOSE: [CallbackQueryHandler(toggle, cb.pattern("subsidy_honour")),
+                     CallbackQueryHandler(recorded, cb.pattern("subsidy_project")),
+                     CallbackQueryHandler(chosen, cb.pattern("subsidy_next"))],
+            PAID: [MessageHandler(TYPED, paid)]}
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("subsidy", begin)]
