@@ -20,8 +20,8 @@ from handlers.common import (
     Who,
     admin_only,
     keyboard,
-    not_theirs,
     pressed,
+    refusal,
     reply,
     who,
 )
@@ -77,10 +77,8 @@ async def _on_project(update: Update, context: Context, action: str,
         if not w.svc.may_review(w.account.user_id, w.account.role):
             raise NotMember(press.pid)
         await act(w, press.pid)
-    except NotMember:
-        await reply(update, not_theirs(w))
-    except NotFound:
-        await reply(update, w.t("walk.gone"))
+    except (NotMember, NotFound) as exc:
+        await reply(update, refusal("desk", w, exc)[0])
 
 
 async def reopen(update: Update, context: Context) -> None:

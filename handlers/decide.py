@@ -17,23 +17,21 @@ from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers.common import (
+    REFUSALS,
     Context,
     Who,
     admin_only,
     id_argument,
     keyboard,
-    not_theirs,
+    refusal,
     reply,
     who,
 )
 from services.decisions import handover, ranking
 from services.decisions import ledger as ledgers
 from services.errors import (
-    AlreadyRecorded,
     NeedsConfirmation,
-    NotFound,
     NotMember,
-    NotPayer,
     NotReversible,
 )
 from services.walk import view as sub
@@ -65,19 +63,11 @@ def _nav(w: Who, action: str, page: int, pages: int, *first: object) -> list[tup
 
 
 async def _refused(update: Update, w: Who, err: Exception) -> None:
-    if isinstance(err, NotFound):
-        await reply(update, w.t("walk.gone"))
-    elif isinstance(err, AlreadyRecorded):
-        await reply(update, w.t("decide.already"))
-    elif isinstance(err, NotPayer):
-        await reply(update, w.t("decide.payer_only"))
-    elif isinstance(err, InputError):
-        await reply(update, w.problem(err))
-    else:
-        await reply(update, not_theirs(w))
+    await reply(update, w.problem(err) if isinstance(err, InputError)
+                else refusal("desk", w, err)[0])
 
 
-REFUSALS = (NotMember, NotFound, InputError, AlreadyRecorded, NotPayer)
+REFUSED = (InputError, *(kind for where, kind in REFUSALS if where == "desk"))
 
 
 # -- the ranking ----------------------------------------------------------------------------
@@ -88,7 +78,7 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
         ranked = await ranking.ranking_page(w.svc, w.account.user_id, district=district,
                                             page=page, size=PAGE, slow=lambda n: reply(update, w.t(
                                                 "decide.rank_scoring", count=n)))
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     where = district or w.t("decide.all_districts")
@@ -228,7 +218,7 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
         view = await sub.project_view(w.svc, w.account.user_id, project_id)
         if not w.svc.may_review(w.account.user_id, w.account.role):
             raise NotMember(project_id)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     verified = ranking.verified_report(None, view).total
@@ -238,7 +228,7 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
 async def _decided(update: Update, w: Who, write) -> None:
     try:
         book = await write
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     last = book.lines[-1]
@@ -290,7 +280,7 @@ async def confirm(update: Update, w: Who, pid: int, kind: str, level: str,
         book = await ledgers.project_ledger(w.svc, w.account.user_id, pid, deciding=kind)
         placed = None if kind == "outcome" else await ranking.placement(
             w.svc, w.account.user_id, pid)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     names = dict(id=pid, name=escape(book.name), level=_level(w, level))
@@ -444,7 +434,7 @@ async def payer_command(update: Update, context: Context) -> None:
 async def _show_ledger(update: Update, w: Who, page: int) -> None:
     try:
         books = await ledgers.ledger(w.svc, w.account.user_id)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     if not books:
@@ -507,7 +497,7 @@ async def _send_file(update: Update, w: Who, build, file_name: str, caption) -> 
     await reply(update, w.t("decide.working"))
     try:
         data, count = await build
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     await update.effective_chat.send_document(data, filename=file_name,
@@ -557,7 +547,7 @@ async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
     await reply(update, w.t("decide.working"))
     try:
         d = await handover.dossier(w.svc, w.account.user_id, project_id)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     await update.effective_chat.send_document(

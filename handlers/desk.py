@@ -14,7 +14,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
 )
 
@@ -24,6 +23,7 @@ from domain.review import Verdict
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.common import (
+    STAY,
     TYPED,
     Context,
     Handler,
@@ -31,7 +31,6 @@ from handlers.common import (
     guarded_by,
     id_argument,
     keyboard,
-    not_theirs,
     pressed_by,
     reply,
     tell,
@@ -41,27 +40,13 @@ from handlers.decide import issues_text
 from services import audit
 from services.desk import notices, review, reviewers
 from services.desk import queue as dq
-from services.errors import NoHistory, NotFound, NotMember, Refused, WrongState
+from services.errors import NoHistory, NotFound
 from services.walk import view as pv
 
 DESK, REASON, RATE = range(100, 103)
-STAY = None
 
 
-def _refusal(w: Who, exc: Exception):
-    """The desk's refusals: (text, buttons, next state), or None for anything else."""
-    if isinstance(exc, Refused):
-        return w.t(exc.key), None, STAY
-    if isinstance(exc, WrongState):
-        return w.t("desk.wrong_state", status=w.t(f"bot.status_{exc.status}")), None, STAY
-    if isinstance(exc, NotFound):
-        return w.t("walk.gone"), None, STAY
-    if isinstance(exc, NotMember):
-        return not_theirs(w), None, ConversationHandler.END
-    return None
-
-
-guarded = guarded_by(_refusal)
+guarded = guarded_by("desk")
 pressed = pressed_by(guarded)
 
 

@@ -32,6 +32,7 @@ from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.ask import answer_question
 from handlers.common import (
+    STAY,
     TYPED,
     UPLOADS,
     Context,
@@ -51,25 +52,9 @@ from services.walk import view as pv
 
 (NEW_NAME, NEW_AREA, NEW_START, NEW_END, NEW_CLOSED, WALK, RATE, ENTRY_TITLE, ENTRY_DATE,
  ENTRY_PROOF, EDIT_NAME, EDIT_START, EDIT_END) = range(13)
-STAY = None  # the conversation stays in the state it is in
 
 
-def _refusal(w: Who, exc: Exception):
-    """The walk's refusals: (text, buttons, next state), or None for anything else."""
-    if isinstance(exc, Locked):
-        return w.t({"deadline": "walk.locked_deadline",
-                    "returned": "walk.locked_returned"}.get(exc.reason, "walk.locked")), \
-            None, STAY
-    if isinstance(exc, Conflict):
-        return w.t("walk.conflict"), None, STAY
-    if isinstance(exc, NotFound):
-        return w.t("walk.gone"), None, STAY
-    if isinstance(exc, NotMember):
-        return w.t("walk.need_org"), main_menu(w), ConversationHandler.END
-    return None
-
-
-guarded = guarded_by(_refusal)
+guarded = guarded_by("walk")
 pressed = pressed_by(guarded)
 
 
