@@ -34,6 +34,7 @@ from bot.app import build_services
 from bot.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
 from bot.runner import run, run_console, run_telegram
 from bot.settings import Settings
+from bot.webhook import checked_secret
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -116,8 +117,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.token:
         raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
     if args.webhook:
-        from bot.webhook import checked_secret
-
         cli_ops.check_webhook_url(args.webhook)
         checked_secret(settings)
     return run_telegram(settings, args.webhook)

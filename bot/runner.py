@@ -15,6 +15,7 @@ from bot.network import reach_telegram
 from bot.observe import monitor_of, start_heartbeat, stop_heartbeat
 from bot.settings import Settings
 from bot.transport import FakeTelegram, FakeUser, build_inprocess
+from bot.webhook import serve
 from services.people import accounts
 from store.datafiles import load_catalog
 from store.migrate import upgrade
@@ -52,8 +53,6 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
         attach(app, settings)  # the desk's web pages beside the bot (issue 24)
     try:
         if webhook_url:
-            from bot.webhook import serve
-
             monitor_of(app).mode = "webhook"
             asyncio.run(serve(app, settings, webhook_url))
         else:

@@ -57,8 +57,7 @@ def layer_violations(root: Path = ROOT) -> list[str]:
 # Project modules that load a heavy stack when imported (tests/guards/test_startup_imports.py
 # checks each): the only ones a function may import, so that start-up leaves them for later.
 DEFERRED = ("domain.search", "domain.answers", "domain.asking", "store.search_index",
-            "store.documents", "bot.webapp", "bot.webhook", "bot.cli_webdesk",
-            "handlers.webpages")
+            "store.documents", "bot.webapp")
 
 
 def module_name(root: Path, path: Path) -> str:
