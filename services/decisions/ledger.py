@@ -26,8 +26,7 @@ from services.errors import (
     NotPayer,
     NotReversible,
 )
-from services.walk.projects import reviewed_project
-from services.walk.view import in_scope
+from services.walk.view import in_scope, reviewed_project
 from store.models import LedgerEntry
 
 UPWARD = ("provincial", "national")  # the rounds a city project is recommended to

@@ -16,10 +16,16 @@ from domain.scoring import ScoreReport, score
 from services.core import Services
 from services.decisions import ledger as ledgers
 from services.decisions.totals import CHUNK, basis, totals
-from services.desk.reviewers import in_scope
 from services.errors import NotMember
-from services.walk.projects import reviewed_project
-from services.walk.view import Loaded, ProjectView, load_many, outcomes, submission
+from services.walk.view import (
+    Loaded,
+    ProjectView,
+    in_scope,
+    load_many,
+    outcomes,
+    reviewed_project,
+    submission,
+)
 from store.datafiles import load_ranking
 
 REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status after a draft

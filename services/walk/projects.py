@@ -9,9 +9,9 @@ import datetime as dt
 from domain.errors import MAX_NAME, InputError
 from services import audit
 from services.core import Services
-from services.errors import Locked, NotFound, NotMember
+from services.errors import Locked, NotMember
 from services.schedule.rounds import open_round
-from services.walk.view import Loaded, ProjectView, in_scope, load
+from services.walk.view import Loaded, ProjectView, load, reviewed_project
 from store.models import Project
 from store.uow import UnitOfWork
 
@@ -137,17 +137,6 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
         await uow.users.move_cursor(user_id, None, None)
         await uow.commit()
         return loaded.view()
-
-
-async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
-                            project_id: int) -> Project:
-    """A project a reviewer (or an administrator) acts on."""
-    user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
-    if project is None:
-        raise NotFound(project_id)
-    if not in_scope(svc, user_id, user, org):  # a district's reviewer: that district only
-        raise NotMember(project_id)
-    return project
 
 
 async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:

@@ -25,6 +25,7 @@ from domain.review import (
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
 from services.errors import NotFound, NotMember
+from store.models import Project
 from store.uow import UnitOfWork
 
 
@@ -255,6 +256,17 @@ def in_scope(svc: Services, user_id: int, user, org) -> bool:
     if user is None or user.role != "reviewer":
         return False
     return user.review_district is None or user.review_district == org.district
+
+
+async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
+                            project_id: int) -> Project:
+    """A project a reviewer (or an administrator) acts on."""
+    user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
+    if project is None:
+        raise NotFound(project_id)
+    if not in_scope(svc, user_id, user, org):  # a district's reviewer: that district only
+        raise NotMember(project_id)
+    return project
 
 
 async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | None,
