@@ -62,7 +62,7 @@ bench: $(STAMP) $(CJK_FONT)
 	@$(BIN)/python -m tests.bench
 
 lint: $(STAMP)
-	@$(BIN)/ruff check bot handlers domain store services tests webapp
+	@$(BIN)/ruff check bot handlers domain store services tests
 
 qa-report: $(STAMP)
 	@$(BIN)/python -m tests.qa_report
