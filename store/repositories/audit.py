@@ -6,9 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from store.models import (
-    AuditEntry,
-)
+from store.models import AuditEntry
 from store.repositories.base import Repo
 
 

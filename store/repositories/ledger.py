@@ -6,11 +6,7 @@ from collections.abc import Collection
 
 from sqlalchemy import select
 
-from store.models import (
-    LedgerEntry,
-    Organization,
-    Project,
-)
+from store.models import LedgerEntry, Organization, Project
 from store.repositories.base import Repo
 
 

@@ -7,11 +7,7 @@ from collections.abc import Collection
 
 from sqlalchemy import func, or_, select, update
 
-from store.models import (
-    Invite,
-    Organization,
-    User,
-)
+from store.models import Invite, Organization, User
 from store.repositories.base import Repo
 
 

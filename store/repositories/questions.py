@@ -6,13 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from store.models import (
-    AnswerCard,
-    Feedback,
-    GapDigest,
-    Organization,
-    QuestionGap,
-)
+from store.models import AnswerCard, Feedback, GapDigest, Organization, QuestionGap
 from store.repositories.base import Repo
 
 

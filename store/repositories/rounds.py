@@ -9,13 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, literal, or_, select, tuple_, update
 
 from domain.reminders import REVIEW
-from store.models import (
-    Reminder,
-    Round,
-    RoundExtension,
-    User,
-    UTCDateTime,
-)
+from store.models import Reminder, Round, RoundExtension, User, UTCDateTime
 from store.repositories.base import Repo, dialect_insert
 
 
