@@ -8,6 +8,7 @@ import functools
 import logging
 import warnings
 from collections.abc import Callable
+from types import ModuleType
 from zoneinfo import ZoneInfo
 
 from telegram import BotCommandScopeDefault, LinkPreviewOptions
@@ -54,12 +55,12 @@ from handlers import (
     totals,
     webdesk,
 )
-from handlers import callbacks as cb
+from handlers.common import TYPED, UPLOADS
 from handlers.errors import on_error
-from services import reviewers as reviewers_service
 from services.clock import Clock, SystemClock
 from services.core import Services
-from services.files import collect_garbage
+from services.desk import reviewers as reviewers_service
+from services.walk.files import collect_garbage
 from store.datafiles import (
     load_catalog,
     load_districts,
@@ -152,14 +153,14 @@ def dialog_buttons(dialogs: list[ConversationHandler]) -> Callable[[object], boo
     return lambda data: isinstance(data, str) and any(p.match(data) for p in patterns)
 
 
-def dialog(*, name: str, entry_points: list[BaseHandler], states: dict,
-           fallbacks: list[BaseHandler]) -> ConversationHandler:
-    """A persistent conversation that another dialog's command or button ends."""
+def dialog(name: str, parts: ModuleType) -> ConversationHandler:
+    """A persistent conversation that another dialog's command or button ends, from its
+    handler module's `entry_points()`, `states()` and `fallbacks()`."""
     with warnings.catch_warnings():  # per_message=False with button states is what we want
         warnings.simplefilter("ignore", PTBUserWarning)
         conv = ConversationHandler(
-            entry_points=entry_points, states=states,
-            fallbacks=[CommandHandler("cancel", start.cancel), *fallbacks],
+            entry_points=parts.entry_points(), states=parts.states(),
+            fallbacks=[CommandHandler("cancel", start.cancel), *parts.fallbacks()],
             name=name, persistent=True, allow_reentry=True)
     for handler in _leaves(conv):
         _marking(handler)
@@ -167,33 +168,12 @@ def dialog(*, name: str, entry_points: list[BaseHandler], states: dict,
 
 
 def add_handlers(app: Application) -> None:
-    text = filters.TEXT & ~filters.COMMAND
-    files = filters.Document.ALL | filters.PHOTO
-    subsidy_conv = dialog(
-        name="subsidy",
-        entry_points=[CommandHandler("subsidy", subsidy.begin),
-                      CallbackQueryHandler(subsidy.begin, cb.pattern("menu_subsidy"))],
-        states={
-            subsidy.CHOOSE: [
-                CallbackQueryHandler(subsidy.toggle, cb.pattern("subsidy_honour")),
-                CallbackQueryHandler(subsidy.recorded, cb.pattern("subsidy_project")),
-                CallbackQueryHandler(subsidy.chosen, cb.pattern("subsidy_next"))],
-            subsidy.PAID: [MessageHandler(text, subsidy.paid)],
-        },
-        fallbacks=[CommandHandler("subsidy", subsidy.begin)])
-    submit_conv = dialog(
-        name="submit",
-        entry_points=[CommandHandler("submit", submit.begin),
-                      CallbackQueryHandler(submit.begin, cb.pattern("menu_submit")),
-                      *submit.buttons()],
-        states=submit.states(text, files),
-        fallbacks=[CommandHandler("submit", submit.begin)])
-    desk_conv = dialog(
-        name="desk",
-        entry_points=[CommandHandler("review", desk.begin), *desk.buttons()],
-        states=desk.states(text),
-        fallbacks=[CommandHandler("review", desk.begin)])
-    dialogs = [submit_conv, desk_conv, subsidy_conv]
+    """Each handler module says its handlers one way: a dialog's `entry_points()`,
+    `states()` and `fallbacks()`, every other command and button in `handlers()`. Here only
+    the groups and the order: the dialogs first, then the commands, last what nothing else
+    took."""
+    submit_conv, desk_conv, subsidy_conv = dialogs = [
+        dialog("submit", submit), dialog("desk", desk), dialog("subsidy", subsidy)]
     button = dialog_buttons(dialogs)
     for conv in dialogs:  # another dialog's command or button ends this one
         conv.fallbacks.extend([MessageHandler(filters.COMMAND, start.abandon),
@@ -206,75 +186,22 @@ def add_handlers(app: Application) -> None:
         submit_conv], group=DIALOG_GROUPS[0])
     app.add_handler(desk_conv, group=DIALOG_GROUPS[1])
     app.add_handler(subsidy_conv, group=DIALOG_GROUPS[2])
+    commands = [module.handlers() for module in (
+        start, ask, score, admin, reminders, desk, webdesk, assign, reviewers, members, decide)]
     app.add_handlers([_unless_in_dialog(h) for h in [
-        CommandHandler("start", start.start),
-        CommandHandler("help", start.help_command),
-        CommandHandler("menu", start.menu),
-        CommandHandler("join", start.join),
-        CommandHandler("lang", start.lang),
-        CommandHandler("ask", ask.prompt),
-        CommandHandler("docs", ask.docs_command),
-        CommandHandler("card", ask.card_command),
-        CommandHandler("score", score.score),
-        CommandHandler("standard", score.standard),
-        CommandHandler("cancel", start.cancel_idle),
-        CommandHandler("neworg", admin.new_org),
-        CommandHandler("remind", reminders.remind),
-        CallbackQueryHandler(reminders.remind_set, cb.pattern("remind")),
-        CommandHandler("rounds", reminders.list_rounds),
-        CommandHandler("newround", reminders.new_round),
-        CommandHandler("deadline", reminders.set_deadline),
-        CommandHandler("extend", reminders.extend),
-        CommandHandler("history", desk.history),
-        CommandHandler("desk", webdesk.desk),
-        CommandHandler("assign", assign.assign),
-        CommandHandler("progress", assign.progress),
-        CommandHandler("reviewdeadline", assign.review_deadline),
-        CommandHandler("status", assign.status),
-        CommandHandler("reviewer", reviewers.reviewer),
-        CommandHandler("as", reviewers.act_as),
-        CommandHandler("export", admin.export),
-        CommandHandler("honour", admin.honour),
-        CommandHandler("invite", members.invite),
-        CommandHandler("revoke", members.revoke),
-        CommandHandler("members", members.members),
-        CallbackQueryHandler(members.remove_pressed, cb.pattern("member_remove")),
-        CallbackQueryHandler(members.join_confirmed, cb.pattern("join_confirm")),
-        CallbackQueryHandler(members.join_cancelled, cb.pattern("join_cancel")),
-        CallbackQueryHandler(admin.reopen, cb.pattern("reopen")),
-        CallbackQueryHandler(admin.reopen_confirmed, cb.pattern("reopen_confirm")),
-        *decide.handlers(),
-        CallbackQueryHandler(ask.prompt, cb.pattern("menu_ask")),
-        CallbackQueryHandler(score.score, cb.pattern("menu_score")),
-        CallbackQueryHandler(score.standard, cb.pattern("menu_standard")),
-        CallbackQueryHandler(start.help_command, cb.pattern("menu_help")),
-        CallbackQueryHandler(start.lang_chosen, cb.pattern("lang")),
-        CallbackQueryHandler(ask.more, cb.pattern("ask_more")),
-        CallbackQueryHandler(ask.feedback, cb.pattern("ask_feedback")),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, ask.question),
+        *(h for found in commands for h in found),
+        MessageHandler(TYPED, ask.question),
         MessageHandler(filters.COMMAND, start.unknown_command),
-        MessageHandler(filters.Document.ALL | filters.PHOTO, submit.stray_upload),
+        MessageHandler(UPLOADS, submit.stray_upload),
         CallbackQueryHandler(start.unknown_button),
         MessageHandler(filters.ALL, start.unsupported),
     ]], group=MAIN_GROUP)
-    app.add_handler(org_edit_conversation(), group=-1)  # before the rest: see handlers/orgs.py
-    app.add_error_handler(on_error)
-
-
-def org_edit_conversation() -> ConversationHandler:
-    """/editorg and its buttons: a fact's new value, typed or (a district) pressed."""
     with warnings.catch_warnings():  # per_message=False with button states is what we want
         warnings.simplefilter("ignore", PTBUserWarning)
-        return ConversationHandler(
-            entry_points=[CommandHandler("editorg", orgs.edit_org),
-                          CallbackQueryHandler(orgs.field_chosen, orgs.FIELD_PATTERN)],
-            states={orgs.VALUE: [
-                CallbackQueryHandler(orgs.district_chosen, orgs.DISTRICT_PATTERN),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, orgs.value_typed)]},
-            fallbacks=[CommandHandler("cancel", orgs.cancel),
-                       MessageHandler(filters.COMMAND, orgs.abandon)],
-            name="editorg", persistent=True, allow_reentry=True,
-        )
+        app.add_handler(ConversationHandler(  # before the rest: see handlers/orgs.py
+            entry_points=orgs.entry_points(), states=orgs.states(), fallbacks=orgs.fallbacks(),
+            name="editorg", persistent=True, allow_reentry=True), group=-1)
+    app.add_error_handler(on_error)
 
 
 async def on_start(app: Application) -> None:

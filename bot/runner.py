@@ -7,10 +7,16 @@ import os
 import sys
 from pathlib import Path
 
-from bot.app import build_application
+from bot.app import build_application, build_services
+from bot.cli.console import TerminalChat
 from bot.runtime import metrics
+from bot.runtime.logs import setup_logging as setup
 from bot.runtime.network import reach_telegram
+from bot.runtime.observe import monitor_of, start_heartbeat, stop_heartbeat
+from bot.runtime.webhook import serve
 from bot.settings import Settings
+from fakegram import FakeTelegram, FakeUser, build_inprocess
+from services.people import accounts
 from store.datafiles import load_catalog
 from store.migrate import upgrade
 
@@ -19,17 +25,12 @@ CONSOLE_WEBAPP_PORT = 8765  # the terminal chat's web desk when WEBAPP_PORT is 0
 
 
 def setup_logging(settings: Settings, log_file: Path | None = None) -> None:
-    from bot.runtime.logs import setup_logging as setup
-
     setup(settings.log_format, log_file)
 
 
 async def ensure_demo_membership(settings: Settings, user_id: int, name: str) -> str | None:
     """The terminal user needs an organisation to try the evidence walk: when they have none,
     register a demo organisation (once) and join them to it. Returns its name if created."""
-    from bot.app import build_services
-    from services import accounts
-
     svc = build_services(settings)
     account = await accounts.ensure_account(svc, user_id, name)
     if account.organization_id is not None:
@@ -41,8 +42,6 @@ async def ensure_demo_membership(settings: Settings, user_id: int, name: str) ->
 
 def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
     """Long polling, or with `webhook_url` Telegram's POSTs (bot/runtime/webhook.py)."""
-    from bot.runtime.observe import monitor_of, start_heartbeat, stop_heartbeat
-
     setup_logging(settings)
     upgrade(settings.database_url)
     app = build_application(settings)
@@ -54,8 +53,6 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
         attach(app, settings)  # the desk's web pages beside the bot (issue 24)
     try:
         if webhook_url:
-            from bot.runtime.webhook import serve
-
             monitor_of(app).mode = "webhook"
             metrics.enable()  # /metrics beside the webhook
             asyncio.run(serve(app, settings, webhook_url))
@@ -79,9 +76,6 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
 def run_console(settings: Settings) -> int:
     """The terminal chat: the same Application, on the same database, through our in-process
     Bot API transport. The terminal user is an administrator, so everything can be tried."""
-    from bot.cli.console import TerminalChat
-    from fakegram import FakeTelegram, FakeUser, build_inprocess
-
     log_file = Path(settings.database_url.split("///")[-1]).parent / "console.log"
     setup_logging(settings, log_file if "sqlite" in settings.database_url else None)
     upgrade(settings.database_url)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from domain.errors import InputError
+
 # Typed dates outside these years are refused: nothing this bot records is older (an
 # organisation's founding) or further ahead (a certificate's expiry), and year 1 would break
 # the conversion to UTC of a deadline.
@@ -77,16 +79,12 @@ def parse_typed_datetime(text: str) -> dt.datetime:
 
 
 def _out_of_range(text: str, field: str):
-    from domain.errors import InputError
-
     return InputError(field, "date_range", value=text, earliest=EARLIEST_YEAR,
                       latest=LATEST_YEAR)
 
 
 def date_field(text: str, field: str) -> dt.date:
     """A typed date for `field`, or InputError naming the field."""
-    from domain.errors import InputError
-
     try:
         return parse_typed_date(text)
     except OutOfRange as exc:
@@ -97,8 +95,6 @@ def date_field(text: str, field: str) -> dt.date:
 
 def datetime_field(text: str, field: str) -> dt.datetime:
     """A typed date and time for `field`, or InputError naming the field."""
-    from domain.errors import InputError
-
     try:
         return parse_typed_datetime(text)
     except OutOfRange as exc:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.rubric import Rubric
+from domain.rubric import Held, Rubric
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +21,6 @@ class EntryRecord:
     item_id: str
     level: str
     supported: bool  # has a link or at least one file
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """What the records hold, in the shapes the rule kinds read (`Rule.value_from`)."""
-
-    with_files: frozenset[str]  # item ids with at least one file
-    kinds: frozenset[tuple[str, str]]  # (item id, kind) with a file
-    levels: Mapping[tuple[str, str], int]  # (item id, level) → supported entries
-    figures: Mapping[str, float | None]
 
 
 def evidence_values(rubric: Rubric, files: Iterable[FileRecord], entries: Iterable[EntryRecord],

@@ -17,7 +17,7 @@ VERDICTS = ("accept", "reject", "adjust")
 STATUS_ACTIONS = ("submit", "reopen", "return")
 VERDICT_ACTIONS = ("verdict", "resolve")
 LEVEL_ACTIONS = ("honour", "recommend", "outcome")
-OUTCOMES = ("recommended", "awarded", "not awarded")  # services/ledger.py
+OUTCOMES = ("recommended", "awarded", "not awarded")  # services/decisions/ledger.py
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from domain.errors import InputError
 
-if TYPE_CHECKING:
-    from domain.evidence import Held
-
 Text = Mapping[str, str]  # {"zh": …, "en": …}
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """What the evidence records hold, in the shapes the rule kinds read (`Rule.value_from`;
+    domain/evidence.py builds it)."""
+
+    with_files: frozenset[str]  # item ids with at least one file
+    kinds: frozenset[tuple[str, str]]  # (item id, kind) with a file
+    levels: Mapping[tuple[str, str], int]  # (item id, level) → supported entries
+    figures: Mapping[str, float | None]
 
 
 def _is_number(value: Any) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.dates import date_field
 from domain.errors import InputError
@@ -19,13 +20,15 @@ from handlers.common import (
     Who,
     admin_only,
     keyboard,
-    not_theirs,
     pressed,
+    refusal,
     reply,
     who,
 )
-from services import accounts, projects
-from services import project_view as sub
+from services.errors import NotFound, NotMember
+from services.people import accounts
+from services.walk import projects
+from services.walk import view as sub
 
 
 async def new_org(update: Update, context: Context) -> None:
@@ -72,12 +75,10 @@ async def _on_project(update: Update, context: Context, action: str,
     await update.callback_query.answer()
     try:
         if not w.svc.may_review(w.account.user_id, w.account.role):
-            raise sub.NotMember(press.pid)
+            raise NotMember(press.pid)
         await act(w, press.pid)
-    except sub.NotMember:
-        await reply(update, not_theirs(w))
-    except sub.NotFound:
-        await reply(update, w.t("walk.gone"))
+    except (NotMember, NotFound) as exc:
+        await reply(update, refusal("desk", w, exc)[0])
 
 
 async def reopen(update: Update, context: Context) -> None:
@@ -125,3 +126,10 @@ async def honour(update: Update, context: Context) -> None:
         await reply(update, w.t("review.honour_usage"))
     for level in dict.fromkeys(levels):
         await decide.confirm(update, w, project_id, "honour", level)
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("neworg", new_org), CommandHandler("export", export),
+            CommandHandler("honour", honour), CallbackQueryHandler(reopen, cb.pattern("reopen")),
+            CallbackQueryHandler(reopen_confirmed, cb.pattern("reopen_confirm"))]

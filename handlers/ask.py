@@ -8,14 +8,15 @@ from html import escape
 
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, pressed, reply, who
-from services import questions
-from services.own_data import OwnAnswer
-from services.questions import Answer, ask, record_feedback
+from services.asking import questions
+from services.asking.own_data import OwnAnswer
+from services.asking.questions import Answer, ask, record_feedback
 
 FIRST, MORE = 1, 3  # passages shown at first, and per "more"
 OWN_BUTTONS = {"score": cb.data("menu_score"), "submit": cb.data("menu_submit")}  # → where next
@@ -266,3 +267,12 @@ async def docs_upload(update: Update, context: Context) -> None:
         return
     await reply(update, escape(w.t("ask.docs.added", id=added.id, title=added.title,
                                    date=added.date.isoformat(), passages=added.passages)))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("ask", prompt), CommandHandler("docs", docs_command),
+            CommandHandler("card", card_command),
+            CallbackQueryHandler(prompt, cb.pattern("menu_ask")),
+            CallbackQueryHandler(more, cb.pattern("ask_more")),
+            CallbackQueryHandler(feedback, cb.pattern("ask_feedback"))]

@@ -9,14 +9,15 @@ from collections import defaultdict
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
 
 from domain.dates import datetime_field
 from domain.errors import InputError
 from domain.limits import record_id, user_id
 from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, reply, tell, who
-from services import assignments, reviewers
-from services import project_view as pv
+from services.desk import assignments, reviewers
+from services.errors import NotMember
 
 SHOWN = 8  # projects named in one reviewer's notice
 
@@ -146,10 +147,16 @@ async def status(update: Update, context: Context) -> None:
     w = await who(update, context)
     try:
         lines = await assignments.status_lines(w.svc, w.account.user_id)
-    except pv.NotMember:
+    except NotMember:
         await reply(update, w.t("own.need_org"))
         return
     if not lines:
         await reply(update, w.t("status.none"))
         return
     await reply(update, "\n".join([w.t("status.title"), *(status_text(w, s) for s in lines)]))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("assign", assign), CommandHandler("progress", progress),
+            CommandHandler("reviewdeadline", review_deadline), CommandHandler("status", status)]

@@ -8,22 +8,36 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape, unescape
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ConversationHandler, filters
 
 from domain.errors import InputError
 from domain.fields import field_label
 from domain.i18n import pick_lang
 from domain.limits import record_id
 from handlers import callbacks as cb
-from services.accounts import Account, ensure_account
 from services.core import Services
+from services.errors import (
+    AlreadyRecorded,
+    Conflict,
+    Locked,
+    NotFound,
+    NotMember,
+    NotPayer,
+    Refused,
+    WrongState,
+)
+from services.people.accounts import Account, ensure_account
 
 log = logging.getLogger("unionbot")
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Awaitable["int | None"]]
+
+TYPED = filters.TEXT & ~filters.COMMAND  # what a user types in a dialog (not a command)
+UPLOADS = filters.Document.ALL | filters.PHOTO
 
 
 def services(context: Context) -> Services:
@@ -136,15 +150,45 @@ def not_theirs(w: Who) -> str:
 
 
 Refusal = tuple[str, InlineKeyboardMarkup | None, "int | None"]
+STAY = None  # a dialog stays in the state it is in
 
 
-def guarded_by(refusal: Callable[[Who, Exception], Refusal | None]
-               ) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
+def _locked(w: Who, exc: Locked) -> Refusal:
+    return w.t({"deadline": "walk.locked_deadline",
+                "returned": "walk.locked_returned"}.get(exc.reason, "walk.locked")), None, STAY
+
+
+# The services' refusals (services/errors.py) in the user's words, in one table: (where it
+# was met: "walk" the staff's submission walk, "desk" a reviewer's or administrator's work on
+# a project; the refusal) → (the reply, its buttons, the dialog's next state).
+REFUSALS: dict[tuple[str, type[Exception]], Callable[[Who, Any], Refusal]] = {
+    ("walk", Locked): _locked,
+    ("walk", Conflict): lambda w, e: (w.t("walk.conflict"), None, STAY),
+    ("walk", NotFound): lambda w, e: (w.t("walk.gone"), None, STAY),
+    ("walk", NotMember): lambda w, e: (w.t("walk.need_org"), main_menu(w),
+                                       ConversationHandler.END),
+    ("desk", Refused): lambda w, e: (w.t(e.key), None, STAY),
+    ("desk", WrongState): lambda w, e: (w.t("desk.wrong_state",
+                                            status=w.t(f"bot.status_{e.status}")), None, STAY),
+    ("desk", NotFound): lambda w, e: (w.t("walk.gone"), None, STAY),
+    ("desk", NotMember): lambda w, e: (not_theirs(w), None, ConversationHandler.END),
+    ("desk", AlreadyRecorded): lambda w, e: (w.t("decide.already"), None, STAY),
+    ("desk", NotPayer): lambda w, e: (w.t("decide.payer_only"), None, STAY),
+}
+
+
+def refusal(where: str, w: Who, exc: Exception) -> Refusal | None:
+    """What the user is told of a service's refusal met `where` (REFUSALS); None for an
+    exception that is no refusal there."""
+    said = next((REFUSALS[where, kind] for kind in type(exc).__mro__
+                 if (where, kind) in REFUSALS), None)
+    return None if said is None else said(w, exc)
+
+
+def guarded_by(where: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
     """A conversation step's wrapper: who is talking, the button answered, and the
-    services' refusals (`refusal` says the text, buttons and next state of its own kinds)
-    turned into a polite reply; nothing is lost, the conversation stays where it was."""
-    from handlers import callbacks as cb
-
+    services' refusals met `where` (REFUSALS: the text, buttons and next state) turned into
+    a polite reply; nothing is lost, the conversation stays where it was."""
     def guarded(func: Callable[..., Awaitable[int | None]]) -> Handler:
         @functools.wraps(func)
         async def run(update: Update, context: Context) -> int | None:
@@ -158,7 +202,7 @@ def guarded_by(refusal: Callable[[Who, Exception], Refusal | None]
             except InputError as err:
                 await reply(update, w.problem(err))
             except Exception as exc:
-                said = refusal(w, exc)
+                said = refusal(where, w, exc)
                 if said is None:
                     raise
                 text, markup, state = said
@@ -173,8 +217,6 @@ def guarded_by(refusal: Callable[[Who, Exception], Refusal | None]
 
 def pressed_by(guarded: Callable[[Callable[..., Awaitable[int | None]]], Handler]):
     """`pressed(action)`: a button's handler, its data parsed and checked into a Press."""
-    from handlers import callbacks as cb
-
     def pressed(action: str) -> Callable[[Callable[..., Awaitable[int | None]]], Handler]:
         def wrap(func: Callable[..., Awaitable[int | None]]) -> Handler:
             @guarded

@@ -10,24 +10,31 @@ from html import escape
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.amounts import parse_amount
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers.common import (
+    REFUSALS,
     Context,
     Who,
     admin_only,
     id_argument,
     keyboard,
-    not_theirs,
+    refusal,
     reply,
     who,
 )
-from services import handover, ranking
-from services import ledger as ledgers
-from services import project_view as sub
+from services.decisions import handover, ranking
+from services.decisions import ledger as ledgers
+from services.errors import (
+    NeedsConfirmation,
+    NotMember,
+    NotReversible,
+)
+from services.walk import view as sub
 
 PAGE = 10
 log = logging.getLogger("unionbot")
@@ -56,19 +63,11 @@ def _nav(w: Who, action: str, page: int, pages: int, *first: object) -> list[tup
 
 
 async def _refused(update: Update, w: Who, err: Exception) -> None:
-    if isinstance(err, sub.NotFound):
-        await reply(update, w.t("walk.gone"))
-    elif isinstance(err, ledgers.AlreadyRecorded):
-        await reply(update, w.t("decide.already"))
-    elif isinstance(err, ledgers.NotPayer):
-        await reply(update, w.t("decide.payer_only"))
-    elif isinstance(err, InputError):
-        await reply(update, w.problem(err))
-    else:
-        await reply(update, not_theirs(w))
+    await reply(update, w.problem(err) if isinstance(err, InputError)
+                else refusal("desk", w, err)[0])
 
 
-REFUSALS = (sub.NotMember, sub.NotFound, InputError, ledgers.AlreadyRecorded, ledgers.NotPayer)
+REFUSED = (InputError, *(kind for where, kind in REFUSALS if where == "desk"))
 
 
 # -- the ranking ----------------------------------------------------------------------------
@@ -76,10 +75,10 @@ async def _show_ranking(update: Update, w: Who, district_index: int, page: int) 
     names = w.svc.districts.names
     district = names[district_index - 1] if district_index else None
     try:
-        ranked = await ranking.ranking_page(w.svc, w.account.user_id, district, page, PAGE,
-                                            slow=lambda n: reply(update, w.t(
+        ranked = await ranking.ranking_page(w.svc, w.account.user_id, district=district,
+                                            page=page, size=PAGE, slow=lambda n: reply(update, w.t(
                                                 "decide.rank_scoring", count=n)))
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     where = district or w.t("decide.all_districts")
@@ -218,8 +217,8 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
         book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
         view = await sub.project_view(w.svc, w.account.user_id, project_id)
         if not w.svc.may_review(w.account.user_id, w.account.role):
-            raise sub.NotMember(project_id)
-    except REFUSALS as err:
+            raise NotMember(project_id)
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     verified = ranking.verified_report(None, view).total
@@ -229,7 +228,7 @@ async def _show_card(update: Update, w: Who, project_id: int) -> None:
 async def _decided(update: Update, w: Who, write) -> None:
     try:
         book = await write
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     last = book.lines[-1]
@@ -281,7 +280,7 @@ async def confirm(update: Update, w: Who, pid: int, kind: str, level: str,
         book = await ledgers.project_ledger(w.svc, w.account.user_id, pid, deciding=kind)
         placed = None if kind == "outcome" else await ranking.placement(
             w.svc, w.account.user_id, pid)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     names = dict(id=pid, name=escape(book.name), level=_level(w, level))
@@ -371,7 +370,7 @@ async def _paid(update: Update, w: Who, pid: int, amount: int, payer: str, note:
     try:
         await _decided(update, w, ledgers.pay(w.svc, w.account.user_id, pid, amount, payer,
                                               note, confirmed=confirmed))
-    except ledgers.NeedsConfirmation as err:
+    except NeedsConfirmation as err:
         text = w.t("decide.pay_refused", payer=escape(err.payer), due=err.due,
                    entitled=err.entitled, amount=err.amount,
                    none="" if err.entitled else w.t("decide.pay_no_honour"))
@@ -407,7 +406,7 @@ async def reverse(update: Update, context: Context) -> None:
     try:
         await _decided(update, w, ledgers.reverse(w.svc, w.account.user_id, pid, number,
                                                   " ".join(args[2:])))
-    except ledgers.NotReversible:
+    except NotReversible:
         await reply(update, w.t("decide.reverse_none", number=number))
 
 
@@ -435,7 +434,7 @@ async def payer_command(update: Update, context: Context) -> None:
 async def _show_ledger(update: Update, w: Who, page: int) -> None:
     try:
         books = await ledgers.ledger(w.svc, w.account.user_id)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     if not books:
@@ -498,7 +497,7 @@ async def _send_file(update: Update, w: Who, build, file_name: str, caption) -> 
     await reply(update, w.t("decide.working"))
     try:
         data, count = await build
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     await update.effective_chat.send_document(data, filename=file_name,
@@ -548,7 +547,7 @@ async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
     await reply(update, w.t("decide.working"))
     try:
         d = await handover.dossier(w.svc, w.account.user_id, project_id)
-    except REFUSALS as err:
+    except REFUSED as err:
         await _refused(update, w, err)
         return
     await update.effective_chat.send_document(
@@ -581,9 +580,7 @@ decide_command, decide = _on_project("decide", "decide.usage", _show_card)  # th
 dossier_command, dossier = _on_project("dossier", "decide.dossier_usage", _send_dossier)
 
 
-def handlers() -> list:
-    from telegram.ext import CallbackQueryHandler, CommandHandler
-
+def handlers() -> list[BaseHandler]:
     buttons = {"rank_page": ranking_page, "rank_export": rank_export, "decide": decide,
                "honour_city": honour_city, "recommend": recommend, "outcome": outcome,
                "ledger_page": ledger_page, "ledger_export": ledger_export, "dossier": dossier,

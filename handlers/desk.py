@@ -10,8 +10,12 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
-from telegram.ext import filters as flt
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+)
 
 from domain.amounts import parse_rate
 from domain.i18n import local
@@ -19,41 +23,30 @@ from domain.review import Verdict
 from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.common import (
+    STAY,
+    TYPED,
     Context,
     Handler,
     Who,
     guarded_by,
     id_argument,
     keyboard,
-    not_theirs,
     pressed_by,
     reply,
     tell,
     who,
 )
 from handlers.decide import issues_text
-from services import audit, notices, review, reviewers
-from services import desk_queue as dq
-from services import project_view as pv
+from services import audit
+from services.desk import notices, review, reviewers
+from services.desk import queue as dq
+from services.errors import NoHistory, NotFound
+from services.walk import view as pv
 
 DESK, REASON, RATE = range(100, 103)
-STAY = None
 
 
-def _refusal(w: Who, exc: Exception):
-    """The desk's refusals: (text, buttons, next state), or None for anything else."""
-    if isinstance(exc, review.Refused):
-        return w.t(exc.key), None, STAY
-    if isinstance(exc, review.WrongState):
-        return w.t("desk.wrong_state", status=w.t(f"bot.status_{exc.status}")), None, STAY
-    if isinstance(exc, pv.NotFound):
-        return w.t("walk.gone"), None, STAY
-    if isinstance(exc, pv.NotMember):
-        return not_theirs(w), None, ConversationHandler.END
-    return None
-
-
-guarded = guarded_by(_refusal)
+guarded = guarded_by("desk")
 pressed = pressed_by(guarded)
 
 
@@ -141,7 +134,7 @@ def _item_lines(w: Who, view: pv.ProjectView, target: str) -> list[str]:
 async def show_item(update: Update, w: Who, pid: int, target: str) -> int:
     view = await review.open_project(w.svc, w.account.user_id, pid)
     if target not in view.outcomes:
-        raise pv.NotFound(target)
+        raise NotFound(target)
     code = cb.target_code(w.svc, target)
     rows = [[(w.t("desk.btn_files"), cb.data("item_files", pid, code))]]
     lines = _item_lines(w, view, target)
@@ -368,7 +361,7 @@ async def reason_typed(update: Update, context: Context, w: Who) -> int | None:
         context.user_data.pop("desk", None)
         return await _verdict_given(update, w, view, target, by=0)
     if pending.get("do") not in ("reject", "lower"):
-        raise pv.NotFound(None)
+        raise NotFound(None)
     if pending["do"] == "reject":
         view = await review.give_verdict(w.svc, w.account.user_id, pid, target, "reject", text)
     else:
@@ -383,7 +376,7 @@ async def rate_typed(update: Update, context: Context, w: Who) -> int | None:
     """The corrected rate, then the reason (desk.ask_rate shows an example)."""
     pending = context.user_data.get("desk") or {}
     if pending.get("do") != "rate":
-        raise pv.NotFound(None)
+        raise NotFound(None)
     value_text, _, why = update.message.text.strip().partition(" ")
     try:
         value = parse_rate(value_text)
@@ -489,7 +482,7 @@ async def history(update: Update, context: Context) -> None:
         return
     try:
         found = await audit.history(w.svc, w.account.user_id, pid)
-    except audit.NoHistory:
+    except NoHistory:
         await reply(update, w.t("audit.not_yours"))
         return
     if not found.entries:
@@ -511,8 +504,20 @@ def buttons() -> list[BaseHandler]:
     return [CallbackQueryHandler(b, cb.pattern(b.action)) for b in BUTTONS]
 
 
-def states(text: flt.BaseFilter) -> dict[int, list[BaseHandler]]:
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("review", begin), *buttons()]
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("review", begin)]
+
+
+def states() -> dict[int, list[BaseHandler]]:
     desk = [*buttons(), CallbackQueryHandler(expired, cb.DESK_ANY)]
     return {DESK: desk,
-            REASON: [*desk, MessageHandler(text, reason_typed)],
-            RATE: [*desk, MessageHandler(text, rate_typed)]}
+            REASON: [*desk, MessageHandler(TYPED, reason_typed)],
+            RATE: [*desk, MessageHandler(TYPED, rate_typed)]}
+
+
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("history", history)]

@@ -17,9 +17,9 @@ from telegram.ext import Application
 
 from domain.i18n import DEFAULT_LANG
 from handlers.common import Context
-from services import questions
+from services.asking import questions
+from services.asking.questions import Digest
 from services.core import Services
-from services.questions import Digest
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.errors import InputError
 from domain.i18n import LANGS
@@ -16,7 +17,9 @@ from handlers import callbacks as cb
 from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
 from handlers.menus import menu_of, set_menu
 from handlers.reminders import after_join
-from services import accounts, reviewers
+from services.desk import reviewers
+from services.errors import MemberElsewhere, NotAllowed
+from services.people import accounts
 
 MAX_LISTED = 40  # members shown at once, each with its button: within Telegram's limits
 
@@ -106,7 +109,7 @@ async def members(update: Update, context: Context) -> None:
                 await reply(update, w.t("members.usage"))
                 return
         name, listed = await accounts.members(w.svc, w.account.user_id, org_id)
-    except (accounts.NotAllowed, InputError) as exc:
+    except (NotAllowed, InputError) as exc:
         await reply(update, _refused(w, exc))
         return
     if not listed:
@@ -133,7 +136,7 @@ async def remove_pressed(update: Update, context: Context) -> None:
     try:
         name, gone = await accounts.remove_member(w.svc, w.account.user_id, press.org,
                                                   press.user)
-    except (accounts.NotAllowed, InputError) as exc:
+    except (NotAllowed, InputError) as exc:
         await reply(update, _refused(w, exc))
         return
     await reply(update, w.t("members.removed", name=escape(_name(gone)),
@@ -168,7 +171,7 @@ async def joining(update: Update, context: Context, code: str, *,
     except InputError as err:
         await reply(update, w.t(f"input.{err.code}", **err.params), main_menu(w))
         return
-    except accounts.MemberElsewhere as elsewhere:
+    except MemberElsewhere as elsewhere:
         names = {"current": escape(elsewhere.current), "target": escape(elsewhere.target)}
         if elsewhere.may_move and len(code) <= 32:
             await reply(update, w.t("bot.join_move_confirm", **names), keyboard([[
@@ -206,3 +209,12 @@ async def _tell_appointer(context: Context, w: Who, account: accounts.Account,
     await context.bot.send_message(admin_id, w.t(
         "reviewer.appointed_member", lang, name=escape(name), id=account.user_id,
         organization=escape(account.organization_name or "")))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("invite", invite), CommandHandler("revoke", revoke),
+            CommandHandler("members", members),
+            CallbackQueryHandler(remove_pressed, cb.pattern("member_remove")),
+            CallbackQueryHandler(join_confirmed, cb.pattern("join_confirm")),
+            CallbackQueryHandler(join_cancelled, cb.pattern("join_cancel"))]

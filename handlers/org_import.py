@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from handlers.common import Context, admin_only, reply
-from services.org_import import UnreadableFile, import_organizations, report_lines
+from services.errors import UnreadableFile
+from services.people.org_import import import_organizations, report_lines
 
 LIMIT = 3500  # one message of Telegram's 4096 characters
 

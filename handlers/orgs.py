@@ -17,15 +17,23 @@ from functools import wraps
 from html import escape
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop, ConversationHandler
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import LANGS
 from domain.limits import record_id
 from handlers import callbacks as cb
-from handlers.common import Context, Who, admin_only, keyboard, pressed, reply
-from services import accounts
+from handlers.common import TYPED, Context, Who, admin_only, keyboard, pressed, reply
+from services.people import accounts
 
 FIELDS = cb.ORG_FIELDS  # what an administrator corrects
 WAIT = dt.timedelta(minutes=10)  # a value typed later is not taken for a forgotten correction
@@ -220,3 +228,17 @@ async def abandon(update: Update, context: Context) -> int:
     """Another command while a value is awaited: drop the correction; the command runs."""
     context.user_data.pop(PENDING, None)
     return ConversationHandler.END
+
+
+# -- wiring (bot/app.py builds the ConversationHandler from these) -----------------------------
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("editorg", edit_org), CallbackQueryHandler(field_chosen, FIELD_PATTERN)]
+
+
+def states() -> dict[int, list[BaseHandler]]:
+    return {VALUE: [CallbackQueryHandler(district_chosen, DISTRICT_PATTERN),
+                    MessageHandler(TYPED, value_typed)]}
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("cancel", cancel), MessageHandler(filters.COMMAND, abandon)]

@@ -3,7 +3,7 @@
 Jobs follow rows: one periodic job claims the reminder rows that are due (whoever planned
 them: this process, the CLI, or another bot process) and sends them. At start-up the rows
 are brought in step with the rounds and staff, and rows of a process that died are
-recovered (services/rounds.py says how)."""
+recovered (services/schedule/rounds.py says how)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from html import escape
 
 from telegram import Update
 from telegram.error import Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
@@ -24,8 +24,8 @@ from domain.limits import record_id
 from handlers import callbacks as cb
 from handlers.common import Context, admin_only, keyboard, pressed, reply, who
 from handlers.errors import is_stand_in, performed
-from services import rounds
 from services.core import Services
+from services.schedule import rounds
 
 log = logging.getLogger("unionbot.reminders")
 MAX_OPEN_LINES = 5
@@ -255,3 +255,11 @@ async def extend(update: Update, context: Context) -> None:
 async def after_join(app: Application, user_id: int | None = None) -> None:
     """A new staff member gets the reminders of the open rounds."""
     await rounds.plan_reminders(app.bot_data["services"], user_id=user_id)
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("remind", remind),
+            CallbackQueryHandler(remind_set, cb.pattern("remind")),
+            CommandHandler("rounds", list_rounds), CommandHandler("newround", new_round),
+            CommandHandler("deadline", set_deadline), CommandHandler("extend", extend)]

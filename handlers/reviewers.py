@@ -6,11 +6,12 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
 
 from domain.errors import InputError
 from handlers.common import Context, Who, admin_only, reply, tell
 from handlers.menus import set_menu
-from services import reviewers
+from services.desk import reviewers
 
 
 def _scope(w: Who, district: str | None) -> str:
@@ -60,3 +61,8 @@ async def act_as(update: Update, context: Context) -> None:
     await reviewers.switch(w.svc, w.account.user_id, args[0],
                            context.user_data.get("as_staff_of"))
     await reply(update, w.t("reviewer.as_done", role=w.t(f"bot.role_{args[0]}")))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("reviewer", reviewer), CommandHandler("as", act_as)]

@@ -8,13 +8,15 @@ from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from domain.i18n import local
 from domain.report import score_lines
+from handlers import callbacks as cb
 from handlers.common import Context, fits_caption, main_menu, reply, services, who
 from handlers.submit_views import claimed_and_verified, open_items, verified_lines
 from services.charts import CACHED_CHARTS, Bar, bars, render
-from services.scoring import organization_scores
+from services.walk.scoring import organization_scores
 
 
 async def score(update: Update, context: Context) -> None:
@@ -88,3 +90,10 @@ async def standard(update: Update, context: Context) -> None:
             lines.append(w.t("bot.standard_item", label=escape(local(i.label, w.lang)),
                              max=i.max, hint=escape(local(i.hint, w.lang))))
     await reply(update, "\n".join(lines), main_menu(w))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("score", score), CommandHandler("standard", standard),
+            CallbackQueryHandler(score, cb.pattern("menu_score")),
+            CallbackQueryHandler(standard, cb.pattern("menu_standard"))]

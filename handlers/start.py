@@ -5,13 +5,13 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from domain.i18n import LANGS
 from handlers import callbacks as cb
 from handlers.common import Context, keyboard, main_menu, pressed, reply, services, who
 from handlers.members import joining
-from services import accounts
+from services.people import accounts
 
 
 def _role_text(w, role: str) -> str:
@@ -107,3 +107,12 @@ async def unknown_button(update: Update, context: Context) -> None:
 async def unsupported(update: Update, context: Context) -> None:
     w = await who(update, context)
     await reply(update, w.t("bot.unsupported"))
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("start", start), CommandHandler("help", help_command),
+            CommandHandler("menu", menu), CommandHandler("join", join),
+            CommandHandler("lang", lang), CommandHandler("cancel", cancel_idle),
+            CallbackQueryHandler(help_command, cb.pattern("menu_help")),
+            CallbackQueryHandler(lang_chosen, cb.pattern("lang"))]

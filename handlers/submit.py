@@ -14,8 +14,13 @@ from html import escape
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler, MessageHandler
-from telegram.ext import filters as flt
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from domain import limits
 from domain.amounts import parse_rate
@@ -27,6 +32,9 @@ from handlers import callbacks as cb
 from handlers import submit_views as views
 from handlers.ask import answer_question
 from handlers.common import (
+    STAY,
+    TYPED,
+    UPLOADS,
     Context,
     Handler,
     Who,
@@ -38,30 +46,15 @@ from handlers.common import (
     who,
 )
 from handlers.desk import notify_resubmitted, notify_submitted
-from services import evidence, projects
-from services import project_view as pv
+from services.errors import Conflict, Locked, NotFound, NotMember
+from services.walk import evidence, projects
+from services.walk import view as pv
 
 (NEW_NAME, NEW_AREA, NEW_START, NEW_END, NEW_CLOSED, WALK, RATE, ENTRY_TITLE, ENTRY_DATE,
  ENTRY_PROOF, EDIT_NAME, EDIT_START, EDIT_END) = range(13)
-STAY = None  # the conversation stays in the state it is in
 
 
-def _refusal(w: Who, exc: Exception):
-    """The walk's refusals: (text, buttons, next state), or None for anything else."""
-    if isinstance(exc, pv.Locked):
-        return w.t({"deadline": "walk.locked_deadline",
-                    "returned": "walk.locked_returned"}.get(exc.reason, "walk.locked")), \
-            None, STAY
-    if isinstance(exc, pv.Conflict):
-        return w.t("walk.conflict"), None, STAY
-    if isinstance(exc, pv.NotFound):
-        return w.t("walk.gone"), None, STAY
-    if isinstance(exc, pv.NotMember):
-        return w.t("walk.need_org"), main_menu(w), ConversationHandler.END
-    return None
-
-
-guarded = guarded_by(_refusal)
+guarded = guarded_by("walk")
 pressed = pressed_by(guarded)
 
 
@@ -124,8 +117,8 @@ async def begin(update: Update, context: Context, w: Who) -> int:
     if pid is not None:
         try:
             await pv.project_view(w.svc, w.account.user_id, pid)
-        except (pv.NotFound, pv.NotMember):  # a place the user can no longer reach
-            await projects.set_cursor(w.svc, w.account.user_id, None, None)
+        except (NotFound, NotMember):  # a place the user can no longer reach
+            await projects.set_cursor(w.svc, w.account.user_id)
             pid = None
     if pid is not None:
         await reply(update, w.t("walk.resumed"))
@@ -311,8 +304,10 @@ async def upload(update: Update, context: Context, w: Who) -> int | None:
     if got is None:
         return STAY
     try:
-        saved = await evidence.add_file(w.svc, w.account.user_id, None, None, *got)
-    except pv.NotFound:
+        data, name, mime, file_id = got
+        saved = await evidence.add_file(w.svc, w.account.user_id, data=data, file_name=name,
+                                        mime_type=mime, telegram_file_id=file_id)
+    except NotFound:
         await reply(update, w.t("walk.not_here"))
         return STAY
     await after_save(update, w, saved)
@@ -335,7 +330,7 @@ async def rate(update: Update, context: Context, w: Who) -> int | None:
     except (ValueError, InputError):
         await reply(update, w.t("walk.bad_rate"))
         return STAY
-    except pv.Conflict:
+    except Conflict:
         state = (await pv.project_view(w.svc, w.account.user_id, pid)).state(slot_key)
         context.user_data["seen"] = state.figure_version
         await reply(update, w.t("walk.rate_conflict", rate=f"{state.figure:g}"))
@@ -417,10 +412,10 @@ async def entry_menu(update: Update, context: Context, w: Who, press: cb.Press) 
     state = view.slots[press.slot]
     entry = next((e for e in state.entries if e.id == press.entry), None)
     if entry is None:
-        raise pv.NotFound(press.entry)
+        raise NotFound(press.entry)
     target = entry_target(entry.id)
     if view.status == "returned" and target not in view.returned:
-        raise pv.Locked(view.id, "returned")
+        raise Locked(view.id, "returned")
     rule = w.svc.rubric.item(state.slot.item_id).rule
     text = "\n".join([w.t("walk.entry_menu", n=state.entries.index(entry) + 1,
                            level=local(rule.levels[entry.level].label, w.lang),
@@ -445,7 +440,7 @@ async def entry_fix(update: Update, context: Context, w: Who, press: cb.Press) -
     """A returned entry: its new proof (a file) or link, typed or sent next."""
     view = await pv.project_view(w.svc, w.account.user_id, press.pid)
     if entry_target(press.entry) not in view.returned:
-        raise pv.Locked(view.id, "returned")
+        raise Locked(view.id, "returned")
     entry = next(e for e in view.slots[press.slot].entries if e.id == press.entry)
     context.user_data["entry"] = {"fix": entry.id, "project": press.pid, "slot": press.slot,
                                   "version": entry.version}
@@ -459,8 +454,11 @@ async def _fix_entry(update: Update, context: Context, w: Who, link: str = "",
     fix = context.user_data.get("entry") or {}
     slot = pv.slots(w.svc)[fix["slot"]]
     if proof is not None:
-        saved = await evidence.add_file(w.svc, w.account.user_id, fix["project"], slot.key,
-                                        *proof, entry_id=fix["fix"])
+        data, name, mime, file_id = proof
+        saved = await evidence.add_file(w.svc, w.account.user_id, project_id=fix["project"],
+                                        slot_key=slot.key, data=data, file_name=name,
+                                        mime_type=mime, telegram_file_id=file_id,
+                                        entry_id=fix["fix"])
     else:
         saved = await evidence.update_entry(w.svc, w.account.user_id, fix["project"],
                                             fix["fix"], fix["version"], link=link)
@@ -489,7 +487,7 @@ async def entry_delete(update: Update, context: Context, w: Who, press: cb.Press
 async def facts(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     view = await pv.project_view(w.svc, w.account.user_id, press.pid)
     if view.locked:
-        raise pv.Locked(view.id, "deadline" if view.status == "closed" else "submitted")
+        raise Locked(view.id, "deadline" if view.status == "closed" else "submitted")
     text, markup = views.facts_view(w, view)
     await reply(update, text, markup)
     return WALK
@@ -541,14 +539,14 @@ def _editing(context: Context) -> int | None:
 async def edit_name(update: Update, context: Context, w: Who) -> int | None:
     pid = _editing(context)
     if pid is None:
-        raise pv.NotFound(None)
+        raise NotFound(None)
     return await _edited(update, context, w, pid, name=update.message.text)
 
 
 async def _edit_date(update: Update, context: Context, w: Who, key: str) -> int | None:
     pid = _editing(context)
     if pid is None:
-        raise pv.NotFound(None)
+        raise NotFound(None)
     day = await _typed_date(update, w)
     if day is None:
         return STAY
@@ -570,7 +568,7 @@ async def edit_end(update: Update, context: Context, w: Who) -> int | None:
 async def submit(update: Update, context: Context, w: Who, press: cb.Press) -> int:
     view = await pv.project_view(w.svc, w.account.user_id, press.pid)
     if view.locked:
-        raise pv.Locked(press.pid)
+        raise Locked(press.pid)
     await reply(update, w.t("walk.summary", checklist=views.checklist_text(w, view)),
                 keyboard([[(w.t("walk.btn_confirm"), cb.data("confirm", press.pid)),
                            (w.t("walk.btn_back_criterion"), cb.data("checklist", press.pid))]]))
@@ -622,7 +620,17 @@ def buttons() -> list[BaseHandler]:
     return [CallbackQueryHandler(b, cb.pattern(b.action)) for b in BUTTONS]
 
 
-def states(text: flt.BaseFilter, uploads: flt.BaseFilter) -> dict[int, list[BaseHandler]]:
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("submit", begin), CallbackQueryHandler(begin, cb.pattern("menu_submit")),
+            *buttons()]
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("submit", begin)]
+
+
+def states() -> dict[int, list[BaseHandler]]:
+    text, uploads = TYPED, UPLOADS
     walk = [*buttons(), CallbackQueryHandler(expired, cb.ANY)]  # then the expired ones
     return {
         NEW_NAME: [MessageHandler(text, new_name)],

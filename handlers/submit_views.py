@@ -10,7 +10,7 @@ from domain.review import entry_target
 from domain.scoring import ScoreReport
 from handlers import callbacks as cb
 from handlers.common import Who, keyboard
-from services.project_view import ProjectView, Slot, SlotState, slot_by_key
+from services.walk.view import ProjectView, Slot, SlotState, slot_by_key
 
 
 def slot_label(w: Who, slot: Slot) -> str:

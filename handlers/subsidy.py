@@ -6,21 +6,27 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+)
 
 from domain.amounts import parse_amount
 from domain.i18n import local
 from domain.report import subsidy_lines
 from handlers import callbacks as cb
-from handlers.common import Context, keyboard, main_menu, pressed, reply, who
-from services import ledger as ledgers
-from services import project_view as sub
-from services.subsidy import subsidy_due
+from handlers.common import TYPED, Context, keyboard, main_menu, pressed, reply, who
+from services.decisions import ledger as ledgers
+from services.decisions.subsidy import subsidy_due
+from services.errors import NotFound, NotMember
 
 CHOOSE, PAID = range(2)
 
 
-def _chooser(w, chosen: list[str], recorded: list[sub.Honours] = ()):
+def _chooser(w, chosen: list[str], recorded: list[ledgers.Honours] = ()):
     table = w.svc.subsidy_table
     rows = [[(w.t("bot.subsidy_recorded", name=h.name[:30]),
               cb.data("subsidy_project", h.project_id))] for h in recorded]
@@ -43,7 +49,7 @@ async def begin(update: Update, context: Context) -> int:
     if update.callback_query:
         await update.callback_query.answer()
     context.user_data["subsidy"] = []
-    recorded = await sub.organization_honours(w.svc, w.account.user_id)
+    recorded = await ledgers.organization_honours(w.svc, w.account.user_id)
     await reply(update, w.t("bot.subsidy_choose"), _chooser(w, [], recorded))
     return CHOOSE
 
@@ -59,7 +65,7 @@ async def recorded(update: Update, context: Context) -> int:
     project_id = press.pid
     try:
         book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
-    except (sub.NotFound, sub.NotMember):
+    except (NotFound, NotMember):
         await reply(update, w.t("walk.gone"), main_menu(w))
         return ConversationHandler.END
     head = w.t("bot.subsidy_for_project", name=escape(book.name))
@@ -83,7 +89,7 @@ async def toggle(update: Update, context: Context) -> int:
     chosen: list[str] = context.user_data.setdefault("subsidy", [])
     chosen.remove(level) if level in chosen else chosen.append(level)
     await query.answer()
-    recorded = await sub.organization_honours(w.svc, w.account.user_id)
+    recorded = await ledgers.organization_honours(w.svc, w.account.user_id)
     await query.edit_message_reply_markup(_chooser(w, chosen, recorded))
     return CHOOSE
 
@@ -111,3 +117,20 @@ async def paid(update: Update, context: Context) -> int:
     honours = context.user_data.pop("subsidy", [])
     await reply(update, _result(w, honours, amount), main_menu(w))
     return ConversationHandler.END
+
+
+# -- wiring (bot/app.py builds the ConversationHandler from these) -----------------------------
+def entry_points() -> list[BaseHandler]:
+    return [CommandHandler("subsidy", begin),
+            CallbackQueryHandler(begin, cb.pattern("menu_subsidy"))]
+
+
+def states() -> dict[int, list[BaseHandler]]:
+    return {CHOOSE: [CallbackQueryHandler(toggle, cb.pattern("subsidy_honour")),
+                     CallbackQueryHandler(recorded, cb.pattern("subsidy_project")),
+                     CallbackQueryHandler(chosen, cb.pattern("subsidy_next"))],
+            PAID: [MessageHandler(TYPED, paid)]}
+
+
+def fallbacks() -> list[BaseHandler]:
+    return [CommandHandler("subsidy", begin)]

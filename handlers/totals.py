@@ -1,4 +1,4 @@
-"""The job that keeps the ranking's stored totals warm (services/totals.py): every
+"""The job that keeps the ranking's stored totals warm (services/decisions/totals.py): every
 `interval_s`, the totals a bulk change outdated (a round's recommendation date, a new
 rubric after a deploy) are scored again in the background, so that a reviewer's /ranking
 rarely has to. A single write outdates one project: /ranking rescores it in milliseconds,
@@ -11,7 +11,7 @@ import logging
 from telegram.ext import Application
 
 from handlers.common import Context
-from services import ranking
+from services.decisions import ranking
 
 log = logging.getLogger(__name__)
 JOB = "totals"

@@ -11,6 +11,7 @@ from html import escape
 from urllib.parse import urlencode
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
+from telegram.ext import BaseHandler, CommandHandler
 
 from domain import signin
 from domain.signin import LINK_MAX_AGE
@@ -69,3 +70,8 @@ class Desk:
 def link_url(base: str, key: bytes, user_id: int, now: float) -> str:
     token = signin.make_token(key, "link", user_id, now, secrets.token_urlsafe(9))
     return f"{base}/desk/link?{urlencode({'t': token})}"
+
+
+# -- wiring (bot/app.py adds these) -------------------------------------------------------------
+def handlers() -> list[BaseHandler]:
+    return [CommandHandler("desk", desk)]

@@ -33,10 +33,13 @@ from domain.review import ACCEPT, ADJUST, REJECT
 from handlers import desk as chat_desk
 from handlers import submit_views as views
 from handlers.common import Who
-from services import accounts, assignments, handover, ranking, review
-from services import desk_queue as dq
-from services import ledger as ledgers
-from services import project_view as pv
+from services.decisions import handover, ranking
+from services.decisions import ledger as ledgers
+from services.desk import assignments, review
+from services.desk import queue as dq
+from services.errors import NotFound, NotMember, Refused, WrongState
+from services.people import accounts
+from services.walk import view as pv
 
 if TYPE_CHECKING:
     from handlers.webdesk import Desk
@@ -130,14 +133,14 @@ class Page(tornado.web.RequestHandler):
         """A service's refusal as a page that says why (403 / 404 / 409)."""
         try:
             return await call
-        except review.Refused as exc:
+        except Refused as exc:
             self.refuse(HTTPStatus.FORBIDDEN, exc.key)
-        except pv.NotMember:  # as the chat says it (handlers/common.not_theirs)
+        except NotMember:  # as the chat says it (handlers/common.not_theirs)
             self.refuse(HTTPStatus.FORBIDDEN, "desk.out_of_scope" if self.desk.svc.may_review(
                 self.w.account.user_id, self.w.account.role) else "web.reviewers_only")
-        except pv.NotFound:
+        except NotFound:
             self.refuse(HTTPStatus.NOT_FOUND, "web.not_found")
-        except review.WrongState as exc:
+        except WrongState as exc:
             self.refuse(HTTPStatus.CONFLICT, "desk.wrong_state",
                         status=self.t(f"bot.status_{exc.status}"))
         except InputError as err:
@@ -529,7 +532,7 @@ class Ranking(Page):
 
     async def get(self) -> None:
         found = await self.guarded(ranking.ranking_page(
-            self.desk.svc, self.w.account.user_id, None, page_asked(self), PAGE_SIZE))
+            self.desk.svc, self.w.account.user_id, page=page_asked(self), size=PAGE_SIZE))
         if found is not None:
             self.render("ranking.html", ranking=found,
                         page_url=lambda n: "/desk/ranking?" + urlencode({"page": n}))
@@ -553,7 +556,8 @@ class Ledger(Page):
 
 
 class Workbook(Page):
-    """The ranking's or the ledger's workbook, as the chat sends it (services/handover.py)."""
+    """The ranking's or the ledger's workbook, as the chat sends it
+    (services/decisions/handover.py)."""
 
     async def get(self, which: str) -> None:
         svc, uid, lang = self.desk.svc, self.w.account.user_id, self.w.lang

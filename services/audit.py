@@ -1,5 +1,5 @@
 """The audit log: every state change recorded in the same transaction as the change —
-who, when, what, old → new, why. Appended only (store/uow.py AuditLog); read by /history
+who, when, what, old → new, why. Appended only (store/repositories/audit.py); read by /history
 and `python -m bot audit`."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from typing import Any
 
 from domain.history import Reading, history_lines
 from services.core import Services
+from services.errors import NoHistory
+from services.walk.view import in_scope
 from store.uow import UnitOfWork
 
 ACTIONS = ("submit", "reopen", "return", "verdict", "adjust", "recuse", "resolve", "deadline",
@@ -86,7 +88,7 @@ class History:
 
 
 async def project_log(uow: UnitOfWork, svc: Services, project_id: int) -> History:
-    """Within a unit of work whose caller has checked the reader (services/review.py): a
+    """Within a unit of work whose caller has checked the reader (services/desk/review.py): a
     reviewer or an administrator, who reads the reviewers' notes too."""
     return await _history(uow, svc, project_id, notes=True)
 
@@ -132,15 +134,9 @@ def blind(found: History, user_id: int) -> History:
         if e.action not in BLIND_ACTIONS or e.actor_id in (user_id, None)))
 
 
-class NoHistory(Exception):
-    """The user may not see this project's history (or it does not exist)."""
-
-
 async def history(svc: Services, user_id: int, project_id: int) -> History:
     """One project's history for someone who may see it: its organisation's staff, a
     reviewer whose scope holds it, an administrator."""
-    from services.reviewers import in_scope
-
     async with svc.uow() as uow:
         user, project, org, *_ = await uow.projects.in_context(user_id, project_id)
         if project is None or user is None:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the search stack (numpy, rapidfuzz) loads on the first ques
 @dataclass
 class SearchCache:
     """The policy search index and the newest contact, built on the first question and
-    rebuilt when the documents folder's version changes (services/questions.py)."""
+    rebuilt when the documents folder's version changes (services/asking/questions.py)."""
 
     index: SearchIndex | None = None
     contact: Contact | None = None

@@ -55,7 +55,8 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    # connections kept open: as many as handlers run at once (bot/updates.py MAX_RUNNING) and
+    # connections kept open: as many as handlers run at once (bot/runtime/updates.py
+    # MAX_RUNNING) and
     # the inbox's writes, with room for jobs; more are opened and closed again per use, which
     # costs a connection (on SQLite a thread and the pragmas) each time (docs/benchmarks.md)
     pool = {"pool_size": POOL_SIZE, "max_overflow": 10}

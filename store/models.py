@@ -332,7 +332,7 @@ class ConversationState(Base):
 
 
 class InboxUpdate(Base):
-    """An update from Telegram, stored before Telegram is told it arrived (bot/inbox.py):
+    """An update from Telegram, stored before Telegram is told it arrived (bot/runtime/inbox.py):
     `pending` until it was handled, then `done`; `failed` after too many tries."""
 
     __tablename__ = "inbox"
@@ -347,7 +347,7 @@ class InboxUpdate(Base):
 
 class AuditEntry(Base):
     """One state change: who, when, what, old → new, why. Appended, never updated or
-    deleted by the application (store/uow.py AuditLog has no method that could)."""
+    deleted by the application (store/repositories/audit.py has no method that could)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_project", "project_id", "id"),)
@@ -428,7 +428,7 @@ class ProjectTotals(Base):
     eligibility), stored so that a ranking of thousands reads one row per project instead of
     scoring each. Never the truth, only a copy of it: a row counts only while
     `scored_generation` equals `generation`, `basis` is the rules it was scored by and
-    `on_date` the recommendation date it was scored for (services/totals.py).
+    `on_date` the recommendation date it was scored for (services/decisions/totals.py).
 
     `generation` is bumped by database triggers (migration 0011) on every write that can
     change a score: evidence files, entries, figures and verdicts of the project; its facts

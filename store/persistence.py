@@ -39,7 +39,7 @@ _collected: contextvars.ContextVar[list[Write] | None] = contextvars.ContextVar(
 class DatabasePersistence(BasePersistence[dict, dict, dict]):
     """Write-through persistence: each row PTB hands over is committed at once in a
     transaction of its own, unless the caller collects the writes and commits them itself
-    (`collecting`, `commit`: bot/inbox.py, with the "done" marks of the updates)."""
+    (`collecting`, `commit`: bot/runtime/inbox.py, with the "done" marks of the updates)."""
 
     def __init__(self, sessions: async_sessionmaker, update_interval: float = 1.0) -> None:
         super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=True,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bot.app import build_services
 from bot.cli import ask as cli_ask
 from bot.cli import assign as cli_assign
 from bot.cli import decide as cli_decide
@@ -28,7 +29,10 @@ from bot.cli import ops as cli_ops
 from bot.cli import org as cli_org
 from bot.cli import rounds as cli_round
 from bot.cli import webdesk as cli_webdesk
+from bot.runner import run, run_console, run_telegram
 from bot.runtime.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM, TelegramUnreachable
+from bot.runtime.webhook import checked_secret
+from bot.settings import Settings
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
@@ -36,8 +40,10 @@ from domain.report import score_lines, subsidy_lines
 from domain.scoring import read_submission, score
 from domain.subsidy import compute_subsidy
 from services.clock import SystemClock
+from services.people.accounts import create_organization
 from store.datafiles import DATA_DIR, load_catalog, load_rubric, load_subsidy_table
 from store.errors import DatabaseUnreachable, MigrationFailed
+from store.migrate import upgrade
 
 EXAMPLE = DATA_DIR / "examples" / "submission.json"
 
@@ -101,37 +107,24 @@ def cmd_subsidy(args: argparse.Namespace) -> int:
 
 def cmd_start(args: argparse.Namespace) -> int:
     """What `make run` runs: the bot on Telegram with a token, else the terminal chat."""
-    from bot.runner import run
-
     return run()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.runner import run_telegram
-    from bot.settings import Settings
-
     settings = Settings()
     if not settings.token:
         raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
     if args.webhook:
-        from bot.runtime.webhook import checked_secret
-
         cli_ops.check_webhook_url(args.webhook)
         checked_secret(settings)
     return run_telegram(settings, args.webhook)
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.runner import run_console
-    from bot.settings import Settings
-
     return run_console(Settings())
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from store.migrate import upgrade
-
     upgrade(Settings().database_url, args.revision)
     return 0
 
@@ -141,11 +134,6 @@ def _typed_date(text: str | None, field: str) -> dt.date | None:
 
 
 def cmd_org_add(args: argparse.Namespace) -> int:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from services.accounts import create_organization
-    from store.migrate import upgrade
-
     settings = Settings()
     established = _typed_date(args.established, "--established")
     valid_until = _typed_date(args.valid_until, "--valid-until")

@@ -23,6 +23,10 @@ from bot.cli.rounds import _services
 from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG
 from domain.limits import record_id
+from services.asking.own_data import round_deadlines
+from services.asking.questions import gaps
+from services.clock import SystemClock
+from store.datafiles import load_catalog, load_rubric, load_subsidy_table
 
 MAX_K = 20
 FALLBACK_SHOWN = 3
@@ -74,7 +78,6 @@ def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
         except InputError as exc:
             if not exc.code.startswith("ask."):
                 raise
-            from store.datafiles import load_catalog
 
             cat = load_catalog()
             problem = cat.t(exc.code, DEFAULT_LANG, **exc.params)
@@ -109,7 +112,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     from domain.answers import answer, result_rows
     from domain.asking import own_intent
-    from store.datafiles import load_catalog, load_rubric, load_subsidy_table
     from store.search_index import load_answer_rules, load_index, load_question_rules
 
     catalog = load_catalog()
@@ -131,7 +133,6 @@ def _round_answer(args: argparse.Namespace, organization: int | None, catalog: A
     organisation's extension with --org), standing alone: no passage after it."""
     import asyncio
 
-    from services.own_data import round_deadlines
 
     own = asyncio.run(round_deadlines(_services(), organization_id=organization))
     values = dict(own.values)
@@ -187,7 +188,6 @@ def _reply_lines(result: Any, rows: list[Any], catalog: Any, lang: str) -> list[
 def _past_date(text: str) -> datetime.date | None:
     """The date a passage states, if it has passed (shown with it: not a current deadline)."""
     from domain.asking import past_date
-    from services.clock import SystemClock
     from store.search_index import load_question_rules
 
     return past_date(text, SystemClock().today(), load_question_rules())
@@ -201,8 +201,6 @@ def cmd_questions_report(args: argparse.Namespace) -> int:
     first: what staff ask that the documents do not answer."""
     import asyncio
 
-    from services.questions import gaps
-    from store.datafiles import load_catalog
 
     since = None if args.since is None else _date(args.since, "--since")
     lines = asyncio.run(gaps(_services(), since=since))
@@ -228,8 +226,6 @@ def cmd_questions_report(args: argparse.Namespace) -> int:
 
 def _date(raw: str | None, option: str = "--date") -> datetime.date:
     if raw is None:
-        from services.clock import SystemClock
-
         return SystemClock().today()
     try:
         return datetime.date.fromisoformat(raw.strip())
@@ -239,7 +235,6 @@ def _date(raw: str | None, option: str = "--date") -> datetime.date:
 
 def cmd_docs_add(args: argparse.Namespace) -> int:
     """Add a document; its passages answer questions from now on."""
-    from store.datafiles import load_catalog
     from store.documents import add_document
     from store.search_index import load_index
 
@@ -255,7 +250,6 @@ def cmd_docs_add(args: argparse.Namespace) -> int:
 
 def cmd_docs_list(args: argparse.Namespace) -> int:
     """The shipped documents, then the added ones."""
-    from store.datafiles import load_catalog
     from store.documents import list_documents
 
     listed = list_documents()
@@ -278,7 +272,6 @@ def cmd_docs_list(args: argparse.Namespace) -> int:
 
 def cmd_docs_remove(args: argparse.Namespace) -> int:
     """Remove an added document (the shipped ones stay)."""
-    from store.datafiles import load_catalog
     from store.documents import remove_document
 
     document = remove_document(args.id.strip())

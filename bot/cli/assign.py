@@ -12,17 +12,17 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bot.app import build_services
 from bot.cli.org import record_id
+from bot.settings import Settings
 from domain.dates import datetime_field
 from domain.errors import InputError
+from services.desk import assignments
 from store.datafiles import load_catalog
+from store.migrate import upgrade
 
 
 def _services() -> Any:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from store.migrate import upgrade
-
     settings = Settings()
     upgrade(settings.database_url)
     return build_services(settings)
@@ -60,31 +60,23 @@ def _print_assigned(args: argparse.Namespace, done) -> None:  # noqa: ANN001
 
 
 def cmd_auto(args: argparse.Namespace) -> int:
-    from services import assignments
-
     _print_assigned(args, _run(lambda svc: assignments.assign_auto(svc, None)))
     return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from services import assignments
-
     _print_assigned(args, _run(lambda svc: assignments.assign(svc, None, args.project,
                                                               args.reviewer)))
     return 0
 
 
 def cmd_move(args: argparse.Namespace) -> int:
-    from services import assignments
-
     _print_assigned(args, _run(lambda svc: assignments.reassign(
         svc, None, args.project, args.from_reviewer, args.to_reviewer)))
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from services import assignments
-
     found = _run(lambda svc: assignments.assignments(svc, None))
     if args.json:
         print(json.dumps([asdict(a) for a in found], ensure_ascii=False))
@@ -101,9 +93,6 @@ def _counts(row) -> dict[str, int]:  # noqa: ANN001
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from services import assignments
-
     report = _run(lambda svc: assignments.progress(svc, None))
     if args.chart is not None:
         png = assignments.progress_chart(report, load_catalog(), args.lang,
@@ -132,8 +121,6 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_review_deadline(args: argparse.Namespace) -> int:
-    from services import assignments
-
     at = datetime_field(args.at, "--at")
     moment = _run(lambda svc: assignments.set_review_deadline(svc, None, args.id, at))
     print(load_catalog().t("assign.deadline_set", args.lang, round=args.id,

@@ -8,13 +8,14 @@ import argparse
 from pathlib import Path
 
 from bot.cli.org import _run
+from bot.settings import Settings
 from domain.errors import InputError
+from services.decisions.handover import dossier, ledger_file, ranking_file
+from services.errors import NotFound
 from store.datafiles import load_catalog
 
 
 def _admin() -> int:
-    from bot.settings import Settings
-
     admins = Settings().admin_ids
     if not admins:
         raise InputError("ADMIN_IDS", "admin_needed")
@@ -32,9 +33,6 @@ def _write(args: argparse.Namespace, data: bytes, key: str, **values: object) ->
 
 
 def cmd_dossier(args: argparse.Namespace) -> int:
-    from services.handover import dossier
-    from services.project_view import NotFound
-
     admin = _admin()
     try:
         d = _run(lambda svc: dossier(svc, admin, args.project))
@@ -45,8 +43,6 @@ def cmd_dossier(args: argparse.Namespace) -> int:
 
 
 def cmd_ranking(args: argparse.Namespace) -> int:
-    from services.handover import ranking_file
-
     admin = _admin()
 
     async def build(svc):
@@ -58,8 +54,6 @@ def cmd_ranking(args: argparse.Namespace) -> int:
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
-    from services.handover import ledger_file
-
     admin = _admin()
     data, count = _run(lambda svc: ledger_file(svc, admin, args.lang))
     return _write(args, data, "cli.exported", count=count)

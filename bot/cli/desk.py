@@ -8,14 +8,15 @@ import asyncio
 import json
 from typing import Any
 
+from bot.app import build_services
+from bot.settings import Settings
+from services import audit
+from services.desk import reviewers
 from store.datafiles import load_catalog
+from store.migrate import upgrade
 
 
 def _services() -> Any:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from store.migrate import upgrade
-
     settings = Settings()
     upgrade(settings.database_url)
     return build_services(settings)
@@ -28,8 +29,6 @@ def _text(value: object) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from services import audit
-
     svc = _services()
     entries = asyncio.run(audit.log(svc, args.project))
     asyncio.run(svc.close())
@@ -57,8 +56,6 @@ def _scope(cat, lang: str, district: str | None) -> str:
 
 
 def cmd_reviewer_add(args: argparse.Namespace) -> int:
-    from services import reviewers
-
     svc = _services()
     invite = asyncio.run(reviewers.appoint(svc, None, args.district))
     if args.json:
@@ -73,8 +70,6 @@ def cmd_reviewer_add(args: argparse.Namespace) -> int:
 
 
 def cmd_reviewer_list(args: argparse.Namespace) -> int:
-    from services import reviewers
-
     found = asyncio.run(reviewers.reviewers(_services()))
     if args.json:
         print(json.dumps([{"id": r.user_id, "name": r.name, "district": r.district}
@@ -88,8 +83,6 @@ def cmd_reviewer_list(args: argparse.Namespace) -> int:
 
 
 def cmd_reviewer_remove(args: argparse.Namespace) -> int:
-    from services import reviewers
-
     gone = asyncio.run(reviewers.remove(_services(), None, args.user))
     print(load_catalog().t("cli.reviewer_removed", args.lang, id=gone.user_id, name=gone.name))
     return 0

@@ -25,8 +25,13 @@ import sys
 import time
 from pathlib import Path
 
+from bot.cli.check import check
+from bot.settings import Settings
 from domain.errors import InputError
+from services import health
+from store.backup import BackupError, append_log, backup, check_log_folder, prune, restore
 from store.datafiles import load_catalog
+from store.health import read_heartbeat, write_heartbeat
 
 REFUSALS = {"out_not_empty", "database_not_empty", "folder_not_empty", "backend",
             "backend_mismatch"}  # exit 2: the command was pointed at the wrong place
@@ -39,9 +44,6 @@ def check_webhook_url(url: str) -> str:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from services import health
-
     settings = Settings()
     report = asyncio.run(health.from_outside(
         settings.database_url, settings.heartbeat_file,
@@ -51,9 +53,6 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.cli.check import check
-    from bot.settings import Settings
-
     settings = Settings()
     if not settings.token:
         raise InputError("TELEGRAM_BOT_TOKEN", "token_missing")
@@ -93,8 +92,6 @@ def _folders(settings) -> dict[str, Path]:
 
 def _record(status_file: Path, now: float, error: str | None = None) -> None:
     """The run in BACKUP_STATUS_FILE: done or failed, and when the last one was done."""
-    from store.health import read_heartbeat, write_heartbeat
-
     last = now if error is None else (read_heartbeat(status_file) or {}).get("last_success_at")
     try:
         write_heartbeat(status_file, {"ok": error is None, "at": now, "error": error,
@@ -105,9 +102,6 @@ def _record(status_file: Path, now: float, error: str | None = None) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from store.backup import BackupError, append_log, backup, check_log_folder, prune
-
     settings = Settings()
     log = Path(args.log) if args.log else None
     out = Path(args.out)
@@ -132,9 +126,6 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from bot.settings import Settings
-    from store.backup import BackupError, restore
-
     settings = Settings()
     try:
         summary = asyncio.run(restore(Path(args.dir), settings.database_url,

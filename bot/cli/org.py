@@ -9,10 +9,25 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot.app import build_services
+from bot.settings import Settings
 from domain.dates import date_field
 from domain.errors import InputError
 from domain.limits import record_id as _record_id
+from domain.limits import user_id
+from services.errors import UnreadableFile
+from services.people.accounts import (
+    edit_organization,
+    issue_invite,
+    members,
+    organizations_page,
+    remove_member,
+    revoke_invite,
+)
+from services.people.org_import import import_organizations, report_lines
+from services.walk.files import collect_garbage
 from store.datafiles import load_catalog
+from store.migrate import upgrade
 
 T = TypeVar("T")
 
@@ -34,10 +49,6 @@ def named_by_option(err: InputError) -> InputError:
 
 def _run(use: Callable[[Any], Awaitable[T]]) -> T:
     """Run a service against the configured database, and close its connections after."""
-    from bot.app import build_services
-    from bot.settings import Settings
-    from store.migrate import upgrade
-
     settings = Settings()
     upgrade(settings.database_url)
 
@@ -66,8 +77,6 @@ def _line(args: argparse.Namespace, o) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from services.accounts import organizations_page
-
     async def page(svc):
         district = svc.districts.resolve(args.district, "--district") if args.district else None
         return await organizations_page(svc, district=district, text=args.search,
@@ -87,7 +96,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from services.org_import import UnreadableFile, import_organizations, report_lines
 
     path = Path(args.file)
 
@@ -111,8 +119,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    from services.accounts import edit_organization
-
     if all(v is None for v in (args.name, args.district, args.established, args.valid_until)):
         args.parser.error("nothing to change: give --name, --district, --established "
                           "or --valid-until")
@@ -180,8 +186,6 @@ def _named(use: Callable[[Any], Awaitable[T]]) -> T:
 
 
 def cmd_invite(args: argparse.Namespace) -> int:
-    from services.accounts import issue_invite
-
     view = _named(lambda svc: issue_invite(svc, args.id, days=args.days,
                                            single_use=args.single_use, lead=args.lead))
     print(json.dumps(_invite_json(view)) if args.json else _invite_line(args, view))
@@ -189,8 +193,6 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from services.accounts import revoke_invite
-
     view = _named(lambda svc: revoke_invite(svc, args.code))
     print(json.dumps(_invite_json(view)) if args.json else load_catalog().t(
         "invite.revoked", args.lang, code=view.code, organization=view.organization_name or ""))
@@ -198,8 +200,6 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_members(args: argparse.Namespace) -> int:
-    from services.accounts import members
-
     _, listed = _named(lambda svc: members(svc, None, args.id))
     cat = load_catalog()
     if args.json:
@@ -215,16 +215,12 @@ def cmd_members(args: argparse.Namespace) -> int:
 
 
 def cmd_remove_member(args: argparse.Namespace) -> int:
-    from services.accounts import remove_member
-
     _named(lambda svc: remove_member(svc, None, args.id, args.user))
     print(load_catalog().t("cli.member_removed", args.lang, id=args.user, organization=args.id))
     return 0
 
 
 def user_id_arg(text: str) -> int:
-    from domain.limits import user_id
-
     return user_id(text, "USER")
 
 
@@ -257,7 +253,6 @@ def register_members(org: Any) -> None:
 def cmd_files_gc(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from services.files import collect_garbage
 
     gone = _run(lambda svc: collect_garbage(svc, dt.timedelta(minutes=args.grace_minutes)))
     print(load_catalog().t("cli.gc_done", args.lang, count=len(gone)))

@@ -7,18 +7,18 @@ import asyncio
 import json
 from typing import Any
 
+from bot.app import build_services
 from bot.cli import assign as cli_assign
 from bot.cli.org import record_id
+from bot.settings import Settings
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
+from services.schedule import rounds
 from store.datafiles import load_catalog
+from store.migrate import upgrade
 
 
 def _services() -> Any:
-    from bot.app import build_services
-    from bot.settings import Settings
-    from store.migrate import upgrade
-
     settings = Settings()
     upgrade(settings.database_url)
     return build_services(settings)
@@ -41,8 +41,6 @@ def _print(args: argparse.Namespace, view) -> None:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from services import rounds
-
     opens = date_field(args.opens, "--opens")
     deadline = datetime_field(args.deadline, "--deadline")
     recommended = date_field(args.recommended, "--recommended")
@@ -56,8 +54,6 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from services import rounds
-
     views = asyncio.run(rounds.rounds(_services()))
     if args.json:
         print(json.dumps([_round_json(v) for v in views], ensure_ascii=False))
@@ -68,8 +64,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_deadline(args: argparse.Namespace) -> int:
-    from services import rounds
-
     deadline = datetime_field(args.deadline, "--deadline")
     view = asyncio.run(rounds.change_deadline(_services(), args.id, deadline))
     _print(args, view)
@@ -77,8 +71,6 @@ def cmd_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_extend(args: argparse.Namespace) -> int:
-    from services import rounds
-
     until = datetime_field(args.until, "--until")
     svc = _services()
     admin = next(iter(svc.admin_ids), None)

@@ -7,13 +7,13 @@ from __future__ import annotations
 import argparse
 import time
 
+from bot.settings import Settings
 from domain.errors import InputError
+from handlers.webdesk import link_url
 
 
 def cmd_desk_link(args: argparse.Namespace) -> int:
     from bot.runtime.webapp import desk_key, public_url
-    from bot.settings import Settings
-    from handlers.webdesk import link_url
 
     settings = Settings()
     if not (settings.webapp_secret or settings.token):

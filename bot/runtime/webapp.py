@@ -22,8 +22,8 @@ from tornado.httpserver import HTTPServer
 from bot.settings import Settings
 from handlers import webdesk, webpages
 from handlers.webdesk import Desk
-from services import reviewers as reviewers_service
 from services.core import Services
+from services.desk import reviewers as reviewers_service
 from store.datafiles import DATA_DIR
 
 log = logging.getLogger("unionbot.webapp")

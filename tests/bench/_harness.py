@@ -59,8 +59,8 @@ class World:
 
 async def unionbot_world(workdir: Path) -> World:
     from bot.app import build_application, build_services
-    from services import accounts
     from services.clock import FixedClock
+    from services.people import accounts
     from store.migrate import upgrade_async
 
     settings = bench_settings(workdir)
@@ -76,7 +76,7 @@ async def unionbot_world(workdir: Path) -> World:
 
 async def add_organization(world: World, n: int) -> str:
     """Another organisation (n ≥ 1); returns its invite code."""
-    from services import accounts
+    from services.people import accounts
 
     org = await accounts.create_organization(
         world.svc, name=f"基准测试服务中心{n}", uscc=uscc(n), district="市南区",

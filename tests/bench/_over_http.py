@@ -228,7 +228,7 @@ async def prepare_database(workdir: Path, organizations: int) -> list[str]:
     """A migrated database with `organizations` organisations; their invite codes."""
     from bot.app import build_services
     from bot.settings import Settings
-    from services import accounts
+    from services.people import accounts
     from store.migrate import upgrade_async
 
     workdir.mkdir(parents=True, exist_ok=True)

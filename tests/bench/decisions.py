@@ -40,8 +40,8 @@ from sqlalchemy import delete, insert, select, update
 from bot.app import build_application, build_services
 from bot.settings import Settings
 from fakegram import FakeTelegram, FakeUser, build_inprocess, running
-from services import rounds
 from services.clock import SHANGHAI, FixedClock
+from services.schedule import rounds
 from store.migrate import upgrade_async
 from store.models import (
     EvidenceEntry,
@@ -67,7 +67,7 @@ REJECTED_EVERY = 25  # every 25th project: its media report rejected, the projec
 async def _verdicts(s) -> None:
     """The reviewer's verdict on every target of every project (a slot with its files or
     figure, an entry with its proofs), each with the fingerprint of what the target held
-    (services/project_view.py `fingerprint`): three statements to read, one bulk insert,
+    (services/walk/view.py `fingerprint`): three statements to read, one bulk insert,
     two updates of the statuses."""
     files = (await s.execute(select(EvidenceFile.id, EvidenceFile.project_id,
                                     EvidenceFile.item_id, EvidenceFile.kind,

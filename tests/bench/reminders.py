@@ -30,8 +30,9 @@ from bot.app import build_application, build_services
 from bot.settings import Settings
 from fakegram import FakeTelegram, FakeUser, build_inprocess, running
 from handlers.reminders import CONCURRENCY, dispatch_due
-from services import accounts, rounds
 from services.clock import SHANGHAI, FixedClock
+from services.people import accounts
+from services.schedule import rounds
 from store.migrate import upgrade_async
 from store.models import (
     EvidenceEntry,

@@ -19,8 +19,8 @@ from sqlalchemy import event
 from bot.app import build_application, build_services
 from bot.settings import Settings
 from fakegram import FakeTelegram, FakeUser, build_inprocess
-from services import accounts
 from services.clock import SHANGHAI, FixedClock
+from services.people import accounts
 from store.migrate import upgrade_async
 from tests.support.chat import Chat, running
 

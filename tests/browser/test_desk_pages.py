@@ -27,8 +27,10 @@ from bot.settings import Secret
 from domain import signin
 from fakegram import FakeUser
 from handlers import webpages
-from services import accounts, assignments, evidence, projects, review
-from services import ledger as ledgers
+from services.decisions import ledger as ledgers
+from services.desk import assignments, review
+from services.people import accounts
+from services.walk import evidence, projects
 from tests.browser.conftest import free_port
 from tests.conversation.conftest import demo_org, make_settings, start_bot
 from tests.conversation.test_desk_followed import shinan_project_submitted
@@ -113,12 +115,13 @@ async def desk(tmp_path, migrated_database_url):
             svc, 1001, name="职工心理关爱项目", area="心理关怀",
             started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
             closed_and_evaluated=True)
-        await evidence.add_file(svc, 1001, view.id, "premises_photos", photo(), "招牌.jpg",
-                                "image/jpeg")
-        await evidence.add_file(svc, 1001, view.id, "study_records", pdf(), "学习记录.pdf",
-                                "application/pdf")
-        await evidence.add_file(svc, 1001, view.id, "activity_materials", docx(), "方案.docx",
-                                "application/vnd.openxmlformats-officedocument."
+        await evidence.add_file(svc, 1001, project_id=view.id, slot_key="premises_photos",
+                                data=photo(), file_name="招牌.jpg", mime_type="image/jpeg")
+        await evidence.add_file(svc, 1001, project_id=view.id, slot_key="study_records", data=pdf(),
+                                file_name="学习记录.pdf", mime_type="application/pdf")
+        await evidence.add_file(svc, 1001, project_id=view.id, slot_key="activity_materials",
+                                data=docx(), file_name="方案.docx",
+                                mime_type="application/vnd.openxmlformats-officedocument."
                                 "wordprocessingml.document")
         await evidence.add_entry(svc, 1001, view.id, "media_reports", level="national",
                                  title="工人日报<script>alert(1)</script>", happened_on=None,
@@ -390,8 +393,8 @@ async def test_a_resubmitted_project_shows_per_item_what_the_staff_changed(desk,
     await review.return_project(svc, REVIEWER, 1)
 
     svc.clock.advance(dt.timedelta(days=1, hours=2))  # the staff fix what was returned
-    await evidence.add_file(svc, 1001, 1, "study_records", pdf(), "学习记录（重扫）.pdf",
-                            "application/pdf")
+    await evidence.add_file(svc, 1001, project_id=1, slot_key="study_records", data=pdf(),
+                            file_name="学习记录（重扫）.pdf", mime_type="application/pdf")
     await evidence.remove_file(svc, 1001, 1, old_pdf.id)
     await evidence.update_entry(svc, 1001, 1, entry.id, entry.version,
                                 title="工人日报（更正）", level="provincial")

@@ -261,8 +261,9 @@ def gaps_recorded(tmp_path, database_url, monkeypatch):
     from bot.app import build_services
     from bot.cli import main
     from bot.settings import Settings
-    from services import accounts, questions
+    from services.asking import questions
     from services.clock import FixedClock
+    from services.people import accounts
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", database_url)

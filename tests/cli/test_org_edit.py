@@ -11,7 +11,7 @@ import pytest
 from bot.app import build_services
 from bot.cli import main
 from bot.settings import Settings
-from services import accounts
+from services.people import accounts
 
 ADD = ["org", "add", "--name", "青岛海都心理健康服务中心", "--uscc", "91350100M000100Y43",
        "--district", "崂山区", "--established", "2019-05-10", "--valid-until", "2026-01-31"]

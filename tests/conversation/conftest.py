@@ -9,9 +9,9 @@ from telegram.ext import Application
 from bot.app import build_application, build_services
 from bot.settings import Settings
 from fakegram import FakeTelegram, FakeUser, build_inprocess
-from services import accounts
 from services.clock import FixedClock
 from services.core import Services
+from services.people import accounts
 from tests.support.chat import Chat, running
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)

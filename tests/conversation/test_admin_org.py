@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import accounts, evidence, projects
+from services.people import accounts
+from services.walk import evidence, projects
 
 
 async def test_editorg_lists_organizations_and_explains_itself(bot):
@@ -29,8 +30,8 @@ async def test_a_renewed_certificate_lifts_the_certificate_issue_at_once(bot, me
     view = await projects.create_project(bot.svc, 1001, name="职工心理关爱项目", area="心理关怀",
                                     started_on=dt.date(2024, 3, 1),
                                     completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await evidence.add_file(bot.svc, 1001, view.id, "registration_certificate", b"%PDF cert",
-                       "证书.pdf", "application/pdf")
+    await evidence.add_file(bot.svc, 1001, project_id=view.id, slot_key="registration_certificate",
+                            data=b"%PDF cert", file_name="证书.pdf", mime_type="application/pdf")
     await member.send("/score")
     report = next(t for t in member.replies if "职工心理关爱项目" in t)
     assert "登记证书有效期至2026-01-31" in report and "合计：0/100分" in report

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services import accounts, review
+from services.desk import review
+from services.people import accounts
 from tests.conversation.conftest import new_project
 
 

@@ -46,8 +46,8 @@ async def test_days_left_and_what_is_missing_come_from_the_round_and_the_project
 
 
 async def test_status_subsidy_and_a_reviewers_queue_and_rank_come_from_the_data(bot, in_round):
-    from services import accounts
-    from services.ledger import honour, pay
+    from services.decisions.ledger import honour, pay
+    from services.people import accounts
 
     await in_round.send("项目提交了吗")
     assert "《职工心理关爱项目》还是草稿，尚未提交（目前 0/100 分）" in in_round.last_text
@@ -169,7 +169,7 @@ async def test_a_deadline_question_is_answered_from_the_round_with_a_notice_stat
 
 
 async def test_a_deadline_answer_uses_the_organisations_extension(bot, in_round):
-    from services import rounds
+    from services.schedule import rounds
 
     await rounds.extend(bot.svc, 1, 1, 1, dt.datetime(2026, 12, 22, 17, 0,
                                                       tzinfo=bot.svc.clock.tz))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.common import fits_caption
-from services import projects
+from services.walk import projects
 from tests.conversation.conftest import new_project
 
 PDF = "application/pdf"

@@ -8,7 +8,10 @@ import io
 import re
 from pathlib import Path
 
-from services import accounts, audit, projects
+from services import audit
+from services.desk import review
+from services.people import accounts
+from services.walk import projects
 from tests.conversation.conftest import new_project
 from tests.support.cli import run_in_process
 
@@ -25,7 +28,7 @@ async def _submitted_with_a_file(member, name: str) -> None:
 
 async def _review(bot, project_id: int, reject: str | None = None) -> None:
     """The desk's verdicts (issue 11): every evidence target accepted, or one rejected."""
-    from services import review
+    from services.desk import review
 
     view = await review.open_project(bot.svc, 1, project_id)
     for target in view.targets:
@@ -169,7 +172,7 @@ async def test_the_dossier_holds_every_file_by_criterion_and_item_and_a_chinese_
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")
     reviewer = bot.chat(1, "管理员")
-    view = await __import__("services.review").review.open_project(bot.svc, 1, 1)
+    view = await review.open_project(bot.svc, 1, 1)
     await _review(bot, 1, reject=view.targets[-1])
     await reviewer.send("/decide 1")
     await reviewer.press("🏅 评为市级优秀项目")
@@ -330,7 +333,8 @@ async def test_the_ranking_pages_on_stored_totals_and_follows_a_verdict(bot, mem
                                          started_on=dt.date(2024, 3, 1),
                                          completed_on=dt.date(2025, 6, 30),
                                          closed_and_evaluated=True)
-    from services import evidence, review
+    from services.desk import review
+    from services.walk import evidence
 
     for n in range(11):
         if n:
@@ -339,8 +343,10 @@ async def test_the_ranking_pages_on_stored_totals_and_follows_a_verdict(bot, mem
                 started_on=dt.date(2024, 3, 1), completed_on=dt.date(2025, 6, 30),
                 closed_and_evaluated=True)
         for slot in ("study_records", "union_approval")[:1 + (n == 0)]:
-            await evidence.add_file(bot.svc, 1001, view.id, slot, b"%PDF " + bytes([n]) * 9
-                                    + slot.encode(), "a.pdf", "application/pdf")
+            await evidence.add_file(bot.svc, 1001, project_id=view.id, slot_key=slot,
+                                    data=b"%PDF " + bytes([n]) * 9
+                                    + slot.encode(),
+                                    file_name="a.pdf", mime_type="application/pdf")
         await projects.submit(bot.svc, 1001, view.id)
         await _review(bot, view.id)
     reviewer = bot.chat(1, "管理员")
@@ -363,7 +369,7 @@ async def test_the_totals_job_runs_beside_the_reminders(bot, member):
     scores what is outdated when it runs."""
     from types import SimpleNamespace
 
-    from services import ranking
+    from services.decisions import ranking
 
     await _submitted_with_a_file(member, "社区法律服务站")
     [job] = bot.app.job_queue.get_jobs_by_name("totals")
@@ -375,7 +381,7 @@ async def test_the_totals_job_runs_beside_the_reminders(bot, member):
 async def test_a_ranking_with_many_scores_to_work_out_says_so_first(bot, member, monkeypatch):
     """When many projects must be scored again (here: none stored yet; SLOW lowered to 3),
     the reviewer is told before the ranking comes; once stored, the ranking comes at once."""
-    from services import totals
+    from services.decisions import totals
 
     monkeypatch.setattr(totals, "SLOW", 3)
     for n in range(3):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from services import accounts, audit
-from store.uow import AuditLog
+from services import audit
+from services.people import accounts
+from store.repositories.audit import AuditLog
 from tests.conversation.conftest import new_project
 
 

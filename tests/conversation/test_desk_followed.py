@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from handlers.reminders import dispatch_due
-from services import rounds
 from services.clock import SHANGHAI
+from services.schedule import rounds
 from tests.conversation.conftest import new_project
 from tests.conversation.test_desk_people import appointed
 from tests.conversation.test_desk_trust import appointed as opens_invite
@@ -68,7 +68,8 @@ async def test_two_reviews_are_blind_and_the_admin_is_told_which_buttons_decide(
 
 
 async def shinan_project_submitted(bot, name: str = "市南职工法律援助") -> int:
-    from services import accounts, evidence, projects
+    from services.people import accounts
+    from services.walk import evidence, projects
 
     org = await accounts.create_organization(
         bot.svc, name="青岛市南法律服务中心", uscc="91110000600037341L", district="市南区",
@@ -77,8 +78,8 @@ async def shinan_project_submitted(bot, name: str = "市南职工法律援助") 
     view = await projects.create_project(
         bot.svc, 1003, name=name, area="法律服务", started_on=dt.date(2024, 3, 1),
         completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await evidence.add_file(bot.svc, 1003, view.id, "union_approval", b"%PDF b", "b.pdf",
-                            "application/pdf")
+    await evidence.add_file(bot.svc, 1003, project_id=view.id, slot_key="union_approval",
+                            data=b"%PDF b", file_name="b.pdf", mime_type="application/pdf")
     await projects.submit(bot.svc, 1003, view.id)
     return view.id
 
@@ -141,8 +142,8 @@ async def test_reviewers_hear_of_submissions_in_their_scope_staff_of_verificatio
 
 async def test_reminders_only_about_work_staff_can_change(bot, member):
     from handlers.reminders import dispatch_due
-    from services import review
     from services.clock import SHANGHAI
+    from services.desk import review
 
     admin = bot.chat(1, "管理员")
     await admin.send("/newround 2026年度市级优秀项目 city 2026 2026-11-01 2026-12-15 17:00 "

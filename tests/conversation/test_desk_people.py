@@ -7,7 +7,10 @@ import asyncio
 import json
 
 from bot.cli import main
-from services import accounts, audit, review
+from services import audit
+from services.desk import review
+from services.errors import Refused
+from services.people import accounts
 from tests.conversation.conftest import new_project
 
 
@@ -73,7 +76,7 @@ async def test_a_member_of_the_organisation_cannot_review_it_and_a_reviewer_may_
     assert "已记录回避" in other.replies[0] and "#1" not in other.last_text
     try:
         await review.open_project(bot.svc, 6006, 1)
-    except review.Refused as refused:
+    except Refused as refused:
         assert refused.key == "desk.recused_already"
     else:
         raise AssertionError("a recused reviewer opened the project")
@@ -136,7 +139,7 @@ async def test_two_reviewers_must_agree_and_an_administrator_decides_a_disagreem
         bot, member):
     import datetime as dt
 
-    from services import rounds
+    from services.schedule import rounds
 
     await rounds.create_round(bot.svc, name="2026年市级评选", level="city", year=2026,
                               opens_on=dt.date(2026, 11, 1),
@@ -171,7 +174,7 @@ async def test_two_reviewers_must_agree_and_an_administrator_decides_a_disagreem
 async def test_staff_are_told_in_their_own_language(bot):
     import datetime as dt
 
-    from services import evidence, projects
+    from services.walk import evidence, projects
 
     staff = bot.chat(1002, "Anna", lang="en")
     await staff.send(f"/start {bot.invite}")
@@ -180,8 +183,8 @@ async def test_staff_are_told_in_their_own_language(bot):
     view = await projects.create_project(
         bot.svc, 1002, name="Care hotline", area="心理关怀", started_on=dt.date(2024, 3, 1),
         completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await evidence.add_file(bot.svc, 1002, view.id, "union_approval", b"%PDF a", "a.pdf",
-                            "application/pdf")
+    await evidence.add_file(bot.svc, 1002, project_id=view.id, slot_key="union_approval",
+                            data=b"%PDF a", file_name="a.pdf", mime_type="application/pdf")
     await projects.submit(bot.svc, 1002, view.id)
     reviewer = await appointed(bot, bot.chat(1, "管理员"), 5005)
     await reviewer.send("/review")

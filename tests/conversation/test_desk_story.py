@@ -7,7 +7,8 @@ what each person is told."""
 
 from __future__ import annotations
 
-from services import accounts, audit
+from services import audit
+from services.people import accounts
 from tests.conversation.conftest import new_project
 from tests.conversation.test_desk_assigned import two_review_round
 from tests.conversation.test_desk_people import appointed

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import accounts, evidence, projects, review, reviewers
+from services.desk import review, reviewers
+from services.people import accounts
+from services.walk import evidence, projects
 from tests.conversation.conftest import new_project
 
 BACK = "◀ 返回清单"
@@ -74,8 +76,8 @@ async def test_a_command_ends_the_open_walk_and_its_answers_go_to_the_new_dialog
 
 async def test_an_admin_who_is_also_staff_types_a_reject_reason_and_it_is_saved(bot, member):
     await new_project(member)
-    await evidence.add_file(bot.svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
-                            "application/pdf")
+    await evidence.add_file(bot.svc, 1001, project_id=1, slot_key="union_approval", data=b"%PDF a",
+                            file_name="批复.pdf", mime_type="application/pdf")
     await projects.submit(bot.svc, 1001, 1)
     other = await accounts.create_organization(
         bot.svc, name="青岛市南社工服务中心", uscc="91370202MA3C8K1P05", district="市南区",
@@ -96,8 +98,8 @@ async def test_an_admin_who_is_also_staff_types_a_reject_reason_and_it_is_saved(
 
 async def _claimed(svc, *, rate: float) -> int:
     """The satisfaction rate with its file, and a national media report with its link."""
-    await evidence.add_file(svc, 1001, 1, "satisfaction_rate", b"%PDF s", "测评.pdf",
-                            "application/pdf")
+    await evidence.add_file(svc, 1001, project_id=1, slot_key="satisfaction_rate", data=b"%PDF s",
+                            file_name="测评.pdf", mime_type="application/pdf")
     await evidence.set_figure(svc, 1001, 1, "satisfaction_rate", rate, 0)
     entry, _ = await evidence.add_entry(svc, 1001, 1, "media_reports", level="national",
                                         title="工人日报", happened_on=None,
@@ -109,8 +111,8 @@ async def _returned(bot, member) -> int:
     """Submitted with a file, a rate and a media report; the file and the report returned."""
     await new_project(member)
     svc = bot.svc
-    await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
-                            "application/pdf")
+    await evidence.add_file(svc, 1001, project_id=1, slot_key="union_approval", data=b"%PDF a",
+                            file_name="批复.pdf", mime_type="application/pdf")
     entry = await _claimed(svc, rate=95)
     await projects.submit(svc, 1001, 1)
     await review.give_verdict(svc, 1, 1, "union_approval", "reject", "材料不清晰")
@@ -192,8 +194,8 @@ async def test_history_is_reachable_and_readable_for_staff(bot, member):
     await new_project(member)
     assert "/history 1" in member.last_text  # the checklist names the project's number
     svc = bot.svc
-    await evidence.add_file(svc, 1001, 1, "union_approval", b"%PDF a", "批复.pdf",
-                            "application/pdf")
+    await evidence.add_file(svc, 1001, project_id=1, slot_key="union_approval", data=b"%PDF a",
+                            file_name="批复.pdf", mime_type="application/pdf")
     entry = await _claimed(svc, rate=95)
     await member.send("/submit")
     await member.press("📤 提交审核")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 
-from services import projects
+from services.walk import projects
 from tests.conversation.conftest import new_project
 
 SORRY = "出了点问题"

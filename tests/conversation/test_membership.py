@@ -11,7 +11,8 @@ import time
 
 from bot.app import SWEEP_JOB, build_application
 from fakegram import build_inprocess
-from services import accounts, audit
+from services import audit
+from services.people import accounts
 from tests.conversation.conftest import new_project
 from tests.support.chat import Chat, running
 

@@ -12,8 +12,11 @@ from openpyxl import load_workbook
 
 from domain.subsidy import DistrictRule
 from domain.uscc import check_character
-from services import accounts, audit, evidence, projects, review
-from services import ledger as ledgers
+from services import audit
+from services.decisions import ledger as ledgers
+from services.desk import review
+from services.people import accounts
+from services.walk import evidence, projects
 from tests.conversation.test_decisions import _submitted_with_a_file
 from tests.conversation.test_desk_people import appointed
 
@@ -37,8 +40,9 @@ async def reviewed(bot, n: int, name: str, *, rate: float, national: int = 0, ci
         completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)).id
     slots = ["study_records", "union_approval", "satisfaction_rate"]
     for slot in slots + (["union_work_materials"] if union_work else []):
-        await evidence.add_file(bot.svc, staff, pid, slot, PDF + f"{n}{slot}".encode(),
-                                f"{slot}.pdf", "application/pdf")
+        await evidence.add_file(bot.svc, staff, project_id=pid, slot_key=slot,
+                                data=PDF + f"{n}{slot}".encode(), file_name=f"{slot}.pdf",
+                                mime_type="application/pdf")
     await evidence.set_figure(bot.svc, staff, pid, "satisfaction_rate", rate, 0)
     for k, level in enumerate(["national"] * national + ["city"] * city):
         await evidence.add_entry(bot.svc, staff, pid, "media_reports", level=level,

@@ -13,8 +13,9 @@ from sqlalchemy import insert
 from bot.app import build_application, build_services
 from fakegram import FakeTelegram, FakeUser, build_inprocess
 from handlers.reminders import dispatch_due
-from services import accounts, rounds
 from services.clock import SHANGHAI, FixedClock
+from services.people import accounts
+from services.schedule import rounds
 from store.models import User
 from tests.conversation.conftest import make_settings
 from tests.support.chat import running

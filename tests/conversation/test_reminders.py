@@ -13,8 +13,8 @@ from telegram.error import NetworkError, TimedOut
 from bot.app import build_application, build_services
 from fakegram import ApiError, build_inprocess
 from handlers.reminders import dispatch_due, start_up
-from services import rounds
 from services.clock import SHANGHAI
+from services.schedule import rounds
 from store.models import Reminder
 from tests.conversation.conftest import new_project
 from tests.support.chat import Chat, running

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from services import evidence, projects
+from services.walk import evidence, projects
 
 
 async def test_score_asks_guests_to_join_first(chat):
@@ -21,8 +21,8 @@ async def test_score_shows_each_criterion_total_open_points_and_a_chart(bot, mem
     view = await projects.create_project(bot.svc, 1001, name="职工心理关爱项目", area="心理关怀",
                                     started_on=dt.date(2024, 3, 1),
                                     completed_on=dt.date(2025, 6, 30), closed_and_evaluated=True)
-    await evidence.add_file(bot.svc, 1001, view.id, "study_records", b"%PDF x", "学习.pdf",
-                       "application/pdf")
+    await evidence.add_file(bot.svc, 1001, project_id=view.id, slot_key="study_records",
+                            data=b"%PDF x", file_name="学习.pdf", mime_type="application/pdf")
     await member.press("📊 看评分")
     report = next(t for t in member.replies if "职工心理关爱项目" in t)
     assert "✅ 政治建设" not in report and "◐ 政治建设：10/20" in report

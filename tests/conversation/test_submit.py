@@ -205,7 +205,7 @@ async def test_a_project_goes_from_empty_to_100_following_the_suggestions(member
 
 
 async def test_a_stale_place_does_not_trap_the_user(bot, member):
-    from services import accounts
+    from services.people import accounts
 
     await new_project(member)
     other = await accounts.create_organization(

@@ -7,8 +7,8 @@ import datetime as dt
 
 from bot.app import build_application, build_services
 from fakegram import build_inprocess
-from services import accounts
 from services.clock import FixedClock
+from services.people import accounts
 from tests.conversation.conftest import NOW, new_project
 from tests.support.chat import Chat, running
 

@@ -10,7 +10,8 @@ import httpx
 
 from bot.runtime.webapp import make_desk, menu_buttons, serving
 from bot.settings import Secret
-from services import accounts, audit
+from services import audit
+from services.people import accounts
 from tests.browser.conftest import free_port
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
 from tests.conversation.test_desk_people import appointed

@@ -15,8 +15,8 @@ from domain.answers import (
 )
 from domain.corpus import normalize
 from domain.search import SearchIndex
-from store.datafiles import read_toml
-from store.search_index import DATA_DIR, load_answer_rules, load_index
+from store.datafiles import DATA_DIR, read_toml
+from store.search_index import load_answer_rules, load_index
 
 
 @pytest.fixture(scope="module")

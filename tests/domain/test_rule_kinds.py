@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from domain.evidence import Held
-from domain.rubric import RULE_KINDS
+from domain.rubric import RULE_KINDS, Held
 
 
 def test_every_item_of_the_standard_answers_through_its_kind(rubric):

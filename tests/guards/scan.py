@@ -56,6 +56,102 @@ def layer_violations(root: Path = ROOT) -> list[str]:
     return out
 
 
+# Project modules that load a heavy stack when imported (tests/guards/test_startup_imports.py
+# checks each): the only ones a function may import, so that start-up leaves them for later.
+DEFERRED = ("domain.search", "domain.answers", "domain.asking", "store.search_index",
+            "store.documents", "bot.runtime.webapp")
+
+
+def module_name(root: Path, path: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _top_level_imports(tree: ast.Module) -> set[int]:
+    """ids of the import statements at module level (also under a module-level if/try)."""
+    out, todo = set(), list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            out.add(id(node))
+        elif isinstance(node, ast.If | ast.Try):
+            todo += node.body + node.orelse + getattr(node, "finalbody", [])
+            todo += [s for h in getattr(node, "handlers", []) for s in h.body]
+    return out
+
+
+def project_imports(root: Path = ROOT) -> tuple[dict[str, set[str]], list[str]]:
+    """The project's import graph (module → the project modules it imports, wherever the
+    import stands) and the imports of project modules other than DEFERRED ones that stand
+    inside a function or a class ("file:line: module imports other inside a function")."""
+    files = {module_name(root, p): p for package in PACKAGES for p in python_files(root, package)}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {m: set() for m in files}
+    inner = []
+    for module, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        top = _top_level_imports(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for name in names:
+                target = resolve(name)
+                if target is None or target == module:
+                    continue
+                graph[module].add(target)
+                if id(node) not in top and target not in DEFERRED:
+                    inner.append(f"{path.relative_to(root)}:{node.lineno}: {module} imports "
+                                 f"{target} inside a function")
+    return graph, sorted(set(inner))
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected parts of the graph with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        while work:
+            node, edges = work[-1]
+            for nxt in edges:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    work.append((nxt, iter(sorted(graph[nxt]))))
+                    break
+                if nxt in stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    part = []
+                    while True:
+                        member = stack.pop()
+                        part.append(member)
+                        if member == node:
+                            break
+                    if len(part) > 1:
+                        cycles.append(sorted(part))
+    return cycles
+
+
 @dataclass(frozen=True, slots=True)
 class KeyUse:
     where: str

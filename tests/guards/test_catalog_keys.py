@@ -7,7 +7,7 @@ import pytest
 
 from domain.fields import UNKNOWN, field_key, field_label
 from domain.i18n import LANGS
-from services.accounts import ROLES
+from services.people.accounts import ROLES
 from tests.guards.scan import catalog_key_uses, input_error_fields
 
 # Fields only the command line names (SPEC.md: its stderr line names the field as typed).

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import shutil
 
-from tests.guards.scan import PACKAGES, ROOT, layer_violations
+from tests.guards.scan import (
+    PACKAGES,
+    ROOT,
+    import_cycles,
+    layer_violations,
+    project_imports,
+)
 
 
 def test_the_code_base_keeps_to_the_layers():
@@ -52,3 +58,29 @@ def test_bot_may_import_every_layer(tmp_path):
     path.write_text(path.read_text(encoding="utf-8") + "\nfrom store.models import Base\n",
                     encoding="utf-8")
     assert layer_violations(root) == []
+
+
+def test_no_import_cycle_between_project_modules():
+    graph, _ = project_imports()
+    assert import_cycles(graph) == []
+
+
+def test_project_modules_are_imported_at_module_level_only():
+    _, inner = project_imports()
+    assert inner == []
+
+
+def test_a_cycle_through_an_import_inside_a_function_is_caught(tmp_path):
+    root = copy_of_the_code(tmp_path)
+    path = root / "domain" / "dates.py"
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "\n\ndef _late():\n    from domain.amounts import parse_amount\n\n"
+        "    return parse_amount\n"), encoding="utf-8")
+    amounts = root / "domain" / "amounts.py"
+    amounts.write_text(amounts.read_text(encoding="utf-8") + "\nimport domain.dates\n",
+                       encoding="utf-8")
+    graph, inner = project_imports(root)
+    assert import_cycles(graph) == [["domain.amounts", "domain.dates"]]
+    [problem] = inner
+    assert problem.startswith("domain/dates.py:")
+    assert problem.endswith("domain.dates imports domain.amounts inside a function")

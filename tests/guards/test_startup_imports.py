@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.guards.scan import ROOT
+from tests.guards.scan import DEFERRED, ROOT
 
 # What `python -m bot run` imports up to the Application's start (bot/runner.py).
 START = "import bot.cli, bot.runner, bot.app, bot.runtime.observe, bot.runtime.logs"
@@ -48,3 +48,13 @@ def test_starting_the_bot_leaves_the_heavy_stacks_for_later():
 
 def test_the_check_sees_a_heavy_stack_that_is_imported():
     assert "openpyxl" in modules_after(f"{START}\nimport openpyxl")
+
+
+def test_each_module_imported_late_loads_a_heavy_stack():
+    """The layer guard lets a function import only these project modules (scan.DEFERRED):
+    each must earn it by loading one of the heavy stacks above that start-up leaves out."""
+    started = modules_after(START)
+    light = [module for module in DEFERRED if not any(
+        (name in LOADED_LATER or name.split(".")[0] in LOADED_LATER) and name not in started
+        for name in modules_after(f"{START}\nimport {module}") - started)]
+    assert light == []

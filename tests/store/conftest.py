@@ -6,8 +6,8 @@ import pytest
 
 from bot.app import build_services
 from bot.settings import Settings
-from services import accounts
 from services.clock import FixedClock
+from services.people import accounts
 
 NOW = dt.datetime(2026, 11, 23, 10, 0)
 

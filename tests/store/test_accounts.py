@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from domain.errors import InputError
-from services import accounts
+from services.people import accounts
 
 
 async def test_organization_gets_an_invite_link(svc, org):

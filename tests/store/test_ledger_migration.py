@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from bot.app import build_services
-from services import ledger
 from services.clock import SHANGHAI, FixedClock
+from services.decisions import ledger
 from store.migrate import alembic_config, upgrade_async
 from tests.store.test_reminder_migration import _execute
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from domain.errors import InputError
-from services import accounts
+from services.people import accounts
 
 
 async def test_facts_are_corrected_and_the_credit_code_stays(svc, org):

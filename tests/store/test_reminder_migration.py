@@ -10,8 +10,8 @@ from alembic import command
 from sqlalchemy import insert, text
 
 from bot.app import build_services
-from services import rounds
 from services.clock import SHANGHAI, FixedClock
+from services.schedule import rounds
 from store.db import make_engine
 from store.migrate import alembic_config, upgrade_async
 from store.models import Reminder, Round

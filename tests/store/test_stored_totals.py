@@ -1,5 +1,5 @@
-"""Stored totals (services/totals.py, table project_totals): after every kind of write that
-can change a score, through the services, the command line or plain SQL, a stored total
+"""Stored totals (services/decisions/totals.py, table project_totals): after every kind of
+write that can change a score, through the services, the command line or plain SQL, a stored total
 the ranking would use equals the total scored afresh, and only the projects written to
 are scored again. On SQLite and, with TEST_DATABASE_URL, PostgreSQL (the triggers are
 written for each)."""
@@ -15,9 +15,13 @@ import sqlalchemy as sa
 from bot.cli import main
 from domain.ranking import Ranked, rank
 from domain.uscc import check_character
-from services import accounts, evidence, projects, ranking, review, rounds, totals
 from services.clock import SHANGHAI
-from services.project_view import load_many
+from services.decisions import ranking, totals
+from services.desk import review
+from services.people import accounts
+from services.schedule import rounds
+from services.walk import evidence, projects
+from services.walk.view import load_many
 from store.datafiles import load_ranking
 from tests.store.test_reminder_migration import _execute
 
@@ -49,8 +53,9 @@ async def _project(svc, n: int, *, accept: bool = True, reject: str | None = Non
     pid = view.id
     for slot in ("study_records", "registration_certificate", "union_approval",
                  "satisfaction_rate"):
-        await evidence.add_file(svc, staff, pid, slot, PDF + f"{n}{slot}".encode(),
-                                f"{slot}.pdf", "application/pdf")
+        await evidence.add_file(svc, staff, project_id=pid, slot_key=slot,
+                                data=PDF + f"{n}{slot}".encode(), file_name=f"{slot}.pdf",
+                                mime_type="application/pdf")
     if figure:
         await evidence.set_figure(svc, staff, pid, "satisfaction_rate", 91, 0)
     await evidence.add_entry(svc, staff, pid, "media_reports", level=entry_level,
@@ -144,8 +149,9 @@ async def test_stored_totals_follow_every_write_that_changes_a_score(
     await evidence.set_figure(svc, figure[1], figure[0], "satisfaction_rate", 75, 1)
     await evidence.set_figure(svc, figure_new[1], figure_new[0], "satisfaction_rate", 91, 0)
     entry = await _entry(svc, proof)
-    await evidence.add_file(svc, proof[1], proof[0], "media_reports", PDF + b"proof",
-                            "截图.pdf", "application/pdf", entry_id=entry)
+    await evidence.add_file(svc, proof[1], project_id=proof[0], slot_key="media_reports",
+                            data=PDF + b"proof", file_name="截图.pdf", mime_type="application/pdf",
+                            entry_id=entry)
     await evidence.update_entry(svc, entry_edited[1], entry_edited[0],
                                 await _entry(svc, entry_edited), 1, level="national")
     await evidence.remove_entry(svc, entry_removed[1], entry_removed[0],

@@ -8,9 +8,10 @@ import pytest
 
 from bot.app import build_services
 from domain.errors import InputError
-from services import evidence, projects
-from services import project_view as pv
 from services.clock import FixedClock
+from services.errors import Conflict, Locked, NotMember
+from services.walk import evidence, projects
+from services.walk import view as pv
 from tests.store.conftest import NOW
 
 PDF = b"%PDF-1.4 contract"
@@ -31,8 +32,8 @@ async def test_new_project_starts_at_zero_with_thirteen_slots(svc, project):
 
 
 async def test_a_file_scores_its_item_and_is_stored_by_content(svc, project, settings):
-    saved = await evidence.add_file(svc, 1001, project, "study_records", PDF, "学习记录.pdf",
-                               "application/pdf")
+    saved = await evidence.add_file(svc, 1001, project_id=project, slot_key="study_records",
+                                    data=PDF, file_name="学习记录.pdf", mime_type="application/pdf")
     assert (saved.view.report.total, saved.gained, saved.duplicate) == (10, 10, False)
     stored = list((settings.evidence_dir).rglob("*.pdf"))
     assert len(stored) == 1 and stored[0].read_bytes() == PDF
@@ -41,10 +42,10 @@ async def test_a_file_scores_its_item_and_is_stored_by_content(svc, project, set
 
 
 async def test_the_same_file_twice_is_recognised_and_stored_once(svc, project, settings):
-    await evidence.add_file(svc, 1001, project, "study_records", PDF, "a.pdf",
-                                "application/pdf")
-    again = await evidence.add_file(svc, 1002, project, "study_records", PDF, "b.pdf",
-                               "application/pdf")
+    await evidence.add_file(svc, 1001, project_id=project, slot_key="study_records", data=PDF,
+                            file_name="a.pdf", mime_type="application/pdf")
+    again = await evidence.add_file(svc, 1002, project_id=project, slot_key="study_records",
+                                    data=PDF, file_name="b.pdf", mime_type="application/pdf")
     assert again.duplicate and again.view.report.total == 10
     assert len(again.view.slots[0].files) == 1
     assert len(list(settings.evidence_dir.rglob("*.pdf"))) == 1
@@ -56,25 +57,28 @@ async def test_the_same_file_twice_is_recognised_and_stored_once(svc, project, s
 ])
 async def test_refused_files_change_nothing(svc, project, settings, name, mime, size, code):
     with pytest.raises(InputError) as err:
-        await evidence.add_file(svc, 1001, project, "study_records", b"x" * size, name, mime)
+        await evidence.add_file(svc, 1001, project_id=project, slot_key="study_records",
+                                data=b"x" * size, file_name=name, mime_type=mime)
     assert err.value.code == code
     assert (await pv.project_view(svc, 1001, project)).report.total == 0
     assert not settings.evidence_dir.exists() or not list(settings.evidence_dir.rglob("*.*"))
 
 
 async def test_project_documents_score_per_kind(svc, project):
-    await evidence.add_file(svc, 1001, project, "project_documents.contract", PDF, "合同.pdf",
-                       "application/pdf")
-    saved = await evidence.add_file(svc, 1001, project, "project_documents.plan", b"%PDF plan",
-                               "方案.pdf", "application/pdf")
+    await evidence.add_file(svc, 1001, project_id=project, slot_key="project_documents.contract",
+                            data=PDF, file_name="合同.pdf", mime_type="application/pdf")
+    saved = await evidence.add_file(svc, 1001, project_id=project,
+                                    slot_key="project_documents.plan", data=b"%PDF plan",
+                                    file_name="方案.pdf", mime_type="application/pdf")
     assert saved.view.report.criteria[3].points == 10
 
 
 async def test_satisfaction_needs_the_figure_and_its_files(svc, project):
     saved = await evidence.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=0)
     assert saved.view.report.total == 0  # a figure alone is no evidence
-    saved = await evidence.add_file(svc, 1001, project, "satisfaction_rate", b"%PDF survey",
-                               "测评结果.pdf", "application/pdf")
+    saved = await evidence.add_file(svc, 1001, project_id=project, slot_key="satisfaction_rate",
+                                    data=b"%PDF survey", file_name="测评结果.pdf",
+                                    mime_type="application/pdf")
     assert saved.view.report.total == 8
 
 
@@ -82,7 +86,7 @@ async def test_two_staff_editing_the_same_figure_do_not_overwrite_silently(svc, 
     view = await pv.project_view(svc, 1001, project)
     seen = next(s for s in view.slots if s.slot.key == "satisfaction_rate").figure_version
     await evidence.set_figure(svc, 1002, project, "satisfaction_rate", 91, seen_version=seen)
-    with pytest.raises(pv.Conflict):
+    with pytest.raises(Conflict):
         await evidence.set_figure(svc, 1001, project, "satisfaction_rate", 85, seen_version=seen)
     view = await pv.project_view(svc, 1001, project)
     assert next(s for s in view.slots if s.slot.key == "satisfaction_rate").figure == 91
@@ -93,8 +97,9 @@ async def test_media_entries_need_support_and_cap_at_ten(svc, project):
                                                level="national",
                                           title="工人日报", happened_on=dt.date(2025, 5, 1))
     assert saved.view.report.total == 0  # no link, no screenshot yet
-    await evidence.add_file(svc, 1001, project, "media_reports", b"\x89PNG shot", "shot.png",
-                       "image/png", entry_id=entry_id)
+    await evidence.add_file(svc, 1001, project_id=project, slot_key="media_reports",
+                            data=b"\x89PNG shot", file_name="shot.png", mime_type="image/png",
+                            entry_id=entry_id)
     assert (await pv.project_view(svc, 1001, project)).report.total == 3
     for n in range(4):
         _, saved = await evidence.add_entry(svc, 1001, project, "media_reports", level="national",
@@ -114,28 +119,28 @@ async def test_a_future_completion_date_is_refused(svc, staff):
 
 async def test_submitting_locks_and_a_reviewer_can_reopen(svc, project):
     await projects.submit(svc, 1001, project)
-    with pytest.raises(pv.Locked):
-        await evidence.add_file(svc, 1002, project, "study_records", PDF, "a.pdf",
-                                "application/pdf")
-    with pytest.raises(pv.NotMember):
+    with pytest.raises(Locked):
+        await evidence.add_file(svc, 1002, project_id=project, slot_key="study_records", data=PDF,
+                                file_name="a.pdf", mime_type="application/pdf")
+    with pytest.raises(NotMember):
         await projects.reopen(svc, 1001, project)  # staff cannot reopen
     view = await projects.reopen(svc, 1, project)  # an admin (or reviewer) can
     assert view.status == "draft"
-    saved = await evidence.add_file(svc, 1002, project, "study_records", PDF, "a.pdf",
-                               "application/pdf")
+    saved = await evidence.add_file(svc, 1002, project_id=project, slot_key="study_records",
+                                    data=PDF, file_name="a.pdf", mime_type="application/pdf")
     assert saved.view.report.total == 10
 
 
 async def test_outsiders_cannot_touch_a_project(svc, project):
-    with pytest.raises(pv.NotMember):
-        await evidence.add_file(svc, 4242, project, "study_records", PDF, "a.pdf",
-                                "application/pdf")
+    with pytest.raises(NotMember):
+        await evidence.add_file(svc, 4242, project_id=project, slot_key="study_records", data=PDF,
+                                file_name="a.pdf", mime_type="application/pdf")
 
 
 async def test_everything_confirmed_survives_a_restart(svc, settings, project):
-    await evidence.add_file(svc, 1001, project, "union_approval", PDF, "批复.pdf",
-                            "application/pdf")
-    await projects.set_cursor(svc, 1001, project, "union_work_materials")
+    await evidence.add_file(svc, 1001, project_id=project, slot_key="union_approval", data=PDF,
+                            file_name="批复.pdf", mime_type="application/pdf")
+    await projects.set_cursor(svc, 1001, project_id=project, slot_key="union_work_materials")
     fresh = build_services(settings, clock=FixedClock(NOW))  # a new process on the same DB
     view = await pv.project_view(fresh, 1001, project)
     assert view.report.total == 10
@@ -152,8 +157,9 @@ async def test_a_full_submission_reaches_100(svc, project):
             continue
         if slot.item_id == "satisfaction_rate":
             await evidence.set_figure(svc, 1001, project, slot.item_id, 96.5, seen_version=0)
-        await evidence.add_file(svc, 1001, project, slot.key, f"%PDF {slot.key}".encode(),
-                           f"{slot.key}.pdf", "application/pdf")
+        await evidence.add_file(svc, 1001, project_id=project, slot_key=slot.key,
+                                data=f"%PDF {slot.key}".encode(), file_name=f"{slot.key}.pdf",
+                                mime_type="application/pdf")
     view = await pv.project_view(svc, 1001, project)
     assert view.report.total == 100 and view.next_slot is None and view.report.eligible
 

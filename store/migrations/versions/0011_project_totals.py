@@ -6,7 +6,7 @@ Revises: 0010
 Create Date: 2026-12-02 01:30:00
 
 The table starts empty: the ranking fills missing or outdated rows itself
-(services/totals.py). Every trigger bumps `generation` of the projects a write touches; a
+(services/decisions/totals.py). Every trigger bumps `generation` of the projects a write touches; a
 stored total counts only while its `scored_generation` is the row's `generation`. The
 trigger SQL is written out here (not imported): a migration stays what it was.
 """

@@ -25,7 +25,7 @@ def upgrade() -> None:
                                       server_default='city'))
     op.add_column('users', sa.Column('payer', sa.Boolean(), nullable=False,
                                      server_default='0'))
-    # stored totals scored before this revision lack them: services/totals.py's
+    # stored totals scored before this revision lack them: services/decisions/totals.py's
     # SCORING_VERSION 2 sends every row back to be scored
     op.add_column('project_totals', sa.Column('criteria', sa.JSON(), nullable=True))
     op.add_column('project_totals', sa.Column('blocking', sa.JSON(), nullable=True))

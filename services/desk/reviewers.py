@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from domain.errors import InputError
 from domain.review import excluded
 from services import audit
-from services.accounts import create_reviewer_invite, invite_link
 from services.core import Services
-from services.project_view import NotMember, in_scope
+from services.errors import NotMember
+from services.people.accounts import create_reviewer_invite, invite_link
+from services.walk.view import in_scope
 from store.models import User
 from store.uow import UnitOfWork
 

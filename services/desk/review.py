@@ -13,41 +13,25 @@ from domain.errors import InputError
 from domain.review import ACCEPT, ADJUST, REJECT, entry_target
 from services import audit
 from services.core import Services
-from services.project_view import (
+from services.desk.reviewers import judged, refusal
+from services.errors import NotFound, NotMember, Refused, WrongState
+from services.walk.view import (
     FileView,
     Loaded,
-    NotFound,
-    NotMember,
     ProjectView,
     VerdictView,
     fingerprint,
     load,
     outcomes,
     stored_file,
+    verdict_view,
 )
-from services.reviewers import judged, refusal
 from store.models import Recusal, ReviewNote, Verdict
 from store.uow import UnitOfWork
 
 MAX_REASON = 500
 MAX_NOTE = 2000
 REVIEWABLE = ("submitted", "in_review")
-
-
-class Refused(Exception):
-    """The reviewer may not act on this project: `key` (a catalog key) says why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-class WrongState(Exception):
-    """The project is not in a state this action applies to (e.g. returned, verified)."""
-
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
-        self.status = status
 
 
 async def reviewed(uow: UnitOfWork, svc: Services, user_id: int, project_id: int) -> Loaded:
@@ -252,8 +236,6 @@ async def give_verdict(svc: Services, user_id: int, project_id: int, target: str
 
 
 async def _reload_verdicts(uow: UnitOfWork, loaded: Loaded) -> None:
-    from services.project_view import verdict_view
-
     loaded.verdicts = [verdict_view(v) for v in await uow.reviews.verdicts(loaded.project.id)]
 
 

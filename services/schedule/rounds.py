@@ -20,10 +20,11 @@ from domain.reminders import REVIEW, days_left, schedule
 from domain.scoring import OpenPoint, score
 from services import audit
 from services.core import Services
-from services.project_view import load_many
-from services.scoring import make_submission
+from services.walk.scoring import make_submission
+from services.walk.view import load_many
 from store.models import Project, Round
-from store.uow import ClaimedReminder, UnitOfWork
+from store.repositories.rounds import ClaimedReminder
+from store.uow import UnitOfWork
 
 LEVELS = ("city", "provincial", "national")
 
@@ -220,7 +221,7 @@ async def _plan(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
 async def plan_review_reminders(uow: UnitOfWork, svc: Services, *,
                                 round_id: int | None = None) -> None:
     """Reviewers with projects of a round are reminded before its review deadline: rows of
-    the kinds r7 … r0, claimed and sent as the staff's are (services/assignments.py)."""
+    the kinds r7 … r0, claimed and sent as the staff's are (services/desk/assignments.py)."""
     now = svc.clock.now()
     for r in await uow.rounds.all():
         if (round_id is not None and r.id != round_id) or r.review_deadline_at is None:

@@ -1,7 +1,7 @@
 """The read model of the submission walk: a project as its staff see it — score, slots,
 files, entries — built from ONE load of its evidence, in plain frozen dataclasses.
 
-The writes (services/projects.py, services/evidence.py) load the same way, change the
+The writes (services/walk/projects.py, services/walk/evidence.py) load the same way, change the
 rows, and rebuild the view from what they loaded plus what they wrote, without reading
 again.
 """
@@ -24,27 +24,9 @@ from domain.review import (
 )
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
+from services.errors import NotFound, NotMember
+from store.models import Project
 from store.uow import UnitOfWork
-
-
-class Locked(Exception):
-    """The project is read-only: submitted for review, or past its round's deadline."""
-
-    def __init__(self, project_id: int | None, reason: str = "submitted") -> None:
-        super().__init__(project_id, reason)
-        self.reason = reason
-
-
-class Conflict(Exception):
-    """Someone else changed this since the user looked at it."""
-
-
-class NotFound(Exception):
-    """The project, file or entry does not exist (any more)."""
-
-
-class NotMember(Exception):
-    """The user does not belong to the project's organisation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +256,17 @@ def in_scope(svc: Services, user_id: int, user, org) -> bool:
     if user is None or user.role != "reviewer":
         return False
     return user.review_district is None or user.review_district == org.district
+
+
+async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
+                            project_id: int) -> Project:
+    """A project a reviewer (or an administrator) acts on."""
+    user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
+    if project is None:
+        raise NotFound(project_id)
+    if not in_scope(svc, user_id, user, org):  # a district's reviewer: that district only
+        raise NotMember(project_id)
+    return project
 
 
 async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | None,
@@ -526,20 +519,3 @@ async def submitted_projects(svc: Services, user_id: int,
 async def organization_names(svc: Services) -> dict[int, str]:
     async with svc.uow() as uow:
         return {o.id: o.name for o in await uow.organizations.all()}
-
-
-@dataclass(frozen=True, slots=True)
-class Honours:
-    project_id: int
-    name: str
-    honours: tuple[str, ...]
-    paid: int
-
-
-async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
-    """The user's organisation's projects that have honours or payments on record, from
-    the ledger (services/ledger.py)."""
-    from services.ledger import own_ledger
-
-    return [Honours(book.project_id, book.name, book.honours, book.balance.paid)
-            for book in await own_ledger(svc, user_id)]

@@ -18,18 +18,10 @@ from domain.limits import entry_title
 from domain.review import entry_target, slot_target
 from services import audit
 from services.core import Services
-from services.files import drop_unreferenced
-from services.project_view import (
-    Conflict,
-    FileView,
-    Loaded,
-    NotFound,
-    Saved,
-    entry_view,
-    load,
-    slot_by_key,
-)
-from services.projects import editable, writable
+from services.errors import Conflict, NotFound
+from services.walk.files import drop_unreferenced
+from services.walk.projects import editable, writable
+from services.walk.view import FileView, Loaded, Saved, entry_view, load, slot_by_key
 from store.errors import Duplicate, StaleWrite
 from store.models import EvidenceEntry, EvidenceFigure
 from store.uow import UnitOfWork
@@ -87,9 +79,9 @@ async def _store_file(uow: UnitOfWork, svc: Services, loaded: Loaded, item_id: s
     return True
 
 
-async def add_file(svc: Services, user_id: int, project_id: int | None, slot_key: str | None,
-                   data: bytes, file_name: str, mime_type: str, telegram_file_id: str = "",
-                   entry_id: int | None = None) -> Saved:
+async def add_file(svc: Services, user_id: int, *, project_id: int | None = None,
+                   slot_key: str | None = None, data: bytes, file_name: str, mime_type: str,
+                   telegram_file_id: str = "", entry_id: int | None = None) -> Saved:
     """Store a file in a slot (as the proof of one of its entries, with `entry_id`).
     Without a project and slot: in the slot the user has open (the place stored in the
     database when the slot was shown)."""

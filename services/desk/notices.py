@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.core import Services
-from services.project_view import in_scope
-from services.reviewers import conflicts, judged
+from services.desk.reviewers import conflicts, judged
+from services.walk.view import in_scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ def _recipients(users) -> tuple[Recipient, ...]:
 
 async def reviewers_of(svc: Services, project_id: int) -> tuple[Recipient, ...]:
     """The reviewers who may review this project: in scope, no conflict of interest, not
-    recused (services/reviewers.py says who may)."""
+    recused (services/desk/reviewers.py says who may)."""
     async with svc.uow() as uow:
         project = await uow.projects.get(project_id)
         if project is None:

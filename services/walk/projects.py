@@ -1,6 +1,6 @@
 """Writes on projects: create, correct the facts, move the user's place in the walk,
-submit, reopen (honours: services/ledger.py). Each is one unit of work, committed before it
-returns."""
+submit, reopen (honours: services/decisions/ledger.py). Each is one unit of work, committed
+before it returns."""
 
 from __future__ import annotations
 
@@ -9,16 +9,9 @@ import datetime as dt
 from domain.errors import MAX_NAME, InputError
 from services import audit
 from services.core import Services
-from services.project_view import (
-    Loaded,
-    Locked,
-    NotFound,
-    NotMember,
-    ProjectView,
-    in_scope,
-    load,
-)
-from services.rounds import open_round
+from services.errors import Locked, NotMember
+from services.schedule.rounds import open_round
+from services.walk.view import Loaded, ProjectView, load, reviewed_project
 from store.models import Project
 from store.uow import UnitOfWork
 
@@ -118,8 +111,8 @@ async def open_at(svc: Services, user_id: int, project_id: int,
         return loaded.view()
 
 
-async def set_cursor(svc: Services, user_id: int, project_id: int | None,
-                     slot_key: str | None) -> None:
+async def set_cursor(svc: Services, user_id: int, *, project_id: int | None = None,
+                     slot_key: str | None = None) -> None:
     async with svc.uow() as uow:
         await uow.users.move_cursor(user_id, project_id, slot_key)
         await uow.commit()
@@ -144,17 +137,6 @@ async def submit(svc: Services, user_id: int, project_id: int) -> ProjectView:
         await uow.users.move_cursor(user_id, None, None)
         await uow.commit()
         return loaded.view()
-
-
-async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
-                            project_id: int) -> Project:
-    """A project a reviewer (or an administrator) acts on."""
-    user, project, org, _, _ = await uow.projects.in_context(user_id, project_id)
-    if project is None:
-        raise NotFound(project_id)
-    if not in_scope(svc, user_id, user, org):  # a district's reviewer: that district only
-        raise NotMember(project_id)
-    return project
 
 
 async def reopen(svc: Services, user_id: int, project_id: int) -> ProjectView:

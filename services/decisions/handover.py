@@ -18,11 +18,17 @@ from pathlib import Path
 
 from domain.i18n import local
 from services import audit
-from services import ledger as ledgers
 from services.charts import require_font
 from services.core import Services
-from services.project_view import FileView, load
-from services.ranking import RankedProject, may_rank, ranking, verdict_lines, verified_report
+from services.decisions import ledger as ledgers
+from services.decisions.ranking import (
+    RankedProject,
+    may_rank,
+    ranking,
+    verdict_lines,
+    verified_report,
+)
+from services.walk.view import FileView, load
 
 
 # -- cells and names ------------------------------------------------------------------------
@@ -109,7 +115,7 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
 
 async def ranking_file(svc: Services, user_id: int, lang: str,
                        district: str | None = None) -> tuple[bytes, int]:
-    ranked = await ranking(svc, user_id, district)
+    ranked = await ranking(svc, user_id, district=district)
     return await asyncio.to_thread(ranking_xlsx, svc, ranked, lang), len(ranked)
 
 
@@ -242,13 +248,11 @@ def _zip(entries: list[tuple[str, bytes]]) -> bytes:
 
 async def dossier(svc: Services, user_id: int, project_id: int) -> Dossier:
     """Reviewers and administrators: a project's evidence and its summary, as a ZIP."""
-    from services.ledger import build, group
-
     async with svc.uow() as uow:
         await may_rank(svc, uow, user_id)
         loaded = await load(uow, svc, user_id, project_id)
-        rows = group(await uow.ledger.of_projects([project_id]))
-    book = build(svc, loaded.project, loaded.organization, rows.get(project_id, []))
+        rows = ledgers.group(await uow.ledger.of_projects([project_id]))
+    book = ledgers.build(svc, loaded.project, loaded.organization, rows.get(project_id, []))
     claimed = loaded.view()
     verified = verified_report(loaded, claimed)
     names = evidence_names(svc, list(loaded.files))

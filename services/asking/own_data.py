@@ -14,16 +14,11 @@ from typing import Any
 
 from domain.reminders import days_left
 from services.core import Services
-from services.project_view import (
-    NotMember,
-    ProjectView,
-    list_projects,
-    organization_honours,
-    organization_names,
-    submitted_projects,
-)
-from services.rounds import open_deadlines
-from services.subsidy import subsidy_due
+from services.decisions.ledger import organization_honours
+from services.decisions.subsidy import subsidy_due
+from services.errors import NotMember
+from services.schedule.rounds import open_deadlines
+from services.walk.view import ProjectView, list_projects, organization_names, submitted_projects
 
 MAX_OPEN = 3  # open items named in a "what is missing" answer
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from domain.errors import InputError
 from domain.gaps import GapLine, GapRow, card_for, gap_lines
+from services.asking.own_data import OwnAnswer, own_answer
 from services.core import Services
-from services.own_data import OwnAnswer, own_answer
 from store.models import AnswerCard, Feedback, GapDigest, QuestionGap
 
 MAX_QUESTION = 500  # characters of a question kept

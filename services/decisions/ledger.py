@@ -18,34 +18,19 @@ from domain.i18n import local
 from domain.subsidy import FUNDERS, Balance, balance
 from services import audit
 from services.core import Services
-from services.project_view import NotFound, NotMember, in_scope
-from services.projects import reviewed_project
+from services.errors import (
+    AlreadyRecorded,
+    NeedsConfirmation,
+    NotFound,
+    NotMember,
+    NotPayer,
+    NotReversible,
+)
+from services.walk.view import in_scope, reviewed_project
 from store.models import LedgerEntry
 
 UPWARD = ("provincial", "national")  # the rounds a city project is recommended to
 MAX_NOTE = 200
-
-
-class AlreadyRecorded(Exception):
-    """The decision is on record already (a second press of the same button)."""
-
-
-class NotPayer(Exception):
-    """Honours, outcomes, payments and reversals are recorded by the city's administrators
-    and those they made payers, not by every reviewer."""
-
-
-class NeedsConfirmation(Exception):
-    """A payment beyond what is due from its payer (or on a project with no honour): an
-    administrator must confirm it."""
-
-    def __init__(self, amount: int, due: int, entitled: int, payer: str) -> None:
-        super().__init__(amount, due)
-        self.amount, self.due, self.entitled, self.payer = amount, due, entitled, payer
-
-
-class NotReversible(Exception):
-    """No such row on the project's ledger, or it is a reversal or reversed already."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +384,20 @@ async def own_ledger(svc: Services, user_id: int) -> list[ProjectLedger]:
         if user is None or user.organization_id is None:
             return []
         return await _ledgers(svc, uow, user.organization_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Honours:
+    project_id: int
+    name: str
+    honours: tuple[str, ...]
+    paid: int
+
+
+async def organization_honours(svc: Services, user_id: int) -> list[Honours]:
+    """The user's organisation's projects that have honours or payments on record."""
+    return [Honours(book.project_id, book.name, book.honours, book.balance.paid)
+            for book in await own_ledger(svc, user_id)]
 
 
 async def _ledgers(svc: Services, uow, organization_id: int | None) -> list[ProjectLedger]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from services.core import Services
-from services.project_view import NotMember, ProjectView, in_scope, load_many
-from services.reviewers import conflicts, judged
-from services.rounds import open_round
+from services.desk.reviewers import conflicts, judged
+from services.errors import NotMember
+from services.schedule.rounds import open_round
+from services.walk.view import ProjectView, in_scope, load_many
 
 STATES = ("submitted", "in_review", "returned", "verified")
 PAGE = 8
@@ -33,7 +34,7 @@ class Queue:
 
 
 def _status(svc: Services, row) -> str:
-    """As a ProjectView shows it (services/project_view.py Loaded.status): a returned
+    """As a ProjectView shows it (services/walk/view.py Loaded.status): a returned
     project past its deadline is closed."""
     if row.status in ("draft", "returned") and row.closes is not None \
             and svc.clock.now() >= row.closes:

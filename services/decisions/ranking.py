@@ -1,7 +1,7 @@
 """The ranking of a round's submitted projects on their verified totals, with the
 tie-breaks and the city's selection line from data/ranking.toml (domain/ranking.py).
 Set-based: the ranking reads one light row per project with its stored totals
-(services/totals.py); only the projects shown (a page, or all for the exports) are loaded
+(services/decisions/totals.py); only the projects shown (a page, or all for the exports) are loaded
 with their evidence and ledgers."""
 
 from __future__ import annotations
@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from domain.i18n import local
 from domain.ranking import KEYS, Ranked, Selection, rank
 from domain.scoring import ScoreReport, score
-from services import ledger as ledgers
 from services.core import Services
-from services.project_view import (
+from services.decisions import ledger as ledgers
+from services.decisions.totals import CHUNK, basis, totals
+from services.errors import NotMember
+from services.walk.view import (
     Loaded,
-    NotMember,
     ProjectView,
+    in_scope,
     load_many,
     outcomes,
+    reviewed_project,
     submission,
 )
-from services.projects import reviewed_project
-from services.reviewers import in_scope
-from services.totals import CHUNK, basis, totals
 from store.datafiles import load_ranking
 
 REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status after a draft
@@ -33,7 +33,7 @@ REVIEWED = ("submitted", "in_review", "returned", "verified")  # every status af
 
 def verified_report(loaded: Loaded | None, claimed: ProjectView) -> ScoreReport:
     """THE score honours and money go by: the reviewers' verified score (accepted evidence
-    only, services/project_view.py after issue 11's desk)."""
+    only, services/walk/view.py after issue 11's desk)."""
     return claimed.verified if claimed.verified is not None else claimed.report
 
 
@@ -76,11 +76,11 @@ class Standing:
     round_year: int | None
 
 
-async def standing(svc: Services, user_id: int, district: str | None = None,
+async def standing(svc: Services, user_id: int, *, district: str | None = None,
                    round_id: int | None = None,
                    slow: Callable[[int], Awaitable[None]] | None = None) -> Standing:
     """Submitted (and reviewed) projects of a round (the latest round that has any when
-    not given) in one district or all, ranked on their stored totals (services/totals.py):
+    not given) in one district or all, ranked on their stored totals (services/decisions/totals.py):
     one statement for the projects with their totals and figure, whatever their number,
     plus the scoring of those whose totals are missing or outdated (`slow(n)` awaited
     first when they are many). Reviewers and administrators only."""
@@ -148,22 +148,22 @@ class RankingPage:
     shown: tuple[RankedProject, ...]  # this page's, with their detail
 
 
-async def ranking_page(svc: Services, user_id: int, district: str | None = None,
+async def ranking_page(svc: Services, user_id: int, *, district: str | None = None,
                        page: int = 0, size: int = 10,
                        slow: Callable[[int], Awaitable[None]] | None = None) -> RankingPage:
     """One page of the ranking (/ranking): every project placed on its stored totals, the
     detail (reports, ledger) of the page's only. `slow(n)`: see `standing`."""
-    ranked = await standing(svc, user_id, district, slow=slow)
+    ranked = await standing(svc, user_id, district=district, slow=slow)
     pages = max(1, -(-len(ranked.rows) // size))
     page = min(max(page, 0), pages - 1)
     shown = await detail(svc, ranked.rows[page * size:(page + 1) * size], ranked.round_year)
     return RankingPage(len(ranked.rows), ranked.round_year, page, pages, tuple(shown))
 
 
-async def ranking(svc: Services, user_id: int, district: str | None = None,
+async def ranking(svc: Services, user_id: int, *, district: str | None = None,
                   round_id: int | None = None) -> list[RankedProject]:
     """The whole ranking with every project's detail (the exports)."""
-    ranked = await standing(svc, user_id, district, round_id)
+    ranked = await standing(svc, user_id, district=district, round_id=round_id)
     return await detail(svc, ranked.rows, ranked.round_year)
 
 
@@ -192,7 +192,7 @@ async def placement(svc: Services, user_id: int, project_id: int) -> Placement:
     async with svc.uow() as uow:
         project = await reviewed_project(uow, svc, user_id, project_id)
         round_id = project.round_id
-    ranked = await standing(svc, user_id, None, round_id)
+    ranked = await standing(svc, user_id, round_id=round_id)
     row = next((r for r in ranked.rows if r.project_id == project_id), None)
     return Placement(row, selection_line(ranked.round_year), len(ranked.rows))
 

@@ -1,6 +1,6 @@
 """Reviewers' work assigned and followed: a round's review deadline; projects given to
 reviewers by hand or balanced automatically within each reviewer's scope (never to one who
-may not review them: services/reviewers.py `conflicts`, recusals); reassigning; progress per
+may not review them: services/desk/reviewers.py `conflicts`, recusals); reassigning; progress per
 district and per reviewer; and where a project stands, for its staff, as dated steps."""
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from domain.i18n import Catalog
 from services import audit
 from services.charts import Stack, render_stacked
 from services.core import Services
-from services.project_view import NotMember, in_scope
-from services.reviewers import conflicts, judged
-from services.rounds import RoundView, plan_review_reminders, round_row, rounds
+from services.desk.reviewers import conflicts, judged
+from services.errors import NotMember
+from services.schedule.rounds import RoundView, plan_review_reminders, round_row, rounds
+from services.walk.view import in_scope
 from store.models import Assignment
-from store.uow import ProjectRow, UnitOfWork
+from store.repositories.projects import ProjectRow
+from store.uow import UnitOfWork
 
 STATES = ("submitted", "in_review", "returned", "verified")
 OPEN = ("submitted", "in_review", "returned")  # may be given to a reviewer

@@ -7,9 +7,10 @@ import secrets
 from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
-from domain.uscc import check_uscc
+from domain.uscc import check_character, check_uscc
 from services import audit
 from services.core import Services
+from services.errors import MemberElsewhere, NotAllowed
 from store.models import Invite, Organization, User
 from store.uow import UnitOfWork
 
@@ -252,15 +253,6 @@ def _usable(svc: Services, invite: Invite | None) -> Invite:
     return invite
 
 
-class MemberElsewhere(Exception):
-    """The user belongs to another organisation: joining this one needs confirming (an
-    administrator may move), or is refused (anyone else)."""
-
-    def __init__(self, current: str, target: str, may_move: bool) -> None:
-        super().__init__(current, target)
-        self.current, self.target, self.may_move = current, target, may_move
-
-
 async def join(svc: Services, user_id: int, code: str, first_name: str = "",
                username: str | None = None, *, confirmed: bool = False) -> Account:
     """Join with an invite code. InputError('code', …) for unknown, revoked, expired or used
@@ -314,10 +306,6 @@ class Member:
     username: str | None
     role: str
     lead: bool
-
-
-class NotAllowed(Exception):
-    """Only administrators and the organisation's lead manage its members."""
 
 
 async def _manager(uow: UnitOfWork, svc: Services, user_id: int | None,
@@ -376,8 +364,6 @@ DEMO_USCC_PREFIX = "52370200MJ000000"  # 社会服务机构, 青岛市 (370200);
 
 async def demo_organization(svc: Services) -> NewOrganization:
     """The demo organisation of the terminal chat (made once, then reused)."""
-    from domain.uscc import check_character
-
     first17 = DEMO_USCC_PREFIX + "1"
     uscc = first17 + check_character(first17)
     async with svc.uow() as uow:

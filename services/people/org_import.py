@@ -14,10 +14,12 @@ from typing import Any
 
 from domain.dates import date_field
 from domain.errors import InputError
+from domain.fields import field_label
 from domain.uscc import check_uscc
 from services import audit
-from services.accounts import _check_dates, _org_name
 from services.core import Services
+from services.errors import UnreadableFile
+from services.people.accounts import _check_dates, _org_name
 from store.models import Invite, Organization
 
 # A column's header, in either language → the field it gives.
@@ -44,10 +46,6 @@ class ImportReport:
     created: tuple[tuple[str, str], ...] = ()  # (name, invite code) of each registered
     written: bool = False
     missing: tuple[str, ...] = field(default=())  # required columns not found
-
-
-class UnreadableFile(Exception):
-    """Not a .csv or .xlsx this can read."""
 
 
 def read_rows(data: bytes, file_name: str) -> list[list[str]]:
@@ -146,8 +144,6 @@ async def import_organizations(svc: Services, data: bytes, file_name: str, *,
 def report_lines(svc: Services, report: ImportReport, lang: str) -> list[str]:
     """The report in words (plain text): the missing columns, or each bad row, then what
     was done."""
-    from domain.fields import field_label
-
     t = svc.catalog.t
     if report.missing:
         labels = [field_label(k, svc.catalog, svc.rubric, lang) for k in report.missing]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from domain.scoring import ScoreReport, Submission, score
 from services.core import Services
-from services.project_view import (
+from services.walk.view import (
     Loaded,
     ProjectView,
     fill,

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 from domain.scoring import score
 from services.core import Services
-from services.project_view import Loaded, load_many, outcomes, submission
-from store.uow import ProjectRow
+from services.walk.view import Loaded, load_many, outcomes, submission
+from store.repositories.projects import ProjectRow
 
 SCORING_VERSION = 2  # raise when the scoring code changes what a total is (2: criteria, blocking)
 CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between

@@ -1,0 +1,1 @@
+"""Policy questions: the corpus searched, and the asker's own data answered."""

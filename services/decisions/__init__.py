@@ -1,0 +1,2 @@
+"""Decisions and the ledger: the ranking on stored totals, honours and payments, the subsidy
+due, and what is handed upward."""

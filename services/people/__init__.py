@@ -1,0 +1,2 @@
+"""People and invites: users, organisations, members, roles, languages, organisations imported
+at scale."""

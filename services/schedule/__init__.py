@@ -1,0 +1,1 @@
+"""Rounds and their deadlines, and the reminders planned from them."""

@@ -1,0 +1,337 @@
+"""Projects with their evidence, as ORM rows or light rows, and their stored totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
+
+from store.errors import Duplicate
+from store.models import (
+    EvidenceEntry,
+    EvidenceFigure,
+    EvidenceFile,
+    Organization,
+    Project,
+    ProjectTotals,
+    Round,
+    RoundExtension,
+    User,
+)
+from store.repositories.base import Repo, dialect_insert
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRef:
+    """What scope and conflict-of-interest rules read of an organisation."""
+
+    id: int
+    district: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTotals:
+    """A project_totals row (store/models.py ProjectTotals): counts only while fresh."""
+
+    generation: int
+    scored_generation: int | None
+    basis: str | None
+    on_date: dt.date | None
+    claimed_total: int | None
+    verified_total: int | None
+    eligible: bool | None
+    criteria: Mapping[str, int] | None = None  # verified points by criterion
+    blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """A project as a queue or a ranking needs it before any evidence: plain values, one
+    statement for all of them (no ORM objects)."""
+
+    id: int
+    name: str
+    status: str
+    round_id: int | None
+    submitted_at: dt.datetime | None
+    organization: OrgRef
+    organization_name: str
+    uscc: str
+    closes: dt.datetime | None  # the round's deadline, or the organisation's extension
+    recommended_on: dt.date | None  # the project's own, else its round's
+    stored: StoredTotals | None = None  # with `totals=True`
+    figure: float | None = None  # with `figure=ITEM`: the project's figure of that item
+
+
+class Projects(Repo):
+    async def get(self, project_id: int) -> Project | None:
+        return await self.session.get(Project, project_id)
+
+    async def in_context(self, user_id: int, project_id: int | None = None
+                         ) -> tuple[User | None, Project | None, Organization | None,
+                                    Round | None, RoundExtension | None]:
+        """In one statement: the user, the project (given, else the user's current one),
+        its organisation, round and the organisation's extension of that round."""
+        query = select(User, Project, Organization, Round, RoundExtension)
+        if project_id is not None:
+            query = (query.select_from(Project).outerjoin(User, User.id == user_id)
+                     .where(Project.id == project_id))
+        else:
+            query = (query.select_from(User)
+                     .join(Project, Project.id == User.current_project_id)
+                     .where(User.id == user_id))
+        row = (await self.session.execute(
+            query.join(Organization, Organization.id == Project.organization_id)
+            .outerjoin(Round, Round.id == Project.round_id)
+            .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                            RoundExtension.organization_id
+                                            == Project.organization_id)))).first()
+        return tuple(row) if row else (None, None, None, None, None)  # type: ignore[return-value]
+
+    async def evidence(self, project_id: int) -> tuple[list, list, list]:
+        """Everything stored for the project: files, entries, figures, as plain read-only
+        rows (a project's evidence is read on every screen; ORM objects would cost more to
+        build and sit in the session until it ends)."""
+        return await self.evidence_of((project_id,))
+
+    async def many_in_context(self, organization_id: int | None = None,
+                              status: str | None = None,
+                              ids: Collection[int] | None = None) -> list[tuple]:
+        """The projects (of one organisation, in one status, these ids, or all), each with
+        its organisation, round and extension, by id: plain read-only rows (Core, not ORM
+        objects: thousands of them are built several times faster), four statements."""
+        p, o = Project.__table__, Organization.__table__
+        r, e = Round.__table__, RoundExtension.__table__
+        conditions = [c for given, c in ((organization_id, p.c.organization_id
+                                          == organization_id),
+                                         (status, p.c.status == status))
+                      if given is not None]
+        if ids is not None:
+            conditions.append(p.c.id.in_(list(ids)))
+        projects = (await self.session.execute(
+            select(p).where(*conditions).order_by(p.c.id))).all()
+        if not projects:
+            return []
+        theirs = select(p.c.organization_id).where(*conditions)
+        orgs = {row.id: row for row in await self.session.execute(
+            select(o).where(o.c.id.in_(theirs)))}
+        rounds = {row.id: row for row in await self.session.execute(select(r))}
+        extensions = {(x.round_id, x.organization_id): x for x in await self.session.execute(
+            select(e).where(e.c.organization_id.in_(theirs)))}
+        return [(x, orgs[x.organization_id], rounds.get(x.round_id),
+                 extensions.get((x.round_id, x.organization_id))) for x in projects]
+
+    async def rows(self, statuses: Collection[str], *, round_id: int | None = None,
+                   unrounded: bool = False, totals: bool = False,
+                   figure: str | None = None,
+                   outdated: tuple[str, dt.date] | None = None) -> list[ProjectRow]:
+        """The projects in these statuses (of one round, and those in no round with
+        `unrounded`), by id, as plain rows: one statement. `totals`: with their stored
+        totals; `figure`: with their value of that figure; `outdated` (basis, today): only
+        those whose stored totals are missing or do not hold (services/decisions/totals.py)."""
+        columns = [Project.id, Project.name, Project.status, Project.round_id,
+                   Project.submitted_at, Project.organization_id, Organization.district,
+                   Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
+                   func.coalesce(Project.recommended_on, Round.recommended_on)]
+        stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
+                  ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
+                  ProjectTotals.verified_total, ProjectTotals.eligible,
+                  ProjectTotals.criteria, ProjectTotals.blocking]
+        query = (select(*columns, *(stored if totals else ()),
+                        *((EvidenceFigure.value,) if figure else ()))
+                 .join(Organization, Organization.id == Project.organization_id)
+                 .outerjoin(Round, Round.id == Project.round_id)
+                 .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                                 RoundExtension.organization_id
+                                                 == Project.organization_id))
+                 .where(Project.status.in_(list(statuses))).order_by(Project.id))
+        if totals or outdated:
+            query = query.outerjoin(ProjectTotals, ProjectTotals.project_id == Project.id)
+        if outdated:
+            basis, today = outdated
+            t = ProjectTotals
+            query = query.where(or_(
+                t.project_id.is_(None), t.scored_generation.is_(None), t.basis.is_(None),
+                t.on_date.is_(None), t.scored_generation != t.generation, t.basis != basis,
+                t.on_date != func.coalesce(Project.recommended_on, Round.recommended_on,
+                                           today)))
+        if figure:
+            query = query.outerjoin(EvidenceFigure, and_(EvidenceFigure.project_id == Project.id,
+                                                         EvidenceFigure.item_id == figure))
+        if round_id is not None:
+            query = query.where(or_(Project.round_id == round_id, Project.round_id.is_(None))
+                                if unrounded else Project.round_id == round_id)
+        out = []
+        for row in await self.session.execute(query):
+            (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
+             until, recommended) = row[:12]
+            closes = None if deadline is None else max(deadline, until) if until else deadline
+            kept = None
+            if totals and row[12] is not None:
+                kept = StoredTotals(*row[12:19], row[19], tuple(row[20] or ()))
+            out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
+                                  org_name, uscc, closes, recommended, kept,
+                                  row[-1] if figure else None))
+        return out
+
+    async def insert_file(self, **values: Any) -> int:
+        """Add a file row; Duplicate if the same content is there for the same slot and
+        entry. One statement (INSERT … ON CONFLICT DO NOTHING RETURNING id)."""
+        new_id = await self.session.scalar(
+            dialect_insert(self.session, EvidenceFile).values(**values).on_conflict_do_nothing()
+            .returning(EvidenceFile.id))
+        if new_id is None:
+            raise Duplicate(values.get("sha256"))
+        return new_id
+
+    async def delete(self, row: object) -> None:
+        await self.session.delete(row)
+
+    async def delete_files_of_entry(self, entry_id: int) -> None:
+        await self.session.execute(EvidenceFile.__table__.delete().where(
+            EvidenceFile.entry_id == entry_id))
+
+    async def still_stored(self, project_id: int,
+                           contents: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (sha256, suffix) the project's file rows still point at."""
+        if not contents:
+            return set()
+        rows = await self.session.execute(
+            select(EvidenceFile.sha256, EvidenceFile.suffix).where(
+                EvidenceFile.project_id == project_id,
+                tuple_(EvidenceFile.sha256, EvidenceFile.suffix).in_(list(contents))))
+        return {(sha, suffix) for sha, suffix in rows}
+
+    async def every_stored_file(self) -> set[tuple[int, int, str, str]]:
+        """(organisation, project, sha256, suffix) of every file row: what is on disk."""
+        rows = await self.session.execute(
+            select(Project.organization_id, EvidenceFile.project_id, EvidenceFile.sha256,
+                   EvidenceFile.suffix).join(Project, Project.id == EvidenceFile.project_id)
+            .distinct())
+        return {(org, project, sha, suffix) for org, project, sha, suffix in rows}
+
+    async def of_organization(self, org_id: int) -> list[Project]:
+        return list(await self.session.scalars(
+            select(Project).where(Project.organization_id == org_id).order_by(Project.id)))
+
+    async def all(self) -> list[Project]:
+        return list(await self.session.scalars(select(Project).order_by(Project.id)))
+
+    async def submitted(self) -> list[Project]:
+        return list(await self.session.scalars(
+            select(Project).where(Project.status == "submitted").order_by(Project.id)))
+
+    async def files(self, project_id: int) -> list[EvidenceFile]:
+        return list(await self.session.scalars(
+            select(EvidenceFile).where(EvidenceFile.project_id == project_id)
+            .order_by(EvidenceFile.id)))
+
+    async def entries(self, project_id: int) -> list[EvidenceEntry]:
+        return list(await self.session.scalars(
+            select(EvidenceEntry).where(EvidenceEntry.project_id == project_id)
+            .order_by(EvidenceEntry.id)))
+
+
+    async def evidence_times(self, project_id: int
+                             ) -> tuple[dict[int, dt.datetime], dict[int, dt.datetime]]:
+        """When each file and each entry of a project was added (file id → time, entry id →
+        time), two narrow statements: what changed since a verdict."""
+        files = await self.session.execute(select(EvidenceFile.id, EvidenceFile.created_at)
+                                           .where(EvidenceFile.project_id == project_id))
+        entries = await self.session.execute(select(EvidenceEntry.id, EvidenceEntry.created_at)
+                                             .where(EvidenceEntry.project_id == project_id))
+        return dict(files.all()), dict(entries.all())
+
+    async def figures(self, project_id: int) -> list[EvidenceFigure]:
+        return list(await self.session.scalars(
+            select(EvidenceFigure).where(EvidenceFigure.project_id == project_id)))
+
+    async def figure(self, project_id: int, item_id: str) -> EvidenceFigure | None:
+        return await self.session.get(EvidenceFigure, (project_id, item_id))
+
+    async def file(self, file_id: int) -> EvidenceFile | None:
+        return await self.session.get(EvidenceFile, file_id)
+
+    async def entry(self, entry_id: int) -> EvidenceEntry | None:
+        return await self.session.get(EvidenceEntry, entry_id)
+
+
+    async def evidence_of(self, project_ids: Collection[int]) -> tuple[list, list, list]:
+        """Files, entries and figures of several projects, three queries in all: plain
+        read-only rows (Core), with the columns' names as attributes; of files and entries
+        only what their views show (services/walk/view.py: a round holds 200,000 files,
+        and who uploaded them when is converted for none of them)."""
+        ids = list(project_ids)
+        if not ids:
+            return [], [], []
+        f, e, g = EvidenceFile.__table__, EvidenceEntry.__table__, EvidenceFigure.__table__
+        files = await self.session.execute(select(
+            f.c.id, f.c.project_id, f.c.item_id, f.c.kind, f.c.entry_id, f.c.file_name,
+            f.c.size, f.c.sha256, f.c.suffix).where(f.c.project_id.in_(ids)).order_by(f.c.id))
+        entries = await self.session.execute(select(
+            e.c.id, e.c.project_id, e.c.item_id, e.c.level, e.c.title, e.c.happened_on,
+            e.c.link, e.c.version).where(e.c.project_id.in_(ids)).order_by(e.c.id))
+        figures = await self.session.execute(select(g).where(g.c.project_id.in_(ids)))
+        return files.all(), entries.all(), figures.all()
+
+    async def for_reminders(self, org_ids: Collection[int], round_ids: Collection[int],
+                            ) -> list[Project]:
+        """The projects of these organisations in these rounds, or in no round yet."""
+        if not org_ids:
+            return []
+        return list(await self.session.scalars(select(Project).where(
+            Project.organization_id.in_(list(org_ids)),
+            or_(Project.round_id.in_(list(round_ids)), Project.round_id.is_(None)))
+            .order_by(Project.id)))
+
+    async def adopt_drafts(self, round_id: int) -> None:
+        """Drafts made while no round was open join this one."""
+        await self.session.execute(update(Project).where(
+            Project.round_id.is_(None), Project.status == "draft").values(round_id=round_id))
+
+    async def organizations(self, org_ids: Collection[int]) -> dict[int, Organization]:
+        if not org_ids:
+            return {}
+        rows = await self.session.scalars(select(Organization).where(
+            Organization.id.in_(list(org_ids))))
+        return {o.id: o for o in rows}
+
+
+class Totals(Repo):
+    """Stored totals (store/models.py ProjectTotals): database triggers bump a row's
+    generation on every write that can change the project's score; these methods only
+    create rows and store totals scored at a known generation."""
+
+    async def ensure(self, project_ids: Collection[int]) -> None:
+        """A row (no totals yet) for each of these projects that has none: from then on
+        the triggers count the writes to it."""
+        if project_ids:
+            await self.session.execute(
+                dialect_insert(self.session, ProjectTotals).on_conflict_do_nothing(),
+                [{"project_id": i, "generation": 0} for i in project_ids])
+
+    async def generations(self, project_ids: Collection[int]) -> dict[int, int]:
+        if not project_ids:
+            return {}
+        rows = await self.session.execute(select(
+            ProjectTotals.project_id, ProjectTotals.generation).where(
+            ProjectTotals.project_id.in_(list(project_ids))))
+        return {pid: generation for pid, generation in rows}
+
+    async def store(self, rows: Collection[Mapping[str, Any]]) -> None:
+        """Totals scored from what the project held at `generation`: kept only where the
+        row is still at that generation (a write since then leaves it outdated)."""
+        if not rows:
+            return
+        table = ProjectTotals.__table__
+        await self.session.execute(
+            update(table).where(table.c.project_id == bindparam("pid"),
+                                table.c.generation == bindparam("seen"))
+            .values(scored_generation=bindparam("seen"), basis=bindparam("basis"),
+                    on_date=bindparam("on_date"), claimed_total=bindparam("claimed"),
+                    verified_total=bindparam("verified"), eligible=bindparam("eligible"),
+                    criteria=bindparam("criteria"), blocking=bindparam("blocking"))
+            .execution_options(synchronize_session=False), list(rows))
