@@ -429,6 +429,13 @@ class Totals(Repo):
             ProjectTotals.project_id.in_(list(project_ids))))
         return {pid: generation for pid, generation in rows}
 
+    async def details(self, project_ids: Collection[int]) -> dict[int, dict]:
+        """The stored detail of these projects, where there is one."""
+        rows = await self.session.execute(select(
+            ProjectTotals.project_id, ProjectTotals.detail).where(
+            ProjectTotals.project_id.in_(list(project_ids))))
+        return {pid: detail for pid, detail in rows if detail}
+
     async def store(self, rows: Collection[Mapping[str, Any]]) -> None:
         """Totals scored from what the project held at `generation`: kept only where the
         row is still at that generation (a write since then leaves it outdated)."""
@@ -441,7 +448,8 @@ class Totals(Repo):
             .values(scored_generation=bindparam("seen"), basis=bindparam("basis"),
                     on_date=bindparam("on_date"), claimed_total=bindparam("claimed"),
                     verified_total=bindparam("verified"), eligible=bindparam("eligible"),
-                    criteria=bindparam("criteria"), blocking=bindparam("blocking"))
+                    criteria=bindparam("criteria"), blocking=bindparam("blocking"),
+                    detail=bindparam("detail"))
             .execution_options(synchronize_session=False), list(rows))
 
 

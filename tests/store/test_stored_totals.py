@@ -217,9 +217,14 @@ async def test_the_ranking_is_the_one_scored_afresh(svc, round_):
                           for x in loaded for t in [totals.totals_of(x)]], 2026)
     assert list(stored.rows) == afresh
     assert stored.rows != first.rows  # the rejection moved #2 down
-    page = await ranking.detail(svc, stored.rows[:2], stored.round_year)
-    assert [(p.row.project_id, p.verified.total, p.claimed.total) for p in page] == [
-        (r.project_id, r.verified_total, r.claimed_total) for r in stored.rows[:2]]
+    # the workbook's detail, stored with the totals, is the one scored afresh too
+    page = await ranking.detail(svc, stored.rows, stored.round_year, workbook=True)
+    afresh_detail = {x.project.id: totals.scored(x)[1] for x in loaded}
+    assert [p.detail for p in page] == [afresh_detail[r.project_id] for r in stored.rows]
+    assert [(sum(c for c, _ in p.detail.items.values()), sum(v for _, v in
+                                                               p.detail.items.values()))
+            for p in page] == [(r.claimed_total, r.verified_total) for r in stored.rows]
+    assert any(p.detail.opinions for p in page)
 
 
 async def test_totals_scored_while_a_write_lands_are_not_kept(svc, round_):
@@ -238,7 +243,7 @@ async def test_totals_scored_while_a_write_lands_are_not_kept(svc, round_):
         await uow.totals.store([{"pid": pid, "seen": seen[pid], "basis": totals.basis(svc),
                                  "on_date": RECOMMENDED, "claimed": before.claimed,
                                  "verified": before.verified, "eligible": before.eligible,
-                                 "criteria": {}, "blocking": []}])
+                                 "criteria": {}, "blocking": [], "detail": {}}])
         await uow.commit()
     truth, kept = await _truth(svc)
     assert kept == {pid: None} and truth[pid].claimed == before.claimed + 3
