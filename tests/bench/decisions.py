@@ -22,8 +22,9 @@ organisations and projects, their evidence files written where and as the eviden
 keeps them (in bulk, without its per-file fsync), the projects submitted in one round and
 spread over the districts, the reviewer's verdicts (bulk inserted, each with what its
 target held when it was given, as the desk stores it), and ledger rows; then, as a bulk
-change must, the stored totals it outdated are scored again (what the background job does). `BENCH_ORGS`
-(default "1000,10000") changes the sizes; the load average is read before and after."""
+change must, the stored totals it outdated are scored again (what the background job
+does). `BENCH_ORGS` (default "1000,10000") changes the sizes; the load average is read
+before and after."""
 
 from __future__ import annotations
 
