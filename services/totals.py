@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -83,7 +84,7 @@ def fresh(svc: Services, row: ProjectRow, rules: str | None = None,
             or kept.on_date != (row.recommended_on or today or svc.clock.today())):
         return None
     return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible),
-                  dict(kept.criteria or {}), kept.blocking)
+                  json.loads(kept.criteria or "{}"), tuple(json.loads(kept.blocking or "[]")))
 
 
 def totals_of(loaded: Loaded) -> Totals:

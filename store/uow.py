@@ -9,7 +9,19 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, literal, or_, select, tuple_, union, update
+from sqlalchemy import (
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -66,8 +78,10 @@ class StoredTotals:
     claimed_total: int | None
     verified_total: int | None
     eligible: bool | None
-    criteria: Mapping[str, int] | None = None  # verified points by criterion
-    blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
+    # as JSON text, decoded only where a total is used (services/totals.py `fresh`): a queue
+    # of thousands sorts on the totals alone
+    criteria: str | None = None  # verified points by criterion
+    blocking: str | None = None  # the verified blocking issues' codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +271,7 @@ class Projects(Repo):
         stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
                   ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
                   ProjectTotals.verified_total, ProjectTotals.eligible,
-                  ProjectTotals.criteria, ProjectTotals.blocking]
+                  cast(ProjectTotals.criteria, Text), cast(ProjectTotals.blocking, Text)]
         query = (select(*columns, *(stored if totals else ()),
                         *((EvidenceFigure.value,) if figure else ()))
                  .join(Organization, Organization.id == Project.organization_id)
@@ -289,7 +303,7 @@ class Projects(Repo):
             closes = None if deadline is None else max(deadline, until) if until else deadline
             kept = None
             if totals and row[12] is not None:
-                kept = StoredTotals(*row[12:19], row[19], tuple(row[20] or ()))
+                kept = StoredTotals(*row[12:21])
             out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
                                   org_name, uscc, closes, recommended, kept,
                                   row[-1] if figure else None))
