@@ -408,12 +408,11 @@ def submission(loaded: Loaded, verified: Mapping[str, Outcome] | None = None) ->
                                    figures)
     else:
         evidence = verified_evidence(svc.rubric, files, entries, figures, verified)
-    facts = {
-        "organization.established_on": org.established_on,
-        "organization.certificate_valid_until": org.certificate_valid_until,
-        "project.completed_on": project.completed_on,
-        "project.closed_and_evaluated": project.closed_and_evaluated,
-    }
+    # the facts the rubric's eligibility rules read, by their names (the same list ties the
+    # columns whose change outdates a stored total: store/schema_guard.py SCORE_FACTS)
+    rows = {"organization": org, "project": project}
+    facts = {rule.field: getattr(rows[section], column) for rule in svc.rubric.eligibility
+             for section, _, column in [rule.field.partition(".")]}
     return Submission(recommended_on=loaded.recommended_on or svc.clock.today(), facts=facts,
                       evidence=evidence)
 
