@@ -283,16 +283,23 @@ async def _measure(workdir: Path, out: dict) -> None:
     out["peak_rss_mib"] = round(rss_kib()[1] / 1024, 1)
 
 
-def _size(workdir: Path, organisations: int) -> dict:
-    """The data generated in a child process (its memory not counted), the start-up of
-    `python -m bot run` on it timed in another, then the chats and the peak memory here."""
+def generated(workdir: Path, organisations: int) -> dict:
+    """The data generated in `workdir` by a child process (its memory not counted): the
+    figures of the generation."""
     workdir.mkdir()
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "tests.bench.decisions", "generate", str(workdir),
                     str(organisations)], check=True)
-    out: dict = {"organisations": organisations,
-                 "generate_s": round(time.perf_counter() - started, 1),
-                 "evidence_files_on_disk": sum(1 for _ in (workdir / "evidence").rglob("*.*")),
+    return {"organisations": organisations,
+            "generate_s": round(time.perf_counter() - started, 1),
+            "load_average": os.getloadavg()}
+
+
+def _size(workdir: Path, organisations: int) -> dict:
+    """The data generated in a child process (its memory not counted), the start-up of
+    `python -m bot run` on it timed in another, then the chats and the peak memory here."""
+    out = generated(workdir, organisations)
+    out |= {"evidence_files_on_disk": sum(1 for _ in (workdir / "evidence").rglob("*.*")),
                  "load_average": os.getloadavg()}
     out["startup_to_first_poll_s"] = [
         round(_child(["-m", "tests.bench._startup", "unionbot", str(workdir)], "POLLING",

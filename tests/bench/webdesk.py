@@ -17,10 +17,7 @@ import asyncio
 import os
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
@@ -29,7 +26,7 @@ from tornado.httpserver import HTTPServer
 from bot.app import build_services
 from bot.webapp import make_app, make_desk
 from services.clock import FixedClock
-from tests.bench.decisions import NOW, REVIEWER, SIZES, _settings
+from tests.bench.decisions import NOW, REVIEWER, SIZES, _settings, generated
 
 REPEAT = 7
 QUEUES = {  # what a reviewer asks of the queue
@@ -90,13 +87,7 @@ async def _measure(workdir: Path, organisations: int) -> dict:
 
 
 def _size(workdir: Path, organisations: int) -> dict:
-    workdir.mkdir()
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "tests.bench.decisions", "generate", str(workdir),
-                    str(organisations)], check=True)
-    out: dict = {"organisations": organisations,
-                 "generate_s": round(time.perf_counter() - started, 1),
-                 "load_average": os.getloadavg()}
+    out = generated(workdir, organisations)
     out.update(asyncio.run(_measure(workdir, organisations)))
     out["load_average_after"] = os.getloadavg()
     return out
