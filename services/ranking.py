@@ -135,14 +135,14 @@ class RankingPage:
     round_year: int | None
     page: int  # from 0, within the pages there are
     pages: int
-    shown: tuple[RankedProject, ...]  # this page's, with their detail
+    shown: tuple[RankedProject, ...]  # this page's, with their ledgers
 
 
 async def ranking_page(svc: Services, user_id: int, district: str | None = None,
                        page: int = 0, size: int = 10,
                        slow: Callable[[int], Awaitable[None]] | None = None) -> RankingPage:
     """One page of the ranking (/ranking): every project placed on its stored totals, the
-    detail (reports, ledger) of the page's only. `slow(n)`: see `standing`."""
+    ledgers of the page's only. `slow(n)`: see `standing`."""
     ranked = await standing(svc, user_id, district, slow=slow)
     pages = max(1, -(-len(ranked.rows) // size))
     page = min(max(page, 0), pages - 1)
@@ -152,7 +152,7 @@ async def ranking_page(svc: Services, user_id: int, district: str | None = None,
 
 async def ranking(svc: Services, user_id: int, district: str | None = None,
                   round_id: int | None = None) -> list[RankedProject]:
-    """The whole ranking with every project's detail (the exports)."""
+    """The whole ranking with every project's ledger and stored detail (the workbook)."""
     ranked = await standing(svc, user_id, district, round_id)
     return await detail(svc, ranked.rows, ranked.round_year, workbook=True)
 
