@@ -60,16 +60,21 @@ class Detail:
     opinions: tuple[str, ...] = ()  # the reviewers' verdicts with their reasons (zh)
 
 
-_bases: dict[int, tuple[object, str]] = {}  # id → (the rubric, kept alive; its basis)
+# the catalog's words the stored detail is written in (services/project_view.py verdict_lines)
+WORDS = ("handover.verdict_", "handover.verdicts_passed", "handover.rate_value")
+_bases: dict[tuple[int, int], tuple[object, str]] = {}  # ids → (what they name, kept; basis)
 
 
 def basis(svc: Services) -> str:
     """The rules a total is scored by: the rubric (its repr is deterministic: frozen
-    dataclasses, tuples and dicts) and the scoring code's version."""
-    key = id(svc.rubric)
+    dataclasses, tuples and dicts), the words of the stored detail and the scoring code's
+    version."""
+    key = (id(svc.rubric), id(svc.catalog))
     if key not in _bases:
-        text = f"{SCORING_VERSION}:{svc.rubric!r}"
-        _bases[key] = (svc.rubric, hashlib.sha256(text.encode()).hexdigest()[:32])
+        words = sorted((k, sorted(v.items())) for k, v in svc.catalog.messages.items()
+                       if k.startswith(WORDS))
+        text = f"{SCORING_VERSION}:{svc.rubric!r}:{words}"
+        _bases[key] = ((svc.rubric, svc.catalog), hashlib.sha256(text.encode()).hexdigest()[:32])
     return _bases[key][1]
 
 
