@@ -297,7 +297,8 @@ class Projects(Repo):
             query = query.where(or_(Project.round_id == round_id, Project.round_id.is_(None))
                                 if unrounded else Project.round_id == round_id)
         out = []
-        for row in await self.session.execute(query):
+        # Core, not the ORM: plain tuples, no per-row ORM loading for thousands of rows
+        for row in await (await self.session.connection()).execute(query):
             (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
              until, recommended) = row[:12]
             closes = None if deadline is None else max(deadline, until) if until else deadline
