@@ -175,15 +175,14 @@ async def show_queue(update: Update, w: Who, state: str | None = None, district:
     if not q.views:
         lines.append(w.t("desk.queue_empty"))
     # a project with a blocking eligibility issue listed apart, after the page's others
-    listed = sorted(q.views, key=lambda v: not v.verified.eligible)
+    listed = sorted(q.views, key=lambda v: not v.eligible)
     for n, v in enumerate(listed):
-        blocking = [i.code for i in v.verified.issues if i.severity == "blocking"]
-        if blocking and (n == 0 or listed[n - 1].verified.eligible):
+        if v.blocking and (n == 0 or listed[n - 1].eligible):
             lines.append(w.t("decide.rank_apart"))
         lines.append(w.t("desk.queue_line", id=v.id, name=escape(v.name),
                          district=escape(v.district), status=w.t(f"bot.status_{v.status}"),
-                         claimed=v.report.total, verified=v.verified.total)
-                     + (" ⛔" + issues_text(w, blocking) if blocking else ""))
+                         claimed=v.claimed, verified=v.verified)
+                     + (" ⛔" + issues_text(w, v.blocking) if v.blocking else ""))
     rows = [[(w.t("desk.btn_open", id=v.id, name=v.name[:24]), cb.data("open", v.id))]
             for v in listed]
     states = [(("• " if s == state else "") + w.t(f"desk.filter_{s}"),

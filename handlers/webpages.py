@@ -278,14 +278,12 @@ class Project(Page):
             return
         view = found.view
         w = self.w
+        kinds = {f.id: _kind(f) for s in view.slots for f in s.files}
+        texts, pages = await asyncio.to_thread(previews, found.contents, kinds)
         items = []
         for target in view.targets:
             outcome = view.seen_by(chat_desk.seer(w), target)
             files = _files_of(view, target)
-            texts = {f.id: await asyncio.to_thread(docx_text, found.contents[f.id])
-                     for f in files if f.id in found.contents and _kind(f) == "docx"}
-            pages = {f.id: await asyncio.to_thread(pdf_pages, found.contents[f.id])
-                     for f in files if f.id in found.contents and _kind(f) == "pdf"}
             mine = next((v.verdict for v in view.verdicts if v.reviewer_id ==
                          w.account.user_id and v.verdict.target == target), None)
             items.append(dict(
@@ -366,6 +364,14 @@ def _shown(value: object) -> str:
     if value is None or value == "":
         return "—"
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def previews(contents: dict[int, bytes], kinds: dict[int, str]
+             ) -> tuple[dict[int, str], dict[int, int]]:
+    """Every .docx's text and how many of every PDF's pages are shown (file id → …): one
+    trip to a worker thread for the whole page."""
+    return ({fid: docx_text(data) for fid, data in contents.items() if kinds.get(fid) == "docx"},
+            {fid: pdf_pages(data) for fid, data in contents.items() if kinds.get(fid) == "pdf"})
 
 
 def docx_text(content: bytes, limit: int = 3000) -> str:

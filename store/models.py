@@ -454,3 +454,6 @@ class ProjectTotals(Base):
     # verified points by criterion id (the ranking's tie-breaks), the blocking issues' codes
     criteria: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     blocking: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # what the ranking workbook shows besides (services/decisions/totals.py `Detail`), read
+    # only there
+    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)

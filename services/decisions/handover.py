@@ -25,10 +25,9 @@ from services.decisions.ranking import (
     RankedProject,
     may_rank,
     ranking,
-    verdict_lines,
     verified_report,
 )
-from services.walk.view import FileView, load
+from services.walk.view import FileView, load, verdict_lines
 
 
 # -- cells and names ------------------------------------------------------------------------
@@ -94,16 +93,15 @@ def ranking_xlsx(svc: Services, ranked: list[RankedProject], lang: str) -> bytes
     sep = t("ask.list_sep", lang)
     for rp in ranked:
         r, book = rp.row, rp.ledger
-        claimed = {i.id: i.points for c in rp.claimed.criteria for i in c.items}
-        verified = {i.id: i.points for c in rp.verified.criteria for i in c.items}
+        points = rp.detail.items
         row = [r.place or t("handover.apart", lang), "⭐" if r.selected else "", r.project_id,
                r.name, r.organization, r.uscc, r.district, r.verified_total, r.claimed_total,
                t("walk.yes" if r.eligible else "walk.no", lang),
-               "；".join(local(i.message, lang) for i in rp.verified.issues),
+               "；".join(local(message, lang) for message in rp.detail.issues),
                t(f"decide.tie_{r.separated_by}", lang) if r.separated_by else ""]
         for item in items:
-            row += [claimed.get(item.id, 0), verified.get(item.id, 0)]
-        row += ["\n".join(rp.opinions),
+            row += list(points.get(item.id, (0, 0)))
+        row += ["\n".join(rp.detail.opinions),
                 sep.join(_level(svc, h, lang) for h in book.honours),
                 sep.join(_level(svc, h, lang) for h in book.recommended),
                 *money_cells(book.balance)]

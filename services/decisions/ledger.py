@@ -58,7 +58,6 @@ class ProjectLedger:
     organization: str
     uscc: str
     district: str
-    status: str
     lines: tuple[Line, ...]
     balance: Balance
     # after a write: the rows it appended, and the organisation's staff to tell of them
@@ -101,16 +100,19 @@ def _line(row: LedgerEntry, number: int) -> Line:
 
 
 def build(svc: Services, project, org, rows) -> ProjectLedger:
+    return book(svc, (project.id, project.name, org.name, org.uscc, org.district), rows)
+
+
+def book(svc: Services, named: tuple[int, str, str, str, str], rows) -> ProjectLedger:
+    """The ledger of a project `named` (id, name, organisation, credit code, district)."""
     lines = tuple(_line(r, n) for n, r in enumerate(rows, 1))
     live = _live(lines)
     known = svc.subsidy_table.ids
     honours = [x.level for x in live if x.kind == "honour" and x.level in known]
     paid = {f: sum(x.amount for x in live if x.kind == "payment" and x.funder == f)
             for f in FUNDERS}
-    return ProjectLedger(project.id, project.name, org.name, org.uscc, org.district,
-                         project.status, lines,
-                         balance(svc.subsidy_table, honours, paid["city"], org.district,
-                                 paid["district"]))
+    return ProjectLedger(*named, lines, balance(svc.subsidy_table, honours, paid["city"],
+                                                named[4], paid["district"]))
 
 
 def group(rows) -> dict[int, list[LedgerEntry]]:
@@ -407,11 +409,12 @@ async def _ledgers(svc: Services, uow, organization_id: int | None) -> list[Proj
     return [build(svc, p, o, rows.get(p.id, [])) for p, o in projects]
 
 
-async def balances(svc: Services, uow, projects) -> dict[int, ProjectLedger]:
-    """For the ranking and the exports: the ledgers of these (project, organisation)
-    pairs, one statement."""
-    rows = group(await uow.ledger.of_projects([p.id for p, _ in projects]))
-    return {p.id: build(svc, p, o, rows.get(p.id, [])) for p, o in projects}
+async def balances(svc: Services, uow, ranked) -> dict[int, ProjectLedger]:
+    """For the ranking and the exports: the ledgers of these ranked rows
+    (domain/ranking.py `Ranked`), one statement."""
+    rows = group(await uow.ledger.of_projects([r.project_id for r in ranked]))
+    return {r.project_id: book(svc, (r.project_id, r.name, r.organization, r.uscc, r.district),
+                               rows.get(r.project_id, [])) for r in ranked}
 
 
 def line_text(svc: Services, x: Line, lang: str, book: ProjectLedger | None = None) -> str:

@@ -1,30 +1,26 @@
 """The ranking of a round's submitted projects on their verified totals, with the
 tie-breaks and the city's selection line from data/ranking.toml (domain/ranking.py).
 Set-based: the ranking reads one light row per project with its stored totals
-(services/decisions/totals.py); only the projects shown (a page, or all for the exports) are loaded
-with their evidence and ledgers."""
+(services/decisions/totals.py); the projects shown (a page, or all for the workbook) get their
+ledgers, and the workbook the detail stored with their totals: no project is loaded or
+scored again unless its stored totals are missing or outdated."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from domain.i18n import local
 from domain.ranking import KEYS, Ranked, Selection, rank
-from domain.scoring import ScoreReport, score
+from domain.scoring import ScoreReport
 from services.core import Services
 from services.decisions import ledger as ledgers
-from services.decisions.totals import CHUNK, basis, totals
+from services.decisions.totals import CHUNK, Detail, basis, details, totals
 from services.errors import NotMember
 from services.walk.view import (
     Loaded,
     ProjectView,
     in_scope,
-    load_many,
-    outcomes,
     reviewed_project,
-    submission,
 )
 from store.datafiles import load_ranking
 
@@ -39,14 +35,12 @@ def verified_report(loaded: Loaded | None, claimed: ProjectView) -> ScoreReport:
 
 @dataclass(frozen=True, slots=True)
 class RankedProject:
-    """A ranked row with what the exports and the dossier need besides."""
+    """A ranked row with what the pages and the workbook need besides."""
 
     row: Ranked
-    claimed: ScoreReport
-    verified: ScoreReport
     ledger: ledgers.ProjectLedger
     round_year: int | None
-    opinions: tuple[str, ...] = ()  # the reviewers' verdicts with their reasons (zh)
+    detail: Detail = Detail()  # the workbook's only (services/decisions/totals.py)
 
 
 def selection_line(year: int | None) -> Selection:
@@ -120,22 +114,18 @@ async def refresh_totals(svc: Services, chunk: int = 500) -> int:
     return len(rows)
 
 
-async def detail(svc: Services, rows: Sequence[Ranked], year: int | None
-                 ) -> list[RankedProject]:
-    """These ranked rows with their claimed and verified reports and their ledgers, 2,000
-    at a time: the projects loaded in eight statements (as plain rows), their ledgers in
-    one, scored in a worker thread; each chunk's evidence let go before the next is read
-    (the event loop free, and memory bounded, between chunks)."""
+async def detail(svc: Services, rows: Sequence[Ranked], year: int | None, *,
+                 workbook: bool = False) -> list[RankedProject]:
+    """These ranked rows with their ledgers and, for the `workbook`, the detail stored with
+    their totals (services/decisions/totals.py), CHUNK at a time: two statements each."""
     out: list[RankedProject] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         async with svc.uow() as uow:
-            loaded: dict[int, Loaded] = {x.project.id: x for x in await load_many(
-                uow, svc, ids=[r.project_id for r in chunk])}
-            books = await ledgers.balances(svc, uow, [(x.project, x.organization)
-                                                      for x in loaded.values()])
-        # scoring thousands of projects is CPU work: off the event loop, in a worker thread
-        out += await asyncio.to_thread(_detailed, chunk, loaded, books, year)
+            books = await ledgers.balances(svc, uow, chunk)
+            kept = await details(uow, [r.project_id for r in chunk]) if workbook else {}
+        out += [RankedProject(r, books[r.project_id], year, kept.get(r.project_id, Detail()))
+                for r in chunk]
     return out
 
 
@@ -145,14 +135,14 @@ class RankingPage:
     round_year: int | None
     page: int  # from 0, within the pages there are
     pages: int
-    shown: tuple[RankedProject, ...]  # this page's, with their detail
+    shown: tuple[RankedProject, ...]  # this page's, with their ledgers
 
 
 async def ranking_page(svc: Services, user_id: int, *, district: str | None = None,
                        page: int = 0, size: int = 10,
                        slow: Callable[[int], Awaitable[None]] | None = None) -> RankingPage:
     """One page of the ranking (/ranking): every project placed on its stored totals, the
-    detail (reports, ledger) of the page's only. `slow(n)`: see `standing`."""
+    ledgers of the page's only. `slow(n)`: see `standing`."""
     ranked = await standing(svc, user_id, district=district, slow=slow)
     pages = max(1, -(-len(ranked.rows) // size))
     page = min(max(page, 0), pages - 1)
@@ -162,9 +152,9 @@ async def ranking_page(svc: Services, user_id: int, *, district: str | None = No
 
 async def ranking(svc: Services, user_id: int, *, district: str | None = None,
                   round_id: int | None = None) -> list[RankedProject]:
-    """The whole ranking with every project's detail (the exports)."""
+    """The whole ranking with every project's ledger and stored detail (the workbook)."""
     ranked = await standing(svc, user_id, district=district, round_id=round_id)
-    return await detail(svc, ranked.rows, ranked.round_year)
+    return await detail(svc, ranked.rows, ranked.round_year, workbook=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,55 +209,3 @@ async def decide(svc: Services, user_id: int, project_id: int, kind: str, level:
     if kind == "honour":
         return await ledgers.honour(svc, user_id, project_id, level, note)
     return await ledgers.recommend(svc, user_id, project_id, level, note)
-
-
-def _detailed(rows: Sequence[Ranked], loaded: dict[int, Loaded], books,
-              year: int | None) -> list[RankedProject]:
-    out = []
-    for r in rows:
-        x = loaded.get(r.project_id)
-        if x is None:  # gone between the two reads
-            continue
-        # the two reports a view holds, without the rest of the view (slots, marks)
-        outs = outcomes(x)
-        out.append(RankedProject(r, score(x.svc.rubric, submission(x)),
-                                 score(x.svc.rubric, submission(x, outs)),
-                                 books[r.project_id], year,
-                                 tuple(verdict_lines(x.svc, x, outs, accepted=False))))
-    return out
-
-
-def verdict_lines(svc: Services, loaded: Loaded, outs: dict, lang: str = "zh",
-                  targets=None, accepted: bool = True) -> list[str]:
-    """Each evidence target's verdict with its reason, in words (`targets`: their order;
-    `accepted=False`: those accepted as they were counted in one line first)."""
-    t, rubric = svc.catalog.t, svc.rubric
-    entries = {f"entry:{e.id}": e for e in loaded.entries}
-    out, passed = [], 0
-    for target in targets or outs:
-        o = outs[target]
-        v = o.verdict
-        state = "adjusted" if v is not None and v.verdict == "adjust" else o.state
-        if state == "accepted" and not accepted:
-            passed += 1
-            continue
-        if target in entries:
-            e = entries[target]
-            item = rubric.item(e.item_id)
-            what = f"{local(item.label, lang)}：{e.title}"
-        else:
-            item_id, _, kind = target.partition(".")
-            item = rubric.item(item_id)
-            label = item.rule.slot_label(kind) if kind else None
-            what = local(item.label, lang) + (f"（{local(label, lang)}）" if label else "")
-        change = ""
-        if v is not None and v.level:
-            level = getattr(item.rule, "levels", {}).get(v.level)
-            change = local(level.label, lang) if level else v.level
-        elif v is not None and v.value is not None:
-            change = t("handover.rate_value", lang, value=f"{v.value:g}")
-        out.append(t(f"handover.verdict_{state}", lang, what=what,
-                     reason=v.reason if v is not None else "", change=change))
-    if not accepted and passed:
-        out.insert(0, t("handover.verdicts_passed", lang, count=passed))
-    return out

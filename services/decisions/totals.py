@@ -25,15 +25,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
+from domain.rubric import Text
 from domain.scoring import score
 from services.core import Services
-from services.walk.view import Loaded, load_many, outcomes, submission
+from services.walk.view import Loaded, load_many, outcomes, submission, verdict_lines
 from store.repositories.projects import ProjectRow
+from store.uow import UnitOfWork
 
-SCORING_VERSION = 2  # raise when the scoring code changes what a total is (2: criteria, blocking)
+# raise when the scoring code changes what a total is (2: criteria, blocking; 3: detail)
+SCORING_VERSION = 3
 CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between
 SLOW = 500  # this many projects to score take a second or more: the caller is told first
 
@@ -47,16 +51,31 @@ class Totals:
     blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
 
 
-_bases: dict[int, tuple[object, str]] = {}  # id → (the rubric, kept alive; its basis)
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """What the ranking workbook shows of a project besides its totals, stored with them
+    (read only for the workbook)."""
+
+    items: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # (claimed, verified)
+    issues: tuple[Text, ...] = ()  # the verified issues' messages
+    opinions: tuple[str, ...] = ()  # the reviewers' verdicts with their reasons (zh)
+
+
+# the catalog's words the stored detail is written in (services/walk/view.py verdict_lines)
+WORDS = ("handover.verdict_", "handover.verdicts_passed", "handover.rate_value")
+_bases: dict[tuple[int, int], tuple[object, str]] = {}  # ids → (what they name, kept; basis)
 
 
 def basis(svc: Services) -> str:
     """The rules a total is scored by: the rubric (its repr is deterministic: frozen
-    dataclasses, tuples and dicts) and the scoring code's version."""
-    key = id(svc.rubric)
+    dataclasses, tuples and dicts), the words of the stored detail and the scoring code's
+    version."""
+    key = (id(svc.rubric), id(svc.catalog))
     if key not in _bases:
-        text = f"{SCORING_VERSION}:{svc.rubric!r}"
-        _bases[key] = (svc.rubric, hashlib.sha256(text.encode()).hexdigest()[:32])
+        words = sorted((k, sorted(v.items())) for k, v in svc.catalog.messages.items()
+                       if k.startswith(WORDS))
+        text = f"{SCORING_VERSION}:{svc.rubric!r}:{words}"
+        _bases[key] = ((svc.rubric, svc.catalog), hashlib.sha256(text.encode()).hexdigest()[:32])
     return _bases[key][1]
 
 
@@ -71,16 +90,32 @@ def fresh(svc: Services, row: ProjectRow, rules: str | None = None,
             or kept.on_date != (row.recommended_on or today or svc.clock.today())):
         return None
     return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible),
-                  dict(kept.criteria or {}), kept.blocking)
+                  json.loads(kept.criteria or "{}"), tuple(json.loads(kept.blocking or "[]")))
 
 
 def totals_of(loaded: Loaded) -> Totals:
     """A project's totals, scored from its evidence as loaded (what its view shows)."""
-    rubric = loaded.svc.rubric
-    verified = score(rubric, submission(loaded, outcomes(loaded)))
-    return Totals(score(rubric, submission(loaded)).total, verified.total, verified.eligible,
-                  {c.id: c.points for c in verified.criteria},
-                  tuple(i.code for i in verified.issues if i.severity == "blocking"))
+    return scored(loaded)[0]
+
+
+def scored(loaded: Loaded) -> tuple[Totals, Detail]:
+    """A project's totals and the workbook's detail, scored from its evidence as loaded."""
+    rubric, outs = loaded.svc.rubric, outcomes(loaded)
+    claimed, verified = score(rubric, submission(loaded)), score(rubric, submission(loaded, outs))
+    points = {i.id: i.points for c in claimed.criteria for i in c.items}
+    return (Totals(claimed.total, verified.total, verified.eligible,
+                   {c.id: c.points for c in verified.criteria},
+                   tuple(i.code for i in verified.issues if i.severity == "blocking")),
+            Detail({i.id: (points[i.id], i.points) for c in verified.criteria for i in c.items},
+                   tuple(i.message for i in verified.issues),
+                   tuple(verdict_lines(loaded.svc, loaded, outs, accepted=False))))
+
+
+async def details(uow: UnitOfWork, ids: Collection[int]) -> dict[int, Detail]:
+    """The stored detail of these projects (those scored), one statement."""
+    return {pid: Detail({k: tuple(v) for k, v in kept["items"].items()},
+                        tuple(kept["issues"]), tuple(kept["opinions"]))
+            for pid, kept in (await uow.totals.details(ids)).items()}
 
 
 async def totals(svc: Services, rows: Collection[ProjectRow], chunk: int = CHUNK,
@@ -114,16 +149,16 @@ async def _rescore(svc: Services, ids: list[int]) -> dict[int, Totals]:
         seen = await uow.totals.generations(ids)  # before the evidence: see the module doc
         loaded = await load_many(uow, svc, ids=ids)
         # scoring is CPU work: off the event loop, in a worker thread
-        scored = await asyncio.to_thread(lambda: {x.project.id: totals_of(x) for x in loaded})
+        done = await asyncio.to_thread(lambda: {x.project.id: scored(x) for x in loaded})
         on = basis(svc)
         await uow.totals.store([
-            {"pid": x.project.id, "seen": seen[x.project.id], "basis": on,
+            {"pid": pid, "seen": seen[pid], "basis": on,
              "on_date": x.recommended_on or svc.clock.today(),
-             "claimed": scored[x.project.id].claimed,
-             "verified": scored[x.project.id].verified,
-             "eligible": scored[x.project.id].eligible,
-             "criteria": dict(scored[x.project.id].criteria),
-             "blocking": list(scored[x.project.id].blocking)}
-            for x in loaded if x.project.id in seen])
+             "claimed": kept.claimed, "verified": kept.verified, "eligible": kept.eligible,
+             "criteria": dict(kept.criteria), "blocking": list(kept.blocking),
+             "detail": {"items": dict(more.items), "issues": [dict(m) for m in more.issues],
+                        "opinions": list(more.opinions)}}
+            for x in loaded if (pid := x.project.id) in seen
+            for kept, more in (done[pid],)])
         await uow.commit()
-    return scored
+    return {pid: kept for pid, (kept, _) in done.items()}

@@ -1,17 +1,19 @@
 """The reviewers' desk, reads: the queue of the open round by state, within the
-reviewer's scope, set-based. The candidates are light rows (one statement, no evidence);
-scope, conflicts and recusals are applied to those; only the page shown is loaded with its
-evidence and scored."""
+reviewer's scope, set-based. The candidates are light rows with their stored totals (one
+statement, no evidence); scope, conflicts and recusals are applied to those; the page
+shown is listed on its stored totals (services/decisions/totals.py: only an outdated one is scored
+again)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from services.core import Services
+from services.decisions.totals import totals
 from services.desk.reviewers import conflicts, judged
 from services.errors import NotMember
 from services.schedule.rounds import open_round
-from services.walk.view import ProjectView, in_scope, load_many
+from services.walk.view import in_scope
 
 STATES = ("submitted", "in_review", "returned", "verified")
 PAGE = 8
@@ -19,9 +21,23 @@ SORTS = ("id", "submitted", "claimed", "verified")  # the web desk's orders (han
 
 
 @dataclass(frozen=True, slots=True)
+class Line:
+    """A project as the queue lists it."""
+
+    id: int
+    name: str
+    district: str
+    status: str  # as its view shows it (closed: returned, past its deadline)
+    claimed: int
+    verified: int
+    eligible: bool  # verified eligibility
+    blocking: tuple[str, ...]  # the verified blocking issues' codes
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     counts: dict[str, int]  # state → projects in scope ("mine": assigned to the reviewer)
-    views: tuple[ProjectView, ...]  # this page
+    views: tuple[Line, ...]  # this page
     page: int
     pages: int
     round_name: str | None
@@ -75,7 +91,6 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
     `search`, `sort` (SORTS), `eligible` (by the stored totals), `page_size`, `assignees`
     (who is assigned what) and `assignee` (only the projects assigned to this reviewer): the
     web desk's table."""
-    sorting = sort in ("claimed", "verified") or eligible is not None
     current = await open_round(svc)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
@@ -84,7 +99,7 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         recused = await uow.reviews.recused_of(user_id)
         candidates = [x for x in await uow.projects.rows(
                       STATES, round_id=current.id if current else None, unrounded=True,
-                      totals=sorting)
+                      totals=True)
                       if x.id not in recused and in_scope(svc, user_id, user, x.organization)]
         conflicted = await conflicts(uow, svc, [user] if user else [],
                                      [judged(x, x.organization) for x in candidates])
@@ -109,14 +124,18 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         pages = max(1, -(-len(chosen) // page_size))
         page = min(max(page, 0), pages - 1)
         shown = chosen[page * page_size:(page + 1) * page_size]
-        loaded = await load_many(uow, svc, ids=shown) if shown else []
         order = {pid: n for n, pid in enumerate(shown)}
-        names = {x.id: x.organization_name for x, _ in rows if x.id in order}
+        listed = sorted(((x, status) for x, status in rows if x.id in order),
+                        key=lambda pair: order[pair[0].id])
         people = await uow.users.names({r for _, r in pairs}) if assignees else {}
         assigned: dict[int, tuple[str, ...]] = {}
         for p, r in pairs:
             if p in order:
                 assigned[p] = (*assigned.get(p, ()), people.get(r, str(r)))
-        loaded = sorted(loaded, key=lambda x: order[x.project.id])
-    return Queue(counts, tuple(x.view() for x in loaded), page, pages,
-                 current.name if current else None, state, names, assigned, people)
+    kept = await totals(svc, [x for x, _ in listed])
+    return Queue(counts, tuple(Line(x.id, x.name, x.organization.district, status,
+                                    kept[x.id].claimed, kept[x.id].verified,
+                                    kept[x.id].eligible, kept[x.id].blocking)
+                               for x, status in listed), page, pages,
+                 current.name if current else None, state,
+                 {x.id: x.organization_name for x, _ in listed}, assigned, people)

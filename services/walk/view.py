@@ -13,6 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from domain.evidence import EntryRecord, FileRecord, evidence_values
+from domain.i18n import local
 from domain.review import (
     ADJUST,
     Outcome,
@@ -400,12 +401,11 @@ def submission(loaded: Loaded, verified: Mapping[str, Outcome] | None = None) ->
                                    figures)
     else:
         evidence = verified_evidence(svc.rubric, files, entries, figures, verified)
-    facts = {
-        "organization.established_on": org.established_on,
-        "organization.certificate_valid_until": org.certificate_valid_until,
-        "project.completed_on": project.completed_on,
-        "project.closed_and_evaluated": project.closed_and_evaluated,
-    }
+    # the facts the rubric's eligibility rules read, by their names (the same list ties the
+    # columns whose change outdates a stored total: store/schema_guard.py SCORE_FACTS)
+    rows = {"organization": org, "project": project}
+    facts = {rule.field: getattr(rows[section], column) for rule in svc.rubric.eligibility
+             for section, _, column in [rule.field.partition(".")]}
     return Submission(recommended_on=loaded.recommended_on or svc.clock.today(), facts=facts,
                       evidence=evidence)
 
@@ -519,3 +519,39 @@ async def submitted_projects(svc: Services, user_id: int,
 async def organization_names(svc: Services) -> dict[int, str]:
     async with svc.uow() as uow:
         return {o.id: o.name for o in await uow.organizations.all()}
+
+
+def verdict_lines(svc: Services, loaded: Loaded, outs: dict, lang: str = "zh",
+                  targets=None, accepted: bool = True) -> list[str]:
+    """Each evidence target's verdict with its reason, in words (`targets`: their order;
+    `accepted=False`: those accepted as they were counted in one line first)."""
+    t, rubric = svc.catalog.t, svc.rubric
+    entries = {f"entry:{e.id}": e for e in loaded.entries}
+    out, passed = [], 0
+    for target in targets or outs:
+        o = outs[target]
+        v = o.verdict
+        state = "adjusted" if v is not None and v.verdict == "adjust" else o.state
+        if state == "accepted" and not accepted:
+            passed += 1
+            continue
+        if target in entries:
+            e = entries[target]
+            item = rubric.item(e.item_id)
+            what = f"{local(item.label, lang)}：{e.title}"
+        else:
+            item_id, _, kind = target.partition(".")
+            item = rubric.item(item_id)
+            label = item.rule.slot_label(kind) if kind else None
+            what = local(item.label, lang) + (f"（{local(label, lang)}）" if label else "")
+        change = ""
+        if v is not None and v.level:
+            level = getattr(item.rule, "levels", {}).get(v.level)
+            change = local(level.label, lang) if level else v.level
+        elif v is not None and v.value is not None:
+            change = t("handover.rate_value", lang, value=f"{v.value:g}")
+        out.append(t(f"handover.verdict_{state}", lang, what=what,
+                     reason=v.reason if v is not None else "", change=change))
+    if not accepted and passed:
+        out.insert(0, t("handover.verdicts_passed", lang, count=passed))
+    return out

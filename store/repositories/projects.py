@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import Text, and_, bindparam, cast, func, or_, select, tuple_, update
 
 from store.errors import Duplicate
 from store.models import (
@@ -43,8 +43,10 @@ class StoredTotals:
     claimed_total: int | None
     verified_total: int | None
     eligible: bool | None
-    criteria: Mapping[str, int] | None = None  # verified points by criterion
-    blocking: tuple[str, ...] = ()  # the verified blocking issues' codes
+    # as JSON text, decoded only where a total is used (services/decisions/totals.py
+    # `fresh`): a queue of thousands sorts on the totals alone
+    criteria: str | None = None  # verified points by criterion
+    blocking: str | None = None  # the verified blocking issues' codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,7 @@ class Projects(Repo):
         stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
                   ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
                   ProjectTotals.verified_total, ProjectTotals.eligible,
-                  ProjectTotals.criteria, ProjectTotals.blocking]
+                  cast(ProjectTotals.criteria, Text), cast(ProjectTotals.blocking, Text)]
         query = (select(*columns, *(stored if totals else ()),
                         *((EvidenceFigure.value,) if figure else ()))
                  .join(Organization, Organization.id == Project.organization_id)
@@ -165,13 +167,14 @@ class Projects(Repo):
             query = query.where(or_(Project.round_id == round_id, Project.round_id.is_(None))
                                 if unrounded else Project.round_id == round_id)
         out = []
-        for row in await self.session.execute(query):
+        # Core, not the ORM: plain tuples, no per-row ORM loading for thousands of rows
+        for row in await (await self.session.connection()).execute(query):
             (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
              until, recommended) = row[:12]
             closes = None if deadline is None else max(deadline, until) if until else deadline
             kept = None
             if totals and row[12] is not None:
-                kept = StoredTotals(*row[12:19], row[19], tuple(row[20] or ()))
+                kept = StoredTotals(*row[12:21])
             out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
                                   org_name, uscc, closes, recommended, kept,
                                   row[-1] if figure else None))
@@ -321,6 +324,13 @@ class Totals(Repo):
             ProjectTotals.project_id.in_(list(project_ids))))
         return {pid: generation for pid, generation in rows}
 
+    async def details(self, project_ids: Collection[int]) -> dict[int, dict]:
+        """The stored detail of these projects, where there is one."""
+        rows = await self.session.execute(select(
+            ProjectTotals.project_id, ProjectTotals.detail).where(
+            ProjectTotals.project_id.in_(list(project_ids))))
+        return {pid: detail for pid, detail in rows if detail}
+
     async def store(self, rows: Collection[Mapping[str, Any]]) -> None:
         """Totals scored from what the project held at `generation`: kept only where the
         row is still at that generation (a write since then leaves it outdated)."""
@@ -333,5 +343,6 @@ class Totals(Repo):
             .values(scored_generation=bindparam("seen"), basis=bindparam("basis"),
                     on_date=bindparam("on_date"), claimed_total=bindparam("claimed"),
                     verified_total=bindparam("verified"), eligible=bindparam("eligible"),
-                    criteria=bindparam("criteria"), blocking=bindparam("blocking"))
+                    criteria=bindparam("criteria"), blocking=bindparam("blocking"),
+                    detail=bindparam("detail"))
             .execution_options(synchronize_session=False), list(rows))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +18,8 @@ from bot.cli import main
 from domain.ranking import Ranked, rank
 from domain.uscc import check_character
 from services.clock import SHANGHAI
-from services.decisions import ranking, totals
+from services.decisions import handover, ranking, totals
+from services.desk import queue as desk_queue
 from services.desk import review
 from services.people import accounts
 from services.schedule import rounds
@@ -223,9 +226,55 @@ async def test_the_ranking_is_the_one_scored_afresh(svc, round_):
                           for x in loaded for t in [totals.totals_of(x)]], 2026)
     assert list(stored.rows) == afresh
     assert stored.rows != first.rows  # the rejection moved #2 down
-    page = await ranking.detail(svc, stored.rows[:2], stored.round_year)
-    assert [(p.row.project_id, p.verified.total, p.claimed.total) for p in page] == [
-        (r.project_id, r.verified_total, r.claimed_total) for r in stored.rows[:2]]
+    # the workbook's detail, stored with the totals, is the one scored afresh too
+    page = await ranking.detail(svc, stored.rows, stored.round_year, workbook=True)
+    afresh_detail = {x.project.id: totals.scored(x)[1] for x in loaded}
+    assert [p.detail for p in page] == [afresh_detail[r.project_id] for r in stored.rows]
+    assert [(sum(c for c, _ in p.detail.items.values()), sum(v for _, v in
+                                                               p.detail.items.values()))
+            for p in page] == [(r.claimed_total, r.verified_total) for r in stored.rows]
+    assert any(p.detail.opinions for p in page)
+
+
+async def test_the_ranking_workbook_reads_no_evidence_of_projects_whose_totals_hold(
+        svc, round_):
+    """The export of a round whose totals are stored reads them with their detail: no
+    project's evidence or verdicts are read, nothing is scored again; the workbook still
+    holds each project's points and the reviewers' reasons."""
+    for n in range(1, 4):
+        await _project(svc, n, reject="study_records" if n == 2 else None)
+    await ranking.standing(svc, ADMIN)  # every project's totals stored
+    data, count = await _reading_no_evidence(svc, handover.ranking_file(svc, ADMIN, "zh"))
+    assert count == 3
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any("材料不清晰" in c for c in cells)
+
+
+async def test_the_desk_queue_lists_its_page_on_the_stored_totals(svc, round_):
+    for n in range(1, 4):
+        await _project(svc, n, reject="study_records" if n == 2 else None)
+    standing = await ranking.standing(svc, ADMIN)  # every project's totals stored
+    found = await _reading_no_evidence(svc, desk_queue.queue(svc, ADMIN, "all", sort="verified"))
+    assert [(v.id, v.claimed, v.verified, v.eligible) for v in found.views] == [
+        (r.project_id, r.claimed_total, r.verified_total, r.eligible) for r in standing.rows]
+
+
+async def _reading_no_evidence(svc, step):  # noqa: ANN001, ANN202
+    """What `step` returns, checked not to read any evidence or verdict."""
+    statements: list[str] = []
+    engine = svc.sessions.kw["bind"].sync_engine
+
+    def seen(conn, cursor, statement, *rest) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        out = await step
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert not [s for s in statements if "FROM evidence_files" in s or "FROM verdicts" in s]
+    return out
 
 
 async def test_totals_scored_while_a_write_lands_are_not_kept(svc, round_):
@@ -244,7 +293,7 @@ async def test_totals_scored_while_a_write_lands_are_not_kept(svc, round_):
         await uow.totals.store([{"pid": pid, "seen": seen[pid], "basis": totals.basis(svc),
                                  "on_date": RECOMMENDED, "claimed": before.claimed,
                                  "verified": before.verified, "eligible": before.eligible,
-                                 "criteria": {}, "blocking": []}])
+                                 "criteria": {}, "blocking": [], "detail": {}}])
         await uow.commit()
     truth, kept = await _truth(svc)
     assert kept == {pid: None} and truth[pid].claimed == before.claimed + 3
