@@ -204,13 +204,45 @@ def _inflected(word: str) -> str:
     return re.escape(word) + r"(?:s|es|ed|ing|ion|ions|ation|ations)?"
 
 
+# The endings a word of the term table loses to its stem (the longest first; a stem keeps
+# four letters or more), and those its other forms add: evaluation → evalu-ate, -ating;
+# identify → identif-ying, -ication; define → defin-ition; share → shar-ing.
+_ENDINGS = ("ications", "ication", "ations", "ation", "itions", "ition", "ions", "ion",
+            "ings", "ing", "ies", "ied", "ed", "es", "s", "e", "y")
+_FORMS = (r"(?:e|es|ed|ing|ings|ion|ions|ation|ations|ition|itions|ication|ications|ate|ates"
+          r"|ated|ating|er|ers|ment|ments|y|ys|ies|ied|ying|al|ally|ly|s)?")
+
+
+def _stemmed(word: str) -> str:
+    """A word of the term table with any of its forms (``_FORMS`` on its stem) and a
+    negating prefix (unregistered names what registered names): the term table's second
+    pass, for the forms its own entries do not spell. Words of three letters or fewer,
+    and words ending in -ss, -us, -is (process, status), keep their own ending."""
+    if len(word) < 4 or not word.isalpha():
+        return _inflected(word)
+    stem = word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4 \
+                and not (ending == "s" and word.endswith(("ss", "us", "is"))):
+            stem = word[:-len(ending)]
+            break
+    return r"(?:un|non-?)?" + re.escape(stem) + _FORMS
+
+
+def _term_pattern(english: str, inflect: Callable[[str], str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
+        inflect(w) for w in fold(english).split()) + r"(?![a-z0-9])")
+
+
 def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
     """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
-    with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations)."""
+    with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations);
+    then, on what these leave, each phrase with every form of its words (``_stemmed``:
+    evaluating, definition, unregistered), so an entry's own forms win over another's."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
-        _inflected(w) for w in fold(en).split()) + r"(?![a-z0-9])"), zh) for en, zh in pairs)
+    return tuple((_term_pattern(en, inflect), zh) for inflect in (_inflected, _stemmed)
+                 for en, zh in pairs)
 
 
 def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None

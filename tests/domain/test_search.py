@@ -198,3 +198,16 @@ def test_an_english_phrase_is_found_with_a_hyphen_between_its_words():
     synonyms = synonyms_from_dict({}, {"terms": {"labour relations": "劳动关系领域"}})
     assert "劳动关系领域" in synonyms.translate("What is a labour-relations organisation?")
     assert "劳动关系领域" in synonyms.translate("labour relations organisations")
+
+
+def test_an_english_word_is_found_in_its_other_forms():
+    synonyms = synonyms_from_dict({}, {"terms": {
+        "evaluation": "评估", "registered": "登记", "define": "是指", "identify": "分析",
+        "score": "得分", "scored": "评分"}, "stop": {"words": ["how", "the", "to"]}})
+    text, untranslated = synonyms.translated(
+        "How to define the steps from identifying needs to evaluating an unregistered group")
+    assert {"评估", "登记", "是指", "分析"} <= set(text.split())
+    assert untranslated == ("steps", "from", "needs", "group")
+    # an entry's own forms come first: score is 得分, not scored's 评分
+    assert synonyms.translate("our score").split()[-1] == "得分"
+    assert "definition" not in synonyms.untranslated("the definition")
