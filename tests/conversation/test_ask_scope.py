@@ -68,6 +68,26 @@ async def test_english_questions_in_inflected_words_find_their_passage(bot):
     assert "草根组织" in chat.last_text
 
 
+async def test_english_questions_in_other_forms_of_the_documents_words_are_answered(bot):
+    chat = bot.chat(2005, "Dan", lang="en")
+    await chat.send("How is a social organisation in the labour relations field defined?")
+    text = chat.last_text
+    assert "Sorry, the documents do not cover this" not in text
+    assert "是指其工作内容与职工劳动就业" in text
+    await chat.send("Which steps go from identifying workers' needs to evaluating results?")
+    text = chat.last_text
+    assert "Sorry, the documents do not cover this" not in text
+    assert "分析职工群众需求" in text
+
+
+async def test_which_materials_to_hand_in_is_no_question_of_where(chat):
+    """交哪些材料 asks which materials, not where to send them (交哪里)."""
+    await chat.send("工会建摄需要交哪些材料")  # typo 建摄
+    text = chat.last_text
+    assert DECLINED not in text
+    assert "建立工会的批复文件" in text
+
+
 async def test_an_english_question_about_something_the_documents_never_say_is_declined(bot):
     chat = bot.chat(2004, "Cai", lang="en")
     await chat.send("Can union funds pay for shopping cards?")
