@@ -53,6 +53,7 @@ class SubsidyCues:
     later: tuple[str, ...]
     unpaid: tuple[str, ...]
     difference: tuple[str, ...] = ()  # a question comparing two levels (差多少, 多补多少)
+    each: tuple[str, ...] = ()  # a question asking each level's subsidy (各是, 分别, 省级的呢)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +123,8 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
                             ignore=_terms(sub.get("ignore", [])),
                             later=_terms(sub.get("later", [])),
                             unpaid=_terms(sub.get("unpaid", [])),
-                            difference=_terms(sub.get("difference", []))),
+                            difference=_terms(sub.get("difference", [])),
+                            each=_terms(sub.get("each", []))),
         fallback_below=float(data.get("fallback", {}).get("below", 0.0)),
         uncovered=_terms(data.get("fallback", {}).get("uncovered", [])),
         coverage_below=float(data.get("fallback", {}).get("coverage_below", 0.0)),
@@ -361,6 +363,12 @@ def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIn
         return None
     honours = list(dict.fromkeys(o[2] for o in mentions))
     paid = _paid(text, mentions, table, rules)
+    if len(honours) >= 2 and paid == 0 and _has(text, rules.subsidy.each):
+        parts = Parts("ask.part.subsidy", tuple(
+            {"level": table.level(lv).label, "amount": Money(table.level(lv).amount)}
+            for lv in honours))
+        passage = _anchor_with(index, table.source.get("quote", ""), table.source.get("doc"))
+        return Computed("subsidy", "ask.computed.subsidy_each", {"parts": parts}, passage)
     result = compute_subsidy(table, honours, paid)
     if result.highest is None:
         return None
