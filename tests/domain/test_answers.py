@@ -154,6 +154,12 @@ def test_english_has_the_same_figures(ask, catalog):
     assert "10,000 yuan" in text and "30,000 yuan" in text
 
 
+def test_an_english_question_asking_what_evidence_earns_gets_the_points(ask, catalog):
+    text = line(ask("We only have a contract. What does that earn for project implementation?"),
+                catalog, "en")
+    assert "it scores 5" in text and "contract" in text
+
+
 def test_every_computed_sentence_renders_in_both_languages(ask, catalog):
     questions = [
         "国家级的项目能补多少钱", "省级后来又评上国家级还能补多少",
