@@ -655,6 +655,8 @@ def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
         return "evidence"
     if results.coverage < rules.coverage_below:
         return "coverage"
+    if results.query.places:  # the documents are one city's: 济南市总 asks about another's
+        return "place"
     if results.query.unknown and results.confidence < rules.unknown_below:
         return "unknown"
     text = _flat(passage.text) + _flat("".join(passage.section))

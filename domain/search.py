@@ -43,6 +43,7 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
 _LETTERS_RE = re.compile(r"[a-z]+")
+_AREA_RE = re.compile("[市省县区]")  # what names an administrative area after its name
 _ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
@@ -340,6 +341,7 @@ class Query:
     # less). What ``SearchIndex.coverage`` weighs.
     terms: tuple[tuple[str, tuple[str, ...], float], ...] = ()
     fixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # …and the words sure corrections give
+    places: tuple[str, ...] = ()  # areas the documents never name, named as one (济南市)
 
 
 @dataclass(frozen=True, slots=True)
@@ -487,6 +489,10 @@ class SearchIndex:
     # the rarity of what a question asks that the documents never say (``rarity``).
     frequencies: Mapping[str, int] = field(default_factory=dict)
     frequency_total: int = 0
+    # The language's names of administrative areas (a dictionary's: 济南, 上海): one the
+    # documents never name is rare, however common its name, and a question naming it as
+    # an area (济南市总) asks about another place's rules (``Query.places``).
+    places: frozenset[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -574,21 +580,24 @@ class SearchIndex:
         return [w for words in self.by_length.values() for w in words]
 
     def with_known_words(self, words: Iterable[str], specific: Iterable[str] = (), *,
-                         frequencies: Mapping[str, int] | None = None) -> SearchIndex:
+                         frequencies: Mapping[str, int] | None = None,
+                         places: Iterable[str] = ()) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
         correction targets), so that 后来 is not "corrected" to 以来, which words of
         the language are specific (``specific_words``), and how often the language uses
-        its words (``frequencies``, for ``rarity``)."""
+        its words (``frequencies``, for ``rarity``) and names its places (``places``)."""
         frequencies = dict(frequencies or {})
         return replace(self, known_words=frozenset(words), specific_words=frozenset(specific),
-                       frequencies=frequencies, frequency_total=sum(frequencies.values()))
+                       frequencies=frequencies, frequency_total=sum(frequencies.values()),
+                       places=frozenset(places))
 
     def rarity(self, word: str) -> float:
         """How specific ``word`` is in the language, 0–1: its information log(total / f)
         between ``language_common`` (0) and ``language_rare`` (1); a word of two characters
         or more the dictionary does not hold (返聘, 补签) is rare: 1; a character it does
-        not hold asks nothing on its own: 0. Without frequencies, every word is rare."""
-        if not self.frequency_total:
+        not hold asks nothing on its own: 0; a place name (``places``) is rare: 1. Without
+        frequencies, every word is rare."""
+        if not self.frequency_total or word in self.places:
             return 1.0 if len(word) >= 2 else 0.0
         count = self.frequencies.get(word)
         if count is None:
@@ -636,7 +645,16 @@ class SearchIndex:
         return Query(question, found.features, tuple(found.corrections), frozenset(named),
                      frozenset(found.guessed), tuple(dict.fromkeys(unknown)),
                      tuple(dict.fromkeys(foreign)), tuple(dict.fromkeys(found.terms)),
-                     tuple(dict.fromkeys(found.fixes)))
+                     tuple(dict.fromkeys(found.fixes)),
+                     tuple(dict.fromkeys(self._areas(flat))))
+
+    def _areas(self, flat: str) -> list[str]:
+        """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
+        the documents never name: a place name (``places``) before 市, 省, 县 or 区."""
+        return [name for match in _AREA_RE.finditer(flat)
+                for size in (2, 3, 4) if size <= match.start()
+                and (name := flat[match.start() - size:match.start()]) in self.places
+                and not self._in_corpus(name)]
 
     def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
                  sure: set[str]) -> list[tuple[str, float]]:

@@ -25,6 +25,17 @@ async def test_questions_the_documents_do_not_answer_are_declined(chat, question
     assert "樊朝斌" in text and "83092827" in text  # the newest document's contact
 
 
+async def test_a_question_about_another_citys_rules_is_declined(chat):
+    """The documents are Qingdao's: 深圳市总 asks about another place's; a district of the
+    city's own (黄岛区) is no other place."""
+    await chat.send("深圳市总对社会组织服务项目怎么评分")
+    assert DECLINED in chat.last_text
+    await chat.send("青岛市总对社会组织服务项目怎么评分")
+    assert DECLINED not in chat.last_text
+    await chat.send("黄岛区的社会组织能申报吗")
+    assert DECLINED not in chat.last_text
+
+
 async def test_what_the_subsidy_may_be_spent_on_is_answered(chat):
     await chat.send("补助经费能用在哪些地方")
     text = chat.last_text

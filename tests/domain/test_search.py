@@ -211,3 +211,12 @@ def test_an_english_word_is_found_in_its_other_forms():
     # an entry's own forms come first: score is 得分, not scored's 评分
     assert synonyms.translate("our score").split()[-1] == "得分"
     assert "definition" not in synonyms.untranslated("the definition")
+
+
+def test_a_place_name_is_rare_and_an_area_named_as_such_is_another_place(small):
+    index = small.with_known_words((), frequencies={"济南": 5000, "那边": 5000, "市": 90000},
+                                   places=["济南"])
+    assert index.rarity("济南") == 1.0 and index.rarity("那边") < 1.0
+    assert index.query("济南市 社会组织 补助").places == ("济南",)
+    assert index.query("济南 那边 社会组织 补助").places == ()  # a place, not an area
+    assert index.query("社会组织 市 补助").places == ()
