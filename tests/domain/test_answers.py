@@ -90,6 +90,12 @@ def test_a_survey_names_the_satisfaction_criterion(ask, catalog):
     assert "76%得6分" in text and "91%得10分" in text
 
 
+def test_a_body_that_awards_the_honour_names_its_level(ask, catalog):
+    assert "2万元" in line(ask("省总评上的优秀项目，市总给补多少"), catalog)
+    assert "1万元" in line(ask("市总命名的优秀项目能补多少钱"), catalog)
+    assert ask("济南市总评的优秀项目能补多少钱").computed is None  # another city's
+
+
 def test_money_is_written_in_wan_in_chinese_and_in_yuan_in_english():
     assert money(30000, "zh") == "3万"
     assert money(15000, "zh") == "1.5万"
