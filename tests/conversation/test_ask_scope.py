@@ -79,16 +79,18 @@ async def test_english_questions_in_inflected_words_find_their_passage(bot):
     assert "草根组织" in chat.last_text
 
 
-async def test_english_questions_in_other_forms_of_the_documents_words_are_answered(bot):
+@pytest.mark.parametrize(("question", "passage"), [
+    ("How is a social organisation in the labour relations field defined?",
+     "是指其工作内容与职工劳动就业"),  # defined: define's other form
+    ("Which steps go from identifying workers' needs to evaluating results?",
+     "分析职工群众需求"),  # identifying, evaluating, results
+])
+async def test_english_questions_in_other_forms_of_the_documents_words_are_answered(
+        bot, question, passage):
     chat = bot.chat(2005, "Dan", lang="en")
-    await chat.send("How is a social organisation in the labour relations field defined?")
-    text = chat.last_text
-    assert "Sorry, the documents do not cover this" not in text
-    assert "是指其工作内容与职工劳动就业" in text
-    await chat.send("Which steps go from identifying workers' needs to evaluating results?")
-    text = chat.last_text
-    assert "Sorry, the documents do not cover this" not in text
-    assert "分析职工群众需求" in text
+    await chat.send(question)
+    assert "Sorry, the documents do not cover this" not in chat.last_text
+    assert passage in chat.last_text
 
 
 async def test_which_materials_to_hand_in_is_no_question_of_where(chat):
