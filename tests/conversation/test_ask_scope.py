@@ -84,6 +84,8 @@ async def test_english_questions_in_inflected_words_find_their_passage(bot):
      "是指其工作内容与职工劳动就业"),  # defined: define's other form
     ("Which steps go from identifying workers' needs to evaluating results?",
      "分析职工群众需求"),  # identifying, evaluating, results
+    ("What is the political responsibility of unions in guiding social organisations?",
+     "重要政治责任"),  # the documents' general vocabulary
 ])
 async def test_english_questions_in_other_forms_of_the_documents_words_are_answered(
         bot, question, passage):
