@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from domain.answers import AnswerRules, answer_rules_from_dict
 from domain.asking import Contact, QuestionRules, latest_contact, question_rules_from_dict
 from domain.corpus import PolicyDocument
+from domain.rubric import PerKindRule, Rubric
 from domain.search import (
     DEFAULT_PARAMS,
     SearchIndex,
@@ -30,9 +32,10 @@ from domain.search import (
     document_names,
     is_cjk,
     near_misses,
+    runs,
     synonyms_from_dict,
 )
-from store.datafiles import DATA_DIR, cache_dir, load_districts, read_toml
+from store.datafiles import DATA_DIR, cache_dir, load_districts, load_rubric, read_toml
 from store.documents import all_documents
 
 TOKENIZER = "jieba-precise-v1"
@@ -41,11 +44,35 @@ KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely n
 PLACE_TAG = "ns"  # jieba's part of speech of a place name (济南, 上海)
 AREA_SUFFIXES = "市省县区"  # …and what names an administrative area (济南市)
 SPECIFIC_MAX_FREQ = 1000  # …and under which it is not a common word (这块, 只有): specific
+_LABEL_RE = re.compile(r"[a-z][a-z' -]*[a-z]")  # a rubric label of words only
+_BRACKETS_RE = re.compile(r"[（(][^）)]*[）)]")  # 实施方案（计划） → 实施方案
 
 
 @cache
 def load_synonyms(path: Path = DATA_DIR / "synonyms.toml") -> Synonyms:
-    return synonyms_from_dict(read_toml(path), read_toml(path.parent / "terms_en.toml"))
+    """The synonym groups, and the bilingual term table: data/terms_en.toml, and under it
+    the rubric's own English labels of its criteria, items and kinds of evidence (Political
+    development → 政治建设), so that the standard's vocabulary is always in it (its levels'
+    labels, city and provincial, are the table's own words)."""
+    english = read_toml(path.parent / "terms_en.toml")
+    terms = {**rubric_terms(load_rubric()), **english.get("terms", {})}
+    return synonyms_from_dict(read_toml(path), {**english, "terms": terms})
+
+
+def rubric_terms(rubric: Rubric) -> dict[str, str]:
+    """The rubric's labels as term table entries, English → Chinese: a label of words only
+    (no commas or brackets), its Chinese without brackets and with 、 between terms."""
+    labels = [c.label for c in rubric.criteria] + [i.label for c in rubric.criteria
+                                                   for i in c.items]
+    for item in (i for c in rubric.criteria for i in c.items):
+        if isinstance(item.rule, PerKindRule):
+            labels += list(item.rule.kinds.values())
+    out: dict[str, str] = {}
+    for label in labels:
+        english, chinese = label.get("en", "").strip().lower(), label.get("zh", "")
+        if english and chinese and _LABEL_RE.fullmatch(english):
+            out.setdefault(english, " ".join(runs(_BRACKETS_RE.sub("", chinese))))
+    return out
 
 
 @cache

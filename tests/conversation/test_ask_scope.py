@@ -86,6 +86,7 @@ async def test_english_questions_in_inflected_words_find_their_passage(bot):
      "分析职工群众需求"),  # identifying, evaluating, results
     ("What is the political responsibility of unions in guiding social organisations?",
      "重要政治责任"),  # the documents' general vocabulary
+    ("What counts for political development?", "拥护中国共产党的领导"),  # the rubric's label
 ])
 async def test_english_questions_in_other_forms_of_the_documents_words_are_answered(
         bot, question, passage):

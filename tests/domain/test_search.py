@@ -220,3 +220,10 @@ def test_a_place_name_is_rare_and_an_area_named_as_such_is_another_place(small):
     assert index.query("济南市 社会组织 补助").places == ("济南",)
     assert index.query("济南 那边 社会组织 补助").places == ()  # a place, not an area
     assert index.query("社会组织 市 补助").places == ()
+
+
+def test_the_rubrics_english_labels_are_in_the_term_table():
+    synonyms = load_synonyms()
+    assert "政治建设" in synonyms.translate("What counts for political development?").split()
+    assert "经验推广" in synonyms.translate("Is experience shared at a district meeting?")
+    assert "设区市级" not in synonyms.translate("Which city?")  # levels: the table's own
