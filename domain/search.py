@@ -133,7 +133,8 @@ class Synonyms:
     groups: tuple[SynonymGroup, ...] = ()
     fillers: frozenset[str] = frozenset()  # question words never corrected (多少, 怎么, 吗)
     weak: frozenset[str] = frozenset()  # words a question uses for the documents (文件)
-    english: tuple[tuple[re.Pattern[str], str], ...] = ()  # bilingual terms, longest first
+    # bilingual terms, longest first: the pattern, its Chinese, and what every match holds
+    english: tuple[tuple[re.Pattern[str], str, str], ...] = ()
     english_stop: frozenset[str] = frozenset()  # English words that ask nothing (what, our)
     term_groups: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _matcher: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -181,7 +182,9 @@ class Synonyms:
             return text, ()
         folded = fold(text)
         found: list[str] = []
-        for pattern, chinese in self.english:
+        for pattern, chinese, cue in self.english:
+            if cue not in folded:  # every match holds its first word's first letters
+                continue
             folded, count = pattern.subn(" ", folded)
             if count:
                 found.append(chinese)
@@ -235,15 +238,16 @@ def _term_pattern(english: str, inflect: Callable[[str], str]) -> re.Pattern[str
         inflect(w) for w in fold(english).split()) + r"(?![a-z0-9])")
 
 
-def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
+def term_table_from_dict(data: Mapping[str, Any]
+                         ) -> tuple[tuple[re.Pattern[str], str, str], ...]:
     """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
     with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations);
     then, on what these leave, each phrase with every form of its words (``_stemmed``:
     evaluating, definition, unregistered), so an entry's own forms win over another's."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((_term_pattern(en, inflect), zh) for inflect in (_inflected, _stemmed)
-                 for en, zh in pairs)
+    return tuple((_term_pattern(en, inflect), zh, fold(en).split()[0][:3])
+                 for inflect in (_inflected, _stemmed) for en, zh in pairs)
 
 
 def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None
