@@ -53,6 +53,8 @@ class SubsidyCues:
     later: tuple[str, ...]
     unpaid: tuple[str, ...]
     difference: tuple[str, ...] = ()  # a question comparing two levels (差多少, 多补多少)
+    each: tuple[str, ...] = ()  # a question asking each level's subsidy (各是, 分别, 省级的呢)
+    awards: tuple[str, ...] = ()  # after a body's name: it awards the honour (省总评的)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,9 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
                             ignore=_terms(sub.get("ignore", [])),
                             later=_terms(sub.get("later", [])),
                             unpaid=_terms(sub.get("unpaid", [])),
-                            difference=_terms(sub.get("difference", []))),
+                            difference=_terms(sub.get("difference", [])),
+                            each=_terms(sub.get("each", [])),
+                            awards=_terms(sub.get("awards", []))),
         fallback_below=float(data.get("fallback", {}).get("below", 0.0)),
         uncovered=_terms(data.get("fallback", {}).get("uncovered", [])),
         coverage_below=float(data.get("fallback", {}).get("coverage_below", 0.0)),
@@ -342,6 +346,16 @@ def _paid(text: str, mentions: Sequence[tuple[int, int, str]], table: SubsidyTab
     return max(earlier, default=0)
 
 
+def _without_bodies(flat: str, rules: AnswerRules) -> str:
+    """``flat`` with the names of bodies (市总工会, 省总) blanked out, as they are no honour
+    levels; unless the body is said to award the honour (省总评的优秀项目: its level)."""
+    for name in rules.subsidy.ignore:
+        text = re.sub(re.escape(name) + f"(?!{'|'.join(map(re.escape, rules.subsidy.awards))})"
+                      if rules.subsidy.awards else re.escape(name), "#" * len(name), flat)
+        flat = text
+    return flat
+
+
 def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIndex
              ) -> Computed | None:
     """The subsidy for the honours a question names, topped up from what it says was
@@ -352,15 +366,19 @@ def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIn
             unpointed = unpointed.replace(cue, "#")
     if not _has(unpointed, rules.money_cues):
         return None
-    text = flat
-    for name in rules.subsidy.ignore:
-        text = text.replace(name, "#" * len(name))
+    text = _without_bodies(flat, rules)
     known = {lv.id for lv in table.levels}
     mentions = [o for o in _occurrences(text, rules.subsidy.levels) if o[2] in known]
     if not mentions:
         return None
     honours = list(dict.fromkeys(o[2] for o in mentions))
     paid = _paid(text, mentions, table, rules)
+    if len(honours) >= 2 and paid == 0 and _has(text, rules.subsidy.each):
+        parts = Parts("ask.part.subsidy", tuple(
+            {"level": table.level(lv).label, "amount": Money(table.level(lv).amount)}
+            for lv in honours))
+        passage = _anchor_with(index, table.source.get("quote", ""), table.source.get("doc"))
+        return Computed("subsidy", "ask.computed.subsidy_each", {"parts": parts}, passage)
     result = compute_subsidy(table, honours, paid)
     if result.highest is None:
         return None
@@ -385,9 +403,7 @@ def _difference(flat: str, table: SubsidyTable, rules: AnswerRules, index: Searc
     (国家级和省级差多少)."""
     if not _has(flat, rules.subsidy.difference):
         return None
-    text = flat
-    for name in rules.subsidy.ignore:
-        text = text.replace(name, "#" * len(name))
+    text = _without_bodies(flat, rules)
     known = {lv.id for lv in table.levels}
     named = list(dict.fromkeys(o[2] for o in _occurrences(text, rules.subsidy.levels)
                                if o[2] in known))
@@ -616,12 +632,13 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
     corrected = _corrected(question, query)
     found = [h.passage for h in results.hits]
     top = found[0] if found else None
-    computed = (_difference(flat, subsidy_table, rules, index)
-                or _maxima(flat, rubric, rules, index)
-                or _rates(corrected, _flat(corrected), rubric, rules, index)
-                or _subsidy(flat, subsidy_table, rules, index)
-                or _total(flat, rubric, rules, index)
-                or _points(corrected, _flat(corrected), rubric, rules, index, found))
+    computed = None if query.places else (  # another city's rules: no figure of ours
+        _difference(flat, subsidy_table, rules, index)
+        or _maxima(flat, rubric, rules, index)
+        or _rates(corrected, _flat(corrected), rubric, rules, index)
+        or _subsidy(flat, subsidy_table, rules, index)
+        or _total(flat, rubric, rules, index)
+        or _points(corrected, _flat(corrected), rubric, rules, index, found))
     if computed is not None:
         passage = computed.passage or top
         score = _score_of(index, query, passage, results.hits)
@@ -647,6 +664,8 @@ def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
         return "evidence"
     if results.coverage < rules.coverage_below:
         return "coverage"
+    if results.query.places:  # the documents are one city's: 济南市总 asks about another's
+        return "place"
     if results.query.unknown and results.confidence < rules.unknown_below:
         return "unknown"
     text = _flat(passage.text) + _flat("".join(passage.section))

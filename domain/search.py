@@ -43,6 +43,7 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
 _LETTERS_RE = re.compile(r"[a-z]+")
+_AREA_RE = re.compile("[市省县区]")  # what names an administrative area after its name
 _ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
@@ -132,7 +133,8 @@ class Synonyms:
     groups: tuple[SynonymGroup, ...] = ()
     fillers: frozenset[str] = frozenset()  # question words never corrected (多少, 怎么, 吗)
     weak: frozenset[str] = frozenset()  # words a question uses for the documents (文件)
-    english: tuple[tuple[re.Pattern[str], str], ...] = ()  # bilingual terms, longest first
+    # bilingual terms, longest first: the pattern, its Chinese, and what every match holds
+    english: tuple[tuple[re.Pattern[str], str, str], ...] = ()
     english_stop: frozenset[str] = frozenset()  # English words that ask nothing (what, our)
     term_groups: Mapping[str, tuple[int, ...]] = field(init=False, repr=False, compare=False)
     _matcher: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -180,7 +182,9 @@ class Synonyms:
             return text, ()
         folded = fold(text)
         found: list[str] = []
-        for pattern, chinese in self.english:
+        for pattern, chinese, cue in self.english:
+            if cue not in folded:  # every match holds its first word's first letters
+                continue
             folded, count = pattern.subn(" ", folded)
             if count:
                 found.append(chinese)
@@ -204,13 +208,46 @@ def _inflected(word: str) -> str:
     return re.escape(word) + r"(?:s|es|ed|ing|ion|ions|ation|ations)?"
 
 
-def term_table_from_dict(data: Mapping[str, Any]) -> tuple[tuple[re.Pattern[str], str], ...]:
+# The endings a word of the term table loses to its stem (the longest first; a stem keeps
+# four letters or more), and those its other forms add: evaluation → evalu-ate, -ating;
+# identify → identif-ying, -ication; define → defin-ition; share → shar-ing.
+_ENDINGS = ("ications", "ication", "ations", "ation", "itions", "ition", "ions", "ion",
+            "ings", "ing", "ies", "ied", "ed", "es", "s", "e", "y")
+_FORMS = (r"(?:e|es|ed|ing|ings|ion|ions|ation|ations|ition|itions|ication|ications|ate|ates"
+          r"|ated|ating|er|ers|ment|ments|y|ys|ies|ied|ying|al|ally|ly|s)?")
+
+
+def _stemmed(word: str) -> str:
+    """A word of the term table with any of its forms (``_FORMS`` on its stem) and a
+    negating prefix (unregistered names what registered names): the term table's second
+    pass, for the forms its own entries do not spell. Words of three letters or fewer,
+    and words ending in -ss, -us, -is (process, status), keep their own ending."""
+    if len(word) < 4 or not word.isalpha():
+        return _inflected(word)
+    stem = word
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 4 \
+                and not (ending == "s" and word.endswith(("ss", "us", "is"))):
+            stem = word[:-len(ending)]
+            break
+    return r"(?:un|non-?)?" + re.escape(stem) + _FORMS
+
+
+def _term_pattern(english: str, inflect: Callable[[str], str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
+        inflect(w) for w in fold(english).split()) + r"(?![a-z0-9])")
+
+
+def term_table_from_dict(data: Mapping[str, Any]
+                         ) -> tuple[tuple[re.Pattern[str], str, str], ...]:
     """data/terms_en.toml: ``[terms] "english phrase" = "中文"``: whole words (an
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
-    with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations)."""
+    with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations);
+    then, on what these leave, each phrase with every form of its words (``_stemmed``:
+    evaluating, definition, unregistered), so an entry's own forms win over another's."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
-        _inflected(w) for w in fold(en).split()) + r"(?![a-z0-9])"), zh) for en, zh in pairs)
+    return tuple((_term_pattern(en, inflect), zh, fold(en).split()[0][:3])
+                 for inflect in (_inflected, _stemmed) for en, zh in pairs)
 
 
 def synonyms_from_dict(data: Mapping[str, Any], english: Mapping[str, Any] | None = None
@@ -308,6 +345,7 @@ class Query:
     # less). What ``SearchIndex.coverage`` weighs.
     terms: tuple[tuple[str, tuple[str, ...], float], ...] = ()
     fixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # …and the words sure corrections give
+    places: tuple[str, ...] = ()  # areas the documents never name, named as one (济南市)
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,6 +493,10 @@ class SearchIndex:
     # the rarity of what a question asks that the documents never say (``rarity``).
     frequencies: Mapping[str, int] = field(default_factory=dict)
     frequency_total: int = 0
+    # The language's names of administrative areas (a dictionary's: 济南, 上海): one the
+    # documents never name is rare, however common its name, and a question naming it as
+    # an area (济南市总) asks about another place's rules (``Query.places``).
+    places: frozenset[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -542,21 +584,24 @@ class SearchIndex:
         return [w for words in self.by_length.values() for w in words]
 
     def with_known_words(self, words: Iterable[str], specific: Iterable[str] = (), *,
-                         frequencies: Mapping[str, int] | None = None) -> SearchIndex:
+                         frequencies: Mapping[str, int] | None = None,
+                         places: Iterable[str] = ()) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
         correction targets), so that 后来 is not "corrected" to 以来, which words of
         the language are specific (``specific_words``), and how often the language uses
-        its words (``frequencies``, for ``rarity``)."""
+        its words (``frequencies``, for ``rarity``) and names its places (``places``)."""
         frequencies = dict(frequencies or {})
         return replace(self, known_words=frozenset(words), specific_words=frozenset(specific),
-                       frequencies=frequencies, frequency_total=sum(frequencies.values()))
+                       frequencies=frequencies, frequency_total=sum(frequencies.values()),
+                       places=frozenset(places))
 
     def rarity(self, word: str) -> float:
         """How specific ``word`` is in the language, 0–1: its information log(total / f)
         between ``language_common`` (0) and ``language_rare`` (1); a word of two characters
         or more the dictionary does not hold (返聘, 补签) is rare: 1; a character it does
-        not hold asks nothing on its own: 0. Without frequencies, every word is rare."""
-        if not self.frequency_total:
+        not hold asks nothing on its own: 0; a place name (``places``) is rare: 1. Without
+        frequencies, every word is rare."""
+        if not self.frequency_total or word in self.places:
             return 1.0 if len(word) >= 2 else 0.0
         count = self.frequencies.get(word)
         if count is None:
@@ -604,7 +649,16 @@ class SearchIndex:
         return Query(question, found.features, tuple(found.corrections), frozenset(named),
                      frozenset(found.guessed), tuple(dict.fromkeys(unknown)),
                      tuple(dict.fromkeys(foreign)), tuple(dict.fromkeys(found.terms)),
-                     tuple(dict.fromkeys(found.fixes)))
+                     tuple(dict.fromkeys(found.fixes)),
+                     tuple(dict.fromkeys(self._areas(flat))))
+
+    def _areas(self, flat: str) -> list[str]:
+        """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
+        the documents never name: a place name (``places``) before 市, 省, 县 or 区."""
+        return [name for match in _AREA_RE.finditer(flat)
+                for size in (2, 3, 4) if size <= match.start()
+                and (name := flat[match.start() - size:match.start()]) in self.places
+                and not self._in_corpus(name)]
 
     def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
                  sure: set[str]) -> list[tuple[str, float]]:

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 from domain.answers import AnswerRules, answer_rules_from_dict
 from domain.asking import Contact, QuestionRules, latest_contact, question_rules_from_dict
 from domain.corpus import PolicyDocument
+from domain.rubric import PerKindRule, Rubric
 from domain.search import (
     DEFAULT_PARAMS,
     SearchIndex,
@@ -30,20 +32,47 @@ from domain.search import (
     document_names,
     is_cjk,
     near_misses,
+    runs,
     synonyms_from_dict,
 )
-from store.datafiles import DATA_DIR, cache_dir, read_toml
+from store.datafiles import DATA_DIR, cache_dir, load_districts, load_rubric, read_toml
 from store.documents import all_documents
 
 TOKENIZER = "jieba-precise-v1"
 KEEP_CACHE_FILES = 3
 KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely not a typo
+PLACE_TAG = "ns"  # jieba's part of speech of a place name (济南, 上海)
+AREA_SUFFIXES = "市省县区"  # …and what names an administrative area (济南市)
 SPECIFIC_MAX_FREQ = 1000  # …and under which it is not a common word (这块, 只有): specific
+_LABEL_RE = re.compile(r"[a-z][a-z' -]*[a-z]")  # a rubric label of words only
+_BRACKETS_RE = re.compile(r"[（(][^）)]*[）)]")  # 实施方案（计划） → 实施方案
 
 
 @cache
 def load_synonyms(path: Path = DATA_DIR / "synonyms.toml") -> Synonyms:
-    return synonyms_from_dict(read_toml(path), read_toml(path.parent / "terms_en.toml"))
+    """The synonym groups, and the bilingual term table: data/terms_en.toml, and under it
+    the rubric's own English labels of its criteria, items and kinds of evidence (Political
+    development → 政治建设), so that the standard's vocabulary is always in it (its levels'
+    labels, city and provincial, are the table's own words)."""
+    english = read_toml(path.parent / "terms_en.toml")
+    terms = {**rubric_terms(load_rubric()), **english.get("terms", {})}
+    return synonyms_from_dict(read_toml(path), {**english, "terms": terms})
+
+
+def rubric_terms(rubric: Rubric) -> dict[str, str]:
+    """The rubric's labels as term table entries, English → Chinese: a label of words only
+    (no commas or brackets), its Chinese without brackets and with 、 between terms."""
+    labels = [c.label for c in rubric.criteria] + [i.label for c in rubric.criteria
+                                                   for i in c.items]
+    for item in (i for c in rubric.criteria for i in c.items):
+        if isinstance(item.rule, PerKindRule):
+            labels += list(item.rule.kinds.values())
+    out: dict[str, str] = {}
+    for label in labels:
+        english, chinese = label.get("en", "").strip().lower(), label.get("zh", "")
+        if english and chinese and _LABEL_RE.fullmatch(english):
+            out.setdefault(english, " ".join(runs(_BRACKETS_RE.sub("", chinese))))
+    return out
 
 
 @cache
@@ -130,6 +159,26 @@ def jieba_frequencies() -> dict[str, int]:
             if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)}
 
 
+def jieba_places() -> list[str]:
+    """The names of administrative areas in jieba's dictionary, of two to four CJK
+    characters: its place names (tagged ns) that name an area with 市, 省, 县 or 区 (济南:
+    济南市 is one too), or end in one; not the words it also tags so (东西, 城市, 英雄)."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    try:
+        with jieba.dt.get_dict_file() as dictionary:
+            text = dictionary.read().decode("utf-8")
+    except (OSError, ValueError):
+        return []
+    rows = (line.split() for line in text.splitlines())
+    tagged = {row[0] for row in rows if len(row) == 3 and row[2] == PLACE_TAG}
+    return sorted(word for word in tagged if 2 <= len(word) <= 4 and is_cjk(word) and (
+        word[-1] in AREA_SUFFIXES and len(word) >= 3
+        or any(word + suffix in tagged for suffix in AREA_SUFFIXES)))
+
+
 def _read_cache(path: Path) -> dict[str, Any]:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
@@ -191,12 +240,28 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     if not isinstance(frequencies, dict) or frequencies.get("min") != KNOWN_MIN_FREQ \
             or not isinstance(frequencies.get("words"), dict):
         frequencies = {"min": KNOWN_MIN_FREQ, "words": jieba_frequencies()}
+    places = cached.get("places")
+    if not isinstance(places, dict) or places.get("tag") != PLACE_TAG + AREA_SUFFIXES \
+            or not isinstance(places.get("words"), list):
+        places = {"tag": PLACE_TAG + AREA_SUFFIXES, "words": jieba_places()}
     if tokenizer.missed or cached.get("known") != known or not path.exists() \
-            or cached.get("specific") != specific or cached.get("frequencies") != frequencies:
+            or cached.get("specific") != specific or cached.get("frequencies") != frequencies \
+            or cached.get("places") != places:
         _write_cache(folder, key, {"tokens": tokenizer.used, "known": known,
-                                   "specific": specific, "frequencies": frequencies})
+                                   "specific": specific, "frequencies": frequencies,
+                                   "places": places})
+    home = _home_areas()
     return index.with_known_words(known["words"], specific["words"],
-                                  frequencies=frequencies["words"])
+                                  frequencies=frequencies["words"],
+                                  places=[w for w in places["words"] if w not in home])
+
+
+def _home_areas() -> set[str]:
+    """The city's own districts (data/districts.toml: names and aliases, with and without
+    区/市/县): no other place, though the documents may never name them (黄岛区)."""
+    districts = load_districts()
+    names = {*districts.names, *districts.aliases}
+    return names | {name[:-1] for name in names if name[-1] in AREA_SUFFIXES}
 
 
 def load_index(directory: Path | None = None) -> SearchIndex:

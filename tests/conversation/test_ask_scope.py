@@ -25,6 +25,17 @@ async def test_questions_the_documents_do_not_answer_are_declined(chat, question
     assert "樊朝斌" in text and "83092827" in text  # the newest document's contact
 
 
+async def test_a_question_about_another_citys_rules_is_declined(chat):
+    """The documents are Qingdao's: 深圳市总 asks about another place's; a district of the
+    city's own (黄岛区) is no other place."""
+    await chat.send("深圳市总对社会组织服务项目怎么评分")
+    assert DECLINED in chat.last_text
+    await chat.send("青岛市总对社会组织服务项目怎么评分")
+    assert DECLINED not in chat.last_text
+    await chat.send("黄岛区的社会组织能申报吗")
+    assert DECLINED not in chat.last_text
+
+
 async def test_what_the_subsidy_may_be_spent_on_is_answered(chat):
     await chat.send("补助经费能用在哪些地方")
     text = chat.last_text
@@ -66,6 +77,31 @@ async def test_english_questions_in_inflected_words_find_their_passage(bot):
     assert "完成时间距推荐时间不超过3年" in text
     await chat.send("What should unions do about grassroots organisations?")
     assert "草根组织" in chat.last_text
+
+
+@pytest.mark.parametrize(("question", "passage"), [
+    ("How is a social organisation in the labour relations field defined?",
+     "是指其工作内容与职工劳动就业"),  # defined: define's other form
+    ("Which steps go from identifying workers' needs to evaluating results?",
+     "分析职工群众需求"),  # identifying, evaluating, results
+    ("What is the political responsibility of unions in guiding social organisations?",
+     "重要政治责任"),  # the documents' general vocabulary
+    ("What counts for political development?", "拥护中国共产党的领导"),  # the rubric's label
+])
+async def test_english_questions_in_other_forms_of_the_documents_words_are_answered(
+        bot, question, passage):
+    chat = bot.chat(2005, "Dan", lang="en")
+    await chat.send(question)
+    assert "Sorry, the documents do not cover this" not in chat.last_text
+    assert passage in chat.last_text
+
+
+async def test_which_materials_to_hand_in_is_no_question_of_where(chat):
+    """交哪些材料 asks which materials, not where to send them (交哪里)."""
+    await chat.send("工会建摄需要交哪些材料")  # typo 建摄
+    text = chat.last_text
+    assert DECLINED not in text
+    assert "建立工会的批复文件" in text
 
 
 async def test_an_english_question_about_something_the_documents_never_say_is_declined(bot):

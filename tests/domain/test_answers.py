@@ -75,6 +75,27 @@ def test_nothing_more_when_the_highest_was_paid(ask, catalog):
     assert "不重复补助" in line(result, catalog)
 
 
+def test_each_levels_subsidy_when_asked_for_each(ask, catalog):
+    text = line(ask("评上国家级和市级，补助分别是多少"), catalog)
+    assert "3万元" in text and "1万元" in text and "不重复补助" in text
+    text = line(ask("市级优秀能补多少钱？国家级的呢"), catalog)
+    assert "1万元" in text and "3万元" in text
+    assert "3万" in line(ask("国家级和省级都评上了，能补多少"), catalog)  # held both: one
+    assert "2万" not in line(ask("国家级和省级都评上了，能补多少"), catalog)
+    assert "相差1万元" in line(ask("国家级比省级多补几万"), catalog)
+
+
+def test_a_survey_names_the_satisfaction_criterion(ask, catalog):
+    text = line(ask("两个项目测评一个76%一个91%，各算几分"), catalog)
+    assert "76%得6分" in text and "91%得10分" in text
+
+
+def test_a_body_that_awards_the_honour_names_its_level(ask, catalog):
+    assert "2万元" in line(ask("省总评上的优秀项目，市总给补多少"), catalog)
+    assert "1万元" in line(ask("市总命名的优秀项目能补多少钱"), catalog)
+    assert ask("济南市总评的优秀项目能补多少钱").computed is None  # another city's
+
+
 def test_money_is_written_in_wan_in_chinese_and_in_yuan_in_english():
     assert money(30000, "zh") == "3万"
     assert money(15000, "zh") == "1.5万"
@@ -139,6 +160,12 @@ def test_english_has_the_same_figures(ask, catalog):
     assert "10,000 yuan" in text and "30,000 yuan" in text
 
 
+def test_an_english_question_asking_what_evidence_earns_gets_the_points(ask, catalog):
+    text = line(ask("We only have a contract. What does that earn for project implementation?"),
+                catalog, "en")
+    assert "it scores 5" in text and "contract" in text
+
+
 def test_every_computed_sentence_renders_in_both_languages(ask, catalog):
     questions = [
         "国家级的项目能补多少钱", "省级后来又评上国家级还能补多少",
@@ -147,7 +174,7 @@ def test_every_computed_sentence_renders_in_both_languages(ask, catalog):
         "各项都拿满的话总分是多少", "满意度85分能得几分", "满意度95分能得几分",
         "满意度60%能得几分", "市级报道一次算几分", "国家级报道5次得几分",
         "只有合同能得几分", "合同、实施方案、评估总结三样都有，项目这块能得15分吗",
-        "登记证书能得几分",
+        "登记证书能得几分", "评上国家级和市级，补助分别是多少",
     ]
     keys = set()
     for question in questions:

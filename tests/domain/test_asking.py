@@ -23,6 +23,17 @@ def test_own_data_questions_are_told_from_document_questions_by_the_data():
     assert own_intent("How many days are left before the deadline?", RULES) == "deadline"
 
 
+def test_own_data_questions_in_other_words_are_recognised():
+    """The patterns' slots hold the words staff use (俺们, 附件, 审到哪一步, 等着我审)."""
+    assert own_intent("咱们的材料审到哪一步了", RULES) == "status"
+    assert own_intent("俺们项目目前得分咋样", RULES) == "score"
+    assert own_intent("还有啥证明没上传", RULES) == "missing"
+    assert own_intent("俺们单位的补助发了没", RULES) == "subsidy"
+    assert own_intent("等着我审的项目还有几个", RULES, reviewer=True) == "queue"
+    assert own_intent("还有几份申报要审", RULES, reviewer=True) == "queue"
+    assert own_intent("项目实施要交哪些证明材料", RULES) is None  # what the rubric asks
+
+
 def test_a_passage_dated_before_today_carries_its_date():
     text = "各区市总工会调研报告及工作方案请于2018年11月30日前报送至市总工会法律工作部。"
     assert past_date(text, dt.date(2026, 11, 23), RULES) == dt.date(2018, 11, 30)

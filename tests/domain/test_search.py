@@ -198,3 +198,32 @@ def test_an_english_phrase_is_found_with_a_hyphen_between_its_words():
     synonyms = synonyms_from_dict({}, {"terms": {"labour relations": "劳动关系领域"}})
     assert "劳动关系领域" in synonyms.translate("What is a labour-relations organisation?")
     assert "劳动关系领域" in synonyms.translate("labour relations organisations")
+
+
+def test_an_english_word_is_found_in_its_other_forms():
+    synonyms = synonyms_from_dict({}, {"terms": {
+        "evaluation": "评估", "registered": "登记", "define": "是指", "identify": "分析",
+        "score": "得分", "scored": "评分"}, "stop": {"words": ["how", "the", "to"]}})
+    text, untranslated = synonyms.translated(
+        "How to define the steps from identifying needs to evaluating an unregistered group")
+    assert {"评估", "登记", "是指", "分析"} <= set(text.split())
+    assert untranslated == ("steps", "from", "needs", "group")
+    # an entry's own forms come first: score is 得分, not scored's 评分
+    assert synonyms.translate("our score").split()[-1] == "得分"
+    assert "definition" not in synonyms.untranslated("the definition")
+
+
+def test_a_place_name_is_rare_and_an_area_named_as_such_is_another_place(small):
+    index = small.with_known_words((), frequencies={"济南": 5000, "那边": 5000, "市": 90000},
+                                   places=["济南"])
+    assert index.rarity("济南") == 1.0 and index.rarity("那边") < 1.0
+    assert index.query("济南市 社会组织 补助").places == ("济南",)
+    assert index.query("济南 那边 社会组织 补助").places == ()  # a place, not an area
+    assert index.query("社会组织 市 补助").places == ()
+
+
+def test_the_rubrics_english_labels_are_in_the_term_table():
+    synonyms = load_synonyms()
+    assert "政治建设" in synonyms.translate("What counts for political development?").split()
+    assert "经验推广" in synonyms.translate("Is experience shared at a district meeting?")
+    assert "设区市级" not in synonyms.translate("Which city?")  # levels: the table's own

@@ -70,7 +70,13 @@ KIND_BARS = {"documents": 0.90, "typos": 0.88, "colloquial": 0.90, "own data": 0
              "documents, held out": 0.90, "typos, held out": 0.75,
              "colloquial, held out": 0.75, "English, held out": 0.85,
              "own data, held out": 0.80, "out of scope, held out": 0.70,
-             "documents, held out 3": 0.85, "out of scope, held out 3": 0.55}
+             "documents, held out 3": 0.85, "out of scope, held out 3": 0.55,
+             # the fourth generation, read once after the "not covered" signal and
+             # development data since (its misses' causes fixed: docs/benchmarks.md)
+             "documents, 4th gen (read)": 0.85, "typos, 4th gen (read)": 0.80,
+             "colloquial, 4th gen (read)": 0.75, "English, 4th gen (read)": 0.85,
+             "multi-part, 4th gen (read)": 0.99, "own data, 4th gen (read)": 0.99,
+             "out of scope A, 4th gen (read)": 0.90, "out of scope B, 4th gen (read)": 0.85}
 
 
 @pytest.fixture(scope="module")
