@@ -16,7 +16,7 @@ import json
 import logging
 import os
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
 from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
@@ -155,6 +155,9 @@ class WordTable(Mapping[str, int]):
     def __len__(self) -> int:
         return sum(len(c) for c in self.counts.values())
 
+    def values(self) -> Counts:  # type: ignore[override]
+        return Counts(self)
+
     def with_known(self, known: Iterable[str]) -> WordTable:
         flags = {n: bytearray(len(c)) for n, c in self.counts.items()}
         for word in known:
@@ -196,6 +199,16 @@ class WordTable(Mapping[str, int]):
                 for n in words):
             return None
         return cls(words, counts, known)
+
+
+class Counts(ValuesView[int]):
+    """A ``WordTable``'s counts, read from its arrays (not word by word)."""
+
+    _mapping: WordTable
+
+    def __iter__(self) -> Iterator[int]:
+        for counts in self._mapping.counts.values():
+            yield from counts
 
 
 class WordsWhere(AbstractSet[str]):
