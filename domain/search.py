@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -375,6 +376,11 @@ def document_names(document: PolicyDocument) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _word_set(words: Iterable[str]) -> AbstractSet[str]:
+    """``words`` as a set (a set given, such as a packed dictionary's view, stays as is)."""
+    return words if isinstance(words, AbstractSet) else frozenset(words)
+
+
 def near_misses(words: Iterable[str], targets: Iterable[str]) -> list[str]:
     """Those of ``words`` one substituted character away from a target and not targets
     themselves: the dictionary words a typo check must leave alone."""
@@ -484,10 +490,10 @@ class SearchIndex:
     names: dict[str, tuple[str, ...]]  # document id → what a question may call it by
     prior: np.ndarray  # passage index → score factor (a list of contents counts less)
     dates: Mapping[str, Any] = field(default_factory=dict)  # document id → its date
-    known_words: frozenset[str] = frozenset()  # spelled right: never corrected (后来, 计算)
+    known_words: AbstractSet[str] = frozenset()  # spelled right: never corrected (后来, 计算)
     # Words of the language, neither rare nor common (a dictionary's middle frequencies:
     # 纸质, 上缴, 购物): one the documents never use names something they do not cover.
-    specific_words: frozenset[str] = frozenset()
+    specific_words: AbstractSet[str] = frozenset()
     # How often the language uses a word or character (a dictionary's frequencies, the
     # words of 1–4 characters it holds at least ``KNOWN_MIN_FREQ`` times), and its total:
     # the rarity of what a question asks that the documents never say (``rarity``).
@@ -590,8 +596,8 @@ class SearchIndex:
         correction targets), so that 后来 is not "corrected" to 以来, which words of
         the language are specific (``specific_words``), and how often the language uses
         its words (``frequencies``, for ``rarity``) and names its places (``places``)."""
-        frequencies = dict(frequencies or {})
-        return replace(self, known_words=frozenset(words), specific_words=frozenset(specific),
+        frequencies = frequencies if frequencies is not None else {}
+        return replace(self, known_words=_word_set(words), specific_words=_word_set(specific),
                        frequencies=frequencies, frequency_total=sum(frequencies.values()),
                        places=frozenset(places))
 

@@ -2,19 +2,23 @@
 
 jieba's dictionary takes about a second to load on a small machine, so what the index
 needs from it is cached in ``var/cache/`` (``$UNIONBOT_CACHE_DIR``), in a file named by
-a hash of the corpus: the words of every passage and heading, and the dictionary words
-near the corpus vocabulary (which a typo check must leave alone). A question never
-needs jieba (see domain.search).
+a hash of the corpus: the words of every passage and heading, and jieba's frequencies of
+its words of one to four characters, packed (``WordTable``: about 1 MiB in memory where
+dicts and sets of them held about 25), with the words near the corpus vocabulary flagged
+(which a typo check must leave alone). A question never needs jieba (see domain.search).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import os
 import re
-from collections.abc import Callable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Set as AbstractSet
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -125,38 +129,154 @@ def _corpus_key(texts: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def jieba_known_words(targets: Sequence[str]) -> list[str]:
-    """Common words of jieba's dictionary one character away from a correction target:
-    spelled right, so never "corrected" (后来 is not a typo of 以来)."""
-    import jieba
+class WordTable(Mapping[str, int]):
+    """A dictionary's words and how often the language uses each, packed: for each word
+    length one string of the words in order and an array of their counts (78,000 words
+    take under 1 MiB, where a dict of them took about 9), with a flag per word for the
+    known words (``near_misses`` of the correction targets). A word is found by halving."""
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    words = (w for w, f in jieba.dt.FREQ.items()
-             if f >= KNOWN_MIN_FREQ and 2 <= len(w) <= 4 and is_cjk(w))
-    return near_misses(words, targets)
+    def __init__(self, words: dict[int, str], counts: dict[int, array],
+                 known: dict[int, bytes] | None = None) -> None:
+        self.words, self.counts = words, counts
+        self.known = known or {n: bytes(len(c)) for n, c in counts.items()}
+
+    @classmethod
+    def of(cls, frequencies: Mapping[str, int]) -> WordTable:
+        by_length: dict[int, list[str]] = {}
+        for word in frequencies:
+            by_length.setdefault(len(word), []).append(word)
+        ordered = {n: sorted(ws) for n, ws in sorted(by_length.items())}
+        return cls({n: "".join(ws) for n, ws in ordered.items()},
+                   {n: array("i", (frequencies[w] for w in ws)) for n, ws in ordered.items()})
+
+    def position(self, word: str) -> int:
+        """Where ``word`` stands among the words of its length, or -1."""
+        n = len(word)
+        packed = self.words.get(n)
+        if not packed:
+            return -1
+        lo, hi = 0, len(packed) // n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if packed[mid * n : mid * n + n] < word:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if packed[lo * n : lo * n + n] == word else -1
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.position(word) >= 0
+
+    def __getitem__(self, word: str) -> int:
+        at = self.position(word) if isinstance(word, str) else -1
+        if at < 0:
+            raise KeyError(word)
+        return self.counts[len(word)][at]
+
+    def get(self, word: str, default: Any = None) -> Any:  # type: ignore[override]
+        at = self.position(word)
+        return default if at < 0 else self.counts[len(word)][at]
+
+    def __iter__(self) -> Iterator[str]:
+        for n, packed in self.words.items():
+            yield from (packed[i : i + n] for i in range(0, len(packed), n))
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self.counts.values())
+
+    def values(self) -> Counts:  # type: ignore[override]
+        return Counts(self)
+
+    def with_known(self, known: Iterable[str]) -> WordTable:
+        flags = {n: bytearray(len(c)) for n, c in self.counts.items()}
+        for word in known:
+            if (at := self.position(word)) >= 0:
+                flags[len(word)][at] = 1
+        return WordTable(self.words, self.counts, {n: bytes(f) for n, f in flags.items()})
+
+    def known_words(self) -> WordsWhere:
+        """The words flagged known (spelled right: never corrected)."""
+        return WordsWhere(self, lambda n, at: self.known[n][at] == 1)
+
+    def specific_words(self) -> WordsWhere:
+        """Words neither rare (typos, names) nor common (这块, 只有, 工资): a question naming
+        one the documents never use asks about something else."""
+        return WordsWhere(self, lambda n, at: n >= 2
+                          and KNOWN_MIN_FREQ <= self.counts[n][at] < SPECIFIC_MAX_FREQ)
+
+    def to_json(self) -> dict[str, Any]:
+        def text(data: bytes) -> str:
+            return base64.b64encode(data).decode("ascii")
+
+        return {"min": KNOWN_MIN_FREQ, "words": {str(n): w for n, w in self.words.items()},
+                "counts": {str(n): text(c.tobytes()) for n, c in self.counts.items()},
+                "known": {str(n): text(f) for n, f in self.known.items()}}
+
+    @classmethod
+    def from_json(cls, data: Any) -> WordTable | None:
+        """The table a cache file holds, or None if it holds none of this shape."""
+        try:
+            if data["min"] != KNOWN_MIN_FREQ:
+                return None
+            words = {int(n): w for n, w in data["words"].items()}
+            counts = {int(n): array("i", base64.b64decode(c)) for n, c in data["counts"].items()}
+            known = {int(n): base64.b64decode(f) for n, f in data["known"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if words.keys() != counts.keys() or counts.keys() != known.keys() or any(
+                len(words[n]) != n * len(counts[n]) or len(known[n]) != len(counts[n])
+                for n in words):
+            return None
+        return cls(words, counts, known)
 
 
-def jieba_specific_words() -> list[str]:
-    """Words of jieba's dictionary neither rare (typos, names) nor common (这块, 只有,
-    工资): a question naming one the documents never use asks about something else."""
-    import jieba
+class Counts(ValuesView[int]):
+    """A ``WordTable``'s counts, read from its arrays (not word by word)."""
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return sorted(w for w, f in jieba.dt.FREQ.items()
-                  if KNOWN_MIN_FREQ <= f < SPECIFIC_MAX_FREQ and 2 <= len(w) <= 4 and is_cjk(w))
+    _mapping: WordTable
+
+    def __iter__(self) -> Iterator[int]:
+        for counts in self._mapping.counts.values():
+            yield from counts
 
 
-def jieba_frequencies() -> dict[str, int]:
+class WordsWhere(AbstractSet[str]):
+    """The words of a ``WordTable`` a test on (length, position) picks, as a set."""
+
+    def __init__(self, table: WordTable, test: Callable[[int, int], bool]) -> None:
+        self.table, self.test = table, test
+        self.size = sum(1 for n, c in table.counts.items() for at in range(len(c)) if test(n, at))
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str):
+            return False
+        at = self.table.position(word)
+        return at >= 0 and self.test(len(word), at)
+
+    def __iter__(self) -> Iterator[str]:
+        for n, packed in self.table.words.items():
+            yield from (packed[at * n : at * n + n] for at in range(len(packed) // n)
+                        if self.test(n, at))
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def jieba_table() -> WordTable:
     """jieba's dictionary frequencies of its words of one to four CJK characters used at
     least ``KNOWN_MIN_FREQ`` times: how specific a word the documents never use is."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()
-    return {w: f for w, f in jieba.dt.FREQ.items()
-            if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)}
+    return WordTable.of({w: f for w, f in jieba.dt.FREQ.items()
+                         if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)})
+
+
+def known_near(table: WordTable, targets: Sequence[str]) -> WordTable:
+    """The table with its common words one character away from a correction target flagged
+    known: spelled right, so never "corrected" (后来 is not a typo of 以来)."""
+    return table.with_known(near_misses((w for w in table if 2 <= len(w) <= 4), targets))
 
 
 def jieba_places() -> list[str]:
@@ -228,31 +348,23 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     index = SearchIndex.build(passages, synonyms if synonyms is not None else load_synonyms(),
                               tokenizer, contexts=contexts, names=names, dates=dates,
                               params=params or DEFAULT_PARAMS)
-    targets = index.correction_targets()
-    targets_key = _corpus_key(targets)
+    targets_key = _corpus_key(index.correction_targets())
     known = cached.get("known", {})
-    if known.get("key") != targets_key:
-        known = {"key": targets_key, "words": jieba_known_words(targets)}
-    specific = cached.get("specific")
-    if not isinstance(specific, dict) or specific.get("max") != SPECIFIC_MAX_FREQ:
-        specific = {"max": SPECIFIC_MAX_FREQ, "words": jieba_specific_words()}
-    frequencies = cached.get("frequencies")
-    if not isinstance(frequencies, dict) or frequencies.get("min") != KNOWN_MIN_FREQ \
-            or not isinstance(frequencies.get("words"), dict):
-        frequencies = {"min": KNOWN_MIN_FREQ, "words": jieba_frequencies()}
+    table = WordTable.from_json(cached.get("table"))
+    if table is None or known.get("key") != targets_key:
+        table = known_near(table or jieba_table(), index.correction_targets())
+        known = {"key": targets_key}
     places = cached.get("places")
     if not isinstance(places, dict) or places.get("tag") != PLACE_TAG + AREA_SUFFIXES \
             or not isinstance(places.get("words"), list):
         places = {"tag": PLACE_TAG + AREA_SUFFIXES, "words": jieba_places()}
     if tokenizer.missed or cached.get("known") != known or not path.exists() \
-            or cached.get("specific") != specific or cached.get("frequencies") != frequencies \
-            or cached.get("places") != places:
+            or "table" not in cached or cached.get("places") != places:
         _write_cache(folder, key, {"tokens": tokenizer.used, "known": known,
-                                   "specific": specific, "frequencies": frequencies,
-                                   "places": places})
+                                   "table": table.to_json(), "places": places})
     home = _home_areas()
-    return index.with_known_words(known["words"], specific["words"],
-                                  frequencies=frequencies["words"],
+    return index.with_known_words(table.known_words(), table.specific_words(),
+                                  frequencies=table,
                                   places=[w for w in places["words"] if w not in home])
 
 
