@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from bot.app import build_application, build_services
-from bot.cli.console import TerminalChat
 from bot.runtime import metrics
+from bot.runtime.console import TerminalChat
 from bot.runtime.logs import setup_logging as setup
 from bot.runtime.network import reach_telegram
 from bot.runtime.observe import monitor_of, start_heartbeat, stop_heartbeat

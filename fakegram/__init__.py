@@ -1,6 +1,6 @@
 """fakegram: one fake Telegram Bot API for everything that must not reach Telegram.
 
-It serves the terminal chat of `make run` without a token (`bot/cli/console.py`), the
+It serves the terminal chat of `make run` without a token (`bot/runtime/console.py`), the
 conversation tests (`tests/support/chat.py`), in process, and the benchmark and the
 end-to-end tests over real HTTP (`fakegram.http`)::
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.cli.console import TerminalChat
+from bot.runtime.console import TerminalChat
 from fakegram import FakeUser
 
 

@@ -108,6 +108,13 @@ def project_imports(root: Path = ROOT) -> tuple[dict[str, set[str]], list[str]]:
                 if target is None or target == module:
                     continue
                 graph[module].add(target)
+                # importing a.b.c runs the package a.b's __init__ first, unless we are in it
+                package = target.rpartition(".")[0]
+                while package:
+                    if package in files and package != module \
+                            and not module.startswith(package + "."):
+                        graph[module].add(package)
+                    package = package.rpartition(".")[0]
                 if id(node) not in top and target not in DEFERRED:
                     inner.append(f"{path.relative_to(root)}:{node.lineno}: {module} imports "
                                  f"{target} inside a function")

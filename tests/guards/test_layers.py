@@ -84,3 +84,15 @@ def test_a_cycle_through_an_import_inside_a_function_is_caught(tmp_path):
     [problem] = inner
     assert problem.startswith("domain/dates.py:")
     assert problem.endswith("domain.dates imports domain.amounts inside a function")
+
+
+def test_a_cycle_through_a_package_init_is_caught(tmp_path):
+    """`import bot.runner` once failed ("partially initialized module"): bot.runner imported
+    the terminal chat from bot.cli, whose package __init__ imports bot.runner."""
+    root = copy_of_the_code(tmp_path)
+    init = root / "services" / "walk" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\nimport services.decisions.ranking\n",
+                    encoding="utf-8")
+    graph, _ = project_imports(root)
+    [cycle] = import_cycles(graph)
+    assert {"services.decisions.ranking", "services.walk"} <= set(cycle)

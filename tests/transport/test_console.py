@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cli.console import TerminalChat, render_message
+from bot.runtime.console import TerminalChat, render_message
 from fakegram import FakeTelegram, SentMessage
 from tests.transport.test_transport import PNG, USER, build_tiny_app, no_network  # noqa: F401
 
