@@ -229,9 +229,10 @@ class Projects(Repo):
                           columns=columns).where(*scoped)
 
         counts = {"mine": 0} | dict.fromkeys(statuses, 0)
+        each = base(shown.label("shown"), case((mine, 1)).label("mine")).subquery()
         for status, n, theirs in await self.session.execute(
-                base(shown, func.count(), func.count(case((mine, 1))))
-                .group_by(shown)):
+                select(each.c.shown, func.count(), func.count(each.c.mine))
+                .group_by(each.c.shown)):
             counts[status] = n
             counts["mine"] += theirs
         counts = {k: v for k, v in counts.items() if k != "closed"}
