@@ -1,8 +1,10 @@
 """The reviewers' desk, reads: the queue of the open round by state, within the
-reviewer's scope, set-based. The candidates are light rows with their stored totals (one
-statement, no evidence); scope, conflicts and recusals are applied to those; the page
-shown is listed on its stored totals (services/decisions/totals.py: only an outdated one is scored
-again)."""
+reviewer's scope, set-based. Scope, recusals and the filters, the search, the counts, the
+sort and the paging are SQL (store/repositories/projects.py `Projects.queue`: only the
+page's light rows are read); conflicts of interest are decided by
+services/desk/reviewers.py over the few projects they can touch and left out by id. The
+page shown is listed on its stored totals (services/decisions/totals.py: only an outdated
+one is scored again)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ from dataclasses import dataclass, field
 
 from services.core import Services
 from services.decisions.totals import totals
-from services.desk.reviewers import conflicts, judged
+from services.desk.reviewers import conflicted
 from services.errors import NotMember
 from services.schedule.rounds import open_round
-from services.walk.view import in_scope
+from services.walk.view import scope_district
 
 STATES = ("submitted", "in_review", "returned", "verified")
 PAGE = 8
@@ -58,30 +60,6 @@ def _status(svc: Services, row) -> str:
     return row.status
 
 
-def _stored(row, name: str) -> int:
-    stored = row.stored
-    value = getattr(stored, name, None) if stored is not None else None
-    return value if value is not None else -1
-
-
-def _sorted(rows: list, sort: str) -> list:
-    """`submitted`: the latest first; `claimed` / `verified`: the best stored total first."""
-    if sort == "submitted":
-        return sorted(rows, key=lambda x: (x.submitted_at is None,
-                                           -(x.submitted_at.timestamp() if x.submitted_at
-                                             else 0), x.id))
-    if sort in ("claimed", "verified"):
-        return sorted(rows, key=lambda x: (-_stored(x, f"{sort}_total"), x.id))
-    return rows
-
-
-def _found(row, search: str) -> bool:
-    """By the project's or organisation's name, or the credit code."""
-    needle = search.casefold()
-    return (needle in row.name.casefold() or needle in row.organization_name.casefold()
-            or needle in row.uscc.casefold())
-
-
 async def queue(svc: Services, user_id: int, state: str | None = None,
                 district: str | None = None, page: int = 0, *, search: str = "",
                 sort: str = "id", eligible: bool | None = None,
@@ -96,46 +74,26 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
         user = await uow.users.get(user_id)
         if not svc.may_review(user_id, user.role if user else None):
             raise NotMember(None)
-        recused = await uow.reviews.recused_of(user_id)
-        candidates = [x for x in await uow.projects.rows(
-                      STATES, round_id=current.id if current else None, unrounded=True,
-                      totals=True)
-                      if x.id not in recused and in_scope(svc, user_id, user, x.organization)]
-        conflicted = await conflicts(uow, svc, [user] if user else [],
-                                     [judged(x, x.organization) for x in candidates])
-        rows = [(x, _status(svc, x)) for x in candidates if (user_id, x.id) not in conflicted]
-        mine = await uow.assignments.of_reviewer(user_id)
-        counts = {"mine": sum(1 for x, _ in rows if x.id in mine)}
-        counts |= {s: sum(1 for _, status in rows if status == s) for s in STATES}
-        if state is None:
-            state = "mine" if counts["mine"] else "all"
-        pairs = await uow.assignments.pairs() if assignees or assignee is not None else []
-        in_scope_ids = {x.id for x, _ in rows}
-        pairs = [(p, r) for p, r in pairs if p in in_scope_ids]
-        theirs = {p for p, r in pairs if r == assignee}
-        chosen = [x.id for x in _sorted([
-            x for x, status in rows
-            if (assignee is None or x.id in theirs)
-            and (state == "all" or status == state or (state == "mine" and x.id in mine))
-            and (district is None or x.organization.district == district)
-            and (not search or _found(x, search))
-            and (eligible is None or bool(getattr(x.stored, "eligible", False)) == eligible)],
-            sort)]
-        pages = max(1, -(-len(chosen) // page_size))
-        page = min(max(page, 0), pages - 1)
-        shown = chosen[page * page_size:(page + 1) * page_size]
-        order = {pid: n for n, pid in enumerate(shown)}
-        listed = sorted(((x, status) for x, status in rows if x.id in order),
-                        key=lambda pair: order[pair[0].id])
-        people = await uow.users.names({r for _, r in pairs}) if assignees else {}
+        round_id = current.id if current else None
+        excluded = await conflicted(uow, svc, user, STATES, round_id=round_id, unrounded=True)
+        found = await uow.projects.queue(
+            STATES, round_id=round_id, unrounded=True, now=svc.clock.now(),
+            reviewer_id=user_id, scope=scope_district(svc, user_id, user), excluded=excluded,
+            state=state, district=district, assignee=assignee, search=search,
+            eligible=eligible, sort=sort if sort in SORTS else "id", page=page,
+            page_size=page_size, assignees=assignees)
+        listed = found.rows
+        pairs = await uow.assignments.pairs(project_ids=[x.id for x in listed]) \
+            if (assignees or assignee is not None) and listed else []
+        people = await uow.users.names(found.assignees) if assignees else {}
         assigned: dict[int, tuple[str, ...]] = {}
         for p, r in pairs:
-            if p in order:
-                assigned[p] = (*assigned.get(p, ()), people.get(r, str(r)))
-    kept = await totals(svc, [x for x, _ in listed])
-    return Queue(counts, tuple(Line(x.id, x.name, x.organization.district, status,
-                                    kept[x.id].claimed, kept[x.id].verified,
-                                    kept[x.id].eligible, kept[x.id].blocking)
-                               for x, status in listed), page, pages,
-                 current.name if current else None, state,
-                 {x.id: x.organization_name for x, _ in listed}, assigned, people)
+            assigned[p] = (*assigned.get(p, ()), people.get(r, str(r)))
+    kept = await totals(svc, listed)
+    return Queue(found.counts, tuple(Line(x.id, x.name, x.organization.district,
+                                          _status(svc, x), kept[x.id].claimed,
+                                          kept[x.id].verified, kept[x.id].eligible,
+                                          kept[x.id].blocking)
+                                     for x in listed), found.page, found.pages,
+                 current.name if current else None, found.state,
+                 {x.id: x.organization_name for x in listed}, assigned, people)

@@ -62,6 +62,28 @@ async def conflicts(uow: UnitOfWork, svc: Services, reviewers: Collection[User],
     return found
 
 
+async def conflicted(uow: UnitOfWork, svc: Services, user: User | None,
+                     statuses: Collection[str], *, round_id: int | None,
+                     unrounded: bool = False) -> set[int]:
+    """The projects in these statuses (of the round, and in none with `unrounded`) this
+    reviewer may not review for a conflict of interest, as `conflicts` decides; read are
+    only the projects a rule of it can touch (of the reviewer's organisation or one they
+    left, with evidence they wrote, and with data/review.toml's same-district rule those
+    of their district), not the whole round."""
+    if user is None:
+        return set()
+    left = await uow.reviews.departures([user.id])
+    authored = await uow.reviews.authored([user.id])
+    organizations = {org for _, org in left} | (
+        {user.organization_id} if user.organization_id is not None else set())
+    touched = await uow.projects.touching(
+        statuses, round_id=round_id, unrounded=unrounded, organization_ids=organizations,
+        project_ids={pid for _, pid in authored},
+        district=user.review_district if svc.review.same_district else None)
+    found = await conflicts(uow, svc, [user], [judged(x, x.organization) for x in touched])
+    return {pid for _, pid in found}
+
+
 def _playing(svc: Services, user: User) -> bool:
     """An administrator playing a reviewer (`switch`, /as: the terminal chat's one user
     plays every part) reviews what they wrote as staff of the organisation they stay a

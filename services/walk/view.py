@@ -256,7 +256,16 @@ def in_scope(svc: Services, user_id: int, user, org) -> bool:
         return True
     if user is None or user.role != "reviewer":
         return False
-    return user.review_district is None or user.review_district == org.district
+    district = scope_district(svc, user_id, user)
+    return district is None or district == org.district
+
+
+def scope_district(svc: Services, user_id: int, user) -> str | None:
+    """The one district a reviewer's scope is limited to (None: the whole city, and for an
+    administrator); `in_scope` decides with it."""
+    if user_id in svc.admin_ids or user is None:
+        return None
+    return user.review_district
 
 
 async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,

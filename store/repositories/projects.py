@@ -7,16 +7,32 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, and_, bindparam, cast, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Select,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from store.errors import Duplicate
 from store.models import (
+    Assignment,
     EvidenceEntry,
     EvidenceFigure,
     EvidenceFile,
     Organization,
     Project,
     ProjectTotals,
+    Recusal,
     Round,
     RoundExtension,
     User,
@@ -66,6 +82,18 @@ class ProjectRow:
     recommended_on: dt.date | None  # the project's own, else its round's
     stored: StoredTotals | None = None  # with `totals=True`
     figure: float | None = None  # with `figure=ITEM`: the project's figure of that item
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """A page of the reviewers' queue (`Projects.queue`)."""
+
+    counts: dict[str, int]  # status shown → projects in scope; "mine": assigned to the reviewer
+    state: str  # the filter applied ("mine" asked as None: "mine" when the count is not 0)
+    rows: list[ProjectRow]  # the page, in its order, with stored totals
+    page: int  # the page number, within the pages there are
+    pages: int
+    assignees: set[int]  # with `assignees`: the reviewers assigned a project in scope
 
 
 class Projects(Repo):
@@ -134,23 +162,9 @@ class Projects(Repo):
         `unrounded`), by id, as plain rows: one statement. `totals`: with their stored
         totals; `figure`: with their value of that figure; `outdated` (basis, today): only
         those whose stored totals are missing or do not hold (services/decisions/totals.py)."""
-        columns = [Project.id, Project.name, Project.status, Project.round_id,
-                   Project.submitted_at, Project.organization_id, Organization.district,
-                   Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
-                   func.coalesce(Project.recommended_on, Round.recommended_on)]
-        stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
-                  ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
-                  ProjectTotals.verified_total, ProjectTotals.eligible,
-                  cast(ProjectTotals.criteria, Text), cast(ProjectTotals.blocking, Text)]
-        query = (select(*columns, *(stored if totals else ()),
-                        *((EvidenceFigure.value,) if figure else ()))
-                 .join(Organization, Organization.id == Project.organization_id)
-                 .outerjoin(Round, Round.id == Project.round_id)
-                 .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
-                                                 RoundExtension.organization_id
-                                                 == Project.organization_id))
-                 .where(Project.status.in_(list(statuses))).order_by(Project.id))
-        if totals or outdated:
+        query = _light(statuses, round_id=round_id, unrounded=unrounded, totals=totals,
+                       extra=(EvidenceFigure.value,) if figure else ()).order_by(Project.id)
+        if outdated and not totals:
             query = query.outerjoin(ProjectTotals, ProjectTotals.project_id == Project.id)
         if outdated:
             basis, today = outdated
@@ -163,22 +177,100 @@ class Projects(Repo):
         if figure:
             query = query.outerjoin(EvidenceFigure, and_(EvidenceFigure.project_id == Project.id,
                                                          EvidenceFigure.item_id == figure))
-        if round_id is not None:
-            query = query.where(or_(Project.round_id == round_id, Project.round_id.is_(None))
-                                if unrounded else Project.round_id == round_id)
-        out = []
         # Core, not the ORM: plain tuples, no per-row ORM loading for thousands of rows
-        for row in await (await self.session.connection()).execute(query):
-            (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
-             until, recommended) = row[:12]
-            closes = None if deadline is None else max(deadline, until) if until else deadline
-            kept = None
-            if totals and row[12] is not None:
-                kept = StoredTotals(*row[12:21])
-            out.append(ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district),
-                                  org_name, uscc, closes, recommended, kept,
-                                  row[-1] if figure else None))
-        return out
+        return [_row(row, totals=totals, figure=bool(figure))
+                for row in await (await self.session.connection()).execute(query)]
+
+    async def touching(self, statuses: Collection[str], *, round_id: int | None = None,
+                       unrounded: bool = False, organization_ids: Collection[int] = (),
+                       project_ids: Collection[int] = (), district: str | None = None
+                       ) -> list[ProjectRow]:
+        """As `rows`, only the projects of these organisations, these projects and those of
+        the district (given): one statement."""
+        ors = [c for given, c in ((organization_ids, Project.organization_id.in_(
+                   list(organization_ids))), (project_ids, Project.id.in_(list(project_ids))),
+                   (district, Organization.district == district)) if given]
+        if not ors:
+            return []
+        query = _light(statuses, round_id=round_id, unrounded=unrounded, totals=False)
+        return [_row(row, totals=False) for row in await self.session.execute(
+            query.where(or_(*ors)).order_by(Project.id))]
+
+    async def queue(self, statuses: Collection[str], *, round_id: int | None,
+                    unrounded: bool, now: dt.datetime, reviewer_id: int,
+                    scope: str | None, excluded: Collection[int], state: str | None,
+                    district: str | None = None, assignee: int | None = None,
+                    search: str = "", eligible: bool | None = None, sort: str = "id",
+                    page: int = 0, page_size: int = 8, assignees: bool = False) -> QueuePage:
+        """A page of the reviewers' queue, filtered, counted, sorted and paged in SQL (four
+        statements, five with `assignees`; only the page's rows are read). In scope: the
+        projects in these statuses (of the round, and in none with `unrounded`), of the
+        `scope` district (None: all), neither recused by the reviewer nor `excluded`. Their
+        status shown: a returned project past its deadline (`now`) is "closed". `state` None:
+        "mine" (assigned to the reviewer) when there are any, else "all". `search`: in the
+        project's or organisation's name or the credit code, ignoring case; `eligible` and
+        the sorts "claimed" / "verified" (the best first, none last) on the stored totals as
+        they are; "submitted": the latest first, never submitted last; then by id."""
+        closes = and_(Round.deadline_at.is_not(None), Round.deadline_at <= now,
+                      or_(RoundExtension.until.is_(None), RoundExtension.until <= now))
+        shown = case((and_(Project.status.in_(("draft", "returned")), closes),
+                      literal("closed")), else_=Project.status)
+        mine = Project.id.in_(select(Assignment.project_id)
+                              .where(Assignment.reviewer_id == reviewer_id))
+        scoped = [Project.id.not_in(select(Recusal.project_id)
+                                    .where(Recusal.reviewer_id == reviewer_id))]
+        if scope is not None:
+            scoped.append(Organization.district == scope)
+        if excluded:
+            scoped.append(Project.id.not_in(list(excluded)))
+
+        def base(*columns) -> Select:
+            return _light(statuses, round_id=round_id, unrounded=unrounded, totals=True,
+                          columns=columns).where(*scoped)
+
+        counts = {"mine": 0} | dict.fromkeys(statuses, 0)
+        each = base(shown.label("shown"), case((mine, 1)).label("mine")).subquery()
+        for status, n, theirs in await self.session.execute(
+                select(each.c.shown, func.count(), func.count(each.c.mine))
+                .group_by(each.c.shown)):
+            counts[status] = n
+            counts["mine"] += theirs
+        counts = {k: v for k, v in counts.items() if k != "closed"}
+        if state is None:
+            state = "mine" if counts["mine"] else "all"
+        chosen = []
+        if state == "mine":
+            chosen.append(mine)
+        elif state != "all":
+            chosen.append(shown == state)
+        if district is not None:
+            chosen.append(Organization.district == district)
+        if assignee is not None:
+            chosen.append(Project.id.in_(select(Assignment.project_id)
+                                         .where(Assignment.reviewer_id == assignee)))
+        if search:
+            needle = search.casefold()
+            chosen.append(or_(*(func.lower(c).contains(needle, autoescape=True)
+                                for c in (Project.name, Organization.name,
+                                          Organization.uscc))))
+        if eligible is not None:
+            chosen.append(func.coalesce(ProjectTotals.eligible, false()) == eligible)
+        total = await self.session.scalar(base(func.count()).where(*chosen))
+        pages = max(1, -(-total // page_size))
+        page = min(max(page, 0), pages - 1)
+        order = {"submitted": (Project.submitted_at.is_(None), Project.submitted_at.desc()),
+                 "claimed": (func.coalesce(ProjectTotals.claimed_total, -1).desc(),),
+                 "verified": (func.coalesce(ProjectTotals.verified_total, -1).desc(),)
+                 }.get(sort, ())
+        listed = [_row(row, totals=True) for row in await self.session.execute(
+            base().where(*chosen).order_by(*order, Project.id)
+            .limit(page_size).offset(page * page_size))]
+        who = set()
+        if assignees:
+            who = set(await self.session.scalars(
+                select(Assignment.reviewer_id).distinct()
+                .where(Assignment.project_id.in_(base(Project.id)))))
+        return QueuePage(counts, state, listed, page, pages, who)
 
     async def insert_file(self, **values: Any) -> int:
         """Add a file row; Duplicate if the same content is there for the same slot and
@@ -301,6 +393,45 @@ class Projects(Repo):
         rows = await self.session.scalars(select(Organization).where(
             Organization.id.in_(list(org_ids))))
         return {o.id: o for o in rows}
+
+
+def _light(statuses: Collection[str], *, round_id: int | None, unrounded: bool,
+           totals: bool, extra: tuple = (), columns: tuple = ()) -> Select:
+    """The light rows' statement (`_row` reads them): projects in these statuses (of one
+    round, and those in no round with `unrounded`) with their organisation, round and
+    extension, and with `totals` their stored totals; `columns`: these instead."""
+    light = [Project.id, Project.name, Project.status, Project.round_id,
+             Project.submitted_at, Project.organization_id, Organization.district,
+             Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
+             func.coalesce(Project.recommended_on, Round.recommended_on)]
+    stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
+              ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
+              ProjectTotals.verified_total, ProjectTotals.eligible,
+              cast(ProjectTotals.criteria, Text), cast(ProjectTotals.blocking, Text)]
+    query = (select(*(columns or (*light, *(stored if totals else ()), *extra)))
+             .select_from(Project).join(Organization, Organization.id == Project.organization_id)
+             .outerjoin(Round, Round.id == Project.round_id)
+             .outerjoin(RoundExtension, and_(RoundExtension.round_id == Project.round_id,
+                                             RoundExtension.organization_id
+                                             == Project.organization_id))
+             .where(Project.status.in_(list(statuses))))
+    if totals:
+        query = query.outerjoin(ProjectTotals, ProjectTotals.project_id == Project.id)
+    if round_id is not None:
+        query = query.where(or_(Project.round_id == round_id, Project.round_id.is_(None))
+                            if unrounded else Project.round_id == round_id)
+    return query
+
+
+def _row(row, *, totals: bool, figure: bool = False) -> ProjectRow:
+    (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
+     until, recommended) = row[:12]
+    closes = None if deadline is None else max(deadline, until) if until else deadline
+    kept = None
+    if totals and row[12] is not None:
+        kept = StoredTotals(*row[12:21])
+    return ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district), org_name,
+                      uscc, closes, recommended, kept, row[-1] if figure else None)
 
 
 class Totals(Repo):
