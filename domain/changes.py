@@ -1,6 +1,6 @@
 """What changed in a review target since its last verdict (issue 24): the files added and
 removed, a figure corrected, an entry's fields changed, an entry registered, read from what
-the verdict saw (its `seen`: services/project_view.fingerprint) and from the audit log. Pure:
+the verdict saw (its `seen`: services/walk/view.py fingerprint) and from the audit log. Pure:
 the records are given.
 
 `seen` of a slot: [file ids, figure version]; of an entry: [entry version, file ids].

@@ -146,7 +146,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision`. Runs its own event loop: call it
     outside one, or through `upgrade_async`. A database that does not answer raises
     DatabaseUnreachable, a migration that cannot be made MigrationFailed (no traceback for
-    the operator: bot/cli.py prints one line)."""
+    the operator: bot/cli/__init__.py prints one line)."""
     if revision == "head" and _readable(url) and at_head(url):
         return
     reach(url)

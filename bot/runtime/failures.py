@@ -1,7 +1,7 @@
 """What stops the bot from starting, as the command line reports it: one line naming what
-failed, what was tried and what to check, and an exit status per kind (bot/cli.py).
+failed, what was tried and what to check, and an exit status per kind (bot/cli/__init__.py).
 
-Kept free of heavy imports: bot/cli.py imports it for every command."""
+Kept free of heavy imports: bot/cli/__init__.py imports it for every command."""
 
 from __future__ import annotations
 

@@ -224,7 +224,7 @@ async def _answered(chat: Chat, text: str, whole: bool = False) -> float | tuple
 
 def _settings(workdir: Path) -> Settings:
     """The database and the evidence folder where `python -m bot run` finds them under
-    tests/bench/_startup.py."""
+    tests/bench/_over_http.py `startup`."""
     return Settings(_env_file=None, telegram_bot_token=None,
                     database_url=f"sqlite+aiosqlite:///{workdir / 'start.db'}",
                     evidence_dir=workdir / "evidence", admin_ids=[1], chat_send_rate=0,

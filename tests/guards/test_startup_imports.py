@@ -1,6 +1,6 @@
 """What `python -m bot run` imports before its first poll leaves the heavy stacks out: they
 load where they are first used (issue 13's start-up). Speed itself is the benchmark's
-(tests/bench/bot_vs_echo.py); this checks the behaviour that keeps it, in a fresh
+(tests/bench/bot_vs_anchor.py); this checks the behaviour that keeps it, in a fresh
 interpreter."""
 
 from __future__ import annotations
