@@ -4,13 +4,14 @@ sort and the paging are SQL (store/repositories/projects.py `Projects.queue`: on
 page's light rows are read); conflicts of interest are decided by
 services/desk/reviewers.py over the few projects they can touch and left out by id. The
 page shown is listed on its stored totals (services/decisions/totals.py: only an outdated
-one is scored again)."""
+one is scored again; before a sort or a filter on them, every outdated one is)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from services.core import Services
+from services.decisions.ranking import refresh_totals
 from services.decisions.totals import totals
 from services.desk.reviewers import conflicted
 from services.errors import NotMember
@@ -69,6 +70,8 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
     `search`, `sort` (SORTS), `eligible` (by the stored totals), `page_size`, `assignees`
     (who is assigned what) and `assignee` (only the projects assigned to this reviewer): the
     web desk's table."""
+    if sort in ("claimed", "verified") or eligible is not None:
+        await refresh_totals(svc)  # filtered and sorted in SQL: on totals that still hold
     current = await open_round(svc)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)

@@ -16,6 +16,7 @@ from sqlalchemy import insert
 from bot.app import build_services
 from domain.uscc import check_character
 from services.clock import SHANGHAI, FixedClock
+from services.decisions import ranking
 from services.desk import queue as desk_queue
 from services.desk.reviewers import conflicts, judged
 from services.schedule.rounds import open_round
@@ -128,7 +129,9 @@ def _stored(row, name: str) -> int:
 async def _expected(svc, user_id: int, state, district, page, *, search, sort, eligible,
                     page_size, assignee) -> tuple:
     """The previous implementation: every candidate read, then filtered, sorted and paged
-    in Python."""
+    in Python (on totals that still hold: the outdated ones scored again first)."""
+    if sort in ("claimed", "verified") or eligible is not None:
+        await ranking.refresh_totals(svc)
     current = await open_round(svc)
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
@@ -169,7 +172,7 @@ async def _expected(svc, user_id: int, state, district, page, *, search, sort, e
 
 
 ASKS = [  # (state, district, page, search, sort, eligible, page_size, assignee)
-    ("all", None, 0, "", "claimed", None, 50, None),  # first: before a page is scored again
+    ("all", None, 0, "", "claimed", None, 50, None),  # first: the stored totals outdated
     (None, None, 0, "", "id", None, 8, None),
     ("all", None, 0, "", "id", None, 5, None),
     ("all", None, 3, "", "id", None, 5, None),

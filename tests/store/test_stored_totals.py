@@ -325,3 +325,20 @@ async def test_the_background_job_scores_what_a_bulk_change_outdated(svc, round_
     assert await ranking.refresh_totals(svc) == 3
     truth, kept = await _truth(svc)
     assert kept == truth and not any(t.eligible for t in truth.values())
+
+
+async def test_the_desk_queue_filters_on_an_eligibility_that_still_holds(svc, round_):
+    """A write since the totals were stored (a certificate expired before the
+    recommendation date) shows in the queue's eligibility filter at once."""
+    ids = {}
+    for n in range(1, 4):
+        ids[n], _, org = await _project(svc, n)
+        if n == 1:
+            expiring = org
+    await ranking.standing(svc, ADMIN)  # every project's totals stored: all eligible
+    await accounts.edit_organization(svc, expiring, valid_until=dt.date(2026, 12, 1))
+    listed = await desk_queue.queue(svc, ADMIN, "all", eligible=True)
+    assert ids[1] not in [v.id for v in listed.views]
+    assert all(v.eligible for v in listed.views)
+    [ineligible] = (await desk_queue.queue(svc, ADMIN, "all", eligible=False)).views
+    assert ineligible.id == ids[1] and not ineligible.eligible
