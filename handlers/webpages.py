@@ -240,7 +240,9 @@ class Queue(Page):
         sort = arg("sort", "id") if arg("sort", "id") in dq.SORTS else "id"
         eligible = {"yes": True, "no": False}.get(arg("eligible", ""))
         search = arg("q", "").strip()[:60]
-        assignee = int(arg("assignee")) if arg("assignee", "").isdigit() else None
+        given = arg("assignee", "")  # a user id as the routes take one: 1 to 12 digits 0-9
+        assignee = int(given) if given.isascii() and given.isdigit() and len(given) <= 12 \
+            else None
         found = await self.guarded(dq.queue(
             self.desk.svc, self.w.account.user_id, state, district, page_asked(self),
             search=search, sort=sort, eligible=eligible, page_size=PAGE_SIZE, assignees=True,

@@ -184,3 +184,16 @@ async def test_reviewers_notes_are_kept_audited_and_never_shown_to_staff(bot, me
     assert "已电话核实" not in member.last_text and "备注" not in member.last_text
     logged = [e for e in await audit.log(bot.svc, 1) if e.action == "note"]
     assert [(e.actor_id, e.reason) for e in logged] == [(5005, "已电话核实<b>负责人</b>，材料真实")]
+
+
+async def test_a_queue_address_with_an_odd_reviewer_number_lists_the_queue(bot, member):
+    """A hand-edited address (`?assignee=` with a superscript digit, or a number too large
+    for the database) gets the queue unfiltered, not an error page."""
+    await appoint_reviewer(bot)
+    async with serving(bot.app, bot.settings, free_port()) as served, \
+            httpx.AsyncClient(follow_redirects=True) as web:
+        await web.get(served.link(5005))
+        for odd in ("²", "9" * 30):
+            page = await web.get(f"{served.url}/desk/queue", params={"assignee": odd})
+            assert page.status_code == 200, odd
+            assert "待审项目" in page.text
