@@ -58,7 +58,7 @@ def check_init_data(init_data: str, bot_token: str, now: float,
         signed_at = int(fields["auth_date"])
         user = json.loads(fields["user"])
         user_id = int(user["id"])
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError):
         raise Refused("unreadable") from None
     if not 0 <= now - signed_at <= max_age:
         raise Refused("expired")
@@ -125,10 +125,10 @@ def claimed_user(text: str) -> int | None:
     if "=" in text:
         try:
             return int(json.loads(dict(parse_qsl(text)).get("user", "")).get("id"))
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, OverflowError):
             return None
     head = text.partition(".")[0]
-    return int(head) if head.isdigit() and len(head) < 20 else None
+    return int(head) if head.isascii() and head.isdigit() and len(head) < 20 else None
 
 
 @dataclass

@@ -197,3 +197,13 @@ async def test_a_queue_address_with_an_odd_reviewer_number_lists_the_queue(bot, 
             page = await web.get(f"{served.url}/desk/queue", params={"assignee": odd})
             assert page.status_code == 200, odd
             assert "待审项目" in page.text
+
+
+async def test_a_garbled_sign_in_gets_the_refusal_page(bot, member):
+    async with serving(bot.app, bot.settings, free_port()) as served, \
+            httpx.AsyncClient(follow_redirects=True) as web:
+        page = await web.get(f"{served.url}/desk/link", params={"t": "².1.n.m"})
+        assert page.status_code == 403
+        page = await web.post(f"{served.url}/desk/telegram",
+                              data={"init_data": "user=%7B%22id%22%3A1e400%7D&hash=x"})
+        assert page.status_code == 403

@@ -66,3 +66,12 @@ def test_a_csrf_token_belongs_to_one_session():
     assert signin.csrf_ok(KEY, mine, signin.csrf_token(KEY, mine))
     assert not signin.csrf_ok(KEY, mine, signin.csrf_token(KEY, theirs))
     assert not signin.csrf_ok(KEY, mine, "")
+
+
+def test_a_garbled_user_in_a_sign_in_is_refused_not_an_error():
+    """A superscript digit as a link's user, a user id beyond any integer: read as no user
+    (unsigned) and refused (signed), never an exception the page cannot say."""
+    assert signin.claimed_user("²." + "1.n.m") is None
+    assert signin.claimed_user(urlencode({"user": '{"id": 1e400}', "hash": "x"})) is None
+    with pytest.raises(signin.Refused):
+        signin.check_init_data(init_data(user='{"id": 1e400}'), TOKEN, NOW)
