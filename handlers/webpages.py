@@ -109,10 +109,12 @@ class Page(tornado.web.RequestHandler):
             self.refuse(HTTPStatus.FORBIDDEN, "web.refused")
 
     def t(self, key: str, **values: Any) -> str:
-        """Plain text (the catalog's HTML entities read back: the template escapes)."""
+        """Plain text (the catalog's HTML entities read back, not the values': the template
+        escapes)."""
         lang = self.w.lang if self.w else pick_lang(self.request.headers.get(
             "Accept-Language", "")[:2])
-        return unescape(self.desk.svc.catalog.t(key, lang, **values))
+        template = unescape(self.desk.svc.catalog.t(key, lang))
+        return template.format(**values) if values else template
 
     def refuse(self, status: int, key: str, **values: Any) -> None:
         self.set_status(status)
