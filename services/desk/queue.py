@@ -50,6 +50,7 @@ class Queue:
     # with an assignment in the reviewer's scope (id → name), for the filter
     assigned: dict[int, tuple[str, ...]] = field(default_factory=dict)
     assignees: dict[int, str] = field(default_factory=dict)
+    everything: int = 0  # the projects in scope, those closed too: what "all" lists
 
 
 def _status(svc: Services, row) -> str:
@@ -99,4 +100,5 @@ async def queue(svc: Services, user_id: int, state: str | None = None,
                                           kept[x.id].blocking)
                                      for x in listed), found.page, found.pages,
                  current.name if current else None, found.state,
-                 {x.id: x.organization_name for x in listed}, assigned, people)
+                 {x.id: x.organization_name for x in listed}, assigned, people,
+                 found.everything)

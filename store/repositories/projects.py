@@ -94,6 +94,7 @@ class QueuePage:
     page: int  # the page number, within the pages there are
     pages: int
     assignees: set[int]  # with `assignees`: the reviewers assigned a project in scope
+    everything: int = 0  # the projects in scope, those closed too: what "all" lists
 
 
 class Projects(Repo):
@@ -235,6 +236,7 @@ class Projects(Repo):
                 .group_by(each.c.shown)):
             counts[status] = n
             counts["mine"] += theirs
+        everything = sum(n for k, n in counts.items() if k != "mine")
         counts = {k: v for k, v in counts.items() if k != "closed"}
         if state is None:
             state = "mine" if counts["mine"] else "all"
@@ -270,7 +272,7 @@ class Projects(Repo):
             who = set(await self.session.scalars(
                 select(Assignment.reviewer_id).distinct()
                 .where(Assignment.project_id.in_(base(Project.id)))))
-        return QueuePage(counts, state, listed, page, pages, who)
+        return QueuePage(counts, state, listed, page, pages, who, everything)
 
     async def insert_file(self, **values: Any) -> int:
         """Add a file row; Duplicate if the same content is there for the same slot and

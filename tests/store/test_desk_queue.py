@@ -168,7 +168,7 @@ async def _expected(svc, user_id: int, state, district, page, *, search, sort, e
     page = min(max(page, 0), pages - 1)
     shown = chosen[page * page_size:(page + 1) * page_size]
     return (counts, state, page, pages, [(x.id, status) for x, status in shown],
-            sorted({r for p, r in pairs if p in ids}))
+            sorted({r for p, r in pairs if p in ids}), len(rows))  # len: what "all" lists
 
 
 ASKS = [  # (state, district, page, search, sort, eligible, page_size, assignee)
@@ -218,7 +218,7 @@ async def test_each_page_is_the_one_a_plain_ranking_of_all_candidates_picks(
                          assignee)
                 assert (got.counts, got.state, got.page, got.pages,
                         [(v.id, v.status) for v in got.views],
-                        sorted(got.assignees)) == expected, asked
+                        sorted(got.assignees), got.everything) == expected, asked
                 seen_closed |= any(v.status == "closed" for v in got.views)
                 seen_conflict |= user_id == CITY and not any(
                     v.id in (6, 7, 8, 9) for v in got.views)
