@@ -3,7 +3,7 @@
 A file is written to a temporary name in its folder, synced to disk (fsync), renamed into
 place, and the folder is synced too (and any folder created for it, in its parent), so after a
 power loss the file either exists whole under its name or not at all. The database row that
-points at it is committed only after `put` returned (services/submission.py keeps that order).
+points at it is committed only after `put` returned (services/walk/evidence.py keeps that order).
 """
 
 from __future__ import annotations
