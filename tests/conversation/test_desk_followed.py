@@ -20,10 +20,10 @@ async def two_review_round(bot) -> None:
                               recommended_on=dt.date(2026, 12, 20), reviews_required=2)
 
 
-async def study_record_submitted(member) -> None:
+async def study_record_submitted(member, file_name: str = "学习记录.pdf") -> None:
     await new_project(member)
     await member.press("➡️ 下一项：学习制度、学习记录（+10分）")
-    await member.upload(b"%PDF study", "学习记录.pdf", "application/pdf")
+    await member.upload(b"%PDF study", file_name, "application/pdf")
     await member.press("◀ 返回清单")
     await member.press("📤 提交审核")
     await member.press("✅ 确认提交")

@@ -13,7 +13,6 @@ from bot.settings import Secret
 from services import audit
 from services.people import accounts
 from tests.browser.conftest import free_port
-from tests.conversation.conftest import new_project
 from tests.conversation.test_desk_followed import study_record_submitted, two_review_round
 from tests.conversation.test_desk_people import appointed
 from tests.conversation.test_desk_story import appoint_reviewer
@@ -212,12 +211,7 @@ async def test_a_garbled_sign_in_gets_the_refusal_page(bot, member):
 
 async def test_a_file_name_shows_on_the_project_page_as_it_was_sent(bot, member):
     """User text is data: a file name that looks like an HTML entity is not read as one."""
-    await new_project(member)
-    await member.press("➡️ 下一项：学习制度、学习记录（+10分）")
-    await member.upload(b"%PDF study", "R&amp;D&lt;2&gt;.pdf", "application/pdf")
-    await member.press("◀ 返回清单")
-    await member.press("📤 提交审核")
-    await member.press("✅ 确认提交")
+    await study_record_submitted(member, "R&amp;D&lt;2&gt;.pdf")
     await appoint_reviewer(bot)
     async with serving(bot.app, bot.settings, free_port()) as served, \
             httpx.AsyncClient(follow_redirects=True) as web:
