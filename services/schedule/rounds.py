@@ -497,8 +497,3 @@ async def reminders_enabled(svc: Services, user_id: int) -> bool:
     async with svc.uow() as uow:
         user = await uow.users.get(user_id)
         return bool(user and user.reminders_enabled)
-
-
-async def reminder_counts(svc: Services) -> dict[str, int]:
-    async with svc.uow() as uow:
-        return await uow.reminders.counts()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from domain.scoring import ScoreReport, Submission, score
+from domain.scoring import ScoreReport, Submission
 from services.core import Services
 from services.walk.view import (
     Loaded,
@@ -46,16 +46,6 @@ def make_submission(svc: Services, org: Organization, project: Project,
     loaded = Loaded(svc, 0, None, project, org, None, recommended_on)
     fill(loaded, files, entries, figures)
     return submission(loaded)
-
-
-async def project_score(svc: Services, project_id: int) -> ProjectScore | None:
-    async with svc.uow() as uow:
-        project = await uow.projects.get(project_id)
-        if project is None:
-            return None
-        org = await uow.organizations.get(project.organization_id)
-        sub = await submission_of(uow, svc, org, project, svc.clock.today())
-        return ProjectScore(project.id, project.name, project.status, score(svc.rubric, sub))
 
 
 async def organization_scores(svc: Services, organization_id: int) -> list[ProjectScore]:

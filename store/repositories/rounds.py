@@ -218,8 +218,3 @@ class Reminders(Repo):
         no longer theirs)."""
         await self.session.execute(Reminder.__table__.delete().where(
             Reminder.user_id == user_id, Reminder.status == "planned"))
-
-    async def counts(self) -> dict[str, int]:
-        rows = await self.session.execute(
-            select(Reminder.status, func.count()).group_by(Reminder.status))
-        return {status: n for status, n in rows}
