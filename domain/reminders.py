@@ -54,14 +54,6 @@ def schedule(deadline: dt.datetime, policy: ReminderPolicy,
     return out
 
 
-def send_time(due: dt.datetime, now: dt.datetime, deadline: dt.datetime,
-              policy: ReminderPolicy) -> dt.datetime | None:
-    """When a planned reminder should actually go: at `due`, or now if it was missed
-    (the bot was down), moved out of quiet hours — and never at or after the deadline."""
-    at = policy.out_of_quiet(max(due, now))
-    return at if at < deadline else None
-
-
 def days_left(now: dt.datetime, deadline: dt.datetime) -> int:
     """Whole calendar days from today to the deadline's day (0 on the day itself)."""
     return (deadline.date() - now.date()).days

@@ -29,10 +29,3 @@ def check_uscc(code: str, field: str = "uscc") -> str:
         raise InputError(field, "uscc_check", expected=expected, got=code[17])
     return code
 
-
-def is_valid_uscc(code: str) -> bool:
-    try:
-        check_uscc(code)
-    except InputError:
-        return False
-    return True

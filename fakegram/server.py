@@ -14,7 +14,7 @@ import re
 import struct
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -413,26 +413,6 @@ class FakeTelegram:
         if caption:
             content["caption"] = caption
         return self._push({"message": self._user_message_json(user, content)}, queue)
-
-    def user_media_group(
-        self,
-        user: FakeUser,
-        items: Sequence[bytes | Upload],
-        *,
-        queue: bool = True,
-    ) -> list[Update]:
-        """An album: photos as bytes, documents as (name, bytes, mime type); one update each."""
-        group = f"{next(self._album_ids)}0000000000"
-        updates = []
-        for item in items:
-            if isinstance(item, bytes):
-                content: JSON = {"photo": self._photo_json(item, image_size(item) or (1280, 960))}
-            else:
-                name, data, mime = item
-                content = {"document": self._document_json(data, name, mime)}
-            content["media_group_id"] = group
-            updates.append(self._push({"message": self._user_message_json(user, content)}, queue))
-        return updates
 
     # ----- the server entry points ------------------------------------------------------------
 

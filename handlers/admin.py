@@ -3,7 +3,6 @@ see submissions, reopen them and record honours."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
 
 from telegram import Update
@@ -20,12 +19,9 @@ from handlers.common import (
     Who,
     admin_only,
     keyboard,
-    pressed,
-    refusal,
     reply,
-    who,
 )
-from services.errors import NotFound, NotMember
+from services.errors import NotMember
 from services.people import accounts
 from services.walk import projects
 from services.walk import view as sub
@@ -65,40 +61,26 @@ def _honour_ids(w: Who, words: list[str]) -> list[str]:
     return [known[word.lower()] for word in words]
 
 
-async def _on_project(update: Update, context: Context, action: str,
-                      act: Callable[[Who, int], Awaitable[None]]) -> None:
-    """A reviewer's button on one project: `act(who, project id)`, its refusals said."""
-    press = await pressed(update, context, action)
-    if press is None:
-        return
-    w = await who(update, context)
-    await update.callback_query.answer()
-    try:
-        if not w.svc.may_review(w.account.user_id, w.account.role):
-            raise NotMember(press.pid)
-        await act(w, press.pid)
-    except (NotMember, NotFound) as exc:
-        await reply(update, refusal("desk", w, exc)[0])
+def _reviewer(w: Who, pid: int) -> None:
+    if not w.svc.may_review(w.account.user_id, w.account.role):
+        raise NotMember(pid)
 
 
-async def reopen(update: Update, context: Context) -> None:
+@decide.pressed("reopen")
+async def reopen(update: Update, context: Context, w: Who, press: cb.Press) -> None:
     """🔓 asks first: reopening unlocks every item of a submitted project."""
-
-    async def confirm(w: Who, pid: int) -> None:
-        view = await sub.project_view(w.svc, w.account.user_id, pid)
-        await reply(update, w.t("review.reopen_confirm", name=escape(view.name)), keyboard([[
-            (w.t("review.btn_reopen_yes"), cb.data("reopen_confirm", view.id)),
-            (w.t("review.btn_reopen_no"), cb.data("open", view.id))]]))
-
-    await _on_project(update, context, "reopen", confirm)
+    _reviewer(w, press.pid)
+    view = await sub.project_view(w.svc, w.account.user_id, press.pid)
+    await reply(update, w.t("review.reopen_confirm", name=escape(view.name)), keyboard([[
+        (w.t("review.btn_reopen_yes"), cb.data("reopen_confirm", view.id)),
+        (w.t("review.btn_reopen_no"), cb.data("open", view.id))]]))
 
 
-async def reopen_confirmed(update: Update, context: Context) -> None:
-    async def do(w: Who, pid: int) -> None:
-        view = await projects.reopen(w.svc, w.account.user_id, pid)
-        await reply(update, w.t("walk.reopened", name=escape(view.name)))
-
-    await _on_project(update, context, "reopen_confirm", do)
+@decide.pressed("reopen_confirm")
+async def reopen_confirmed(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    _reviewer(w, press.pid)
+    view = await projects.reopen(w.svc, w.account.user_id, press.pid)
+    await reply(update, w.t("walk.reopened", name=escape(view.name)))
 
 
 async def export(update: Update, context: Context) -> None:
@@ -106,10 +88,10 @@ async def export(update: Update, context: Context) -> None:
     await decide.export_command(update, context)
 
 
-async def honour(update: Update, context: Context) -> None:
+@decide.guarded
+async def honour(update: Update, context: Context, w: Who) -> None:
     """/honour PROJECT LEVELS: each level asks to be confirmed, with where the project stands,
     as 🏅 on /decide's card does (payments: /pay)."""
-    w = await who(update, context)
     args = context.args or []
     if len(args) == 3:  # the amount it once took: a payment is /pay's, one at a time
         await reply(update, w.t("review.honour_no_amount", id=escape(args[0])))

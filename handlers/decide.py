@@ -17,27 +17,24 @@ from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
 from handlers.common import (
-    REFUSALS,
     Context,
     Who,
     admin_only,
+    guarded_by,
     id_argument,
     keyboard,
-    refusal,
+    pressed_by,
     reply,
-    who,
 )
 from services.decisions import handover, ranking
 from services.decisions import ledger as ledgers
-from services.errors import (
-    NeedsConfirmation,
-    NotMember,
-    NotReversible,
-)
+from services.errors import NeedsConfirmation, NotMember, NotReversible
 from services.walk import view as sub
 
 PAGE = 10
 log = logging.getLogger("unionbot")
+guarded = guarded_by("desk")  # the services' refusals said as on the desk (REFUSALS)
+pressed = pressed_by(guarded)
 
 
 def _level(w: Who, level: str) -> str:
@@ -62,25 +59,13 @@ def _nav(w: Who, action: str, page: int, pages: int, *first: object) -> list[tup
     return row
 
 
-async def _refused(update: Update, w: Who, err: Exception) -> None:
-    await reply(update, w.problem(err) if isinstance(err, InputError)
-                else refusal("desk", w, err)[0])
-
-
-REFUSED = (InputError, *(kind for where, kind in REFUSALS if where == "desk"))
-
-
 # -- the ranking ----------------------------------------------------------------------------
 async def _show_ranking(update: Update, w: Who, district_index: int, page: int) -> None:
     names = w.svc.districts.names
     district = names[district_index - 1] if district_index else None
-    try:
-        ranked = await ranking.ranking_page(w.svc, w.account.user_id, district=district,
-                                            page=page, size=PAGE, slow=lambda n: reply(update, w.t(
-                                                "decide.rank_scoring", count=n)))
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    ranked = await ranking.ranking_page(w.svc, w.account.user_id, district=district,
+                                        page=page, size=PAGE, slow=lambda n: reply(update, w.t(
+                                            "decide.rank_scoring", count=n)))
     where = district or w.t("decide.all_districts")
     if not ranked.count:
         await reply(update, w.t("decide.rank_none", district=where))
@@ -132,9 +117,9 @@ def tie_text(w: Who, r) -> str:
                           submitted=day))
 
 
-async def ranking_command(update: Update, context: Context) -> None:
+@guarded
+async def ranking_command(update: Update, context: Context, w: Who) -> None:
     """/ranking [DISTRICT]"""
-    w = await who(update, context)
     index = 0
     if context.args:
         try:
@@ -146,23 +131,9 @@ async def ranking_command(update: Update, context: Context) -> None:
     await _show_ranking(update, w, index, 0)
 
 
-async def _press(update: Update, context: Context, action: str) -> tuple[Who, cb.Press | None]:
-    w = await who(update, context)
-    query = update.callback_query
-    try:
-        press = cb.parse(query.data, action, w.svc)
-    except cb.Expired:
-        await query.answer()
-        await reply(update, w.t("bot.unknown_button"))
-        return w, None
-    await query.answer()
-    return w, press
-
-
-async def ranking_page(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "rank_page")
-    if press:
-        await _show_ranking(update, w, press.district, press.page)
+@pressed("rank_page")
+async def ranking_page(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await _show_ranking(update, w, press.district, press.page)
 
 
 # -- a project's card and the decisions -----------------------------------------------------
@@ -213,24 +184,16 @@ def card_buttons(w: Who, book: ledgers.ProjectLedger):
 
 
 async def _show_card(update: Update, w: Who, project_id: int) -> None:
-    try:
-        book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
-        view = await sub.project_view(w.svc, w.account.user_id, project_id)
-        if not w.svc.may_review(w.account.user_id, w.account.role):
-            raise NotMember(project_id)
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    book = await ledgers.project_ledger(w.svc, w.account.user_id, project_id)
+    view = await sub.project_view(w.svc, w.account.user_id, project_id)
+    if not w.svc.may_review(w.account.user_id, w.account.role):
+        raise NotMember(project_id)
     verified = ranking.verified_report(None, view).total
     await reply(update, card_text(w, book, view.report.total, verified), card_buttons(w, book))
 
 
 async def _decided(update: Update, w: Who, write) -> None:
-    try:
-        book = await write
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    book = await write
     last = book.lines[-1]
     await reply(update, w.t("decide.recorded", date=last.on_date.isoformat(),
                             who=w.account.user_id) + "\n\n" + card_text(w, book),
@@ -276,13 +239,9 @@ async def confirm(update: Update, w: Who, pid: int, kind: str, level: str,
                    awarded: bool | None = None) -> None:
     """A decision asks to be confirmed; an honour or a recommendation says first where the
     project stands and whether the decision goes against the ranking."""
-    try:
-        book = await ledgers.project_ledger(w.svc, w.account.user_id, pid, deciding=kind)
-        placed = None if kind == "outcome" else await ranking.placement(
-            w.svc, w.account.user_id, pid)
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    book = await ledgers.project_ledger(w.svc, w.account.user_id, pid, deciding=kind)
+    placed = None if kind == "outcome" else await ranking.placement(
+        w.svc, w.account.user_id, pid)
     names = dict(id=pid, name=escape(book.name), level=_level(w, level))
     if kind == "outcome":
         text = w.t("decide.confirm_outcome", result=w.t(
@@ -295,60 +254,54 @@ async def confirm(update: Update, w: Who, pid: int, kind: str, level: str,
                                          (w.t("decide.btn_cancel"), cb.data("decide", pid))]]))
 
 
-async def honour_city(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "honour_city")
-    if press:
-        await confirm(update, w, press.pid, "honour", "city")
+@pressed("honour_city")
+async def honour_city(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await confirm(update, w, press.pid, "honour", "city")
 
 
-async def recommend(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "recommend")
-    if press:
-        await confirm(update, w, press.pid, "recommend", press.honour)
+@pressed("recommend")
+async def recommend(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await confirm(update, w, press.pid, "recommend", press.honour)
 
 
-async def outcome(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "outcome")
-    if press:
-        await confirm(update, w, press.pid, "outcome", press.honour, press.flag)
+@pressed("outcome")
+async def outcome(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await confirm(update, w, press.pid, "outcome", press.honour, press.flag)
 
 
-async def honour_ok(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "honour_ok")
-    if press:
-        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
-                                                 "honour", press.honour))
+@pressed("honour_ok")
+async def honour_ok(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                             "honour", press.honour))
 
 
-async def recommend_ok(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "recommend_ok")
-    if press:
-        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
-                                                 "recommend", press.honour))
+@pressed("recommend_ok")
+async def recommend_ok(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                             "recommend", press.honour))
 
 
-async def outcome_ok(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "outcome_ok")
-    if press:
-        await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
-                                                 "outcome", press.honour, press.flag))
+@pressed("outcome_ok")
+async def outcome_ok(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await _decided(update, w, ranking.decide(w.svc, w.account.user_id, press.pid,
+                                             "outcome", press.honour, press.flag))
 
 
-async def _on_project_args(update: Update, context: Context, least: int,
-                           usage: str) -> tuple[Who, list[str], int | None]:
-    """Who, a command's words (at least `least`) and the project its first one names (None
+async def _on_project_args(update: Update, context: Context, w: Who, least: int,
+                           usage: str) -> tuple[list[str], int | None]:
+    """A command's words (at least `least`) and the project its first one names (None
     once the user was told how to use the command)."""
-    w = await who(update, context)
     args = context.args or []
     if len(args) < least:
         await reply(update, w.t(usage))
-        return w, args, None
-    return w, args, await id_argument(update, w, args[0], usage)
+        return args, None
+    return args, await id_argument(update, w, args[0], usage)
 
 
-async def pay(update: Update, context: Context) -> None:
+@guarded
+async def pay(update: Update, context: Context, w: Who) -> None:
     """/pay PROJECT AMOUNT [PAYER] [NOTE…]"""
-    w, args, pid = await _on_project_args(update, context, 2, "decide.pay_usage")
+    args, pid = await _on_project_args(update, context, w, 2, "decide.pay_usage")
     if pid is None:
         return
     try:
@@ -381,11 +334,9 @@ async def _paid(update: Update, w: Who, pid: int, amount: int, payer: str, note:
                                               cb.data("pay_confirm", pid, amount))]]))
 
 
-async def pay_confirm(update: Update, context: Context) -> None:
+@pressed("pay_confirm")
+async def pay_confirm(update: Update, context: Context, w: Who, press: cb.Press) -> None:
     """An administrator's button under a refused payment: record it, beyond what is due."""
-    w, press = await _press(update, context, "pay_confirm")
-    if not press:
-        return
     pending = context.user_data.get("pay")
     if not pending or (pending["pid"], pending["amount"]) != (press.pid, press.amount):
         await reply(update, w.t("decide.pay_confirm_gone"))
@@ -395,9 +346,10 @@ async def pay_confirm(update: Update, context: Context) -> None:
                 confirmed=True)
 
 
-async def reverse(update: Update, context: Context) -> None:
+@guarded
+async def reverse(update: Update, context: Context, w: Who) -> None:
     """/reverse PROJECT ROW REASON…: a dated row that reverses an earlier one."""
-    w, args, pid = await _on_project_args(update, context, 3, "decide.reverse_usage")
+    args, pid = await _on_project_args(update, context, w, 3, "decide.reverse_usage")
     if pid is None:
         return
     number = await id_argument(update, w, args[1], "decide.reverse_usage")
@@ -432,11 +384,7 @@ async def payer_command(update: Update, context: Context) -> None:
 
 # -- the ledger -----------------------------------------------------------------------------
 async def _show_ledger(update: Update, w: Who, page: int) -> None:
-    try:
-        books = await ledgers.ledger(w.svc, w.account.user_id)
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    books = await ledgers.ledger(w.svc, w.account.user_id)
     if not books:
         await reply(update, w.t("decide.ledger_none"))
         return
@@ -470,9 +418,9 @@ async def _show_ledger(update: Update, w: Who, page: int) -> None:
     await reply(update, "\n".join(lines), keyboard(rows))
 
 
-async def ledger_command(update: Update, context: Context) -> None:
+@guarded
+async def ledger_command(update: Update, context: Context, w: Who) -> None:
     """/ledger [PROJECT]"""
-    w = await who(update, context)
     args = context.args or []
     if not args:
         await _show_ledger(update, w, 0)
@@ -484,10 +432,9 @@ async def ledger_command(update: Update, context: Context) -> None:
         await reply(update, w.t("decide.ledger_usage"))
 
 
-async def ledger_page(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "ledger_page")
-    if press:
-        await _show_ledger(update, w, press.page)
+@pressed("ledger_page")
+async def ledger_page(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await _show_ledger(update, w, press.page)
 
 
 # -- files: built off the update loop, a progress message first -----------------------------
@@ -495,11 +442,7 @@ async def _send_file(update: Update, w: Who, build, file_name: str, caption) -> 
     """Tell the user the file is coming, build it (the CPU part runs in a worker thread),
     then send it."""
     await reply(update, w.t("decide.working"))
-    try:
-        data, count = await build
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    data, count = await build
     await update.effective_chat.send_document(data, filename=file_name,
                                               caption=caption(count))
 
@@ -512,17 +455,16 @@ async def _send_ranking(update: Update, w: Who, district: str | None) -> None:
                      lambda n: w.t("decide.file_caption", count=n))
 
 
-async def rank_export(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "rank_export")
-    if press:
-        names = w.svc.districts.names
-        await _send_ranking(update, w, names[press.district - 1] if press.district else None)
+@pressed("rank_export")
+async def rank_export(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    names = w.svc.districts.names
+    await _send_ranking(update, w, names[press.district - 1] if press.district else None)
 
 
-async def export_command(update: Update, context: Context) -> None:
+@guarded
+async def export_command(update: Update, context: Context, w: Who) -> None:
     """/export [DISTRICT] (the word for "all" of earlier versions, export.all_word in the
     catalog, means the whole city)."""
-    w = await who(update, context)
     words = [a for a in context.args or []
              if a.lower() not in {w.t("export.all_word", lang) for lang in ("zh", "en")}]
     district = None
@@ -535,21 +477,16 @@ async def export_command(update: Update, context: Context) -> None:
     await _send_ranking(update, w, district)
 
 
-async def ledger_export(update: Update, context: Context) -> None:
-    w, press = await _press(update, context, "ledger_export")
-    if press:
-        await _send_file(update, w, handover.ledger_file(w.svc, w.account.user_id, w.lang),
-                         w.t("decide.ledger_file", date=w.svc.clock.today().isoformat()),
-                         lambda n: w.t("decide.file_caption", count=n))
+@pressed("ledger_export")
+async def ledger_export(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+    await _send_file(update, w, handover.ledger_file(w.svc, w.account.user_id, w.lang),
+                     w.t("decide.ledger_file", date=w.svc.clock.today().isoformat()),
+                     lambda n: w.t("decide.file_caption", count=n))
 
 
 async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
     await reply(update, w.t("decide.working"))
-    try:
-        d = await handover.dossier(w.svc, w.account.user_id, project_id)
-    except REFUSED as err:
-        await _refused(update, w, err)
-        return
+    d = await handover.dossier(w.svc, w.account.user_id, project_id)
     await update.effective_chat.send_document(
         d.data, filename=w.t("decide.dossier_file", id=d.project_id),
         caption=w.t("decide.dossier_caption", id=d.project_id, name=escape(d.name),
@@ -559,8 +496,8 @@ async def _send_dossier(update: Update, w: Who, project_id: int) -> None:
 def _on_project(action: str, usage: str, show):
     """`/action PROJECT` and its button (data: the project's id), both ending in `show`."""
 
-    async def command(update: Update, context: Context) -> None:
-        w = await who(update, context)
+    @guarded
+    async def command(update: Update, context: Context, w: Who) -> None:
         if len(context.args or []) != 1:
             await reply(update, w.t(usage))
             return
@@ -568,10 +505,9 @@ def _on_project(action: str, usage: str, show):
         if pid is not None:
             await show(update, w, pid)
 
-    async def button(update: Update, context: Context) -> None:
-        w, press = await _press(update, context, action)
-        if press:
-            await show(update, w, press.pid)
+    @pressed(action)
+    async def button(update: Update, context: Context, w: Who, press: cb.Press) -> None:
+        await show(update, w, press.pid)
 
     return command, button
 

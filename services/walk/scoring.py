@@ -11,12 +11,10 @@ from services.walk.view import (
     Loaded,
     ProjectView,
     fill,
-    load_evidence,
     load_many,
     submission,
 )
 from store.models import EvidenceEntry, EvidenceFigure, EvidenceFile, Organization, Project
-from store.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +25,6 @@ class ProjectScore:
     report: ScoreReport
     verified: ScoreReport | None = None  # once reviewers gave verdicts: accepted evidence only
     view: ProjectView | None = None  # the project as the walk shows it (its verdicts' reasons)
-
-
-async def submission_of(uow: UnitOfWork, svc: Services, org: Organization, project: Project,
-                        today: dt.date) -> Submission:
-    round_ = await uow.rounds.get(project.round_id) if project.round_id is not None else None
-    loaded = Loaded(svc, 0, None, project, org, None,
-                    project.recommended_on or (round_.recommended_on if round_ else None)
-                    or today)
-    await load_evidence(uow, loaded)
-    return submission(loaded)
 
 
 def make_submission(svc: Services, org: Organization, project: Project,

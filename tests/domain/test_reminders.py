@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.reminders import ReminderPolicy, days_left, schedule, send_time
+from domain.reminders import ReminderPolicy, days_left, schedule
 from services.clock import SHANGHAI
 
 POLICY = ReminderPolicy()
@@ -37,29 +37,6 @@ def test_a_deadline_before_nine_has_no_same_day_reminder():
 def test_quiet_hours_shift_to_eight(hour, expected):
     policy = ReminderPolicy(days_before=(7,), hour=hour)
     assert schedule(at("2026-12-15 17:00"), policy)["d7"] == at(expected)
-
-
-def test_missed_reminder_goes_out_now_if_the_deadline_is_ahead():
-    deadline = at("2026-12-15 17:00")
-    assert send_time(at("2026-12-12 09:00"), at("2026-12-13 15:30"), deadline, POLICY) == \
-        at("2026-12-13 15:30")
-
-
-def test_missed_reminder_during_quiet_hours_waits_for_eight():
-    deadline = at("2026-12-15 17:00")
-    assert send_time(at("2026-12-12 09:00"), at("2026-12-13 23:10"), deadline, POLICY) == \
-        at("2026-12-14 08:00")
-
-
-@pytest.mark.parametrize("now", ["2026-12-15 17:00", "2026-12-16 10:00"])
-def test_nothing_goes_out_at_or_after_the_deadline(now):
-    assert send_time(at("2026-12-15 09:00"), at(now), at("2026-12-15 17:00"), POLICY) is None
-
-
-def test_catch_up_that_would_land_after_the_deadline_is_dropped():
-    # down until 23:00 the night before a 07:30 deadline: 08:00 is too late
-    assert send_time(at("2026-12-14 09:00"), at("2026-12-14 23:00"), at("2026-12-15 07:30"),
-                     POLICY) is None
 
 
 def test_days_left_counts_calendar_days():
