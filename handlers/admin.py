@@ -17,7 +17,7 @@ from handlers import decide
 from handlers.common import (
     Context,
     Who,
-    admin_only,
+    for_admins,
     keyboard,
     reply,
 )
@@ -27,10 +27,8 @@ from services.walk import projects
 from services.walk import view as sub
 
 
-async def new_org(update: Update, context: Context) -> None:
-    w = await admin_only(update, context)
-    if w is None:
-        return
+@for_admins
+async def new_org(update: Update, context: Context, w: Who) -> None:
     args = context.args or []
     if len(args) not in (4, 5):
         await reply(update, w.t("admin.neworg_usage"))

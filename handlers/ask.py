@@ -13,7 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from domain.errors import InputError
 from domain.i18n import local
 from handlers import callbacks as cb
-from handlers.common import Context, Who, admin_only, keyboard, pressed, reply, who
+from handlers.common import Context, Who, for_admins, keyboard, pressed, reply, who
 from services.asking import questions
 from services.asking.own_data import OwnAnswer
 from services.asking.questions import Answer, ask, record_feedback
@@ -199,12 +199,10 @@ async def feedback(update: Update, context: Context) -> None:
 CARD_SEPARATORS = ("|", "｜")
 
 
-async def card_command(update: Update, context: Context) -> None:
+@for_admins
+async def card_command(update: Update, context: Context, w: Who) -> None:
     """/card QUESTION | ANSWER: the answer to a question the documents do not answer,
     given from the next question on (no restart)."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     text = (update.message.text or "").partition(" ")[2]
     separator = next((sep for sep in CARD_SEPARATORS if sep in text), None)
     if separator is None:
@@ -229,10 +227,8 @@ def _problem(w, err: InputError, field: str) -> str:
                problem=escape(w.t(err.code, **err.params)))
 
 
-async def docs_command(update: Update, context: Context) -> None:
-    w = await admin_only(update, context)
-    if w is None:
-        return
+@for_admins
+async def docs_command(update: Update, context: Context, w: Who) -> None:
     args = context.args or []
     if len(args) == 2 and args[0] == "remove":
         try:
@@ -249,11 +245,9 @@ async def docs_command(update: Update, context: Context) -> None:
     await reply(update, "\n".join(lines + ["", w.t("ask.docs.usage")]))
 
 
-async def docs_upload(update: Update, context: Context) -> None:
+@for_admins
+async def docs_upload(update: Update, context: Context, w: Who) -> None:
     """A .txt/.md/.docx/.pdf sent with the caption /docs: added, answered from at once."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     doc = update.message.document
     try:
         data = bytes(await (await context.bot.get_file(doc.file_id)).download_as_bytearray())

@@ -15,7 +15,7 @@ from domain.dates import datetime_field
 from domain.errors import InputError
 from domain.limits import record_id, user_id
 from handlers import callbacks as cb
-from handlers.common import Context, Who, admin_only, keyboard, reply, tell, who
+from handlers.common import Context, Who, for_admins, keyboard, reply, tell, who
 from services.desk import assignments, reviewers
 from services.errors import NotMember
 
@@ -46,11 +46,9 @@ def _line(w: Who, a: assignments.AssignmentView) -> str:
                reviewer_id=a.reviewer_id)
 
 
-async def assign(update: Update, context: Context) -> None:
+@for_admins
+async def assign(update: Update, context: Context, w: Who) -> None:
     """/assign · /assign auto · /assign PROJECT REVIEWER · /assign PROJECT FROM TO"""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     me = w.account.user_id
     try:
@@ -84,11 +82,9 @@ async def assign(update: Update, context: Context) -> None:
     await _tell_assigned(context, w, done)
 
 
-async def review_deadline(update: Update, context: Context) -> None:
+@for_admins
+async def review_deadline(update: Update, context: Context, w: Who) -> None:
     """/reviewdeadline ROUND DATE TIME"""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     if len(args) != 3:
         await reply(update, w.t("assign.deadline_usage"))
@@ -120,11 +116,9 @@ def progress_text(w: Who, p: assignments.Progress) -> str:
     return "\n".join(lines)
 
 
-async def progress(update: Update, context: Context) -> None:
+@for_admins
+async def progress(update: Update, context: Context, w: Who) -> None:
     """/progress: the round under review per district and per reviewer, and its chart."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     p = await assignments.progress(w.svc, w.account.user_id)
     await reply(update, progress_text(w, p))
     if p.districts or p.reviewers:

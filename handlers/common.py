@@ -141,6 +141,17 @@ async def admin_only(update: Update, context: Context) -> Who | None:
     return None
 
 
+def for_admins(func: Callable[[Update, Context, Who], Awaitable[Any]]) -> Handler:
+    """An administrators' command: `func` gets the administrator talking; anyone else is
+    told the command is theirs (admin_only)."""
+    @functools.wraps(func)
+    async def run(update: Update, context: Context) -> Any:
+        w = await admin_only(update, context)
+        return None if w is None else await func(update, context, w)
+
+    return run
+
+
 def not_theirs(w: Who) -> str:
     """What a reviewer's command refused on a project says: a reviewer (or administrator)
     is told the project is outside their scope; anyone else that the command is theirs."""

@@ -19,7 +19,7 @@ from handlers import callbacks as cb
 from handlers.common import (
     Context,
     Who,
-    admin_only,
+    for_admins,
     guarded_by,
     id_argument,
     keyboard,
@@ -362,11 +362,9 @@ async def reverse(update: Update, context: Context, w: Who) -> None:
         await reply(update, w.t("decide.reverse_none", number=number))
 
 
-async def payer_command(update: Update, context: Context) -> None:
+@for_admins
+async def payer_command(update: Update, context: Context, w: Who) -> None:
     """/payer add|remove USER_ID (administrators)."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     if len(args) != 2 or args[0] not in ("add", "remove"):
         await reply(update, w.t("decide.payer_usage"))

@@ -14,7 +14,7 @@ from domain.errors import InputError
 from domain.i18n import LANGS
 from domain.limits import record_id
 from handlers import callbacks as cb
-from handlers.common import Context, Who, admin_only, keyboard, main_menu, pressed, reply, who
+from handlers.common import Context, Who, for_admins, keyboard, main_menu, pressed, reply, who
 from handlers.menus import menu_of, set_menu
 from handlers.reminders import after_join
 from services.desk import reviewers
@@ -50,11 +50,9 @@ def _invite_words(w: Who, words: list[str]) -> dict:
     return options
 
 
-async def invite(update: Update, context: Context) -> None:
+@for_admins
+async def invite(update: Update, context: Context, w: Who) -> None:
     """/invite ORG [once] [lead] [DAYS]: a new invite code for an organisation."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     if not args:
         await reply(update, w.t("invite.usage"))
@@ -69,11 +67,9 @@ async def invite(update: Update, context: Context) -> None:
     await reply(update, invite_text(w, view))
 
 
-async def revoke(update: Update, context: Context) -> None:
+@for_admins
+async def revoke(update: Update, context: Context, w: Who) -> None:
     """/revoke CODE: the code no longer lets anyone in (members stay members)."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     if len(context.args or []) != 1:
         await reply(update, w.t("invite.revoke_usage"))
         return

@@ -8,17 +8,15 @@ from html import escape
 from telegram import Update
 from telegram.error import TelegramError
 
-from handlers.common import Context, admin_only, reply
+from handlers.common import Context, Who, for_admins, reply
 from services.errors import UnreadableFile
 from services.people.org_import import import_organizations, report_lines
 
 LIMIT = 3500  # one message of Telegram's 4096 characters
 
 
-async def upload(update: Update, context: Context) -> None:
-    w = await admin_only(update, context)
-    if w is None:
-        return
+@for_admins
+async def upload(update: Update, context: Context, w: Who) -> None:
     doc = update.message.document
     words = (update.message.caption or "").split()[1:]
     await reply(update, w.t("decide.working"))

@@ -22,7 +22,7 @@ from domain.errors import InputError
 from domain.i18n import DEFAULT_LANG, local
 from domain.limits import record_id
 from handlers import callbacks as cb
-from handlers.common import Context, admin_only, keyboard, pressed, reply, who
+from handlers.common import Context, Who, for_admins, keyboard, pressed, reply, who
 from handlers.errors import is_stand_in, performed
 from services.core import Services
 from services.schedule import rounds
@@ -188,11 +188,9 @@ async def list_rounds(update: Update, context: Context) -> None:
     await reply(update, "\n".join(lines))
 
 
-async def new_round(update: Update, context: Context) -> None:
+@for_admins
+async def new_round(update: Update, context: Context, w: Who) -> None:
     """/newround NAME LEVEL YEAR OPENS DEADLINE_DATE DEADLINE_TIME RECOMMENDED"""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     if len(args) != 7:
         await reply(update, w.t("round.usage"))
@@ -212,11 +210,9 @@ async def new_round(update: Update, context: Context) -> None:
                             deadline=view.deadline_at.strftime("%Y-%m-%d %H:%M")))
 
 
-async def set_deadline(update: Update, context: Context) -> None:
+@for_admins
+async def set_deadline(update: Update, context: Context, w: Who) -> None:
     """/deadline ROUND DATE TIME"""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     if len(args) != 3 or not args[0].isdigit():
         await reply(update, w.t("round.deadline_usage"))

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from domain.errors import InputError
-from handlers.common import Context, Who, admin_only, reply, tell
+from handlers.common import Context, Who, for_admins, reply, tell
 from handlers.menus import set_menu
 from services.desk import reviewers
 
@@ -18,10 +18,8 @@ def _scope(w: Who, district: str | None) -> str:
     return district or w.t("reviewer.city")
 
 
-async def reviewer(update: Update, context: Context) -> None:
-    w = await admin_only(update, context)
-    if w is None:
-        return
+@for_admins
+async def reviewer(update: Update, context: Context, w: Who) -> None:
     args = context.args or []
     me = w.account.user_id
     try:
@@ -47,11 +45,9 @@ async def reviewer(update: Update, context: Context) -> None:
         await reply(update, w.problem(err) + "\n\n" + w.t("reviewer.usage"))
 
 
-async def act_as(update: Update, context: Context) -> None:
+@for_admins
+async def act_as(update: Update, context: Context, w: Who) -> None:
     """/as reviewer | /as staff: an administrator switches the part they play."""
-    w = await admin_only(update, context)
-    if w is None:
-        return
     args = context.args or []
     if args not in (["reviewer"], ["staff"]):
         await reply(update, w.t("reviewer.as_usage"))
