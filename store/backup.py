@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from store.db import make_engine, sqlite_path
 from store.health import database_status
+from store.migrate import address
 
 MANIFEST = "manifest.json"
 DB_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
@@ -63,11 +64,8 @@ def _backend(url: str) -> str:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _folder_files(root: Path) -> list[Path]:
@@ -110,12 +108,8 @@ def _pg_tool(name: str, args: list[str], url: str) -> None:
 
 # ----- backup -------------------------------------------------------------------------------
 
-def _snapshot_sqlite(url: str, target: Path) -> None:
-    source_path = sqlite_path(url)
-    if source_path is None or not source_path.is_file():
-        raise BackupError("no_database", str(source_path))
-    source = sqlite3.connect(source_path)
-    copy = sqlite3.connect(target)
+def _copy_sqlite(source_path: Path, target: Path) -> None:
+    source, copy = sqlite3.connect(source_path), sqlite3.connect(target)
     try:
         source.backup(copy)  # a consistent copy while the bot keeps writing
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
@@ -137,7 +131,10 @@ async def backup(url: str, folders: dict[str, Path], out: Path) -> Summary:
     out.mkdir(parents=True, exist_ok=True)
     db_file = out / DB_FILES[backend]
     if backend == "sqlite":
-        _snapshot_sqlite(url, db_file)
+        source_path = sqlite_path(url)
+        if source_path is None or not source_path.is_file():
+            raise BackupError("no_database", str(source_path))
+        _copy_sqlite(source_path, db_file)
     else:
         _pg_tool("pg_dump", ["--format=custom", "--no-owner", "--no-privileges",
                              "--file", str(db_file)], url)
@@ -249,7 +246,7 @@ async def restore(directory: Path, url: str, folders: dict[str, Path]) -> Summar
     if manifest["database"]["backend"] != backend:
         raise BackupError("backend_mismatch", f"{manifest['database']['backend']} → {backend}")
     if not await _database_empty(url):
-        raise BackupError("database_not_empty", _safe_url(url))
+        raise BackupError("database_not_empty", address(url))
     for folder in folders.values():
         if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
             raise BackupError("folder_not_empty", str(folder))
@@ -261,12 +258,7 @@ async def restore(directory: Path, url: str, folders: dict[str, Path]) -> Summar
         target = sqlite_path(url)
         assert target is not None
         target.parent.mkdir(parents=True, exist_ok=True)
-        source, copy = sqlite3.connect(db_file), sqlite3.connect(target)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _copy_sqlite(db_file, target)
     else:
         _pg_tool("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error",
                                 "--single-transaction", str(db_file)], url)
@@ -284,6 +276,3 @@ async def restore(directory: Path, url: str, folders: dict[str, Path]) -> Summar
     return Summary(directory, backend, manifest["database"].get("revision"), restored,
                    sum(int(e["size"]) for e in manifest["files"]))
 
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)

@@ -41,11 +41,9 @@ from domain.scoring import read_submission, score
 from domain.subsidy import compute_subsidy
 from services.clock import SystemClock
 from services.people.accounts import create_organization
-from store.datafiles import DATA_DIR, load_catalog, load_rubric, load_subsidy_table
+from store.datafiles import load_catalog, load_rubric, load_subsidy_table
 from store.errors import DatabaseUnreachable, MigrationFailed
 from store.migrate import upgrade
-
-EXAMPLE = DATA_DIR / "examples" / "submission.json"
 
 
 class UsageError(Exception):
@@ -225,7 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(cat.t("cli.usage_error", DEFAULT_LANG, problem=exc), file=sys.stderr)
         return 2
     except InputError as exc:  # also a setting in .env or the environment (bot/settings.py)
-        problem = cat.t(f"input.{exc.code}", DEFAULT_LANG, **exc.params)
+        key = exc.code if exc.code.startswith("ask.") else f"input.{exc.code}"  # bot/cli/ask.py
+        problem = cat.t(key, DEFAULT_LANG, **exc.params)
         print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem), file=sys.stderr)
         return 2
     except DatabaseUnreachable as exc:

@@ -14,14 +14,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.cli.rounds import _services
 from domain.errors import InputError
-from domain.i18n import DEFAULT_LANG
 from domain.limits import record_id
 from services.asking.own_data import round_deadlines
 from services.asking.questions import gaps
@@ -29,7 +26,6 @@ from services.clock import SystemClock
 from store.datafiles import load_catalog, load_rubric, load_subsidy_table
 
 MAX_K = 20
-FALLBACK_SHOWN = 3
 
 
 def register(subparsers: Any) -> None:
@@ -41,7 +37,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--org", default=None,
                    help="an organisation's id: a deadline question gets its deadline "
                         "(with its extension)")
-    p.set_defaults(func=_guard(cmd_ask))
+    p.set_defaults(func=cmd_ask)
 
     gaps = subparsers.add_parser("questions", help="the questions the answers did not serve")
     inner = gaps.add_subparsers(dest="questions_command", required=True,
@@ -50,7 +46,7 @@ def register(subparsers: Any) -> None:
                                               "how often, what was answered, which organisations")
     report.add_argument("--since", default=None, help="from this day on, YYYY-MM-DD")
     report.add_argument("--json", action="store_true", help="print JSON")
-    report.set_defaults(func=_guard(cmd_questions_report))
+    report.set_defaults(func=cmd_questions_report)
 
     docs = subparsers.add_parser("docs", help="add, list or remove policy documents")
     inner = docs.add_subparsers(dest="docs_command", required=True, parser_class=type(docs))
@@ -59,34 +55,13 @@ def register(subparsers: Any) -> None:
     add.add_argument("--title", default=None, help="its title (default: its first line)")
     add.add_argument("--date", default=None, help="its date, YYYY-MM-DD (default: today)")
     add.add_argument("--number", default="", help="its number, e.g. 青工〔2018〕21号")
-    add.set_defaults(func=_guard(cmd_docs_add))
+    add.set_defaults(func=cmd_docs_add)
     listing = inner.add_parser("list", help="list the documents (id, date, passages, title)")
     listing.add_argument("--json", action="store_true", help="print JSON")
-    listing.set_defaults(func=_guard(cmd_docs_list))
+    listing.set_defaults(func=cmd_docs_list)
     remove = inner.add_parser("remove", help="remove an added document")
     remove.add_argument("id", help="the document's id (see docs list)")
-    remove.set_defaults(func=_guard(cmd_docs_remove))
-
-
-def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Bad input whose problem is an `ask.*` catalog text: one line on stderr, exit 2.
-    Other input errors go to bot.cli.main, which says them the same way."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except InputError as exc:
-            if not exc.code.startswith("ask."):
-                raise
-
-            cat = load_catalog()
-            problem = cat.t(exc.code, DEFAULT_LANG, **exc.params)
-            print(cat.t("cli.error", DEFAULT_LANG, field=exc.field, problem=problem),
-                  file=sys.stderr)
-            return 2
-
-    run.__doc__ = func.__doc__
-    return run
+    remove.set_defaults(func=cmd_docs_remove)
 
 
 def _k(raw: str) -> int:
