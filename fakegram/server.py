@@ -66,6 +66,14 @@ _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service 
                 504: "Gateway Timeout"}
 
 
+def _known_faults(kinds: Iterable[object]) -> tuple[object, ...]:
+    chosen = tuple(kinds)
+    unknown = [k for k in chosen if k not in FAULT_KINDS]
+    if unknown:
+        raise ValueError(f"unknown fault kinds {unknown!r}; known: {list(FAULT_KINDS)}")
+    return chosen
+
+
 class ConnectionFault(Exception):
     """A transport failure the fake injected; `InProcessRequest` raises PTB's equivalent."""
 
@@ -305,10 +313,9 @@ class FakeTelegram:
         fail too (as "reset" or 502). ``faults(0)`` turns them off. Every injected fault is in
         `injected`.
         """
-        chosen = tuple(kinds)
-        unknown = [k for k in chosen if k not in FAULT_KINDS]
-        if unknown or not chosen:
-            raise ValueError(f"unknown fault kinds {unknown!r}; known: {list(FAULT_KINDS)}")
+        chosen = _known_faults(kinds)
+        if not chosen:
+            raise ValueError(f"no fault kinds; known: {list(FAULT_KINDS)}")
         self._fault_retry_after = retry_after
         if rate <= 0:
             self._faults = None
@@ -320,10 +327,7 @@ class FakeTelegram:
 
     def fail_next(self, method: str, *kinds: object, retry_after: float = 1) -> None:
         """The next calls of `method` fail with `kinds`, one each, in order (then it works)."""
-        unknown = [k for k in kinds if k not in FAULT_KINDS]
-        if unknown:
-            raise ValueError(f"unknown fault kinds {unknown!r}; known: {list(FAULT_KINDS)}")
-        self._scripted.setdefault(method.lower(), []).extend(kinds)
+        self._scripted.setdefault(method.lower(), []).extend(_known_faults(kinds))
         self._fault_retry_after = retry_after
 
     def _draw_fault(self, method: str) -> object | None:
@@ -494,14 +498,14 @@ class FakeTelegram:
                 p.get("chat_id"), {"type": "default"}
             ),
             "sendmessage": lambda p, f: self._send_message(p),
-            "editmessagetext": lambda p, f: self._edit_message_text(p),
-            "editmessagecaption": lambda p, f: self._edit_caption(p),
+            "editmessagetext": lambda p, f: self._edit_text(p, caption=False),
+            "editmessagecaption": lambda p, f: self._edit_text(p, caption=True),
             "editmessagereplymarkup": lambda p, f: self._edit_reply_markup(p),
             "deletemessage": lambda p, f: self._delete_message(p),
             "answercallbackquery": lambda p, f: self._answer_callback_query(p),
             "sendchataction": lambda p, f: self._send_chat_action(p),
-            "sendphoto": lambda p, f: self._send_photo(p, f),
-            "senddocument": lambda p, f: self._send_document(p, f),
+            "sendphoto": lambda p, f: self._send_media("photo", p, f),
+            "senddocument": lambda p, f: self._send_media("document", p, f),
             "sendmediagroup": lambda p, f: self._send_media_group(p, f),
             "getfile": lambda p, f: self._get_file(p),
         }
@@ -651,17 +655,11 @@ class FakeTelegram:
         )
         return self._message_json(self._store(message, params))
 
-    def _send_photo(self, params: JSON, files: dict[str, Upload]) -> JSON:
+    def _send_media(self, kind: str, params: JSON, files: dict[str, Upload]) -> JSON:
+        """sendPhoto ("photo") or sendDocument ("document")."""
         chat_id = self._send_target(params)
         markup = check_reply_markup(params.get("reply_markup"))
-        message = self._media_message(chat_id, "photo", params.get("photo"), params, files)
-        message.reply_markup = markup
-        return self._message_json(self._store(message, params))
-
-    def _send_document(self, params: JSON, files: dict[str, Upload]) -> JSON:
-        chat_id = self._send_target(params)
-        markup = check_reply_markup(params.get("reply_markup"))
-        message = self._media_message(chat_id, "document", params.get("document"), params, files)
+        message = self._media_message(chat_id, kind, params.get(kind), params, files)
         message.reply_markup = markup
         return self._message_json(self._store(message, params))
 
@@ -789,35 +787,27 @@ class FakeTelegram:
 
     # ----- editing, deleting, answering -------------------------------------------------------
 
-    def _edit_message_text(self, params: JSON) -> JSON:
+    def _edit_text(self, params: JSON, caption: bool) -> JSON:
+        """editMessageText, or editMessageCaption (`caption`)."""
         message = self._editable(params)
-        if message.kind != "text":
-            raise bad_request("there is no text in the message to edit")
+        if (message.kind == "text") == caption:
+            raise bad_request(f"there is no {'caption' if caption else 'text'} in the message "
+                              "to edit")
         markup = check_reply_markup(params.get("reply_markup"))
-        raw = str(params.get("text", ""))
-        text, entities = _formatted(raw, params.get("parse_mode"), params.get("entities"))
-        _check_text(text, too_long="MESSAGE_TOO_LONG")
+        mode = params.get("parse_mode")
+        if caption:
+            raw = str(params.get("caption") or "")
+            text, entities = _formatted(raw, mode, params.get("caption_entities"))
+            if u16(text) > MAX_CAPTION:
+                raise bad_request("message caption is too long")
+        else:
+            raw = str(params.get("text", ""))
+            text, entities = _formatted(raw, mode, params.get("entities"))
+            _check_text(text, too_long="MESSAGE_TOO_LONG")
         if (text, entities, markup) == (message.text, message.entities, message.reply_markup):
             raise _not_modified()
         message.history.append((message.text, message.reply_markup))
         message.text, message.raw_text, message.entities = text, raw, entities
-        message.parse_mode, message.reply_markup = params.get("parse_mode"), markup
-        return self._edited(message)
-
-    def _edit_caption(self, params: JSON) -> JSON:
-        message = self._editable(params)
-        if message.kind == "text":
-            raise bad_request("there is no caption in the message to edit")
-        markup = check_reply_markup(params.get("reply_markup"))
-        raw = str(params.get("caption") or "")
-        mode, given = params.get("parse_mode"), params.get("caption_entities")
-        caption, entities = _formatted(raw, mode, given)
-        if u16(caption) > MAX_CAPTION:
-            raise bad_request("message caption is too long")
-        if (caption, entities, markup) == (message.text, message.entities, message.reply_markup):
-            raise _not_modified()
-        message.history.append((message.text, message.reply_markup))
-        message.text, message.raw_text, message.entities = caption, raw, entities
         message.parse_mode, message.reply_markup = mode, markup
         return self._edited(message)
 
