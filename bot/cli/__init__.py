@@ -12,7 +12,6 @@ check), never a traceback, with its own exit status (bot/runtime/failures.py):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import sys
@@ -20,7 +19,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bot.app import build_services
 from bot.cli import ask as cli_ask
 from bot.cli import assign as cli_assign
 from bot.cli import decide as cli_decide
@@ -132,17 +130,11 @@ def _typed_date(text: str | None, field: str) -> dt.date | None:
 
 
 def cmd_org_add(args: argparse.Namespace) -> int:
-    settings = Settings()
     established = _typed_date(args.established, "--established")
     valid_until = _typed_date(args.valid_until, "--valid-until")
-    upgrade(settings.database_url)
-    svc = build_services(settings)
-    try:
-        org = asyncio.run(create_organization(
-            svc, name=args.name, uscc=args.uscc, district=args.district,
-            established_on=established, valid_until=valid_until))
-    except InputError as err:
-        raise cli_org.named_by_option(err) from err
+    org = cli_org._named(lambda svc: create_organization(
+        svc, name=args.name, uscc=args.uscc, district=args.district,
+        established_on=established, valid_until=valid_until))
     if args.json:
         print(_dump({"id": org.id, "name": org.name, "uscc": org.uscc, "district": org.district,
                      "invite_code": org.invite_code, "link": org.link}))

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bot.cli.rounds import _services
+from bot.cli.org import _run
 from domain.errors import InputError
 from domain.limits import record_id
 from services.asking.own_data import round_deadlines
@@ -106,10 +106,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def _round_answer(args: argparse.Namespace, organization: int | None, catalog: Any) -> int:
     """A deadline question, answered from the open rounds in the database (the
     organisation's extension with --org), standing alone: no passage after it."""
-    import asyncio
-
-
-    own = asyncio.run(round_deadlines(_services(), organization_id=organization))
+    own = _run(lambda svc: round_deadlines(svc, organization_id=organization))
     values = dict(own.values)
     if "rounds" in values:
         values["rounds"] = catalog.t("ask.list_sep", args.lang).join(
@@ -174,11 +171,8 @@ def _past_date(text: str) -> datetime.date | None:
 def cmd_questions_report(args: argparse.Namespace) -> int:
     """The questions declined or marked 👎 (no person: the organisation only), most asked
     first: what staff ask that the documents do not answer."""
-    import asyncio
-
-
     since = None if args.since is None else _date(args.since, "--since")
-    lines = asyncio.run(gaps(_services(), since=since))
+    lines = _run(lambda svc: gaps(svc, since=since))
     if args.json:
         print(_dump({"questions": [
             {"question": line.question, "count": line.count, "kinds": list(line.kinds),

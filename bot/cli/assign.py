@@ -6,39 +6,16 @@ the services load when a command runs, not when the parser is built."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
-from bot.app import build_services
-from bot.cli.org import record_id
+from bot.cli.org import _run, record_id
 from bot.settings import Settings
 from domain.dates import datetime_field
 from domain.errors import InputError
 from services.desk import assignments
 from store.datafiles import load_catalog
-from store.migrate import upgrade
-
-
-def _services() -> Any:
-    settings = Settings()
-    upgrade(settings.database_url)
-    return build_services(settings)
-
-
-def _run(work) -> Any:  # noqa: ANN001
-    """Run one service call with fresh services, and close them after."""
-    svc = _services()
-
-    async def go() -> Any:
-        try:
-            return await work(svc)
-        finally:
-            await svc.close()
-
-    return asyncio.run(go())
 
 
 def _print_assigned(args: argparse.Namespace, done) -> None:  # noqa: ANN001

@@ -4,22 +4,12 @@ the reviewers' desk from the command line."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-from typing import Any
 
-from bot.app import build_services
-from bot.settings import Settings
+from bot.cli.org import _run
 from services import audit
 from services.desk import reviewers
 from store.datafiles import load_catalog
-from store.migrate import upgrade
-
-
-def _services() -> Any:
-    settings = Settings()
-    upgrade(settings.database_url)
-    return build_services(settings)
 
 
 def _text(value: object) -> str:
@@ -29,9 +19,7 @@ def _text(value: object) -> str:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    svc = _services()
-    entries = asyncio.run(audit.log(svc, args.project))
-    asyncio.run(svc.close())
+    entries = _run(lambda svc: audit.log(svc, args.project))
     if args.json:
         print(json.dumps([e.to_dict() for e in entries], ensure_ascii=False))
         return 0
@@ -56,8 +44,7 @@ def _scope(cat, lang: str, district: str | None) -> str:
 
 
 def cmd_reviewer_add(args: argparse.Namespace) -> int:
-    svc = _services()
-    invite = asyncio.run(reviewers.appoint(svc, None, args.district))
+    invite = _run(lambda svc: reviewers.appoint(svc, None, args.district))
     if args.json:
         print(json.dumps({"code": invite.code, "link": invite.link,
                           "district": invite.district}, ensure_ascii=False))
@@ -70,7 +57,7 @@ def cmd_reviewer_add(args: argparse.Namespace) -> int:
 
 
 def cmd_reviewer_list(args: argparse.Namespace) -> int:
-    found = asyncio.run(reviewers.reviewers(_services()))
+    found = _run(reviewers.reviewers)
     if args.json:
         print(json.dumps([{"id": r.user_id, "name": r.name, "district": r.district}
                           for r in found], ensure_ascii=False))
@@ -83,7 +70,7 @@ def cmd_reviewer_list(args: argparse.Namespace) -> int:
 
 
 def cmd_reviewer_remove(args: argparse.Namespace) -> int:
-    gone = asyncio.run(reviewers.remove(_services(), None, args.user))
+    gone = _run(lambda svc: reviewers.remove(svc, None, args.user))
     print(load_catalog().t("cli.reviewer_removed", args.lang, id=gone.user_id, name=gone.name))
     return 0
 

@@ -125,12 +125,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     established = None if args.established is None else date_field(args.established,
                                                                     "--established")
     until = None if args.valid_until is None else date_field(args.valid_until, "--valid-until")
-    try:
-        view = _run(lambda svc: edit_organization(
-            svc, args.id, name=args.name, district=args.district, established_on=established,
-            valid_until=until))
-    except InputError as err:
-        raise named_by_option(err) from err
+    view = _named(lambda svc: edit_organization(
+        svc, args.id, name=args.name, district=args.district, established_on=established,
+        valid_until=until))
     print(json.dumps(_org_json(view), ensure_ascii=False) if args.json else _line(args, view))
     return 0
 

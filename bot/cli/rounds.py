@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from typing import Any
 
-from bot.app import build_services
 from bot.cli import assign as cli_assign
-from bot.cli.org import record_id
-from bot.settings import Settings
+from bot.cli.org import _run, record_id
 from domain.dates import date_field, datetime_field
 from domain.errors import InputError
 from services.schedule import rounds
 from store.datafiles import load_catalog
-from store.migrate import upgrade
-
-
-def _services() -> Any:
-    settings = Settings()
-    upgrade(settings.database_url)
-    return build_services(settings)
 
 
 def _round_json(r) -> dict[str, Any]:
@@ -44,17 +34,15 @@ def cmd_add(args: argparse.Namespace) -> int:
     opens = date_field(args.opens, "--opens")
     deadline = datetime_field(args.deadline, "--deadline")
     recommended = date_field(args.recommended, "--recommended")
-    svc = _services()
-    view = asyncio.run(rounds.create_round(svc, name=args.name, level=args.level, year=args.year,
-                                           opens_on=opens, deadline_at=deadline,
-                                           recommended_on=recommended,
-                                           reviews_required=args.reviews))
+    view = _run(lambda svc: rounds.create_round(
+        svc, name=args.name, level=args.level, year=args.year, opens_on=opens,
+        deadline_at=deadline, recommended_on=recommended, reviews_required=args.reviews))
     _print(args, view)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    views = asyncio.run(rounds.rounds(_services()))
+    views = _run(rounds.rounds)
     if args.json:
         print(json.dumps([_round_json(v) for v in views], ensure_ascii=False))
     else:
@@ -65,18 +53,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_deadline(args: argparse.Namespace) -> int:
     deadline = datetime_field(args.deadline, "--deadline")
-    view = asyncio.run(rounds.change_deadline(_services(), args.id, deadline))
+    view = _run(lambda svc: rounds.change_deadline(svc, args.id, deadline))
     _print(args, view)
     return 0
 
 
 def cmd_extend(args: argparse.Namespace) -> int:
     until = datetime_field(args.until, "--until")
-    svc = _services()
-    admin = next(iter(svc.admin_ids), None)
-    if admin is None:
-        raise InputError("ADMIN_IDS", "admin_needed")
-    asyncio.run(rounds.extend(svc, admin, args.id, args.org, until))
+
+    async def extend(svc) -> None:  # noqa: ANN001
+        admin = next(iter(svc.admin_ids), None)
+        if admin is None:
+            raise InputError("ADMIN_IDS", "admin_needed")
+        await rounds.extend(svc, admin, args.id, args.org, until)
+
+    _run(extend)
     print(load_catalog().t("round.extended", args.lang, org=args.org,
                            until=until.strftime("%Y-%m-%d %H:%M")))
     return 0
