@@ -32,6 +32,15 @@ class Submission:
     evidence: Mapping[str, Any] = field(default_factory=dict)  # item id -> value read by its rule
 
 
+def recommendation_date(own: dt.date | None, round_: dt.date | None,
+                        today: dt.date) -> dt.date:
+    """The date that decides which rules apply to a project (its eligibility is judged "on
+    the round's recommendation date", SPEC): the project's own, else its round's, else
+    today (Asia/Shanghai, from the clock). The one statement of the rule; the store's one
+    SQL form of it (store/repositories/projects.py `_scored_for`) is tested against it."""
+    return own or round_ or today
+
+
 @dataclass(frozen=True, slots=True)
 class ItemScore:
     id: str
@@ -129,10 +138,8 @@ def read_submission(data: Any, rubric: Rubric, today: dt.date) -> Submission:
         if key not in known:
             raise InputError(key, "unknown_field", choices=", ".join(sorted(known)))
 
-    if data.get("recommended_on") is None:
-        recommended_on = today
-    else:
-        recommended_on = _read_fact("date", data["recommended_on"], "recommended_on")
+    recommended_on = recommendation_date(
+        _read_fact("date", data.get("recommended_on"), "recommended_on"), None, today)
 
     facts: dict[str, Any] = {}
     for section, fields in FACTS.items():
