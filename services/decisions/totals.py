@@ -36,8 +36,11 @@ from services.walk.view import Loaded, load_many, score_of, verdict_lines
 from store.repositories.projects import ProjectRow
 from store.uow import UnitOfWork
 
-# raise when the scoring code changes what a total is (2: criteria, blocking; 3: detail)
+# Raise when the scoring code changes what a total is (2: criteria, blocking; 3: detail),
+# and record beside it what fixed projects score then (tests/store/test_scoring_version.py
+# fails with the new digest when the code scores them otherwise). Both are in the basis.
 SCORING_VERSION = 3
+SCORED_AS = "22d6b066244edc226b0dc7f32e6fdd39"
 CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between
 SLOW = 500  # this many projects to score take a second or more: the caller is told first
 
@@ -69,12 +72,12 @@ _bases: dict[tuple[int, int], tuple[object, str]] = {}  # ids → (what they nam
 def basis(svc: Services) -> str:
     """The rules a total is scored by: the rubric (its repr is deterministic: frozen
     dataclasses, tuples and dicts), the words of the stored detail and the scoring code's
-    version."""
+    version with its fixtures' digest."""
     key = (id(svc.rubric), id(svc.catalog))
     if key not in _bases:
         words = sorted((k, sorted(v.items())) for k, v in svc.catalog.messages.items()
                        if k.startswith(WORDS))
-        text = f"{SCORING_VERSION}:{svc.rubric!r}:{words}"
+        text = f"{SCORING_VERSION}:{SCORED_AS}:{svc.rubric!r}:{words}"
         _bases[key] = ((svc.rubric, svc.catalog), hashlib.sha256(text.encode()).hexdigest()[:32])
     return _bases[key][1]
 
