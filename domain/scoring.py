@@ -14,14 +14,15 @@ from typing import Any
 
 from domain.dates import add_years, parse_iso_date
 from domain.errors import InputError
-from domain.rubric import EligibilityRule, Rubric, Text
+from domain.rubric import SCORED_FACTS, EligibilityRule, Rubric, Text
 from domain.uscc import check_uscc
 
-# Facts beside the evidence: which keys each section takes, and their type.
+# Facts beside the evidence: which keys each section takes, and their type. Those that can
+# change a score (domain/rubric.py SCORED_FACTS), then those that only name.
 FACTS: Mapping[str, Mapping[str, str]] = {
-    "organization": {"established_on": "date", "certificate_valid_until": "date",
+    "organization": {**SCORED_FACTS["organization"],
                      "name": "text", "uscc": "uscc", "district": "text"},
-    "project": {"completed_on": "date", "closed_and_evaluated": "bool", "name": "text"},
+    "project": {**SCORED_FACTS["project"], "name": "text"},
 }
 
 

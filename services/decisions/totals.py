@@ -3,8 +3,9 @@ ranking of thousands reads them instead of loading and scoring every project.
 
 The copy is kept honest by three checks, any of which sends a project back to be scored:
 - its `generation`, bumped by database triggers on every write that can change its score
-  (store/models.py ProjectTotals lists them), must be the one it was scored at;
-- `basis`, the rules it was scored by (the rubric and SCORING_VERSION), must be today's;
+  (store/schema_guard.py SCORE_FACTS), must be the one it was scored at;
+- `basis`, the rules it was scored by (the rubric and SCORING_VERSION with SCORED_AS), must
+  be today's;
 - `on_date`, the recommendation date it was scored for, must be the project's
   (domain/scoring.py `recommendation_date`: a project with no date is scored for today).
 

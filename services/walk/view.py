@@ -23,6 +23,7 @@ from domain.review import (
     slot_target,
     verified_evidence,
 )
+from domain.rubric import SCORED_FACTS
 from domain.scoring import ScoreReport, Submission, recommendation_date, score
 from services.core import Services
 from services.errors import NotFound, NotMember
@@ -412,11 +413,10 @@ def submission(loaded: Loaded, verified: Mapping[str, Outcome] | None = None) ->
                                    figures)
     else:
         evidence = verified_evidence(svc.rubric, files, entries, figures, verified)
-    # the facts the rubric's eligibility rules read, by their names (the same list ties the
-    # columns whose change outdates a stored total: store/schema_guard.py SCORE_FACTS)
+    # the facts that can change a score, by their names (domain/rubric.py SCORED_FACTS)
     rows = {"organization": org, "project": project}
-    facts = {rule.field: getattr(rows[section], column) for rule in svc.rubric.eligibility
-             for section, _, column in [rule.field.partition(".")]}
+    facts = {f"{section}.{name}": getattr(rows[section], name)
+             for section, names in SCORED_FACTS.items() for name in names}
     return Submission(recommended_on=loaded.recommended_on, facts=facts, evidence=evidence)
 
 
