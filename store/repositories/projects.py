@@ -390,13 +390,6 @@ class Projects(Repo):
         await self.session.execute(update(Project).where(
             Project.round_id.is_(None), Project.status == "draft").values(round_id=round_id))
 
-    async def organizations(self, org_ids: Collection[int]) -> dict[int, Organization]:
-        if not org_ids:
-            return {}
-        rows = await self.session.scalars(select(Organization).where(
-            Organization.id.in_(list(org_ids))))
-        return {o.id: o for o in rows}
-
 
 def _light(statuses: Collection[str], *, round_id: int | None, unrounded: bool,
            totals: bool, extra: tuple = (), columns: tuple = ()) -> Select:
