@@ -319,6 +319,18 @@ class Criterion:
         return sum(i.max for i in self.items)
 
 
+# The facts beside the evidence that can change a score, by section, with their type: the
+# only ones an eligibility rule may read (`rubric_from_dict` refuses any other). The one
+# list: the score contract reads them (domain/scoring.py FACTS), the walk scores them by
+# these names (services/walk/view.py `submission`), and the database watches exactly these
+# columns, with the recommendation dates, the evidence and the verdicts, to keep stored
+# totals honest (store/schema_guard.py SCORE_FACTS: a new one needs its trigger).
+SCORED_FACTS: Mapping[str, Mapping[str, str]] = {
+    "organization": {"established_on": "date", "certificate_valid_until": "date"},
+    "project": {"completed_on": "date", "closed_and_evaluated": "bool"},
+}
+
+
 @dataclass(frozen=True, slots=True)
 class EligibilityRule:
     code: str
@@ -402,4 +414,9 @@ def rubric_from_dict(data: Mapping[str, Any]) -> Rubric:
     ids = [i.id for i in rubric.items]
     if len(set(ids)) != len(ids):
         raise ValueError("rubric item ids are not unique")
+    for rule in rules:
+        section, _, name = rule.field.partition(".")
+        if name not in SCORED_FACTS.get(section, {}):
+            raise ValueError(f"eligibility rule {rule.code!r} reads {rule.field!r}, not one of "
+                             "the facts that can change a score (domain/rubric.py SCORED_FACTS)")
     return rubric

@@ -14,14 +14,15 @@ from typing import Any
 
 from domain.dates import add_years, parse_iso_date
 from domain.errors import InputError
-from domain.rubric import EligibilityRule, Rubric, Text
+from domain.rubric import SCORED_FACTS, EligibilityRule, Rubric, Text
 from domain.uscc import check_uscc
 
-# Facts beside the evidence: which keys each section takes, and their type.
+# Facts beside the evidence: which keys each section takes, and their type. Those that can
+# change a score (domain/rubric.py SCORED_FACTS), then those that only name.
 FACTS: Mapping[str, Mapping[str, str]] = {
-    "organization": {"established_on": "date", "certificate_valid_until": "date",
+    "organization": {**SCORED_FACTS["organization"],
                      "name": "text", "uscc": "uscc", "district": "text"},
-    "project": {"completed_on": "date", "closed_and_evaluated": "bool", "name": "text"},
+    "project": {**SCORED_FACTS["project"], "name": "text"},
 }
 
 
@@ -30,6 +31,15 @@ class Submission:
     recommended_on: dt.date
     facts: Mapping[str, Any] = field(default_factory=dict)  # "project.completed_on" -> value
     evidence: Mapping[str, Any] = field(default_factory=dict)  # item id -> value read by its rule
+
+
+def recommendation_date(own: dt.date | None, round_: dt.date | None,
+                        today: dt.date) -> dt.date:
+    """The date that decides which rules apply to a project (its eligibility is judged "on
+    the round's recommendation date", SPEC): the project's own, else its round's, else
+    today (Asia/Shanghai, from the clock). The one statement of the rule; the store's one
+    SQL form of it (store/repositories/projects.py `_scored_for`) is tested against it."""
+    return own or round_ or today
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +139,8 @@ def read_submission(data: Any, rubric: Rubric, today: dt.date) -> Submission:
         if key not in known:
             raise InputError(key, "unknown_field", choices=", ".join(sorted(known)))
 
-    if data.get("recommended_on") is None:
-        recommended_on = today
-    else:
-        recommended_on = _read_fact("date", data["recommended_on"], "recommended_on")
+    recommended_on = recommendation_date(
+        _read_fact("date", data.get("recommended_on"), "recommended_on"), None, today)
 
     facts: dict[str, Any] = {}
     for section, fields in FACTS.items():

@@ -431,14 +431,13 @@ class ProjectTotals(Base):
     `on_date` the recommendation date it was scored for (services/decisions/totals.py).
 
     `generation` is bumped by database triggers (migration 0011) on every write that can
-    change a score: evidence files, entries, figures and verdicts of the project; its facts
-    (completion, closed and evaluated, recommendation date, round, organisation); its
-    organisation's founding and certificate dates; its round's recommendation date and
-    reviews required. Triggers rather than calls in each service, because they are one
+    change a score: the project's evidence and verdicts, its facts and its organisation's
+    and round's, as store/schema_guard.py SCORE_FACTS lists them (from domain/rubric.py
+    SCORED_FACTS). Triggers rather than calls in each service, because they are one
     place that no code path can forget: the services, the command line, an import, a
-    migration's UPDATE, or an operator's SQL. The facts are listed once, in
-    store/schema_guard.py (SCORE_FACTS); a migration that rebuilds one of those tables uses
-    its `batch_alter_table`, and an upgrade that lost a trigger fails (store/migrations/env.py).
+    migration's UPDATE, or an operator's SQL. A migration that rebuilds one of those tables
+    uses its `batch_alter_table`, and an upgrade that lost a trigger fails
+    (store/migrations/env.py).
     """
 
     __tablename__ = "project_totals"

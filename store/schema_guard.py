@@ -20,18 +20,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from domain.rubric import SCORED_FACTS
 from store.models import Base
 
 # Table → the columns whose change can change a project's score; None: any insert, update or
-# delete of a row (the evidence and the reviewers' verdicts).
+# delete of a row (the evidence and the reviewers' verdicts). The organisation's and the
+# project's facts are domain/rubric.py SCORED_FACTS (the columns bear their names); beside
+# them the dates that decide which rules apply (domain/scoring.py recommendation_date: the
+# project's, else its round's) and what links a project to its round and organisation.
 SCORE_FACTS: dict[str, tuple[str, ...] | None] = {
     "evidence_files": None,
     "evidence_entries": None,
     "evidence_figures": None,
     "verdicts": None,
-    "projects": ("completed_on", "closed_and_evaluated", "recommended_on", "round_id",
-                 "organization_id"),
-    "organizations": ("established_on", "certificate_valid_until"),
+    "projects": (*SCORED_FACTS["project"], "recommended_on", "round_id", "organization_id"),
+    "organizations": tuple(SCORED_FACTS["organization"]),
     "rounds": ("recommended_on", "reviews_required"),
 }
 

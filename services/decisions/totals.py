@@ -3,10 +3,11 @@ ranking of thousands reads them instead of loading and scoring every project.
 
 The copy is kept honest by three checks, any of which sends a project back to be scored:
 - its `generation`, bumped by database triggers on every write that can change its score
-  (store/models.py ProjectTotals lists them), must be the one it was scored at;
-- `basis`, the rules it was scored by (the rubric and SCORING_VERSION), must be today's;
-- `on_date`, the recommendation date it was scored for, must be the project's (a project
-  with no date is scored for today: `submission()` falls back to the clock).
+  (store/schema_guard.py SCORE_FACTS), must be the one it was scored at;
+- `basis`, the rules it was scored by (the rubric and SCORING_VERSION with SCORED_AS), must
+  be today's;
+- `on_date`, the recommendation date it was scored for, must be the project's
+  (domain/scoring.py `recommendation_date`: a project with no date is scored for today).
 
 Readers fill what is missing or outdated set-based: a row for each project first (so that
 the triggers count writes from then on), then the generations, then the evidence
@@ -30,14 +31,17 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from domain.rubric import Text
-from domain.scoring import score
+from domain.scoring import recommendation_date
 from services.core import Services
-from services.walk.view import Loaded, load_many, outcomes, submission, verdict_lines
+from services.walk.view import Loaded, load_many, score_of, verdict_lines
 from store.repositories.projects import ProjectRow
 from store.uow import UnitOfWork
 
-# raise when the scoring code changes what a total is (2: criteria, blocking; 3: detail)
+# Raise when the scoring code changes what a total is (2: criteria, blocking; 3: detail),
+# and record beside it what fixed projects score then (tests/store/test_scoring_version.py
+# fails with the new digest when the code scores them otherwise). Both are in the basis.
 SCORING_VERSION = 3
+SCORED_AS = "22d6b066244edc226b0dc7f32e6fdd39"
 CHUNK = 2000  # projects scored per load: bounded memory, the event loop free in between
 SLOW = 500  # this many projects to score take a second or more: the caller is told first
 
@@ -69,12 +73,12 @@ _bases: dict[tuple[int, int], tuple[object, str]] = {}  # ids → (what they nam
 def basis(svc: Services) -> str:
     """The rules a total is scored by: the rubric (its repr is deterministic: frozen
     dataclasses, tuples and dicts), the words of the stored detail and the scoring code's
-    version."""
+    version with its fixtures' digest."""
     key = (id(svc.rubric), id(svc.catalog))
     if key not in _bases:
         words = sorted((k, sorted(v.items())) for k, v in svc.catalog.messages.items()
                        if k.startswith(WORDS))
-        text = f"{SCORING_VERSION}:{svc.rubric!r}:{words}"
+        text = f"{SCORING_VERSION}:{SCORED_AS}:{svc.rubric!r}:{words}"
         _bases[key] = ((svc.rubric, svc.catalog), hashlib.sha256(text.encode()).hexdigest()[:32])
     return _bases[key][1]
 
@@ -87,7 +91,8 @@ def fresh(svc: Services, row: ProjectRow, rules: str | None = None,
     if (kept is None or kept.scored_generation is None
             or kept.scored_generation != kept.generation
             or kept.basis != (rules or basis(svc))
-            or kept.on_date != (row.recommended_on or today or svc.clock.today())):
+            or kept.on_date != recommendation_date(row.recommended_on, row.round_recommended_on,
+                                                   today or svc.clock.today())):
         return None
     return Totals(kept.claimed_total, kept.verified_total, bool(kept.eligible),
                   json.loads(kept.criteria or "{}"), tuple(json.loads(kept.blocking or "[]")))
@@ -99,9 +104,10 @@ def totals_of(loaded: Loaded) -> Totals:
 
 
 def scored(loaded: Loaded) -> tuple[Totals, Detail]:
-    """A project's totals and the workbook's detail, scored from its evidence as loaded."""
-    rubric, outs = loaded.svc.rubric, outcomes(loaded)
-    claimed, verified = score(rubric, submission(loaded)), score(rubric, submission(loaded, outs))
+    """A project's totals and the workbook's detail, scored from its evidence as loaded
+    (services/walk/view.py `score_of`: the one path)."""
+    found = score_of(loaded)
+    claimed, verified, outs = found.claimed, found.verified, found.outcomes
     points = {i.id: i.points for c in claimed.criteria for i in c.items}
     return (Totals(claimed.total, verified.total, verified.eligible,
                    {c.id: c.points for c in verified.criteria},
@@ -153,7 +159,7 @@ async def _rescore(svc: Services, ids: list[int]) -> dict[int, Totals]:
         on = basis(svc)
         await uow.totals.store([
             {"pid": pid, "seen": seen[pid], "basis": on,
-             "on_date": x.recommended_on or svc.clock.today(),
+             "on_date": x.recommended_on,
              "claimed": kept.claimed, "verified": kept.verified, "eligible": kept.eligible,
              "criteria": dict(kept.criteria), "blocking": list(kept.blocking),
              "detail": {"items": dict(more.items), "issues": [dict(m) for m in more.issues],

@@ -17,11 +17,10 @@ from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
 from domain.reminders import REVIEW, days_left, schedule
-from domain.scoring import OpenPoint, score
+from domain.scoring import OpenPoint
 from services import audit
 from services.core import Services
-from services.walk.scoring import make_submission
-from services.walk.view import load_many
+from services.walk.view import Loaded, ProjectView, load_many
 from store.models import Project, Round
 from store.repositories.rounds import ClaimedReminder
 from store.uow import UnitOfWork
@@ -342,20 +341,22 @@ async def _messages(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder],
                      next((p for p in mine if p.status == "returned"), None))
         if draft is not None:
             chosen[(row.organization_id, row.round_id)] = draft
-    scores = await _scores(uow, svc, {p.id: p for p in chosen.values()}, now.date())
-    to_fix = await _to_fix(uow, svc, [p.id for p in chosen.values() if p.status == "returned"])
+    views = {x.project.id: (x, x.view()) for x in await load_many(
+        uow, svc, ids=[p.id for p in chosen.values()])} if chosen else {}
     for note, ids in skipped.items():
         await uow.reminders.close(ids, "expired" if note == "expired" else "skipped", note)
     out = []
     for row in sendable:
         project = chosen.get((row.organization_id, row.round_id))
-        total, open_points = scores.get(project.id, (0, ())) if project else (0, ())
+        loaded, view = views.get(project.id, (None, None)) if project else (None, None)
+        total, open_points = (view.report.total, view.report.open_points) if view else (0, ())
         deadline = _aware(row.deadline_at, svc)
         out.append(ReminderMessage(row.id, row.attempts, row.user_id, row.language,
                                    row.round_name, deadline, days_left(now, deadline),
                                    project.id if project else None,
                                    project.name if project else None, total, open_points,
-                                   to_fix.get(project.id, ()) if project else ()))
+                                   _to_fix(loaded, view)
+                                   if view and loaded.project.status == "returned" else ()))
     for row in reviewing:
         if to_review.get(row.id):
             deadline = _aware(row.deadline_at, svc)
@@ -390,49 +391,21 @@ async def _to_review(uow: UnitOfWork, svc: Services, rows: list[ClaimedReminder]
     return out
 
 
-async def _to_fix(uow: UnitOfWork, svc: Services, project_ids: list[int]
-                  ) -> dict[int, tuple[ReturnedItem, ...]]:
-    """What staff are to fix in each of these returned projects: one set-based load."""
-    if not project_ids:
-        return {}
-    out = {}
-    for loaded in await load_many(uow, svc, ids=project_ids):
-        view = loaded.view()
-        titles = {f"entry:{e.id}": (e.item_id, e.title) for e in loaded.entries}
-        items = []
-        for target in view.targets:
-            outcome = view.outcome(target)
-            if outcome.state != "rejected":
-                continue
-            if target in titles:
-                item_id, title = titles[target]
-                items.append(ReturnedItem(item_id, None, title, outcome.verdict.reason))
-            else:
-                item_id, _, kind = target.partition(".")
-                items.append(ReturnedItem(item_id, kind or None, None, outcome.verdict.reason))
-        out[view.id] = tuple(items)
-    return out
-
-
-async def _scores(uow: UnitOfWork, svc: Services, projects: dict[int, Project],
-                  today: dt.date) -> dict[int, tuple[int, tuple[OpenPoint, ...]]]:
-    """Total and open points of several projects: their evidence in three queries."""
-    files, entries, figures = await uow.projects.evidence_of(projects)
-    orgs = await uow.projects.organizations({p.organization_id for p in projects.values()})
-    rounds_ = await uow.rounds.of_ids({p.round_id for p in projects.values()
-                                       if p.round_id is not None})
-    by_project: dict[int, tuple[list, list, list]] = {pid: ([], [], []) for pid in projects}
-    for i, found in enumerate((files, entries, figures)):
-        for x in found:
-            by_project[x.project_id][i].append(x)
-    out = {}
-    for pid, p in projects.items():
-        recommended_on = p.recommended_on or (
-            rounds_[p.round_id].recommended_on if p.round_id is not None else None) or today
-        report = score(svc.rubric, make_submission(svc, orgs[p.organization_id], p,
-                                                   *by_project[pid], recommended_on))
-        out[pid] = (report.total, report.open_points)
-    return out
+def _to_fix(loaded: Loaded, view: ProjectView) -> tuple[ReturnedItem, ...]:
+    """What staff are to fix in a returned project."""
+    titles = {f"entry:{e.id}": (e.item_id, e.title) for e in loaded.entries}
+    items = []
+    for target in view.targets:
+        outcome = view.outcome(target)
+        if outcome.state != "rejected":
+            continue
+        if target in titles:
+            item_id, title = titles[target]
+            items.append(ReturnedItem(item_id, None, title, outcome.verdict.reason))
+        else:
+            item_id, _, kind = target.partition(".")
+            items.append(ReturnedItem(item_id, kind or None, None, outcome.verdict.reason))
+    return tuple(items)
 
 
 async def start_sending(svc: Services, msgs: list[ReminderMessage]) -> list[ReminderMessage]:

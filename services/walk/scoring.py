@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
-from domain.scoring import ScoreReport, Submission
+from domain.scoring import ScoreReport
 from services.core import Services
-from services.walk.view import (
-    Loaded,
-    ProjectView,
-    fill,
-    load_many,
-    submission,
-)
-from store.models import EvidenceEntry, EvidenceFigure, EvidenceFile, Organization, Project
+from services.walk.view import ProjectView, load_many
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,15 +17,6 @@ class ProjectScore:
     report: ScoreReport
     verified: ScoreReport | None = None  # once reviewers gave verdicts: accepted evidence only
     view: ProjectView | None = None  # the project as the walk shows it (its verdicts' reasons)
-
-
-def make_submission(svc: Services, org: Organization, project: Project,
-                    files: list[EvidenceFile], entries: list[EvidenceEntry],
-                    figures: list[EvidenceFigure], recommended_on: dt.date) -> Submission:
-    """What the rubric scores, from a project's stored evidence (already loaded)."""
-    loaded = Loaded(svc, 0, None, project, org, None, recommended_on)
-    fill(loaded, files, entries, figures)
-    return submission(loaded)
 
 
 async def organization_scores(svc: Services, organization_id: int) -> list[ProjectScore]:

@@ -23,7 +23,8 @@ from domain.review import (
     slot_target,
     verified_evidence,
 )
-from domain.scoring import ScoreReport, Submission, score
+from domain.rubric import SCORED_FACTS
+from domain.scoring import ScoreReport, Submission, recommendation_date, score
 from services.core import Services
 from services.errors import NotFound, NotMember
 from store.models import Project
@@ -230,7 +231,7 @@ class Loaded:
     project: object  # the ORM row (`load`) or a plain read-only row (`load_many`)
     organization: object
     closes: dt.datetime | None
-    recommended_on: dt.date | None
+    recommended_on: dt.date  # domain/scoring.py recommendation_date
     files: list[FileView] = field(default_factory=list)
     entries: list[EntryView] = field(default_factory=list)
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -289,10 +290,8 @@ async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | N
     if not (in_scope(svc, user_id, user, org) or (
             user is not None and user.organization_id == project.organization_id)):
         raise NotMember(project.id)
-    loaded = Loaded(svc, user_id, user.current_slot if user else None, project, org,
-                    _closes(round_, ext),
-                    project.recommended_on or (round_.recommended_on if round_ else None),
-                    required=round_.reviews_required if round_ else 1)
+    loaded = _loaded(svc, project, org, round_, ext, user_id,
+                     user.current_slot if user else None)
     if evidence:
         await load_evidence(uow, loaded)
     return loaded
@@ -310,10 +309,16 @@ def fill(loaded: Loaded, files, entries, figures, verdicts=()) -> None:
     loaded.verdicts = [verdict_view(v) for v in verdicts]
 
 
-def _closes(round_, ext) -> dt.datetime | None:
-    if round_ is None:
-        return None
-    return max(round_.deadline_at, ext.until) if ext is not None else round_.deadline_at
+def _loaded(svc: Services, project, org, round_, ext, user_id: int = 0,
+            cursor_slot: str | None = None) -> Loaded:
+    """A project with its organisation, round and the organisation's extension of it, its
+    evidence not yet filled in."""
+    closes = None
+    if round_ is not None:
+        closes = max(round_.deadline_at, ext.until) if ext is not None else round_.deadline_at
+    return Loaded(svc, user_id, cursor_slot, project, org, closes, recommendation_date(
+        project.recommended_on, round_.recommended_on if round_ else None, svc.clock.today()),
+        required=round_.reviews_required if round_ else 1)
 
 
 async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | None = None,
@@ -332,9 +337,7 @@ async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | No
             by_project[row.project_id][index].append(row)
     out = []
     for project, org, round_, ext in rows:
-        loaded = Loaded(svc, 0, None, project, org, _closes(round_, ext),
-                        project.recommended_on or (round_.recommended_on if round_ else None),
-                        required=round_.reviews_required if round_ else 1)
+        loaded = _loaded(svc, project, org, round_, ext)
         fill(loaded, *by_project[project.id])
         out.append(loaded)
     return out
@@ -410,21 +413,37 @@ def submission(loaded: Loaded, verified: Mapping[str, Outcome] | None = None) ->
                                    figures)
     else:
         evidence = verified_evidence(svc.rubric, files, entries, figures, verified)
-    # the facts the rubric's eligibility rules read, by their names (the same list ties the
-    # columns whose change outdates a stored total: store/schema_guard.py SCORE_FACTS)
+    # the facts that can change a score, by their names (domain/rubric.py SCORED_FACTS)
     rows = {"organization": org, "project": project}
-    facts = {rule.field: getattr(rows[section], column) for rule in svc.rubric.eligibility
-             for section, _, column in [rule.field.partition(".")]}
-    return Submission(recommended_on=loaded.recommended_on or svc.clock.today(), facts=facts,
-                      evidence=evidence)
+    facts = {f"{section}.{name}": getattr(rows[section], name)
+             for section, names in SCORED_FACTS.items() for name in names}
+    return Submission(recommended_on=loaded.recommended_on, facts=facts, evidence=evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A project scored: the claim (`claim`: what it was scored from) and the verified
+    score (accepted evidence only), with its targets' outcomes."""
+
+    claim: Submission
+    claimed: ScoreReport
+    verified: ScoreReport
+    outcomes: dict[str, Outcome]
+
+
+def score_of(loaded: Loaded) -> Scored:
+    """The one path by which a stored project is scored: its view (the walk, the desk, the
+    reminders, /score) and its stored totals (services/decisions/totals.py) both read this.
+    The command line scores the contract's JSON with domain/scoring.py `score` alone."""
+    rubric, outs = loaded.svc.rubric, outcomes(loaded)
+    claim = submission(loaded)
+    return Scored(claim, score(rubric, claim), score(rubric, submission(loaded, outs)), outs)
 
 
 def build_view(loaded: Loaded) -> ProjectView:
     svc, project = loaded.svc, loaded.project
-    sub = submission(loaded)
-    report = score(svc.rubric, sub)
-    states_of = outcomes(loaded)
-    verified = score(svc.rubric, submission(loaded, states_of))
+    found = score_of(loaded)
+    sub, report, verified, states_of = found.claim, found.claimed, found.verified, found.outcomes
     points = {i.id: i.points for c in report.criteria for i in c.items}
     verified_points = {i.id: i.points for c in verified.criteria for i in c.items}
     voids = {i.voids: i.code for i in report.issues if i.voids}

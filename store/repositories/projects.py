@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Select,
     Text,
     and_,
@@ -79,7 +80,8 @@ class ProjectRow:
     organization_name: str
     uscc: str
     closes: dt.datetime | None  # the round's deadline, or the organisation's extension
-    recommended_on: dt.date | None  # the project's own, else its round's
+    recommended_on: dt.date | None  # the project's own
+    round_recommended_on: dt.date | None  # its round's (domain/scoring.py recommendation_date)
     stored: StoredTotals | None = None  # with `totals=True`
     figure: float | None = None  # with `figure=ITEM`: the project's figure of that item
 
@@ -173,8 +175,7 @@ class Projects(Repo):
             query = query.where(or_(
                 t.project_id.is_(None), t.scored_generation.is_(None), t.basis.is_(None),
                 t.on_date.is_(None), t.scored_generation != t.generation, t.basis != basis,
-                t.on_date != func.coalesce(Project.recommended_on, Round.recommended_on,
-                                           today)))
+                t.on_date != _scored_for(today)))
         if figure:
             query = query.outerjoin(EvidenceFigure, and_(EvidenceFigure.project_id == Project.id,
                                                          EvidenceFigure.item_id == figure))
@@ -389,13 +390,6 @@ class Projects(Repo):
         await self.session.execute(update(Project).where(
             Project.round_id.is_(None), Project.status == "draft").values(round_id=round_id))
 
-    async def organizations(self, org_ids: Collection[int]) -> dict[int, Organization]:
-        if not org_ids:
-            return {}
-        rows = await self.session.scalars(select(Organization).where(
-            Organization.id.in_(list(org_ids))))
-        return {o.id: o for o in rows}
-
 
 def _light(statuses: Collection[str], *, round_id: int | None, unrounded: bool,
            totals: bool, extra: tuple = (), columns: tuple = ()) -> Select:
@@ -405,7 +399,7 @@ def _light(statuses: Collection[str], *, round_id: int | None, unrounded: bool,
     light = [Project.id, Project.name, Project.status, Project.round_id,
              Project.submitted_at, Project.organization_id, Organization.district,
              Organization.name, Organization.uscc, Round.deadline_at, RoundExtension.until,
-             func.coalesce(Project.recommended_on, Round.recommended_on)]
+             Project.recommended_on, Round.recommended_on]
     stored = [ProjectTotals.generation, ProjectTotals.scored_generation,
               ProjectTotals.basis, ProjectTotals.on_date, ProjectTotals.claimed_total,
               ProjectTotals.verified_total, ProjectTotals.eligible,
@@ -427,13 +421,21 @@ def _light(statuses: Collection[str], *, round_id: int | None, unrounded: bool,
 
 def _row(row, *, totals: bool, figure: bool = False) -> ProjectRow:
     (pid, name, status, rid, submitted, org_id, district, org_name, uscc, deadline,
-     until, recommended) = row[:12]
+     until, recommended, round_recommended) = row[:13]
     closes = None if deadline is None else max(deadline, until) if until else deadline
     kept = None
-    if totals and row[12] is not None:
-        kept = StoredTotals(*row[12:21])
+    if totals and row[13] is not None:
+        kept = StoredTotals(*row[13:22])
     return ProjectRow(pid, name, status, rid, submitted, OrgRef(org_id, district), org_name,
-                      uscc, closes, recommended, kept, row[-1] if figure else None)
+                      uscc, closes, recommended, round_recommended, kept,
+                      row[-1] if figure else None)
+
+
+def _scored_for(today: dt.date) -> ColumnElement:
+    """The recommendation date a project is scored for, in SQL (with `_light`'s join of its
+    round): the one SQL form of domain/scoring.py `recommendation_date`, which the
+    Python side uses everywhere (tests/store/test_stored_totals.py ties the two)."""
+    return func.coalesce(Project.recommended_on, Round.recommended_on, today)
 
 
 class Totals(Repo):

@@ -5,6 +5,7 @@ the models call for, and a later migration that rebuilds a table cannot lose one
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 from typing import Any
 
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
 
-from store.datafiles import load_rubric
+from domain.rubric import SCORED_FACTS, rubric_from_dict
+from store.datafiles import DATA_DIR, load_rubric, read_toml
 from store.db import make_engine
 from store.migrate import VERSIONS, alembic_config, upgrade
 from store.schema_guard import (
@@ -43,10 +45,25 @@ def what_fires(conn: sa.Connection) -> list[tuple[str, str, frozenset[str] | Non
 
 def test_the_facts_a_score_reads_are_among_those_that_outdate_a_stored_total():
     tables = {"organization": "organizations", "project": "projects"}
+    for section, names in SCORED_FACTS.items():
+        assert set(names) <= set(SCORE_FACTS[tables[section]] or ()), section
     for rule in load_rubric().eligibility:
         section, column = rule.field.split(".")
         assert column in SCORE_FACTS[tables[section]], rule.field
-    assert SCORE_FACTS["rounds"] is not None and "recommended_on" in SCORE_FACTS["rounds"]
+    for table in ("projects", "rounds"):  # domain/scoring.py recommendation_date reads both
+        assert "recommended_on" in (SCORE_FACTS[table] or ()), table
+
+
+def test_a_rubric_rule_on_a_fact_the_database_does_not_watch_is_refused_as_it_loads():
+    """A stored total is outdated only by what the triggers watch. An eligibility rule on
+    any other fact (the organisation's district, which the score contract takes too) would
+    leave every stored total stale when that fact changes: the rubric is refused instead,
+    naming the rule and the fact."""
+    data = copy.deepcopy(read_toml(DATA_DIR / "rubric.toml"))
+    data["eligibility"][0]["field"] = "organization.district"
+    with pytest.raises(ValueError, match="'registered_under_2_years' reads "
+                                         "'organization.district'"):
+        rubric_from_dict(data)
 
 
 def test_every_trigger_and_index_at_head_is_one_the_facts_or_the_models_call_for(

@@ -314,6 +314,33 @@ async def test_a_project_without_a_recommendation_date_is_scored_again_the_next_
     assert not row.eligible and row.claimed_total == truth[pid].claimed
 
 
+async def test_the_sql_reading_of_the_recommendation_date_is_the_domains(svc, settings):
+    """The background job finds outdated totals in SQL (store/repositories/projects.py
+    `_scored_for`); a reader decides in Python (domain/scoring.py `recommendation_date`):
+    for a project with its own date, one with its round's and one with neither (today),
+    whatever date a total was stored for, both find the same ones outdated."""
+    undated = (await _project(svc, 1))[0]
+    await rounds.create_round(
+        svc, name="2026年市级评选", level="city", year=2026, opens_on=dt.date(2026, 11, 1),
+        deadline_at=dt.datetime(2026, 12, 15, 17, 0, tzinfo=SHANGHAI),
+        recommended_on=RECOMMENDED)
+    in_round, own = (await _project(svc, 2))[0], (await _project(svc, 3))[0]
+    await _execute(settings.database_url, sa.text(
+        "UPDATE projects SET recommended_on = :on WHERE id = :id"),
+        {"on": dt.date(2026, 12, 25), "id": own})
+    assert await ranking.refresh_totals(svc) == 3
+    today = svc.clock.today()
+    for stored, outdated in ((RECOMMENDED, {undated, own}), (today, {in_round, own}),
+                             (dt.date(2026, 12, 25), {undated, in_round})):
+        await _execute(settings.database_url, sa.text("UPDATE project_totals SET on_date = :on"),
+                       {"on": stored})
+        async with svc.uow() as uow:
+            found = {r.id for r in await uow.projects.rows(
+                ranking.REVIEWED, totals=True, outdated=(totals.basis(svc), today))}
+        assert found == {pid for pid, kept in (await _truth(svc))[1].items()
+                         if kept is None} == outdated
+
+
 async def test_the_background_job_scores_what_a_bulk_change_outdated(svc, round_, settings):
     for n in range(1, 4):
         await _project(svc, n)
