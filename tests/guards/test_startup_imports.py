@@ -29,6 +29,7 @@ LOADED_LATER = {
     "store.documents": "the first question (the policy documents and their parser)",
     "pydantic": "nothing at all (bot/settings.py reads the settings itself)",
     "prometheus_client": "serving /metrics (webhook mode, or METRICS_PORT when polling)",
+    "fakegram": "the terminal chat (`make run` without a token), never a bot on Telegram",
 }
 
 
