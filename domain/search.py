@@ -412,12 +412,6 @@ class Postings:
             self.weights.extend(weights)
             self.starts.append(len(self.passages))
 
-    def __contains__(self, feature: object) -> bool:
-        return feature in self.at
-
-    def __len__(self) -> int:
-        return len(self.at)
-
     def __iter__(self) -> Iterator[str]:
         return iter(self.at)
 
