@@ -9,13 +9,11 @@ from pathlib import Path
 
 from bot.app import build_application, build_services
 from bot.runtime import metrics
-from bot.runtime.console import TerminalChat
 from bot.runtime.logs import setup_logging as setup
 from bot.runtime.network import reach_telegram
 from bot.runtime.observe import monitor_of, start_heartbeat, stop_heartbeat
 from bot.runtime.webhook import serve
 from bot.settings import Settings
-from fakegram import FakeTelegram, FakeUser, build_inprocess
 from services.people import accounts
 from store.datafiles import load_catalog
 from store.migrate import upgrade
@@ -76,6 +74,10 @@ def run_telegram(settings: Settings, webhook_url: str | None = None) -> int:
 def run_console(settings: Settings) -> int:
     """The terminal chat: the same Application, on the same database, through our in-process
     Bot API transport. The terminal user is an administrator, so everything can be tried."""
+    # the fake Telegram loads for the terminal chat only, not before a real bot's first poll
+    from bot.runtime.console import TerminalChat
+    from fakegram import FakeTelegram, FakeUser, build_inprocess
+
     log_file = Path(settings.database_url.split("///")[-1]).parent / "console.log"
     setup_logging(settings, log_file if "sqlite" in settings.database_url else None)
     upgrade(settings.database_url)

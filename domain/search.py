@@ -24,13 +24,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -393,7 +394,45 @@ def near_misses(words: Iterable[str], targets: Iterable[str]) -> list[str]:
 # --------------------------------------------------------------------------- index
 
 
-Postings = tuple[np.ndarray, np.ndarray]  # passage indices (ascending), weights
+class Postings:
+    """Each feature's passages (ascending) and their weights, packed: one array of passage
+    indices and one of weights (float32) for every feature, and where each feature's stretch
+    starts (``at``: feature → its number). A few small arrays, where an array pair per
+    feature (numpy's, 3,700 features of 1–90 passages) took several times the memory and
+    numpy itself 13 MiB."""
+
+    __slots__ = ("at", "starts", "passages", "weights")
+
+    def __init__(self, lists: Mapping[str, tuple[list[int], list[float]]]) -> None:
+        self.at: dict[str, int] = {}
+        self.starts, self.passages, self.weights = array("i", [0]), array("i"), array("f")
+        for number, (feature, (ixs, weights)) in enumerate(lists.items()):
+            self.at[feature] = number
+            self.passages.extend(ixs)
+            self.weights.extend(weights)
+            self.starts.append(len(self.passages))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.at)
+
+    def stretch(self, feature: str) -> range:
+        """Where ``feature``'s passages and weights stand (empty if no passage has it)."""
+        number = self.at.get(feature)
+        return range(0) if number is None else range(self.starts[number],
+                                                      self.starts[number + 1])
+
+    def add_to(self, scores: list[float], feature: str, factor: float) -> None:
+        """``factor`` × each of ``feature``'s weights added to its passages' scores."""
+        passages, weights = self.passages, self.weights
+        for at in self.stretch(feature):
+            scores[passages[at]] += factor * weights[at]
+
+    def weight(self, feature: str, index: int) -> float:
+        """``feature``'s weight in passage ``index`` (0 when the passage has it not)."""
+        where = self.stretch(feature)
+        at = bisect_left(self.passages, index, where.start, where.stop)
+        return float(self.weights[at]) if at < where.stop and self.passages[at] == index \
+            else 0.0
 
 
 def _subwords(word: str, vocabulary: set[str] | frozenset[str]) -> list[str]:
@@ -420,14 +459,14 @@ def _features(text: str, words: Sequence[str], vocabulary: set[str], synonyms: S
     return out, len(flat)
 
 
-def _contents_prior(passages: Sequence[Passage], factor: float) -> np.ndarray:
+def _contents_prior(passages: Sequence[Passage], factor: float) -> list[float]:
     """``factor`` for a passage that names other sections of its document (附件：1.…名单
     2.…标准): a list of contents points to the answer rather than gives it."""
     keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for p in passages:
         if p.section and len(key := heading_key(p.section[-1])) >= 6:
             keys[p.doc_id].add((key, p.section[-1]))
-    prior = np.ones(len(passages), dtype=np.float64)
+    prior = [1.0] * len(passages)
     for index, p in enumerate(passages):
         flat = "".join(runs(p.text))
         own = p.section[-1] if p.section else None
@@ -436,21 +475,16 @@ def _contents_prior(passages: Sequence[Passage], factor: float) -> np.ndarray:
     return prior
 
 
-def _order_prior(passages: Sequence[Passage], later: float) -> np.ndarray:
+def _order_prior(passages: Sequence[Passage], later: float) -> list[float]:
     """1 for the first passage of a section, ``later`` less for each place after it (up to
     five): among equals, a list is answered from its start."""
-    prior = np.ones(len(passages), dtype=np.float64)
+    prior = [1.0] * len(passages)
     place: Counter[tuple[str, tuple[str, ...]]] = Counter()
     for index, p in enumerate(passages):
         key = (p.doc_id, p.section)
         prior[index] = 1 - later * min(place[key], 5)
         place[key] += 1
     return prior
-
-
-def _postings(lists: Mapping[str, tuple[list[int], list[float]]]) -> dict[str, Postings]:
-    return {f: (np.array(ix, dtype=np.int32), np.array(ws, dtype=np.float32))
-            for f, (ix, ws) in lists.items()}
 
 
 @dataclass(slots=True)
@@ -480,15 +514,15 @@ class SearchIndex:
     passages: tuple[Passage, ...]
     synonyms: Synonyms
     params: SearchParams
-    postings: dict[str, Postings]  # feature → passages and their BM25F weights
+    postings: Postings  # feature → passages and their BM25F weights
     idf: dict[str, float]
     vocabulary: frozenset[str]  # corpus words, folded
     by_length: dict[int, list[str]]  # correction targets (CJK words, synonym terms) by length
-    headed: dict[str, Postings]  # a heading (heading_key) → its passages, with the bonus
+    headed: Postings  # a heading (heading_key) → its passages, with the bonus
     documents: tuple[str, ...]  # document ids
-    document_of: np.ndarray  # passage index → position in ``documents``
+    document_of: tuple[int, ...]  # passage index → position in ``documents``
     names: dict[str, tuple[str, ...]]  # document id → what a question may call it by
-    prior: np.ndarray  # passage index → score factor (a list of contents counts less)
+    prior: tuple[float, ...]  # passage index → score factor (a list of contents counts less)
     dates: Mapping[str, Any] = field(default_factory=dict)  # document id → its date
     known_words: AbstractSet[str] = frozenset()  # spelled right: never corrected (后来, 计算)
     # Words of the language, neither rare nor common (a dictionary's middle frequencies:
@@ -561,14 +595,15 @@ class SearchIndex:
         for word in sorted(vocabulary | synonyms.term_groups.keys()):
             if is_cjk(word):
                 by_length[len(word)].append(word)
-        prior = _contents_prior(passages, params.contents) * _order_prior(passages, params.later)
+        prior = tuple(c * o for c, o in zip(_contents_prior(passages, params.contents),
+                                            _order_prior(passages, params.later), strict=True))
         documents = tuple(dict.fromkeys(p.doc_id for p in passages))
         position = {doc: i for i, doc in enumerate(documents)}
         index = cls(
             passages=tuple(passages), synonyms=synonyms, params=params,
-            postings=_postings(lists), idf=idf, vocabulary=frozenset(vocabulary),
-            by_length=dict(by_length), headed=_postings(headed), documents=documents,
-            document_of=np.array([position[p.doc_id] for p in passages], dtype=np.int32),
+            postings=Postings(lists), idf=idf, vocabulary=frozenset(vocabulary),
+            by_length=dict(by_length), headed=Postings(headed), documents=documents,
+            document_of=tuple(position[p.doc_id] for p in passages),
             names={doc: tuple(n for name in doc_names if (n := "".join(runs(name))))
                    for doc, doc_names in (names or {}).items()},
             prior=prior, dates=dict(dates or {}),
@@ -839,31 +874,34 @@ class SearchIndex:
 
     # ----------------------------------------------------------------------- scoring
 
-    def _postings_of(self, feature: str) -> Postings | None:
+    def _posting_of(self, feature: str) -> tuple[Postings, str]:
+        """The postings ``feature`` is in (a named heading's, or the features'), and its
+        key there."""
         if feature.startswith("h:"):
-            return self.headed.get(feature[2:])
-        return self.postings.get(feature)
+            return self.headed, feature[2:]
+        return self.postings, feature
 
-    def scores(self, query: Query) -> np.ndarray:
+    def scores(self, query: Query) -> list[float]:
         """Every passage's score for ``query``."""
-        scores = np.zeros(len(self.passages), dtype=np.float64)
+        scores = [0.0] * len(self.passages)
         for feature, weight in query.features.items():
-            if (posting := self._postings_of(feature)) is not None:
-                ixs, weights = posting
-                scores[ixs] += weight * weights
-        scores *= self.prior
+            postings, key = self._posting_of(feature)
+            postings.add_to(scores, key, weight)
+        scores = [score * prior for score, prior in zip(scores, self.prior, strict=True)]
         others = self._other_documents(query)
         if others is not None:
-            scores[others] *= self.params.other_document
+            factor = self.params.other_document
+            scores = [score * factor if other else score
+                      for score, other in zip(scores, others, strict=True)]
         return scores
 
-    def _other_documents(self, query: Query) -> np.ndarray | None:
+    def _other_documents(self, query: Query) -> list[bool] | None:
         """A mask of the passages outside the documents the question names, if it names
         some but not all."""
-        named = [i for i, doc in enumerate(self.documents) if doc in query.documents]
+        named = {i for i, doc in enumerate(self.documents) if doc in query.documents}
         if not named or len(named) == len(self.documents):
             return None
-        return ~np.isin(self.document_of, named)
+        return [document not in named for document in self.document_of]
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
         return list(self.results(question, k).hits)
@@ -888,7 +926,8 @@ class SearchIndex:
         return Results(query, hits, matched / total if total else 0.0, matched, replaces,
                        self.coverage(query, int(ranked[0])))
 
-    def _newer_counterpart(self, query: Query, best: int, scores: np.ndarray) -> int | None:
+    def _newer_counterpart(self, query: Query, best: int, scores: Sequence[float]
+                           ) -> int | None:
         """The passage of a newer document that says what passage ``best`` says, as it
         stands now (the 2021 list's 法律工作部部长 for the 2018 one; a 补充通知's 一式五份
         for an earlier 一式三份), or None: also when the question names the older
@@ -901,15 +940,16 @@ class SearchIndex:
         if order is None:  # each passage's document, by date: later documents rank higher
             ranks = {doc: rank for rank, doc in enumerate(sorted(
                 self.dates, key=lambda doc: self.dates[doc]))}
-            order = self.memo["date_order"] = np.array(
-                [ranks.get(doc, -1) for doc in self.documents], dtype=np.int32)[self.document_of]
-        candidates = np.flatnonzero((order > order[best])
-                                    & (scores >= p.newer_floor * scores[best]))
-        if not len(candidates):
+            by_document = [ranks.get(doc, -1) for doc in self.documents]
+            order = self.memo["date_order"] = [by_document[d] for d in self.document_of]
+        floor = p.newer_floor * scores[best]
+        candidates = [i for i, (rank, score) in enumerate(zip(order, scores, strict=True))
+                      if rank > order[best] and score >= floor]
+        if not candidates:
             return None
         if len(candidates) > p.newer_candidates:  # the question's best newer passages only
-            top = np.argpartition(-scores[candidates], p.newer_candidates)
-            candidates = candidates[top[:p.newer_candidates]]
+            candidates = sorted(sorted(candidates, key=lambda i: (-scores[i], i))
+                                [:p.newer_candidates])
         texts = self.memo.get("flat")
         if texts is None:
             texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
@@ -918,7 +958,7 @@ class SearchIndex:
             similarity = fuzz.ratio(texts[best], texts[i], score_cutoff=p.newer_related)
             if similarity and (similarity >= p.newer_alike
                                or scores[i] >= p.newer_share * scores[best]):
-                alike.append((similarity, int(i)))
+                alike.append((similarity, i))
         if alike:
             held = self._matched(query, best)[0]
             alike = [(similarity, i) for similarity, i in alike
@@ -937,9 +977,10 @@ class SearchIndex:
         index = positions.get(passage.id)
         if index is None or self.passages[index] != passage:
             return 0.0
-        score = float(self.prior[index]) * sum(
-            weight * _weight_at(self._postings_of(feature), index)
-            for feature, weight in query.features.items())
+        score = self.prior[index] * sum(
+            weight * postings.weight(key, index)
+            for postings, key, weight in ((*self._posting_of(feature), weight)
+                                          for feature, weight in query.features.items()))
         others = self._other_documents(query)
         return score * self.params.other_document if others is not None and others[index] \
             else score
@@ -963,7 +1004,7 @@ class SearchIndex:
             if idf is None and _LETTERS_RE.fullmatch(feature[2:]):
                 continue
             total += weight * (idf if idf is not None else max_idf)
-            if idf is not None and _weight_at(self.postings[feature], index):
+            if idf is not None and self.postings.weight(feature, index):
                 matched += weight * idf
         english = [w for w in query.unknown if w.isascii() and f"w:{w}" not in self.idf]
         total += len(english) * (self.params.word + 2 * self.params.bigram) * max_idf
@@ -992,7 +1033,7 @@ class SearchIndex:
             if not idfs or term.isdigit():
                 continue
             weight = factor * max(idfs) * max(self.params.generic, self.rarity(term))
-            if any(_weight_at(self.postings[f], index) for f in features if f in self.idf):
+            if any(self.postings.weight(f, index) for f in features if f in self.idf):
                 held += weight
                 total += weight
             elif sure:
@@ -1023,19 +1064,7 @@ class SearchIndex:
         return (*hits, *more)[:k]
 
 
-def _weight_at(posting: Postings | None, index: int) -> float:
-    if posting is None:
-        return 0.0
-    ixs, weights = posting
-    at = int(np.searchsorted(ixs, index))
-    return float(weights[at]) if at < len(ixs) and ixs[at] == index else 0.0
-
-
-def _top(scores: np.ndarray, k: int) -> list[int]:
+def _top(scores: Sequence[float], k: int) -> list[int]:
     """The ``k`` best positive scores, ties in passage order."""
-    positive = np.flatnonzero(scores > 0)
-    if len(positive) > k:
-        cut = np.partition(scores[positive], len(positive) - k)[len(positive) - k]
-        positive = positive[scores[positive] >= cut]
-    order = np.lexsort((positive, -scores[positive]))
-    return [int(i) for i in positive[order][:k]]
+    return sorted((i for i, score in enumerate(scores) if score > 0),
+                  key=lambda i: (-scores[i], i))[:k]

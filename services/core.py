@@ -21,7 +21,7 @@ from services.clock import Clock
 from store.evidence_store import EvidenceStore
 from store.uow import UnitOfWork
 
-if TYPE_CHECKING:  # the search stack (numpy, rapidfuzz) loads on the first question
+if TYPE_CHECKING:  # the search stack (rapidfuzz, jieba's table) loads on the first question
     from domain.asking import Contact
     from domain.search import SearchIndex
 

@@ -89,12 +89,22 @@ def load_answer_rules(path: Path = DATA_DIR / "answers.toml") -> AnswerRules:
     return answer_rules_from_dict(read_toml(path))
 
 
-def jieba_words(text: str) -> list[str]:
-    """jieba's words, precise mode (loads jieba's dictionary on first use); the index
-    finds the shorter words inside them itself (as search mode would)."""
-    import jieba  # ~1 s to load its dictionary: only when a text is not in the cache
+def new_jieba() -> Any:
+    """A jieba tokenizer with its dictionary loaded (about a second; about 85 MiB while it
+    is held), for a build the cache does not serve (a first start, a document added). Its
+    own, not jieba's module-wide one, which would keep the dictionary for the life of the
+    process: the build drops it when done."""
+    import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+def jieba_words(jieba: Any, text: str) -> list[str]:
+    """jieba's words, precise mode; the index finds the shorter words inside them itself
+    (as search mode would)."""
     return [w for w in jieba.cut(text) if w.strip()]
 
 
@@ -106,7 +116,7 @@ class CachedTokenizer:
     """Words from the cache file, jieba for texts the cache does not hold."""
 
     def __init__(self, known: dict[str, list[str]],
-                 fallback: Callable[[str], list[str]] = jieba_words) -> None:
+                 fallback: Callable[[str], list[str]]) -> None:
         self.known = known
         self.fallback = fallback
         self.used: dict[str, list[str]] = {}
@@ -262,14 +272,10 @@ class WordsWhere(AbstractSet[str]):
         return self.size
 
 
-def jieba_table() -> WordTable:
+def jieba_table(jieba: Any) -> WordTable:
     """jieba's dictionary frequencies of its words of one to four CJK characters used at
     least ``KNOWN_MIN_FREQ`` times: how specific a word the documents never use is."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return WordTable.of({w: f for w, f in jieba.dt.FREQ.items()
+    return WordTable.of({w: f for w, f in jieba.FREQ.items()
                          if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)})
 
 
@@ -279,16 +285,12 @@ def known_near(table: WordTable, targets: Sequence[str]) -> WordTable:
     return table.with_known(near_misses((w for w in table if 2 <= len(w) <= 4), targets))
 
 
-def jieba_places() -> list[str]:
+def jieba_places(jieba: Any) -> list[str]:
     """The names of administrative areas in jieba's dictionary, of two to four CJK
     characters: its place names (tagged ns) that name an area with 市, 省, 县 or 区 (济南:
     济南市 is one too), or end in one; not the words it also tags so (东西, 城市, 英雄)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
     try:
-        with jieba.dt.get_dict_file() as dictionary:
+        with jieba.get_dict_file() as dictionary:
             text = dictionary.read().decode("utf-8")
     except (OSError, ValueError):
         return []
@@ -344,7 +346,9 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
         for other in sorted(folder.glob("tokens-*.json"), key=lambda p: -p.stat().st_mtime):
             if cached := _read_cache(other):
                 break
-    tokenizer = CachedTokenizer(cached.get("tokens", {}))
+    dictionary = cache(new_jieba)  # loaded if the cache falls short, dropped after
+    tokenizer = CachedTokenizer(cached.get("tokens", {}),
+                                lambda text: jieba_words(dictionary(), text))
     index = SearchIndex.build(passages, synonyms if synonyms is not None else load_synonyms(),
                               tokenizer, contexts=contexts, names=names, dates=dates,
                               params=params or DEFAULT_PARAMS)
@@ -352,12 +356,12 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
     known = cached.get("known", {})
     table = WordTable.from_json(cached.get("table"))
     if table is None or known.get("key") != targets_key:
-        table = known_near(table or jieba_table(), index.correction_targets())
+        table = known_near(table or jieba_table(dictionary()), index.correction_targets())
         known = {"key": targets_key}
     places = cached.get("places")
     if not isinstance(places, dict) or places.get("tag") != PLACE_TAG + AREA_SUFFIXES \
             or not isinstance(places.get("words"), list):
-        places = {"tag": PLACE_TAG + AREA_SUFFIXES, "words": jieba_places()}
+        places = {"tag": PLACE_TAG + AREA_SUFFIXES, "words": jieba_places(dictionary())}
     if tokenizer.missed or cached.get("known") != known or not path.exists() \
             or "table" not in cached or cached.get("places") != places:
         _write_cache(folder, key, {"tokens": tokenizer.used, "known": known,

@@ -21,7 +21,7 @@ DIGEST_EVERY = dt.timedelta(days=7)
 
 # The documents (store.documents, with the corpus parser and its patterns) load on the first
 # question, as the search stack does: nothing before the bot's first poll needs them.
-if TYPE_CHECKING:  # the search stack (numpy, rapidfuzz) loads on the first question
+if TYPE_CHECKING:  # the search stack (rapidfuzz, jieba's table) loads on the first question
     from domain.asking import Contact
     from domain.search import SearchIndex
 

@@ -59,7 +59,8 @@ def layer_violations(root: Path = ROOT) -> list[str]:
 # Project modules that load a heavy stack when imported (tests/guards/test_startup_imports.py
 # checks each): the only ones a function may import, so that start-up leaves them for later.
 DEFERRED = ("domain.search", "domain.answers", "domain.asking", "store.search_index",
-            "store.documents", "bot.runtime.webapp")
+            "store.documents", "bot.runtime.webapp",
+            "bot.runtime.console", "fakegram")  # the terminal chat's fake Telegram
 
 
 def module_name(root: Path, path: Path) -> str:

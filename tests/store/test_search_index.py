@@ -50,3 +50,14 @@ def test_an_index_from_the_cache_file_is_the_index_built_without_it(tmp_path):
     assert cached.query(question) == built.query(question)
     assert set(cached.known_words) == set(built.known_words)
     assert cached.frequency_total == built.frequency_total > 0
+
+
+def test_a_build_without_the_cache_file_does_not_keep_jiebas_dictionary(tmp_path):
+    """jieba's dictionary (350,000 words, about 85 MiB) is loaded for a build the cache file
+    does not serve (a first start, a document added) and dropped after it: jieba's
+    module-wide tokenizer, which would keep it for the life of the process, stays unloaded."""
+    import jieba
+
+    index = build_index(all_documents(), folder=tmp_path)
+    assert index.frequency_total > 0 and list(tmp_path.glob("tokens-*.json"))
+    assert not jieba.dt.initialized and not jieba.dt.FREQ
