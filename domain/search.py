@@ -234,9 +234,16 @@ def _stemmed(word: str) -> str:
     return r"(?:un|non-?)?" + re.escape(stem) + _FORMS
 
 
-def _term_pattern(english: str, inflect: Callable[[str], str]) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
-        inflect(w) for w in fold(english).split()) + r"(?![a-z0-9])")
+def _term_pattern(english: str, inflect: Callable[[str], str],
+                  frame: AbstractSet[str] = frozenset()) -> re.Pattern[str]:
+    """``english`` as a pattern, its words inflected by ``inflect``; a one-word entry
+    never matches a frame word its forms would take in (needs → 需求 leaves need alone)."""
+    words = fold(english).split()
+    taken = [w for w in sorted(frame) if len(words) == 1 and w != words[0]
+             and re.fullmatch(inflect(words[0]), w)]
+    guard = "(?!(?:" + "|".join(map(re.escape, taken)) + r")(?![a-z0-9]))" if taken else ""
+    return re.compile(r"(?<![a-z0-9])" + guard + r"[\s-]+".join(
+        inflect(w) for w in words) + r"(?![a-z0-9])")
 
 
 def term_table_from_dict(data: Mapping[str, Any]
@@ -245,9 +252,12 @@ def term_table_from_dict(data: Mapping[str, Any]
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
     with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations);
     then, on what these leave, each phrase with every form of its words (``_stemmed``:
-    evaluating, definition, unregistered), so an entry's own forms win over another's."""
+    evaluating, definition, unregistered), so an entry's own forms win over another's.
+    A form that is one of the frame words (``[stop] words``: need for needs) is not
+    the entry's."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((_term_pattern(en, inflect), zh, fold(en).split()[0][:3])
+    frame = frozenset(fold(w) for w in data.get("stop", {}).get("words", []))
+    return tuple((_term_pattern(en, inflect, frame), zh, fold(en).split()[0][:3])
                  for inflect in (_inflected, _stemmed) for en, zh in pairs)
 
 
@@ -313,6 +323,7 @@ class SearchParams:
     # a rare piece (English has no frequencies here: general words too are unknown)
     english: float = 0.5
     generic: float = 0.5  # a word of theirs the language uses everywhere (要求) counts this much
+    noun: float = 0.4  # the least rarity of a noun of the language they never use (设备)
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -347,6 +358,9 @@ class Query:
     terms: tuple[tuple[str, tuple[str, ...], float], ...] = ()
     fixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # …and the words sure corrections give
     places: tuple[str, ...] = ()  # areas the documents never name, named as one (济南市)
+    # …and the words of the language it uses that they do not, too common to ask anything
+    # on their own (告诉, 直接): what a yes/no question's thing may still hinge on
+    common: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,6 +517,9 @@ class SearchIndex:
     # documents never name is rare, however common its name, and a question naming it as
     # an area (济南市总) asks about another place's rules (``Query.places``).
     places: frozenset[str] = frozenset()
+    # The language's common nouns (a dictionary's: 设备, 电影, 工资): one the documents never
+    # use names a thing they do not cover, however common (its rarity at least ``noun``).
+    nouns: AbstractSet[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -591,22 +608,24 @@ class SearchIndex:
 
     def with_known_words(self, words: Iterable[str], specific: Iterable[str] = (), *,
                          frequencies: Mapping[str, int] | None = None,
-                         places: Iterable[str] = ()) -> SearchIndex:
+                         places: Iterable[str] = (),
+                         nouns: AbstractSet[str] = frozenset()) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
         correction targets), so that 后来 is not "corrected" to 以来, which words of
         the language are specific (``specific_words``), and how often the language uses
-        its words (``frequencies``, for ``rarity``) and names its places (``places``)."""
+        its words (``frequencies``, for ``rarity``), names its places (``places``) and
+        its things (``nouns``)."""
         frequencies = frequencies if frequencies is not None else {}
         return replace(self, known_words=_word_set(words), specific_words=_word_set(specific),
                        frequencies=frequencies, frequency_total=sum(frequencies.values()),
-                       places=frozenset(places))
+                       places=frozenset(places), nouns=nouns)
 
     def rarity(self, word: str) -> float:
         """How specific ``word`` is in the language, 0–1: its information log(total / f)
         between ``language_common`` (0) and ``language_rare`` (1); a word of two characters
         or more the dictionary does not hold (返聘, 补签) is rare: 1; a character it does
-        not hold asks nothing on its own: 0; a place name (``places``) is rare: 1. Without
-        frequencies, every word is rare."""
+        not hold asks nothing on its own: 0; a place name (``places``) is rare: 1; a noun
+        (``nouns``: 设备, 工资) at least ``noun``. Without frequencies, every word is rare."""
         if not self.frequency_total or word in self.places:
             return 1.0 if len(word) >= 2 else 0.0
         count = self.frequencies.get(word)
@@ -614,8 +633,9 @@ class SearchIndex:
             return 1.0 if len(word) >= 2 else 0.0
         p = self.params
         information = math.log(self.frequency_total / count)
-        return min(1.0, max(0.0, (information - p.language_common)
-                            / (p.language_rare - p.language_common)))
+        rarity = min(1.0, max(0.0, (information - p.language_common)
+                              / (p.language_rare - p.language_common)))
+        return max(rarity, p.noun) if word in self.nouns else rarity
 
     # ----------------------------------------------------------------------- questions
 
@@ -630,6 +650,7 @@ class SearchIndex:
         own = len(pieces) - len(runs(question[len(asked):]))  # the term table's come last
         unknown: list[str] = list(untranslated)
         foreign: list[tuple[str, float]] = []
+        common: list[str] = []
         for number, run in enumerate(pieces):
             syms = symbols(run)
             covered = self._add_words(syms, found)
@@ -642,7 +663,8 @@ class SearchIndex:
             sure = {piece for piece, word in made if word in self.vocabulary
                     and [p for p, _ in made].count(piece) == 1}
             strange = self._foreign(syms, covered, fixed, sure) if number < own else []
-            foreign += strange  # (not the Chinese terms the term table gave)
+            foreign += [piece for piece in strange if piece[1] > 0]  # (not the term table's)
+            common += [word for word, rarity in strange if not rarity]
             # a correction inside a word of the language is none (子版 in 电子版)
             found.fixes += [term for piece, term in found.fixed
                             if not any(piece in word for word, _ in strange)]
@@ -656,7 +678,7 @@ class SearchIndex:
                      frozenset(found.guessed), tuple(dict.fromkeys(unknown)),
                      tuple(dict.fromkeys(foreign)), tuple(dict.fromkeys(found.terms)),
                      tuple(dict.fromkeys(found.fixes)),
-                     tuple(dict.fromkeys(self._areas(flat))))
+                     tuple(dict.fromkeys(self._areas(flat))), tuple(dict.fromkeys(common)))
 
     def _areas(self, flat: str) -> list[str]:
         """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
@@ -674,7 +696,7 @@ class SearchIndex:
         own words of two characters or more, and none inside a piece ``sure`` (corrected
         to one word of the documents: 财物 in 财物部 → 财务部; 电子版 is no typo of 子女);
         pieces the documents hold all the same (every character pair of theirs) are left
-        out: a passage may say them."""
+        out: a passage may say them; so are single characters that ask nothing (rarity 0)."""
         out: list[tuple[str, float]] = []
         span = ""
         for sym, known in zip([*syms, ""], [*covered, True], strict=True):
@@ -686,7 +708,7 @@ class SearchIndex:
                     if not (len(word) >= 2 and self._in_corpus(word))
                     and not (typo and (len(word) < 2 or word not in self.frequencies
                                        or any(word in piece for piece in sure)))
-                    and (rarity := self.rarity(word)) > 0]
+                    and ((rarity := self.rarity(word)) > 0 or len(word) >= 2)]
             span = ""
         return out
 
@@ -931,11 +953,8 @@ class SearchIndex:
 
     def score_of(self, query: Query, passage: Passage) -> float:
         """The score ``passage`` has for ``query`` (0 when it is not in the index)."""
-        positions = self.memo.get("positions")
-        if positions is None:
-            positions = self.memo["positions"] = {p.id: i for i, p in enumerate(self.passages)}
-        index = positions.get(passage.id)
-        if index is None or self.passages[index] != passage:
+        index = self._position(passage)
+        if index is None:
             return 0.0
         score = float(self.prior[index]) * sum(
             weight * _weight_at(self._postings_of(feature), index)
@@ -981,6 +1000,27 @@ class SearchIndex:
         gives, not what it asks; a sure correction's word (补主 → 补助) counts when the
         passage confirms it. 拨付 in 项目补助能分期拨付吗 weighs as much as the documents'
         rarest word: no passage on 补助 covers that question."""
+        held, total = self.held(query, index)
+        return held / total if total else 0.0
+
+    def held_in(self, query: Query, passage: Passage, least: float = 0.0
+                ) -> tuple[float, float]:
+        """``held`` for a passage (nothing of nothing when it is not in the index)."""
+        index = self._position(passage)
+        return (0.0, 0.0) if index is None else self.held(query, index, least)
+
+    def _position(self, passage: Passage) -> int | None:
+        """Where ``passage`` is in the index, or None."""
+        positions = self.memo.get("positions")
+        if positions is None:
+            positions = self.memo["positions"] = {p.id: i for i, p in enumerate(self.passages)}
+        index = positions.get(passage.id)
+        return None if index is None or self.passages[index] != passage else index
+
+    def held(self, query: Query, index: int, least: float = 0.0) -> tuple[float, float]:
+        """What ``coverage`` weighs: the weight of the question's terms passage ``index``
+        holds, and the whole weight of its terms and foreign pieces; with ``least``, each
+        word the documents do not use weighs at least that rarity (``Query.common`` too)."""
         max_idf = self.memo.get("max_idf")
         if max_idf is None:
             max_idf = self.memo["max_idf"] = max(self.idf.values(), default=1.0)
@@ -997,8 +1037,10 @@ class SearchIndex:
                 total += weight
             elif sure:
                 total += weight
-        total += self.foreign_mass(query) * self.params.foreign * max_idf
-        return held / total if total else 0.0
+        raised = sum(max(0.0, least - rarity) for _, rarity in query.foreign) \
+            + least * len(query.common)
+        total += (self.foreign_mass(query) + raised) * self.params.foreign * max_idf
+        return held, total
 
     def foreign_mass(self, query: Query) -> float:
         """How much of what ``query`` asks the documents do not know, in rare words: the

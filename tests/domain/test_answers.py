@@ -259,6 +259,43 @@ def test_the_same_words_asked_of_what_the_documents_say_are_answered(ask):
     assert "补助经费用于" in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize("question", ["社会组织联合会至少要吸纳几家社会组织",
+                                      "职工服务中心的空调坏了找谁", "学习记录的培训费谁来出"])
+def test_a_question_asking_for_what_the_passage_does_not_state_is_declined(ask, question):
+    """How many (几家), whom to turn to (找谁), who pays (谁来出): the passage found shares
+    the question's words but states no number, no contact, no payer."""
+    assert ask(question).fallback
+
+
+@pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
+                                      "宣传报道要开证明吗"])
+def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
+    """要不要公证, 有没有挂牌仪式, 要开证明吗: the passage on 合同, 示范单位 or 宣传报道
+    says nothing of the thing asked about."""
+    assert ask(question).fallback
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("联合会要制订章程吗", "制订组织章程"), ("社会组织要不要建立工会", "建立工会组织"),
+    ("领导小组办公室设在哪", "设在市总工会法律工作部")])
+def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, question, expect):
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("What are the access conditions for purchasing services?", "明确准入条件"),
+    ("What does the 2018 opinion say about finding out the number of labour-relations "
+     "organisations?", "社会组织数量、规模状况")])
+def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, question, expect):
+    """The term table holds the whole documents' vocabulary (access conditions → 准入条件,
+    find out → 摸清底数, number → 数量), not only the words of earlier questions."""
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
 def test_a_covered_question_sharing_a_neighbouring_word_is_answered(ask):
     result = ask("补助能不能发给社会组织当人员工资")
     assert not result.fallback
