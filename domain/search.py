@@ -815,16 +815,19 @@ class SearchIndex:
     def _add_corrections(self, syms: Sequence[str], covered: Sequence[bool],
                          found: _Found) -> None:
         """Pieces no corpus word covers, unknown to the corpus and to the dictionary,
-        corrected to the corpus words (and synonym terms) one character away."""
+        corrected to the corpus words (and synonym terms) one character away; a word of the
+        dictionary only where its neighbours confirm the one correction (``_in_context``:
+        媒体报到 → 媒体报道)."""
         p = self.params
         for length in p.fuzzy_lengths:
             for start in range(len(syms) - length + 1):
                 if any(covered[start : start + length]):
                     continue
                 piece = "".join(syms[start : start + length])
-                if not is_cjk(piece) or f"b:{piece}" in self.idf or piece in self.known_words:
+                if not is_cjk(piece) or f"b:{piece}" in self.idf:
                     continue
-                candidates = self._corrections(piece)
+                candidates = self._in_context(syms, start, length) \
+                    if piece in self.known_words else self._corrections(piece)
                 for fixed, share in candidates:
                     weight, guess = p.fuzzy * share, len(candidates) > 1
                     groups = self.synonyms.term_groups.get(fixed, ())
@@ -837,16 +840,39 @@ class SearchIndex:
                         found.fixed.append((piece, (fixed, (
                             f"w:{fixed}", *(f"s:{n}" for n in groups)))))
 
+    def _in_context(self, syms: Sequence[str], start: int, length: int
+                    ) -> list[tuple[str, float]]:
+        """The correction of a word of the language (a typo that is a word too: 报到 for
+        报道, typed by sound) the documents confirm: the one word of theirs one character
+        away that, with the two characters before or after it in the question, is in their
+        text or headings, where the word typed is not (媒体报道); else none."""
+        piece = "".join(syms[start : start + length])
+        text = self.memo.get("text")
+        if text is None:
+            text = self.memo["text"] = "\n".join(
+                "".join(runs(" ".join((*p.section, p.text)))) for p in self.passages)
+        sides = ["".join(syms[max(0, start - 2):start]),
+                 "".join(syms[start + length:start + length + 2])]
+        left, right = (side if len(side) == 2 and is_cjk(side) else "" for side in sides)
+        confirmed = [(word, 1.0) for word in self._near(piece)
+                     if (left and left + word in text and left + piece not in text)
+                     or (right and word + right in text and piece + right not in text)]
+        return confirmed if len(confirmed) == 1 else []
+
     def _corrections(self, piece: str) -> list[tuple[str, float]]:
         """Corpus words one edit away from ``piece`` (rapidfuzz), sharing the weight."""
+        found = self._near(piece)
+        if not found or len(found) > self.params.fuzzy_choices:
+            return []
+        return [(word, 1.0 / len(found)) for word in found]
+
+    def _near(self, piece: str) -> list[str]:
+        """Every corpus word (and synonym term) one character away from ``piece``."""
         choices = self.by_length.get(len(piece), [])
         if not choices:
             return []
-        found = process.extract(piece, choices, scorer=Levenshtein.distance, score_cutoff=1,
-                                limit=None)
-        if not found or len(found) > self.params.fuzzy_choices:
-            return []
-        return [(word, 1.0 / len(found)) for word, _, _ in found]
+        return [word for word, _, _ in process.extract(
+            piece, choices, scorer=Levenshtein.distance, score_cutoff=1, limit=None)]
 
     def _headed_keys(self, flat: str) -> list[str]:
         """Headings the question names: whole, or (four characters or more) nearly."""

@@ -296,6 +296,16 @@ def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, questi
     assert expect in result.hits[0].passage.text
 
 
+def test_a_typo_that_is_a_word_too_is_corrected_where_the_documents_confirm_it(ask, index):
+    """报到 is a word, typed for 报道 (the same sound): next to 媒体 the documents say
+    报道 and never 报到, so it is corrected; 新职工几号报到 says nothing they confirm."""
+    result = ask("主流媒体报到要什么材料")
+    assert not result.fallback
+    assert "主流媒体正面报道" in result.hits[0].passage.text
+    assert ("报到", "报道") in index.query("主流媒体报到要什么材料").corrections
+    assert index.query("新职工几号报到").corrections == ()
+
+
 def test_a_covered_question_sharing_a_neighbouring_word_is_answered(ask):
     result = ask("补助能不能发给社会组织当人员工资")
     assert not result.fallback

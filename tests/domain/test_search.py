@@ -91,9 +91,13 @@ def test_a_typo_is_corrected_against_the_corpus_vocabulary(small):
 
 
 def test_a_dictionary_word_is_not_taken_for_a_typo(small):
-    # Told that 侧评 is a word of the language, the search leaves it alone.
+    # Told that 侧评 is a word of the language, the search leaves it alone, unless the
+    # documents confirm the correction next to it (满意度测评: SearchIndex._in_context).
     assert small.query("满意度侧评").corrections
-    assert small.with_known_words(["侧评"]).query("满意度侧评").corrections == ()
+    assert small.query("侧评怎么做").corrections
+    known = small.with_known_words(["侧评"])
+    assert known.query("侧评怎么做").corrections == ()
+    assert known.query("满意度侧评").corrections == (("侧评", "测评"),)
 
 
 def test_headings_count(small):
