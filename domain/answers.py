@@ -66,6 +66,7 @@ class AskKind:
     name: str
     question: re.Pattern[str]
     passage: re.Pattern[str]
+    local: bool = False  # stated where the passage names the question's chief term (an amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,8 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         coverage_below=float(data.get("fallback", {}).get("coverage_below", 0.0)),
         covered_above=float(data.get("fallback", {}).get("covered_above", 1.0)),
         unknown_below=float(data.get("fallback", {}).get("unknown_below", 0.0)),
-        asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]))
+        asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]),
+                           bool(entry.get("local", False)))
                    for name, entry in data.get("fallback", {}).get("asks", {}).items()),
         objects=tuple(re.compile(p) for p in
                       data.get("fallback", {}).get("objects", {}).get("patterns", [])),
@@ -674,14 +676,28 @@ def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIn
     text = _flat(passage.text) + _flat("".join(passage.section))
     spaced = " ".join(runs(fold(results.query.text)))
     for kind in rules.asks:
-        if (kind.question.search(flat) or kind.question.search(spaced)) \
-                and not kind.passage.search(text):
+        if (kind.question.search(flat) or kind.question.search(spaced)) and not \
+                kind.passage.search(_about(passage, index.chief_term(results.query, passage))
+                                    if kind.local else text):
             return kind.name
     if any((found := pattern.search(flat))
            and not _holds_object(found["object"], passage, index, rules)
            for pattern in rules.objects):
         return "object"
     return uncovered(flat, passage, rules)
+
+
+_SENTENCE_RE = re.compile(r"[。；;！!？?\n]")
+
+
+def _about(passage: Passage, spellings: Sequence[str]) -> str:
+    """What the passage says about the question's most specific term (``spellings``):
+    its sentences that name it, and its headings (the whole passage when none names it);
+    what the question asks for (an amount, a time) must be stated there: 3万元 in the
+    sentence on the national honour does not say what 配套资金 amounts to."""
+    sentences = [flat for part in _SENTENCE_RE.split(passage.text) if (flat := _flat(part))]
+    named = [flat for flat in sentences if any(s in flat for s in spellings)]
+    return "".join(named or sentences) + _flat("".join(passage.section))
 
 
 def _holds_object(thing: str, passage: Passage, index: SearchIndex, rules: AnswerRules

@@ -1054,10 +1054,9 @@ class SearchIndex:
         terms = [(*term, True) for term in query.terms] \
             + [(word, features, self.params.fuzzy, False) for word, features in query.fixes]
         for term, features, factor, sure in terms:
-            idfs = [self.idf[f] for f in features if f in self.idf]
-            if not idfs or term.isdigit():
+            weight = self._term_weight(term, features, factor)
+            if not weight:
                 continue
-            weight = factor * max(idfs) * max(self.params.generic, self.rarity(term))
             if any(_weight_at(self.postings[f], index) for f in features if f in self.idf):
                 held += weight
                 total += weight
@@ -1067,6 +1066,28 @@ class SearchIndex:
             + least * len(query.common)
         total += (self.foreign_mass(query) + raised) * self.params.foreign * max_idf
         return held, total
+
+    def _term_weight(self, term: str, features: Sequence[str], factor: float) -> float:
+        """What a term of a question weighs in ``held`` (0 for a number or an unknown one)."""
+        idfs = [self.idf[f] for f in features if f in self.idf]
+        if not idfs or term.isdigit():
+            return 0.0
+        return factor * max(idfs) * max(self.params.generic, self.rarity(term))
+
+    def chief_term(self, query: Query, passage: Passage) -> tuple[str, ...]:
+        """How the passage may spell the most specific of the question's terms it holds
+        (weighed as ``held`` weighs them): the term and the terms of its synonym groups
+        (配套资金: 经费配套支持标准, 配套 …); () when it holds none."""
+        index = self._position(passage)
+        best, spellings = 0.0, ()
+        for term, features, factor in query.terms if index is not None else ():
+            weight = self._term_weight(term, features, factor)
+            if weight > best and any(_weight_at(self.postings[f], index)
+                                     for f in features if f in self.idf):
+                groups = [int(f[2:]) for f in features if f.startswith("s:")]
+                best, spellings = weight, (term, *(
+                    t for number in groups for t in self.synonyms.groups[number].terms))
+        return spellings
 
     def foreign_mass(self, query: Query) -> float:
         """How much of what ``query`` asks the documents do not know, in rare words: the

@@ -267,6 +267,13 @@ def test_a_question_asking_for_what_the_passage_does_not_state_is_declined(ask, 
     assert ask(question).fallback
 
 
+def test_an_amount_must_be_stated_where_the_passage_names_what_is_asked(ask):
+    """The funding paragraph states 3万元 for the national honour and names the districts'
+    matching funds without an amount: how much the matching funds are is not covered."""
+    assert ask("各区市的配套经费一般给多少钱").fallback
+    assert not ask("示范单位一共有几家").fallback  # a count a list answers (见附件2)
+
+
 @pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
                                       "宣传报道要开证明吗"])
 def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
