@@ -847,17 +847,26 @@ class SearchIndex:
         away that, with the two characters before or after it in the question, is in their
         text or headings, where the word typed is not (媒体报道); else none."""
         piece = "".join(syms[start : start + length])
-        text = self.memo.get("text")
-        if text is None:
-            text = self.memo["text"] = "\n".join(
-                "".join(runs(" ".join((*p.section, p.text)))) for p in self.passages)
         sides = ["".join(syms[max(0, start - 2):start]),
                  "".join(syms[start + length:start + length + 2])]
         left, right = (side if len(side) == 2 and is_cjk(side) else "" for side in sides)
         confirmed = [(word, 1.0) for word in self._near(piece)
-                     if (left and left + word in text and left + piece not in text)
-                     or (right and word + right in text and piece + right not in text)]
+                     if (left and self._says(left + word) and not self._says(left + piece))
+                     or (right and self._says(word + right) and not self._says(piece + right))]
         return confirmed if len(confirmed) == 1 else []
+
+    def _says(self, phrase: str) -> bool:
+        """Whether a passage's text or headings hold ``phrase`` (CJK): looked for only in
+        the passages holding its rarest character pair."""
+        pairs = [f"b:{phrase[i:i + 2]}" for i in range(len(phrase) - 1)]
+        if not pairs or any(pair not in self.postings for pair in pairs):
+            return False
+        texts = self.memo.get("said")
+        if texts is None:
+            texts = self.memo["said"] = ["".join(runs(" ".join((*p.section, p.text))))
+                                         for p in self.passages]
+        rarest = min(pairs, key=lambda pair: len(self.postings[pair][0]))
+        return any(phrase in texts[i] for i in self.postings[rarest][0])
 
     def _corrections(self, piece: str) -> list[tuple[str, float]]:
         """Corpus words one edit away from ``piece`` (rapidfuzz), sharing the weight."""
