@@ -95,7 +95,10 @@ def test_a_dictionary_word_is_not_taken_for_a_typo(small):
     # documents confirm the correction next to it (满意度测评: SearchIndex._in_context).
     assert small.query("满意度侧评").corrections
     assert small.query("侧评怎么做").corrections
-    known = small.with_known_words(["侧评"])
+    assert small.with_known_words(["侧评"]).query("满意度侧评").corrections == ()
+    joined = SearchIndex.build((passage(1, "职工满意度测评 由 第三方 开展 。"),
+                                passage(2, "测评 结果 。")), GROUPS, words)
+    known = joined.with_known_words(["侧评"])
     assert known.query("侧评怎么做").corrections == ()
     assert known.query("满意度侧评").corrections == (("侧评", "测评"),)
 
