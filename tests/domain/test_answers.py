@@ -274,6 +274,15 @@ def test_an_amount_must_be_stated_where_the_passage_names_what_is_asked(ask):
     assert not ask("示范单位一共有几家").fallback  # a count a list answers (见附件2)
 
 
+def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
+    """要几年的 asks a term: 2018年11月30日 states none; 由谁任命 asks who appoints: a list of
+    who holds which post says nothing of it; 成立几年才能申报 is answered (满2年)."""
+    assert ask("社会组织的财务审计报告要几年的").fallback
+    assert ask("工会主席由谁任命").fallback
+    result = ask("社会组织成立几年才能申报")
+    assert not result.fallback and "成立满2年" in result.hits[0].passage.text
+
+
 @pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
                                       "宣传报道要开证明吗"])
 def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
