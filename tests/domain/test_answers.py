@@ -284,15 +284,16 @@ def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
 
 
 @pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
-                                      "宣传报道要开证明吗"])
+                                      "宣传报道要开证明吗", "媒体报道必须是原创的吗"])
 def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
-    """要不要公证, 有没有挂牌仪式, 要开证明吗: the passage on 合同, 示范单位 or 宣传报道
-    says nothing of the thing asked about."""
+    """要不要公证, 有没有挂牌仪式, 要开证明吗, 是原创的吗: the passage on 合同, 示范单位 or
+    媒体报道 says nothing of the thing asked about."""
     assert ask(question).fallback
 
 
 @pytest.mark.parametrize(("question", "expect"), [
     ("联合会要制订章程吗", "制订组织章程"), ("社会组织要不要建立工会", "建立工会组织"),
+    ("登记证书必须是民政部门发的吗", "依法在民政部门登记注册"),
     ("领导小组办公室设在哪", "设在市总工会法律工作部")])
 def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, question, expect):
     result = ask(question)
