@@ -66,6 +66,7 @@ class AskKind:
     name: str
     question: re.Pattern[str]
     passage: re.Pattern[str]
+    local: bool = False  # stated where the passage names the question's chief term (an amount)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +94,8 @@ class AnswerRules:
     asks: tuple[AskKind, ...] = ()  # kinds of thing asked for, and how a passage states them
     objects: tuple[re.Pattern[str], ...] = ()  # the thing a yes/no question asks about
     object_skip: tuple[str, ...] = ()  # words of no content in it (哪些, 什么)
-    object_held: float = 0.5  # share of its character pairs a passage must hold
+    object_held: float = 0.5  # share of what it says a passage must hold
+    object_least: float = 0.0  # the least rarity of a word of it the documents do not use
 
 
 def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
@@ -132,12 +134,14 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         coverage_below=float(data.get("fallback", {}).get("coverage_below", 0.0)),
         covered_above=float(data.get("fallback", {}).get("covered_above", 1.0)),
         unknown_below=float(data.get("fallback", {}).get("unknown_below", 0.0)),
-        asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]))
+        asks=tuple(AskKind(name, re.compile(entry["question"]), re.compile(entry["passage"]),
+                           bool(entry.get("local", False)))
                    for name, entry in data.get("fallback", {}).get("asks", {}).items()),
         objects=tuple(re.compile(p) for p in
                       data.get("fallback", {}).get("objects", {}).get("patterns", [])),
         object_skip=_terms(data.get("fallback", {}).get("objects", {}).get("skip", [])),
         object_held=float(data.get("fallback", {}).get("objects", {}).get("held", 0.5)),
+        object_least=float(data.get("fallback", {}).get("objects", {}).get("least", 0.0)),
     )
 
 
@@ -646,13 +650,14 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
         others = tuple(h for h in results.hits if h.passage != passage)[: max(0, k - 1)]
         return Answer(question, computed, others, results.confidence, results.evidence, False,
                       query.corrections)
-    fallback = not results.hits or not_covered(flat, results, rules) is not None
+    fallback = not results.hits or not_covered(flat, results, rules, index) is not None
     hits = index.closest(question, results.hits, min(k, 3)) if fallback else results.hits[:k]
     return Answer(question, None, hits, results.confidence, results.evidence, fallback,
                   query.corrections, None if fallback else results.replaces)
 
 
-def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
+def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIndex
+                ) -> str | None:
     """Why the best passage does not answer the question, or None when it does: it
     covers too little of what the question specifically asks (its words and entities,
     weighted by how rare they are in the documents, and what the documents do not know
@@ -671,22 +676,41 @@ def not_covered(flat: str, results: Results, rules: AnswerRules) -> str | None:
     text = _flat(passage.text) + _flat("".join(passage.section))
     spaced = " ".join(runs(fold(results.query.text)))
     for kind in rules.asks:
-        if (kind.question.search(flat) or kind.question.search(spaced)) \
-                and not kind.passage.search(text):
+        if (kind.question.search(flat) or kind.question.search(spaced)) and not \
+                kind.passage.search(_about(passage, index.chief_term(results.query, passage))
+                                    if kind.local else text):
             return kind.name
-    if any((found := pattern.search(flat)) and not _holds_object(found["object"], text, rules)
+    if any((found := pattern.search(flat))
+           and not _holds_object(found["object"], passage, index, rules)
            for pattern in rules.objects):
         return "object"
     return uncovered(flat, passage, rules)
 
 
-def _holds_object(thing: str, text: str, rules: AnswerRules) -> bool:
-    """Whether a passage names the thing a question asks about (可以用来买设备吗 → 买设备):
-    it holds enough of its character pairs, words of no content (哪些, 什么) left out."""
+_SENTENCE_RE = re.compile(r"[。；;！!？?\n]")
+
+
+def _about(passage: Passage, spellings: Sequence[str]) -> str:
+    """What the passage says about the question's most specific term (``spellings``):
+    its sentences that name it, and its headings (the whole passage when none names it);
+    what the question asks for (an amount, a time) must be stated there: 3万元 in the
+    sentence on the national honour does not say what 配套资金 amounts to."""
+    sentences = [flat for part in _SENTENCE_RE.split(passage.text) if (flat := _flat(part))]
+    named = [flat for flat in sentences if any(s in flat for s in spellings)]
+    return "".join(named or sentences) + _flat("".join(passage.section))
+
+
+def _holds_object(thing: str, passage: Passage, index: SearchIndex, rules: AnswerRules
+                  ) -> bool:
+    """Whether a passage holds the thing a question asks about (可以用来买设备吗 → 买设备,
+    要不要交税 → 交税): at least ``object_held`` of what the thing specifically says (its
+    words and synonyms by their rarity in the documents, the words the documents never use
+    by theirs in the language: ``SearchIndex.held``), words of no content (哪些, 什么) left
+    out. A thing of no such words is held."""
     for word in rules.object_skip:
         thing = thing.replace(word, " ")
-    pairs = [piece[i:i + 2] for piece in thing.split() for i in range(len(piece) - 1)]
-    return not pairs or sum(pair in text for pair in pairs) >= rules.object_held * len(pairs)
+    held, total = index.held_in(index.query(thing), passage, rules.object_least)
+    return not total or held >= rules.object_held * total
 
 
 def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:

@@ -235,9 +235,16 @@ def _stemmed(word: str) -> str:
     return r"(?:un|non-?)?" + re.escape(stem) + _FORMS
 
 
-def _term_pattern(english: str, inflect: Callable[[str], str]) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z0-9])" + r"[\s-]+".join(
-        inflect(w) for w in fold(english).split()) + r"(?![a-z0-9])")
+def _term_pattern(english: str, inflect: Callable[[str], str],
+                  frame: AbstractSet[str] = frozenset()) -> re.Pattern[str]:
+    """``english`` as a pattern, its words inflected by ``inflect``; a one-word entry
+    never matches a frame word its forms would take in (needs → 需求 leaves need alone)."""
+    words = fold(english).split()
+    taken = [w for w in sorted(frame) if len(words) == 1 and w != words[0]
+             and re.fullmatch(inflect(words[0]), w)]
+    guard = "(?!(?:" + "|".join(map(re.escape, taken)) + r")(?![a-z0-9]))" if taken else ""
+    return re.compile(r"(?<![a-z0-9])" + guard + r"[\s-]+".join(
+        inflect(w) for w in words) + r"(?![a-z0-9])")
 
 
 def term_table_from_dict(data: Mapping[str, Any]
@@ -246,9 +253,12 @@ def term_table_from_dict(data: Mapping[str, Any]
     abbreviation inside a Chinese question too: 让NGO给), longest phrase first, each word
     with its inflections (``_inflected``), apart by spaces or a hyphen (labour-relations);
     then, on what these leave, each phrase with every form of its words (``_stemmed``:
-    evaluating, definition, unregistered), so an entry's own forms win over another's."""
+    evaluating, definition, unregistered), so an entry's own forms win over another's.
+    A form that is one of the frame words (``[stop] words``: need for needs) is not
+    the entry's."""
     pairs = sorted(data.get("terms", {}).items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return tuple((_term_pattern(en, inflect), zh, fold(en).split()[0][:3])
+    frame = frozenset(fold(w) for w in data.get("stop", {}).get("words", []))
+    return tuple((_term_pattern(en, inflect, frame), zh, fold(en).split()[0][:3])
                  for inflect in (_inflected, _stemmed) for en, zh in pairs)
 
 
@@ -314,6 +324,7 @@ class SearchParams:
     # a rare piece (English has no frequencies here: general words too are unknown)
     english: float = 0.5
     generic: float = 0.5  # a word of theirs the language uses everywhere (要求) counts this much
+    noun: float = 0.4  # the least rarity of a noun of the language they never use (设备)
 
 
 DEFAULT_PARAMS = SearchParams()
@@ -348,6 +359,9 @@ class Query:
     terms: tuple[tuple[str, tuple[str, ...], float], ...] = ()
     fixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # …and the words sure corrections give
     places: tuple[str, ...] = ()  # areas the documents never name, named as one (济南市)
+    # …and the words of the language it uses that they do not, too common to ask anything
+    # on their own (告诉, 直接): what a yes/no question's thing may still hinge on
+    common: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +428,9 @@ class Postings:
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.at)
+
+    def __contains__(self, feature: object) -> bool:
+        return feature in self.at
 
     def stretch(self, feature: str) -> range:
         """Where ``feature``'s passages and weights stand (empty if no passage has it)."""
@@ -537,6 +554,9 @@ class SearchIndex:
     # documents never name is rare, however common its name, and a question naming it as
     # an area (济南市总) asks about another place's rules (``Query.places``).
     places: frozenset[str] = frozenset()
+    # The language's common nouns (a dictionary's: 设备, 电影, 工资): one the documents never
+    # use names a thing they do not cover, however common (its rarity at least ``noun``).
+    nouns: AbstractSet[str] = frozenset()
     memo: dict[str, Any] = field(default_factory=dict)  # things derived from the passages
     _name_patterns: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
 
@@ -626,22 +646,24 @@ class SearchIndex:
 
     def with_known_words(self, words: Iterable[str], specific: Iterable[str] = (), *,
                          frequencies: Mapping[str, int] | None = None,
-                         places: Iterable[str] = ()) -> SearchIndex:
+                         places: Iterable[str] = (),
+                         nouns: AbstractSet[str] = frozenset()) -> SearchIndex:
         """This index, told which words are spelled right (a dictionary's words near the
         correction targets), so that 后来 is not "corrected" to 以来, which words of
         the language are specific (``specific_words``), and how often the language uses
-        its words (``frequencies``, for ``rarity``) and names its places (``places``)."""
+        its words (``frequencies``, for ``rarity``), names its places (``places``) and
+        its things (``nouns``)."""
         frequencies = frequencies if frequencies is not None else {}
         return replace(self, known_words=_word_set(words), specific_words=_word_set(specific),
                        frequencies=frequencies, frequency_total=sum(frequencies.values()),
-                       places=frozenset(places))
+                       places=frozenset(places), nouns=nouns)
 
     def rarity(self, word: str) -> float:
         """How specific ``word`` is in the language, 0–1: its information log(total / f)
         between ``language_common`` (0) and ``language_rare`` (1); a word of two characters
         or more the dictionary does not hold (返聘, 补签) is rare: 1; a character it does
-        not hold asks nothing on its own: 0; a place name (``places``) is rare: 1. Without
-        frequencies, every word is rare."""
+        not hold asks nothing on its own: 0; a place name (``places``) is rare: 1; a noun
+        (``nouns``: 设备, 工资) at least ``noun``. Without frequencies, every word is rare."""
         if not self.frequency_total or word in self.places:
             return 1.0 if len(word) >= 2 else 0.0
         count = self.frequencies.get(word)
@@ -649,8 +671,9 @@ class SearchIndex:
             return 1.0 if len(word) >= 2 else 0.0
         p = self.params
         information = math.log(self.frequency_total / count)
-        return min(1.0, max(0.0, (information - p.language_common)
-                            / (p.language_rare - p.language_common)))
+        rarity = min(1.0, max(0.0, (information - p.language_common)
+                              / (p.language_rare - p.language_common)))
+        return max(rarity, p.noun) if word in self.nouns else rarity
 
     # ----------------------------------------------------------------------- questions
 
@@ -665,6 +688,7 @@ class SearchIndex:
         own = len(pieces) - len(runs(question[len(asked):]))  # the term table's come last
         unknown: list[str] = list(untranslated)
         foreign: list[tuple[str, float]] = []
+        common: list[str] = []
         for number, run in enumerate(pieces):
             syms = symbols(run)
             covered = self._add_words(syms, found)
@@ -677,7 +701,8 @@ class SearchIndex:
             sure = {piece for piece, word in made if word in self.vocabulary
                     and [p for p, _ in made].count(piece) == 1}
             strange = self._foreign(syms, covered, fixed, sure) if number < own else []
-            foreign += strange  # (not the Chinese terms the term table gave)
+            foreign += [piece for piece in strange if piece[1] > 0]  # (not the term table's)
+            common += [word for word, rarity in strange if not rarity]
             # a correction inside a word of the language is none (子版 in 电子版)
             found.fixes += [term for piece, term in found.fixed
                             if not any(piece in word for word, _ in strange)]
@@ -691,7 +716,7 @@ class SearchIndex:
                      frozenset(found.guessed), tuple(dict.fromkeys(unknown)),
                      tuple(dict.fromkeys(foreign)), tuple(dict.fromkeys(found.terms)),
                      tuple(dict.fromkeys(found.fixes)),
-                     tuple(dict.fromkeys(self._areas(flat))))
+                     tuple(dict.fromkeys(self._areas(flat))), tuple(dict.fromkeys(common)))
 
     def _areas(self, flat: str) -> list[str]:
         """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
@@ -709,7 +734,7 @@ class SearchIndex:
         own words of two characters or more, and none inside a piece ``sure`` (corrected
         to one word of the documents: 财物 in 财物部 → 财务部; 电子版 is no typo of 子女);
         pieces the documents hold all the same (every character pair of theirs) are left
-        out: a passage may say them."""
+        out: a passage may say them; so are single characters that ask nothing (rarity 0)."""
         out: list[tuple[str, float]] = []
         span = ""
         for sym, known in zip([*syms, ""], [*covered, True], strict=True):
@@ -721,7 +746,7 @@ class SearchIndex:
                     if not (len(word) >= 2 and self._in_corpus(word))
                     and not (typo and (len(word) < 2 or word not in self.frequencies
                                        or any(word in piece for piece in sure)))
-                    and (rarity := self.rarity(word)) > 0]
+                    and ((rarity := self.rarity(word)) > 0 or len(word) >= 2)]
             span = ""
         return out
 
@@ -828,16 +853,19 @@ class SearchIndex:
     def _add_corrections(self, syms: Sequence[str], covered: Sequence[bool],
                          found: _Found) -> None:
         """Pieces no corpus word covers, unknown to the corpus and to the dictionary,
-        corrected to the corpus words (and synonym terms) one character away."""
+        corrected to the corpus words (and synonym terms) one character away; a word of the
+        dictionary only where its neighbours confirm the one correction (``_in_context``:
+        媒体报到 → 媒体报道)."""
         p = self.params
         for length in p.fuzzy_lengths:
             for start in range(len(syms) - length + 1):
                 if any(covered[start : start + length]):
                     continue
                 piece = "".join(syms[start : start + length])
-                if not is_cjk(piece) or f"b:{piece}" in self.idf or piece in self.known_words:
+                if not is_cjk(piece) or f"b:{piece}" in self.idf:
                     continue
-                candidates = self._corrections(piece)
+                candidates = self._in_context(syms, start, length) \
+                    if piece in self.known_words else self._corrections(piece)
                 for fixed, share in candidates:
                     weight, guess = p.fuzzy * share, len(candidates) > 1
                     groups = self.synonyms.term_groups.get(fixed, ())
@@ -850,16 +878,49 @@ class SearchIndex:
                         found.fixed.append((piece, (fixed, (
                             f"w:{fixed}", *(f"s:{n}" for n in groups)))))
 
+    def _in_context(self, syms: Sequence[str], start: int, length: int
+                    ) -> list[tuple[str, float]]:
+        """The correction of a word of the language (a typo that is a word too: 报到 for
+        报道, typed by sound) the documents confirm: the one word of theirs one character
+        away that, with the two characters before or after it in the question, is in their
+        text or headings, where the word typed is not (媒体报道); else none."""
+        piece = "".join(syms[start : start + length])
+        sides = ["".join(syms[max(0, start - 2):start]),
+                 "".join(syms[start + length:start + length + 2])]
+        left, right = (side if len(side) == 2 and is_cjk(side) else "" for side in sides)
+        confirmed = [(word, 1.0) for word in self._near(piece)
+                     if (left and self._says(left + word) and not self._says(left + piece))
+                     or (right and self._says(word + right) and not self._says(piece + right))]
+        return confirmed if len(confirmed) == 1 else []
+
+    def _says(self, phrase: str) -> bool:
+        """Whether a passage's text or headings hold ``phrase`` (CJK): looked for only in
+        the passages holding its rarest character pair."""
+        pairs = [f"b:{phrase[i:i + 2]}" for i in range(len(phrase) - 1)]
+        if not pairs or any(pair not in self.postings for pair in pairs):
+            return False
+        texts = self.memo.get("said")
+        if texts is None:
+            texts = self.memo["said"] = ["".join(runs(" ".join((*p.section, p.text))))
+                                         for p in self.passages]
+        postings = self.postings
+        rarest = min(pairs, key=lambda pair: len(postings.stretch(pair)))
+        return any(phrase in texts[postings.passages[at]] for at in postings.stretch(rarest))
+
     def _corrections(self, piece: str) -> list[tuple[str, float]]:
         """Corpus words one edit away from ``piece`` (rapidfuzz), sharing the weight."""
+        found = self._near(piece)
+        if not found or len(found) > self.params.fuzzy_choices:
+            return []
+        return [(word, 1.0 / len(found)) for word in found]
+
+    def _near(self, piece: str) -> list[str]:
+        """Every corpus word (and synonym term) one character away from ``piece``."""
         choices = self.by_length.get(len(piece), [])
         if not choices:
             return []
-        found = process.extract(piece, choices, scorer=Levenshtein.distance, score_cutoff=1,
-                                limit=None)
-        if not found or len(found) > self.params.fuzzy_choices:
-            return []
-        return [(word, 1.0 / len(found)) for word, _, _ in found]
+        return [word for word, _, _ in process.extract(
+            piece, choices, scorer=Levenshtein.distance, score_cutoff=1, limit=None)]
 
     def _headed_keys(self, flat: str) -> list[str]:
         """Headings the question names: whole, or (four characters or more) nearly."""
@@ -971,11 +1032,8 @@ class SearchIndex:
 
     def score_of(self, query: Query, passage: Passage) -> float:
         """The score ``passage`` has for ``query`` (0 when it is not in the index)."""
-        positions = self.memo.get("positions")
-        if positions is None:
-            positions = self.memo["positions"] = {p.id: i for i, p in enumerate(self.passages)}
-        index = positions.get(passage.id)
-        if index is None or self.passages[index] != passage:
+        index = self._position(passage)
+        if index is None:
             return 0.0
         score = self.prior[index] * sum(
             weight * postings.weight(key, index)
@@ -1022,6 +1080,27 @@ class SearchIndex:
         gives, not what it asks; a sure correction's word (补主 → 补助) counts when the
         passage confirms it. 拨付 in 项目补助能分期拨付吗 weighs as much as the documents'
         rarest word: no passage on 补助 covers that question."""
+        held, total = self.held(query, index)
+        return held / total if total else 0.0
+
+    def held_in(self, query: Query, passage: Passage, least: float = 0.0
+                ) -> tuple[float, float]:
+        """``held`` for a passage (nothing of nothing when it is not in the index)."""
+        index = self._position(passage)
+        return (0.0, 0.0) if index is None else self.held(query, index, least)
+
+    def _position(self, passage: Passage) -> int | None:
+        """Where ``passage`` is in the index, or None."""
+        positions = self.memo.get("positions")
+        if positions is None:
+            positions = self.memo["positions"] = {p.id: i for i, p in enumerate(self.passages)}
+        index = positions.get(passage.id)
+        return None if index is None or self.passages[index] != passage else index
+
+    def held(self, query: Query, index: int, least: float = 0.0) -> tuple[float, float]:
+        """What ``coverage`` weighs: the weight of the question's terms passage ``index``
+        holds, and the whole weight of its terms and foreign pieces; with ``least``, each
+        word the documents do not use weighs at least that rarity (``Query.common`` too)."""
         max_idf = self.memo.get("max_idf")
         if max_idf is None:
             max_idf = self.memo["max_idf"] = max(self.idf.values(), default=1.0)
@@ -1029,17 +1108,40 @@ class SearchIndex:
         terms = [(*term, True) for term in query.terms] \
             + [(word, features, self.params.fuzzy, False) for word, features in query.fixes]
         for term, features, factor, sure in terms:
-            idfs = [self.idf[f] for f in features if f in self.idf]
-            if not idfs or term.isdigit():
+            weight = self._term_weight(term, features, factor)
+            if not weight:
                 continue
-            weight = factor * max(idfs) * max(self.params.generic, self.rarity(term))
             if any(self.postings.weight(f, index) for f in features if f in self.idf):
                 held += weight
                 total += weight
             elif sure:
                 total += weight
-        total += self.foreign_mass(query) * self.params.foreign * max_idf
-        return held / total if total else 0.0
+        raised = sum(max(0.0, least - rarity) for _, rarity in query.foreign) \
+            + least * len(query.common)
+        total += (self.foreign_mass(query) + raised) * self.params.foreign * max_idf
+        return held, total
+
+    def _term_weight(self, term: str, features: Sequence[str], factor: float) -> float:
+        """What a term of a question weighs in ``held`` (0 for a number or an unknown one)."""
+        idfs = [self.idf[f] for f in features if f in self.idf]
+        if not idfs or term.isdigit():
+            return 0.0
+        return factor * max(idfs) * max(self.params.generic, self.rarity(term))
+
+    def chief_term(self, query: Query, passage: Passage) -> tuple[str, ...]:
+        """How the passage may spell the most specific of the question's terms it holds
+        (weighed as ``held`` weighs them): the term and the terms of its synonym groups
+        (配套资金: 经费配套支持标准, 配套 …); () when it holds none."""
+        index = self._position(passage)
+        best, spellings = 0.0, ()
+        for term, features, factor in query.terms if index is not None else ():
+            weight = self._term_weight(term, features, factor)
+            if weight > best and any(self.postings.weight(f, index)
+                                     for f in features if f in self.idf):
+                groups = [int(f[2:]) for f in features if f.startswith("s:")]
+                best, spellings = weight, (term, *(
+                    t for number in groups for t in self.synonyms.groups[number].terms))
+        return spellings
 
     def foreign_mass(self, query: Query) -> float:
         """How much of what ``query`` asks the documents do not know, in rare words: the

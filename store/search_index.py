@@ -46,6 +46,7 @@ TOKENIZER = "jieba-precise-v1"
 KEEP_CACHE_FILES = 3
 KNOWN_MIN_FREQ = 20  # jieba dictionary frequency above which a word is surely not a typo
 PLACE_TAG = "ns"  # jieba's part of speech of a place name (济南, 上海)
+NOUN_TAGS = ("n", "vn", "nz")  # …and of a noun (电影), a verbal noun (设备, 工资), a name
 AREA_SUFFIXES = "市省县区"  # …and what names an administrative area (济南市)
 SPECIFIC_MAX_FREQ = 1000  # …and under which it is not a common word (这块, 只有): specific
 _LABEL_RE = re.compile(r"[a-z][a-z' -]*[a-z]")  # a rubric label of words only
@@ -143,12 +144,15 @@ class WordTable(Mapping[str, int]):
     """A dictionary's words and how often the language uses each, packed: for each word
     length one string of the words in order and an array of their counts (78,000 words
     take under 1 MiB, where a dict of them took about 9), with a flag per word for the
-    known words (``near_misses`` of the correction targets). A word is found by halving."""
+    known words (``near_misses`` of the correction targets) and one for the nouns (the
+    dictionary's common nouns: 设备, 电影). A word is found by halving."""
 
     def __init__(self, words: dict[int, str], counts: dict[int, array],
-                 known: dict[int, bytes] | None = None) -> None:
+                 known: dict[int, bytes] | None = None,
+                 nouns: dict[int, bytes] | None = None) -> None:
         self.words, self.counts = words, counts
         self.known = known or {n: bytes(len(c)) for n, c in counts.items()}
+        self.noun = nouns or {n: bytes(len(c)) for n, c in counts.items()}
 
     @classmethod
     def of(cls, frequencies: Mapping[str, int]) -> WordTable:
@@ -197,12 +201,22 @@ class WordTable(Mapping[str, int]):
     def values(self) -> Counts:  # type: ignore[override]
         return Counts(self)
 
-    def with_known(self, known: Iterable[str]) -> WordTable:
+    def _flags(self, words: Iterable[str]) -> dict[int, bytes]:
         flags = {n: bytearray(len(c)) for n, c in self.counts.items()}
-        for word in known:
+        for word in words:
             if (at := self.position(word)) >= 0:
                 flags[len(word)][at] = 1
-        return WordTable(self.words, self.counts, {n: bytes(f) for n, f in flags.items()})
+        return {n: bytes(f) for n, f in flags.items()}
+
+    def with_known(self, known: Iterable[str]) -> WordTable:
+        return WordTable(self.words, self.counts, self._flags(known), self.noun)
+
+    def with_nouns(self, nouns: Iterable[str]) -> WordTable:
+        return WordTable(self.words, self.counts, self.known, self._flags(nouns))
+
+    def nouns(self) -> WordsWhere:
+        """The words flagged nouns, of two characters or more."""
+        return WordsWhere(self, lambda n, at: n >= 2 and self.noun[n][at] == 1)
 
     def known_words(self) -> WordsWhere:
         """The words flagged known (spelled right: never corrected)."""
@@ -218,26 +232,30 @@ class WordTable(Mapping[str, int]):
         def text(data: bytes) -> str:
             return base64.b64encode(data).decode("ascii")
 
-        return {"min": KNOWN_MIN_FREQ, "words": {str(n): w for n, w in self.words.items()},
+        return {"min": KNOWN_MIN_FREQ, "tags": " ".join(NOUN_TAGS),
+                "words": {str(n): w for n, w in self.words.items()},
                 "counts": {str(n): text(c.tobytes()) for n, c in self.counts.items()},
-                "known": {str(n): text(f) for n, f in self.known.items()}}
+                "known": {str(n): text(f) for n, f in self.known.items()},
+                "nouns": {str(n): text(f) for n, f in self.noun.items()}}
 
     @classmethod
     def from_json(cls, data: Any) -> WordTable | None:
         """The table a cache file holds, or None if it holds none of this shape."""
         try:
-            if data["min"] != KNOWN_MIN_FREQ:
+            if data["min"] != KNOWN_MIN_FREQ or data.get("tags") != " ".join(NOUN_TAGS):
                 return None
             words = {int(n): w for n, w in data["words"].items()}
             counts = {int(n): array("i", base64.b64decode(c)) for n, c in data["counts"].items()}
             known = {int(n): base64.b64decode(f) for n, f in data["known"].items()}
+            nouns = {int(n): base64.b64decode(f) for n, f in data["nouns"].items()}
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
-        if words.keys() != counts.keys() or counts.keys() != known.keys() or any(
+        if words.keys() != counts.keys() or counts.keys() != known.keys() \
+                or known.keys() != nouns.keys() or any(
                 len(words[n]) != n * len(counts[n]) or len(known[n]) != len(counts[n])
-                for n in words):
+                or len(nouns[n]) != len(counts[n]) for n in words):
             return None
-        return cls(words, counts, known)
+        return cls(words, counts, known, nouns)
 
 
 class Counts(ValuesView[int]):
@@ -275,8 +293,20 @@ class WordsWhere(AbstractSet[str]):
 def jieba_table(jieba: Any) -> WordTable:
     """jieba's dictionary frequencies of its words of one to four CJK characters used at
     least ``KNOWN_MIN_FREQ`` times: how specific a word the documents never use is."""
-    return WordTable.of({w: f for w, f in jieba.FREQ.items()
-                         if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)})
+    table = WordTable.of({w: f for w, f in jieba.FREQ.items()
+                          if f >= KNOWN_MIN_FREQ and len(w) <= 4 and is_cjk(w)})
+    return table.with_nouns(word for word, tag in _jieba_tags(jieba) if tag in NOUN_TAGS)
+
+
+def _jieba_tags(jieba: Any) -> list[tuple[str, str]]:
+    """Each word of jieba's dictionary with its part of speech (none if it cannot be read)."""
+    try:
+        with jieba.get_dict_file() as dictionary:
+            text = dictionary.read().decode("utf-8")
+    except (OSError, ValueError):
+        return []
+    return [(row[0], row[2]) for line in text.splitlines()
+            if len(row := line.split()) == 3]
 
 
 def known_near(table: WordTable, targets: Sequence[str]) -> WordTable:
@@ -289,13 +319,7 @@ def jieba_places(jieba: Any) -> list[str]:
     """The names of administrative areas in jieba's dictionary, of two to four CJK
     characters: its place names (tagged ns) that name an area with 市, 省, 县 or 区 (济南:
     济南市 is one too), or end in one; not the words it also tags so (东西, 城市, 英雄)."""
-    try:
-        with jieba.get_dict_file() as dictionary:
-            text = dictionary.read().decode("utf-8")
-    except (OSError, ValueError):
-        return []
-    rows = (line.split() for line in text.splitlines())
-    tagged = {row[0] for row in rows if len(row) == 3 and row[2] == PLACE_TAG}
+    tagged = {word for word, tag in _jieba_tags(jieba) if tag == PLACE_TAG}
     return sorted(word for word in tagged if 2 <= len(word) <= 4 and is_cjk(word) and (
         word[-1] in AREA_SUFFIXES and len(word) >= 3
         or any(word + suffix in tagged for suffix in AREA_SUFFIXES)))
@@ -368,7 +392,7 @@ def build_index(documents: Sequence[PolicyDocument], *, folder: Path | None = No
                                    "table": table.to_json(), "places": places})
     home = _home_areas()
     return index.with_known_words(table.known_words(), table.specific_words(),
-                                  frequencies=table,
+                                  frequencies=table, nouns=table.nouns(),
                                   places=[w for w in places["words"] if w not in home])
 
 

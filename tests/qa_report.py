@@ -183,8 +183,11 @@ HELDOUT4 = (("documents", "heldout4_documents"), ("typos", "heldout4_documents")
             ("out of scope", "heldout4_out_of_scope_a"),
             ("out of scope", "heldout4_out_of_scope_b"))
 # The fifth generation (tests/qa/heldout5_*.toml), written at this time before the further
-# tuning of the "not covered" signal and unseen by it: figures only. Two out-of-scope sets
-# of 15 (A and B); typos and colloquial questions are the documents set's styles.
+# tuning of the "not covered" signal and unseen by it, read once after it (2026-12-06,
+# figures in docs/benchmarks.md) and since then development data: its misses were
+# classified and their causes fixed generally (what a question asks for, the English
+# vocabulary of the whole documents). Two out-of-scope sets of 15 (A and B); typos and
+# colloquial questions are the documents set's styles.
 HELDOUT5_WRITTEN = "2026-12-06 07:50 UTC"
 HELDOUT5 = (("documents", "heldout5_documents"), ("typos", "heldout5_documents"),
             ("colloquial", "heldout5_documents"), ("English", "heldout5_english"),
@@ -310,7 +313,7 @@ def kinds(held_out: bool = True) -> dict[str, tuple[float, int, list[str]]]:
             part = name.removeprefix("heldout5_out_of_scope_").upper() \
                 if kind == "out of scope" else ""
             label = f"{kind} {part}".rstrip()
-            out[f"{label}, held out 5"] = _measure(kind, _held_out_set(kind, name))
+            out[f"{label}, 5th gen (read)"] = _measure(kind, _held_out_set(kind, name))
     return out
 
 
@@ -322,10 +325,10 @@ def kinds_report() -> list[str]:
              f"{HELDOUT_WRITTEN}, read since (in the development sets); held out 3: "
              f"tests/qa/heldout3_*.toml, written {HELDOUT3_WRITTEN}, never tuned on; "
              f"4th gen: tests/qa/heldout4_*.toml, written {HELDOUT4_WRITTEN}, read once "
-             "after the signal, development data since; held out 5: tests/qa/heldout5_*.toml, "
-             f"written {HELDOUT5_WRITTEN}, never tuned on"]
+             "after the signal, development data since; 5th gen: tests/qa/heldout5_*.toml, "
+             f"written {HELDOUT5_WRITTEN}, read once, development data since"]
     for kind, (rate, n, misses) in kinds().items():
-        own = kind.endswith(("held out", "held out 3", "held out 5", "(read)"))
+        own = kind.endswith(("held out", "held out 3", "(read)"))
         wrong = f"  ({n - round(rate * n)} wrong)" if own else ""
         lines.append(f"{kind:<26} n={n:<4} {rate:6.1%}{wrong}")
         if not own:

@@ -259,6 +259,70 @@ def test_the_same_words_asked_of_what_the_documents_say_are_answered(ask):
     assert "补助经费用于" in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize("question", ["社会组织联合会至少要吸纳几家社会组织",
+                                      "职工服务中心的空调坏了找谁", "学习记录的培训费谁来出"])
+def test_a_question_asking_for_what_the_passage_does_not_state_is_declined(ask, question):
+    """How many (几家), whom to turn to (找谁), who pays (谁来出): the passage found shares
+    the question's words but states no number, no contact, no payer."""
+    assert ask(question).fallback
+
+
+def test_an_amount_must_be_stated_where_the_passage_names_what_is_asked(ask):
+    """The funding paragraph states 3万元 for the national honour and names the districts'
+    matching funds without an amount: how much the matching funds are is not covered."""
+    assert ask("各区市的配套经费一般给多少钱").fallback
+    assert not ask("示范单位一共有几家").fallback  # a count a list answers (见附件2)
+
+
+def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
+    """要几年的 asks a term: 2018年11月30日 states none; 由谁任命 asks who appoints: a list of
+    who holds which post says nothing of it; 成立几年才能申报 is answered (满2年)."""
+    assert ask("社会组织的财务审计报告要几年的").fallback
+    assert ask("工会主席由谁任命").fallback
+    result = ask("社会组织成立几年才能申报")
+    assert not result.fallback and "成立满2年" in result.hits[0].passage.text
+
+
+@pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
+                                      "宣传报道要开证明吗", "媒体报道必须是原创的吗"])
+def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
+    """要不要公证, 有没有挂牌仪式, 要开证明吗, 是原创的吗: the passage on 合同, 示范单位 or
+    媒体报道 says nothing of the thing asked about."""
+    assert ask(question).fallback
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("联合会要制订章程吗", "制订组织章程"), ("社会组织要不要建立工会", "建立工会组织"),
+    ("登记证书必须是民政部门发的吗", "依法在民政部门登记注册"),
+    ("领导小组办公室设在哪", "设在市总工会法律工作部")])
+def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, question, expect):
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("What are the access conditions for purchasing services?", "明确准入条件"),
+    ("What does the 2018 opinion say about finding out the number of labour-relations "
+     "organisations?", "社会组织数量、规模状况")])
+def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, question, expect):
+    """The term table holds the whole documents' vocabulary (access conditions → 准入条件,
+    find out → 摸清底数, number → 数量), not only the words of earlier questions."""
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
+def test_a_typo_that_is_a_word_too_is_corrected_where_the_documents_confirm_it(ask, index):
+    """报到 is a word, typed for 报道 (the same sound): next to 媒体 the documents say
+    报道 and never 报到, so it is corrected; 新职工几号报到 says nothing they confirm."""
+    result = ask("主流媒体报到要什么材料")
+    assert not result.fallback
+    assert "主流媒体正面报道" in result.hits[0].passage.text
+    assert ("报到", "报道") in index.query("主流媒体报到要什么材料").corrections
+    assert index.query("新职工几号报到").corrections == ()
+
+
 def test_a_covered_question_sharing_a_neighbouring_word_is_answered(ask):
     result = ask("补助能不能发给社会组织当人员工资")
     assert not result.fallback

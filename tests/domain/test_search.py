@@ -91,9 +91,16 @@ def test_a_typo_is_corrected_against_the_corpus_vocabulary(small):
 
 
 def test_a_dictionary_word_is_not_taken_for_a_typo(small):
-    # Told that 侧评 is a word of the language, the search leaves it alone.
+    # Told that 侧评 is a word of the language, the search leaves it alone, unless the
+    # documents confirm the correction next to it (满意度测评: SearchIndex._in_context).
     assert small.query("满意度侧评").corrections
+    assert small.query("侧评怎么做").corrections
     assert small.with_known_words(["侧评"]).query("满意度侧评").corrections == ()
+    joined = SearchIndex.build((passage(1, "职工满意度测评 由 第三方 开展 。"),
+                                passage(2, "测评 结果 。")), GROUPS, words)
+    known = joined.with_known_words(["侧评"])
+    assert known.query("侧评怎么做").corrections == ()
+    assert known.query("满意度侧评").corrections == (("侧评", "测评"),)
 
 
 def test_headings_count(small):
@@ -147,6 +154,17 @@ def test_a_word_the_documents_never_use_weighs_by_its_rarity_in_the_language(sma
     assert dict(index.query("经费补助能分期拨付吗").foreign) == {
         "分期": index.rarity("分期"), "拨付": 1.0}
     assert dict(index.query("经费补助交给谁来做").foreign) == {}
+
+
+def test_a_noun_the_documents_never_use_weighs_however_common(small):
+    """设备 is common in the language (rarity 0 by its frequency), but a thing: a noun the
+    documents never use counts at least ``SearchParams.noun``; a common verb does not."""
+    frequencies = {**FREQUENCIES, "设备": 1_000_000}
+    plain = small.with_known_words((), frequencies=frequencies)
+    nouns = small.with_known_words((), frequencies=frequencies, nouns=frozenset({"设备"}))
+    assert plain.rarity("设备") == 0.0
+    assert nouns.rarity("设备") == nouns.params.noun > 0 and nouns.rarity("交给") == 0.0
+    assert dict(nouns.query("经费补助能买设备吗").foreign)["设备"] == nouns.params.noun
 
 
 def test_coverage_counts_what_the_documents_never_say_as_not_held(small):
@@ -211,6 +229,16 @@ def test_an_english_word_is_found_in_its_other_forms():
     # an entry's own forms come first: score is 得分, not scored's 评分
     assert synonyms.translate("our score").split()[-1] == "得分"
     assert "definition" not in synonyms.untranslated("the definition")
+
+
+def test_a_frame_word_is_not_taken_for_another_forms_entry():
+    """need is a frame word: the forms of needs (需求) leave it alone; needs stays 需求."""
+    synonyms = synonyms_from_dict({}, {"terms": {"needs": "需求"},
+                                       "stop": {"words": ["need", "what", "do", "we"]}})
+    assert "需求" not in synonyms.translate("What evidence do we need?")
+    assert synonyms.untranslated("What evidence do we need?") == ("evidence",)
+    assert "需求" in synonyms.translate("What are the workers' needs?")
+    assert "需求" in synonyms.translate("needed services")
 
 
 def test_a_place_name_is_rare_and_an_area_named_as_such_is_another_place(small):

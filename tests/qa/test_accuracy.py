@@ -62,21 +62,26 @@ def test_most_off_topic_questions_are_answered_not_found():
 # that work (docs/benchmarks.md), to catch a regression, and a failure names no held-out
 # question.
 KIND_BARS = {"documents": 0.90, "typos": 0.88, "colloquial": 0.90, "own data": 0.95,
-             "out of scope": 0.82, "English": 0.90, "multi-part": 0.99, "dated": 0.99,
+             "out of scope": 0.86, "English": 0.90, "multi-part": 0.99, "dated": 0.99,
              "documents, 1st gen (read)": 0.95, "typos, 1st gen (read)": 0.80,
              "colloquial, 1st gen (read)": 0.70, "English, 1st gen (read)": 0.90,
              "multi-part, 1st gen (read)": 0.99, "own data, 1st gen (read)": 0.95,
              "out of scope, 1st gen (read)": 0.90, "dated, 1st gen (read)": 0.95,
              "documents, held out": 0.90, "typos, held out": 0.75,
              "colloquial, held out": 0.75, "English, held out": 0.85,
-             "own data, held out": 0.80, "out of scope, held out": 0.70,
-             "documents, held out 3": 0.85, "out of scope, held out 3": 0.55,
+             "own data, held out": 0.80, "out of scope, held out": 0.85,
+             "documents, held out 3": 0.85, "out of scope, held out 3": 0.70,
              # the fourth generation, read once after the "not covered" signal and
              # development data since (its misses' causes fixed: docs/benchmarks.md)
              "documents, 4th gen (read)": 0.85, "typos, 4th gen (read)": 0.80,
              "colloquial, 4th gen (read)": 0.75, "English, 4th gen (read)": 0.85,
              "multi-part, 4th gen (read)": 0.99, "own data, 4th gen (read)": 0.99,
-             "out of scope A, 4th gen (read)": 0.90, "out of scope B, 4th gen (read)": 0.85}
+             "out of scope A, 4th gen (read)": 0.90, "out of scope B, 4th gen (read)": 0.85,
+             # the fifth, read once and development data since (answers5: what a question
+             # asks for, the whole documents' English; docs/benchmarks.md)
+             "documents, 5th gen (read)": 0.92, "typos, 5th gen (read)": 0.80,
+             "colloquial, 5th gen (read)": 0.85, "English, 5th gen (read)": 0.85,
+             "out of scope A, 5th gen (read)": 0.85, "out of scope B, 5th gen (read)": 0.80}
 
 
 @pytest.fixture(scope="module")

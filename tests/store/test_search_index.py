@@ -38,6 +38,11 @@ def test_the_table_comes_back_from_the_cache_file_as_it_went_in():
     assert again is not None
     assert dict(again.items()) == FREQUENCIES
     assert set(again.known_words()) == {"后来"}
+    nouns = table.with_nouns(["工会", "补助", "的"])
+    back = WordTable.from_json(json.loads(json.dumps(nouns.to_json())))
+    assert back is not None and set(back.nouns()) == {"工会", "补助"}  # two characters up
+    assert set(back.known_words()) == {"后来"}
+    assert WordTable.from_json({**table.to_json(), "tags": "n"}) is None  # other tags
     assert WordTable.from_json({"min": 1}) is None  # another threshold: built again
     assert WordTable.from_json({"words": "x"}) is None
 
