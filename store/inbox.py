@@ -7,7 +7,7 @@ import functools
 import logging
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy import Insert, Update, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
 from store.db import Op, upsert_insert
@@ -24,6 +24,13 @@ def _adding(dialect: str) -> Insert:
     """Built once per dialect, so its compiled form is cached; run with a list of rows."""
     return (upsert_insert(dialect)(TABLE).on_conflict_do_nothing(index_elements=[TABLE.c.update_id])
             .returning(TABLE.c.update_id))
+
+
+# Built once, so its compiled form is cached; run with the ids and the time.
+_FINISHING: Update = (update(TABLE)
+                      .where(TABLE.c.update_id.in_(bindparam("ids", expanding=True)),
+                             TABLE.c.status == PENDING)
+                      .values(status=DONE, handled_at=bindparam("now")))
 
 
 class InboxStore:
@@ -80,10 +87,7 @@ class InboxStore:
     def finishing(self, update_ids: list[int], now: dt.datetime) -> Op:
         """The statement that marks `update_ids` done, for a transaction of the caller's."""
         async def finish(conn: AsyncConnection) -> None:
-            await conn.execute(update(TABLE)
-                               .where(TABLE.c.update_id.in_(update_ids),
-                                      TABLE.c.status == PENDING)
-                               .values(status=DONE, handled_at=now))
+            await conn.execute(_FINISHING, {"ids": list(update_ids), "now": now})
 
         return finish
 
