@@ -280,10 +280,12 @@ async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
 
 
 async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | None,
-               *, evidence: bool = True) -> Loaded:
+               *, evidence: bool = True, read_only: bool = False) -> Loaded:
     """The project (given, else the user's current one) with its evidence, for a member,
-    a reviewer or an administrator. Five statements."""
-    user, project, org, round_, ext = await uow.projects.in_context(user_id, project_id)
+    a reviewer or an administrator. Five statements. `read_only`: the project is only
+    shown, so its rows are light read-only ones, not ORM objects to change."""
+    context = uow.projects.context_rows if read_only else uow.projects.in_context
+    user, project, org, round_, ext = await context(user_id, project_id)
     if project is None:
         raise NotFound(project_id)
     if not (in_scope(svc, user_id, user, org) or (
@@ -476,7 +478,7 @@ def _slot_of(states: Collection[SlotState], target: str) -> Slot:
 # -- selectors -----------------------------------------------------------------------------
 async def project_view(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
-        return (await load(uow, svc, user_id, project_id)).view()
+        return (await load(uow, svc, user_id, project_id, read_only=True)).view()
 
 
 async def list_projects(svc: Services, user_id: int) -> list[ProjectView]:
@@ -499,7 +501,8 @@ async def cursor(svc: Services, user_id: int) -> tuple[int | None, str | None]:
 async def file_content(svc: Services, user_id: int, project_id: int, file_id: int
                        ) -> tuple[FileView, bytes]:
     async with svc.uow() as uow:
-        return stored_file(svc, await load(uow, svc, user_id, project_id), file_id)
+        return stored_file(svc, await load(uow, svc, user_id, project_id, read_only=True),
+                           file_id)
 
 
 def stored_file(svc: Services, loaded: Loaded, file_id: int) -> tuple[FileView, bytes]:

@@ -118,11 +118,12 @@ def _in_context(query: Select) -> Select:
                                e.c.organization_id == p.c.organization_id)))
 
 
-def _split(row, shared: dict) -> tuple:  # noqa: ANN001 - a Row of _CONTEXT's columns
-    """(project, organisation, round, extension) as light rows, None where the outer joins
-    found none; one object for each organisation, round and extension (`shared`)."""
+def _split(row, tables: tuple, shared: dict) -> tuple:  # noqa: ANN001 - a Row of tables'
+    """A joined row as one light row per table (e.g. project, organisation, round,
+    extension), None where an outer join found none; one object for each organisation,
+    round and extension (`shared`)."""
     out, at = [], 0
-    for table in _CONTEXT:
+    for table in tables:
         values = row[at:at + len(table.c)]
         at += len(table.c)
         key = (table.name, *(values[i] for i in _key_columns(table)))
@@ -168,6 +169,21 @@ class Projects(Repo):
                                             == Project.organization_id)))).first()
         return tuple(row) if row else (None, None, None, None, None)  # type: ignore[return-value]
 
+    async def context_rows(self, user_id: int, project_id: int | None = None) -> tuple:
+        """`in_context` as light read-only rows (user, project, organisation, round,
+        extension), for the screens that only show a project (read on every step of the
+        walk: columns, not five ORM objects)."""
+        u, p = User.__table__, Project.__table__
+        query = select(u, *_CONTEXT)
+        if project_id is not None:
+            query = (query.select_from(p).outerjoin(u, u.c.id == user_id)
+                     .where(p.c.id == project_id))
+        else:
+            query = (query.select_from(u).join(p, p.c.id == u.c.current_project_id)
+                     .where(u.c.id == user_id))
+        row = (await self.session.execute(_in_context(query))).first()
+        return _split(row, (u, *_CONTEXT), {}) if row else (None, None, None, None, None)
+
     async def evidence(self, project_id: int) -> tuple[list, list, list]:
         """Everything stored for the project: files, entries, figures, as plain read-only
         rows (a project's evidence is read on every screen; ORM objects would cost more to
@@ -190,7 +206,7 @@ class Projects(Repo):
         rows = await self.session.execute(_in_context(select(*_CONTEXT).select_from(p))
                                           .where(*conditions).order_by(p.c.id))
         shared: dict = {}  # one row object per organisation, round and extension
-        return [_split(row, shared) for row in rows]
+        return [_split(row, _CONTEXT, shared) for row in rows]
 
     async def rows(self, statuses: Collection[str], *, round_id: int | None = None,
                    unrounded: bool = False, totals: bool = False,
