@@ -106,8 +106,9 @@ async def open_at(svc: Services, user_id: int, project_id: int,
     the view is shown, so uploads and /submit after any restart go there."""
     async with svc.uow() as uow:
         loaded = await load(uow, svc, user_id, project_id, read_only=True)
-        await uow.users.move_cursor(user_id, project_id, slot_key)
-        await uow.commit()
+        if (loaded.cursor_project, loaded.cursor_slot) != (project_id, slot_key):
+            await uow.users.move_cursor(user_id, project_id, slot_key)  # else no write at all
+            await uow.commit()
         return loaded.view()
 
 

@@ -236,6 +236,7 @@ class Loaded:
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)
     verdicts: list[VerdictView] = field(default_factory=list)
     required: int = 1  # independent reviews the round asks for
+    cursor_project: int | None = None  # the project the user's walk is at
 
     @property
     def status(self) -> str:
@@ -294,7 +295,8 @@ async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | N
     loaded = Loaded(svc, user_id, user.current_slot if user else None, project, org,
                     _closes(round_, ext),
                     project.recommended_on or (round_.recommended_on if round_ else None),
-                    required=round_.reviews_required if round_ else 1)
+                    required=round_.reviews_required if round_ else 1,
+                    cursor_project=user.current_project_id if user else None)
     if evidence:
         await load_evidence(uow, loaded)
     return loaded
