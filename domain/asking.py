@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from domain.corpus import PolicyDocument
@@ -75,21 +76,23 @@ def own_intent(question: str, rules: QuestionRules, reviewer: bool = False) -> s
     return None
 
 
-def dates_in(text: str, rules: QuestionRules) -> list[dt.date]:
+@lru_cache(maxsize=4096)
+def _latest_date(text: str, pattern: re.Pattern[str]) -> dt.date | None:
+    """The latest date ``text`` states (kept per passage text: the same passages come back
+    question after question)."""
     out = []
-    for match in rules.date.finditer(re.sub(r"\s+", "", fold(text))):
+    for match in pattern.finditer(re.sub(r"\s+", "", fold(text))):
         try:
             out.append(dt.date(*(int(g) for g in match.groups()[:3])))
         except ValueError:
             continue
-    return out
+    return max(out, default=None)
 
 
 def past_date(text: str, today: dt.date, rules: QuestionRules) -> dt.date | None:
     """The latest date ``text`` states, if it is before ``today`` (a passage that dates
     itself: 请于2018年11月30日前报送)."""
-    found = dates_in(text, rules)
-    latest = max(found, default=None)
+    latest = _latest_date(text, rules.date)
     return latest if latest is not None and latest < today else None
 
 

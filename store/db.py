@@ -59,14 +59,17 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
     # MAX_RUNNING) and
     # the inbox's writes, with room for jobs; more are opened and closed again per use, which
     # costs a connection (on SQLite a thread and the pragmas) each time (docs/benchmarks.md)
-    pool = {"pool_size": POOL_SIZE, "max_overflow": 10}
+    # the most recently used connection first: on SQLite its page cache is warm
+    pool = {"pool_size": POOL_SIZE, "max_overflow": 10, "pool_use_lifo": True}
     if make_url(url).get_backend_name() == "sqlite" and path is None:
         pool = {}  # an in-memory database has a pool of one connection
     try:
-        engine = create_async_engine(url, **pool)
+        # a connection's reset when it goes back to the pool: `_rollback_if_open`
+        engine = create_async_engine(url, pool_reset_on_return=None, **pool)
     except ModuleNotFoundError as exc:  # the driver is an optional extra
         raise RuntimeError(f"{make_url(url).drivername} needs its driver ({exc.name}): "
                            "pip install 'unionbot[postgres]'") from exc
+    event.listen(engine.sync_engine, "reset", _rollback_if_open)
     if make_url(url).get_backend_name() == "sqlite":
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -76,6 +79,21 @@ def make_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
             cur.execute("PRAGMA busy_timeout=5000")
             cur.close()
     return engine
+
+
+def _rollback_if_open(dbapi_conn, record, state) -> None:  # noqa: ANN001
+    """A connection going back to the pool: rolled back if a transaction is still open on it.
+    Sessions and `engine.begin()` end theirs (commit, or rollback on close), so the pool's
+    own reset (a rollback every time) would be one more round trip to the driver's thread
+    for each of them."""
+    if not state.asyncio_safe:  # discarded outside the event loop: nothing can be awaited
+        return
+    driver = record.driver_connection if record is not None else None
+    in_transaction = getattr(driver, "in_transaction", None)  # aiosqlite
+    if in_transaction is None and hasattr(driver, "is_in_transaction"):  # asyncpg
+        in_transaction = driver.is_in_transaction()
+    if in_transaction is None or in_transaction:  # open, or unknown: as the pool would
+        dbapi_conn.rollback()
 
 
 def upsert_insert(dialect: str) -> Callable[..., Any]:

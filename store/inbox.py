@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import functools
 import logging
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, select, update
+from sqlalchemy import Insert, Update, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
 from store.db import Op, upsert_insert
@@ -26,10 +29,27 @@ def _adding(dialect: str) -> Insert:
             .returning(TABLE.c.update_id))
 
 
+# Built once, so its compiled form is cached; run with the ids and the time.
+_FINISHING: Update = (update(TABLE)
+                      .where(TABLE.c.update_id.in_(bindparam("ids", expanding=True)),
+                             TABLE.c.status == PENDING)
+                      .values(status=DONE, handled_at=bindparam("now")))
+
+
 class InboxStore:
     def __init__(self, sessions: async_sessionmaker) -> None:
         self.sessions = sessions
         self._engine = sessions.kw["bind"]
+        # SQLite lets one connection write at a time: see `writing`
+        self._turn = asyncio.Lock() if self._engine.dialect.name == "sqlite" else None
+
+    def writing(self) -> AbstractAsyncContextManager[object]:
+        """Held while the inbox's own writes run (storing updates, and around the commit of
+        the state and done marks: bot/runtime/inbox.py). On SQLite, where one connection
+        writes at a time, the next update's store then waits for the last one's done mark
+        here and goes on as soon as it is committed, rather than in SQLite's busy handler,
+        which sleeps 1 ms, 2 ms, 5 ms… between its tries."""
+        return self._turn if self._turn is not None else contextlib.nullcontext()
 
     async def add(self, update_id: int, payload: dict[str, Any], now: dt.datetime) -> bool:
         """Store an update that just arrived (committed on return). False if it is here
@@ -40,7 +60,7 @@ class InboxStore:
                       ) -> set[int]:
         """Store `updates` (update_id, payload) in one transaction (committed on return): the
         ids that are new."""
-        async with self._engine.begin() as conn:
+        async with self.writing(), self._engine.begin() as conn:
             return await self.adding(updates, now)(conn)
 
     def adding(self, updates: list[tuple[int, dict[str, Any]]], now: dt.datetime) -> Op:
@@ -80,10 +100,7 @@ class InboxStore:
     def finishing(self, update_ids: list[int], now: dt.datetime) -> Op:
         """The statement that marks `update_ids` done, for a transaction of the caller's."""
         async def finish(conn: AsyncConnection) -> None:
-            await conn.execute(update(TABLE)
-                               .where(TABLE.c.update_id.in_(update_ids),
-                                      TABLE.c.status == PENDING)
-                               .values(status=DONE, handled_at=now))
+            await conn.execute(_FINISHING, {"ids": list(update_ids), "now": now})
 
         return finish
 

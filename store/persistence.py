@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Delete, Insert, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from telegram.ext import BasePersistence, PersistenceInput
 
@@ -20,6 +21,24 @@ from store.models import ConversationState
 
 CONV, USER, CHAT, BOT = "conv", "user", "chat", "bot"
 _UNKNOWN = object()
+TABLE = ConversationState.__table__
+_KEY = (TABLE.c.kind == bindparam("kind"), TABLE.c.name == bindparam("name"),
+        TABLE.c.key == bindparam("key"))
+# Built once (per dialect), so their compiled forms are cached; run with the row's values.
+_DELETING: Delete = delete(TABLE).where(*_KEY)
+_DROPPING: Delete = delete(TABLE).where(TABLE.c.kind == bindparam("kind"),
+                                        TABLE.c.key == bindparam("key"))
+
+
+@functools.cache
+def _upserting(dialect: str) -> Insert:
+    """An upsert: two instances writing one key never collide."""
+    stmt = upsert_insert(dialect)(TABLE).values(
+        kind=bindparam("kind"), name=bindparam("name"), key=bindparam("key"),
+        data=bindparam("data", type_=TABLE.c.data.type), updated_at=func.now())
+    return stmt.on_conflict_do_update(index_elements=(TABLE.c.kind, TABLE.c.name, TABLE.c.key),
+                                      set_={"data": stmt.excluded.data,
+                                            "updated_at": func.now()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,27 +108,19 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         row = (kind, name, key)
         if (kind, name) in self._loaded and self._known.get(row) == data:
             return  # the row holds this already (None: there is none)
-        table = ConversationState.__table__
-        where = (table.c.kind == kind, table.c.name == name, table.c.key == key)
+        values = {"kind": kind, "name": name, "key": key}
 
         async def write(conn: AsyncConnection) -> None:
             if data is None:
-                await conn.execute(delete(table).where(*where))
+                await conn.execute(_DELETING, values)
                 return
-            stmt = upsert_insert(conn.dialect.name)(table).values(
-                kind=kind, name=name, key=key, data=data, updated_at=func.now())
-            # an upsert: two instances writing one key never collide
-            await conn.execute(stmt.on_conflict_do_update(
-                index_elements=(table.c.kind, table.c.name, table.c.key),
-                set_={"data": stmt.excluded.data, "updated_at": func.now()}))
+            await conn.execute(_upserting(conn.dialect.name), {**values, "data": data})
 
         await self._write(Write(owners, write, (row,), data))
 
     async def _drop(self, kind: str, key: str, owner: int) -> None:
-        table = ConversationState.__table__
-
         async def drop(conn: AsyncConnection) -> None:
-            await conn.execute(delete(table).where(table.c.kind == kind, table.c.key == key))
+            await conn.execute(_DROPPING, {"kind": kind, "key": key})
 
         rows = tuple(row for row in self._known if row[0] == kind and row[2] == key)
         await self._write(Write(frozenset((owner,)), drop, rows, None))

@@ -227,7 +227,8 @@ class InboxApplication(Application):
                 marks = [inbox.store.finishing(update_ids, inbox.clock.now())] if update_ids \
                     else []
                 try:
-                    await persistence.commit(own_writes, *marks)
+                    async with inbox.store.writing():
+                        await persistence.commit(own_writes, *marks)
                 except Exception:
                     owners = sorted({o for w in own_writes for o in w.owners}
                                     | {o for i in update_ids for o in done[i]})

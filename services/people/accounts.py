@@ -49,20 +49,21 @@ class NewOrganization:
     link: str
 
 
-def _role(svc: Services, user: User) -> str:
+def _role(svc: Services, user) -> str:  # noqa: ANN001 - a User or a plain row
     return "admin" if user.id in svc.admin_ids else user.role
 
 
 async def ensure_account(svc: Services, user_id: int, first_name: str = "",
                          username: str | None = None) -> Account:
     async with svc.uow() as uow:
-        user, org = await uow.users.with_organization(user_id)  # one statement
-        if user is None:
+        row = await uow.users.account(user_id)  # one statement
+        if row is None:
             user = User(id=user_id, first_name=first_name, username=username, role="guest")
             uow.users.add(user)
             await uow.commit()
-        return Account(user.id, _role(svc, user), user.language, user.organization_id,
-                       org.name if org else None)
+            return Account(user.id, _role(svc, user), user.language, None)
+        return Account(row.id, _role(svc, row), row.language, row.organization_id,
+                       row.organization_name)
 
 
 async def set_language(svc: Services, user_id: int, lang: str) -> None:

@@ -105,9 +105,10 @@ async def open_at(svc: Services, user_id: int, project_id: int,
     """The user opens the project's checklist (or one slot): the place is stored before
     the view is shown, so uploads and /submit after any restart go there."""
     async with svc.uow() as uow:
-        loaded = await load(uow, svc, user_id, project_id)
-        await uow.users.move_cursor(user_id, project_id, slot_key)
-        await uow.commit()
+        loaded = await load(uow, svc, user_id, project_id, read_only=True)
+        if (loaded.cursor_project, loaded.cursor_slot) != (project_id, slot_key):
+            await uow.users.move_cursor(user_id, project_id, slot_key)  # else no write at all
+            await uow.commit()
         return loaded.view()
 
 

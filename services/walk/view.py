@@ -237,6 +237,7 @@ class Loaded:
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)
     verdicts: list[VerdictView] = field(default_factory=list)
     required: int = 1  # independent reviews the round asks for
+    cursor_project: int | None = None  # the project the user's walk is at
 
     @property
     def status(self) -> str:
@@ -281,17 +282,20 @@ async def reviewed_project(uow: UnitOfWork, svc: Services, user_id: int,
 
 
 async def load(uow: UnitOfWork, svc: Services, user_id: int, project_id: int | None,
-               *, evidence: bool = True) -> Loaded:
+               *, evidence: bool = True, read_only: bool = False) -> Loaded:
     """The project (given, else the user's current one) with its evidence, for a member,
-    a reviewer or an administrator. Five statements."""
-    user, project, org, round_, ext = await uow.projects.in_context(user_id, project_id)
+    a reviewer or an administrator. Five statements. `read_only`: the project is only
+    shown, so its rows are light read-only ones, not ORM objects to change."""
+    context = uow.projects.context_rows if read_only else uow.projects.in_context
+    user, project, org, round_, ext = await context(user_id, project_id)
     if project is None:
         raise NotFound(project_id)
     if not (in_scope(svc, user_id, user, org) or (
             user is not None and user.organization_id == project.organization_id)):
         raise NotMember(project.id)
     loaded = _loaded(svc, project, org, round_, ext, user_id,
-                     user.current_slot if user else None)
+                     user.current_slot if user else None,
+                     user.current_project_id if user else None)
     if evidence:
         await load_evidence(uow, loaded)
     return loaded
@@ -310,7 +314,7 @@ def fill(loaded: Loaded, files, entries, figures, verdicts=()) -> None:
 
 
 def _loaded(svc: Services, project, org, round_, ext, user_id: int = 0,
-            cursor_slot: str | None = None) -> Loaded:
+            cursor_slot: str | None = None, cursor_project: int | None = None) -> Loaded:
     """A project with its organisation, round and the organisation's extension of it, its
     evidence not yet filled in."""
     closes = None
@@ -318,7 +322,7 @@ def _loaded(svc: Services, project, org, round_, ext, user_id: int = 0,
         closes = max(round_.deadline_at, ext.until) if ext is not None else round_.deadline_at
     return Loaded(svc, user_id, cursor_slot, project, org, closes, recommendation_date(
         project.recommended_on, round_.recommended_on if round_ else None, svc.clock.today()),
-        required=round_.reviews_required if round_ else 1)
+        required=round_.reviews_required if round_ else 1, cursor_project=cursor_project)
 
 
 async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | None = None,
@@ -495,7 +499,7 @@ def _slot_of(states: Collection[SlotState], target: str) -> Slot:
 # -- selectors -----------------------------------------------------------------------------
 async def project_view(svc: Services, user_id: int, project_id: int) -> ProjectView:
     async with svc.uow() as uow:
-        return (await load(uow, svc, user_id, project_id)).view()
+        return (await load(uow, svc, user_id, project_id, read_only=True)).view()
 
 
 async def list_projects(svc: Services, user_id: int) -> list[ProjectView]:
@@ -518,7 +522,8 @@ async def cursor(svc: Services, user_id: int) -> tuple[int | None, str | None]:
 async def file_content(svc: Services, user_id: int, project_id: int, file_id: int
                        ) -> tuple[FileView, bytes]:
     async with svc.uow() as uow:
-        return stored_file(svc, await load(uow, svc, user_id, project_id), file_id)
+        return stored_file(svc, await load(uow, svc, user_id, project_id, read_only=True),
+                           file_id)
 
 
 def stored_file(svc: Services, loaded: Loaded, file_id: int) -> tuple[FileView, bytes]:

@@ -46,6 +46,16 @@ class Users(Repo):
             .where(User.id == user_id))).first()
         return (row[0], row[1]) if row else (None, None)
 
+    async def account(self, user_id: int):  # noqa: ANN201 - a plain row
+        """What every update needs of its user, in one statement: a plain read-only row (id,
+        role, language, organization_id, organization_name), None if there is no such user.
+        Columns, not ORM objects: it is read on every update."""
+        u, o = User.__table__, Organization.__table__
+        return (await self.session.execute(
+            select(u.c.id, u.c.role, u.c.language, u.c.organization_id,
+                   o.c.name.label("organization_name"))
+            .outerjoin(o, o.c.id == u.c.organization_id).where(u.c.id == user_id))).first()
+
     async def move_cursor(self, user_id: int, project_id: int | None,
                           slot_key: str | None) -> None:
         """Where the user is in the walk (one UPDATE, no read)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections import namedtuple
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -99,6 +101,51 @@ class QueuePage:
     everything: int = 0  # the projects in scope, those closed too: what "all" lists
 
 
+_CONTEXT = (Project.__table__, Organization.__table__, Round.__table__, RoundExtension.__table__)
+
+
+@functools.cache
+def _plain_row(table) -> type:  # noqa: ANN001 - a Table
+    """A light read-only row of one table, its columns' names as attributes."""
+    return namedtuple(f"{table.name}_row", table.c.keys(), rename=True)  # noqa: PYI024
+
+
+def _in_context(query: Select) -> Select:
+    """`query` from projects, with each one's organisation, round and the organisation's
+    extension of that round joined (the round and the extension when there are)."""
+    p, o, r, e = _CONTEXT
+    return (query.join(o, o.c.id == p.c.organization_id)
+            .outerjoin(r, r.c.id == p.c.round_id)
+            .outerjoin(e, and_(e.c.round_id == p.c.round_id,
+                               e.c.organization_id == p.c.organization_id)))
+
+
+def _split(row, tables: tuple, shared: dict) -> tuple:  # noqa: ANN001 - a Row of tables'
+    """A joined row as one light row per table (e.g. project, organisation, round,
+    extension), None where an outer join found none; one object for each organisation,
+    round and extension (`shared`)."""
+    out, at = [], 0
+    for table in tables:
+        values = row[at:at + len(table.c)]
+        at += len(table.c)
+        key = (table.name, *(values[i] for i in _key_columns(table)))
+        if key[1] is None:  # an outer join found none (the project's key is never None)
+            out.append(None)
+            continue
+        part = shared.get(key)
+        if part is None:
+            part = _plain_row(table)(*values)
+            if table is not _CONTEXT[0]:
+                shared[key] = part
+        out.append(part)
+    return tuple(out)
+
+
+@functools.cache
+def _key_columns(table) -> tuple[int, ...]:  # noqa: ANN001 - a Table
+    return tuple(i for i, column in enumerate(table.c) if column.primary_key)
+
+
 class Projects(Repo):
     async def get(self, project_id: int) -> Project | None:
         return await self.session.get(Project, project_id)
@@ -124,6 +171,21 @@ class Projects(Repo):
                                             == Project.organization_id)))).first()
         return tuple(row) if row else (None, None, None, None, None)  # type: ignore[return-value]
 
+    async def context_rows(self, user_id: int, project_id: int | None = None) -> tuple:
+        """`in_context` as light read-only rows (user, project, organisation, round,
+        extension), for the screens that only show a project (read on every step of the
+        walk: columns, not five ORM objects)."""
+        u, p = User.__table__, Project.__table__
+        query = select(u, *_CONTEXT)
+        if project_id is not None:
+            query = (query.select_from(p).outerjoin(u, u.c.id == user_id)
+                     .where(p.c.id == project_id))
+        else:
+            query = (query.select_from(u).join(p, p.c.id == u.c.current_project_id)
+                     .where(u.c.id == user_id))
+        row = (await self.session.execute(_in_context(query))).first()
+        return _split(row, (u, *_CONTEXT), {}) if row else (None, None, None, None, None)
+
     async def evidence(self, project_id: int) -> tuple[list, list, list]:
         """Everything stored for the project: files, entries, figures, as plain read-only
         rows (a project's evidence is read on every screen; ORM objects would cost more to
@@ -136,26 +198,17 @@ class Projects(Repo):
         """The projects (of one organisation, in one status, these ids, or all), each with
         its organisation, round and extension, by id: plain read-only rows (Core, not ORM
         objects: thousands of them are built several times faster), four statements."""
-        p, o = Project.__table__, Organization.__table__
-        r, e = Round.__table__, RoundExtension.__table__
+        p = Project.__table__
         conditions = [c for given, c in ((organization_id, p.c.organization_id
                                           == organization_id),
                                          (status, p.c.status == status))
                       if given is not None]
         if ids is not None:
             conditions.append(p.c.id.in_(list(ids)))
-        projects = (await self.session.execute(
-            select(p).where(*conditions).order_by(p.c.id))).all()
-        if not projects:
-            return []
-        theirs = select(p.c.organization_id).where(*conditions)
-        orgs = {row.id: row for row in await self.session.execute(
-            select(o).where(o.c.id.in_(theirs)))}
-        rounds = {row.id: row for row in await self.session.execute(select(r))}
-        extensions = {(x.round_id, x.organization_id): x for x in await self.session.execute(
-            select(e).where(e.c.organization_id.in_(theirs)))}
-        return [(x, orgs[x.organization_id], rounds.get(x.round_id),
-                 extensions.get((x.round_id, x.organization_id))) for x in projects]
+        rows = await self.session.execute(_in_context(select(*_CONTEXT).select_from(p))
+                                          .where(*conditions).order_by(p.c.id))
+        shared: dict = {}  # one row object per organisation, round and extension
+        return [_split(row, _CONTEXT, shared) for row in rows]
 
     async def rows(self, statuses: Collection[str], *, round_id: int | None = None,
                    unrounded: bool = False, totals: bool = False,

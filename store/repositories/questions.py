@@ -32,8 +32,12 @@ class QuestionGaps(Repo):
 
 
 class AnswerCards(Repo):
-    async def all(self) -> list[AnswerCard]:
-        return list(await self.session.scalars(select(AnswerCard).order_by(AnswerCard.id)))
+    async def all(self) -> list:
+        """Every card by id, as plain read-only rows (id, question, answer, added_at): read
+        on every question, so columns rather than ORM objects."""
+        c = AnswerCard.__table__.c
+        return list((await self.session.execute(
+            select(c.id, c.question, c.answer, c.added_at).order_by(c.id))).all())
 
 
 class GapDigests(Repo):

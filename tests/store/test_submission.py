@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import event
 
 from bot.app import build_services
 from domain.errors import InputError
@@ -145,6 +146,31 @@ async def test_everything_confirmed_survives_a_restart(svc, settings, project):
     view = await pv.project_view(fresh, 1001, project)
     assert view.report.total == 10
     assert await pv.cursor(fresh, 1001) == (project, "union_work_materials")
+
+
+async def test_opening_the_place_the_user_is_at_writes_nothing(svc, project):
+    """Back to the checklist after a criterion, again and again: the walk's cursor is where
+    it was, so no UPDATE (and no commit synced to disk); moving somewhere else writes it."""
+    await projects.set_cursor(svc, 1001, project_id=project, slot_key="union_approval")
+    writes: list[str] = []
+
+    def executed(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("UPDATE USERS"):
+            writes.append(statement)
+
+    engine = svc.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        await projects.open_at(svc, 1001, project)
+        assert len(writes) == 1  # moved to the checklist
+        for _ in range(3):
+            await projects.open_at(svc, 1001, project)
+        assert len(writes) == 1  # already there
+        await projects.open_at(svc, 1001, project, "study_records")
+        assert len(writes) == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert await pv.cursor(svc, 1001) == (project, "study_records")
 
 
 async def test_a_full_submission_reaches_100(svc, project):
