@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import pytest
 from bot.settings import TYPES
 from fakegram.http import Background
 from tests.e2e.client import ChatUser, Telegram
+from tests.support.cli import free_port
 from tests.support.databases import Databases
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -108,12 +108,6 @@ def _create_organisation(env: dict[str, str], cwd: Path) -> str:
     return json.loads(done.stdout)["invite_code"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def backends(stack: ExitStack, databases: Databases, tmp: Path) -> tuple[str, Background]:
     """A fresh database and a fake Telegram on HTTP, each ended with `stack`."""
     database_url = databases.create(tmp)
@@ -138,7 +132,7 @@ def _launch(tmp_path_factory: pytest.TempPathFactory, databases: Databases,
         command = [sys.executable, "-m", "bot", "run"]
         webhook_url = None
         if webhook:
-            port = _free_port()
+            port = free_port()
             webhook_url = f"http://127.0.0.1:{port}/telegram"
             env.update({"WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": str(port),
                         "WEBHOOK_SECRET": WEBHOOK_SECRET, "HEARTBEAT_SECONDS": "1",
