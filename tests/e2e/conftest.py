@@ -27,7 +27,7 @@ import pytest
 from bot.settings import TYPES
 from fakegram.http import Background
 from tests.e2e.client import ChatUser, Telegram
-from tests.support.cli import free_port
+from tests.support.cli import free_port, run_in_process
 from tests.support.databases import Databases
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -54,6 +54,10 @@ class World:
 
     def chat(self, user_id: int, first_name: str = "王芳") -> ChatUser:
         return self.telegram.user(user_id, first_name)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """`python -m bot ARGS` beside the running bot, with its settings (in this process)."""
+        return run_in_process(args, env=self.env, cwd=self.log_path.parent, inherit=False)
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -99,10 +103,10 @@ def _bot_env(tmp: Path, url: str, database_url: str) -> dict[str, str]:
 
 
 def _create_organisation(env: dict[str, str], cwd: Path) -> str:
-    args = [sys.executable, "-m", "bot", "org", "add", "--json"]
+    args = ["org", "add", "--json"]
     for key, value in ORG.items():
         args += [f"--{key}", value]
-    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+    done = run_in_process(args, env=env, cwd=cwd, inherit=False)
     if done.returncode != 0:
         pytest.fail(f"`python -m bot org add` failed ({done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout)["invite_code"]

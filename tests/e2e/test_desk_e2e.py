@@ -8,8 +8,6 @@ told."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -49,8 +47,7 @@ def _submitted(staff, score: str) -> int:
 
 
 def _appointed(world, user_id: int):
-    done = subprocess.run([sys.executable, "-m", "bot", "reviewer", "add", "--json"],
-                          env=world.env, capture_output=True, text=True, timeout=60)
+    done = world.cli("reviewer", "add", "--json")
     assert done.returncode == 0, done.stderr
     code = json.loads(done.stdout)["code"]
     reviewer = world.chat(user_id, "评审员")

@@ -4,14 +4,12 @@ fake Telegram's) reach it on loopback with the secret token; anything else is re
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import ROOT, WEBHOOK_SECRET
+from tests.e2e.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.e2e
 
@@ -79,8 +77,7 @@ def test_health_inside_and_outside_the_running_bot(webhook_world):
     assert health["database"]["reachable"] and health["jobs_running"]
     assert health["mode"] == "webhook" and health["last_update_at"]
 
-    done = subprocess.run([sys.executable, "-m", "bot", "health"], env=webhook_world.env,
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = webhook_world.cli("health")
     assert done.returncode == 0, done.stdout + done.stderr
     line, = done.stdout.strip().splitlines()
     outside = json.loads(line)
