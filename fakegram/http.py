@@ -10,6 +10,11 @@ side for a test or a benchmark in another thread or process.
     GET  /_chat/<id>                   {"seq": n, "messages": [the bot's messages, as shown]}
     GET  /_state                       {"calls": [[method, params]], "deliveries": …, "webhook"}
 
+It is also an HTTP proxy in front of itself: a Bot API request in absolute form (`POST
+http://any.host/bot<token>/<method>`, what an HTTP client sends to its proxy) is answered the
+same, and `requests` says which calls came that way. With `token`, a call with another token is
+answered 401 Unauthorized, as Telegram answers a wrong or revoked one.
+
 `HttpFront(fake)` serves on the running event loop (a benchmark that drives the fake directly);
 `Background()` serves a fresh fake on a loop of its own in a thread (synchronous tests).
 """
@@ -26,6 +31,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from fakegram.api import ApiError
 from fakegram.server import ConnectionFault, FakeTelegram, FakeUser, SentMessage
 
 # Parameters PTB sends as plain strings that could also parse as JSON ("123", "true").
@@ -51,9 +57,10 @@ def shown(message: SentMessage) -> dict[str, Any]:
 
 
 class _Handler(tornado.web.RequestHandler):
-    def initialize(self, fake: FakeTelegram, latency: float = 0.0) -> None:
-        self.fake = fake
-        self.latency = latency
+    def initialize(self, front: HttpFront, proxied: bool = False) -> None:
+        self.front = front
+        self.fake = front.fake
+        self.proxied = proxied
 
     def answer(self, data: object, status: int = 200) -> None:
         self.set_status(status)
@@ -62,7 +69,11 @@ class _Handler(tornado.web.RequestHandler):
 
 
 class _Api(_Handler):
-    async def post(self, _token: str, method: str) -> None:
+    async def post(self, token: str, method: str) -> None:
+        self.front.requests.append((method, self.proxied))
+        if self.front.token is not None and token != self.front.token:
+            self.answer(ApiError(401, "Unauthorized").payload(), 401)
+            return
         if self.request.headers.get("Content-Type", "").startswith("application/json"):
             params = json.loads(self.request.body or b"{}")
         else:
@@ -70,8 +81,8 @@ class _Api(_Handler):
                       for key, values in self.request.body_arguments.items()}
         files = {part: (f[0].filename, f[0].body, f[0].content_type)
                  for part, f in self.request.files.items()}
-        if self.latency:
-            await asyncio.sleep(self.latency)  # the network between the bot and Telegram
+        if self.front.latency:
+            await asyncio.sleep(self.front.latency)  # the network between the bot and Telegram
         try:
             status, answer = await self.fake.call(method, params, files)
         except ConnectionFault:
@@ -140,19 +151,25 @@ class HttpFront:
     `base_url`, files at `file_url`, the users' side at `url`. With `latency` (seconds) each
     Bot API call is answered that much later, as over the network to Telegram."""
 
-    def __init__(self, fake: FakeTelegram, *, latency: float = 0.0) -> None:
+    def __init__(self, fake: FakeTelegram, *, latency: float = 0.0, port: int = 0,
+                 token: str | None = None) -> None:
         self.fake = fake
+        self.latency = latency
+        self.token = token
+        # every Bot API request: (method, whether it came as to an HTTP proxy), in order
+        self.requests: list[tuple[str, bool]] = []
         routes: list[Any] = [
-            (r"/bot([^/]+)/([A-Za-z]+)", _Api),
-            (r"/file/bot(.+)", _File),
-            (r"/_user/(message|press|document)", _Users),
-            (r"/_chat/(-?\d+)", _Chat),
-            (r"/_state", _State),
+            (r"/bot([^/]+)/([A-Za-z]+)", _Api, {}),
+            (r"https?://[^/]+/bot([^/]+)/([A-Za-z]+)", _Api, {"proxied": True}),
+            (r"/file/bot(.+)", _File, {}),
+            (r"/_user/(message|press|document)", _Users, {}),
+            (r"/_chat/(-?\d+)", _Chat, {}),
+            (r"/_state", _State, {}),
         ]
-        app = tornado.web.Application([(path, kind, {"fake": fake, "latency": latency})
-                                       for path, kind in routes])
+        app = tornado.web.Application([(path, kind, {"front": self, **options})
+                                       for path, kind, options in routes])
         self.server = tornado.httpserver.HTTPServer(app, max_body_size=60 << 20)
-        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        sockets = tornado.netutil.bind_sockets(port, "127.0.0.1")
         self.port = sockets[0].getsockname()[1]
         self.server.add_sockets(sockets)
 
@@ -175,22 +192,35 @@ class HttpFront:
 
 class Background:
     """A fresh `FakeTelegram` and its `HttpFront` on an event loop of their own, in a thread
-    of this process: for tests that drive it over HTTP from synchronous code."""
+    of this process: for tests that drive it over HTTP from synchronous code. `port` and
+    `token` are the front's; the other options the fake's."""
 
-    def __init__(self, **fake_options: Any) -> None:
+    def __init__(self, *, port: int = 0, token: str | None = None, **fake_options: Any) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="fakegram",
                                         daemon=True)
         self._thread.start()
 
         async def start() -> HttpFront:
-            return HttpFront(FakeTelegram(**fake_options))
+            return HttpFront(FakeTelegram(**fake_options), port=port, token=token)
 
         self.front = asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
 
     @property
     def url(self) -> str:
         return self.front.url
+
+    def methods(self, proxied: bool | None = None) -> list[str]:
+        """The Bot API methods asked for so far, in order; only those that came as to an HTTP
+        proxy (True) or directly (False)."""
+        return [method for method, through_proxy in list(self.front.requests)
+                if proxied is None or through_proxy == proxied]
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.front.stop)

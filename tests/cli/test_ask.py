@@ -165,10 +165,16 @@ def cjk_pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
+@pytest.fixture(scope="module")
+def cache_folder(tmp_path_factory) -> Path:
+    """One cache directory for this module's tests: the corpora they add differ, the words
+    most of them share are tokenised once (store/search_index.py keys each corpus apart)."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture()
-def user_env(tmp_path) -> dict[str, str]:
-    return {"UNIONBOT_DOCS_DIR": str(tmp_path / "docs"),
-            "UNIONBOT_CACHE_DIR": str(tmp_path / "cache")}
+def user_env(tmp_path, cache_folder) -> dict[str, str]:
+    return {"UNIONBOT_DOCS_DIR": str(tmp_path / "docs"), "UNIONBOT_CACHE_DIR": str(cache_folder)}
 
 
 def listed(env: dict[str, str]) -> dict[str, dict]:

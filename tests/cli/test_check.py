@@ -1,21 +1,21 @@
 """TELEGRAM_PROXY_URL reaches PTB's HTTP clients, and `python -m bot check` says which of the
 database, migrations, proxy, Bot API and webhook this machine reaches (issue 23). Loopback
-only: a stand-in Bot API that is also an HTTP proxy (tests/support/fake_bot_api.py), and
+only: the fake Telegram, which is also an HTTP proxy (fakegram/http.py), and
 closed local ports."""
 
 from __future__ import annotations
 
 from bot.app import build_application
 from bot.settings import Settings
-from tests.cli.test_failures import TOKEN, bot, running, wait_for
-from tests.support.fake_bot_api import FakeBotApi, free_port
+from tests.cli.test_failures import TOKEN, bot, running, telegram, wait_for
+from tests.support.cli import free_port
 
 NOWHERE = "http://api.telegram.invalid/bot"  # never resolved: only the proxy is asked
 
 
 def test_check_reaches_every_part_through_the_proxy(tmp_path):
     assert bot(tmp_path, "db", "upgrade").returncode == 0
-    with FakeBotApi() as proxy:
+    with telegram() as proxy:
         out = bot(tmp_path, "--lang", "en", "check", TELEGRAM_API_BASE_URL=NOWHERE,
                   TELEGRAM_PROXY_URL=proxy.url)
         assert out.returncode == 0, out.stderr
@@ -46,7 +46,7 @@ def test_check_exits_non_zero_with_one_line_per_unreachable_part(tmp_path):
 
 def test_a_database_behind_its_migrations_is_named(tmp_path):
     assert bot(tmp_path, "db", "upgrade", "0002").returncode == 0
-    with FakeBotApi() as api:
+    with telegram() as api:
         out = bot(tmp_path, "--lang", "en", "check", TELEGRAM_API_BASE_URL=f"{api.url}/bot")
     assert out.returncode == 1
     failed, = out.stderr.strip().splitlines()
@@ -54,7 +54,7 @@ def test_a_database_behind_its_migrations_is_named(tmp_path):
 
 
 def test_the_running_bot_calls_telegram_through_the_proxy(tmp_path):
-    with FakeBotApi() as proxy, running(tmp_path, TELEGRAM_API_BASE_URL=NOWHERE,
+    with telegram() as proxy, running(tmp_path, TELEGRAM_API_BASE_URL=NOWHERE,
                                         TELEGRAM_PROXY_URL=proxy.url) as (proc, log):
         wait_for(lambda: "getUpdates" in proxy.methods(proxied=True), proc, log)
         assert proxy.methods(proxied=False) == []

@@ -1,6 +1,8 @@
 """What an operator sees when the bot cannot reach what it needs (issue 23): one line naming
 what failed, what was tried and what to check, an exit status per kind (bot/runtime/failures.py),
-never a traceback; a Bot API unreachable at start-up is tried again with growing pauses."""
+never a traceback; a Bot API unreachable at start-up is tried again with growing pauses.
+`python -m bot run` runs as a real process here (start-up, its exit status, SIGTERM); the other
+commands in this process."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ from pathlib import Path
 
 from bot.runtime.failures import EXIT_DATABASE, EXIT_MIGRATION, EXIT_TELEGRAM
 from bot.settings import TYPES
+from fakegram.http import Background
 from store.migrate import script_heads
-from tests.support.fake_bot_api import FakeBotApi, free_port
+from tests.support.cli import free_port, run_in_process, run_process
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:ABC-test"
+BOT_ID = int(TOKEN.split(":")[0])
 
 
 def environment(tmp_path: Path, **env: str) -> dict[str, str]:
@@ -34,9 +38,14 @@ def environment(tmp_path: Path, **env: str) -> dict[str, str]:
 
 
 def bot(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=tmp_path,
-                          env=environment(tmp_path, **env), capture_output=True, text=True,
-                          timeout=120)
+    """`python -m bot ARGS` with this test's settings, in this process; `run` as a process."""
+    run = run_process if "run" in args else run_in_process
+    return run(args, env=environment(tmp_path, **env), cwd=tmp_path, inherit=False)
+
+
+def telegram(**options: object) -> Background:
+    """A fake Telegram (fakegram) on loopback for the bot with TOKEN."""
+    return Background(bot_id=BOT_ID, **options)
 
 
 @contextmanager
@@ -92,7 +101,7 @@ def test_a_bot_api_that_comes_back_during_the_start_is_used(tmp_path):
     with running(tmp_path, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
                  STARTUP_WAIT_S="120") as (proc, log):
         wait_for(lambda: "did not answer" in log.read_text(), proc, log)
-        with FakeBotApi(port=port) as api:  # the network is back
+        with telegram(port=port) as api:  # the network is back
             wait_for(lambda: "getUpdates" in api.methods(), proc, log)
             proc.terminate()
             assert proc.wait(timeout=30) == 0
@@ -100,7 +109,7 @@ def test_a_bot_api_that_comes_back_during_the_start_is_used(tmp_path):
 
 
 def test_a_token_telegram_refuses_is_named_without_retrying(tmp_path):
-    with FakeBotApi(refuse_token=True) as api:
+    with telegram(token="123456:another") as api:  # Telegram knows no bot by TOKEN
         out = bot(tmp_path, "run", TELEGRAM_API_BASE_URL=f"{api.url}/bot", STARTUP_WAIT_S="60")
     assert out.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in one_line(out) and TOKEN not in out.stderr

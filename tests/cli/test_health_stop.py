@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import signal
 
-from tests.cli.test_failures import bot, running, wait_for
-from tests.support.fake_bot_api import FakeBotApi
+from tests.cli.test_failures import bot, running, telegram, wait_for
 
 
 def health(tmp_path) -> tuple[int, dict]:
@@ -17,7 +16,7 @@ def health(tmp_path) -> tuple[int, dict]:
 
 
 def test_a_bot_that_stopped_cleanly_is_unhealthy_at_once(tmp_path):
-    with FakeBotApi() as api, running(tmp_path, TELEGRAM_API_BASE_URL=f"{api.url}/bot",
+    with telegram() as api, running(tmp_path, TELEGRAM_API_BASE_URL=f"{api.url}/bot",
                                       HEARTBEAT_SECONDS="30") as (proc, log):
         wait_for(lambda: (tmp_path / "heartbeat.json").is_file()
                  and "getUpdates" in api.methods(), proc, log)
@@ -31,7 +30,7 @@ def test_a_bot_that_stopped_cleanly_is_unhealthy_at_once(tmp_path):
 
 
 def test_a_bot_that_was_killed_is_unhealthy_at_once(tmp_path):
-    with FakeBotApi() as api, running(tmp_path, TELEGRAM_API_BASE_URL=f"{api.url}/bot",
+    with telegram() as api, running(tmp_path, TELEGRAM_API_BASE_URL=f"{api.url}/bot",
                                       HEARTBEAT_SECONDS="30") as (proc, log):
         wait_for(lambda: (tmp_path / "heartbeat.json").is_file(), proc, log)
         assert health(tmp_path)[0] == 0

@@ -14,8 +14,8 @@ from telegram.error import TimedOut
 
 from bot.runtime import metrics
 from bot.runtime.logs import MetricsHandler
-from tests.cli.test_failures import running, wait_for
-from tests.support.fake_bot_api import FakeBotApi, free_port
+from tests.cli.test_failures import running, telegram, wait_for
+from tests.support.cli import free_port
 
 NAMES = {  # docs/deploy.md lists them
     "unionbot_updates_handled", "unionbot_updates_failed", "unionbot_handler_duration_seconds",
@@ -38,7 +38,7 @@ def test_a_polling_bot_serves_its_metrics(tmp_path):
     status = tmp_path / "backup-status.json"
     finished = time.time() - 3600
     status.write_text(json.dumps({"ok": True, "last_success_at": finished}))
-    with FakeBotApi() as api, running(tmp_path, TELEGRAM_API_BASE_URL=f"{api.url}/bot",
+    with telegram() as api, running(tmp_path, TELEGRAM_API_BASE_URL=f"{api.url}/bot",
                                       METRICS_PORT=str(port), HEARTBEAT_SECONDS="1",
                                       BACKUP_STATUS_FILE=str(status)) as (proc, log):
         wait_for(lambda: "getUpdates" in api.methods(), proc, log)

@@ -27,7 +27,7 @@ import pytest
 
 from tests.e2e.client import Telegram
 from tests.e2e.conftest import ADMIN_ID, TOKEN, _stop, backends, ready
-from tests.support.fake_bot_api import free_port
+from tests.support.cli import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "deploy.md"

@@ -101,16 +101,17 @@ class ChatUser:
         self._mark()
         self.telegram.post("/_user/message", json={"user": self.user, "text": text})
 
-    def press(self, label: str) -> None:
+    def press(self, label: str, *, on: BotMessage | None = None) -> None:
         """Press the inline button `label`, on the newest message showing it; waits (bounded)
-        for it to appear among the messages new or changed since the latest action."""
-        try:
-            message = self._wait(lambda m: m.button(label) is not None, f"a button {label!r}")
-        except AssertionError:
-            older = [m for m in self.messages if m.button(label) is not None]
-            if not older:
-                raise
-            message = older[-1]
+        for it to appear among the messages new or changed since the latest action. With `on`
+        (a message the test has read), on that message as the chat shows it now: no waiting."""
+        if on is not None:
+            message = next((m for m in self.messages if m.message_id == on.message_id), None)
+            if message is None or message.button(label) is None:
+                raise AssertionError(f"no button {label!r} on message #{on.message_id} now: "
+                                     f"{message or '(deleted)'}")
+        else:
+            message = self._newest_with(label)
         button = message.button(label) or {}
         if "callback_data" not in button:
             raise AssertionError(f"{label!r} is not a callback button: {button}")
@@ -146,6 +147,15 @@ class ChatUser:
                           and (button is None or m.button(button) is not None), what, timeout)
 
     # ----- internals --------------------------------------------------------------------------
+
+    def _newest_with(self, label: str) -> BotMessage:
+        try:
+            return self._wait(lambda m: m.button(label) is not None, f"a button {label!r}")
+        except AssertionError:
+            older = [m for m in self.messages if m.button(label) is not None]
+            if not older:
+                raise
+            return older[-1]
 
     def _mark(self) -> None:
         self._seq = self.telegram.chat(self.id)[0]

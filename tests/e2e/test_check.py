@@ -3,17 +3,13 @@ reached, one line each."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 pytestmark = pytest.mark.e2e
 
 
 def test_check_reaches_everything_the_running_bot_uses(world):
-    out = subprocess.run([sys.executable, "-m", "bot", "--lang", "en", "check"], env=world.env,
-                         cwd=world.log_path.parent, capture_output=True, text=True, timeout=120)
+    out = world.cli("--lang", "en", "check")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert [line.split(":")[0] for line in lines] == [

@@ -8,8 +8,6 @@ told."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -49,8 +47,7 @@ def _submitted(staff, score: str) -> int:
 
 
 def _appointed(world, user_id: int):
-    done = subprocess.run([sys.executable, "-m", "bot", "reviewer", "add", "--json"],
-                          env=world.env, capture_output=True, text=True, timeout=60)
+    done = world.cli("reviewer", "add", "--json")
     assert done.returncode == 0, done.stderr
     code = json.loads(done.stdout)["code"]
     reviewer = world.chat(user_id, "评审员")
@@ -70,10 +67,10 @@ def test_submit_review_return_fix_and_verify(world):
     reviewer.press(_starting(queue, "🔍"))
     project = reviewer.expect("申报 10 / 核定 0")
     reviewer.press(_starting(project, "⬜ 学习制度"))
-    reviewer.expect(button="📎 查看文件")
+    item = reviewer.expect(button="📎 查看文件")
     reviewer.press("📎 查看文件")
     assert reviewer.expect("").kind == "document"
-    reviewer.press("❌ 退回")
+    reviewer.press("❌ 退回", on=item)  # below the file now
     reviewer.expect("请选择退回理由")
     reviewer.press("材料不清晰")
     reviewer.expect(button="↩️ 退回申报单位修改")

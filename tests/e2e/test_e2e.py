@@ -7,14 +7,10 @@ Each test is one person (their own Telegram user id), so the chats do not distur
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -76,8 +72,7 @@ def test_health_from_outside_the_polling_bot(world):
     deadline = time.monotonic() + 10  # the first beat follows the job queue's start
     while not Path(world.env["HEARTBEAT_FILE"]).exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    done = subprocess.run([sys.executable, "-m", "bot", "health"], env=world.env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    done = world.cli("health")
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["heartbeat"]["mode"] == "polling" and report["database"]["reachable"]

@@ -31,6 +31,19 @@ def python_files(root: Path, package: str) -> Iterator[Path]:
     yield from sorted(p for p in (root / package).rglob("*.py") if "__pycache__" not in p.parts)
 
 
+_trees: dict[str, ast.Module] = {}
+
+
+def parse(path: Path) -> ast.Module:
+    """The file's syntax tree, not to be changed: a text parsed before is not parsed again (the
+    guards' tests read copies of the code base that differ from it in a line or two)."""
+    source = path.read_text(encoding="utf-8")
+    tree = _trees.get(source)
+    if tree is None:
+        tree = _trees[source] = ast.parse(source, str(path))
+    return tree
+
+
 def imported_modules(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """(line, module) for every import, also those inside functions and TYPE_CHECKING."""
     for node in ast.walk(tree):
@@ -45,7 +58,7 @@ def layer_violations(root: Path = ROOT) -> list[str]:
     out = []
     for package in PACKAGES:
         for path in python_files(root, package):
-            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            tree = parse(path)
             for line, module in imported_modules(tree):
                 top = module.split(".")[0]
                 where = f"{path.relative_to(root)}:{line}"
@@ -95,7 +108,7 @@ def project_imports(root: Path = ROOT) -> tuple[dict[str, set[str]], list[str]]:
     graph: dict[str, set[str]] = {m: set() for m in files}
     inner = []
     for module, path in files.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        tree = parse(path)
         top = _top_level_imports(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -186,7 +199,7 @@ def catalog_key_uses(root: Path = ROOT) -> list[KeyUse]:
     out = []
     for package in PACKAGES:
         for path in python_files(root, package):
-            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            tree = parse(path)
             for node in ast.walk(tree):
                 if not isinstance(node, ast.Call) or not node.args:
                     continue
@@ -213,7 +226,7 @@ def input_error_fields(root: Path = ROOT, packages: tuple[str, ...] = PACKAGES) 
     out = []
     for package in packages:
         for path in python_files(root, package):
-            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            tree = parse(path)
             for node in ast.walk(tree):
                 if not isinstance(node, ast.Call):
                     continue

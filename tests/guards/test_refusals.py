@@ -8,7 +8,7 @@ import inspect
 
 from handlers.common import REFUSALS
 from services import errors
-from tests.guards.scan import ROOT, python_files
+from tests.guards.scan import ROOT, parse, python_files
 
 
 def test_every_service_refusal_is_said_somewhere():
@@ -16,7 +16,7 @@ def test_every_service_refusal_is_said_somewhere():
                 if issubclass(kind, Exception) and kind.__module__ == errors.__name__}
     caught = set()
     for path in python_files(ROOT, "handlers"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parse(path)):
             if isinstance(node, ast.ExceptHandler) and node.type is not None:
                 caught |= {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
     tabled = {kind.__name__ for _, kind in REFUSALS}

@@ -5,8 +5,10 @@ interpreter."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from collections.abc import Sequence
 
 from tests.guards.scan import DEFERRED, ROOT
 
@@ -40,6 +42,40 @@ def modules_after(statement: str) -> set[str]:
     return set(out.split())
 
 
+# In one fresh interpreter: `statement`, then for each module a fork of that state (a child
+# process) imports it and lists every module loaded then, as a fresh interpreter that ran
+# `statement` and imported the module would. One start-up instead of one per module.
+_EACH = """
+import json, os, sys
+{statement}
+found = {{}}
+for module in {modules!r}:
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(read)
+        __import__(module)
+        with os.fdopen(write, "w") as out:
+            out.write("\\n".join(sys.modules))
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        found[module] = answer.read().split()
+    if os.waitpid(child, 0)[1] != 0:
+        sys.exit(f"importing {{module}} failed")
+print(json.dumps(found))
+"""
+
+
+def modules_after_each(statement: str, modules: Sequence[str]) -> dict[str, set[str]]:
+    """{module: what is loaded after `statement` and then `import module`}, each as in a fresh
+    interpreter."""
+    out = subprocess.run([sys.executable, "-c", _EACH.format(statement=statement,
+                                                            modules=tuple(modules))],
+                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return {module: set(names) for module, names in json.loads(out).items()}
+
+
 def test_starting_the_bot_leaves_the_heavy_stacks_for_later():
     loaded = modules_after(START)
     early = {name: why for name, why in LOADED_LATER.items()
@@ -55,9 +91,10 @@ def test_each_module_imported_late_loads_a_heavy_stack():
     """The layer guard lets a function import only these project modules (scan.DEFERRED):
     each must earn it by loading one of the heavy stacks above that start-up leaves out."""
     started = modules_after(START)
+    loaded = modules_after_each(START, DEFERRED)
     light = [module for module in DEFERRED if not any(
         (name in LOADED_LATER or name.split(".")[0] in LOADED_LATER) and name not in started
-        for name in modules_after(f"{START}\nimport {module}") - started)]
+        for name in loaded[module] - started)]
     assert light == []
 
 

@@ -13,6 +13,9 @@ process's exit does for them; here each such call leaves an idle SQLite connecti
 
 `run_process` is the real thing, for the tests where the process boundary is the point: the
 exit status of the real entry point, the installed `unionbot` script, start-up.
+
+Either adds `env` to this process's environment, or with `inherit=False` makes it the whole
+environment (a test that names every setting it wants, none inherited).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import contextlib
 import io
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -35,21 +39,30 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now (a closed one, or one to listen on later)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def run_process(args: Sequence[str], env: Mapping[str, str] | None = None,
-                stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """`python -m bot ARGS` as a child process; `env` is added to this process's environment."""
+                stdin: str | None = None, cwd: Path = ROOT,
+                inherit: bool = True) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` as a child process."""
     return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, cwd=cwd,
-                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          timeout=TIMEOUT)
+                          env={**(os.environ if inherit else {}), **(env or {})},
+                          capture_output=True, text=True, timeout=TIMEOUT)
 
 
 def run_in_process(args: Sequence[str], env: Mapping[str, str] | None = None,
-                   stdin: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """`python -m bot ARGS` in this process; `env` is added to this process's environment."""
+                   stdin: str | None = None, cwd: Path = ROOT,
+                   inherit: bool = True) -> subprocess.CompletedProcess:
+    """`python -m bot ARGS` in this process."""
     argv = [sys.executable, "-m", "bot", *args]
     out, err = io.StringIO(), io.StringIO()
-    with _environment(env or {}), _working_directory(cwd), _streams(stdin or "", out, err), \
-            _last_resort_logging(err):
+    with _environment(env or {}, inherit), _working_directory(cwd), \
+            _streams(stdin or "", out, err), _last_resort_logging(err):
         if _loop_running():  # asyncio.run() refuses to start inside a running loop
             code = _in_a_thread(list(args), err)
         else:
@@ -92,8 +105,10 @@ def _loop_running() -> bool:
 
 
 @contextlib.contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
+def _environment(values: Mapping[str, str], inherit: bool) -> Iterator[None]:
     saved = dict(os.environ)
+    if not inherit:
+        os.environ.clear()
     os.environ.update(values)
     try:
         yield
