@@ -671,7 +671,7 @@ def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIn
         return "coverage"
     if results.query.places:  # the documents are one city's: 济南市总 asks about another's
         return "place"
-    if results.query.unknown and results.confidence < rules.unknown_below:
+    if index.unknown_things(results.query) and results.confidence < rules.unknown_below:
         return "unknown"
     text = _flat(passage.text) + _flat("".join(passage.section))
     spaced = " ".join(runs(fold(results.query.text)))

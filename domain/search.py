@@ -1143,6 +1143,18 @@ class SearchIndex:
                     t for number in groups for t in self.synonyms.groups[number].terms))
         return spellings
 
+    def unknown_things(self, query: Query) -> tuple[str, ...]:
+        """The words of ``query.unknown`` that name a thing the documents never mention:
+        an English word, a noun of the language (发票, 热线) or a word the dictionary does
+        not hold; not a verb or a manner of speaking (打交道, 干活, 建起), which asks about
+        nothing the documents would have to name; not a piece of a longer such word (交道
+        in 打交道). Without a dictionary, every unknown word."""
+        words = query.unknown
+        if not self.frequency_total:
+            return words
+        return tuple(w for w in words if not any(w != other and w in other for other in words)
+                     and (w.isascii() or w in self.nouns or self.frequencies.get(w) is None))
+
     def foreign_mass(self, query: Query) -> float:
         """How much of what ``query`` asks the documents do not know, in rare words: the
         sum of its foreign pieces' rarities, and one for each English word neither

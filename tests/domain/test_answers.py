@@ -333,3 +333,14 @@ def test_an_english_question_is_searched_with_the_term_tables_chinese(ask, catal
     assert "8分" in line(result, catalog)
     first = ask("Must the sign match the registered name?").hits[0].passage.text
     assert "招牌名称与登记名称一致" in first
+
+
+def test_a_verb_the_documents_never_use_asks_about_nothing_they_lack(ask, index):
+    """下手 (a manner of speaking) is no thing the documents would have to name: the
+    question on where to start building unions is answered; a noun they never use (食堂)
+    still names something they lack."""
+    result = ask("建工会先从哪类社会组织下手")
+    assert not result.fallback
+    assert "组建工会" in result.hits[0].passage.text
+    assert index.unknown_things(index.query("建工会先从哪类社会组织下手")) == ()
+    assert index.unknown_things(index.query("工会服务中心的食堂几点开饭")) == ("食堂",)
