@@ -304,7 +304,10 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
 @pytest.mark.parametrize(("question", "expect"), [
     ("What are the access conditions for purchasing services?", "明确准入条件"),
     ("What does the 2018 opinion say about finding out the number of labour-relations "
-     "organisations?", "社会组织数量、规模状况")])
+     "organisations?", "社会组织数量、规模状况"),
+    ("Which organisations are model units?", "即墨区国立社会工作服务中心"),
+    ("Who may set up a federation of labor relations social organisations?",
+     "劳动关系领域社会组织联合会")])
 def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, question, expect):
     """The term table holds the whole documents' vocabulary (access conditions → 准入条件,
     find out → 摸清底数, number → 数量), not only the words of earlier questions."""
