@@ -757,7 +757,14 @@ class SearchIndex:
         know, side by side, are one rare word."""
         forward, backward = self._cut_from(span, 1), self._cut_from(span[::-1], -1)[::-1]
         return min((backward, forward),
-                   key=lambda cut: (len(cut), sum(len(word) == 1 for word in cut)))
+                   key=lambda cut: (len(cut), sum(len(word) == 1 for word in cut),
+                                    -self._likelihood(cut)))
+
+    def _likelihood(self, cut: Sequence[str]) -> float:
+        """How likely the language makes a cut: the sum of its words' log frequencies (a
+        word the dictionary does not hold: once), so that of two cuts alike in pieces the
+        one of the more common words stands (网站 上 填报, not 网 站上 填报)."""
+        return sum(math.log(self.frequencies.get(word) or 1) for word in cut)
 
     def _cut_from(self, span: str, direction: int) -> list[str]:
         """``_cut`` one way: ``span`` read from its start (``direction`` -1: ``span`` is

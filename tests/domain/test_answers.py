@@ -260,10 +260,12 @@ def test_the_same_words_asked_of_what_the_documents_say_are_answered(ask):
 
 
 @pytest.mark.parametrize("question", ["社会组织联合会至少要吸纳几家社会组织",
-                                      "职工服务中心的空调坏了找谁", "学习记录的培训费谁来出"])
+                                      "职工服务中心的空调坏了找谁", "学习记录的培训费谁来出",
+                                      "项目申报书在哪个系统里填", "公益创投活动办得好能拿多少奖金"])
 def test_a_question_asking_for_what_the_passage_does_not_state_is_declined(ask, question):
-    """How many (几家), whom to turn to (找谁), who pays (谁来出): the passage found shares
-    the question's words but states no number, no contact, no payer."""
+    """How many (几家), whom to turn to (找谁), who pays (谁来出), where (在哪个系统里填),
+    how much one gets (能拿多少): the passage found shares the question's words but states
+    no number, no contact, no payer, no place, no amount."""
     assert ask(question).fallback
 
 
