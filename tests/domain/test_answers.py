@@ -349,3 +349,12 @@ def test_a_verb_the_documents_never_use_asks_about_nothing_they_lack(ask, index)
     assert "组建工会" in result.hits[0].passage.text
     assert index.unknown_things(index.query("建工会先从哪类社会组织下手")) == ()
     assert index.unknown_things(index.query("工会服务中心的食堂几点开饭")) == ("食堂",)
+
+
+def test_a_money_cue_inside_a_word_of_no_amount_asks_for_no_subsidy(ask):
+    """领 of 领导小组 is no 领 (receiving money): the documents never state an amount where
+    they say 领导小组, so 市里的领导小组组长是谁 asks for a name, not the city subsidy."""
+    result = ask("市里的领导小组组长是谁")
+    assert result.computed is None
+    assert "组长：彭建国" in result.hits[0].passage.text
+    assert ask("市里评的优秀项目能领多少").computed is not None
