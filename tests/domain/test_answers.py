@@ -360,7 +360,8 @@ def test_a_money_cue_inside_a_word_of_no_amount_asks_for_no_subsidy(ask):
     assert ask("市里评的优秀项目能领多少").computed is not None
 
 
-@pytest.mark.parametrize("question", ["职工服务阵地的装修标准是什么", "户外劳动者服务的考核指标是什么"])
+@pytest.mark.parametrize("question", ["职工服务阵地的装修标准是什么",
+                                      "户外劳动者服务的考核指标是什么"])
 def test_what_a_thing_is_asked_of_a_passage_without_it_is_declined(ask, question):
     """装修标准是什么, 考核指标是什么: the passage on 阵地 or 户外劳动者 says nothing of the
     thing whose content is asked."""
