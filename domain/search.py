@@ -21,6 +21,7 @@ wrong character: 补主 → 补助, 测平 → 测评) and count at a discount.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -1016,8 +1017,8 @@ class SearchIndex:
         if not candidates:
             return None
         if len(candidates) > p.newer_candidates:  # the question's best newer passages only
-            candidates = sorted(sorted(candidates, key=lambda i: (-scores[i], i))
-                                [:p.newer_candidates])
+            candidates = sorted(heapq.nsmallest(p.newer_candidates, candidates,
+                                                key=lambda i: (-scores[i], i)))
         texts = self.memo.get("flat")
         if texts is None:
             texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
@@ -1187,5 +1188,9 @@ class SearchIndex:
 
 def _top(scores: Sequence[float], k: int) -> list[int]:
     """The ``k`` best positive scores, ties in passage order."""
-    return sorted((i for i, score in enumerate(scores) if score > 0),
+    largest = heapq.nlargest(k, scores)
+    if not largest:
+        return []
+    cut = max(largest[-1], 0.0)  # only the scores as high as the k-th best are sorted
+    return sorted((i for i, score in enumerate(scores) if score > 0 and score >= cut),
                   key=lambda i: (-scores[i], i))[:k]
