@@ -360,6 +360,23 @@ def _without_bodies(flat: str, rules: AnswerRules) -> str:
     return flat
 
 
+_AMOUNT_RE = re.compile(r"\d+(\.\d+)?万?元")
+
+
+def _moneyless(index: SearchIndex, rules: AnswerRules) -> tuple[str, ...]:
+    """The documents' words that hold a money cue of one character (领 in 领导小组, 元 in
+    多元) and stand in no sentence of theirs that states an amount: in them the cue says
+    nothing of money (组长是谁 of the 领导小组 asks for no subsidy); longest first."""
+    def make() -> tuple[str, ...]:
+        cues = [cue for cue in rules.money_cues if len(cue) == 1]
+        priced = "".join(part for p in index.passages for part in _SENTENCE_RE.split(p.text)
+                         if _AMOUNT_RE.search(part))
+        return tuple(sorted((word for word in index.vocabulary if len(word) >= 2
+                             and any(cue in word for cue in cues) and word not in priced),
+                            key=len, reverse=True))
+    return _memo(index, "moneyless", make)
+
+
 def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIndex
              ) -> Computed | None:
     """The subsidy for the honours a question names, topped up from what it says was
@@ -368,6 +385,8 @@ def _subsidy(flat: str, table: SubsidyTable, rules: AnswerRules, index: SearchIn
     for cue in rules.points_cues:  # 能拿多少分 asks for points, 能拿多少 may ask for money
         if rules.points_unit in cue:
             unpointed = unpointed.replace(cue, "#")
+    for word in _moneyless(index, rules):
+        unpointed = unpointed.replace(word, "#")
     if not _has(unpointed, rules.money_cues):
         return None
     text = _without_bodies(flat, rules)
@@ -671,7 +690,7 @@ def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIn
         return "coverage"
     if results.query.places:  # the documents are one city's: 济南市总 asks about another's
         return "place"
-    if results.query.unknown and results.confidence < rules.unknown_below:
+    if index.unknown_things(results.query) and results.confidence < rules.unknown_below:
         return "unknown"
     text = _flat(passage.text) + _flat("".join(passage.section))
     spaced = " ".join(runs(fold(results.query.text)))

@@ -21,6 +21,7 @@ wrong character: 补主 → 补助, 测平 → 测评) and count at a discount.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import unicodedata
@@ -757,7 +758,14 @@ class SearchIndex:
         know, side by side, are one rare word."""
         forward, backward = self._cut_from(span, 1), self._cut_from(span[::-1], -1)[::-1]
         return min((backward, forward),
-                   key=lambda cut: (len(cut), sum(len(word) == 1 for word in cut)))
+                   key=lambda cut: (len(cut), sum(len(word) == 1 for word in cut),
+                                    -self._likelihood(cut)))
+
+    def _likelihood(self, cut: Sequence[str]) -> float:
+        """How likely the language makes a cut: the sum of its words' log frequencies (a
+        word the dictionary does not hold: once), so that of two cuts alike in pieces the
+        one of the more common words stands (网站 上 填报, not 网 站上 填报)."""
+        return sum(math.log(self.frequencies.get(word) or 1) for word in cut)
 
     def _cut_from(self, span: str, direction: int) -> list[str]:
         """``_cut`` one way: ``span`` read from its start (``direction`` -1: ``span`` is
@@ -1009,8 +1017,8 @@ class SearchIndex:
         if not candidates:
             return None
         if len(candidates) > p.newer_candidates:  # the question's best newer passages only
-            candidates = sorted(sorted(candidates, key=lambda i: (-scores[i], i))
-                                [:p.newer_candidates])
+            candidates = sorted(heapq.nsmallest(p.newer_candidates, candidates,
+                                                key=lambda i: (-scores[i], i)))
         texts = self.memo.get("flat")
         if texts is None:
             texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
@@ -1143,6 +1151,18 @@ class SearchIndex:
                     t for number in groups for t in self.synonyms.groups[number].terms))
         return spellings
 
+    def unknown_things(self, query: Query) -> tuple[str, ...]:
+        """The words of ``query.unknown`` that name a thing the documents never mention:
+        an English word, a noun of the language (发票, 热线) or a word the dictionary does
+        not hold; not a verb or a manner of speaking (打交道, 干活, 建起), which asks about
+        nothing the documents would have to name; not a piece of a longer such word (交道
+        in 打交道). Without a dictionary, every unknown word."""
+        words = query.unknown
+        if not self.frequency_total:
+            return words
+        return tuple(w for w in words if not any(w != other and w in other for other in words)
+                     and (w.isascii() or w in self.nouns or self.frequencies.get(w) is None))
+
     def foreign_mass(self, query: Query) -> float:
         """How much of what ``query`` asks the documents do not know, in rare words: the
         sum of its foreign pieces' rarities, and one for each English word neither
@@ -1168,5 +1188,9 @@ class SearchIndex:
 
 def _top(scores: Sequence[float], k: int) -> list[int]:
     """The ``k`` best positive scores, ties in passage order."""
-    return sorted((i for i, score in enumerate(scores) if score > 0),
+    largest = heapq.nlargest(k, scores)
+    if not largest:
+        return []
+    cut = max(largest[-1], 0.0)  # only the scores as high as the k-th best are sorted
+    return sorted((i for i, score in enumerate(scores) if score > 0 and score >= cut),
                   key=lambda i: (-scores[i], i))[:k]

@@ -260,10 +260,12 @@ def test_the_same_words_asked_of_what_the_documents_say_are_answered(ask):
 
 
 @pytest.mark.parametrize("question", ["社会组织联合会至少要吸纳几家社会组织",
-                                      "职工服务中心的空调坏了找谁", "学习记录的培训费谁来出"])
+                                      "职工服务中心的空调坏了找谁", "学习记录的培训费谁来出",
+                                      "项目申报书在哪个系统里填", "公益创投活动办得好能拿多少奖金"])
 def test_a_question_asking_for_what_the_passage_does_not_state_is_declined(ask, question):
-    """How many (几家), whom to turn to (找谁), who pays (谁来出): the passage found shares
-    the question's words but states no number, no contact, no payer."""
+    """How many (几家), whom to turn to (找谁), who pays (谁来出), where (在哪个系统里填),
+    how much one gets (能拿多少): the passage found shares the question's words but states
+    no number, no contact, no payer, no place, no amount."""
     assert ask(question).fallback
 
 
@@ -304,7 +306,10 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
 @pytest.mark.parametrize(("question", "expect"), [
     ("What are the access conditions for purchasing services?", "明确准入条件"),
     ("What does the 2018 opinion say about finding out the number of labour-relations "
-     "organisations?", "社会组织数量、规模状况")])
+     "organisations?", "社会组织数量、规模状况"),
+    ("Which organisations are model units?", "即墨区国立社会工作服务中心"),
+    ("Who may set up a federation of labor relations social organisations?",
+     "劳动关系领域社会组织联合会")])
 def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, question, expect):
     """The term table holds the whole documents' vocabulary (access conditions → 准入条件,
     find out → 摸清底数, number → 数量), not only the words of earlier questions."""
@@ -333,3 +338,31 @@ def test_an_english_question_is_searched_with_the_term_tables_chinese(ask, catal
     assert "8分" in line(result, catalog)
     first = ask("Must the sign match the registered name?").hits[0].passage.text
     assert "招牌名称与登记名称一致" in first
+
+
+def test_a_verb_the_documents_never_use_asks_about_nothing_they_lack(ask, index):
+    """下手 (a manner of speaking) is no thing the documents would have to name: the
+    question on where to start building unions is answered; a noun they never use (食堂)
+    still names something they lack."""
+    result = ask("建工会先从哪类社会组织下手")
+    assert not result.fallback
+    assert "组建工会" in result.hits[0].passage.text
+    assert index.unknown_things(index.query("建工会先从哪类社会组织下手")) == ()
+    assert index.unknown_things(index.query("工会服务中心的食堂几点开饭")) == ("食堂",)
+
+
+def test_a_money_cue_inside_a_word_of_no_amount_asks_for_no_subsidy(ask):
+    """领 of 领导小组 is no 领 (receiving money): the documents never state an amount where
+    they say 领导小组, so 市里的领导小组组长是谁 asks for a name, not the city subsidy."""
+    result = ask("市里的领导小组组长是谁")
+    assert result.computed is None
+    assert "组长：彭建国" in result.hits[0].passage.text
+    assert ask("市里评的优秀项目能领多少").computed is not None
+
+
+@pytest.mark.parametrize("question", ["职工服务阵地的装修标准是什么",
+                                      "户外劳动者服务的考核指标是什么"])
+def test_what_a_thing_is_asked_of_a_passage_without_it_is_declined(ask, question):
+    """装修标准是什么, 考核指标是什么: the passage on 阵地 or 户外劳动者 says nothing of the
+    thing whose content is asked."""
+    assert ask(question).fallback

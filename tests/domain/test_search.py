@@ -167,6 +167,15 @@ def test_a_noun_the_documents_never_use_weighs_however_common(small):
     assert dict(nouns.query("经费补助能买设备吗").foreign)["设备"] == nouns.params.noun
 
 
+def test_of_two_cuts_alike_in_pieces_the_one_of_more_common_words_stands(small):
+    """网站上填报 cuts into 网站 上 填报 from the left and 网 站上 填报 from the right: the
+    language uses 网站 more than 站上, so 网站 is the thing asked about."""
+    frequencies = {**FREQUENCIES, "网站": 4800, "站上": 116, "网": 7200, "上": 258_000,
+                   "填报": 1400}
+    index = small.with_known_words((), frequencies=frequencies, nouns=frozenset({"网站"}))
+    assert "网站" in dict(index.query("经费补助在哪个网站上填报").foreign)
+
+
 def test_coverage_counts_what_the_documents_never_say_as_not_held(small):
     """The passage on 经费补助 holds all of 经费补助交给谁来做 that asks something, and
     less of 经费补助能分期拨付吗: 拨付 weighs as much as the documents' rarest word (经费
