@@ -20,7 +20,7 @@ class ProjectScore:
 
 
 async def organization_scores(svc: Services, organization_id: int) -> list[ProjectScore]:
-    """Each of the organisation's projects scored, set-based (four statements)."""
+    """Each of the organisation's projects scored, set-based (five statements)."""
     async with svc.uow() as uow:
         views = [(loaded.view(), bool(loaded.verdicts))
                  for loaded in await load_many(uow, svc, organization_id=organization_id)]

@@ -329,7 +329,7 @@ async def load_many(uow: UnitOfWork, svc: Services, *, organization_id: int | No
                     status: str | None = None, ids: Collection[int] | None = None
                     ) -> list[Loaded]:
     """Projects (of one organisation, in one status, these ids, or all) with their
-    evidence, set-based: eight statements whatever their number. Read-only: the rows are
+    evidence, set-based: five statements whatever their number. Read-only: the rows are
     plain (not ORM objects). The caller has checked the user may see them."""
     rows = await uow.projects.many_in_context(organization_id, status, ids)
     ids = [p.id for p, *_ in rows]

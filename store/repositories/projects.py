@@ -197,7 +197,7 @@ class Projects(Repo):
                               ids: Collection[int] | None = None) -> list[tuple]:
         """The projects (of one organisation, in one status, these ids, or all), each with
         its organisation, round and extension, by id: plain read-only rows (Core, not ORM
-        objects: thousands of them are built several times faster), four statements."""
+        objects: thousands of them are built several times faster), one statement."""
         p = Project.__table__
         conditions = [c for given, c in ((organization_id, p.c.organization_id
                                           == organization_id),
