@@ -721,10 +721,12 @@ class SearchIndex:
 
     def _areas(self, flat: str) -> list[str]:
         """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
-        the documents never name: a place name (``places``) before 市, 省, 县 or 区."""
+        the documents never name: a place name (``places``) before 市, 省, 县 or 区, or one
+        that is a place name with it (烟台市: the dictionary tags 烟台市, not 烟台)."""
         return [name for match in _AREA_RE.finditer(flat)
                 for size in (2, 3, 4) if size <= match.start()
-                and (name := flat[match.start() - size:match.start()]) in self.places
+                and ((name := flat[match.start() - size:match.start()]) in self.places
+                     or name + match.group() in self.places)
                 and not self._in_corpus(name)]
 
     def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
