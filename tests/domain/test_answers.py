@@ -285,6 +285,16 @@ def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
     assert not result.fallback and "成立满2年" in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize("question", ["承接项目的社会组织法人必须是青岛户籍吗",
+                                      "项目结项以后要开什么收据", "优秀项目一般几月份评选",
+                                      "优秀项目推荐名单是哪些领导来审", "联合会每年能拿到多少万"])
+def test_a_detail_of_a_kind_the_passage_does_not_state_is_declined(ask, question):
+    """必须是X吗 and 开什么X ask of a thing the passage must hold; 几月 asks a month (定期
+    states none), 哪些领导来审 a post or a body, 多少万 a sum of money: the passage found
+    shares the question's words but states none of these."""
+    assert ask(question).fallback
+
+
 @pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
                                       "宣传报道要开证明吗", "媒体报道必须是原创的吗"])
 def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
