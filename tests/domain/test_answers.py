@@ -295,6 +295,14 @@ def test_a_detail_of_a_kind_the_passage_does_not_state_is_declined(ask, question
     assert ask(question).fallback
 
 
+@pytest.mark.parametrize("question", ["没用完的补助经费需要返还吗", "优秀项目的合同需要备案吗",
+                                      "满意度测评至少要多少个职工填表"])
+def test_a_deed_or_a_least_number_the_passage_does_not_state_is_declined(ask, question):
+    """需要返还吗, 需要备案吗 ask of a deed the passage never names; 至少多少个 asks a minimum:
+    the satisfaction criterion's 测评名单 lists who took part, it states no minimum."""
+    assert ask(question).fallback
+
+
 @pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",
                                       "宣传报道要开证明吗", "媒体报道必须是原创的吗"])
 def test_a_yes_no_question_on_a_thing_the_passage_does_not_hold_is_declined(ask, question):
