@@ -271,3 +271,9 @@ def test_the_rubrics_english_labels_are_in_the_term_table():
     assert "政治建设" in synonyms.translate("What counts for political development?").split()
     assert "经验推广" in synonyms.translate("Is experience shared at a district meeting?")
     assert "设区市级" not in synonyms.translate("Which city?")  # levels: the table's own
+
+
+def test_a_code_of_letters_and_digits_the_documents_never_write_is_an_unknown_thing(seeds):
+    # an evaluation grade (5A) is a thing the documents would have to name; 2021 is a year
+    assert "5a" in seeds.unknown_things(seeds.query("社会组织评估等级5A有什么好处"))
+    assert not any(c.isdigit() for c in seeds.unknown_things(seeds.query("2021年的文件")))
