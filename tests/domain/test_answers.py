@@ -232,6 +232,26 @@ def test_the_difference_between_two_honour_levels_is_the_difference(ask, catalog
     assert "3万元" in line(result, catalog) and "2万元" in line(result, catalog)
 
 
+def test_a_count_goes_with_the_level_right_after_it(ask, catalog):
+    """一次省级: the 一次 is the provincial one's, not the city level's named before it."""
+    assert "设区市级3条×1分、省级1条×2分" in line(ask("三次市级会议和一次省级会议上交流过，能得几分"), catalog)
+
+
+def test_an_item_said_exactly_is_not_another_items_misspelling(ask, catalog):
+    """开展工会活动的材料 is said; 开展工会工作的材料 is said missing: not held."""
+    text = line(ask("有开展工会活动的材料，缺开展工会工作的材料，工会建设能得几分"), catalog)
+    assert "开展工会活动的材料5分" in text and "开展工会工作的材料" not in text
+
+
+def test_an_english_questions_counts_and_negations_are_read_clause_by_clause(ask, catalog):
+    text = line(ask("Three reports on city TV and two in provincial papers: media points?"),
+                catalog)
+    assert "设区市级3条×1分、省部级2条×2分" in text
+    text = line(ask("We have materials on union work but no approval for setting up the "
+                    "union. How many points?"), catalog)
+    assert "开展工会工作的材料5分" in text and "批复文件" not in text
+
+
 def test_the_maxima_of_two_criteria(ask, catalog):
     assert line(ask("媒体报道和经验推广最高各几分"), catalog) == "满分：媒体报道10分、经验推广10分"
 
