@@ -296,6 +296,12 @@ def test_an_amount_must_be_stated_where_the_passage_names_what_is_asked(ask):
     assert not ask("示范单位一共有几家").fallback  # a count a list answers (见附件2)
 
 
+def test_which_steps_asks_which_not_how_many(ask):
+    """哪几个环节 asks which steps: the procedure passage lists them without a count."""
+    result = ask("工会购买服务的工作流程分哪几个环节")
+    assert not result.fallback and "签订履行专业服务项目协议" in result.hits[0].passage.text
+
+
 def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
     """要几年的 asks a term: 2018年11月30日 states none; 由谁任命 asks who appoints: a list of
     who holds which post says nothing of it; 成立几年才能申报 is answered (满2年)."""
