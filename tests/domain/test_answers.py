@@ -234,7 +234,8 @@ def test_the_difference_between_two_honour_levels_is_the_difference(ask, catalog
 
 def test_a_count_goes_with_the_level_right_after_it(ask, catalog):
     """一次省级: the 一次 is the provincial one's, not the city level's named before it."""
-    assert "设区市级3条×1分、省级1条×2分" in line(ask("三次市级会议和一次省级会议上交流过，能得几分"), catalog)
+    result = ask("三次市级会议和一次省级会议上交流过，能得几分")
+    assert "设区市级3条×1分、省级1条×2分" in line(result, catalog)
 
 
 def test_an_item_said_exactly_is_not_another_items_misspelling(ask, catalog):
