@@ -297,6 +297,18 @@ def test_an_amount_must_be_stated_where_the_passage_names_what_is_asked(ask):
     assert not ask("示范单位一共有几家").fallback  # a count a list answers (见附件2)
 
 
+def test_a_phone_question_needs_a_passage_stating_a_phone_number(ask):
+    """The line naming the office's director states no number: not covered."""
+    assert ask("于常明部长的办公室电话是多少").fallback
+    assert not ask("法律工作部的电话").fallback  # the 2018 contact line states one
+
+
+def test_what_a_thing_is_weighs_the_thing_with_what_qualifies_it(ask):
+    """资质方面的基本要求是什么: 资质 is held, not only 基本要求 (the rubric never says it)."""
+    result = ask("承接项目的社会组织在资质方面的基本要求是什么")
+    assert not result.fallback and "必须正规合法" in result.hits[0].passage.text
+
+
 def test_which_steps_asks_which_not_how_many(ask):
     """哪几个环节 asks which steps: the procedure passage lists them without a count."""
     result = ask("工会购买服务的工作流程分哪几个环节")
