@@ -295,6 +295,38 @@ def _clauses(question: str, rules: AnswerRules) -> list[str]:
 # --------------------------------------------------------------------------- the rules
 
 
+# An English question's clauses, counts and negations (what _english_figures reads).
+_EN_CLAUSE_RE = re.compile(r"[,;.?!]|\b(?:and|but|plus)\b", re.IGNORECASE)
+_EN_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+               "eight": 8, "nine": 9, "ten": 10, "once": 1, "twice": 2, "a single": 1}
+_EN_NUMBER_RE = re.compile(r"\b(\d+|" + "|".join(_EN_NUMBERS) + r")\b", re.IGNORECASE)
+_EN_POINTS_RE = re.compile(r"\b(?:points?|scores?)\b", re.IGNORECASE)
+_EN_NEGATION_RE = re.compile(r"\b(?:no|not|nothing|none|without|never|missing|lack)\b|n't",
+                             re.IGNORECASE)
+
+
+def _english_figures(question: str, index: SearchIndex) -> str:
+    """An English question's counts and negations said the Chinese way, clause by clause,
+    for the rules (two city-level meetings and one national one → 市级会议2次，国家级1次;
+    nothing on union work → 没有工会工作); "" for a question with neither or not English.
+    The term table gives each clause's Chinese terms, the clause its first number."""
+    if not question.isascii() or not (_EN_NUMBER_RE.search(question)
+                                      or _EN_NEGATION_RE.search(question)):
+        return ""
+    out = []
+    for clause in _EN_CLAUSE_RE.split(question):
+        terms = index.synonyms.translated(clause)[0][len(clause):].split()
+        if not terms:
+            continue
+        number = _EN_NUMBER_RE.search(clause)
+        count = number[1].lower() if number else ""
+        out.append(("没有" if _EN_NEGATION_RE.search(clause) else "") + "".join(terms)
+                   + (f"{_EN_NUMBERS.get(count, count)}次" if count else ""))
+    if out and _EN_POINTS_RE.search(question):  # how many media points, what do we score
+        out.append("得几分")
+    return "，".join(out)
+
+
 def _memo(index: SearchIndex, key: str, make: Any) -> Any:
     """Derived from the passages once per index (the anchors are looked up every time)."""
     if key not in index.memo:
@@ -511,8 +543,16 @@ def _held(question: str, named: Mapping[str, Sequence[str]], rules: AnswerRules)
     for clause in _clauses(question, rules):
         if _has(clause, rules.negations):
             continue
+        # a name said exactly is not another's misspelling (开展工会活动的材料 is no
+        # 开展工会工作的材料 with two characters wrong): the rest is matched loosely
+        exact = [key for key, aliases in named.items() if _has(clause, aliases)]
+        said = sorted((a for key in exact for a in named[key]), key=len, reverse=True)
+        rest = [piece for piece in (re.split("|".join(map(re.escape, said)), clause)
+                                    if said else [clause])
+                if len(piece) >= FUZZY_ALIAS_MIN_LEN]
         for key, aliases in named.items():
-            if key not in held and _mentions(clause, aliases):
+            if key not in held and (key in exact
+                                    or any(_mentions(piece, aliases) for piece in rest)):
                 held.append(key)
     return held
 
@@ -529,7 +569,11 @@ def _counts(question: str, levels: Mapping[str, Sequence[str]], rules: AnswerRul
                 continue
             before = [m for m in marks if m[1] <= number.start]
             after = [m for m in marks if m[0] >= number.end]
-            mark = before[-1] if before else (after[0] if after else None)
+            # the level right after the count and its unit is its own (两次市级会议和
+            # 一次国家级: the 一次 is the national one's, not the city's before it)
+            next_to = [m for m in after if m[0] == number.end + 1]
+            mark = next_to[0] if next_to else \
+                before[-1] if before else (after[0] if after else None)
             if mark is not None:
                 counts[mark[2]] = counts.get(mark[2], 0) + int(number.value)
     return counts
@@ -650,9 +694,12 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
     """Search, then put first the figure a rule computes for the question, if any."""
     results = index.results(question, max(k, 3))
     query = results.query
+    asked, english = question, _english_figures(question, index)
     question = query.text  # an English question carries its Chinese terms (term table)
     flat = _flat(question)
-    corrected = _corrected(question, query)
+    # an English question's counts and negations read clause by clause, not its terms
+    # all together (they would hold what a clause says it lacks)
+    corrected = f"{asked}，{english}" if english else _corrected(question, query)
     found = [h.passage for h in results.hits]
     top = found[0] if found else None
     computed = None if query.places else (  # another city's rules: no figure of ours

@@ -46,6 +46,8 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]{2}")
 _YEAR_RE = re.compile(r"\d{2,4}年")
 _LETTERS_RE = re.compile(r"[a-z]+")
+# a code of letters and digits (3A, 4A, 5G): a thing, named as such
+_CODE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,6}(?![a-z0-9])")
 _AREA_RE = re.compile("[市省县区]")  # what names an administrative area after its name
 _ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
@@ -721,10 +723,12 @@ class SearchIndex:
 
     def _areas(self, flat: str) -> list[str]:
         """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
-        the documents never name: a place name (``places``) before 市, 省, 县 or 区."""
+        the documents never name: a place name (``places``) before 市, 省, 县 or 区, or one
+        that is a place name with it (烟台市: the dictionary tags 烟台市, not 烟台)."""
         return [name for match in _AREA_RE.finditer(flat)
                 for size in (2, 3, 4) if size <= match.start()
-                and (name := flat[match.start() - size:match.start()]) in self.places
+                and ((name := flat[match.start() - size:match.start()]) in self.places
+                     or name + match.group() in self.places)
                 and not self._in_corpus(name)]
 
     def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
@@ -1158,10 +1162,22 @@ class SearchIndex:
         nothing the documents would have to name; not a piece of a longer such word (交道
         in 打交道). Without a dictionary, every unknown word."""
         words = query.unknown
+        codes = tuple(code for code in dict.fromkeys(_CODE_RE.findall(fold(query.text)))
+                      if code not in self._codes() and code not in words)
         if not self.frequency_total:
-            return words
+            return words + codes
         return tuple(w for w in words if not any(w != other and w in other for other in words)
-                     and (w.isascii() or w in self.nouns or self.frequencies.get(w) is None))
+                     and (w.isascii() or w in self.nouns or self.frequencies.get(w) is None)
+                     ) + codes
+
+    def _codes(self) -> frozenset[str]:
+        """The codes of letters and digits the documents write (3a, 5g: none here), read
+        once."""
+        codes = self.memo.get("codes")
+        if codes is None:
+            codes = self.memo["codes"] = frozenset(
+                code for p in self.passages for code in _CODE_RE.findall(fold(p.text)))
+        return codes
 
     def foreign_mass(self, query: Query) -> float:
         """How much of what ``query`` asks the documents do not know, in rare words: the

@@ -232,6 +232,27 @@ def test_the_difference_between_two_honour_levels_is_the_difference(ask, catalog
     assert "3万元" in line(result, catalog) and "2万元" in line(result, catalog)
 
 
+def test_a_count_goes_with_the_level_right_after_it(ask, catalog):
+    """一次省级: the 一次 is the provincial one's, not the city level's named before it."""
+    result = ask("三次市级会议和一次省级会议上交流过，能得几分")
+    assert "设区市级3条×1分、省级1条×2分" in line(result, catalog)
+
+
+def test_an_item_said_exactly_is_not_another_items_misspelling(ask, catalog):
+    """开展工会活动的材料 is said; 开展工会工作的材料 is said missing: not held."""
+    text = line(ask("有开展工会活动的材料，缺开展工会工作的材料，工会建设能得几分"), catalog)
+    assert "开展工会活动的材料5分" in text and "开展工会工作的材料" not in text
+
+
+def test_an_english_questions_counts_and_negations_are_read_clause_by_clause(ask, catalog):
+    text = line(ask("Three reports on city TV and two in provincial papers: media points?"),
+                catalog)
+    assert "设区市级3条×1分、省部级2条×2分" in text
+    text = line(ask("We have materials on union work but no approval for setting up the "
+                    "union. How many points?"), catalog)
+    assert "开展工会工作的材料5分" in text and "批复文件" not in text
+
+
 def test_the_maxima_of_two_criteria(ask, catalog):
     assert line(ask("媒体报道和经验推广最高各几分"), catalog) == "满分：媒体报道10分、经验推广10分"
 
@@ -276,6 +297,18 @@ def test_an_amount_must_be_stated_where_the_passage_names_what_is_asked(ask):
     assert not ask("示范单位一共有几家").fallback  # a count a list answers (见附件2)
 
 
+def test_a_phone_question_needs_a_passage_stating_a_phone_number(ask):
+    """The line naming the office's director states no number: not covered."""
+    assert ask("于常明部长的办公室电话是多少").fallback
+    assert not ask("法律工作部的电话").fallback  # the 2018 contact line states one
+
+
+def test_which_steps_asks_which_not_how_many(ask):
+    """哪几个环节 asks which steps: the procedure passage lists them without a count."""
+    result = ask("工会购买服务的工作流程分哪几个环节")
+    assert not result.fallback and "签订履行专业服务项目协议" in result.hits[0].passage.text
+
+
 def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
     """要几年的 asks a term: 2018年11月30日 states none; 由谁任命 asks who appoints: a list of
     who holds which post says nothing of it; 成立几年才能申报 is answered (满2年)."""
@@ -283,6 +316,24 @@ def test_a_term_in_years_is_no_date_and_who_appoints_is_no_list(ask):
     assert ask("工会主席由谁任命").fallback
     result = ask("社会组织成立几年才能申报")
     assert not result.fallback and "成立满2年" in result.hits[0].passage.text
+
+
+@pytest.mark.parametrize("question", ["承接项目的社会组织法人必须是青岛户籍吗",
+                                      "项目结项以后要开什么收据", "优秀项目一般几月份评选",
+                                      "优秀项目推荐名单是哪些领导来审", "联合会每年能拿到多少万"])
+def test_a_detail_of_a_kind_the_passage_does_not_state_is_declined(ask, question):
+    """必须是X吗 and 开什么X ask of a thing the passage must hold; 几月 asks a month (定期
+    states none), 哪些领导来审 a post or a body, 多少万 a sum of money: the passage found
+    shares the question's words but states none of these."""
+    assert ask(question).fallback
+
+
+@pytest.mark.parametrize("question", ["没用完的补助经费需要返还吗", "优秀项目的合同需要备案吗",
+                                      "满意度测评至少要多少个职工填表"])
+def test_a_deed_or_a_least_number_the_passage_does_not_state_is_declined(ask, question):
+    """需要返还吗, 需要备案吗 ask of a deed the passage never names; 至少多少个 asks a minimum:
+    the satisfaction criterion's 测评名单 lists who took part, it states no minimum."""
+    assert ask(question).fallback
 
 
 @pytest.mark.parametrize("question", ["项目合同要不要公证", "示范单位有没有挂牌仪式",

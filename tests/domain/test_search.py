@@ -259,8 +259,21 @@ def test_a_place_name_is_rare_and_an_area_named_as_such_is_another_place(small):
     assert index.query("社会组织 市 补助").places == ()
 
 
+def test_an_area_the_dictionary_knows_only_with_its_suffix_is_another_place(small):
+    # jieba tags 烟台市 a place, not 烟台: the name before 市 is an area all the same
+    index = small.with_known_words((), frequencies={"烟台市": 5000, "市": 90000},
+                                   places=["烟台市"])
+    assert index.query("烟台市 社会组织 补助").places == ("烟台",)
+
+
 def test_the_rubrics_english_labels_are_in_the_term_table():
     synonyms = load_synonyms()
     assert "政治建设" in synonyms.translate("What counts for political development?").split()
     assert "经验推广" in synonyms.translate("Is experience shared at a district meeting?")
     assert "设区市级" not in synonyms.translate("Which city?")  # levels: the table's own
+
+
+def test_a_code_of_letters_and_digits_the_documents_never_write_is_an_unknown_thing(seeds):
+    # an evaluation grade (5A) is a thing the documents would have to name; 2021 is a year
+    assert "5a" in seeds.unknown_things(seeds.query("社会组织评估等级5A有什么好处"))
+    assert not any(c.isdigit() for c in seeds.unknown_things(seeds.query("2021年的文件")))
