@@ -148,8 +148,7 @@ def add_job(app: Application, interval_s: float) -> None:
 async def start_up(app: Application) -> None:
     """Rows in step with rounds and staff; rows of a process that died recovered."""
     svc: Services = app.bot_data["services"]
-    await rounds.plan_reminders(svc)
-    await rounds.recover(svc)
+    await rounds.start_up(svc)
 
 
 # -- /remind -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ user/chat/bot data as JSON rows in `ptb_state`."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import functools
@@ -70,6 +71,10 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         # not written again (None: no row). Only for the kinds and names loaded (`_rows`).
         self._known: dict[tuple[str, str, str], Any] = {}
         self._loaded: set[tuple[str, str]] = set()
+        # PTB asks at start-up for the user data, the chat data and each persistent dialog's
+        # states, one after another: the first ask reads the whole table in ONE statement
+        # (not one per kind and dialog), each (kind, name) takes its share of it once.
+        self._first_read: asyncio.Task[dict[tuple[str, str], list]] | None = None
 
     @staticmethod
     @contextlib.contextmanager
@@ -94,10 +99,22 @@ class DatabasePersistence(BasePersistence[dict, dict, dict]):
         for write in writes:
             self._known.update(dict.fromkeys(write.rows, write.value))
 
-    async def _rows(self, kind: str, name: str = "") -> list[ConversationState]:
+    async def _read_all(self) -> dict[tuple[str, str], list]:
+        found: dict[tuple[str, str], list] = defaultdict(list)
         async with self._sessions() as s:
-            result = list(await s.scalars(select(ConversationState).where(
-                ConversationState.kind == kind, ConversationState.name == name)))
+            for r in await s.scalars(select(ConversationState)):
+                found[(r.kind, r.name)].append(r)
+        return found
+
+    async def _rows(self, kind: str, name: str = "") -> list[ConversationState]:
+        if (kind, name) in self._loaded:  # asked again: read afresh
+            async with self._sessions() as s:
+                result = list(await s.scalars(select(ConversationState).where(
+                    ConversationState.kind == kind, ConversationState.name == name)))
+        else:
+            if self._first_read is None:
+                self._first_read = asyncio.ensure_future(self._read_all())
+            result = (await self._first_read).pop((kind, name), [])
         self._known.update(((kind, name, r.key), r.data) for r in result)
         self._loaded.add((kind, name))
         return result

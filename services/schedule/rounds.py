@@ -197,7 +197,8 @@ async def _plan(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
     extended: dict[int, dict[int, dt.datetime]] = {}  # round → organisation → its deadline
     for ext in await uow.extensions.all():
         extended.setdefault(ext.round_id, {})[ext.organization_id] = _aware(ext.until, svc)
-    for r in await uow.rounds.all():
+    every_round = await uow.rounds.all()
+    for r in every_round:
         if round_id is not None and r.id != round_id:
             continue
         deadline = _aware(r.deadline_at, svc)
@@ -214,15 +215,16 @@ async def _plan(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
                                      orgs=orgs, not_orgs=() if orgs else others,
                                      user_id=user_id)
     if user_id is None:
-        await plan_review_reminders(uow, svc, round_id=round_id)
+        await plan_review_reminders(uow, svc, round_id=round_id, every_round=every_round)
 
 
-async def plan_review_reminders(uow: UnitOfWork, svc: Services, *,
-                                round_id: int | None = None) -> None:
+async def plan_review_reminders(uow: UnitOfWork, svc: Services, *, round_id: int | None = None,
+                                every_round: list[Round] | None = None) -> None:
     """Reviewers with projects of a round are reminded before its review deadline: rows of
-    the kinds r7 … r0, claimed and sent as the staff's are (services/desk/assignments.py)."""
+    the kinds r7 … r0, claimed and sent as the staff's are (services/desk/assignments.py).
+    `every_round`: the rounds, where the caller has read them already."""
     now = svc.clock.now()
-    for r in await uow.rounds.all():
+    for r in every_round if every_round is not None else await uow.rounds.all():
         if (round_id is not None and r.id != round_id) or r.review_deadline_at is None:
             continue
         closes = _aware(r.review_deadline_at, svc)
@@ -273,9 +275,12 @@ class Claimed:
         return bool(self.messages or self.skipped)
 
 
-async def recover(svc: Services) -> None:
-    """Rows whose lease expired (their process died): see the module's docstring."""
+async def start_up(svc: Services) -> None:
+    """At start-up, in ONE transaction: every reminder row brought in step (`plan_reminders`)
+    and the rows whose lease expired (their process died) recovered: see the module's
+    docstring."""
     async with svc.uow() as uow:
+        await _plan(uow, svc)
         await uow.reminders.recover(svc.clock.now())
         await uow.commit()
 

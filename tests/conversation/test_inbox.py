@@ -142,6 +142,27 @@ async def test_a_half_typed_media_entry_survives_a_kill(setup):
         assert await rows(svc, EvidenceEntry) == 1
 
 
+async def test_the_saved_states_are_read_in_one_statement_at_start(setup):
+    """User data, chat data and the four dialogs' states: one read of the table at start-up,
+    not one per kind and dialog; what each dialog had is still there (the test above)."""
+    _, svc, fake, app, _ = setup
+    engine = svc.sessions.kw["bind"].sync_engine
+    reads: list[str] = []
+
+    def executed(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "ptb_state" in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        await start(app, fake)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    await app.stop()
+    await app.shutdown()
+    assert len(reads) == 1, reads
+
+
 async def test_an_update_delivered_twice_is_handled_once(setup):
     _, svc, fake, app, _ = setup
     async with running(app):

@@ -7,7 +7,7 @@ import datetime as dt
 import httpx
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import select
+from sqlalchemy import event, select
 from telegram.error import NetworkError, TimedOut
 
 from bot.app import build_application, build_services
@@ -80,6 +80,30 @@ async def test_no_duplicates_after_a_restart(bot, member, round_):
     await svc.close()
     assert len(reminders_to(member)) == 1
     assert len(await reminder_rows(bot.svc)) == 4
+
+
+async def test_start_up_plans_and_recovers_reminders_in_one_transaction(bot, member, round_):
+    """Before the first poll: the rows planned and those of a dead process recovered in one
+    transaction, reading the rounds once (it was two transactions, the rounds read twice)."""
+    engine = bot.svc.sessions.kw["bind"].sync_engine
+    seen: list[str] = []
+
+    def executed(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().startswith("SELECT rounds."):
+            seen.append("rounds read")
+
+    def committed(_conn) -> None:
+        seen.append("commit")
+
+    event.listen(engine, "before_cursor_execute", executed)
+    event.listen(engine, "commit", committed)
+    try:
+        await start_up(bot.app)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+        event.remove(engine, "commit", committed)
+    assert seen == ["rounds read", "commit"]
+    assert len(await reminder_rows(bot.svc)) == 4  # planned as before
 
 
 async def test_reminders_missed_while_down_go_out_at_start_up(bot, member, round_):
