@@ -369,6 +369,22 @@ def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, questi
     assert expect in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize(("question", "expect"), [
+    ("What is the 2018 guidance's definition of labour relations social organisations?",
+     "劳动关系领域社会组织，是指"),
+    ("Is there a mechanism to judge the performance of the services unions buy?",
+     "建立购买服务绩效评价机制"),
+    ("Can social organisations run competitions for production workers with the unions?",
+     "劳动竞赛")])
+def test_an_english_questions_general_words_are_the_documents_words(ask, question, expect):
+    """The documents' general words as staff write them in English (guidance → 意见,
+    buy → 购买, performance → 绩效, competition → 竞赛, production → 生产): a word the
+    term table lacks is a thing the documents never name, and the question is declined."""
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
 def test_a_typo_that_is_a_word_too_is_corrected_where_the_documents_confirm_it(ask, index):
     """报到 is a word, typed for 报道 (the same sound): next to 媒体 the documents say
     报道 and never 报到, so it is corrected; 新职工几号报到 says nothing they confirm."""
