@@ -354,6 +354,16 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
     assert expect in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize("question", ["项目申报表在哪下载", "示范单位的办公室在什么位置",
+                                      "申请困难职工帮扶怎么弄", "加入联合会要交管理费吗",
+                                      "孵化基地的场地可以用多长时间"])
+def test_a_place_procedure_fee_or_duration_the_passage_does_not_state_is_declined(ask, question):
+    """Where to download, at what position, how to go about applying, a fee to pay, how long
+    a thing may be used: the kind of thing asked must be what the best passage states (a
+    website or an address, steps, an amount, a term), else the documents do not answer."""
+    assert ask(question).fallback
+
+
 @pytest.mark.parametrize(("question", "expect"), [
     ("What are the access conditions for purchasing services?", "明确准入条件"),
     ("What does the 2018 opinion say about finding out the number of labour-relations "
