@@ -354,6 +354,14 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
     assert expect in result.hits[0].passage.text
 
 
+def test_a_year_the_documents_never_name_is_a_thing_they_do_not_know(ask, index):
+    """The documents name 2018年, 2020年 and 2021年: what 2023年's winners were is not in
+    them (a passage on the excellent projects in general does not answer it)."""
+    assert index.unknown_things(index.query("2023年评上的优秀项目有哪些")) == ("2023年",)
+    assert ask("2023年评上的优秀项目有哪些").fallback
+    assert index.unknown_things(index.query("2021年的实施意见是哪天印发的")) == ()
+
+
 @pytest.mark.parametrize("question", ["项目申报表在哪下载", "示范单位的办公室在什么位置",
                                       "申请困难职工帮扶怎么弄", "加入联合会要交管理费吗",
                                       "孵化基地的场地可以用多长时间"])
