@@ -354,6 +354,20 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
     assert expect in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize("question", ["示范单位的负责人可以兼任领导小组成员吗",
+                                      "评估结果可以公开查询吗"])
+def test_a_second_post_or_a_disclosure_the_passage_does_not_state_is_declined(ask, question):
+    """Whether one may hold a second post, whether a thing may be looked up: the best
+    passage must state a second post (兼任) or a disclosure (公开, 公示, 网站)."""
+    assert ask(question).fallback
+
+
+def test_a_second_post_the_documents_state_is_answered(ask):
+    result = ask("樊朝斌同志兼任什么职务")
+    assert not result.fallback
+    assert "兼任办公室主任" in result.hits[0].passage.text
+
+
 def test_a_year_the_documents_never_name_is_a_thing_they_do_not_know(ask, index):
     """The documents name 2018年, 2020年 and 2021年: what 2023年's winners were is not in
     them (a passage on the excellent projects in general does not answer it)."""
