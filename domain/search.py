@@ -48,6 +48,7 @@ _YEAR_RE = re.compile(r"\d{2,4}年")
 _LETTERS_RE = re.compile(r"[a-z]+")
 # a code of letters and digits (3A, 4A, 5G): a thing, named as such
 _CODE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,6}(?![a-z0-9])")
+_NAMED_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d年")  # 2022年
 _AREA_RE = re.compile("[市省县区]")  # what names an administrative area after its name
 _ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
@@ -1162,7 +1163,9 @@ class SearchIndex:
         nothing the documents would have to name; not a piece of a longer such word (交道
         in 打交道). Without a dictionary, every unknown word."""
         words = query.unknown
-        codes = tuple(code for code in dict.fromkeys(_CODE_RE.findall(fold(query.text)))
+        folded = fold(query.text)
+        codes = tuple(code for code in dict.fromkeys(_CODE_RE.findall(folded)
+                                                     + _NAMED_YEAR_RE.findall(folded))
                       if code not in self._codes() and code not in words)
         if not self.frequency_total:
             return words + codes
@@ -1171,12 +1174,14 @@ class SearchIndex:
                      ) + codes
 
     def _codes(self) -> frozenset[str]:
-        """The codes of letters and digits the documents write (3a, 5g: none here), read
+        """The codes of letters and digits the documents write (3a, 5g: none here) and the
+        years they name (2018年, 2020年: a year they never name is no year of theirs), read
         once."""
         codes = self.memo.get("codes")
         if codes is None:
             codes = self.memo["codes"] = frozenset(
-                code for p in self.passages for code in _CODE_RE.findall(fold(p.text)))
+                code for p in self.passages for text in (fold(p.text),)
+                for code in _CODE_RE.findall(text) + _NAMED_YEAR_RE.findall(text))
         return codes
 
     def foreign_mass(self, query: Query) -> float:

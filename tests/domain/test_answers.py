@@ -354,6 +354,38 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
     assert expect in result.hits[0].passage.text
 
 
+@pytest.mark.parametrize("question", ["示范单位的负责人可以兼任领导小组成员吗",
+                                      "评估结果可以公开查询吗"])
+def test_a_second_post_or_a_disclosure_the_passage_does_not_state_is_declined(ask, question):
+    """Whether one may hold a second post, whether a thing may be looked up: the best
+    passage must state a second post (兼任) or a disclosure (公开, 公示, 网站)."""
+    assert ask(question).fallback
+
+
+def test_a_second_post_the_documents_state_is_answered(ask):
+    result = ask("樊朝斌同志兼任什么职务")
+    assert not result.fallback
+    assert "兼任办公室主任" in result.hits[0].passage.text
+
+
+def test_a_year_the_documents_never_name_is_a_thing_they_do_not_know(ask, index):
+    """The documents name 2018年, 2020年 and 2021年: what 2023年's winners were is not in
+    them (a passage on the excellent projects in general does not answer it)."""
+    assert index.unknown_things(index.query("2023年评上的优秀项目有哪些")) == ("2023年",)
+    assert ask("2023年评上的优秀项目有哪些").fallback
+    assert index.unknown_things(index.query("2021年的实施意见是哪天印发的")) == ()
+
+
+@pytest.mark.parametrize("question", ["项目申报表在哪下载", "示范单位的办公室在什么位置",
+                                      "申请困难职工帮扶怎么弄", "加入联合会要交管理费吗",
+                                      "孵化基地的场地可以用多长时间"])
+def test_a_place_procedure_fee_or_duration_the_passage_does_not_state_is_declined(ask, question):
+    """Where to download, at what position, how to go about applying, a fee to pay, how long
+    a thing may be used: the kind of thing asked must be what the best passage states (a
+    website or an address, steps, an amount, a term), else the documents do not answer."""
+    assert ask(question).fallback
+
+
 @pytest.mark.parametrize(("question", "expect"), [
     ("What are the access conditions for purchasing services?", "明确准入条件"),
     ("What does the 2018 opinion say about finding out the number of labour-relations "
@@ -364,6 +396,22 @@ def test_a_yes_no_or_where_question_the_passage_answers_is_answered(ask, questio
 def test_an_english_question_in_the_documents_vocabulary_is_answered(ask, question, expect):
     """The term table holds the whole documents' vocabulary (access conditions → 准入条件,
     find out → 摸清底数, number → 数量), not only the words of earlier questions."""
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("What is the 2018 guidance's definition of labour relations social organisations?",
+     "劳动关系领域社会组织，是指"),
+    ("Is there a mechanism to judge the performance of the services unions buy?",
+     "建立购买服务绩效评价机制"),
+    ("Can social organisations run competitions for production workers with the unions?",
+     "劳动竞赛")])
+def test_an_english_questions_general_words_are_the_documents_words(ask, question, expect):
+    """The documents' general words as staff write them in English (guidance → 意见,
+    buy → 购买, performance → 绩效, competition → 竞赛, production → 生产): a word the
+    term table lacks is a thing the documents never name, and the question is declined."""
     result = ask(question)
     assert not result.fallback
     assert expect in result.hits[0].passage.text
