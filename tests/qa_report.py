@@ -174,78 +174,32 @@ HELDOUT2 = {"documents": "heldout2_documents", "typos": "heldout2_documents",
 # covered" signal; never tuned on: figures only.
 HELDOUT3_WRITTEN = "2026-12-06"
 HELDOUT3 = {"documents": "heldout3_documents", "out of scope": "heldout3_out_of_scope"}
-# The fourth generation (tests/qa/heldout4_*.toml), written at this time before the
-# tuning of the "not covered" signal against the documents and unseen by it, read once
-# after it (2026-12-06, docs/benchmarks.md) and since then development data: its misses
-# were classified and their causes fixed generally. Two out-of-scope sets of 15 (A and
-# B); typos and colloquial questions are the documents set's styles.
-HELDOUT4_WRITTEN = "2026-12-06 07:08 UTC"
-HELDOUT4 = (("documents", "heldout4_documents"), ("typos", "heldout4_documents"),
-            ("colloquial", "heldout4_documents"), ("English", "heldout4_english"),
-            ("multi-part", "heldout4_multipart"), ("own data", "heldout4_own_data"),
-            ("out of scope", "heldout4_out_of_scope_a"),
-            ("out of scope", "heldout4_out_of_scope_b"))
-# The fifth generation (tests/qa/heldout5_*.toml), written at this time before the further
-# tuning of the "not covered" signal and unseen by it, read once after it (2026-12-06,
-# figures in docs/benchmarks.md) and since then development data: its misses were
-# classified and their causes fixed generally (what a question asks for, the English
-# vocabulary of the whole documents). Two out-of-scope sets of 15 (A and B); typos and
-# colloquial questions are the documents set's styles.
-HELDOUT5_WRITTEN = "2026-12-06 07:50 UTC"
-HELDOUT5 = (("documents", "heldout5_documents"), ("typos", "heldout5_documents"),
-            ("colloquial", "heldout5_documents"), ("English", "heldout5_english"),
-            ("out of scope", "heldout5_out_of_scope_a"),
-            ("out of scope", "heldout5_out_of_scope_b"))
+# The later generations (tests/qa/heldoutN_*.toml), each written at its time before a
+# round of tuning and unseen by it, then read once after that round (figures in
+# docs/benchmarks.md) and development data since: its misses were classified and their
+# causes fixed generally by the next round. From the sixth on they were written by someone
+# who read neither the search code nor its data. Two out-of-scope sets of 15 (A and B);
+# typos and colloquial questions are the documents set's styles (the fourth also has
+# multi-part and own-data sets). The last is held out: figures only.
+GENERATIONS = (  # (number, written, label once read)
+    (4, "2026-12-06 07:08 UTC", "4th gen (read)"),
+    (5, "2026-12-06 07:50 UTC", "5th gen (read)"),
+    (6, "2026-12-06 09:47 UTC", "6th gen (read)"),
+    (7, "2026-12-06 10:39 UTC", "7th gen (read)"),
+    (8, "2026-12-06 11:05 UTC", "8th gen (read)"),
+    (9, "2026-12-06 11:30 UTC", "held out 9"),
+)
 
 
-# The sixth generation (tests/qa/heldout6_*.toml), written at this time by someone who read
-# neither the search code nor its data, before the fifth generation was tuned on and unseen
-# by that tuning, read once after it (2026-12-06, figures in docs/benchmarks.md) and since
-# then development data: its misses were classified and their causes fixed generally. Two
-# out-of-scope sets of 15 (A and B); typos and colloquial questions are the documents
-# set's styles.
-HELDOUT6_WRITTEN = "2026-12-06 09:47 UTC"
-HELDOUT6 = (("documents", "heldout6_documents"), ("typos", "heldout6_documents"),
-            ("colloquial", "heldout6_documents"), ("English", "heldout6_english"),
-            ("out of scope", "heldout6_out_of_scope_a"),
-            ("out of scope", "heldout6_out_of_scope_b"))
-
-
-# The seventh generation (tests/qa/heldout7_*.toml), written at this time by someone who
-# read neither the search code nor its data, before the sixth generation was tuned on and
-# unseen by that tuning, read once after it (2026-12-06, figures in docs/benchmarks.md) and
-# since then development data: its misses were classified and their causes fixed
-# generally. Two out-of-scope sets of 15 (A and B); typos and colloquial questions are the
-# documents set's styles.
-HELDOUT7_WRITTEN = "2026-12-06 10:39 UTC"
-HELDOUT7 = (("documents", "heldout7_documents"), ("typos", "heldout7_documents"),
-            ("colloquial", "heldout7_documents"), ("English", "heldout7_english"),
-            ("out of scope", "heldout7_out_of_scope_a"),
-            ("out of scope", "heldout7_out_of_scope_b"))
-
-
-# The eighth generation (tests/qa/heldout8_*.toml), written at this time by someone who
-# read neither the search code nor its data, before the seventh generation was tuned on and
-# unseen by that tuning, read once after it (2026-12-06, figures in docs/benchmarks.md) and
-# since then development data: its misses were classified and their causes fixed
-# generally. Two out-of-scope sets of 15 (A and B); typos and colloquial questions are the
-# documents set's styles.
-HELDOUT8_WRITTEN = "2026-12-06 11:05 UTC"
-HELDOUT8 = (("documents", "heldout8_documents"), ("typos", "heldout8_documents"),
-            ("colloquial", "heldout8_documents"), ("English", "heldout8_english"),
-            ("out of scope", "heldout8_out_of_scope_a"),
-            ("out of scope", "heldout8_out_of_scope_b"))
-
-
-# The ninth generation (tests/qa/heldout9_*.toml), written at this time by someone who
-# read neither the search code nor its data, before the eighth generation was tuned on and
-# unseen by that tuning: figures only. Two out-of-scope sets of 15 (A and B); typos and
-# colloquial questions are the documents set's styles.
-HELDOUT9_WRITTEN = "2026-12-06 11:30 UTC"
-HELDOUT9 = (("documents", "heldout9_documents"), ("typos", "heldout9_documents"),
-            ("colloquial", "heldout9_documents"), ("English", "heldout9_english"),
-            ("out of scope", "heldout9_out_of_scope_a"),
-            ("out of scope", "heldout9_out_of_scope_b"))
+def generation(number: int) -> tuple[tuple[str, str], ...]:
+    """The (kind, set) pairs of held-out generation ``number``."""
+    name = f"heldout{number}"
+    extra = ((("multi-part", f"{name}_multipart"), ("own data", f"{name}_own_data"))
+             if number == 4 else ())
+    return (("documents", f"{name}_documents"), ("typos", f"{name}_documents"),
+            ("colloquial", f"{name}_documents"), ("English", f"{name}_english"), *extra,
+            ("out of scope", f"{name}_out_of_scope_a"),
+            ("out of scope", f"{name}_out_of_scope_b"))
 
 
 def own_intent_rate(questions: Sequence[dict[str, Any]]) -> tuple[float, list[str]]:
@@ -357,36 +311,12 @@ def kinds(held_out: bool = True) -> dict[str, tuple[float, int, list[str]]]:
             out[f"{kind}, held out"] = _measure(kind, _held_out_set(kind, name))
         for kind, name in HELDOUT3.items():
             out[f"{kind}, held out 3"] = _measure(kind, load_set(name))
-        for kind, name in HELDOUT4:
-            part = name.removeprefix("heldout4_out_of_scope_").upper() \
-                if kind == "out of scope" else ""
-            label = f"{kind} {part}".rstrip()
-            out[f"{label}, 4th gen (read)"] = _measure(kind, _held_out_set(kind, name))
-        for kind, name in HELDOUT5:
-            part = name.removeprefix("heldout5_out_of_scope_").upper() \
-                if kind == "out of scope" else ""
-            label = f"{kind} {part}".rstrip()
-            out[f"{label}, 5th gen (read)"] = _measure(kind, _held_out_set(kind, name))
-        for kind, name in HELDOUT6:
-            part = name.removeprefix("heldout6_out_of_scope_").upper() \
-                if kind == "out of scope" else ""
-            label = f"{kind} {part}".rstrip()
-            out[f"{label}, 6th gen (read)"] = _measure(kind, _held_out_set(kind, name))
-        for kind, name in HELDOUT7:
-            part = name.removeprefix("heldout7_out_of_scope_").upper() \
-                if kind == "out of scope" else ""
-            label = f"{kind} {part}".rstrip()
-            out[f"{label}, 7th gen (read)"] = _measure(kind, _held_out_set(kind, name))
-        for kind, name in HELDOUT8:
-            part = name.removeprefix("heldout8_out_of_scope_").upper() \
-                if kind == "out of scope" else ""
-            label = f"{kind} {part}".rstrip()
-            out[f"{label}, 8th gen (read)"] = _measure(kind, _held_out_set(kind, name))
-        for kind, name in HELDOUT9:
-            part = name.removeprefix("heldout9_out_of_scope_").upper() \
-                if kind == "out of scope" else ""
-            label = f"{kind} {part}".rstrip()
-            out[f"{label}, held out 9"] = _measure(kind, _held_out_set(kind, name))
+        for number, _, label in GENERATIONS:
+            for kind, name in generation(number):
+                part = name.removeprefix(f"heldout{number}_out_of_scope_").upper() \
+                    if kind == "out of scope" else ""
+                out[f"{f'{kind} {part}'.rstrip()}, {label}"] = \
+                    _measure(kind, _held_out_set(kind, name))
     return out
 
 
@@ -397,17 +327,13 @@ def kinds_report() -> list[str]:
              "on (figures only); 1st gen: tests/qa/heldout_*.toml, written "
              f"{HELDOUT_WRITTEN}, read since (in the development sets); held out 3: "
              f"tests/qa/heldout3_*.toml, written {HELDOUT3_WRITTEN}, never tuned on; "
-             f"4th gen: tests/qa/heldout4_*.toml, written {HELDOUT4_WRITTEN}, read once "
-             "after the signal, development data since; 5th gen: tests/qa/heldout5_*.toml, "
-             f"written {HELDOUT5_WRITTEN}, read once, development data since; 6th gen: "
-             f"tests/qa/heldout6_*.toml, written {HELDOUT6_WRITTEN}, read once, "
-             "development data since; 7th gen: tests/qa/heldout7_*.toml, written "
-             f"{HELDOUT7_WRITTEN}, read once, development data since; 8th gen: "
-             f"tests/qa/heldout8_*.toml, written {HELDOUT8_WRITTEN}, read once, "
-             "development data since; held out 9: tests/qa/heldout9_*.toml, written "
-             f"{HELDOUT9_WRITTEN} before the 8th gen's tuning, never tuned on (figures only)"]
+             + "; ".join(f"{label}: tests/qa/heldout{number}_*.toml, written {written}"
+                         + (", read once, development data since" if "read" in label
+                            else " before the last round, never tuned on (figures only)")
+                         for number, written, label in GENERATIONS)]
     for kind, (rate, n, misses) in kinds().items():
-        own = kind.endswith(("held out", "held out 3", "held out 9", "(read)"))
+        own = kind.endswith(("held out", "held out 3", "(read)",
+                              *(label for _, _, label in GENERATIONS)))
         wrong = f"  ({n - round(rate * n)} wrong)" if own else ""
         lines.append(f"{kind:<26} n={n:<4} {rate:6.1%}{wrong}")
         if not own:
