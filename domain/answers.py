@@ -772,10 +772,17 @@ def _holds_object(thing: str, passage: Passage, index: SearchIndex, rules: Answe
     要不要交税 → 交税): at least ``object_held`` of what the thing specifically says (its
     words and synonyms by their rarity in the documents, the words the documents never use
     by theirs in the language: ``SearchIndex.held``), words of no content (哪些, 什么) left
-    out. A thing of no such words is held."""
+    out; a typo's correction counts, held when the passage has it (被摘牌 is no 招牌 of a
+    passage that names none: a word the dictionary does not hold, read as a typo of several
+    of the documents' words, is held when the passage has one of them). A thing of no such
+    words is held."""
     for word in rules.object_skip:
         thing = thing.replace(word, " ")
-    held, total = index.held_in(index.query(thing), passage, rules.object_least)
+    query = index.query(thing)
+    held, total = index.held_in(query, passage, rules.object_least, fixes=True)
+    if not total and query.corrections:
+        text = _flat(passage.text)
+        return any(word in text for _, word in query.corrections)
     return not total or held >= rules.object_held * total
 
 

@@ -1096,11 +1096,11 @@ class SearchIndex:
         held, total = self.held(query, index)
         return held / total if total else 0.0
 
-    def held_in(self, query: Query, passage: Passage, least: float = 0.0
-                ) -> tuple[float, float]:
+    def held_in(self, query: Query, passage: Passage, least: float = 0.0, *,
+                fixes: bool = False) -> tuple[float, float]:
         """``held`` for a passage (nothing of nothing when it is not in the index)."""
         index = self._position(passage)
-        return (0.0, 0.0) if index is None else self.held(query, index, least)
+        return (0.0, 0.0) if index is None else self.held(query, index, least, fixes=fixes)
 
     def _position(self, passage: Passage) -> int | None:
         """Where ``passage`` is in the index, or None."""
@@ -1110,7 +1110,8 @@ class SearchIndex:
         index = positions.get(passage.id)
         return None if index is None or self.passages[index] != passage else index
 
-    def held(self, query: Query, index: int, least: float = 0.0) -> tuple[float, float]:
+    def held(self, query: Query, index: int, least: float = 0.0, *, fixes: bool = False
+             ) -> tuple[float, float]:
         """What ``coverage`` weighs: the weight of the question's terms passage ``index``
         holds, and the whole weight of its terms and foreign pieces; with ``least``, each
         word the documents do not use weighs at least that rarity (``Query.common`` too)."""
@@ -1119,7 +1120,7 @@ class SearchIndex:
             max_idf = self.memo["max_idf"] = max(self.idf.values(), default=1.0)
         total = held = 0.0
         terms = [(*term, True) for term in query.terms] \
-            + [(word, features, self.params.fuzzy, False) for word, features in query.fixes]
+            + [(word, features, self.params.fuzzy, fixes) for word, features in query.fixes]
         for term, features, factor, sure in terms:
             weight = self._term_weight(term, features, factor)
             if not weight:
