@@ -50,6 +50,9 @@ _LETTERS_RE = re.compile(r"[a-z]+")
 _CODE_RE = re.compile(r"(?<![a-z0-9])(?=[a-z]*\d)(?=\d*[a-z])[a-z0-9]{2,6}(?![a-z0-9])")
 _NAMED_YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d\d年")  # 2022年
 _AREA_RE = re.compile("[市省县区]")  # what names an administrative area after its name
+# a district's body (市北区总工会): the district is one whatever the dictionary knows of it
+_BODY_RE = re.compile("总工会|工会|民政局|人社局")
+_AREA_WORD_RE = re.compile("[各本全我该每哪这那的在了和与跟是到给把被从对省县区]")
 _ENGLISH_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ENUMERATOR_RE = re.compile(
     r"^(?:附件\s*[0-9一二三四五六七八九十]+|[一二三四五六七八九十]+[、.．]"
@@ -725,11 +728,16 @@ class SearchIndex:
     def _areas(self, flat: str) -> list[str]:
         """The administrative areas ``flat`` names as such (济南市, 上海市总, 深圳区) that
         the documents never name: a place name (``places``) before 市, 省, 县 or 区, or one
-        that is a place name with it (烟台市: the dictionary tags 烟台市, not 烟台)."""
+        that is a place name with it (烟台市: the dictionary tags 烟台市, not 烟台), or a
+        district whose body the question names (市北区总工会, 黄岛区工会: the dictionary
+        knows few districts)."""
         return [name for match in _AREA_RE.finditer(flat)
                 for size in (2, 3, 4) if size <= match.start()
                 and ((name := flat[match.start() - size:match.start()]) in self.places
-                     or name + match.group() in self.places)
+                     or name + match.group() in self.places
+                     or (size == 2 and _BODY_RE.match(flat, match.end()) is not None
+                         and match.group() in "区县" and not _AREA_WORD_RE.search(name)
+                         and not self._in_corpus(name + match.group())))
                 and not self._in_corpus(name)]
 
     def _foreign(self, syms: Sequence[str], covered: Sequence[bool], corrected: set[str],
