@@ -708,6 +708,7 @@ class SearchIndex:
             sure = {piece for piece, word in made if word in self.vocabulary
                     and [p for p, _ in made].count(piece) == 1}
             strange = self._foreign(syms, covered, fixed, sure) if number < own else []
+            strange += self._compounds(syms) if number < own else []
             foreign += [piece for piece in strange if piece[1] > 0]  # (not the term table's)
             common += [word for word, rarity in strange if not rarity]
             # a correction inside a word of the language is none (子版 in 电子版)
@@ -762,6 +763,24 @@ class SearchIndex:
                                        or any(word in piece for piece in sure)))
                     and ((rarity := self.rarity(word)) > 0 or len(word) >= 2)]
             span = ""
+        return out
+
+    def _compounds(self, syms: Sequence[str]) -> list[tuple[str, float]]:
+        """The language's words of three or four characters in the run that the documents
+        never write although they write their parts (劳动模范: 劳动, 模范; 职业资格), each
+        with its ``rarity``: a thing of its own the documents do not name."""
+        if not self.frequency_total:
+            return []
+        out = []
+        for start in range(len(syms)):
+            for size in (4, 3):
+                word = "".join(syms[start:start + size])
+                if len(word) == size and is_cjk(word) and word in self.frequencies \
+                        and word not in self.synonyms.term_groups \
+                        and not any(f in word for f in self.synonyms.fillers) \
+                        and not self._in_corpus(word) and not any(
+                            word in longer for longer, _ in out):
+                    out.append((word, self.rarity(word)))
         return out
 
     def _cut(self, span: str) -> list[str]:
