@@ -96,6 +96,10 @@ class AnswerRules:
     object_skip: tuple[str, ...] = ()  # words of no content in it (哪些, 什么)
     object_held: float = 0.5  # share of what it says a passage must hold
     object_least: float = 0.0  # the least rarity of a word of it the documents do not use
+    # a question asking which ones (哪几家, 名单): answered by a list annex as a whole
+    lists: re.Pattern[str] | None = None
+    annex_reference: re.Pattern[str] | None = None  # a passage's 见附件2
+    list_item_chars: int = 0  # the longest item of a list annex
 
 
 def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
@@ -142,6 +146,9 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         object_skip=_terms(data.get("fallback", {}).get("objects", {}).get("skip", [])),
         object_held=float(data.get("fallback", {}).get("objects", {}).get("held", 0.5)),
         object_least=float(data.get("fallback", {}).get("objects", {}).get("least", 0.0)),
+        lists=re.compile(data["lists"]["question"]) if "lists" in data else None,
+        annex_reference=re.compile(data["lists"]["reference"]) if "lists" in data else None,
+        list_item_chars=int(data.get("lists", {}).get("item_chars", 0)),
     )
 
 
@@ -717,9 +724,49 @@ def answer(question: str, index: SearchIndex, rubric: Rubric, subsidy_table: Sub
         return Answer(question, computed, others, results.confidence, results.evidence, False,
                       query.corrections)
     fallback = not results.hits or not_covered(flat, results, rules, index) is not None
-    hits = index.closest(question, results.hits, min(k, 3)) if fallback else results.hits[:k]
+    hits = index.closest(question, results.hits, min(k, 3)) if fallback \
+        else _with_list(flat, results, index, rules)[:k]
     return Answer(question, None, hits, results.confidence, results.evidence, fallback,
                   query.corrections, None if fallback else results.replaces)
+
+
+def _with_list(flat: str, results: Results, index: SearchIndex, rules: AnswerRules
+               ) -> tuple[Hit, ...]:
+    """The hits, led by the whole list annex when the question asks which ones (哪几家, 名单)
+    and the best passage is an item of one or refers to one (见附件2) whose title names the
+    question's most specific term (示范单位; not 试点, which the referring passage itself
+    lists): the list, one item a line, as one passage (cited as its first item), the
+    referring passage after it."""
+    hits = results.hits
+    top = hits[0].passage
+    if rules.lists is None or not rules.lists.search(flat):
+        return tuple(hits)
+    found = rules.annex_reference.search(top.text) if rules.annex_reference else None
+    items = _list_annex(index, top.doc_id, found["number"] if found else None, top,
+                        rules.list_item_chars)
+    title = _flat(items[0].section[0]) if items else ""
+    if not any(fold(term) in title for term in index.chief_term(results.query, top)):
+        return tuple(hits)
+    first = items[0]
+    whole = Passage(first.id, first.doc_id, first.doc_title, first.section,
+                    "\n".join(item.text for item in items), first.ordinal)
+    return (Hit(whole, hits[0].score),
+            *(h for h in hits if h.passage not in items))
+
+
+def _list_annex(index: SearchIndex, doc_id: str, number: str | None, top: Passage,
+                longest: int) -> tuple[Passage, ...]:
+    """The items of annex ``number`` of document ``doc_id`` (of ``top``'s annex when
+    ``number`` is None and ``top`` is in one) when it is a list: items of at most
+    ``longest`` characters each."""
+    section = top.section[0] if top.section else ""
+    key = f"附件{number}" if number else (section.split()[0] if section.startswith("附件")
+                                         else None)
+    if key is None:
+        return ()
+    items = tuple(p for p in index.passages if p.doc_id == doc_id and p.section
+                  and p.section[0].split()[0] == key)
+    return items if len(items) >= 2 and all(len(p.text) <= longest for p in items) else ()
 
 
 def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIndex
