@@ -96,6 +96,7 @@ class AnswerRules:
     object_skip: tuple[str, ...] = ()  # words of no content in it (哪些, 什么)
     object_held: float = 0.5  # share of what it says a passage must hold
     object_least: float = 0.0  # the least rarity of a word of it the documents do not use
+    choice: re.Pattern[str] | None = None  # a choice between two (X还是Y)
     # a question asking which ones (哪几家, 名单): answered by a list annex as a whole
     lists: re.Pattern[str] | None = None
     annex_reference: re.Pattern[str] | None = None  # a passage's 见附件2
@@ -147,6 +148,8 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         object_held=float(data.get("fallback", {}).get("objects", {}).get("held", 0.5)),
         object_least=float(data.get("fallback", {}).get("objects", {}).get("least", 0.0)),
         lists=re.compile(data["lists"]["question"]) if "lists" in data else None,
+        choice=re.compile(data["fallback"]["choice"]["pattern"])
+        if "choice" in data.get("fallback", {}) else None,
         annex_reference=re.compile(data["lists"]["reference"]) if "lists" in data else None,
         list_item_chars=int(data.get("lists", {}).get("item_chars", 0)),
     )
@@ -797,6 +800,10 @@ def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIn
            and not _holds_object(found["object"], passage, index, rules)
            for pattern in rules.objects):
         return "object"
+    if rules.choice is not None and (found := rules.choice.search(flat)) and not any(
+            _holds_object(option, passage, index, rules)
+            for option in _options(found["first"], found["second"])):
+        return "choice"
     return uncovered(flat, passage, rules)
 
 
@@ -831,6 +838,17 @@ def _holds_object(thing: str, passage: Passage, index: SearchIndex, rules: Answe
         text = _flat(passage.text)
         return any(word in text for _, word in query.corrections)
     return not total or held >= rules.object_held * total
+
+
+def _options(first: str, second: str) -> tuple[str, str]:
+    """What sets apart the two options of a choice (是一次性拨付还是分期拨付 → 一次性, 分期):
+    their common ending left out, the first cut to about the second's length (it runs on
+    into the rest of the question)."""
+    same = 0
+    while same < min(len(first), len(second)) - 1 and first[-1 - same] == second[-1 - same]:
+        same += 1
+    first, second = first[:len(first) - same], second[:len(second) - same]
+    return first[-(max(len(second), 2) + 1):], second
 
 
 def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:
