@@ -202,8 +202,20 @@ class Synonyms:
             return text_out, ()  # a Chinese question's Latin letters (NGO) abbreviate
         words = (w for w in _ENGLISH_WORD_RE.findall(folded) if len(w) >= 3)
         return text_out, tuple(dict.fromkeys(
-            w for w in words if w not in self.english_stop
-            and not (w.endswith("s") and w[:-1] in self.english_stop)))
+            w for w in words if not any(form in self.english_stop for form in _bases(w))))
+
+
+def _bases(word: str) -> tuple[str, ...]:
+    """``word`` and the words it may inflect (rated → rate, heads → head, adding → add),
+    for the frame words, which are listed once."""
+    forms = [word]
+    if word.endswith("s"):
+        forms += [word[:-1], word[:-2]] if word.endswith("es") else [word[:-1]]
+    if word.endswith("ed"):
+        forms += [word[:-1], word[:-2]]
+    if word.endswith("ing") and len(word) > 5:
+        forms += [word[:-3], word[:-3] + "e"]
+    return tuple(forms)
 
 
 def _inflected(word: str) -> str:
