@@ -812,12 +812,16 @@ _SENTENCE_RE = re.compile(r"[。；;！!？?\n]")
 
 def _about(passage: Passage, spellings: Sequence[str]) -> str:
     """What the passage says about the question's most specific term (``spellings``):
-    its sentences that name it, and its headings (the whole passage when none names it);
+    its sentences that name it, and its headings that name it (the whole passage and its
+    headings when none names it: an annex's heading says where the annex's subject is
+    found, not where anything in it is);
     what the question asks for (an amount, a time) must be stated there: 3万元 in the
     sentence on the national honour does not say what 配套资金 amounts to."""
     sentences = [flat for part in _SENTENCE_RE.split(passage.text) if (flat := _flat(part))]
     named = [flat for flat in sentences if any(s in flat for s in spellings)]
-    return "".join(named or sentences) + _flat("".join(passage.section))
+    headings = [flat for part in passage.section if (flat := _flat(part))]
+    return "".join(named or sentences) + "".join(
+        [h for h in headings if any(s in h for s in spellings)] if spellings else headings)
 
 
 def _holds_object(thing: str, passage: Passage, index: SearchIndex, rules: AnswerRules
