@@ -465,3 +465,48 @@ def test_what_a_thing_is_asked_of_a_passage_without_it_is_declined(ask, question
     """装修标准是什么, 考核指标是什么: the passage on 阵地 or 户外劳动者 says nothing of the
     thing whose content is asked."""
     assert ask(question).fallback
+
+
+# ---- the tenth round (2026-12-06): kinds of question the ninth and tenth generations found
+
+@pytest.mark.parametrize("question", [
+    "今年的评选结果公布了没有",  # the present state: no document of the past states it
+    "办公室主任现在调到哪去了",
+    "李沧区总工会的联系电话是多少",  # a district's body the documents never name
+    "年审材料去哪儿交",  # where: not stated by the annex heading of the passage found
+    "示范单位评上以后会被摘牌吗",  # a consequence the passage does not hold
+    "社会组织的员工能评劳动模范吗",  # 劳动模范: the documents write 劳动 and 模范 apart
+    "专项经费占工会预算的百分之几",  # a share
+    "优秀项目补助是一次性给还是分期给",  # a choice the passage holds neither side of
+    "材料造假被发现会怎么处理", "项目结项报告由哪个部门审核",  # a penalty, a body
+    "托管班要家长交钱吗", "调研报告有没有格式要求", "问卷至少要收回多少份",
+    "领导小组组长能不能由副主席兼任", "How do we appeal a rejected project?",
+])
+def test_what_the_documents_do_not_state_is_declined(ask, question):
+    assert ask(question).fallback
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("崂山区是不是试点", "崂山区"),  # a district the documents name
+    ("补助经费能用在哪些地方", "经费"),  # where money is used is no place
+    ("职业健康属于生产服务类还是生活服务类", "生产服务"),  # the passage holds both sides
+    ("市总在哪几个区市设了改革试点", "设立改革试点"),  # the paragraph lists them itself
+    ("Who heads the office of the leading group?", "樊朝斌同志兼任办公室主任"),
+])
+def test_the_same_shapes_answered_where_the_documents_state_it(ask, question, expect):
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
+@pytest.mark.parametrize("question", ["示范单位都有哪几家", "Which organisations are the model units?"])
+def test_which_ones_are_answered_by_the_whole_list(ask, question):
+    """The paragraph says 见附件2; the annex lists four units, one passage each: the answer
+    leads with all four, and no unit comes again on its own after them."""
+    result = ask(question)
+    first = result.hits[0].passage.text
+    assert not result.fallback
+    assert all(name in first for name in ("即墨区国立社会工作服务中心", "青岛海都心理健康服务中心",
+                                          "崂山区锦云村养老公寓", "莱西市总工会职工法律信息服务中心"))
+    assert not any(h.passage.section == result.hits[0].passage.section
+                   for h in result.hits[1:])
