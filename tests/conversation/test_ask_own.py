@@ -141,7 +141,7 @@ async def test_an_administrator_sends_a_document_with_docs_and_it_answers_at_onc
 @pytest.mark.parametrize("question", ["材料什么时候交", "哪天交", "几号前交", "最后期限",
                                       "咱们这批啥时候截止呀", "报材料最晚到哪天",
                                       "交材料的最后一天是哪天", "我们还剩多长时间交材料",
-                                      "提交期限是哪天"])
+                                      "提交期限是哪天", "今年的优秀项目申报开始了吗"])
 async def test_deadline_questions_in_other_words_are_answered_from_the_open_round(
         in_round, question):
     await in_round.send(question)

@@ -32,6 +32,9 @@ def test_own_data_questions_in_other_words_are_recognised():
     assert own_intent("等着我审的项目还有几个", RULES, reviewer=True) == "queue"
     assert own_intent("还有几份申报要审", RULES, reviewer=True) == "queue"
     assert own_intent("项目实施要交哪些证明材料", RULES) is None  # what the rubric asks
+    # whether this year's call has opened: the open rounds answer it, not a 2018 paragraph
+    assert own_intent("今年的优秀项目申报开始了吗", RULES) == "deadline"
+    assert own_intent("评选启动了没有", RULES) == "deadline"
 
 
 def test_a_passage_dated_before_today_carries_its_date():
