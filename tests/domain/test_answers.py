@@ -499,14 +499,16 @@ def test_the_same_shapes_answered_where_the_documents_state_it(ask, question, ex
     assert expect in result.hits[0].passage.text
 
 
-@pytest.mark.parametrize("question", ["示范单位都有哪几家", "Which organisations are the model units?"])
+@pytest.mark.parametrize("question", ["示范单位都有哪几家",
+                                      "Which organisations are the model units?"])
 def test_which_ones_are_answered_by_the_whole_list(ask, question):
     """The paragraph says 见附件2; the annex lists four units, one passage each: the answer
     leads with all four, and no unit comes again on its own after them."""
     result = ask(question)
     first = result.hits[0].passage.text
     assert not result.fallback
-    assert all(name in first for name in ("即墨区国立社会工作服务中心", "青岛海都心理健康服务中心",
-                                          "崂山区锦云村养老公寓", "莱西市总工会职工法律信息服务中心"))
+    units = ("即墨区国立社会工作服务中心", "青岛海都心理健康服务中心", "崂山区锦云村养老公寓",
+             "莱西市总工会职工法律信息服务中心")
+    assert all(name in first for name in units)
     assert not any(h.passage.section == result.hits[0].passage.section
                    for h in result.hits[1:])
