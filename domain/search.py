@@ -415,20 +415,23 @@ def near_misses(words: Iterable[str], targets: Iterable[str]) -> list[str]:
 class Postings:
     """Each feature's passages (ascending) and their weights, packed: one array of passage
     indices and one of weights (float32) for every feature, and where each feature's stretch
-    starts (``at``: feature → its number). A few small arrays, where an array pair per
+    starts (``at``: feature → its number), and each feature's heaviest weight (``ceilings``:
+    what it can add to a score at most). A few small arrays, where an array pair per
     feature (numpy's, 3,700 features of 1–90 passages) took several times the memory and
     numpy itself 13 MiB."""
 
-    __slots__ = ("at", "starts", "passages", "weights")
+    __slots__ = ("at", "starts", "passages", "weights", "ceilings")
 
     def __init__(self, lists: Mapping[str, tuple[list[int], list[float]]]) -> None:
         self.at: dict[str, int] = {}
         self.starts, self.passages, self.weights = array("i", [0]), array("i"), array("f")
+        self.ceilings = array("f")
         for number, (feature, (ixs, weights)) in enumerate(lists.items()):
             self.at[feature] = number
             self.passages.extend(ixs)
             self.weights.extend(weights)
             self.starts.append(len(self.passages))
+            self.ceilings.append(max(self.weights[self.starts[-2]:], default=0.0))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.at)
@@ -442,15 +445,17 @@ class Postings:
         return range(0) if number is None else range(self.starts[number],
                                                       self.starts[number + 1])
 
-    def add_to(self, scores: list[float], feature: str, factor: float) -> None:
-        """``factor`` × each of ``feature``'s weights added to its passages' scores."""
-        passages, weights = self.passages, self.weights
-        for at in self.stretch(feature):
-            scores[passages[at]] += factor * weights[at]
+    def ceiling(self, feature: str) -> float:
+        """``feature``'s heaviest weight (0 when no passage has it)."""
+        number = self.at.get(feature)
+        return 0.0 if number is None else self.ceilings[number]
 
     def weight(self, feature: str, index: int) -> float:
         """``feature``'s weight in passage ``index`` (0 when the passage has it not)."""
-        where = self.stretch(feature)
+        return self.weight_in(self.stretch(feature), index)
+
+    def weight_in(self, where: range, index: int) -> float:
+        """``weight`` for the feature whose ``stretch`` is ``where``."""
         at = bisect_left(self.passages, index, where.start, where.stop)
         return float(self.weights[at]) if at < where.stop and self.passages[at] == index \
             else 0.0
@@ -956,52 +961,53 @@ class SearchIndex:
         return self.postings, feature
 
     def scores(self, query: Query) -> list[float]:
-        """Every passage's score for ``query``."""
+        """Every passage's score for ``query`` (``results`` works them out only as far as
+        it needs, to the same figures)."""
         scores = [0.0] * len(self.passages)
         for feature, weight in query.features.items():
             postings, key = self._posting_of(feature)
-            postings.add_to(scores, key, weight)
+            where = postings.stretch(key)
+            for index, found in zip(postings.passages[where.start:where.stop],
+                                    postings.weights[where.start:where.stop], strict=True):
+                scores[index] += weight * found
         scores = [score * prior for score, prior in zip(scores, self.prior, strict=True)]
-        others = self._other_documents(query)
-        if others is not None:
-            factor = self.params.other_document
-            scores = [score * factor if other else score
-                      for score, other in zip(scores, others, strict=True)]
-        return scores
+        outside = self._outside(query)
+        return [score * outside(i) for i, score in enumerate(scores)]
 
-    def _other_documents(self, query: Query) -> list[bool] | None:
-        """A mask of the passages outside the documents the question names, if it names
-        some but not all."""
+    def _outside(self, query: Query) -> Callable[[int], float]:
+        """The score factor of passage ``i``: ``other_document`` outside the documents the
+        question names, if it names some but not all; else 1."""
         named = {i for i, doc in enumerate(self.documents) if doc in query.documents}
         if not named or len(named) == len(self.documents):
-            return None
-        return [document not in named for document in self.document_of]
+            return lambda i: 1.0
+        factor, document_of = self.params.other_document, self.document_of
+        return lambda i: 1.0 if document_of[i] in named else factor
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
         return list(self.results(question, k).hits)
 
     def results(self, question: str, k: int = 3) -> Results:
         query = self.query(question)
-        scores = self.scores(query)
-        ranked = _top(scores, k)
+        scores = _Scores(self, query)
+        ranked = scores.top(k)
         if not ranked:
             return Results(query, (), 0.0, 0.0)
         replaces = None
-        newer = self._newer_counterpart(query, int(ranked[0]), scores)
+        shown = {i: scores.exact(i) for i in ranked}
+        newer = self._newer_counterpart(query, ranked[0], scores)
         if newer is not None:
             old = ranked[0]
             ranked = [newer, *[i for i in ranked if i != newer]][:k]
             if fold("".join(runs(self.passages[old].text))) \
                     != fold("".join(runs(self.passages[newer].text))):
                 replaces = self.passages[old]
-            scores[newer] = max(scores[newer], scores[old])
-        hits = tuple(Hit(self.passages[i], float(scores[i])) for i in ranked)
+            shown[newer] = max(scores.exact(newer), shown[old])
+        hits = tuple(Hit(self.passages[i], float(shown[i])) for i in ranked)
         matched, total = self._matched(query, int(ranked[0]))
         return Results(query, hits, matched / total if total else 0.0, matched, replaces,
                        self.coverage(query, int(ranked[0])))
 
-    def _newer_counterpart(self, query: Query, best: int, scores: Sequence[float]
-                           ) -> int | None:
+    def _newer_counterpart(self, query: Query, best: int, scores: _Scores) -> int | None:
         """The passage of a newer document that says what passage ``best`` says, as it
         stands now (the 2021 list's 法律工作部部长 for the 2018 one; a 补充通知's 一式五份
         for an earlier 一式三份), or None: also when the question names the older
@@ -1016,14 +1022,12 @@ class SearchIndex:
                 self.dates, key=lambda doc: self.dates[doc]))}
             by_document = [ranks.get(doc, -1) for doc in self.documents]
             order = self.memo["date_order"] = [by_document[d] for d in self.document_of]
-        floor = p.newer_floor * scores[best]
-        candidates = [i for i, (rank, score) in enumerate(zip(order, scores, strict=True))
-                      if rank > order[best] and score >= floor]
+        best_score = scores.exact(best)
+        # the question's best newer passages only
+        candidates = scores.best_above(p.newer_floor * best_score, p.newer_candidates,
+                                       lambda i: order[i] > order[best])
         if not candidates:
             return None
-        if len(candidates) > p.newer_candidates:  # the question's best newer passages only
-            candidates = sorted(heapq.nsmallest(p.newer_candidates, candidates,
-                                                key=lambda i: (-scores[i], i)))
         texts = self.memo.get("flat")
         if texts is None:
             texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
@@ -1031,7 +1035,7 @@ class SearchIndex:
         for i in candidates:
             similarity = fuzz.ratio(texts[best], texts[i], score_cutoff=p.newer_related)
             if similarity and (similarity >= p.newer_alike
-                               or scores[i] >= p.newer_share * scores[best]):
+                               or scores.exact(i) >= p.newer_share * best_score):
                 alike.append((similarity, i))
         if alike:
             held = self._matched(query, best)[0]
@@ -1052,9 +1056,7 @@ class SearchIndex:
             weight * postings.weight(key, index)
             for postings, key, weight in ((*self._posting_of(feature), weight)
                                           for feature, weight in query.features.items()))
-        others = self._other_documents(query)
-        return score * self.params.other_document if others is not None and others[index] \
-            else score
+        return score * self._outside(query)(index)
 
     def _matched(self, query: Query, index: int) -> tuple[float, float]:
         """The question's weight (feature weight × idf) found in passage ``index``, and its
@@ -1207,11 +1209,112 @@ class SearchIndex:
         return (*hits, *more)[:k]
 
 
-def _top(scores: Sequence[float], k: int) -> list[int]:
-    """The ``k`` best positive scores, ties in passage order."""
-    largest = heapq.nlargest(k, scores)
-    if not largest:
-        return []
-    cut = max(largest[-1], 0.0)  # only the scores as high as the k-th best are sorted
-    return sorted((i for i, score in enumerate(scores) if score > 0 and score >= cut),
-                  key=lambda i: (-scores[i], i))[:k]
+# Bounds of scores are compared with this margin: a sum in another order may differ in its
+# last bits.
+_ROUNDING = 1e-9
+
+
+class _Scores:
+    """A question's passage scores, worked out only as far as its results need them.
+
+    A feature adds to a passage's score at most its question weight times its heaviest
+    weight (``Postings.ceilings``). The features that can add most are read first, into
+    lower bounds of the passages' scores, until what the unread ones can add at most (the
+    slack) is at most ``SLACK`` of the score a result needs (the bar: the k-th best lower
+    bound); then only the passages whose bound and slack reach the bar are scored exactly,
+    feature by feature in the question's order: the very sum ``SearchIndex.scores`` makes
+    for every passage. At 10,000 passages a question's features reach up to 280,000
+    postings, most of them of words every passage of a document has in its title; this
+    reads a few thousand (tests/bench/search.py)."""
+
+    SLACK = 0.2
+
+    def __init__(self, index: SearchIndex, query: Query) -> None:
+        self.prior, self.outside = index.prior, index._outside(query)
+        self.terms: list[tuple[Postings, range, float]] = []
+        self.ceilings: list[float] = []
+        for feature, weight in query.features.items():
+            postings, key = index._posting_of(feature)
+            self.terms.append((postings, postings.stretch(key), weight))
+            self.ceilings.append(weight * postings.ceiling(key))
+        self.unread = sorted(range(len(self.terms)), key=self.ceilings.__getitem__)
+        # the most a passage's prior and ``outside`` factor multiply its score by
+        self.scale = index.memo.get("prior_most")
+        if self.scale is None:
+            self.scale = index.memo["prior_most"] = max(index.prior, default=1.0)
+        self.scale *= max(1.0, index.params.other_document)
+        self.most = 0.0  # the highest sum the features read add to a passage's score
+        self.bounds = [0.0] * len(index.passages)  # what they add to each passage's
+        self.reached: set[int] = set()  # the passages they add to
+        self.known: dict[int, float] = {}
+
+    def exact(self, index: int) -> float:
+        """Passage ``index``'s score."""
+        score = self.known.get(index)
+        if score is None:
+            score = 0.0
+            for postings, where, weight in self.terms:
+                if found := postings.weight_in(where, index):
+                    score += weight * found
+            score = self.known[index] = score * self.prior[index] * self.outside(index)
+        return score
+
+    def top(self, k: int) -> list[int]:
+        """The ``k`` best passages (of positive score), ties in passage order."""
+        if k <= 0:
+            return []
+        bar = self._read(lambda: self._bar(k))
+        return sorted(self._reaching(bar), key=lambda i: (-self.exact(i), i))[:k]
+
+    def best_above(self, floor: float, count: int, among: Callable[[int], bool]
+                   ) -> list[int]:
+        """Of the passages ``among`` takes that score ``floor`` or more, the ``count`` best
+        (ties in passage order), in passage order."""
+        bar = self._read(lambda: max(floor, self._bar(count, among)))
+        found = [i for i in self._reaching(bar, among) if self.exact(i) >= floor]
+        if len(found) > count:
+            found = sorted(heapq.nsmallest(count, found, key=lambda i: (-self.exact(i), i)))
+        return found
+
+    def _slack(self) -> float:
+        return sum(self.ceilings[term] for term in self.unread)
+
+    def _bound(self, index: int) -> float:
+        """At most passage ``index``'s score (give or take ``_ROUNDING``)."""
+        return self.bounds[index] * self.prior[index] * self.outside(index)
+
+    def _bar(self, count: int, among: Callable[[int], bool] | None = None) -> float:
+        """The ``count``-th best lower bound (of the passages ``among`` takes), or 0."""
+        passages = self.reached if among is None else filter(among, self.reached)
+        bounds = heapq.nlargest(count, map(self._bound, passages))
+        return bounds[-1] if len(bounds) == count else 0.0
+
+    def _read(self, bar: Callable[[], float]) -> float:
+        """Read the features that can add most until the slack is at most ``SLACK`` of
+        the bar (``bar()`` of the bounds read); the bar. A passage no feature read reaches
+        then scores under it."""
+        while self.unread:
+            slack = self._slack() * self.scale
+            # the bar is at most the highest sum read (scaled): read on while surely too low
+            if slack <= self.SLACK * self.most * self.scale \
+                    and slack <= self.SLACK * (need := bar()):
+                return need
+            term = self.unread.pop()
+            postings, where, weight = self.terms[term]
+            passages = postings.passages[where.start:where.stop]
+            bounds = self.bounds
+            for index, found in zip(passages, postings.weights[where.start:where.stop],
+                                    strict=True):
+                bounds[index] += weight * found
+            self.reached.update(passages)
+            self.most = max(self.most, max(map(bounds.__getitem__, passages), default=0.0))
+        return bar()
+
+    def _reaching(self, bar: float, among: Callable[[int], bool] | None = None
+                  ) -> list[int]:
+        """The passages (``among`` takes) the bar does not rule out, in passage order."""
+        slack, least, bounds = self._slack(), bar * (1 - _ROUNDING), self.bounds
+        cut = least / self.scale - slack  # what a bound must be at least, whatever its factor
+        return sorted(i for i in [i for i in self.reached if bounds[i] >= cut]
+                      if (among is None or among(i))
+                      and (bounds[i] + slack) * self.prior[i] * self.outside(i) >= least)
