@@ -26,11 +26,12 @@ import math
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from operator import mul
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -972,16 +973,17 @@ class SearchIndex:
                 scores[index] += weight * found
         scores = [score * prior for score, prior in zip(scores, self.prior, strict=True)]
         outside = self._outside(query)
-        return [score * outside(i) for i, score in enumerate(scores)]
+        return scores if outside is None else [
+            score * outside[document] for score, document in zip(scores, self.document_of,
+                                                                 strict=True)]
 
-    def _outside(self, query: Query) -> Callable[[int], float]:
-        """The score factor of passage ``i``: ``other_document`` outside the documents the
-        question names, if it names some but not all; else 1."""
-        named = {i for i, doc in enumerate(self.documents) if doc in query.documents}
-        if not named or len(named) == len(self.documents):
-            return lambda i: 1.0
-        factor, document_of = self.params.other_document, self.document_of
-        return lambda i: 1.0 if document_of[i] in named else factor
+    def _outside(self, query: Query) -> list[float] | None:
+        """Each document's score factor (by its position): ``other_document`` outside the
+        documents the question names, else 1; None when it names none, or all."""
+        named = [doc in query.documents for doc in self.documents]
+        if not any(named) or all(named):
+            return None
+        return [1.0 if held else self.params.other_document for held in named]
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
         return list(self.results(question, k).hits)
@@ -1025,7 +1027,7 @@ class SearchIndex:
         best_score = scores.exact(best)
         # the question's best newer passages only
         candidates = scores.best_above(p.newer_floor * best_score, p.newer_candidates,
-                                       lambda i: order[i] > order[best])
+                                       order, order[best])
         if not candidates:
             return None
         texts = self.memo.get("flat")
@@ -1056,7 +1058,8 @@ class SearchIndex:
             weight * postings.weight(key, index)
             for postings, key, weight in ((*self._posting_of(feature), weight)
                                           for feature, weight in query.features.items()))
-        return score * self._outside(query)(index)
+        outside = self._outside(query)
+        return score if outside is None else score * outside[self.document_of[index]]
 
     def _matched(self, query: Query, index: int) -> tuple[float, float]:
         """The question's weight (feature weight × idf) found in passage ``index``, and its
@@ -1230,7 +1233,8 @@ class _Scores:
     SLACK = 0.2
 
     def __init__(self, index: SearchIndex, query: Query) -> None:
-        self.prior, self.outside = index.prior, index._outside(query)
+        self.prior, self.document_of = index.prior, index.document_of
+        self.outside = index._outside(query)
         self.terms: list[tuple[Postings, range, float]] = []
         self.ceilings: list[float] = []
         for feature, weight in query.features.items():
@@ -1238,13 +1242,18 @@ class _Scores:
             self.terms.append((postings, postings.stretch(key), weight))
             self.ceilings.append(weight * postings.ceiling(key))
         self.unread = sorted(range(len(self.terms)), key=self.ceilings.__getitem__)
-        # the most a passage's prior and ``outside`` factor multiply its score by
-        self.scale = index.memo.get("prior_most")
-        if self.scale is None:
-            self.scale = index.memo["prior_most"] = max(index.prior, default=1.0)
-        self.scale *= max(1.0, index.params.other_document)
-        self.most = 0.0  # the highest sum the features read add to a passage's score
-        self.bounds = [0.0] * len(index.passages)  # what they add to each passage's
+        # what multiplies each passage's sum (its prior, and ``outside``), and the most
+        if self.outside is None:
+            self.factors: Sequence[float] = index.prior
+            self.scale = index.memo.get("prior_most")
+            if self.scale is None:
+                self.scale = index.memo["prior_most"] = max(index.prior, default=1.0)
+        else:
+            self.factors = list(map(mul, index.prior,
+                                    map(self.outside.__getitem__, index.document_of)))
+            self.scale = max(self.factors, default=1.0)
+        self.most = 0.0  # the highest bound
+        self.bounds = [0.0] * len(index.passages)  # what the features read add, multiplied
         self.reached: set[int] = set()  # the passages they add to
         self.known: dict[int, float] = {}
 
@@ -1256,37 +1265,36 @@ class _Scores:
             for postings, where, weight in self.terms:
                 if found := postings.weight_in(where, index):
                     score += weight * found
-            score = self.known[index] = score * self.prior[index] * self.outside(index)
+            score = score * self.prior[index]
+            if self.outside is not None:
+                score = score * self.outside[self.document_of[index]]
+            self.known[index] = score
         return score
 
     def top(self, k: int) -> list[int]:
         """The ``k`` best passages (of positive score), ties in passage order."""
         if k <= 0:
             return []
-        bar = self._read(lambda: self._bar(k))
-        return sorted(self._reaching(bar), key=lambda i: (-self.exact(i), i))[:k]
+        bar = self._read(lambda: self._bar(k, self.reached))
+        return self._best(k, self._reaching(bar, self.reached))
 
-    def best_above(self, floor: float, count: int, among: Callable[[int], bool]
+    def best_above(self, floor: float, count: int, ranks: Sequence[int], rank: int
                    ) -> list[int]:
-        """Of the passages ``among`` takes that score ``floor`` or more, the ``count`` best
-        (ties in passage order), in passage order."""
-        bar = self._read(lambda: max(floor, self._bar(count, among)))
-        found = [i for i in self._reaching(bar, among) if self.exact(i) >= floor]
-        if len(found) > count:
-            found = sorted(heapq.nsmallest(count, found, key=lambda i: (-self.exact(i), i)))
-        return found
+        """Of the passages ranked above ``rank`` (``ranks``) that score ``floor`` or more,
+        the ``count`` best (ties in passage order), in passage order."""
+        def among() -> list[int]:
+            return [i for i in self.reached if ranks[i] > rank]
+
+        bar = self._read(lambda: max(floor, self._bar(count, among())))
+        return sorted(self._best(count, self._reaching(bar, among()), floor))
 
     def _slack(self) -> float:
-        return sum(self.ceilings[term] for term in self.unread)
+        """What the unread features add to a score at most."""
+        return sum(self.ceilings[term] for term in self.unread) * self.scale
 
-    def _bound(self, index: int) -> float:
-        """At most passage ``index``'s score (give or take ``_ROUNDING``)."""
-        return self.bounds[index] * self.prior[index] * self.outside(index)
-
-    def _bar(self, count: int, among: Callable[[int], bool] | None = None) -> float:
-        """The ``count``-th best lower bound (of the passages ``among`` takes), or 0."""
-        passages = self.reached if among is None else filter(among, self.reached)
-        bounds = heapq.nlargest(count, map(self._bound, passages))
+    def _bar(self, count: int, passages: Iterable[int]) -> float:
+        """The ``count``-th best bound of ``passages``, or 0."""
+        bounds = heapq.nlargest(count, map(self.bounds.__getitem__, passages))
         return bounds[-1] if len(bounds) == count else 0.0
 
     def _read(self, bar: Callable[[], float]) -> float:
@@ -1294,27 +1302,36 @@ class _Scores:
         the bar (``bar()`` of the bounds read); the bar. A passage no feature read reaches
         then scores under it."""
         while self.unread:
-            slack = self._slack() * self.scale
-            # the bar is at most the highest sum read (scaled): read on while surely too low
-            if slack <= self.SLACK * self.most * self.scale \
-                    and slack <= self.SLACK * (need := bar()):
+            slack = self._slack()
+            # the bar is at most the highest bound: read on while it is surely too low
+            if slack <= self.SLACK * self.most and slack <= self.SLACK * (need := bar()):
                 return need
             term = self.unread.pop()
             postings, where, weight = self.terms[term]
             passages = postings.passages[where.start:where.stop]
-            bounds = self.bounds
+            bounds, factors = self.bounds, self.factors
             for index, found in zip(passages, postings.weights[where.start:where.stop],
                                     strict=True):
-                bounds[index] += weight * found
+                bounds[index] += weight * found * factors[index]
             self.reached.update(passages)
             self.most = max(self.most, max(map(bounds.__getitem__, passages), default=0.0))
         return bar()
 
-    def _reaching(self, bar: float, among: Callable[[int], bool] | None = None
-                  ) -> list[int]:
-        """The passages (``among`` takes) the bar does not rule out, in passage order."""
-        slack, least, bounds = self._slack(), bar * (1 - _ROUNDING), self.bounds
-        cut = least / self.scale - slack  # what a bound must be at least, whatever its factor
-        return sorted(i for i in [i for i in self.reached if bounds[i] >= cut]
-                      if (among is None or among(i))
-                      and (bounds[i] + slack) * self.prior[i] * self.outside(i) >= least)
+    def _reaching(self, bar: float, passages: Iterable[int]) -> list[int]:
+        """Those of ``passages`` the bar does not rule out."""
+        least, bounds = bar * (1 - _ROUNDING) - self._slack(), self.bounds
+        return [i for i in passages if bounds[i] >= least]
+
+    def _best(self, count: int, passages: Iterable[int], floor: float = 0.0) -> list[int]:
+        """The ``count`` best of ``passages`` scoring ``floor`` or more, ties in passage
+        order: scored exactly from the highest bound down, until a bound with the slack
+        is under the ``count``-th best score."""
+        slack, bounds = self._slack(), self.bounds
+        best: list[tuple[float, int]] = []  # (-score, passage), the best first
+        for i in sorted(passages, key=lambda i: -bounds[i]):
+            if len(best) == count and bounds[i] + slack < -best[-1][0] * (1 - _ROUNDING):
+                break
+            if (score := self.exact(i)) >= floor:
+                insort(best, (-score, i))
+                del best[count:]
+        return [i for _, i in best]
