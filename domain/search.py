@@ -26,11 +26,12 @@ import math
 import re
 import unicodedata
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
+from operator import mul
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -430,20 +431,23 @@ def near_misses(words: Iterable[str], targets: Iterable[str]) -> list[str]:
 class Postings:
     """Each feature's passages (ascending) and their weights, packed: one array of passage
     indices and one of weights (float32) for every feature, and where each feature's stretch
-    starts (``at``: feature → its number). A few small arrays, where an array pair per
+    starts (``at``: feature → its number), and each feature's heaviest weight (``ceilings``:
+    what it can add to a score at most). A few small arrays, where an array pair per
     feature (numpy's, 3,700 features of 1–90 passages) took several times the memory and
     numpy itself 13 MiB."""
 
-    __slots__ = ("at", "starts", "passages", "weights")
+    __slots__ = ("at", "starts", "passages", "weights", "ceilings")
 
     def __init__(self, lists: Mapping[str, tuple[list[int], list[float]]]) -> None:
         self.at: dict[str, int] = {}
         self.starts, self.passages, self.weights = array("i", [0]), array("i"), array("f")
+        self.ceilings = array("f")
         for number, (feature, (ixs, weights)) in enumerate(lists.items()):
             self.at[feature] = number
             self.passages.extend(ixs)
             self.weights.extend(weights)
             self.starts.append(len(self.passages))
+            self.ceilings.append(max(self.weights[self.starts[-2]:], default=0.0))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.at)
@@ -457,15 +461,17 @@ class Postings:
         return range(0) if number is None else range(self.starts[number],
                                                       self.starts[number + 1])
 
-    def add_to(self, scores: list[float], feature: str, factor: float) -> None:
-        """``factor`` × each of ``feature``'s weights added to its passages' scores."""
-        passages, weights = self.passages, self.weights
-        for at in self.stretch(feature):
-            scores[passages[at]] += factor * weights[at]
+    def ceiling(self, feature: str) -> float:
+        """``feature``'s heaviest weight (0 when no passage has it)."""
+        number = self.at.get(feature)
+        return 0.0 if number is None else self.ceilings[number]
 
     def weight(self, feature: str, index: int) -> float:
         """``feature``'s weight in passage ``index`` (0 when the passage has it not)."""
-        where = self.stretch(feature)
+        return self.weight_in(self.stretch(feature), index)
+
+    def weight_in(self, where: range, index: int) -> float:
+        """``weight`` for the feature whose ``stretch`` is ``where``."""
         at = bisect_left(self.passages, index, where.start, where.stop)
         return float(self.weights[at]) if at < where.stop and self.passages[at] == index \
             else 0.0
@@ -995,52 +1001,54 @@ class SearchIndex:
         return self.postings, feature
 
     def scores(self, query: Query) -> list[float]:
-        """Every passage's score for ``query``."""
+        """Every passage's score for ``query`` (``results`` works them out only as far as
+        it needs, to the same figures)."""
         scores = [0.0] * len(self.passages)
         for feature, weight in query.features.items():
             postings, key = self._posting_of(feature)
-            postings.add_to(scores, key, weight)
+            where = postings.stretch(key)
+            for index, found in zip(postings.passages[where.start:where.stop],
+                                    postings.weights[where.start:where.stop], strict=True):
+                scores[index] += weight * found
         scores = [score * prior for score, prior in zip(scores, self.prior, strict=True)]
-        others = self._other_documents(query)
-        if others is not None:
-            factor = self.params.other_document
-            scores = [score * factor if other else score
-                      for score, other in zip(scores, others, strict=True)]
-        return scores
+        outside = self._outside(query)
+        return scores if outside is None else [
+            score * outside[document] for score, document in zip(scores, self.document_of,
+                                                                 strict=True)]
 
-    def _other_documents(self, query: Query) -> list[bool] | None:
-        """A mask of the passages outside the documents the question names, if it names
-        some but not all."""
-        named = {i for i, doc in enumerate(self.documents) if doc in query.documents}
-        if not named or len(named) == len(self.documents):
+    def _outside(self, query: Query) -> list[float] | None:
+        """Each document's score factor (by its position): ``other_document`` outside the
+        documents the question names, else 1; None when it names none, or all."""
+        named = [doc in query.documents for doc in self.documents]
+        if not any(named) or all(named):
             return None
-        return [document not in named for document in self.document_of]
+        return [1.0 if held else self.params.other_document for held in named]
 
     def search(self, question: str, k: int = 3) -> list[Hit]:
         return list(self.results(question, k).hits)
 
     def results(self, question: str, k: int = 3) -> Results:
         query = self.query(question)
-        scores = self.scores(query)
-        ranked = _top(scores, k)
+        scores = _Scores(self, query)
+        ranked = scores.top(k)
         if not ranked:
             return Results(query, (), 0.0, 0.0)
         replaces = None
-        newer = self._newer_counterpart(query, int(ranked[0]), scores)
+        shown = {i: scores.exact(i) for i in ranked}
+        newer = self._newer_counterpart(query, ranked[0], scores)
         if newer is not None:
             old = ranked[0]
             ranked = [newer, *[i for i in ranked if i != newer]][:k]
             if fold("".join(runs(self.passages[old].text))) \
                     != fold("".join(runs(self.passages[newer].text))):
                 replaces = self.passages[old]
-            scores[newer] = max(scores[newer], scores[old])
-        hits = tuple(Hit(self.passages[i], float(scores[i])) for i in ranked)
+            shown[newer] = max(scores.exact(newer), shown[old])
+        hits = tuple(Hit(self.passages[i], float(shown[i])) for i in ranked)
         matched, total = self._matched(query, int(ranked[0]))
         return Results(query, hits, matched / total if total else 0.0, matched, replaces,
                        self.coverage(query, int(ranked[0])))
 
-    def _newer_counterpart(self, query: Query, best: int, scores: Sequence[float]
-                           ) -> int | None:
+    def _newer_counterpart(self, query: Query, best: int, scores: _Scores) -> int | None:
         """The passage of a newer document that says what passage ``best`` says, as it
         stands now (the 2021 list's 法律工作部部长 for the 2018 one; a 补充通知's 一式五份
         for an earlier 一式三份), or None: also when the question names the older
@@ -1055,14 +1063,12 @@ class SearchIndex:
                 self.dates, key=lambda doc: self.dates[doc]))}
             by_document = [ranks.get(doc, -1) for doc in self.documents]
             order = self.memo["date_order"] = [by_document[d] for d in self.document_of]
-        floor = p.newer_floor * scores[best]
-        candidates = [i for i, (rank, score) in enumerate(zip(order, scores, strict=True))
-                      if rank > order[best] and score >= floor]
+        best_score = scores.exact(best)
+        # the question's best newer passages only
+        candidates = scores.best_above(p.newer_floor * best_score, p.newer_candidates,
+                                       order, order[best])
         if not candidates:
             return None
-        if len(candidates) > p.newer_candidates:  # the question's best newer passages only
-            candidates = sorted(heapq.nsmallest(p.newer_candidates, candidates,
-                                                key=lambda i: (-scores[i], i)))
         texts = self.memo.get("flat")
         if texts is None:
             texts = self.memo["flat"] = ["".join(runs(passage.text)) for passage in self.passages]
@@ -1070,7 +1076,7 @@ class SearchIndex:
         for i in candidates:
             similarity = fuzz.ratio(texts[best], texts[i], score_cutoff=p.newer_related)
             if similarity and (similarity >= p.newer_alike
-                               or scores[i] >= p.newer_share * scores[best]):
+                               or scores.exact(i) >= p.newer_share * best_score):
                 alike.append((similarity, i))
         if alike:
             held = self._matched(query, best)[0]
@@ -1091,9 +1097,8 @@ class SearchIndex:
             weight * postings.weight(key, index)
             for postings, key, weight in ((*self._posting_of(feature), weight)
                                           for feature, weight in query.features.items()))
-        others = self._other_documents(query)
-        return score * self.params.other_document if others is not None and others[index] \
-            else score
+        outside = self._outside(query)
+        return score if outside is None else score * outside[self.document_of[index]]
 
     def _matched(self, query: Query, index: int) -> tuple[float, float]:
         """The question's weight (feature weight × idf) found in passage ``index``, and its
@@ -1247,11 +1252,126 @@ class SearchIndex:
         return (*hits, *more)[:k]
 
 
-def _top(scores: Sequence[float], k: int) -> list[int]:
-    """The ``k`` best positive scores, ties in passage order."""
-    largest = heapq.nlargest(k, scores)
-    if not largest:
-        return []
-    cut = max(largest[-1], 0.0)  # only the scores as high as the k-th best are sorted
-    return sorted((i for i, score in enumerate(scores) if score > 0 and score >= cut),
-                  key=lambda i: (-scores[i], i))[:k]
+# Bounds of scores are compared with this margin: a sum in another order may differ in its
+# last bits.
+_ROUNDING = 1e-9
+
+
+class _Scores:
+    """A question's passage scores, worked out only as far as its results need them.
+
+    A feature adds to a passage's score at most its question weight times its heaviest
+    weight (``Postings.ceilings``). The features that can add most are read first, into
+    lower bounds of the passages' scores, until what the unread ones can add at most (the
+    slack) is at most ``SLACK`` of the score a result needs (the bar: the k-th best lower
+    bound); then only the passages whose bound and slack reach the bar are scored exactly,
+    feature by feature in the question's order: the very sum ``SearchIndex.scores`` makes
+    for every passage. At 10,000 passages a question's features reach up to 280,000
+    postings, most of them of words every passage of a document has in its title; this
+    reads a few thousand (tests/bench/search.py)."""
+
+    SLACK = 0.2
+
+    def __init__(self, index: SearchIndex, query: Query) -> None:
+        self.prior, self.document_of = index.prior, index.document_of
+        self.outside = index._outside(query)
+        self.terms: list[tuple[Postings, range, float]] = []
+        self.ceilings: list[float] = []
+        for feature, weight in query.features.items():
+            postings, key = index._posting_of(feature)
+            self.terms.append((postings, postings.stretch(key), weight))
+            self.ceilings.append(weight * postings.ceiling(key))
+        self.unread = sorted(range(len(self.terms)), key=self.ceilings.__getitem__)
+        # what multiplies each passage's sum (its prior, and ``outside``), and the most
+        if self.outside is None:
+            self.factors: Sequence[float] = index.prior
+            self.scale = index.memo.get("prior_most")
+            if self.scale is None:
+                self.scale = index.memo["prior_most"] = max(index.prior, default=1.0)
+        else:
+            self.factors = list(map(mul, index.prior,
+                                    map(self.outside.__getitem__, index.document_of)))
+            self.scale = max(self.factors, default=1.0)
+        self.most = 0.0  # the highest bound
+        self.bounds = [0.0] * len(index.passages)  # what the features read add, multiplied
+        self.reached: set[int] = set()  # the passages they add to
+        self.known: dict[int, float] = {}
+
+    def exact(self, index: int) -> float:
+        """Passage ``index``'s score."""
+        score = self.known.get(index)
+        if score is None:
+            score = 0.0
+            for postings, where, weight in self.terms:
+                if found := postings.weight_in(where, index):
+                    score += weight * found
+            score = score * self.prior[index]
+            if self.outside is not None:
+                score = score * self.outside[self.document_of[index]]
+            self.known[index] = score
+        return score
+
+    def top(self, k: int) -> list[int]:
+        """The ``k`` best passages (of positive score), ties in passage order."""
+        if k <= 0:
+            return []
+        bar = self._read(lambda: self._bar(k, self.reached))
+        return self._best(k, self._reaching(bar, self.reached))
+
+    def best_above(self, floor: float, count: int, ranks: Sequence[int], rank: int
+                   ) -> list[int]:
+        """Of the passages ranked above ``rank`` (``ranks``) that score ``floor`` or more,
+        the ``count`` best (ties in passage order), in passage order."""
+        def among() -> list[int]:
+            return [i for i in self.reached if ranks[i] > rank]
+
+        bar = self._read(lambda: max(floor, self._bar(count, among())))
+        return sorted(self._best(count, self._reaching(bar, among()), floor))
+
+    def _slack(self) -> float:
+        """What the unread features add to a score at most."""
+        return sum(self.ceilings[term] for term in self.unread) * self.scale
+
+    def _bar(self, count: int, passages: Iterable[int]) -> float:
+        """The ``count``-th best bound of ``passages``, or 0."""
+        bounds = heapq.nlargest(count, map(self.bounds.__getitem__, passages))
+        return bounds[-1] if len(bounds) == count else 0.0
+
+    def _read(self, bar: Callable[[], float]) -> float:
+        """Read the features that can add most until the slack is at most ``SLACK`` of
+        the bar (``bar()`` of the bounds read); the bar. A passage no feature read reaches
+        then scores under it."""
+        while self.unread:
+            slack = self._slack()
+            # the bar is at most the highest bound: read on while it is surely too low
+            if slack <= self.SLACK * self.most and slack <= self.SLACK * (need := bar()):
+                return need
+            term = self.unread.pop()
+            postings, where, weight = self.terms[term]
+            passages = postings.passages[where.start:where.stop]
+            bounds, factors = self.bounds, self.factors
+            for index, found in zip(passages, postings.weights[where.start:where.stop],
+                                    strict=True):
+                bounds[index] += weight * found * factors[index]
+            self.reached.update(passages)
+            self.most = max(self.most, max(map(bounds.__getitem__, passages), default=0.0))
+        return bar()
+
+    def _reaching(self, bar: float, passages: Iterable[int]) -> list[int]:
+        """Those of ``passages`` the bar does not rule out."""
+        least, bounds = bar * (1 - _ROUNDING) - self._slack(), self.bounds
+        return [i for i in passages if bounds[i] >= least]
+
+    def _best(self, count: int, passages: Iterable[int], floor: float = 0.0) -> list[int]:
+        """The ``count`` best of ``passages`` scoring ``floor`` or more, ties in passage
+        order: scored exactly from the highest bound down, until a bound with the slack
+        is under the ``count``-th best score."""
+        slack, bounds = self._slack(), self.bounds
+        best: list[tuple[float, int]] = []  # (-score, passage), the best first
+        for i in sorted(passages, key=lambda i: -bounds[i]):
+            if len(best) == count and bounds[i] + slack < -best[-1][0] * (1 - _ROUNDING):
+                break
+            if (score := self.exact(i)) >= floor:
+                insort(best, (-score, i))
+                del best[count:]
+        return [i for _, i in best]

@@ -10,6 +10,7 @@ from domain.corpus import Passage, PolicyDocument, normalize
 from domain.search import (
     SearchIndex,
     Synonyms,
+    _Scores,
     bigrams,
     clean_words,
     document_names,
@@ -17,7 +18,10 @@ from domain.search import (
     near_misses,
     synonyms_from_dict,
 )
+from store.documents import all_documents
 from store.search_index import load_index, load_synonyms
+from tests.bench.search import _questions as bench_questions
+from tests.bench.search import synthetic_corpus
 
 
 def words(text: str) -> list[str]:
@@ -133,6 +137,34 @@ def test_a_document_named_by_its_year_or_number_is_preferred():
     assert index.search("21年领导小组办公室主任是谁")[0].passage.doc_id == "new"
     assert index.search("青工〔2018〕21号的办公室主任")[0].passage.doc_id == "old"
     assert index.query("青工〔2018〕21号的办公室主任").documents == {"old"}
+
+
+def test_results_rank_as_scoring_every_passage_would():
+    """A question's results are worked out from the passages that can still be among them
+    (``_Scores``): on 1,200 passages recombined from the seeds' (a document named by its
+    year counting the others less), its best passages, and its best of the newer
+    documents above a floor, are those, with the same scores, that scoring every passage
+    gives (``SearchIndex.scores``)."""
+    documents = synthetic_corpus(all_documents(), size=1200)
+    index = SearchIndex.build([p for d in documents for p in d.passages], load_synonyms(),
+                              lambda text: [text[i:i + 2] for i in range(0, len(text), 2)],
+                              names={d.id: document_names(d) for d in documents},
+                              dates={d.id: d.date for d in documents})
+    for question in [*bench_questions(), "18年的领导小组办公室主任是谁"]:
+        query = index.query(question)
+        every = index.scores(query)
+        ranked = sorted((i for i, score in enumerate(every) if score > 0),
+                        key=lambda i: (-every[i], i))
+        scores = _Scores(index, query)
+        for k in (1, 3, 10):
+            assert scores.top(k) == ranked[:k], (question, k)
+        if not ranked:
+            continue
+        floor = 0.3 * every[ranked[0]]
+        newer = [i for i in ranked if i % 7 and every[i] >= floor][:5]
+        ranks = [i % 7 for i in range(len(every))]
+        assert scores.best_above(floor, 5, ranks, 0) == sorted(newer), question
+        assert all(scores.exact(i) == every[i] for i in {*ranked[:10], *newer}), question
 
 
 def test_results_say_how_much_of_the_question_was_found(small):
