@@ -800,9 +800,11 @@ def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIn
            and not _holds_object(found["object"], passage, index, rules)
            for pattern in rules.objects):
         return "object"
-    if rules.choice is not None and (found := rules.choice.search(flat)) and not any(
-            _holds_object(option, passage, index, rules)
-            for option in _options(found["first"], found["second"])):
+    if rules.choice is not None and (found := rules.choice.search(flat)) and not (
+            any(_holds_object(option, passage, index, rules)
+                for option in _options(found["first"], found["second"]))
+            and _holds_object(_shared(found["first"], found["second"], index), passage,
+                              index, rules)):
         return "choice"
     return uncovered(flat, passage, rules)
 
@@ -853,6 +855,17 @@ def _options(first: str, second: str) -> tuple[str, str]:
         same += 1
     first, second = first[:len(first) - same], second[:len(second) - same]
     return first[-(max(len(second), 2) + 1):], second
+
+
+def _shared(first: str, second: str, index: SearchIndex) -> str:
+    """The thing a choice's two options both are, which the passage must hold too: their
+    common ending when it ends in a noun of the language (社会组织账户还是区市总工会账户 →
+    账户; not 8分那档还是10分那档)."""
+    same = 0
+    while same < min(len(first), len(second)) - 1 and first[-1 - same] == second[-1 - same]:
+        same += 1
+    ending = second[len(second) - same:]
+    return ending if same >= 2 and ending[-2:] in index.nouns else ""
 
 
 def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:
