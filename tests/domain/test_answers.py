@@ -512,3 +512,30 @@ def test_which_ones_are_answered_by_the_whole_list(ask, question):
     assert all(name in first for name in units)
     assert not any(h.passage.section == result.hits[0].passage.section
                    for h in result.hits[1:])
+
+
+# ---- the eleventh round: what the eleventh generation found
+
+@pytest.mark.parametrize("question", [
+    "联合会的秘书长由谁担任",  # who holds a post the passage does not name
+    "数据库哪一年建好的",  # a year the passage does not state
+    "去年评上省级优秀的有哪些项目",  # last year's results: no document states them
+    "配套资金按多大比例给",  # a share
+])
+def test_what_the_eleventh_generation_asked_is_declined_where_not_stated(ask, question):
+    assert ask(question).fallback
+
+
+@pytest.mark.parametrize(("question", "expect"), [
+    ("工作格局要在哪一年基本形成", "到2020年"),  # a year the passage states
+    ("What does a labour-relations social organisation mean?", "是指其工作内容"),
+])
+def test_a_year_and_a_definition_the_documents_state_are_answered(ask, question, expect):
+    result = ask(question)
+    assert not result.fallback
+    assert expect in result.hits[0].passage.text
+
+
+def test_units_asked_with_you_naxie_get_the_whole_list(ask):
+    first = ask("示范单位有哪些").hits[0].passage.text
+    assert "即墨区国立社会工作服务中心" in first and "莱西市总工会职工法律信息服务中心" in first
