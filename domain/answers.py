@@ -96,6 +96,7 @@ class AnswerRules:
     object_skip: tuple[str, ...] = ()  # words of no content in it (哪些, 什么)
     object_held: float = 0.5  # share of what it says a passage must hold
     object_least: float = 0.0  # the least rarity of a word of it the documents do not use
+    total_unless: tuple[str, ...] = ()  # a total asked as a threshold (多少分以上才能) is none
     choice: re.Pattern[str] | None = None  # a choice between two (X还是Y)
     # a question asking which ones (哪几家, 名单): answered by a list annex as a whole
     lists: re.Pattern[str] | None = None
@@ -125,6 +126,7 @@ def answer_rules_from_dict(data: Mapping[str, Any]) -> AnswerRules:
         percent_prefix=data.get("percent_prefix", ""),
         percent_words={"".join(runs(k)): int(v) for k, v in data.get("percent_words", {}).items()},
         total_cues=_terms(data.get("total", {}).get("cues", [])),
+        total_unless=_terms(data.get("total", {}).get("unless", [])),
         maxima_cues=_terms(data.get("maxima", {}).get("cues", [])),
         criteria=criteria,
         subsidy=SubsidyCues(levels=_term_map(sub.get("levels", {})),
@@ -523,7 +525,7 @@ def _maxima(flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex
 
 def _total(flat: str, rubric: Rubric, rules: AnswerRules, index: SearchIndex
            ) -> Computed | None:
-    if not _has(flat, rules.total_cues):
+    if not _has(flat, rules.total_cues) or _has(flat, rules.total_unless):
         return None
     parts = Parts("ask.part.points", tuple({"label": c.label, "points": c.max}
                                            for c in rubric.criteria))

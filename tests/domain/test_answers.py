@@ -521,6 +521,7 @@ def test_which_ones_are_answered_by_the_whole_list(ask, question):
     "数据库哪一年建好的",  # a year the passage does not state
     "去年评上省级优秀的有哪些项目",  # last year's results: no document states them
     "配套资金按多大比例给",  # a share
+    "总分多少分以上才能评上优秀",  # a pass mark: the documents set none (not the total)
 ])
 def test_what_the_eleventh_generation_asked_is_declined_where_not_stated(ask, question):
     assert ask(question).fallback
