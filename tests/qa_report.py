@@ -189,7 +189,8 @@ GENERATIONS = (  # (number, written, label once read)
     (8, "2026-12-06 11:05 UTC", "8th gen (read)"),
     (9, "2026-12-06 11:30 UTC", "9th gen (read)"),
     (10, "2026-12-06 12:03 UTC", "10th gen (read)"),
-    (11, "2026-12-06 12:02 UTC", "held out 11"),
+    (11, "2026-12-06 12:02 UTC", "11th gen (read)"),
+    (12, "2026-12-06 12:19 UTC", "held out 12"),
 )
 
 
