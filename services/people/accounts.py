@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import string
 from dataclasses import dataclass
 
 from domain.errors import InputError, check_name_length
@@ -182,13 +183,24 @@ async def create_reviewer_invite(svc: Services, created_by: int | None = None,
         return code
 
 
+_CODE_ALPHABET = string.ascii_letters + string.digits
+_CODE_LENGTH = 12  # 71 bits
+
+
+def new_invite_code() -> str:
+    """A fresh invite code: letters and digits only, so that it is one word wherever it is
+    typed or pasted (a code starting with "-", which token_urlsafe makes one time in 64,
+    was an option to `python -m bot org revoke`)."""
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+
+
 def _new_invite(uow: UnitOfWork, svc: Services, org_id: int | None, role: str,
                 created_by: int | None, *, days: int | None = None, single_use: bool = False,
                 lead: bool = False, review_district: str | None = None) -> str:
     days = svc.invite_days if days is None else days
     if not 1 <= days <= MAX_INVITE_DAYS:
         raise InputError("days", "out_of_range", value=days, low=1, high=MAX_INVITE_DAYS)
-    code = secrets.token_urlsafe(9)
+    code = new_invite_code()
     uow.invites.add(Invite(code=code, organization_id=org_id, role=role, created_by=created_by,
                            expires_at=svc.clock.now() + dt.timedelta(days=days),
                            single_use=single_use, lead=lead,

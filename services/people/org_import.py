@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ from domain.uscc import check_uscc
 from services import audit
 from services.core import Services
 from services.errors import UnreadableFile
-from services.people.accounts import _check_dates, _org_name
+from services.people.accounts import _check_dates, _org_name, new_invite_code
 from store.models import Invite, Organization
 
 # A column's header, in either language → the field it gives.
@@ -130,7 +129,7 @@ async def import_organizations(svc: Services, data: bytes, file_name: str, *,
         for org in orgs:
             uow.organizations.add(org)
         await uow.flush()
-        codes = [secrets.token_urlsafe(9) for _ in orgs]
+        codes = [new_invite_code() for _ in orgs]
         for org, code in zip(orgs, codes, strict=True):
             uow.invites.add(Invite(code=code, organization_id=org.id, role="staff",
                                    created_by=created_by))

@@ -15,6 +15,14 @@ async def test_organization_gets_an_invite_link(svc, org):
     assert len(org.invite_code) >= 12
 
 
+def test_invite_codes_are_one_word_wherever_they_are_typed():
+    """Letters and digits only: a code starting with "-" was read as an option by
+    `python -m bot org revoke CODE` (token_urlsafe makes one in 64)."""
+    codes = {accounts.new_invite_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    assert all(code.isascii() and code.isalnum() and len(code) >= 12 for code in codes)
+
+
 async def test_joining_makes_staff_of_that_organization(svc, org):
     account = await accounts.join(svc, 2001, org.invite_code, "张三")
     assert (account.role, account.organization_name) == ("staff", "青岛海都心理健康服务中心")
