@@ -260,8 +260,11 @@ def _term_pattern(english: str, inflect: Callable[[str], str],
     """``english`` as a pattern, its words inflected by ``inflect``; a one-word entry
     never matches a frame word its forms would take in (needs → 需求 leaves need alone)."""
     words = fold(english).split()
-    taken = [w for w in sorted(frame) if len(words) == 1 and w != words[0]
-             and re.fullmatch(inflect(words[0]), w)]
+    taken = []
+    if len(words) == 1:  # a form holds the word's first three letters, whatever else
+        form = re.compile(inflect(words[0]))
+        taken = [w for w in sorted(frame) if words[0][:3] in w and w != words[0]
+                 and form.fullmatch(w)]
     guard = "(?!(?:" + "|".join(map(re.escape, taken)) + r")(?![a-z0-9]))" if taken else ""
     return re.compile(r"(?<![a-z0-9])" + guard + r"[\s-]+".join(
         inflect(w) for w in words) + r"(?![a-z0-9])")
