@@ -749,8 +749,8 @@ def _with_list(flat: str, results: Results, index: SearchIndex, rules: AnswerRul
     found = rules.annex_reference.search(top.text) if rules.annex_reference else None
     items = _list_annex(index, top.doc_id, found["number"] if found else None, top,
                         rules.list_item_chars)
-    title = _flat(items[0].section[0]) if items else ""
-    if not any(fold(term) in title for term in index.chief_term(results.query, top)):
+    if not items or not any(fold(term) in _flat(items[0].section[0])
+                            for term in index.chief_term(results.query, top)):
         return tuple(hits)
     first = items[0]
     whole = Passage(first.id, first.doc_id, first.doc_title, first.section,
@@ -802,12 +802,11 @@ def not_covered(flat: str, results: Results, rules: AnswerRules, index: SearchIn
            and not _holds_object(found["object"], passage, index, rules)
            for pattern in rules.objects):
         return "object"
-    if rules.choice is not None and (found := rules.choice.search(flat)) and not (
-            any(_holds_object(option, passage, index, rules)
-                for option in _options(found["first"], found["second"]))
-            and _holds_object(_shared(found["first"], found["second"], index), passage,
-                              index, rules)):
-        return "choice"
+    if rules.choice is not None and (found := rules.choice.search(flat)):
+        options, shared = _choice(found["first"], found["second"], index)
+        if not (any(_holds_object(option, passage, index, rules) for option in options)
+                and _holds_object(shared, passage, index, rules)):
+            return "choice"
     return uncovered(flat, passage, rules)
 
 
@@ -848,26 +847,19 @@ def _holds_object(thing: str, passage: Passage, index: SearchIndex, rules: Answe
     return not total or held >= rules.object_held * total
 
 
-def _options(first: str, second: str) -> tuple[str, str]:
-    """What sets apart the two options of a choice (是一次性拨付还是分期拨付 → 一次性, 分期):
-    their common ending left out, the first cut to about the second's length (it runs on
-    into the rest of the question)."""
-    same = 0
-    while same < min(len(first), len(second)) - 1 and first[-1 - same] == second[-1 - same]:
-        same += 1
-    first, second = first[:len(first) - same], second[:len(second) - same]
-    return first[-(max(len(second), 2) + 1):], second
-
-
-def _shared(first: str, second: str, index: SearchIndex) -> str:
-    """The thing a choice's two options both are, which the passage must hold too: their
-    common ending when it ends in a noun of the language (社会组织账户还是区市总工会账户 →
-    账户; not 8分那档还是10分那档)."""
+def _choice(first: str, second: str, index: SearchIndex) -> tuple[tuple[str, str], str]:
+    """A choice's two options (``first`` runs on into the rest of the question) by what
+    sets them apart (是一次性拨付还是分期拨付 → 一次性, 分期: their common ending left out, the
+    first cut to about the second's length), and what both are, which the passage must
+    hold too: their common ending when it ends in a noun of the language
+    (社会组织账户还是区市总工会账户 → 账户; not 8分那档还是10分那档)."""
     same = 0
     while same < min(len(first), len(second)) - 1 and first[-1 - same] == second[-1 - same]:
         same += 1
     ending = second[len(second) - same:]
-    return ending if same >= 2 and ending[-2:] in index.nouns else ""
+    first, second = first[:len(first) - same], second[:len(second) - same]
+    return ((first[-(max(len(second), 2) + 1):], second),
+            ending if same >= 2 and ending[-2:] in index.nouns else "")
 
 
 def uncovered(flat: str, passage: Passage, rules: AnswerRules) -> str | None:
