@@ -190,7 +190,8 @@ GENERATIONS = (  # (number, written, label once read)
     (9, "2026-12-06 11:30 UTC", "9th gen (read)"),
     (10, "2026-12-06 12:03 UTC", "10th gen (read)"),
     (11, "2026-12-06 12:02 UTC", "11th gen (read)"),
-    (12, "2026-12-06 12:19 UTC", "held out 12"),
+    (12, "2026-12-06 12:19 UTC", "12th gen (read)"),
+    (13, "2026-12-06 13:08 UTC", "held out 13"),
 )
 
 
