@@ -763,14 +763,16 @@ def _list_annex(index: SearchIndex, doc_id: str, number: str | None, top: Passag
                 longest: int) -> tuple[Passage, ...]:
     """The items of annex ``number`` of document ``doc_id`` (of ``top``'s annex when
     ``number`` is None and ``top`` is in one) when it is a list: items of at most
-    ``longest`` characters each."""
+    ``longest`` characters each; an annex's items are read from the passages once per index
+    (the ``memo``), not at every question."""
     section = top.section[0] if top.section else ""
     key = f"附件{number}" if number else (section.split()[0] if section.startswith("附件")
                                          else None)
     if key is None:
         return ()
-    items = tuple(p for p in index.passages if p.doc_id == doc_id and p.section
-                  and p.section[0].split()[0] == key)
+    items = _memo(index, f"annex:{doc_id}:{key}", lambda: tuple(
+        p for p in index.passages
+        if p.doc_id == doc_id and p.section and p.section[0].split()[0] == key))
     return items if len(items) >= 2 and all(len(p.text) <= longest for p in items) else ()
 
 
